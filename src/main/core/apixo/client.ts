@@ -1,0 +1,371 @@
+import got, { RequestError, TimeoutError, type Got } from 'got';
+import { MODEL_ID } from '@shared/model';
+import { usdToMicros, type Micros } from '@shared/pricing';
+import type { ApiEnvelope, GenerateRequest } from '@shared/request';
+import { validateRequest } from '@shared/validation';
+import { sleep } from '../util/sleep';
+import { ApixoError, type ApixoErrorKind, type Delivery } from './errors';
+import {
+  DEFAULT_GET_RETRY,
+  DEFAULT_SUBMIT_RETRY,
+  MAX_RETRY_AFTER_MS,
+  backoffDelay,
+  parseRetryAfter,
+  type RetryPolicy
+} from './retry';
+
+export const DEFAULT_BASE_URL = 'https://api.apixo.ai/api/v1';
+
+export interface ApixoClientOptions {
+  apiKey: string;
+  /** Up to and including `/api/v1`. */
+  baseUrl?: string;
+  /** Whole-request timeout. */
+  timeoutMs?: number;
+  /** Time allowed to open the connection; a request that times out here was certainly not sent. */
+  connectTimeoutMs?: number;
+  /** Multiplies every backoff wait (tests and benchmarks run the real schedule faster). */
+  timeScale?: number;
+  getRetry?: RetryPolicy;
+  submitRetry?: RetryPolicy;
+  random?: () => number;
+  /** One line per request and per retry; never holds the key. */
+  log?: (line: string) => void;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the client's retry policy for this call (`{attempts: 1, …}` for none). */
+  retry?: RetryPolicy;
+}
+
+/** A task's state as the client understands it. */
+export type TaskStatus =
+  | { state: 'pending' | 'processing'; taskId: string; createTime?: number }
+  | {
+      state: 'success';
+      taskId: string;
+      resultUrls: string[];
+      createTime?: number;
+      completeTime?: number;
+      costTime?: number;
+    }
+  | {
+      state: 'failed';
+      taskId: string;
+      failCode: string;
+      failMsg: string;
+      createTime?: number;
+      completeTime?: number;
+    }
+  /** A state the contract does not name: reported as it came, never guessed at. */
+  | { state: 'unknown'; taskId: string; rawState: string };
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  envelope?: ApiEnvelope<unknown>;
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
+const NOT_SENT_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
+const TASK_ID_MAX = 256;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A taskId is an opaque string, but it must be one we can store and send back safely. */
+export function isUsableTaskId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= TASK_ID_MAX && !/[\u0000-\u001f\u007f]/.test(value);
+}
+
+function parseEnvelope(text: string): ApiEnvelope<unknown> | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (!isRecord(body) || typeof body.code !== 'number') return undefined;
+    return { code: body.code, message: typeof body.message === 'string' ? body.message : '', data: body.data };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's own words: `message`, with `data.error` when it says more. */
+function serverWords(envelope: ApiEnvelope<unknown> | undefined): string | undefined {
+  if (!envelope) return undefined;
+  const detail = isRecord(envelope.data) && typeof envelope.data.error === 'string' ? envelope.data.error : undefined;
+  const message = envelope.message.trim();
+  if (detail && message && detail !== message) return `${message}: ${detail}`;
+  return detail || message || undefined;
+}
+
+/** Parses `resultJson` defensively: only http(s) URLs come out. */
+export function parseResultUrls(resultJson: unknown): string[] | string {
+  if (typeof resultJson !== 'string' || resultJson.trim() === '') return 'it has no resultJson';
+  let payload: unknown;
+  try {
+    payload = JSON.parse(resultJson);
+  } catch {
+    return 'its resultJson is not valid JSON';
+  }
+  const urls = isRecord(payload) ? payload.resultUrls : undefined;
+  if (!Array.isArray(urls)) return 'its resultJson has no resultUrls list';
+  const good = urls.filter((u): u is string => typeof u === 'string' && /^https?:\/\/[^\s]+$/i.test(u));
+  if (good.length === 0) return 'its resultJson lists no video URL';
+  return good;
+}
+
+export class ApixoClient {
+  private readonly http: Got;
+  private readonly apiKey: string;
+  private readonly timeScale: number;
+  private readonly getRetry: RetryPolicy;
+  private readonly submitRetry: RetryPolicy;
+  private readonly random: () => number;
+  private readonly log: (line: string) => void;
+  readonly baseUrl: string;
+
+  constructor(options: ApixoClientOptions) {
+    this.apiKey = options.apiKey;
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.timeScale = options.timeScale ?? 1;
+    this.getRetry = options.getRetry ?? DEFAULT_GET_RETRY;
+    this.submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY;
+    this.random = options.random ?? Math.random;
+    this.log = options.log ?? ((): void => undefined);
+    this.http = got.extend({
+      prefixUrl: this.baseUrl,
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: 0 },
+      responseType: 'text',
+      timeout: { request: options.timeoutMs ?? 30_000, connect: options.connectTimeoutMs ?? 10_000 },
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'LTX-Batch-Studio/0.1',
+        authorization: `Bearer ${options.apiKey}`
+      }
+    });
+  }
+
+  /**
+   * Submits one generation task and returns its taskId. The body is validated first and never
+   * sent if invalid. The POST is retried only when no task can have been created (connection
+   * refused, 429, 503); any answer that leaves that open throws `outcome_unknown`.
+   */
+  async submit(body: GenerateRequest, options: CallOptions = {}): Promise<{ taskId: string }> {
+    const problems = validateRequest(body);
+    if (problems.length > 0) {
+      throw new ApixoError('validation', `Not sent: ${problems.map((p) => p.message).join(' ')}`, { delivery: 'not_sent' });
+    }
+    const policy = options.retry ?? this.submitRetry;
+    const path = `generateTask/${MODEL_ID}`;
+    for (let attempt = 1; ; attempt++) {
+      const error = await this.submitOnce(path, body);
+      if (typeof error === 'string') return { taskId: error };
+      const retryable =
+        error.kind === 'rate_limited' || error.status === 503 || (error.kind === 'network' && error.delivery === 'not_sent');
+      if (!retryable || attempt >= policy.attempts) throw error;
+      await this.wait(error, attempt - 1, policy, `POST ${path}`, options.signal);
+    }
+  }
+
+  /**
+   * One POST: the taskId, or the error it ended in. The POST itself is never aborted: once it
+   * may have been sent, only its answer can tell whether a task exists.
+   */
+  private async submitOnce(path: string, body: GenerateRequest): Promise<string | ApixoError> {
+    let res: RawResponse;
+    try {
+      res = await this.send('POST', path, body);
+    } catch (thrown) {
+      const error = this.asApixoError(thrown);
+      if (error.delivery !== 'maybe_sent') return error;
+      return new ApixoError(
+        'outcome_unknown',
+        `The submit may or may not have created a task: ${error.message} It was not retried, so nothing is paid for twice.`,
+        { delivery: 'maybe_sent', code: error.code }
+      );
+    }
+    const failure = this.classify(res, 'submit');
+    if (failure) return failure;
+    const data = res.envelope?.data;
+    const taskId = isRecord(data) ? data.taskId : undefined;
+    if (isUsableTaskId(taskId)) return taskId;
+    return new ApixoError(
+      'outcome_unknown',
+      'APIXO accepted the submit but sent no usable task ID, so a task may have been created. It was not retried, so nothing is paid for twice.',
+      { delivery: 'received', status: res.status }
+    );
+  }
+
+  /** Polls one task. Retried on 429, 5xx, network errors and unreadable answers. */
+  async status(taskId: string, options: CallOptions = {}): Promise<TaskStatus> {
+    if (!isUsableTaskId(taskId)) {
+      throw new ApixoError('validation', 'Not sent: the task ID is empty or not a usable string.', { delivery: 'not_sent' });
+    }
+    const path = `statusTask/${MODEL_ID}?taskId=${encodeURIComponent(taskId)}`;
+    return this.getWithRetry(path, options, (res) => this.readStatus(res, taskId));
+  }
+
+  /** The account's remaining balance, in micro-dollars. */
+  async balance(options: CallOptions = {}): Promise<Micros> {
+    return this.getWithRetry('apikeys/current-balance', options, (res) => {
+      const data = res.envelope?.data;
+      if (typeof data !== 'number' || !Number.isFinite(data)) {
+        throw new ApixoError('bad_response', 'APIXO answered the balance request without an amount.', {
+          delivery: 'received',
+          status: res.status
+        });
+      }
+      return usdToMicros(data);
+    });
+  }
+
+  private async getWithRetry<T>(path: string, options: CallOptions, read: (res: RawResponse) => T): Promise<T> {
+    const policy = options.retry ?? this.getRetry;
+    for (let attempt = 1; ; attempt++) {
+      let error: ApixoError;
+      try {
+        const res = await this.send('GET', path, undefined, options.signal);
+        const failure = this.classify(res, 'get');
+        if (!failure) return read(res);
+        error = failure;
+      } catch (thrown) {
+        error = this.asApixoError(thrown);
+      }
+      const retryable = ['rate_limited', 'server', 'network', 'bad_response'].includes(error.kind);
+      if (!retryable || attempt >= policy.attempts) throw error;
+      await this.wait(error, attempt - 1, policy, `GET ${path.split('?')[0]}`, options.signal);
+    }
+  }
+
+  private async wait(error: ApixoError, retry: number, policy: RetryPolicy, what: string, signal?: AbortSignal): Promise<void> {
+    const serverWait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS) : undefined;
+    const ms = (serverWait ?? backoffDelay(retry, policy, this.random)) * this.timeScale;
+    this.log(`${what}: ${error.kind}${error.status ? ` ${error.status}` : ''}; retry ${retry + 1} in ${Math.round(ms)} ms`);
+    await sleep(ms, signal);
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, json: unknown, signal?: AbortSignal): Promise<RawResponse> {
+    const started = Date.now();
+    const res = await this.http(path, { method, json, signal });
+    const envelope = parseEnvelope(res.body);
+    this.log(`${method} /${path.split('?')[0]} → ${res.statusCode}${envelope && envelope.code !== res.statusCode ? ` (code ${envelope.code})` : ''} in ${Date.now() - started} ms`);
+    return { status: res.statusCode, headers: res.headers, envelope };
+  }
+
+  /** The error a response stands for, or undefined when it is a success envelope. */
+  private classify(res: RawResponse, call: 'submit' | 'get'): ApixoError | undefined {
+    const { envelope } = res;
+    const httpOk = res.status >= 200 && res.status < 300;
+    if (httpOk && envelope?.code === 200) return undefined;
+    const status = httpOk ? (envelope?.code ?? res.status) : res.status;
+    const words = serverWords(envelope);
+    const said = words ? `: ${this.redact(words)}` : '';
+    const details = { status, serverMessage: words && this.redact(words), delivery: 'received' as Delivery };
+
+    if (httpOk && !envelope) {
+      return call === 'submit'
+        ? new ApixoError('outcome_unknown', 'APIXO accepted the submit but its answer could not be read, so a task may have been created. It was not retried, so nothing is paid for twice.', details)
+        : new ApixoError('bad_response', `APIXO answered with something that is not its usual JSON (HTTP ${res.status}).`, details);
+    }
+    if (status === 402 || /insufficient|balance|credit|quota/i.test(words ?? '') && status === 400) {
+      return new ApixoError('balance', `APIXO says the balance is too low${said}. Add balance or use another key.`, details);
+    }
+    const kindByStatus: Record<number, ApixoErrorKind> = { 400: 'validation', 401: 'auth', 403: 'forbidden', 404: 'not_found', 429: 'rate_limited' };
+    const kind: ApixoErrorKind | undefined = kindByStatus[status];
+    switch (kind) {
+      case 'validation':
+        return new ApixoError(kind, `APIXO refused the request${said}.`, details);
+      case 'auth':
+        return new ApixoError(kind, `APIXO did not accept the API key${said}. Check your API key.`, details);
+      case 'forbidden':
+        return new ApixoError(kind, `APIXO refused access${said}. Check that your key may use LTX 2 19B.`, details);
+      case 'not_found':
+        return new ApixoError(kind, `APIXO has no such task (404)${said}.`, details);
+      case 'rate_limited':
+        return new ApixoError(kind, `APIXO is limiting requests (429)${said}.`, {
+          ...details,
+          retryAfterMs: parseRetryAfter(res.headers['retry-after'])
+        });
+    }
+    if (status >= 500 && status < 600) {
+      if (call === 'submit' && status !== 503) {
+        return new ApixoError(
+          'outcome_unknown',
+          `APIXO failed with HTTP ${status}${said} after receiving the submit, so a task may have been created. It was not retried, so nothing is paid for twice.`,
+          details
+        );
+      }
+      return new ApixoError('server', `APIXO had a server error (HTTP ${status})${said}.`, {
+        ...details,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'])
+      });
+    }
+    if (call === 'submit' && httpOk) {
+      return new ApixoError('outcome_unknown', `APIXO answered the submit with code ${status}${said}; a task may have been created.`, details);
+    }
+    return new ApixoError('bad_response', `APIXO answered with an unexpected status ${status}${said}.`, details);
+  }
+
+  private readStatus(res: RawResponse, taskId: string): TaskStatus {
+    const data = res.envelope?.data;
+    const bad = (why: string): ApixoError =>
+      new ApixoError('bad_response', `APIXO's status for task ${taskId} ${why}.`, { delivery: 'received', status: res.status });
+    if (!isRecord(data)) throw bad('has no data');
+    if (data.taskId !== undefined && data.taskId !== taskId) throw bad(`is for another task (${String(data.taskId).slice(0, 64)})`);
+    if (typeof data.state !== 'string') throw bad('has no state');
+    const createTime = optionalNumber(data.createTime);
+    const completeTime = optionalNumber(data.completeTime);
+    switch (data.state) {
+      case 'pending':
+      case 'processing':
+        return { state: data.state, taskId, createTime };
+      case 'success': {
+        const urls = parseResultUrls(data.resultJson);
+        if (typeof urls === 'string') throw bad(`says it succeeded, but ${urls}`);
+        return { state: 'success', taskId, resultUrls: urls, createTime, completeTime, costTime: optionalNumber(data.costTime) };
+      }
+      case 'failed':
+        return {
+          state: 'failed',
+          taskId,
+          failCode: typeof data.failCode === 'string' && data.failCode ? data.failCode : 'Unknown error',
+          failMsg: typeof data.failMsg === 'string' ? data.failMsg : '',
+          createTime,
+          completeTime
+        };
+      default:
+        return { state: 'unknown', taskId, rawState: data.state.slice(0, 64) };
+    }
+  }
+
+  private asApixoError(thrown: unknown): ApixoError {
+    if (thrown instanceof ApixoError) return thrown;
+    if (thrown instanceof RequestError) {
+      const code = thrown.code;
+      const notSent =
+        NOT_SENT_CODES.has(code) ||
+        (thrown instanceof TimeoutError && NOT_SENT_TIMEOUTS.has(thrown.event)) ||
+        (thrown.timings !== undefined && thrown.timings.connect === undefined && code !== 'ERR_ABORTED');
+      if (code === 'ERR_ABORTED' || thrown.name === 'AbortError') throw thrown;
+      const delivery: Delivery = notSent ? 'not_sent' : 'maybe_sent';
+      const what = thrown instanceof TimeoutError ? `timed out (${thrown.event})` : code || thrown.name;
+      const message = notSent
+        ? `Could not reach APIXO at ${new URL(this.baseUrl).host} (${what}).`
+        : `The connection to APIXO failed before an answer came (${what}).`;
+      return new ApixoError('network', message, { delivery, code });
+    }
+    throw thrown;
+  }
+
+  /** The key must never reach a message, a log or a file. */
+  private redact(text: string): string {
+    return this.apiKey ? text.split(this.apiKey).join('***') : text;
+  }
+}

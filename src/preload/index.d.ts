@@ -1,0 +1,9 @@
+import type { WindowApi } from './index';
+
+declare global {
+  interface Window {
+    api: WindowApi;
+  }
+}
+
+export {};
