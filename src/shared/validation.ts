@@ -31,7 +31,7 @@ function isObject(value: unknown): value is Obj {
 /** Shows a refused value the way the person typed it, shortened. */
 export function showValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null) return 'nothing';
+  if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'an object';
   return String(value);
@@ -135,16 +135,16 @@ function checkImage(input: Obj, mode: Mode | undefined, out: Problem[]): void {
     return;
   }
   if (value === undefined || value === null) {
-    out.push({ field: 'image_urls', code: 'required', message: `${mode} needs exactly one source image URL.` });
+    out.push({ field: 'image_urls', code: 'required', message: `The ${mode} mode needs exactly one source image URL.` });
     return;
   }
   if (!Array.isArray(value) || value.length !== 1) {
     const got = Array.isArray(value) ? `${value.length} images` : showValue(value);
-    out.push({ field: 'image_urls', code: 'wrong_count', message: `${mode} takes exactly one source image (got ${got}).` });
+    out.push({ field: 'image_urls', code: 'wrong_count', message: `The ${mode} mode takes exactly one source image (got ${got}).` });
     return;
   }
   const url = value[0];
-  if (typeof url !== 'string' || !isHttpUrl(url.trim())) {
+  if (typeof url !== 'string' || url !== url.trim() || !isHttpUrl(url)) {
     out.push({
       field: 'image_urls',
       code: 'invalid_url',
@@ -171,7 +171,7 @@ function checkLoras(input: Obj, mode: Mode | undefined, out: Problem[]): void {
   const value = input.loras;
   const wanted = mode !== undefined && isLoraMode(mode);
   if (value === undefined || value === null) {
-    if (wanted) out.push({ field: 'loras', code: 'required', message: `${mode} needs at least one LoRA (a path and a scale).` });
+    if (wanted) out.push({ field: 'loras', code: 'required', message: `The ${mode} mode needs at least one LoRA (a path and a scale).` });
     return;
   }
   if (!Array.isArray(value)) {
@@ -187,7 +187,7 @@ function checkLoras(input: Obj, mode: Mode | undefined, out: Problem[]): void {
     return;
   }
   if (wanted && value.length === 0) {
-    out.push({ field: 'loras', code: 'required', message: `${mode} needs at least one LoRA (a path and a scale).` });
+    out.push({ field: 'loras', code: 'required', message: `The ${mode} mode needs at least one LoRA (a path and a scale).` });
   }
   if (value.length > LIMITS.lorasMax) {
     out.push({ field: 'loras', code: 'too_many', message: `At most ${LIMITS.lorasMax} LoRAs can be used at once (got ${value.length}).` });
@@ -245,7 +245,8 @@ export function validateInput(input: unknown): Problem[] {
 export function validateRequest(body: unknown): Problem[] {
   if (!isObject(body)) return [{ field: 'body', code: 'required', message: 'The request body must be a JSON object.' }];
   const out: Problem[] = [];
-  const type = body.request_type;
+  // The documented default is async.
+  const type = body.request_type ?? 'async';
   if (type !== 'async' && type !== 'callback') {
     out.push({
       field: 'request_type',

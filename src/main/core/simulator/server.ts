@@ -1,0 +1,497 @@
+import { randomInt } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MODEL_ID } from '@shared/model';
+import { taskCost } from '@shared/pricing';
+import type { GenerateRequest } from '@shared/request';
+import { validateRequest } from '@shared/validation';
+import { CallbackDispatcher } from './callbacks';
+import { FaultInjector, type Faults } from './faults';
+import { loadSampleClips, serveClip, type DownloadFault, type SampleClips, type StallTimers } from './files';
+import { envelope, readBody, sendEnvelope, sendJsonText, sendText, splitTarget, type Envelope } from './http-io';
+import { Ledger } from './ledger';
+import { REJECT_MESSAGE, parseMarkers } from './markers';
+import { substream } from './random';
+import { SlidingWindowLimiter } from './rate-limiter';
+import { findResourcesDir } from './resources';
+import { TaskStore, stateAt, statusData, type SimTask } from './tasks';
+import type {
+  CallbackAttempt,
+  Endpoint,
+  RecordedRequest,
+  SimTaskView,
+  Simulator,
+  SimulatorCounts,
+  SimulatorOptions,
+  Submission
+} from './types';
+import { UrlSigner } from './url-signer';
+import { serverStyleError } from './validation-errors';
+
+const SUBMIT_PATH = `/api/v1/generateTask/${MODEL_ID}`;
+const STATUS_PATH = `/api/v1/statusTask/${MODEL_ID}`;
+const BALANCE_PATH = '/api/v1/apikeys/current-balance';
+const FILE_PATH = /^\/files\/([0-9a-f]{32})\.mp4$/;
+
+/** A submit body larger than this answers 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Past this, an oversized body is no longer drained: the socket is destroyed. */
+const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
+
+export const DEFAULT_API_KEY = 'sim-key';
+export const DEFAULT_BALANCE_USD = 100;
+export const DEFAULT_CONCURRENCY_LIMIT = 1000;
+export const DEFAULT_RESULT_TTL_MS = 15 * 24 * 60 * 60 * 1000;
+export const DEFAULT_CALLBACK_RETRY_DELAYS_MS: readonly number[] = [30_000, 120_000, 600_000];
+export const DEFAULT_CALLBACK_TIMEOUT_MS = 30_000;
+const MINUTE_MS = 60_000;
+
+/** 5xx an injected server error picks from (a submit always gets 503: see faults.ts). */
+const SERVER_ERRORS: readonly Envelope[] = [
+  envelope(500, 'Internal server error'),
+  envelope(502, 'Bad gateway'),
+  envelope(503, 'Service temporarily unavailable'),
+  envelope(504, 'Gateway timeout')
+];
+const SERVICE_UNAVAILABLE = SERVER_ERRORS[2];
+
+const UNAUTHORIZED = envelope(401, 'Invalid or missing API key');
+const NOT_FOUND = envelope(404, 'Not found');
+const TASK_NOT_FOUND = envelope(404, 'Task not found');
+const METHOD_NOT_ALLOWED = envelope(405, 'Method not allowed');
+const INSUFFICIENT_BALANCE = envelope(402, 'Insufficient balance');
+const CONCURRENCY_LIMITED = envelope(429, 'Too many requests: concurrency limit reached');
+const RATE_LIMITED = envelope(429, 'Too many requests: rate limit reached');
+const BAD_JSON = envelope(400, 'Invalid request', { error: 'Request body is not valid JSON' });
+const TOO_LARGE = envelope(413, 'Request body too large', { error: `The request body exceeds ${MAX_BODY_BYTES / (1024 * 1024)} MB` });
+const MISSING_TASK_ID = envelope(400, 'Invalid request', { error: 'Missing required field: taskId' });
+
+function invalid(error: string): Envelope {
+  return envelope(400, 'Invalid request', { error });
+}
+
+function positiveOr(value: number | undefined, fallback: number, name: string, allowZero = true): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new RangeError(`Simulator option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number (got ${value}).`);
+  }
+  return value;
+}
+
+/** The per-request facts that end up in `requests`. */
+interface Pending {
+  method: string;
+  path: string;
+  endpoint: Endpoint;
+  taskId: string | undefined;
+  body: unknown;
+  fault: RecordedRequest['fault'];
+}
+
+/**
+ * The APIXO-compatible simulator: the same paths, envelopes, validation, states, latency,
+ * billing, limits, callbacks and signed result URLs as the real API, over `node:http` on
+ * 127.0.0.1. Task states are computed from the clock; one timer (for the next completion)
+ * settles finished tasks: refunds and callbacks.
+ */
+class SimulatorServer implements Simulator {
+  readonly apiKey: string;
+  readonly seed: number;
+  readonly timeScale: number;
+  readonly requests: RecordedRequest[] = [];
+  readonly submissions: Submission[] = [];
+  readonly callbacks: CallbackAttempt[] = [];
+  origin = '';
+  baseUrl = '';
+  port = 0;
+
+  private readonly server: Server;
+  private readonly store: TaskStore;
+  private readonly faults: FaultInjector;
+  private readonly ledger: Ledger;
+  private readonly signer = new UrlSigner();
+  private readonly limiter: SlidingWindowLimiter | undefined;
+  private readonly dispatcher: CallbackDispatcher;
+  private readonly stalls: StallTimers = new Set();
+  private readonly resultTtlMs: number;
+  private concurrencyLimit: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepAt = Infinity;
+  private closed: Promise<void> | undefined;
+
+  // Counters kept as requests are answered, so that counts() never scans `requests`.
+  private readonly byEndpoint: Record<Endpoint, number> = { submit: 0, status: 0, balance: 0, file: 0, other: 0 };
+  private readonly byStatus: Record<number, number> = {};
+  private readonly faultCounts: SimulatorCounts['faults'] = {};
+  private readonly statusPolls = new Map<string, number>();
+  private readonly downloads = new Map<string, number>();
+
+  constructor(
+    options: SimulatorOptions,
+    private readonly clips: SampleClips
+  ) {
+    this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
+    this.timeScale = positiveOr(options.timeScale, 1, 'timeScale', false);
+    this.seed = options.seed !== undefined ? options.seed >>> 0 : randomInt(2 ** 31);
+    this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale);
+    this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
+    this.ledger = new Ledger(positiveOr(options.balanceUsd, DEFAULT_BALANCE_USD, 'balanceUsd'));
+    this.concurrencyLimit = Math.floor(positiveOr(options.concurrencyLimit, DEFAULT_CONCURRENCY_LIMIT, 'concurrencyLimit'));
+    this.resultTtlMs = positiveOr(options.resultTtlMs, DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
+    if (options.rateLimitPerMinute !== undefined) {
+      const limit = Math.floor(positiveOr(options.rateLimitPerMinute, 0, 'rateLimitPerMinute', false));
+      this.limiter = new SlidingWindowLimiter(limit, MINUTE_MS * this.timeScale);
+    }
+    const delays = options.callbackRetryDelaysMs ?? DEFAULT_CALLBACK_RETRY_DELAYS_MS;
+    this.dispatcher = new CallbackDispatcher({
+      retryDelaysMs: delays.map((ms) => positiveOr(ms, 0, 'callbackRetryDelaysMs') * this.timeScale),
+      timeoutMs: positiveOr(options.callbackTimeoutMs, DEFAULT_CALLBACK_TIMEOUT_MS, 'callbackTimeoutMs', false) * this.timeScale,
+      record: (attempt) => this.callbacks.push(attempt)
+    });
+    this.server = createServer((req, res) => this.handle(req, res));
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.origin = `http://127.0.0.1:${this.port}`;
+    this.baseUrl = `${this.origin}/api/v1`;
+  }
+
+  // ── Public controls ──────────────────────────────────────────────────────────────────────
+
+  task(taskId: string): SimTaskView | undefined {
+    const task = this.store.get(taskId);
+    if (!task) return undefined;
+    const now = Date.now();
+    this.advance(now);
+    const state = stateAt(task, now);
+    if (state === 'success') statusData(task, now, this.resultUrl);
+    return {
+      taskId: task.taskId,
+      body: task.body,
+      state,
+      createTime: task.createTime,
+      processingTime: task.processingTime,
+      completeTime: task.completeTime,
+      costMicros: task.costMicros,
+      refunded: task.refunded,
+      outcome: task.failCode !== undefined ? 'failed' : 'success',
+      failCode: task.failCode,
+      callbackUrl: task.callbackUrl,
+      resultUrl: task.resultUrl
+    };
+  }
+
+  balanceUsd(): number {
+    this.advance(Date.now());
+    return this.ledger.balanceUsd;
+  }
+
+  setBalance(usd: number): void {
+    this.ledger.set(positiveOr(usd, 0, 'balance'));
+  }
+
+  setFaults(partial: Partial<Faults>): void {
+    this.faults.set(partial);
+  }
+
+  setConcurrencyLimit(n: number): void {
+    this.concurrencyLimit = Math.floor(positiveOr(n, 0, 'concurrencyLimit'));
+  }
+
+  counts(): SimulatorCounts {
+    this.advance(Date.now());
+    return {
+      requests: this.requests.length,
+      byEndpoint: { ...this.byEndpoint },
+      byStatus: { ...this.byStatus },
+      tasks: this.store.size,
+      activeTasks: this.store.active,
+      statusPolls: new Map(this.statusPolls),
+      downloads: new Map(this.downloads),
+      callbackAttempts: this.callbacks.length,
+      faults: { ...this.faultCounts }
+    };
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      clearTimeout(this.sweepTimer);
+      this.sweepTimer = undefined;
+      this.dispatcher.close();
+      for (const timer of this.stalls) clearTimeout(timer);
+      this.stalls.clear();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closed;
+  }
+
+  // ── Time: settling completed tasks ───────────────────────────────────────────────────────
+
+  /** Settles every task completed by `now`: refunds failures, sends callbacks. */
+  private advance(now: number): void {
+    this.store.advance(now, this.settle);
+  }
+
+  private readonly settle = (task: SimTask): void => {
+    // A failed task is not charged: its cost is refunded the moment it fails.
+    if (task.failCode !== undefined) {
+      this.ledger.refund(task.costMicros);
+      task.refunded = true;
+    }
+    if (task.callbackUrl !== undefined && !this.closed) {
+      const payload = JSON.stringify(envelope(200, 'success', statusData(task, task.completeTime, this.resultUrl)));
+      this.dispatcher.deliver(task.taskId, task.callbackUrl, payload);
+    }
+  };
+
+  /** Keeps one timer armed for the next completion, so callbacks go out without any polling. */
+  private armSweeper(): void {
+    const next = this.store.nextCompletion();
+    if (next === undefined || this.closed) return;
+    if (this.sweepTimer !== undefined && this.sweepAt <= next) return;
+    clearTimeout(this.sweepTimer);
+    this.sweepAt = next;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      this.sweepAt = Infinity;
+      this.advance(Date.now());
+      this.armSweeper();
+    }, Math.max(0, next - Date.now()));
+    this.sweepTimer.unref();
+  }
+
+  private readonly resultUrl = (task: SimTask): string => {
+    // `[sim:expired]`: born expired. Otherwise valid for the (scaled) TTL after completion.
+    const expires = task.expiredUrl ? task.completeTime - 1 : task.completeTime + Math.round(this.resultTtlMs);
+    return `${this.origin}/files/${task.taskId}.mp4?expires=${expires}&sig=${this.signer.sign(task.taskId, expires)}`;
+  };
+
+  /** A wait in real ms as a `Retry-After` in whole simulated seconds (clients scale it back). */
+  private retryAfter(realMs: number): string {
+    return String(Math.max(1, Math.ceil(realMs / this.timeScale / 1000)));
+  }
+
+  // ── Requests ─────────────────────────────────────────────────────────────────────────────
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    // Every answer says it is simulated, so nothing can mistake it for the real API.
+    res.setHeader('x-apixo-simulator', '1');
+    const { path, query } = splitTarget(req.url);
+    const p: Pending = { method: req.method ?? '', path, endpoint: 'other', taskId: undefined, body: undefined, fault: undefined };
+    try {
+      if (path === SUBMIT_PATH) {
+        p.endpoint = 'submit';
+        if (p.method !== 'POST') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'POST' });
+        this.submit(req, res, p).catch((error: unknown) => this.crashed(res, p, error));
+      } else if (path === STATUS_PATH) {
+        p.endpoint = 'status';
+        if (p.method !== 'GET') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'GET' });
+        this.status(req, res, p, query);
+      } else if (path === BALANCE_PATH) {
+        p.endpoint = 'balance';
+        if (p.method !== 'GET') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'GET' });
+        this.balance(req, res, p);
+      } else if (path.startsWith('/files/')) {
+        p.endpoint = 'file';
+        this.file(req, res, p, query);
+      } else {
+        this.reply(res, p, NOT_FOUND);
+      }
+    } catch (error) {
+      this.crashed(res, p, error);
+    }
+  }
+
+  /** The checks every API request passes first: the key, the rate limit, an injected 5xx. */
+  private gate(req: IncomingMessage, res: ServerResponse, p: Pending, now: number): boolean {
+    const auth = req.headers.authorization;
+    const m = typeof auth === 'string' ? /^\s*Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+    if (!m || m[1] !== this.apiKey) {
+      this.reply(res, p, UNAUTHORIZED);
+      return true;
+    }
+    if (this.limiter) {
+      const wait = this.limiter.take(now);
+      if (wait > 0) {
+        this.reply(res, p, RATE_LIMITED, { 'retry-after': this.retryAfter(wait) });
+        return true;
+      }
+    }
+    if (this.faults.hits('serverErrorRate')) {
+      p.fault = 'server_error';
+      this.reply(res, p, p.endpoint === 'submit' ? SERVICE_UNAVAILABLE : this.faults.pick(SERVER_ERRORS));
+      return true;
+    }
+    this.advance(now);
+    return false;
+  }
+
+  /** `POST /generateTask/ltx-2-19b`. */
+  private async submit(req: IncomingMessage, res: ServerResponse, p: Pending): Promise<void> {
+    if (this.gate(req, res, p, Date.now())) return;
+    const read = await readBody(req, MAX_BODY_BYTES, DRAIN_CAP_BYTES);
+    if (read.kind === 'aborted') return this.record(p, 0);
+    if (read.kind === 'too_large') {
+      if (req.socket.destroyed) return this.record(p, 0);
+      return this.reply(res, p, TOO_LARGE, { connection: 'close' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(read.text);
+    } catch {
+      return this.reply(res, p, BAD_JSON);
+    }
+    p.body = body;
+    const problems = validateRequest(body);
+    // Like the real server, name the first problem only.
+    if (problems.length > 0) return this.reply(res, p, invalid(serverStyleError(problems[0], body)));
+    const request = body as GenerateRequest;
+    const markers = parseMarkers(request.input.prompt);
+    if (markers.reject) return this.reply(res, p, invalid(REJECT_MESSAGE));
+
+    const now = Date.now();
+    this.advance(now);
+    const cost = taskCost(request.input);
+    if (!this.ledger.canAfford(cost)) return this.reply(res, p, INSUFFICIENT_BALANCE);
+    if (this.store.active >= this.concurrencyLimit) {
+      const next = this.store.nextCompletion();
+      return this.reply(res, p, CONCURRENCY_LIMITED, { 'retry-after': this.retryAfter(next === undefined ? 1000 : next - now) });
+    }
+
+    const task = this.store.create(request, markers, now);
+    this.ledger.debit(task.costMicros);
+    this.submissions.push({ taskId: task.taskId, body: request, time: now });
+    p.taskId = task.taskId;
+    this.armSweeper();
+
+    if (this.faults.hits('resetAfterAcceptRate')) {
+      p.fault = 'reset_after_accept';
+      this.record(p, 0);
+      req.socket.destroy();
+      return;
+    }
+    if (this.faults.hits('errorAfterAcceptRate')) {
+      p.fault = 'error_after_accept';
+      return this.reply(res, p, SERVER_ERRORS[1]);
+    }
+    this.reply(res, p, envelope(200, 'success', { taskId: task.taskId }));
+  }
+
+  /** `GET /statusTask/ltx-2-19b?taskId=…`. */
+  private status(req: IncomingMessage, res: ServerResponse, p: Pending, query: URLSearchParams): void {
+    const now = Date.now();
+    if (this.gate(req, res, p, now)) return;
+    const taskId = query.get('taskId');
+    if (!taskId) return this.reply(res, p, MISSING_TASK_ID);
+    const task = this.store.get(taskId);
+    if (task) {
+      p.taskId = task.taskId;
+      this.statusPolls.set(task.taskId, (this.statusPolls.get(task.taskId) ?? 0) + 1);
+    }
+    if (this.faults.hits('status429Rate')) {
+      p.fault = 'status_429';
+      return this.reply(res, p, RATE_LIMITED, { 'retry-after': '1' });
+    }
+    if (!task) return this.reply(res, p, TASK_NOT_FOUND);
+    const answer = envelope(200, 'success', statusData(task, now, this.resultUrl));
+    if (this.faults.hits('malformedStatusRate')) {
+      p.fault = 'malformed_status';
+      // Either the JSON is cut off halfway, or it is whole but has no `data`.
+      const whole = JSON.stringify(answer);
+      const text =
+        this.faults.pick(['truncated', 'no_data'] as const) === 'truncated'
+          ? whole.slice(0, Math.floor(whole.length / 2))
+          : JSON.stringify(envelope(200, 'success'));
+      sendJsonText(res, 200, text);
+      return this.record(p, 200);
+    }
+    this.reply(res, p, answer);
+  }
+
+  /** `GET /apikeys/current-balance`. */
+  private balance(req: IncomingMessage, res: ServerResponse, p: Pending): void {
+    if (this.gate(req, res, p, Date.now())) return;
+    this.reply(res, p, envelope(200, 'success', this.ledger.balanceUsd));
+  }
+
+  /** `GET /files/<taskId>.mp4?expires=…&sig=…`: the result clip, as signed object storage serves it. */
+  private file(req: IncomingMessage, res: ServerResponse, p: Pending, query: URLSearchParams): void {
+    if (p.method !== 'GET' && p.method !== 'HEAD') return this.replyText(res, p, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+    const now = Date.now();
+    const m = FILE_PATH.exec(p.path);
+    const task = m ? this.store.get(m[1]) : undefined;
+    if (!task || stateAt(task, now) !== 'success') return this.replyText(res, p, 404, 'Not Found');
+    p.taskId = task.taskId;
+    this.downloads.set(task.taskId, (this.downloads.get(task.taskId) ?? 0) + 1);
+    const expires = query.get('expires');
+    if (!this.signer.verify(task.taskId, expires, query.get('sig'))) return this.replyText(res, p, 403, 'Forbidden');
+    if (now > Number(expires)) return this.replyText(res, p, 410, 'Gone');
+
+    let fault: DownloadFault | undefined;
+    if (p.method === 'GET') {
+      if (this.faults.hits('truncateDownloadRate')) {
+        fault = { kind: 'truncate' };
+        p.fault = 'truncate_download';
+      } else if (this.faults.hits('stallDownloadRate')) {
+        fault = { kind: 'stall', ms: this.faults.current.stallMs * this.timeScale };
+        p.fault = 'stall_download';
+      }
+    }
+    this.record(p, serveClip(req, res, this.clips[task.clip], fault, this.stalls));
+  }
+
+  // ── Answers and records ──────────────────────────────────────────────────────────────────
+
+  private reply(res: ServerResponse, p: Pending, body: Envelope, headers?: Record<string, string>): void {
+    sendEnvelope(res, body, headers);
+    this.record(p, body.code);
+  }
+
+  private replyText(res: ServerResponse, p: Pending, status: number, text: string, headers?: Record<string, string>): void {
+    sendText(res, status, text, headers);
+    this.record(p, status);
+  }
+
+  private record(p: Pending, status: number): void {
+    this.requests.push({
+      time: Date.now(),
+      method: p.method,
+      path: p.path.length > 256 ? p.path.slice(0, 256) : p.path,
+      endpoint: p.endpoint,
+      taskId: p.taskId,
+      status,
+      body: p.body,
+      fault: p.fault
+    });
+    this.byEndpoint[p.endpoint]++;
+    this.byStatus[status] = (this.byStatus[status] ?? 0) + 1;
+    if (p.fault) this.faultCounts[p.fault] = (this.faultCounts[p.fault] ?? 0) + 1;
+  }
+
+  /** A bug in the simulator answers 500 rather than taking the process down. */
+  private crashed(res: ServerResponse, p: Pending, error: unknown): void {
+    if (!res.headersSent) {
+      sendEnvelope(res, envelope(500, 'Internal server error', { error: error instanceof Error ? error.message : String(error) }));
+      this.record(p, 500);
+    } else {
+      res.destroy();
+    }
+  }
+}
+
+/** Starts a simulator on 127.0.0.1 (a random free port unless `port` is given). */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const clips = await loadSampleClips(options.resourcesDir ?? findResourcesDir());
+  const simulator = new SimulatorServer(options, clips);
+  await simulator.listen(options.port ?? 0);
+  return simulator;
+}
