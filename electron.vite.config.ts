@@ -12,6 +12,9 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli.ts')
+        },
+        output: {
+          banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '')
         }
       }
     }

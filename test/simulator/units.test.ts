@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateRequest } from '@shared/validation';
-import { MinHeap } from '../../src/main/core/simulator/min-heap';
+import { MinHeap } from '../../src/main/core/util/min-heap';
 import { mulberry32, randomHex32, substream } from '../../src/main/core/simulator/random';
 import { parseRange } from '../../src/main/core/simulator/range';
 import { SlidingWindowLimiter } from '../../src/main/core/simulator/rate-limiter';

@@ -3,7 +3,7 @@ import { taskCost, type Micros } from '@shared/pricing';
 import type { ApiTaskStatus, GenerateRequest } from '@shared/request';
 import { failMessage } from './fail-messages';
 import { SLOW_FACTOR, type Markers } from './markers';
-import { MinHeap } from './min-heap';
+import { MinHeap } from '../util/min-heap';
 import { randomHex32, uniform, type Random } from './random';
 
 /** The share of a task's generation time that it spends `pending`, before `processing`. */

@@ -1,4 +1,4 @@
-/** A binary min-heap keyed by a number: the simulator's queue of tasks by completion time. */
+/** A binary min-heap keyed by a number (a due time, a completion time). */
 export class MinHeap<T> {
   private readonly items: T[] = [];
 

@@ -1,0 +1,42 @@
+import { simulateCommand, SIMULATE_HELP } from './simulate-command';
+import { validateCommand, VALIDATE_HELP } from './validate-command';
+import { EXIT, UsageError, type Output } from './output';
+
+export const MAIN_HELP = `LTX Batch Studio — bulk video generation with APIXO's LTX 2 19B, from the command line.
+
+Usage: ltx-batch <command> [options]
+
+Commands:
+  validate <file.csv>   check a CSV and show what it would cost
+  simulate              run the APIXO simulator on 127.0.0.1
+
+Run \`ltx-batch <command> --help\` for a command's options.`;
+
+const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output, signal: AbortSignal) => Promise<number> }> = {
+  validate: { help: VALIDATE_HELP, run: validateCommand },
+  simulate: { help: SIMULATE_HELP, run: simulateCommand }
+};
+
+/** Runs one CLI invocation and returns its exit status; never throws. */
+export async function runCli(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(name === 'help' && rest[0] && COMMANDS[rest[0]] ? COMMANDS[rest[0]].help : MAIN_HELP);
+    return name === undefined ? EXIT.invalidInput : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See --help.`);
+    return EXIT.invalidInput;
+  }
+  try {
+    return await command.run(rest, io, signal);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message} See \`ltx-batch ${name} --help\`.`);
+      return EXIT.invalidInput;
+    }
+    io.err(`Error: ${(error as Error).message}`);
+    return EXIT.someFailed;
+  }
+}

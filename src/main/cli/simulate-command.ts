@@ -1,0 +1,49 @@
+import { startSimulator } from '../core/simulator';
+import { numberFlag, parseCommandArgs } from './args';
+import { EXIT, UsageError, plural, type Output } from './output';
+
+export const SIMULATE_HELP = `Usage: ltx-batch simulate [options]
+
+Runs an APIXO-compatible simulator of the LTX 2 19B API on 127.0.0.1 until interrupted
+(Ctrl-C). It serves the same paths and answers as the real API, with simulated latency,
+billing, rate limits and sample videos. Nothing is charged.
+
+Options:
+  --port N         port to listen on (default: a free one)
+  --time-scale X   speed of simulated time: 0.1 runs ten times faster (default 1)
+  --key K          the API key it accepts (default sim-key)
+  --balance USD    starting balance in dollars (default 100)
+  -h, --help       show this help`;
+
+export async function simulateCommand(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    'time-scale': { type: 'string' },
+    key: { type: 'string' },
+    balance: { type: 'string' }
+  });
+  if (values.help) {
+    io.out(SIMULATE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`simulate takes no file (got ${positionals.join(' ')}).`);
+  if (values.key !== undefined && (typeof values.key !== 'string' || values.key.trim() === '')) {
+    throw new UsageError('--key must not be empty.');
+  }
+  const sim = await startSimulator({
+    port: numberFlag(values.port, 'port', 0, 65535, true),
+    timeScale: numberFlag(values['time-scale'], 'time-scale', 0.0001, 100),
+    apiKey: values.key as string | undefined,
+    balanceUsd: numberFlag(values.balance, 'balance', 0, 1_000_000)
+  });
+  io.out(`APIXO simulator listening at ${sim.baseUrl}`);
+  io.out(`API key: ${values.key ?? 'sim-key'} · balance $${sim.balanceUsd().toFixed(2)} · time scale ${values['time-scale'] ?? 1}`);
+  io.out('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await sim.close();
+  io.out(`Simulator stopped after ${plural(sim.submissions.length, 'submitted task')}.`);
+  return EXIT.ok;
+}

@@ -1,0 +1,106 @@
+import { basename } from 'node:path';
+import { ASPECT_RATIOS, MODES, RESOLUTIONS, LIMITS } from '@shared/model';
+import { formatUsd, type BatchEstimate } from '@shared/pricing';
+import { formatRowProblem, importCsvFile, type BatchDefaults, type ImportResult } from '../core/import';
+import { choiceFlag, numberFlag, parseCommandArgs } from './args';
+import { EXIT, UsageError, plural, type Output } from './output';
+
+export const VALIDATE_HELP = `Usage: ltx-batch validate <file.csv> [options]
+
+Checks every row of a CSV against the LTX 2 19B rules and prints the problems and the cost
+estimate of the valid rows. Nothing is sent anywhere.
+
+Options:
+  --resolution R   default resolution for rows without one (${RESOLUTIONS.join(', ')}; default 720p)
+  --duration S     default duration in seconds (${LIMITS.durationMin}-${LIMITS.durationMax}; default 5)
+  --aspect A       default aspect ratio for text modes (${ASPECT_RATIOS.join(', ')}; default 16:9)
+  --mode M         default mode when a row has none and none can be inferred
+  --json           print the report as JSON
+  -h, --help       show this help
+
+Exit status: 0 when every row is valid, 2 when any is not (or the file cannot be read).`;
+
+const SHOWN_PROBLEMS = 50;
+
+/** Batch defaults given on the command line (shared by `validate` and `run`). */
+export function defaultsFromFlags(values: Record<string, string | boolean | undefined>): Partial<BatchDefaults> {
+  const defaults: Partial<BatchDefaults> = {};
+  const resolution = choiceFlag(values.resolution, 'resolution', RESOLUTIONS);
+  const duration = numberFlag(values.duration, 'duration', LIMITS.durationMin, LIMITS.durationMax, true);
+  const aspectRatio = choiceFlag(values.aspect, 'aspect', ASPECT_RATIOS);
+  const mode = choiceFlag(values.mode, 'mode', MODES);
+  if (resolution) defaults.resolution = resolution;
+  if (duration !== undefined) defaults.duration = duration;
+  if (aspectRatio) defaults.aspectRatio = aspectRatio;
+  if (mode) defaults.mode = mode;
+  return defaults;
+}
+
+export const DEFAULT_FLAGS = {
+  resolution: { type: 'string' },
+  duration: { type: 'string' },
+  aspect: { type: 'string' },
+  mode: { type: 'string' }
+} as const;
+
+export async function validateCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { ...DEFAULT_FLAGS, json: { type: 'boolean' } });
+  if (values.help) {
+    io.out(VALIDATE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError('validate takes exactly one CSV file.');
+  const [file] = positionals;
+  const result = await importCsvFile(file, { defaults: defaultsFromFlags(values) });
+  const valid = result.fileProblems.length === 0 && result.problems.length === 0;
+  if (values.json) io.out(JSON.stringify(jsonReport(file, result, valid), null, 2));
+  else printReport(file, result, valid, io);
+  return valid ? EXIT.ok : EXIT.invalidInput;
+}
+
+function jsonReport(file: string, result: ImportResult, valid: boolean): unknown {
+  return {
+    file,
+    valid,
+    delimiter: result.delimiter,
+    columns: result.columns,
+    rows: new Set(result.rows.map((r) => r.row)).size,
+    videos: result.rows.length,
+    validVideos: result.validCount,
+    invalidRows: result.invalidRowCount,
+    fileProblems: result.fileProblems,
+    problems: result.problems,
+    warnings: result.warnings,
+    estimate: { ...result.estimate, usd: formatUsd(result.estimate.micros) }
+  };
+}
+
+function printReport(file: string, result: ImportResult, valid: boolean, io: Output): void {
+  const name = basename(file);
+  if (result.fileProblems.length > 0) {
+    io.out(`✗ ${name} cannot be imported:`);
+    for (const p of result.fileProblems) io.out(`  ${p}`);
+    return;
+  }
+  const rows = new Set(result.rows.map((r) => r.row)).size;
+  io.out(`${name}: ${plural(rows, 'row')} → ${plural(result.rows.length, 'video')}`);
+  for (const w of result.warnings) io.out(`  note: ${w}`);
+  if (valid) {
+    io.out(`✓ every row is valid`);
+  } else {
+    io.out(`✗ ${plural(result.invalidRowCount, 'row')} with problems (nothing would be submitted until they are fixed or dropped):`);
+    for (const p of result.problems.slice(0, SHOWN_PROBLEMS)) io.out(`  ${formatRowProblem(p)}`);
+    if (result.problems.length > SHOWN_PROBLEMS) {
+      io.out(`  … and ${result.problems.length - SHOWN_PROBLEMS} more (--json lists them all)`);
+    }
+  }
+  printEstimate(valid ? 'Estimate' : 'Estimate of the valid rows', result.estimate, io);
+}
+
+export function printEstimate(title: string, estimate: BatchEstimate, io: Output): void {
+  io.out(`${title}: ${plural(estimate.count, 'video')}, ${estimate.seconds} s of video, ${formatUsd(estimate.micros)}`);
+  for (const resolution of RESOLUTIONS) {
+    const line = estimate.byResolution[resolution];
+    if (line.count > 0) io.out(`  ${resolution.padEnd(5)} ${plural(line.count, 'video').padEnd(12)} ${String(line.seconds).padStart(7)} s  ${formatUsd(line.micros)}`);
+  }
+}

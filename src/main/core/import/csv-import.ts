@@ -1,0 +1,110 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { CsvError, parse } from 'csv-parse/sync';
+import { decodeText } from './decode';
+import { detectDelimiter, type CsvDelimiter } from './delimiter';
+import { mapColumns } from './headers';
+import { importRecords, isBlankRecord } from './import-records';
+import { failedImport } from './import-result';
+import { DEFAULT_MAX_BYTES, tooLargeMessage } from './limits';
+import type { ImportOptions, ImportResult } from './types';
+
+const RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
+
+/** RFC 4180 with the leniency spreadsheets need: ragged rows are reported rather than fatal. */
+function parseRecords(text: string, delimiter: CsvDelimiter): string[][] {
+  return parse(text, {
+    delimiter,
+    record_delimiter: RECORD_DELIMITERS,
+    trim: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: false
+  }) as string[][];
+}
+
+/** A csv-parse error, in the person's words, naming the spreadsheet row it stopped at. */
+function parseErrorMessage(error: unknown): string {
+  if (!(error instanceof CsvError)) return `The file could not be read as CSV: ${(error as Error).message}`;
+  const records = error.records;
+  const row = typeof records === 'number' ? `Row ${records + 1}` : 'A row';
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return (
+        `${row} opens a quote (") that is never closed, so the rest of the file would be read as one cell. ` +
+        'Add the closing quote, or write a quote inside a cell as two quotes ("").'
+      );
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return (
+        `${row} has a quoted cell with more text after its closing quote. ` +
+        'Put the whole cell in quotes and write each quote inside it as two quotes ("").'
+      );
+    default:
+      return `${row} could not be read as CSV (${error.message}). Check its quotes and delimiters.`;
+  }
+}
+
+/**
+ * Imports a CSV given as text or bytes: decodes it, detects the delimiter, maps the header,
+ * then reads, validates and prices every row. Never throws for bad input: what stops the
+ * import is in `fileProblems`, what is wrong with a row in `problems`.
+ */
+export function importCsvText(text: string | Uint8Array, options: ImportOptions = {}): ImportResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+  if (size > maxBytes) return failedImport([tooLargeMessage(size, maxBytes)]);
+  const decoded = decodeText(text);
+  if (!decoded.ok) return failedImport([decoded.problem]);
+
+  const { delimiter, start } = detectDelimiter(decoded.text);
+  let records: string[][];
+  try {
+    records = parseRecords(start > 0 ? decoded.text.slice(start) : decoded.text, delimiter);
+  } catch (error) {
+    return failedImport([parseErrorMessage(error)], { delimiter, warnings: decoded.warnings });
+  }
+
+  const headerAt = records.findIndex((r) => !isBlankRecord(r));
+  if (headerAt < 0) {
+    return failedImport(['The file has no rows: it is empty. Add a header line (such as "prompt,duration") and one row per video.'], {
+      delimiter,
+      warnings: decoded.warnings
+    });
+  }
+  const mapped = mapColumns(records[headerAt], options.mapping);
+  const warnings = [...decoded.warnings, ...mapped.warnings];
+  if (mapped.fileProblems.length > 0) {
+    return failedImport(mapped.fileProblems, { columns: mapped.columns, delimiter, warnings });
+  }
+  return importRecords(
+    {
+      records,
+      firstData: headerAt + 1,
+      columns: mapped.columns,
+      delimiter,
+      warnings,
+      noRowsMessage: 'The file has no rows: there is nothing under its header. Add one row per video.',
+      formulaWarnings: true
+    },
+    options
+  );
+}
+
+/** Imports a CSV file; relative image paths are read from the file's folder unless `baseDir` says otherwise. */
+export async function importCsvFile(path: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const file = resolve(path);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return failedImport([`${file} is a folder, not a CSV file. Choose a .csv file.`]);
+    if (info.size > maxBytes) return failedImport([tooLargeMessage(info.size, maxBytes)]);
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return failedImport([`The file ${file} was not found. Check its name and folder.`]);
+    return failedImport([`The file ${file} could not be read (${code ?? (error as Error).message}). Check that you may open it.`]);
+  }
+  return importCsvText(bytes, { ...options, baseDir: options.baseDir ?? dirname(file) });
+}

@@ -1,0 +1,19 @@
+/** The CSV importer: spreadsheet rows (or pasted prompt lines) → validated, priced task drafts. */
+export { DEFAULT_BATCH_DEFAULTS, resolveDefaults, type BatchDefaults, type SeedPolicy } from './batch-defaults';
+export { importCsvFile, importCsvText } from './csv-import';
+export { FIELDS, type Field } from './headers';
+export { validDrafts, validRows } from './import-result';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from './limits';
+export { MAX_IMAGE_BYTES } from './local-image';
+export { importPromptLines } from './prompt-lines';
+export { formatRowProblem } from './row-problem';
+export type {
+  Delimiter,
+  ImportColumn,
+  ImportedRow,
+  ImportOptions,
+  ImportProblemCode,
+  ImportResult,
+  RowProblem,
+  RowProblemCode
+} from './types';

@@ -1,0 +1,53 @@
+import { LIMITS } from '@shared/model';
+import type { SeedPolicy } from './batch-defaults';
+
+/** A seed the API accepts, drawn from `random` (a number in [0, 1)). */
+export function drawSeed(random: () => number): number {
+  const r = random();
+  const unit = r >= 0 && r < 1 ? r : 0;
+  return LIMITS.seedMin + Math.floor(unit * (LIMITS.seedMax - LIMITS.seedMin + 1));
+}
+
+export interface TakeSeedInput {
+  /** The row's seed cell: undefined when empty or "random", a number, or text the validator refuses. */
+  cell: number | string | undefined;
+  count: number;
+  policy: SeedPolicy;
+  /** Position of the row's first take among all takes of the batch (0-based). */
+  firstTakeIndex: number;
+  random: () => number;
+}
+
+/**
+ * The seed of each take of a row (undefined = leave it out, so the API picks one):
+ * - a row with its own seed: seed, seed + 1, … (one per take);
+ * - a row with -1 (random): -1 for a single take; distinct drawn seeds for several;
+ * - a row without a seed, by the batch policy: random → none for a single take, distinct drawn
+ *   seeds for several (every take differs, and `random` makes it reproducible); fixed → its value,
+ *   counting on for further takes; sequential → start + the take's position in the whole batch.
+ */
+export function takeSeeds({ cell, count, policy, firstTakeIndex, random }: TakeSeedInput): (number | string | undefined)[] {
+  const seeds: (number | string | undefined)[] = new Array(count);
+  if (typeof cell === 'string' || (typeof cell === 'number' && !Number.isInteger(cell))) return seeds.fill(cell);
+  if (cell === LIMITS.randomSeed) return count === 1 ? seeds.fill(cell) : distinctSeeds(count, random);
+  if (cell !== undefined) return countOn(seeds, cell);
+  if (policy.kind === 'sequential') return countOn(seeds, policy.start + firstTakeIndex);
+  if (policy.kind === 'fixed') return countOn(seeds, policy.value);
+  return count === 1 ? seeds.fill(undefined) : distinctSeeds(count, random);
+}
+
+function countOn(seeds: (number | string | undefined)[], first: number): (number | string | undefined)[] {
+  for (let t = 0; t < seeds.length; t++) seeds[t] = first + t;
+  return seeds;
+}
+
+/** `count` different drawn seeds (a repeat moves on to the next free seed, so a poor `random` still ends). */
+function distinctSeeds(count: number, random: () => number): number[] {
+  const drawn = new Set<number>();
+  while (drawn.size < count) {
+    let seed = drawSeed(random);
+    while (drawn.has(seed)) seed = seed >= LIMITS.seedMax ? LIMITS.seedMin : seed + 1;
+    drawn.add(seed);
+  }
+  return [...drawn];
+}

@@ -1,0 +1,29 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuiltCli, startCli } from '../support/cli';
+
+beforeAll(requireBuiltCli);
+
+describe('cli simulate', () => {
+  it('serves the APIXO API on loopback with the given key until interrupted', async () => {
+    const { child, match, output } = await startCli(['simulate', '--key', 'k-123', '--time-scale', '0.001'], /listening at (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/);
+    const baseUrl = match[1];
+    try {
+      const bad = await fetch(`${baseUrl}/apikeys/current-balance`, { headers: { authorization: 'Bearer nope' } });
+      expect(bad.status).toBe(401);
+      const submit = await fetch(`${baseUrl}/generateTask/ltx-2-19b`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer k-123', 'content-type': 'application/json' },
+        body: JSON.stringify({ request_type: 'async', input: { mode: 'text-to-video', prompt: 'a lighthouse', resolution: '480p', duration: 5 } })
+      });
+      const { data } = (await submit.json()) as { data: { taskId: string } };
+      expect(data.taskId).toMatch(/^[0-9a-f]{32}$/);
+      const status = await fetch(`${baseUrl}/statusTask/ltx-2-19b?taskId=${data.taskId}`, { headers: { authorization: 'Bearer k-123' } });
+      expect(((await status.json()) as { code: number }).code).toBe(200);
+    } finally {
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      expect(await closed).toBe(0);
+    }
+    expect(output()).toContain('Simulator stopped after 1 submitted task.');
+  });
+});
