@@ -1,13 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli, runCli } from '../support/cli';
 
+const dir = mkdtempSync(join(tmpdir(), 'ltx-cli-'));
+let files = 0;
+
 beforeAll(requireBuiltCli);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function csv(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'ltx-cli-')), 'batch.csv');
+  const file = join(dir, `batch-${++files}.csv`);
   writeFileSync(file, text);
   return file;
 }
