@@ -1,3 +1,5 @@
+import { resumeCommand, RESUME_HELP } from './resume-command';
+import { runCommand, RUN_HELP } from './run-command';
 import { simulateCommand, SIMULATE_HELP } from './simulate-command';
 import { validateCommand, VALIDATE_HELP } from './validate-command';
 import { EXIT, UsageError, type Output } from './output';
@@ -8,12 +10,18 @@ Usage: ltx-batch <command> [options]
 
 Commands:
   validate <file.csv>   check a CSV and show what it would cost
+  run <file.csv>        generate every row's video into a library folder
+  resume                pick up every unfinished batch
   simulate              run the APIXO simulator on 127.0.0.1
+
+With no APIXO_API_KEY set, run and resume use the built-in simulator: nothing is charged.
 
 Run \`ltx-batch <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output, signal: AbortSignal) => Promise<number> }> = {
   validate: { help: VALIDATE_HELP, run: validateCommand },
+  run: { help: RUN_HELP, run: runCommand },
+  resume: { help: RESUME_HELP, run: resumeCommand },
   simulate: { help: SIMULATE_HELP, run: simulateCommand }
 };
 

@@ -2,11 +2,14 @@
 export interface Output {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Raw text with no newline: a progress line redrawn in place on a terminal. */
+  write?: (text: string) => void;
 }
 
 export const stdio: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`)
+  err: (line) => process.stderr.write(`${line}\n`),
+  write: (text) => process.stdout.write(text)
 };
 
 /** Exit codes every command shares. */

@@ -1,0 +1,177 @@
+import type { BatchSummary, TaskRecord } from '@shared/batch';
+import { formatUsd } from '@shared/pricing';
+import type { TaskState } from '@shared/task-state';
+import { isSettled, type BatchEngine } from '../core/queue/engine';
+import { EXIT, plural, type Output } from './output';
+
+export interface RunDisplay {
+  io: Output;
+  /** Redraw one status line in place (a terminal) instead of printing plain lines. */
+  tty: boolean;
+  /** Print nothing while running (--json). */
+  quiet: boolean;
+}
+
+export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap';
+
+const SHOWN_TASKS = 20;
+
+/** Shows progress until every given batch has settled, the account pauses, or Ctrl-C. */
+export async function watchBatches(engine: BatchEngine, batchIds: string[], display: RunDisplay, signal: AbortSignal): Promise<RunOutcome> {
+  let lastLine = '';
+  let lastPlainAt = 0;
+  const render = (): void => {
+    if (display.quiet) return;
+    const line = progressLine(engine, batchIds);
+    if (display.tty && display.io.write) {
+      display.io.write(`\r\x1b[2K${line}`);
+    } else if (line !== lastLine && Date.now() - lastPlainAt > 5_000) {
+      display.io.out(line);
+      lastPlainAt = Date.now();
+    }
+    lastLine = line;
+  };
+  const reported = new Set<string>();
+  const unsubscribe = engine.onChange((change) => {
+    for (const task of change.tasks) reportTask(task, reported, display);
+    render();
+  });
+  try {
+    return await new Promise<RunOutcome>((resolve) => {
+      const check = (): void => {
+        if (signal.aborted) return resolve('interrupted');
+        const summaries = batchIds.map((id) => engine.summary(id)!);
+        if (summaries.every(isSettled)) return resolve('settled');
+        if (engine.status().account) return resolve('account');
+        if (summaries.every((s) => isSettled(s) || s.batch.paused?.reason === 'cap')) return resolve('cap');
+        setTimeout(check, 100);
+      };
+      signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
+      check();
+    });
+  } finally {
+    unsubscribe();
+    if (display.tty && display.io.write && !display.quiet) display.io.write(`\r\x1b[2K${progressLine(engine, batchIds)}\n`);
+  }
+}
+
+/** One plain line per task that ended badly, as it happens. */
+function reportTask(task: TaskRecord, reported: Set<string>, display: RunDisplay): void {
+  if (display.quiet || reported.has(`${task.id}:${task.state}`)) return;
+  if (task.state === 'failed' || task.state === 'needs_review' || task.state === 'expired' || task.state === 'download_failed') {
+    reported.add(`${task.id}:${task.state}`);
+    if (display.tty && display.io.write) display.io.write('\r\x1b[2K');
+    display.io.out(describeTask(task));
+  }
+}
+
+function describeTask(task: TaskRecord): string {
+  const what = task.state.replace('_', ' ');
+  const why = task.failCode ? `${task.failCode}${task.failMsg ? ` — ${task.failMsg}` : ''}. ${task.note ?? ''}` : (task.note ?? '');
+  return `Row ${task.source.row}${task.source.take > 1 ? ` take ${task.source.take}` : ''} ${what}: ${why.trim()}`;
+}
+
+function countOf(summaries: BatchSummary[], ...states: TaskState[]): number {
+  let n = 0;
+  for (const s of summaries) for (const state of states) n += s.counts[state] ?? 0;
+  return n;
+}
+
+export function progressLine(engine: BatchEngine, batchIds: string[]): string {
+  const summaries = batchIds.map((id) => engine.summary(id)!);
+  const total = summaries.reduce((n, s) => n + s.total, 0);
+  const done = countOf(summaries, 'done');
+  const submitting = countOf(summaries, 'submitting');
+  const generating = countOf(summaries, 'submitted', 'pending', 'processing');
+  const downloading = countOf(summaries, 'succeeded', 'downloading');
+  const failed = countOf(summaries, 'failed', 'rejected', 'expired', 'download_failed');
+  const review = countOf(summaries, 'needs_review');
+  const spent = summaries.reduce((n, s) => n + s.costs.spentMicros, 0);
+  const width = 20;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  const parts = [`${bar} ${done}/${total} done`];
+  if (submitting) parts.push(`${submitting} submitting`);
+  if (generating) parts.push(`${generating} generating`);
+  if (downloading) parts.push(`${downloading} downloading`);
+  if (failed) parts.push(`${failed} failed`);
+  if (review) parts.push(`${review} need review`);
+  parts.push(`${formatUsd(spent)} spent`);
+  parts.push(engine.status().activity);
+  return parts.join(' · ');
+}
+
+export interface RunSummary {
+  outcome: RunOutcome;
+  exitCode: number;
+  batches: { id: string; name: string; libraryDir: string; counts: BatchSummary['counts']; total: number; spent: string; committed: string }[];
+  attention: { row: number; take: number; state: TaskState; taskId?: string; note?: string; failCode?: string }[];
+  message?: string;
+}
+
+/** The closing summary and the exit status it stands for. */
+export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: RunOutcome): RunSummary {
+  const summaries = batchIds.map((id) => engine.summary(id)!);
+  const attention: RunSummary['attention'] = [];
+  for (const id of batchIds) {
+    for (const t of engine.tasksOf(id)) {
+      if (t.state !== 'done' && t.state !== 'canceled' && t.state !== 'abandoned' && isFinalOrAttention(t.state)) {
+        attention.push({ row: t.source.row, take: t.source.take, state: t.state, taskId: t.taskId, note: t.note, failCode: t.failCode });
+      }
+    }
+  }
+  const allDone = summaries.every((s) => (s.counts.done ?? 0) === s.total);
+  let exitCode: number = allDone ? EXIT.ok : EXIT.someFailed;
+  let message: string | undefined;
+  if (outcome === 'account') {
+    exitCode = EXIT.stoppedByAccount;
+    message = engine.status().account?.message;
+  } else if (outcome === 'cap') {
+    message = summaries.find((s) => s.batch.paused?.reason === 'cap')?.batch.paused?.message;
+  } else if (outcome === 'interrupted') {
+    message = 'Stopped. Tasks already running at APIXO keep going; run the same command again to collect them (nothing is submitted twice).';
+  }
+  return {
+    outcome,
+    exitCode,
+    message,
+    attention,
+    batches: summaries.map((s) => ({
+      id: s.batch.id,
+      name: s.batch.name,
+      libraryDir: s.batch.libraryDir,
+      counts: s.counts,
+      total: s.total,
+      spent: formatUsd(s.costs.spentMicros),
+      committed: formatUsd(s.costs.committedMicros)
+    }))
+  };
+}
+
+function isFinalOrAttention(state: TaskState): boolean {
+  return ['failed', 'rejected', 'expired', 'needs_review', 'download_failed'].includes(state);
+}
+
+export function printSummary(summary: RunSummary, io: Output): void {
+  for (const b of summary.batches) {
+    const c = b.counts;
+    const parts = [`${c.done ?? 0} of ${plural(b.total, 'video')} done`];
+    const failed = (c.failed ?? 0) + (c.rejected ?? 0) + (c.expired ?? 0) + (c.download_failed ?? 0);
+    if (failed) parts.push(`${failed} failed`);
+    if (c.needs_review) parts.push(`${c.needs_review} need review`);
+    if (c.canceled) parts.push(`${c.canceled} canceled`);
+    const open = b.total - (c.done ?? 0) - failed - (c.needs_review ?? 0) - (c.canceled ?? 0) - (c.abandoned ?? 0);
+    if (open > 0) parts.push(`${open} not finished`);
+    io.out(`${b.name}: ${parts.join(', ')} · spent ${b.spent}${b.committed !== '$0.00' ? ` (+${b.committed} committed)` : ''}`);
+    io.out(`  videos in ${b.libraryDir}`);
+  }
+  for (const a of summary.attention.slice(0, SHOWN_TASKS)) {
+    const what = a.state.replace('_', ' ');
+    io.out(`  Row ${a.row}${a.take > 1 ? ` take ${a.take}` : ''}: ${what}${a.failCode ? ` (${a.failCode})` : ''}${a.note ? ` — ${a.note}` : ''}`);
+  }
+  if (summary.attention.length > SHOWN_TASKS) io.out(`  … and ${summary.attention.length - SHOWN_TASKS} more (see \`ltx-batch status\`)`);
+  if (summary.attention.some((a) => a.state === 'needs_review')) {
+    io.out('Tasks that need review may or may not exist at APIXO; they are never submitted again on their own. Decide in the app (resubmit, abandon, or attach a task ID).');
+  }
+  if (summary.message) io.out(summary.message);
+}

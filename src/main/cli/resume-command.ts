@@ -1,0 +1,60 @@
+import { isSettled, BatchEngine } from '../core/queue/engine';
+import { defaultDataDir } from '../core/paths';
+import { connectApi } from './api-connection';
+import { parseCommandArgs } from './args';
+import { printSummary, summarizeRun, watchBatches } from './batch-runner';
+import { EXIT, UsageError, plural, type Output } from './output';
+import { RUN_FLAGS, engineFlags, reportRecovery } from './run-command';
+
+export const RESUME_HELP = `Usage: ltx-batch resume [options]
+
+Picks up every unfinished batch in the data folder: polls the tasks still running at APIXO,
+finishes downloads and submits what is still queued. Nothing is submitted twice; tasks whose
+submit was interrupted wait for your review.
+
+Options:
+  --data-dir DIR     the data folder (default: ${defaultDataDir()})
+  --base-url URL     the APIXO API; the key comes from APIXO_API_KEY (else the built-in simulator)
+  --concurrency N    tasks in flight at once (default 4)
+  --time-scale X     speed of all waits (default 1)
+  --json             print the final summary as JSON
+  -h, --help         show this help
+
+Exit status as for \`run\`.`;
+
+export async function resumeCommand(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, RUN_FLAGS);
+  if (values.help) {
+    io.out(RESUME_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError('resume takes no file: it resumes everything in the data folder.');
+  const common = engineFlags(values);
+  const json = values.json === true;
+  const say = (line: string): void => (json ? undefined : io.out(line));
+  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale });
+  let engine: BatchEngine | undefined;
+  try {
+    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency });
+    const open = engine.batches().filter((b) => !isSettled(engine!.summary(b.id)!));
+    if (open.length === 0) {
+      say('Nothing to resume: every batch has finished or waits for your review.');
+      return EXIT.ok;
+    }
+    say(`Using ${api.label}.`);
+    say(`Resuming ${plural(open.length, 'batch')}: ${open.map((b) => b.name).join(', ')}.`);
+    reportRecovery(engine, say);
+    engine.start();
+    const ids = open.map((b) => b.id);
+    const outcome = await watchBatches(engine, ids, { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
+    const summary = summarizeRun(engine, ids, outcome);
+    await engine.close();
+    engine = undefined;
+    if (json) io.out(JSON.stringify(summary, null, 2));
+    else printSummary(summary, io);
+    return outcome === 'interrupted' ? 130 : summary.exitCode;
+  } finally {
+    await engine?.close();
+    await api.close();
+  }
+}

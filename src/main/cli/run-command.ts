@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { formatUsd, parseUsd } from '@shared/pricing';
+import { formatRowProblem, importCsvFile, validRows } from '../core/import';
+import { BatchEngine, type BatchEngine as Engine } from '../core/queue/engine';
+import { defaultDataDir } from '../core/paths';
+import { connectApi } from './api-connection';
+import { numberFlag, parseCommandArgs } from './args';
+import { printSummary, summarizeRun, watchBatches } from './batch-runner';
+import { EXIT, UsageError, plural, type Output } from './output';
+import { DEFAULT_FLAGS, defaultsFromFlags, printEstimate } from './validate-command';
+
+export const RUN_HELP = `Usage: ltx-batch run <file.csv> --out <library> [options]
+
+Validates the CSV, shows the estimate, asks to confirm, then submits every row, polls the
+tasks and downloads each finished video (with a sidecar JSON) into the library folder.
+Running the same command again resumes that batch and never submits a row twice.
+
+Options:
+  --out DIR          library folder for the videos (required)
+  --data-dir DIR     where the queue keeps its journal (default: ${defaultDataDir()})
+  --base-url URL     the APIXO API (default https://api.apixo.ai/api/v1); the key comes from APIXO_API_KEY.
+                     With neither, the built-in simulator is used and nothing is charged.
+  --concurrency N    tasks in flight at once (default 4)
+  --budget USD       spending cap for this batch: nothing is submitted past it
+  --time-scale X     speed of all waits (tests and demos: 0.01 is 100× faster; default 1)
+  --skip-invalid     submit the valid rows and leave out the invalid ones
+  --again            make a new batch even if this file was run before
+  --yes              do not ask for confirmation
+  --json             print the final summary as JSON (and no progress)
+  --resolution R, --duration S, --aspect A, --mode M   defaults for rows without them
+  -h, --help         show this help
+
+Exit status: 0 all done, 1 some failed or need review, 2 invalid input, 3 stopped by the
+API key or the balance, 130 interrupted.`;
+
+export const RUN_FLAGS = {
+  'data-dir': { type: 'string' },
+  'base-url': { type: 'string' },
+  concurrency: { type: 'string' },
+  'time-scale': { type: 'string' },
+  json: { type: 'boolean' }
+} as const;
+
+export async function runCommand(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...DEFAULT_FLAGS,
+    ...RUN_FLAGS,
+    out: { type: 'string' },
+    budget: { type: 'string' },
+    'skip-invalid': { type: 'boolean' },
+    again: { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' }
+  });
+  if (values.help) {
+    io.out(RUN_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one CSV file.');
+  if (typeof values.out !== 'string' || values.out.trim() === '') throw new UsageError('run needs --out <library folder>.');
+  const file = resolve(positionals[0]);
+  const libraryDir = resolve(values.out);
+  const json = values.json === true;
+  const say = (line: string): void => (json ? undefined : io.out(line));
+  const capMicros = values.budget === undefined ? undefined : parseUsd(String(values.budget));
+  if (values.budget !== undefined && capMicros === undefined) throw new UsageError(`--budget must be an amount in dollars, like 25 or 12.50 (got ${String(values.budget)}).`);
+  const common = engineFlags(values);
+
+  const defaults = defaultsFromFlags(values);
+  const result = await importCsvFile(file, { defaults });
+  if (result.fileProblems.length > 0) {
+    io.err(`✗ ${basename(file)} cannot be imported:`);
+    for (const p of result.fileProblems) io.err(`  ${p}`);
+    return EXIT.invalidInput;
+  }
+  const rows = validRows(result);
+  if (result.problems.length > 0 && !values['skip-invalid']) {
+    io.err(`✗ ${plural(result.invalidRowCount, 'row')} of ${basename(file)} have problems; nothing was submitted:`);
+    for (const p of result.problems.slice(0, 30)) io.err(`  ${formatRowProblem(p)}`);
+    if (result.problems.length > 30) io.err(`  … and ${result.problems.length - 30} more (\`ltx-batch validate\` lists them all)`);
+    io.err('Fix them, or add --skip-invalid to submit only the valid rows.');
+    return EXIT.invalidInput;
+  }
+  const local = rows.filter((r) => r.imagePath && !r.draft.imageUrl);
+  if (local.length > 0) {
+    io.err(`✗ ${plural(local.length, 'row')} use a local image (first: row ${local[0].row}). APIXO cannot upload files: give each image as a public https URL.`);
+    return EXIT.invalidInput;
+  }
+  if (rows.length === 0) {
+    io.err(`✗ ${basename(file)} has no valid rows to submit.`);
+    return EXIT.invalidInput;
+  }
+
+  const sourceKey = createHash('sha256')
+    .update(await readFile(file))
+    .update(JSON.stringify({ libraryDir, defaults, capMicros, skip: values['skip-invalid'] === true }))
+    .digest('hex');
+
+  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale });
+  let engine: Engine | undefined;
+  try {
+    say(`Using ${api.label}.`);
+    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency });
+    reportRecovery(engine, say);
+    let batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
+    if (batch) {
+      const summary = engine.summary(batch.id)!;
+      say(`Resuming batch "${batch.name}" (${summary.counts.done ?? 0} of ${plural(summary.total, 'video')} done); no row is submitted twice. Use --again for a new batch.`);
+    } else {
+      if (!json) printEstimate('Estimate', result.estimate, io);
+      if (result.problems.length > 0) say(`Leaving out ${plural(result.invalidRowCount, 'invalid row')} (--skip-invalid).`);
+      if (capMicros !== undefined) say(`Spending cap for this batch: ${formatUsd(capMicros)}.`);
+      if (!values.yes && !(await confirm(`Submit ${plural(rows.length, 'video')} for about ${formatUsd(result.estimate.micros)}?`, io))) {
+        io.err('Nothing was submitted.');
+        return EXIT.ok;
+      }
+      batch = engine.addBatch({
+        name: basename(file).replace(/\.[^.]+$/, ''),
+        libraryDir,
+        sourceFile: file,
+        sourceKey,
+        capMicros,
+        tasks: rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft }))
+      });
+    }
+    engine.start();
+    const outcome = await watchBatches(engine, [batch.id], { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
+    if (outcome === 'interrupted') say('Stopping: waiting for submits already sent to answer…');
+    const summary = summarizeRun(engine, [batch.id], outcome);
+    await engine.close();
+    engine = undefined;
+    if (json) io.out(JSON.stringify(summary, null, 2));
+    else printSummary(summary, io);
+    return outcome === 'interrupted' ? 130 : summary.exitCode;
+  } finally {
+    await engine?.close();
+    await api.close();
+  }
+}
+
+/** Flags shared by the commands that drive the engine. */
+export function engineFlags(values: Record<string, string | boolean | undefined>): { dataDir: string; baseUrl?: string; timeScale: number; concurrency?: number } {
+  return {
+    dataDir: resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir()),
+    baseUrl: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
+    timeScale: numberFlag(values['time-scale'], 'time-scale', 0.0001, 100) ?? 1,
+    concurrency: numberFlag(values.concurrency, 'concurrency', 1, 1000, true)
+  };
+}
+
+export function reportRecovery(engine: Engine, say: (line: string) => void): void {
+  const r = engine.recovery;
+  if (r.resumedPolls > 0) say(`Picking up ${plural(r.resumedPolls, 'task')} still running at APIXO.`);
+  if (r.resumedDownloads > 0) say(`Finishing ${plural(r.resumedDownloads, 'download')}.`);
+  if (r.needsReview > 0) say(`${plural(r.needsReview, 'task')} were being submitted when the app stopped: they need review and are not submitted again on their own.`);
+}
+
+async function confirm(question: string, io: Output): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new UsageError('Not asking for confirmation without a terminal: add --yes to submit.');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+    io.out('');
+  }
+}

@@ -1,0 +1,380 @@
+import { once } from 'node:events';
+import { open, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import got, { RequestError, TimeoutError, type PlainResponse } from 'got';
+import { MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter, type RetryPolicy } from '../apixo/retry';
+import { sleep } from '../util/sleep';
+import { fsyncDir } from '../util/fs-durable';
+import { ChunkQueue } from './chunk-queue';
+import { DownloadError } from './download-error';
+import { isMp4Header } from './mp4-probe';
+import { partPathFor } from './naming';
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Longest one attempt may take, from request to last byte (real ms). Default 10 minutes. */
+  timeoutMs?: number;
+  /** No byte (nor answer) for this long aborts the attempt, which is then retried (real ms). Default 30 s. */
+  stallTimeoutMs?: number;
+  /**
+   * Attempts in a row that may fail without adding a byte to the file (default 6). An attempt
+   * that adds bytes before failing starts the count again, so a flaky link that keeps making
+   * progress finishes the file.
+   */
+  attempts?: number;
+  /** Multiplies every backoff wait (tests run the real schedule faster). Default 1. */
+  timeScale?: number;
+  random?: () => number;
+  /** Bytes in the file so far (resumed bytes included), and the whole size when the server said it. */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** One line per attempt and retry, for the log. */
+  log?: (line: string) => void;
+}
+
+export interface DownloadResult {
+  /** Size of the finished file. */
+  bytes: number;
+  /** Whether the file was finished from bytes of an earlier attempt or run (a `Range` request was honoured). */
+  resumed: boolean;
+  /** Requests made (0 when the file was already there). */
+  attempts: number;
+  /** The target was already a whole MP4 (a finished download whose completion was not recorded): nothing was fetched. */
+  alreadyPresent: boolean;
+}
+
+/** Backoff between download attempts (the count comes from `DownloadOptions.attempts`). */
+export const DOWNLOAD_BACKOFF: Omit<RetryPolicy, 'attempts'> = { baseDelayMs: 500, maxDelayMs: 30_000 };
+export const DEFAULT_DOWNLOAD_ATTEMPTS = 6;
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+/** Attempts in all, whatever progress they make: a hard bound. */
+const MAX_TOTAL_ATTEMPTS = 200;
+
+const EXPIRED_STATUSES = new Set([401, 403, 404, 410]);
+
+/** Targets being downloaded in this process: two downloads into one `.part` would corrupt it. */
+const active = new Set<string>();
+
+/** Why one attempt failed in a way worth retrying. */
+class RetryableFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+    /** The next attempt must start from byte 0. */
+    readonly restart = false
+  ) {
+    super(message);
+  }
+}
+
+function header(res: PlainResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Content-Range: bytes a-b/total` → its numbers (total undefined for `*`). */
+function parseContentRange(value: string | undefined): { start: number; end: number; total?: number } | undefined {
+  const m = value && /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(value);
+  if (!m) return undefined;
+  const range = { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? undefined : Number(m[3]) };
+  return range.end >= range.start && (range.total === undefined || range.end < range.total) ? range : undefined;
+}
+
+function parseLength(value: string | undefined): number | undefined {
+  return value !== undefined && /^\s*\d{1,15}\s*$/.test(value) ? Number(value) : undefined;
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function readHead(path: string, length = 12): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buf, 0, length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function expiredError(status: number, attempts: number): DownloadError {
+  return new DownloadError(
+    'expired',
+    `The download link has expired (APIXO keeps results for a limited time), so this video can no longer be downloaded (HTTP ${status}).`,
+    { status, attempts }
+  );
+}
+
+function notVideoError(what: string, attempts: number, status?: number): DownloadError {
+  return new DownloadError('not_video', `The download link gave ${what} instead of an MP4 video.`, { status, attempts });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof TimeoutError) return `timed out (${error.event})`;
+  if (error instanceof RequestError) return error.code ? `${error.code}: ${error.message}` : error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+interface AttemptContext {
+  url: string;
+  part: string;
+  /** Bytes already in the `.part`; 0 to start over. */
+  offset: number;
+  /** The whole size, as an answer in this run announced it (set here when one does). */
+  known: { total?: number };
+  signal?: AbortSignal;
+  timeoutMs: number;
+  stallTimeoutMs: number;
+  attempt: number;
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+interface AttemptResult {
+  /** Bytes in the `.part` now. */
+  size: number;
+  total?: number;
+  /** The answer continued the earlier bytes (206). */
+  continued: boolean;
+}
+
+/** One request, streamed into the `.part`. Throws `DownloadError` (final), `RetryableFailure`, or anything else (retried). */
+async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
+  const controller = new AbortController();
+  const onParentAbort = (): void => controller.abort(ctx.signal?.reason);
+  ctx.signal?.addEventListener('abort', onParentAbort, { once: true });
+  let stalled = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  const stream = got.stream(ctx.url, {
+    headers: {
+      accept: 'video/mp4, */*;q=0.5',
+      'accept-encoding': 'identity',
+      'user-agent': 'LTX-Batch-Studio/0.1',
+      ...(ctx.offset > 0 ? { range: `bytes=${ctx.offset}-` } : {})
+    },
+    decompress: false,
+    throwHttpErrors: false,
+    followRedirect: true,
+    maxRedirects: 5,
+    retry: { limit: 0 },
+    timeout: { request: ctx.timeoutMs },
+    signal: controller.signal
+  });
+  const arm = (): void => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      stream.destroy(new Error(`no data for ${ctx.stallTimeoutMs} ms`));
+    }, ctx.stallTimeoutMs);
+  };
+  // Attached at once: bytes that come before an error are kept, and no error goes uncaught.
+  const body = new ChunkQueue(stream, arm);
+  let handle: FileHandle | undefined;
+  try {
+    arm();
+    const [res] = (await once(stream, 'response')) as [PlainResponse];
+    const status = res.statusCode;
+    if (EXPIRED_STATUSES.has(status)) throw expiredError(status, ctx.attempt);
+    if (status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599)) {
+      throw new RetryableFailure(`the server answered HTTP ${status}`, status, parseRetryAfter(header(res, 'retry-after')));
+    }
+    if (status === 416) {
+      // The `.part` is as long as the file or longer: finished already, or from another file.
+      const total = parseLength(/\/(\d+)\s*$/.exec(header(res, 'content-range') ?? '')?.[1]);
+      stream.destroy();
+      if (total !== undefined && total === ctx.offset) return { size: ctx.offset, total, continued: true };
+      throw new RetryableFailure('the partial download does not fit the file on the server', status, undefined, true);
+    }
+    if (status !== 200 && status !== 206) {
+      throw notVideoError(`an unexpected answer (HTTP ${status})`, ctx.attempt, status);
+    }
+
+    let start = 0;
+    let total: number | undefined;
+    if (status === 206) {
+      const range = parseContentRange(header(res, 'content-range'));
+      if (!range || range.start !== ctx.offset || ctx.offset === 0) {
+        throw new RetryableFailure('the server sent a different part of the file than asked for', status, undefined, true);
+      }
+      start = range.start;
+      total = range.total;
+    } else {
+      total = parseLength(header(res, 'content-length'));
+    }
+    if (total !== undefined && ctx.known.total !== undefined && total !== ctx.known.total && start > 0) {
+      throw new RetryableFailure('the file on the server changed size since the download began', status, undefined, true);
+    }
+    if (total !== undefined) ctx.known.total = total;
+
+    if (start === 0) {
+      handle = await open(ctx.part, 'w');
+    } else {
+      handle = await open(ctx.part, 'r+');
+      await handle.truncate(start);
+    }
+    let position = start;
+    let head = Buffer.alloc(0);
+    ctx.onProgress?.(position, total);
+    for (let chunk = await body.next(); chunk; chunk = await body.next()) {
+      arm();
+      if (position === 0 || (head.length > 0 && head.length < 8)) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length >= 8 && !isMp4Header(head)) {
+          const type = header(res, 'content-type')?.split(';')[0].trim();
+          throw notVideoError(type ? `a ${type} document` : 'something else', ctx.attempt, status);
+        }
+      }
+      if (total !== undefined && position + chunk.length > total) {
+        throw new RetryableFailure('the server sent more bytes than it announced', status, undefined, true);
+      }
+      let written = 0;
+      while (written < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
+        written += bytesWritten;
+      }
+      position += chunk.length;
+      ctx.onProgress?.(position, total);
+    }
+    if (stalled) throw new Error('stalled');
+    clearTimeout(watchdog);
+    await handle.sync();
+    if (total !== undefined && position < total) {
+      throw new RetryableFailure(`the transfer ended after ${position} of ${total} bytes`, status);
+    }
+    return { size: position, total, continued: start > 0 };
+  } catch (error) {
+    if (stalled) throw new RetryableFailure(`no data arrived for ${ctx.stallTimeoutMs} ms`);
+    throw error;
+  } finally {
+    clearTimeout(watchdog);
+    ctx.signal?.removeEventListener('abort', onParentAbort);
+    if (!stream.destroyed) stream.destroy();
+    await handle?.close();
+  }
+}
+
+/**
+ * Downloads a result video to `targetPath`, whole or not at all: the bytes stream into
+ * `<targetPath>.part` beside it; after an interruption (in this call, or a `.part` left by an
+ * earlier run) the download resumes with `Range`; transient failures (network, reset, cut-short
+ * body, stall, 5xx, 429) are retried with capped exponential backoff and full jitter; the
+ * finished file must have the announced length and start with an `ftyp` box; it is flushed,
+ * renamed to `targetPath`, and the folder flushed. Failures are `DownloadError`s. On `expired`
+ * and `not_video` the `.part` is deleted; on `transient` and `aborted` it is kept to resume.
+ *
+ * If `targetPath` already exists (a finished download whose completion was not recorded) and
+ * starts like an MP4, nothing is fetched and `alreadyPresent` is true.
+ */
+export async function downloadVideo(url: string, targetPath: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const key = resolve(targetPath);
+  if (active.has(key)) throw new Error(`${targetPath} is already being downloaded.`);
+  active.add(key);
+  try {
+    return await download(url, targetPath, options);
+  } finally {
+    active.delete(key);
+  }
+}
+
+async function download(url: string, targetPath: string, options: DownloadOptions): Promise<DownloadResult> {
+  const part = partPathFor(targetPath);
+  const maxFailures = Math.max(1, options.attempts ?? DEFAULT_DOWNLOAD_ATTEMPTS);
+  const timeScale = options.timeScale ?? 1;
+  const random = options.random ?? Math.random;
+  const log = options.log ?? ((): void => undefined);
+  const { signal } = options;
+  const aborted = (attempts: number): DownloadError =>
+    new DownloadError('aborted', 'The download was stopped before it finished; it can resume later.', { attempts, cause: signal?.reason });
+
+  const existing = await sizeOf(targetPath);
+  if (existing !== undefined) {
+    if (existing > 0 && isMp4Header(await readHead(targetPath))) {
+      await unlink(part).catch(() => undefined);
+      return { bytes: existing, resumed: false, attempts: 0, alreadyPresent: true };
+    }
+    throw new Error(`${targetPath} already exists and is not a video: refusing to overwrite it.`);
+  }
+
+  // A `.part` from an earlier run is resumed, unless its first bytes show it is not an MP4.
+  let offset = (await sizeOf(part)) ?? 0;
+  if (offset >= 8 && !isMp4Header(await readHead(part))) {
+    await truncate(part, 0);
+    offset = 0;
+  }
+  const known: { total?: number } = {};
+  let resumed = false;
+  let failures = 0;
+  let attempts = 0;
+  let lastProblem = '';
+  let lastStatus: number | undefined;
+
+  const discard = async (): Promise<void> => {
+    await unlink(part).catch(() => undefined);
+  };
+
+  for (let attempt = 1; attempt <= MAX_TOTAL_ATTEMPTS; attempt++) {
+    if (signal?.aborted) throw aborted(attempt - 1);
+    const before = offset;
+    try {
+      const result = await attemptOnce({
+        url,
+        part,
+        offset,
+        known,
+        signal,
+        timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
+        stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+        attempt,
+        onProgress: options.onProgress
+      });
+      if (result.continued && before > 0) resumed = true;
+      const size = (await sizeOf(part)) ?? 0;
+      const total = result.total ?? result.size;
+      if (size !== total) throw new RetryableFailure(`the file has ${size} bytes, not the ${total} announced`, undefined, undefined, true);
+      if (!isMp4Header(await readHead(part))) throw notVideoError('something else', attempt);
+      await rename(part, targetPath);
+      await fsyncDir(dirname(targetPath));
+      log(`download ${targetPath}: ${size} bytes in ${attempt} attempt(s)${resumed ? ', resumed' : ''}`);
+      return { bytes: size, resumed, attempts: attempt, alreadyPresent: false };
+    } catch (error) {
+      if (signal?.aborted) throw aborted(attempt);
+      if (error instanceof DownloadError) {
+        if (error.kind === 'expired' || error.kind === 'not_video') await discard();
+        throw error;
+      }
+      const restart = error instanceof RetryableFailure && error.restart;
+      const retryAfterMs = error instanceof RetryableFailure ? error.retryAfterMs : undefined;
+      lastStatus = error instanceof RetryableFailure ? error.status : undefined;
+      lastProblem = describe(error);
+      offset = restart ? 0 : ((await sizeOf(part)) ?? 0);
+      if (restart) {
+        known.total = undefined;
+        await truncate(part, 0).catch(() => undefined);
+      }
+      attempts = attempt;
+      failures = offset > before ? 0 : failures + 1;
+      if (failures >= maxFailures) break;
+      const serverWait = retryAfterMs !== undefined ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : undefined;
+      const wait = (serverWait ?? backoffDelay(failures, { attempts: maxFailures, ...DOWNLOAD_BACKOFF }, random)) * timeScale;
+      log(`download ${targetPath}: attempt ${attempt} failed (${lastProblem}); ${offset} bytes kept; retry in ${Math.round(wait)} ms`);
+      try {
+        await sleep(wait, signal);
+      } catch {
+        throw aborted(attempt);
+      }
+    }
+  }
+  throw new DownloadError(
+    'transient',
+    `The video could not be downloaded after ${attempts} attempts (last: ${lastProblem}). What was downloaded is kept, and the next try resumes from it.`,
+    { status: lastStatus, attempts }
+  );
+}

@@ -1,0 +1,225 @@
+import { readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { appEntry, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
+import { runQuery, searchableText, type LibraryQuery, type LibraryQueryResult, type Searchable } from './library-query';
+import { mapLimit } from './map-limit';
+import { Mp4ProbeError, probeMp4 } from './mp4-probe';
+import { sidecarPathFor } from './naming';
+import { readSidecar, writeSidecar } from './sidecar';
+
+export interface LibraryIndexOptions {
+  /** Files read at once while building. Default 16. */
+  concurrency?: number;
+  /**
+   * Probe videos without a (valid) sidecar while building (default true). With false they are
+   * listed from the file system alone; `probe(relPath)` fills one in when it is wanted.
+   */
+  probeUnknown?: boolean;
+}
+
+/** Folders deeper than this below the library are not looked into. */
+const MAX_DEPTH = 16;
+
+function isVideoName(name: string): boolean {
+  return name.toLowerCase().endsWith('.mp4') && !name.startsWith('.');
+}
+
+function factsOf(entry: LibraryEntry): FileFacts {
+  return { path: entry.path, name: entry.name, sizeBytes: entry.sizeBytes, mtimeMs: entry.mtimeMs };
+}
+
+function probeProblem(error: unknown): string {
+  return error instanceof Mp4ProbeError ? error.message : `The file could not be read (${String(error)}).`;
+}
+
+/**
+ * The in-app view of a library folder (architecture.md, "The library folder is the source of
+ * truth"): every `*.mp4` below it (hidden folders and `.part` downloads skipped), with its
+ * sidecar when there is a valid one, and queries over them. It holds nothing the folder does
+ * not: `build` re-reads it, `update` / `remove` follow single changes.
+ */
+export class LibraryIndex {
+  private rootDir = '';
+  private readonly byPath = new Map<string, Searchable>();
+  private readonly concurrency: number;
+  private readonly probeUnknown: boolean;
+
+  constructor(options: LibraryIndexOptions = {}) {
+    this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.probeUnknown = options.probeUnknown ?? true;
+  }
+
+  /** The library folder (absolute), once built. */
+  get root(): string {
+    return this.rootDir;
+  }
+
+  get size(): number {
+    return this.byPath.size;
+  }
+
+  /** Reads the whole folder, replacing what the index held. A folder that does not exist is an empty library. */
+  async build(dir: string): Promise<void> {
+    const root = resolve(dir);
+    const paths = await this.listVideos(root);
+    const entries = await mapLimit(paths, this.concurrency, (rel) => this.load(root, rel));
+    this.rootDir = root;
+    this.byPath.clear();
+    for (const entry of entries) if (entry) this.put(entry);
+  }
+
+  /** Every entry, in no particular order. */
+  entries(): LibraryEntry[] {
+    return [...this.byPath.values()].map((i) => i.entry);
+  }
+
+  get(relPath: string): LibraryEntry | undefined {
+    return this.byPath.get(this.normalize(relPath))?.entry;
+  }
+
+  query(query: LibraryQuery = {}): LibraryQueryResult {
+    return runQuery(this.byPath.values(), query);
+  }
+
+  /**
+   * Re-reads one video after a change to it or to its sidecar (`relPath` may name either).
+   * Returns the new entry, or undefined when the video is gone (it is then forgotten) or is not
+   * one the library lists (hidden, not an MP4).
+   */
+  async update(relPath: string): Promise<LibraryEntry | undefined> {
+    this.requireBuilt();
+    let rel = this.normalize(relPath);
+    if (/\.json$/i.test(rel)) rel = (await this.videoForSidecar(rel)) ?? rel.replace(/\.json$/i, '.mp4');
+    if (!isVideoName(rel.split('/').pop() ?? '') || rel.split('/').some((part) => part.startsWith('.'))) return undefined;
+    const entry = await this.load(this.rootDir, rel);
+    if (!entry) {
+      this.byPath.delete(rel);
+      return undefined;
+    }
+    this.put(entry);
+    return entry;
+  }
+
+  /** Forgets a video (after it was deleted or moved away). Returns whether it was listed. */
+  remove(relPath: string): boolean {
+    return this.byPath.delete(this.normalize(relPath));
+  }
+
+  /** Probes a video listed without a probe (built with `probeUnknown: false`). */
+  async probe(relPath: string): Promise<LibraryEntry | undefined> {
+    const current = this.get(relPath);
+    if (!current) return undefined;
+    if (current.probe || current.origin === 'app') return current;
+    let probe;
+    let problem: string | undefined;
+    try {
+      probe = await probeMp4(this.absolute(current.path));
+    } catch (error) {
+      problem = probeProblem(error);
+    }
+    const entry = unknownEntry(factsOf(current), probe, problem, current.sidecarProblem);
+    this.put(entry);
+    return entry;
+  }
+
+  /**
+   * Marks a video as a favourite or not, in its sidecar (rewritten atomically, every other field
+   * kept as it is on disk). Videos without a valid sidecar cannot be marked.
+   */
+  async setFavourite(relPath: string, on: boolean): Promise<LibraryEntry> {
+    const current = this.get(relPath);
+    if (!current) throw new Error(`${relPath} is not in the library.`);
+    const sidecarPath = sidecarPathFor(this.absolute(current.path));
+    const read = await readSidecar(sidecarPath);
+    if (!read.sidecar) throw new Error(`${current.name} cannot be marked: it has no usable sidecar (${read.reason})`);
+    const sidecar = { ...read.sidecar, favourite: on };
+    await writeSidecar(sidecarPath, sidecar);
+    const entry = appEntry(factsOf(current), sidecar);
+    this.put(entry);
+    return entry;
+  }
+
+  private put(entry: LibraryEntry): void {
+    this.byPath.set(entry.path, { entry, haystack: searchableText(entry) });
+  }
+
+  private requireBuilt(): void {
+    if (!this.rootDir) throw new Error('The library index has not been built yet.');
+  }
+
+  /** A relative path in index form (`/` separators), refused if it climbs out of the library. */
+  private normalize(relPath: string): string {
+    const root = this.rootDir || resolve('/');
+    const abs = resolve(root, relPath);
+    const rel = relative(root, abs);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new Error(`${relPath} is not inside the library folder.`);
+    return rel.split(sep).join('/');
+  }
+
+  private absolute(rel: string): string {
+    return join(this.rootDir, ...rel.split('/'));
+  }
+
+  /** The listed video a sidecar belongs to, whatever the case of its extension. */
+  private async videoForSidecar(rel: string): Promise<string | undefined> {
+    const stem = rel.replace(/\.json$/i, '');
+    for (const candidate of [`${stem}.mp4`, `${stem}.MP4`]) {
+      if (this.byPath.has(candidate)) return candidate;
+      try {
+        if ((await stat(this.absolute(candidate))).isFile()) return candidate;
+      } catch {
+        // try the next
+      }
+    }
+    return undefined;
+  }
+
+  /** Every MP4 below `root`, relative, `/`-separated; hidden entries and symbolic links skipped. */
+  private async listVideos(root: string): Promise<string[]> {
+    const found: string[] = [];
+    const queue: { dir: string; rel: string[] }[] = [{ dir: root, rel: [] }];
+    while (queue.length > 0) {
+      const { dir, rel } = queue.shift()!;
+      let items;
+      try {
+        items = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (rel.length === 0 && code !== 'ENOENT') throw error;
+        continue;
+      }
+      for (const item of items) {
+        if (item.name.startsWith('.')) continue;
+        if (item.isDirectory()) {
+          if (rel.length < MAX_DEPTH) queue.push({ dir: join(dir, item.name), rel: [...rel, item.name] });
+        } else if (item.isFile() && isVideoName(item.name)) {
+          found.push([...rel, item.name].join('/'));
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Reads one video and its sidecar; undefined when the video is not there. */
+  private async load(root: string, rel: string): Promise<LibraryEntry | undefined> {
+    const abs = join(root, ...rel.split('/'));
+    let facts: FileFacts;
+    try {
+      const stats = await stat(abs);
+      if (!stats.isFile()) return undefined;
+      facts = { path: rel, name: rel.split('/').pop() ?? rel, sizeBytes: stats.size, mtimeMs: stats.mtimeMs };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const read = await readSidecar(sidecarPathFor(abs));
+    if (read.sidecar) return appEntry(facts, read.sidecar);
+    const sidecarProblem = read.problem === 'missing' ? undefined : { problem: read.problem, reason: read.reason };
+    if (!this.probeUnknown) return unknownEntry(facts, undefined, undefined, sidecarProblem);
+    try {
+      return unknownEntry(facts, await probeMp4(abs), undefined, sidecarProblem);
+    } catch (error) {
+      return unknownEntry(facts, undefined, probeProblem(error), sidecarProblem);
+    }
+  }
+}

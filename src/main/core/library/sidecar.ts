@@ -1,0 +1,245 @@
+import { open } from 'node:fs/promises';
+import { ASPECT_RATIOS, MODEL_ID, MODES, RESOLUTIONS, type AspectRatio, type Mode, type Resolution } from '@shared/model';
+import type { Micros } from '@shared/pricing';
+import type { GenerateRequest, LoraItem } from '@shared/request';
+import { writeFileAtomic } from '../util/fs-durable';
+import type { VideoProbe } from './mp4-probe';
+
+export const SIDECAR_SCHEMA = 1;
+export const SIDECAR_APP = 'LTX Batch Studio';
+/** A sidecar larger than this is not read (a real one is a few KB). */
+export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
+
+/** When things happened, as ISO 8601 strings (`2025-01-31T12:34:56.789Z`). */
+export interface SidecarTimings {
+  queuedAt?: string;
+  submittedAt: string;
+  succeededAt: string;
+  downloadedAt: string;
+  /** How long APIXO took to generate the video. */
+  generationMs?: number;
+}
+
+/**
+ * The JSON file beside each video (`clip.json` beside `clip.mp4`): everything needed to
+ * understand and reproduce the video without the app's own state (architecture.md, "The
+ * library folder is the source of truth"). It never holds the API key.
+ */
+export interface Sidecar {
+  schema: typeof SIDECAR_SCHEMA;
+  app: typeof SIDECAR_APP;
+  model: typeof MODEL_ID;
+  /** The video's file name (no folder). */
+  file: string;
+  prompt: string;
+  mode: Mode;
+  resolution: Resolution;
+  /** Requested seconds. */
+  duration: number;
+  aspectRatio?: AspectRatio;
+  seed?: number;
+  imageUrl?: string;
+  /** File name of the copied source image, beside the video. */
+  sourceImage?: string;
+  loras?: LoraItem[];
+  /** The whole body as sent (it has no key in it). */
+  request: GenerateRequest;
+  taskId: string;
+  batch: { id: string; name: string };
+  /** Where the task came from: the spreadsheet row (header = row 1), the take, and the row's raw cells. */
+  sourceRow: { row: number; take: number; cells: Record<string, string> };
+  estimateMicros: Micros;
+  /** What APIXO charged, when known. */
+  costMicros?: Micros;
+  timings: SidecarTimings;
+  probe: VideoProbe;
+  favourite?: boolean;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/** Why a sidecar was not used. */
+export type SidecarProblem =
+  /** No such file. */
+  | 'missing'
+  /** It exists but could not be read (permissions, a folder …). */
+  | 'unreadable'
+  | 'too_large'
+  /** Not valid JSON (cut short, edited by hand …). */
+  | 'not_json'
+  /** Valid JSON, but not written by this app for this model. */
+  | 'foreign'
+  /** Written by a newer version of the app. */
+  | 'newer_schema'
+  /** This app's, but a field is missing or wrong. */
+  | 'invalid';
+
+export type SidecarRead =
+  | { sidecar: Sidecar; problem?: undefined; reason?: undefined }
+  | { sidecar: undefined; problem: SidecarProblem; reason: string };
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNonNegative = (v: unknown): v is number => isNumber(v) && v >= 0;
+const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+const isTimestamp = (v: unknown): v is string => isString(v) && v.length <= 64 && !Number.isNaN(Date.parse(v));
+/** A plain file name: no folder part, nothing that climbs out of the library. */
+const isFileName = (v: unknown): v is string =>
+  isString(v) && v.length > 0 && v.length <= 255 && !/[/\\\u0000]/.test(v) && v !== '.' && v !== '..';
+
+function checkProbe(value: unknown): string | undefined {
+  if (!isObject(value)) return 'probe is missing';
+  for (const key of ['width', 'height', 'durationSec', 'fps'] as const) {
+    if (!isNonNegative(value[key])) return `probe.${key} is not a number`;
+  }
+  if (typeof value.hasAudio !== 'boolean') return 'probe.hasAudio is not true or false';
+  for (const key of ['videoCodec', 'audioCodec'] as const) {
+    if (value[key] !== undefined && !isString(value[key])) return `probe.${key} is not text`;
+  }
+  return undefined;
+}
+
+/** The first thing wrong with an app-written sidecar, or undefined when it is whole. */
+function checkFields(v: Obj): string | undefined {
+  if (!isFileName(v.file)) return 'file is not a file name';
+  if (!isString(v.prompt)) return 'prompt is not text';
+  if (!MODES.includes(v.mode as Mode)) return 'mode is not one of the model’s modes';
+  if (!RESOLUTIONS.includes(v.resolution as Resolution)) return 'resolution is not 480p, 720p or 1080p';
+  if (!isNonNegative(v.duration)) return 'duration is not a number of seconds';
+  if (v.aspectRatio !== undefined && !ASPECT_RATIOS.includes(v.aspectRatio as AspectRatio)) return 'aspectRatio is not 16:9 or 9:16';
+  if (v.seed !== undefined && !isInteger(v.seed)) return 'seed is not a whole number';
+  if (v.imageUrl !== undefined && !isString(v.imageUrl)) return 'imageUrl is not text';
+  if (v.sourceImage !== undefined && !isFileName(v.sourceImage)) return 'sourceImage is not a file name';
+  if (v.loras !== undefined) {
+    if (!Array.isArray(v.loras) || !v.loras.every((l) => isObject(l) && isString(l.path) && isNumber(l.scale))) {
+      return 'loras is not a list of {path, scale}';
+    }
+  }
+  if (!isObject(v.request) || !isObject(v.request.input)) return 'request is not a request body';
+  if (!isString(v.taskId) || v.taskId.length === 0) return 'taskId is missing';
+  if (!isObject(v.batch) || !isString(v.batch.id) || !isString(v.batch.name)) return 'batch is not {id, name}';
+  const row = v.sourceRow;
+  if (!isObject(row) || !isInteger(row.row) || !isInteger(row.take) || !isObject(row.cells)) return 'sourceRow is not {row, take, cells}';
+  if (!Object.values(row.cells).every(isString)) return 'sourceRow.cells holds something other than text';
+  if (!isNonNegative(v.estimateMicros)) return 'estimateMicros is not an amount';
+  if (v.costMicros !== undefined && !isNonNegative(v.costMicros)) return 'costMicros is not an amount';
+  const t = v.timings;
+  if (!isObject(t)) return 'timings is missing';
+  for (const key of ['submittedAt', 'succeededAt', 'downloadedAt'] as const) {
+    if (!isTimestamp(t[key])) return `timings.${key} is not a date`;
+  }
+  if (t.queuedAt !== undefined && !isTimestamp(t.queuedAt)) return 'timings.queuedAt is not a date';
+  if (t.generationMs !== undefined && !isNumber(t.generationMs)) return 'timings.generationMs is not a number';
+  const probe = checkProbe(v.probe);
+  if (probe) return probe;
+  if (v.favourite !== undefined && typeof v.favourite !== 'boolean') return 'favourite is not true or false';
+  if (!isTimestamp(v.createdAt)) return 'createdAt is not a date';
+  return undefined;
+}
+
+/** Checks parsed JSON: a `Sidecar`, or why not. Unknown extra fields are kept (a newer app may add some). */
+export function validateSidecar(value: unknown): SidecarRead {
+  if (!isObject(value)) return { sidecar: undefined, problem: 'foreign', reason: 'The JSON is not an object.' };
+  if (value.app !== SIDECAR_APP) return { sidecar: undefined, problem: 'foreign', reason: `The JSON was not written by ${SIDECAR_APP}.` };
+  if (value.model !== MODEL_ID) {
+    return { sidecar: undefined, problem: 'foreign', reason: `The JSON describes another model (${String(value.model).slice(0, 40)}).` };
+  }
+  if (isInteger(value.schema) && value.schema > SIDECAR_SCHEMA) {
+    return {
+      sidecar: undefined,
+      problem: 'newer_schema',
+      reason: `The sidecar was written by a newer version of ${SIDECAR_APP} (schema ${value.schema}); update the app to read it.`
+    };
+  }
+  if (value.schema !== SIDECAR_SCHEMA) return { sidecar: undefined, problem: 'invalid', reason: 'The sidecar has no valid schema number.' };
+  const wrong = checkFields(value);
+  if (wrong) return { sidecar: undefined, problem: 'invalid', reason: `The sidecar is damaged: ${wrong}.` };
+  return { sidecar: value as unknown as Sidecar };
+}
+
+/** Parses a sidecar's text. */
+export function parseSidecar(text: string): SidecarRead {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { sidecar: undefined, problem: 'not_json', reason: 'The sidecar is not valid JSON (it may be cut short or edited by hand).' };
+  }
+  return validateSidecar(value);
+}
+
+/**
+ * Reads and checks the sidecar at `path`. Never throws: a missing, unreadable, oversized,
+ * broken or foreign file comes back as `{ sidecar: undefined, problem, reason }`.
+ */
+export async function readSidecar(path: string): Promise<SidecarRead> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { sidecar: undefined, problem: 'missing', reason: 'There is no sidecar file.' };
+    return { sidecar: undefined, problem: 'unreadable', reason: `The sidecar could not be opened (${code ?? 'error'}).` };
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { sidecar: undefined, problem: 'unreadable', reason: 'The sidecar is not a file.' };
+    if (stats.size > MAX_SIDECAR_BYTES) {
+      return { sidecar: undefined, problem: 'too_large', reason: `The sidecar is ${stats.size} bytes, more than a sidecar can be.` };
+    }
+    const buf = Buffer.alloc(stats.size);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return parseSidecar(buf.subarray(0, got).toString('utf8'));
+  } catch (error) {
+    return { sidecar: undefined, problem: 'unreadable', reason: `The sidecar could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).` };
+  } finally {
+    await handle.close();
+  }
+}
+
+const SECRET_KEY = /^(authorization|headers|api[-_]?key|x-api-key|apikey)$/i;
+
+/**
+ * Throws if a credential-looking field is about to be written: at the top level or anywhere in
+ * the request body (whose fields are the API's; a CSV column in `sourceRow.cells` may be called
+ * anything, so the cells are not judged by name).
+ */
+function assertNoSecrets(value: unknown, depth = 0): void {
+  if (depth > 16) return;
+  if (Array.isArray(value)) {
+    for (const item of value) assertNoSecrets(item, depth + 1);
+  } else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (SECRET_KEY.test(key)) throw new Error(`Refusing to write a sidecar with a "${key}" field: credentials never go into the library.`);
+      if (depth === 0 && key !== 'request') continue;
+      assertNoSecrets(item, depth + 1);
+    }
+  }
+}
+
+/** The sidecar as written: pretty JSON, ending in a newline. */
+export function formatSidecar(data: Sidecar): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+/**
+ * Writes a sidecar atomically (temporary file, flush, rename, folder flush). Refuses data that
+ * would not read back as a valid sidecar, and anything that looks like a credential.
+ */
+export async function writeSidecar(path: string, data: Sidecar): Promise<void> {
+  const check = validateSidecar(data);
+  if (!check.sidecar) throw new Error(`Not writing an invalid sidecar: ${check.reason}`);
+  assertNoSecrets(data);
+  await writeFileAtomic(path, formatSidecar(data));
+}

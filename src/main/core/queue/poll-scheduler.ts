@@ -1,0 +1,118 @@
+import { MinHeap } from '../util/min-heap';
+
+export interface PollSchedulerOptions {
+  /** Most status requests per minute (in real time at timeScale 1). */
+  budgetPerMinute: number;
+  timeScale: number;
+  /** Polls running at once. */
+  maxConcurrent?: number;
+  /** Performs one poll; the scheduler does not reschedule by itself. */
+  poll: (taskId: string) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * One scheduler for every task's polls: a heap ordered by due time, one timer for the earliest,
+ * and a token bucket that keeps all polling inside the request budget by letting due polls wait
+ * (which stretches every interval evenly when many tasks are in flight).
+ */
+export class PollScheduler {
+  private readonly heap = new MinHeap<{ at: number; id: string; version: number }>((item) => item.at);
+  private readonly due = new Map<string, number>();
+  private versions = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private running = 0;
+  private tokens: number;
+  private tokensAt: number;
+  private readonly ratePerMs: number;
+  private readonly burst: number;
+  private readonly maxConcurrent: number;
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly options: PollSchedulerOptions) {
+    this.now = options.now ?? Date.now;
+    this.ratePerMs = options.budgetPerMinute / 60_000 / options.timeScale;
+    // A second's worth of budget may be spent at once (at least one poll).
+    this.burst = Math.max(1, this.ratePerMs * 1000 * options.timeScale);
+    this.tokens = this.burst;
+    this.tokensAt = this.now();
+    this.maxConcurrent = options.maxConcurrent ?? 16;
+  }
+
+  /** Tasks waiting for a poll. */
+  get size(): number {
+    return this.due.size;
+  }
+
+  /** (Re)schedules a task's next poll; replaces any earlier schedule for it. */
+  schedule(id: string, at: number): void {
+    const version = ++this.versions;
+    this.due.set(id, version);
+    this.heap.push({ at, id, version });
+    this.arm();
+  }
+
+  remove(id: string): void {
+    this.due.delete(id);
+  }
+
+  has(id: string): boolean {
+    return this.due.has(id);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.tokensAt) * this.ratePerMs);
+    this.tokensAt = now;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const top = this.peekLive();
+    if (!top) return;
+    let at = top.at;
+    if (this.tokens < 1) at = Math.max(at, this.now() + (1 - this.tokens) / this.ratePerMs);
+    if (this.timer && at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.now()));
+    this.timer.unref?.();
+  }
+
+  private peekLive(): { at: number; id: string; version: number } | undefined {
+    for (let top = this.heap.peek(); top; top = this.heap.peek()) {
+      if (this.due.get(top.id) === top.version) return top;
+      this.heap.pop();
+    }
+    return undefined;
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.now();
+    this.refill(now);
+    for (let top = this.peekLive(); top && top.at <= now; top = this.peekLive()) {
+      if (this.tokens < 1 || this.running >= this.maxConcurrent) break;
+      this.heap.pop();
+      this.due.delete(top.id);
+      this.tokens -= 1;
+      this.running += 1;
+      void this.options
+        .poll(top.id)
+        .catch(() => undefined)
+        .finally(() => {
+          this.running -= 1;
+          this.arm();
+        });
+    }
+    this.arm();
+  }
+}

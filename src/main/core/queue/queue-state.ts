@@ -1,0 +1,59 @@
+import type { BatchRecord, TaskRecord } from '@shared/batch';
+import type { TaskState } from '@shared/task-state';
+
+/** Fields a transition may change; the frozen request and the row never change. */
+export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'batchId' | 'position' | 'source' | 'request' | 'times'>>;
+
+/** One line of the journal: everything that ever happens to batches and tasks. */
+export type QueueEvent =
+  | { type: 'batch_added'; batch: BatchRecord; tasks: TaskRecord[] }
+  | { type: 'batch_changed'; id: string; patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros'>>; unset?: 'paused'[] }
+  | { type: 'task_changed'; id: string; at: number; state?: TaskState; patch?: TaskPatch; unset?: (keyof TaskPatch)[] };
+
+export interface QueueState {
+  batches: Map<string, BatchRecord>;
+  tasks: Map<string, TaskRecord>;
+}
+
+export function emptyQueueState(): QueueState {
+  return { batches: new Map(), tasks: new Map() };
+}
+
+/** The reducer the journal replays: applies one event to the state, in place. */
+export function applyQueueEvent(state: QueueState, event: QueueEvent): void {
+  switch (event.type) {
+    case 'batch_added': {
+      if (state.batches.has(event.batch.id)) throw new Error(`batch ${event.batch.id} exists already`);
+      state.batches.set(event.batch.id, event.batch);
+      for (const task of event.tasks) state.tasks.set(task.id, task);
+      return;
+    }
+    case 'batch_changed': {
+      const batch = state.batches.get(event.id);
+      if (!batch) throw new Error(`no batch ${event.id}`);
+      Object.assign(batch, event.patch);
+      for (const key of event.unset ?? []) delete batch[key];
+      return;
+    }
+    case 'task_changed': {
+      const task = state.tasks.get(event.id);
+      if (!task) throw new Error(`no task ${event.id}`);
+      if (event.patch) Object.assign(task, event.patch);
+      for (const key of event.unset ?? []) delete task[key];
+      if (event.state) {
+        task.state = event.state;
+        task.times[event.state] = event.at;
+      }
+      return;
+    }
+  }
+}
+
+export function queueStateToJson(state: QueueState): unknown {
+  return { batches: [...state.batches.values()], tasks: [...state.tasks.values()] };
+}
+
+export function queueStateFromJson(json: unknown): QueueState {
+  const { batches, tasks } = json as { batches: BatchRecord[]; tasks: TaskRecord[] };
+  return { batches: new Map(batches.map((b) => [b.id, b])), tasks: new Map(tasks.map((t) => [t.id, t])) };
+}

@@ -1,0 +1,31 @@
+import { LATENCY, LORA_LATENCY, POLL_INTERVAL_MS, isLoraMode, type Mode, type Resolution } from '@shared/model';
+import type { GenerateRequest } from '@shared/request';
+
+/** Polls while APIXO still reports `pending` come this many times less often. */
+export const PENDING_SLOWDOWN = 2;
+/** ± share of random jitter on every poll interval, so polls of one wave spread out. */
+export const POLL_JITTER = 0.1;
+/** A task this many times past its longest typical generation time is flagged as overdue. */
+export const OVERDUE_FACTOR = 3;
+
+function modeAndResolution(request: GenerateRequest): { mode: Mode; resolution: Resolution } {
+  return { mode: request.input.mode, resolution: request.input.resolution };
+}
+
+/** The documented "recommended first poll" for the task's resolution, +10 s for LoRA modes (unscaled ms). */
+export function firstPollDelayMs(request: GenerateRequest): number {
+  const { mode, resolution } = modeAndResolution(request);
+  return LATENCY[resolution].firstPollMs + (isLoraMode(mode) ? LORA_LATENCY.firstPollExtraMs : 0);
+}
+
+/** The next poll interval (unscaled ms): 5 s with jitter, slower while pending. */
+export function pollIntervalMs(apiState: string, random: () => number): number {
+  const base = POLL_INTERVAL_MS * (apiState === 'pending' ? PENDING_SLOWDOWN : 1);
+  return base * (1 - POLL_JITTER + 2 * POLL_JITTER * random());
+}
+
+/** How long after submission a task counts as overdue (unscaled ms). */
+export function overdueAfterMs(request: GenerateRequest): number {
+  const { mode, resolution } = modeAndResolution(request);
+  return (LATENCY[resolution].maxMs + (isLoraMode(mode) ? LORA_LATENCY.extraMaxMs : 0)) * OVERDUE_FACTOR;
+}

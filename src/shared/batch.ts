@@ -1,0 +1,102 @@
+import type { Micros } from './pricing';
+import type { GenerateRequest } from './request';
+import type { TaskState } from './task-state';
+
+/** Where a task came from: its CSV row (spreadsheet numbering) and take. */
+export interface SourceRow {
+  row: number;
+  take: number;
+  name?: string;
+  cells: Record<string, string>;
+}
+
+/** Everything the app knows about one task; the frozen request never changes after creation. */
+export interface TaskRecord {
+  /** Local id, stable for life: `<batch id>-<position>`. */
+  id: string;
+  batchId: string;
+  /** Position in its batch, from 0: the order of submission. */
+  position: number;
+  source: SourceRow;
+  request: GenerateRequest;
+  /** A local source image that was hosted to give `request`'s image URL. */
+  imagePath?: string;
+  estimateMicros: Micros;
+  state: TaskState;
+  /** APIXO's id, as soon as it is known. */
+  taskId?: string;
+  /** POSTs that may have created a task for this row (each may have cost money). */
+  attempts: number;
+  /** Automatic new submits after a transient failure. */
+  autoRetries: number;
+  failCode?: string;
+  failMsg?: string;
+  /** A sentence for people: why it waits, needs review, or failed to download. */
+  note?: string;
+  resultUrl?: string;
+  /** The finished video, relative to the batch's library folder. */
+  file?: string;
+  /** Money spent on this row so far (successful generations). */
+  spentMicros: Micros;
+  /** When each state was last entered (ms since epoch). */
+  times: Partial<Record<TaskState | 'created', number>>;
+  /** Still polled, but far past the time this resolution usually takes. */
+  overdue?: boolean;
+}
+
+export type PauseReason = 'user' | 'cap';
+
+export interface BatchRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  /** Folder the videos go to. */
+  libraryDir: string;
+  sourceFile?: string;
+  /** Hash of the source file and settings: running the same command again resumes this batch. */
+  sourceKey?: string;
+  /** Optional spending cap for this batch. */
+  capMicros?: Micros;
+  paused?: { reason: PauseReason; message: string };
+  taskIds: string[];
+}
+
+/** Money by stage, derived from the tasks (never stored twice). */
+export interface CostTotals {
+  /** Not yet submitted: what the queued tasks will cost. */
+  queuedMicros: Micros;
+  /** Submitted and not yet finished (or of unknown outcome). */
+  committedMicros: Micros;
+  /** Paid for successful generations. */
+  spentMicros: Micros;
+  /** The account balance, when the API reported it. */
+  balanceMicros?: Micros;
+}
+
+export type AccountPause = 'auth' | 'balance';
+
+/** What the engine is doing, and why anything waits, in words a person reads. */
+export interface QueueStatus {
+  running: boolean;
+  /** The user's limit on tasks in flight, and the limit in force after 429s. */
+  limit: number;
+  effectiveLimit: number;
+  inFlight: number;
+  queued: number;
+  downloading: number;
+  needsReview: number;
+  account?: { reason: AccountPause; message: string };
+  /** Submits wait until then (ms since epoch) because the server asked. */
+  submitPauseUntil?: number;
+  /** One line: "submitting 3 of 4 slots", "waiting: 4 of 4 slots busy", "paused by the server until 14:02:10". */
+  activity: string;
+}
+
+export type BatchCounts = Partial<Record<TaskState, number>>;
+
+export interface BatchSummary {
+  batch: BatchRecord;
+  counts: BatchCounts;
+  total: number;
+  costs: CostTotals;
+}
