@@ -21,10 +21,10 @@ export interface Harness {
   cleanup: () => Promise<void>;
 }
 
-export async function harness(simOptions: SimulatorOptions = {}, engineOptions: Partial<EngineOptions> = {}): Promise<Harness> {
-  const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 7, ...simOptions });
+export async function harness(simOptions: SimulatorOptions = {}, engineOptions: Partial<EngineOptions> = {}, timeScale = TIME_SCALE): Promise<Harness> {
+  const sim = await startSimulator({ timeScale, seed: 7, ...simOptions });
   const dir = mkdtempSync(join(tmpdir(), 'ltx-engine-'));
-  const client = new ApixoClient({ apiKey: 'sim-key', baseUrl: sim.baseUrl, timeScale: TIME_SCALE, timeoutMs: 5_000 });
+  const client = new ApixoClient({ apiKey: 'sim-key', baseUrl: sim.baseUrl, timeScale, timeoutMs: 5_000 });
   const h: Harness = {
     sim,
     dir,
@@ -33,7 +33,7 @@ export async function harness(simOptions: SimulatorOptions = {}, engineOptions: 
     client,
     engine: undefined as unknown as BatchEngine,
     open: async (extra = {}) => {
-      h.engine = await BatchEngine.open({ dataDir: h.dataDir, client, timeScale: TIME_SCALE, ...engineOptions, ...extra });
+      h.engine = await BatchEngine.open({ dataDir: h.dataDir, client, timeScale, ...engineOptions, ...extra });
       return h.engine;
     },
     cleanup: async () => {

@@ -1,6 +1,7 @@
 import { resumeCommand, RESUME_HELP } from './resume-command';
 import { runCommand, RUN_HELP } from './run-command';
 import { simulateCommand, SIMULATE_HELP } from './simulate-command';
+import { statusCommand, STATUS_HELP } from './status-command';
 import { validateCommand, VALIDATE_HELP } from './validate-command';
 import { EXIT, UsageError, type Output } from './output';
 
@@ -12,6 +13,7 @@ Commands:
   validate <file.csv>   check a CSV and show what it would cost
   run <file.csv>        generate every row's video into a library folder
   resume                pick up every unfinished batch
+  status                show the batches, their money and what needs you
   simulate              run the APIXO simulator on 127.0.0.1
 
 With no APIXO_API_KEY set, run and resume use the built-in simulator: nothing is charged.
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output,
   validate: { help: VALIDATE_HELP, run: validateCommand },
   run: { help: RUN_HELP, run: runCommand },
   resume: { help: RESUME_HELP, run: resumeCommand },
+  status: { help: STATUS_HELP, run: statusCommand },
   simulate: { help: SIMULATE_HELP, run: simulateCommand }
 };
 

@@ -14,6 +14,7 @@ import type { TaskPatch } from './queue-state';
 
 export interface DownloadStageOptions {
   concurrency: number;
+  stallTimeoutMs?: number;
   timeScale: number;
   random: () => number;
   task: (id: string) => TaskRecord | undefined;
@@ -97,6 +98,7 @@ export class DownloadStage {
       await downloadVideo(task.resultUrl, target, {
         signal: this.abort.signal,
         timeScale: this.options.timeScale,
+        stallTimeoutMs: this.options.stallTimeoutMs,
         random: this.options.random,
         log: (line) => this.options.log(`download ${task.id}: ${line}`)
       });

@@ -34,6 +34,8 @@ export interface EngineOptions {
   autoRetryLimit?: number;
   /** Optional cap on money committed and spent across all batches. */
   overallCapMicros?: Micros;
+  /** A download that receives nothing for this long is retried (real ms, default 30 s). */
+  downloadStallTimeoutMs?: number;
   /** Coalescing interval of the change stream, in real ms (default 250). */
   changeIntervalMs?: number;
   random?: () => number;
@@ -88,10 +90,16 @@ const ONE_ATTEMPT: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const SUBMIT_BACKOFF: RetryPolicy = { attempts: Infinity, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 /** Consecutive failed polls of one task before its row says so. */
 const POLL_ERRORS_SHOWN = 3;
+/** Consecutive "task not found" answers (about a minute of polls) before a person is asked. */
+const NOT_FOUND_FOR_REVIEW = 12;
 
 const ACTIVE_SUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', ...IN_FLIGHT_STATES]);
 /** States whose money is committed: the task exists (or may exist) at APIXO and is not finished. */
 const COMMITTED: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 'submitted', 'pending', 'processing', 'needs_review']);
+
+const UNKNOWN_TASK =
+  'APIXO has answered "task not found" for this task ID for about a minute. If it was made with another key, or by the ' +
+  'simulator in an earlier session, abandon it; resubmitting makes (and pays for) a new video.';
 
 const INTERRUPTED_SUBMIT =
   'The app stopped while this task was being submitted, so APIXO may or may not have created it (and charged for it). ' +
@@ -105,7 +113,7 @@ const INTERRUPTED_SUBMIT =
 export class BatchEngine {
   private readonly journal: Journal<QueueEvent, QueueState>;
   private readonly lock: DataLock;
-  private readonly client: ApixoClient;
+  private client: ApixoClient;
   private readonly ts: number;
   private readonly random: () => number;
   private readonly log: (line: string) => void;
@@ -180,6 +188,7 @@ export class BatchEngine {
     });
     this.downloads = new DownloadStage({
       concurrency: options.downloadConcurrency ?? 3,
+      stallTimeoutMs: options.downloadStallTimeoutMs,
       timeScale: this.ts,
       random: this.random,
       task: (id) => this.task(id),
@@ -398,6 +407,11 @@ export class BatchEngine {
     this.limiter.setLimit(limit);
     this.changes.mark();
     this.pump();
+  }
+
+  /** Talks to APIXO through another client from now on (a new key or base URL). */
+  setClient(client: ApixoClient): void {
+    this.client = client;
   }
 
   /** After the person fixed the key or added balance. */
@@ -722,6 +736,10 @@ export class BatchEngine {
         return -1;
       }
       if (error.kind === 'rate_limited') return Math.max(interval, (error.retryAfterMs ?? 0) * this.ts);
+      if (error.kind === 'not_found' && count >= NOT_FOUND_FOR_REVIEW) {
+        this.change(task, 'needs_review', { note: UNKNOWN_TASK }, { durable: true });
+        return -1;
+      }
       if (error.kind === 'not_found' && count >= POLL_ERRORS_SHOWN) {
         this.change(task, undefined, { note: 'APIXO does not find this task right now; it keeps checking.' });
       }

@@ -516,6 +516,20 @@ export class Journal<Ev, State> {
   }
 }
 
+/**
+ * Replays a data folder's journal without changing any file and without taking it over: for a
+ * look at the queue (`status`) while another process may be driving it.
+ */
+export async function readJournalState<Ev, State>(
+  dataDir: string,
+  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'fromSnapshot' | 'onWarning'>
+): Promise<{ state: State; recovery: JournalRecovery }> {
+  const started = performance.now();
+  const dir = resolve(dataDir);
+  const { state, recovery } = await scanJournal(join(dir, DEFAULT_FILE_NAME), join(dir, 'snapshot.json'), options, started);
+  return { state, recovery };
+}
+
 /** Reads the snapshot, replays the journal after it, and repairs a torn end. */
 async function replay<Ev, State>(
   journalPath: string,
@@ -523,6 +537,47 @@ async function replay<Ev, State>(
   options: JournalOptions<Ev, State>,
   started: number
 ): Promise<{ state: State; fd: number; bytes: number; recovery: JournalRecovery }> {
+  const { state, recovery, hasHeader, validEnd } = await scanJournal(journalPath, snapshotPath, options, started);
+  const { snapshotSeq, tornTail } = recovery;
+  const warn = options.onWarning ?? ((message: string) => console.warn(`[journal] ${message}`));
+  if (tornTail) {
+    warn(`Dropped an unfinished end of ${journalPath} (${recovery.tornBytes} bytes, left by a crash mid-write).`);
+  }
+
+  let fd: number;
+  let bytes: number;
+  if (!hasHeader && validEnd === 0) {
+    // No journal yet (or nothing readable in it): start one, created whole by a rename.
+    const content = headerLine(snapshotSeq);
+    await writeFileDurable(`${journalPath}.tmp`, content);
+    await rename(`${journalPath}.tmp`, journalPath);
+    await fsyncDir(dirname(journalPath));
+    fd = openSync(journalPath, 'a');
+    bytes = content.length;
+  } else {
+    fd = openSync(journalPath, 'a');
+    if (tornTail) {
+      try {
+        ftruncateSync(fd, validEnd);
+        fdatasyncSync(fd);
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
+    }
+    bytes = validEnd;
+  }
+
+  return { state, fd, bytes, recovery: { ...recovery, ms: performance.now() - started } };
+}
+
+/** Reads the snapshot and applies every journal line after it; changes no file. */
+async function scanJournal<Ev, State>(
+  journalPath: string,
+  snapshotPath: string,
+  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'fromSnapshot' | 'onWarning'>,
+  started: number
+): Promise<{ state: State; recovery: JournalRecovery; hasHeader: boolean; validEnd: number }> {
   const warn = options.onWarning ?? ((message: string) => console.warn(`[journal] ${message}`));
   const snapshot = await readSnapshot(snapshotPath);
   let state: State;
@@ -621,38 +676,11 @@ async function replay<Ev, State>(
   const size = scan?.size ?? 0;
   const tornTail = scan !== null && (scan.unterminated > 0 || pendingBad.length > 0);
   const tornBytes = size - validEnd;
-  if (tornTail) {
-    warn(`Dropped an unfinished end of ${journalPath} (${tornBytes} bytes, left by a crash mid-write).`);
-  }
-
-  let fd: number;
-  let bytes: number;
-  if (!hasHeader && validEnd === 0) {
-    // No journal yet (or nothing readable in it): start one, created whole by a rename.
-    const content = headerLine(snapshotSeq);
-    await writeFileDurable(`${journalPath}.tmp`, content);
-    await rename(`${journalPath}.tmp`, journalPath);
-    await fsyncDir(dirname(journalPath));
-    fd = openSync(journalPath, 'a');
-    bytes = content.length;
-  } else {
-    fd = openSync(journalPath, 'a');
-    if (tornTail) {
-      try {
-        ftruncateSync(fd, validEnd);
-        fdatasyncSync(fd);
-      } catch (error) {
-        closeSync(fd);
-        throw error;
-      }
-    }
-    bytes = validEnd;
-  }
 
   return {
     state,
-    fd,
-    bytes,
+    hasHeader,
+    validEnd,
     recovery: {
       snapshotSeq,
       seq: lastSeq,
@@ -666,6 +694,7 @@ async function replay<Ev, State>(
     }
   };
 }
+
 
 /** The snapshot's seq and stored state, or null when there is none. */
 async function readSnapshot(path: string): Promise<{ seq: number; state: unknown } | null> {

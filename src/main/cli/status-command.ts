@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { formatUsd } from '@shared/pricing';
+import { ATTENTION_STATES } from '@shared/task-state';
+import { sumCosts, summarize } from '../core/queue/engine';
+import { defaultDataDir } from '../core/paths';
+import { peekQueue } from '../core/queue/peek';
+import { parseCommandArgs } from './args';
+import { EXIT, UsageError, plural, type Output } from './output';
+
+export const STATUS_HELP = `Usage: ltx-batch status [options]
+
+Shows every batch in the data folder: progress, money, and the tasks that failed or need your
+review. Safe to run while another run is going.
+
+Options:
+  --data-dir DIR   the data folder (default: ${defaultDataDir()})
+  --json           print it as JSON
+  -h, --help       show this help`;
+
+const SHOWN = 10;
+
+export async function statusCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) {
+    io.out(STATUS_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError('status takes no file.');
+  const dataDir = resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir());
+  const state = await peekQueue(dataDir);
+  const batches = [...(state?.batches.values() ?? [])].sort((a, b) => a.createdAt - b.createdAt);
+  const report = batches.map((batch) => {
+    const tasks = batch.taskIds.map((id) => state!.tasks.get(id)!);
+    const summary = summarize(batch, tasks);
+    const attention = tasks
+      .filter((t) => ATTENTION_STATES.has(t.state) || t.state === 'failed' || t.state === 'expired' || t.state === 'rejected')
+      .map((t) => ({ id: t.id, row: t.source.row, take: t.source.take, state: t.state, taskId: t.taskId, failCode: t.failCode, note: t.note }));
+    return { ...summary, attention };
+  });
+  const costs = sumCosts(state?.tasks.values() ?? []);
+  if (values.json) {
+    io.out(JSON.stringify({ dataDir, batches: report, costs }, null, 2));
+    return EXIT.ok;
+  }
+  if (report.length === 0) {
+    io.out(`No batches in ${dataDir}.`);
+    return EXIT.ok;
+  }
+  for (const { batch, counts, total, costs: c, attention } of report) {
+    const created = new Date(batch.createdAt).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+    const parts = Object.entries(counts)
+      .filter(([state]) => state !== 'done')
+      .map(([state, n]) => `${n} ${state.replace('_', ' ')}`);
+    io.out(`${batch.name} (${created}): ${counts.done ?? 0} of ${plural(total, 'video')} done${parts.length ? `, ${parts.join(', ')}` : ''} · spent ${formatUsd(c.spentMicros)}${batch.paused ? ` · ${batch.paused.message}` : ''}`);
+    io.out(`  library: ${batch.libraryDir}`);
+    for (const a of attention.slice(0, SHOWN)) {
+      io.out(`  Row ${a.row}${a.take > 1 ? ` take ${a.take}` : ''}: ${a.state.replace('_', ' ')}${a.failCode ? ` (${a.failCode})` : ''}${a.note ? ` — ${a.note}` : ''}`);
+    }
+    if (attention.length > SHOWN) io.out(`  … and ${attention.length - SHOWN} more (--json lists them all)`);
+  }
+  io.out(`All batches: queued ${formatUsd(costs.queuedMicros)} · committed ${formatUsd(costs.committedMicros)} · spent ${formatUsd(costs.spentMicros)}`);
+  return EXIT.ok;
+}

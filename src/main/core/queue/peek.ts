@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJournalState } from './journal';
+import { applyQueueEvent, emptyQueueState, queueStateFromJson, type QueueEvent, type QueueState } from './queue-state';
+
+/**
+ * The queue as its journal says, read without taking the data folder over: safe while another
+ * process runs it. Undefined when the folder holds no queue.
+ */
+export async function peekQueue(dataDir: string): Promise<QueueState | undefined> {
+  if (!existsSync(join(dataDir, 'journal.jsonl')) && !existsSync(join(dataDir, 'snapshot.json'))) return undefined;
+  const { state } = await readJournalState<QueueEvent, QueueState>(dataDir, {
+    initial: emptyQueueState,
+    apply: applyQueueEvent,
+    fromSnapshot: queueStateFromJson,
+    onWarning: () => undefined
+  });
+  return state;
+}
