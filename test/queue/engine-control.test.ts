@@ -107,6 +107,22 @@ describe('account problems pause the queue without losing anything', () => {
     expect(h.sim.submissions).toHaveLength(4);
     expect(h.engine.summary(batch.id)!.batch.paused!.message).toMatch(/Spending cap reached: \$0\.24 of this batch's \$0\.25/);
     expect(h.engine.costs().spentMicros).toBe(240_000);
+    // Raising the cap lets the batch go on.
+    h.engine.setBatchCap(batch.id, 1_000_000);
+    const tasks = await settled(h.engine, batch.id);
+    expect(tasks.every((t) => t.state === 'done')).toBe(true);
+    expect(h.engine.summary(batch.id)!.batch.paused).toBeUndefined();
+  });
+
+  it('an overall cap across batches pauses the queue until it is raised', async () => {
+    h = await harness({}, { concurrency: 8, overallCapMicros: 130_000 });
+    h.engine.start();
+    const batch = h.engine.addBatch({ name: 'overall', libraryDir: h.libraryDir, tasks: rows(4) });
+    await until(() => h.engine.status().activity === 'paused: spending cap reached', 5_000, 'overall cap');
+    await until(() => h.engine.tasksOf(batch.id).filter((t) => t.state === 'done').length === 2, 10_000, 'two done');
+    expect(h.sim.submissions).toHaveLength(2);
+    h.engine.setOverallCap(undefined);
+    expect((await settled(h.engine, batch.id)).every((t) => t.state === 'done')).toBe(true);
   });
 });
 

@@ -58,6 +58,9 @@ describe('batch engine against the simulator', () => {
       const n = polls.get(task.taskId!)!;
       expect(n).toBeGreaterThanOrEqual(1);
       expect(n).toBeLessThanOrEqual(most);
+      // Never polled before the documented first-poll time.
+      const firstPoll = h.sim.requests.find((r) => r.endpoint === 'status' && r.taskId === task.taskId)!;
+      expect(firstPoll.time - sim.createTime).toBeGreaterThanOrEqual(first * TIME_SCALE - 2);
     }
   });
 

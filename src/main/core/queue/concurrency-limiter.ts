@@ -3,6 +3,9 @@
  * answers 429 to a submit and grown back additively, but only while the lowered limit is really
  * in use (an idle queue learns nothing about the server's limit).
  */
+/** Accepted submits, in multiples of the limit, per slot of additive increase. */
+const INCREASE_WINDOW = 4;
+
 export class ConcurrencyLimiter {
   private userLimit: number;
   private effective: number;
@@ -31,16 +34,22 @@ export class ConcurrencyLimiter {
     this.effective = limit;
   }
 
-  onRateLimited(now: number): void {
+  /**
+   * A submit was refused with 429 while `accepted` tasks were running at the server. The limit
+   * halves, but never below what the server demonstrably holds: that many it did accept.
+   */
+  onRateLimited(now: number, accepted: number): void {
     if (now - this.lastDecreaseAt < this.cooldownMs) return;
     this.lastDecreaseAt = now;
-    this.effective = Math.max(1, Math.floor(this.effective / 2));
+    const halved = Math.floor(this.effective / 2);
+    this.effective = Math.max(1, Math.min(this.effective, Math.max(halved, accepted)));
   }
 
   /** A submit was accepted while `inFlight` tasks (this one included) were in the air. */
   onAccepted(inFlight: number): void {
     if (this.effective >= this.userLimit || inFlight < this.slots) return;
-    // +1 slot per window of `slots` accepted submits: additive increase.
-    this.effective = Math.min(this.userLimit, this.effective + 1 / this.slots);
+    // +1 slot per INCREASE_WINDOW × `slots` accepted submits: a slow additive increase, so that
+    // probing for more room costs few 429s.
+    this.effective = Math.min(this.userLimit, this.effective + 1 / (INCREASE_WINDOW * this.slots));
   }
 }

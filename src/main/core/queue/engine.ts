@@ -119,7 +119,7 @@ export class BatchEngine {
   private readonly log: (line: string) => void;
   private readonly autoRetryLimit: number;
   private readonly budgetPerMinute: number;
-  private readonly overallCapMicros?: Micros;
+  private overallCapMicros?: Micros;
   private readonly limiter: ConcurrencyLimiter;
   private readonly polls: PollScheduler;
   private readonly downloads: DownloadStage;
@@ -325,6 +325,22 @@ export class BatchEngine {
     for (const id of this.parked.get(batchId) ?? []) this.enqueue(this.task(id)!);
     this.parked.delete(batchId);
     this.changes.mark(undefined, batchId);
+    this.pump();
+  }
+
+  /** Sets or clears a batch's spending cap; a batch the old cap paused goes on if the new one allows. */
+  setBatchCap(batchId: string, capMicros: Micros | undefined): void {
+    const batch = this.requireBatch(batchId);
+    this.journal.append({ type: 'batch_changed', id: batchId, patch: capMicros === undefined ? {} : { capMicros }, unset: capMicros === undefined ? ['capMicros'] : [] });
+    if (batch.paused?.reason === 'cap') this.resumeBatch(batchId);
+    this.changes.mark(undefined, batchId);
+  }
+
+  /** Sets or clears the cap across all batches. */
+  setOverallCap(capMicros: Micros | undefined): void {
+    this.overallCapMicros = capMicros;
+    this.capMessage = undefined;
+    this.changes.mark();
     this.pump();
   }
 
@@ -538,7 +554,10 @@ export class BatchEngine {
     while (this.inFlight.size < this.limiter.slots) {
       const task = this.nextQueued();
       if (!task) return;
-      if (!this.withinCaps(task)) continue;
+      if (!this.withinCaps(task)) {
+        if (this.capMessage) return; // the overall cap holds every batch
+        continue;
+      }
       void this.submit(task);
     }
   }
@@ -628,7 +647,7 @@ export class BatchEngine {
     }
     switch (error.kind) {
       case 'rate_limited':
-        this.limiter.onRateLimited(Date.now());
+        this.limiter.onRateLimited(Date.now(), this.inFlight.size - this.submitsInProgress);
         this.pauseSubmits(error.retryAfterMs, 'paused by the server until');
         this.requeue(task, { ...notCreated, note: 'APIXO asked to slow down; waiting to submit.' });
         return;
@@ -681,7 +700,8 @@ export class BatchEngine {
       this.heldPolls.add(id);
       return;
     }
-    let next = pollIntervalMs(task.state === 'submitted' ? 'pending' : task.state, this.random) * this.ts;
+    // Before any answer the task is most likely processing: the first poll comes after pending.
+    let next = pollIntervalMs(task.state === 'submitted' ? 'processing' : task.state, this.random) * this.ts;
     try {
       const status = await this.client.status(task.taskId, { retry: ONE_ATTEMPT });
       if (this.task(id) !== task || task.taskId !== status.taskId || !IN_FLIGHT_STATES.has(task.state)) return;

@@ -7,7 +7,7 @@ export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'batchId' | 'position' |
 /** One line of the journal: everything that ever happens to batches and tasks. */
 export type QueueEvent =
   | { type: 'batch_added'; batch: BatchRecord; tasks: TaskRecord[] }
-  | { type: 'batch_changed'; id: string; patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros'>>; unset?: 'paused'[] }
+  | { type: 'batch_changed'; id: string; patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros'>>; unset?: ('paused' | 'capMicros')[] }
   | { type: 'task_changed'; id: string; at: number; state?: TaskState; patch?: TaskPatch; unset?: (keyof TaskPatch)[] };
 
 export interface QueueState {

@@ -1,0 +1,213 @@
+// One batch through a real BatchEngine, a real ApixoClient and the simulator over loopback, and
+// the figures taken from both sides: the simulator's true generation times and requests, the
+// engine's task times.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchSummary, TaskRecord } from '@shared/batch';
+import { LATENCY, POLL_INTERVAL_MS } from '@shared/model';
+import { ApixoClient } from '../../src/main/core/apixo';
+import { BatchEngine, isSettled, type NewTask } from '../../src/main/core/queue/engine';
+import { startSimulator, type Faults, type SimulatorCounts } from '../../src/main/core/simulator';
+import { benchPrompt } from './csv-bench';
+import { heapUsedAfterGc } from './heap';
+import { listScheduleMakespan, mean, seededRandom } from './stats';
+
+export interface BatchRunSpec {
+  label: string;
+  tasks: number;
+  /** The client's limit on tasks in flight (EngineOptions.concurrency). */
+  concurrency: number;
+  /** The simulator's limit on tasks pending or processing; beyond it a submit answers 429. */
+  simConcurrencyLimit: number;
+  timeScale: number;
+  seed: number;
+  faults?: Partial<Faults>;
+  /** Take the heap figure before closing this run. */
+  measureHeap?: boolean;
+  /** Give up after this long (real ms). */
+  timeoutMs?: number;
+}
+
+export interface SubmitShare {
+  submits: number;
+  rejected429: number;
+  /** Answered 503 (an injected server error: certainly not created, retried). */
+  unavailable503: number;
+}
+
+/** Everything in product milliseconds (real ms ÷ timeScale) unless the name says real. */
+export interface BatchRunResult {
+  spec: BatchRunSpec;
+  counts: BatchSummary['counts'];
+  done: number;
+  /** Start of the batch to the last task's `done`, over the tasks that reached `done`. */
+  makespanMs: number;
+  /** Mean of the simulator's createTime → completeTime over the tasks that reached `done`. */
+  meanGenerationMs: number;
+  /** The last task's `downloading` → `done`. */
+  lastDownloadMs: number;
+  /** Slots the schedule can use: the client's concurrency, or the server's limit when lower. */
+  slots: number;
+  /** ⌈done ÷ slots⌉ × mean generation + last download. */
+  idealMs: number;
+  /** Greedy list schedule of the true generation times on `slots`, no overhead, + last download. */
+  floorMs: number;
+  /** Per task, means: final submit's round trip; sim completion → engine `succeeded`; slot time beyond generation. */
+  submitRoundTripMs: number;
+  detectionLagMs: number;
+  cycleOverheadMs: number;
+  /** Mean first status request after creation, and mean gap between a task's consecutive status requests. */
+  firstPollMs: number;
+  pollGapMs: number;
+  statusRequests: number;
+  /** 1 + (mean generation − first poll) ÷ 5 s + 0.5. */
+  expectedStatusPerTask: number;
+  /** The same with the measured first poll and gap instead of 40 s and 5 s. */
+  expectedAtMeasuredGap: number;
+  submitShares: { overall: SubmitShare; afterFirstTenth: SubmitShare; afterFirstWave: SubmitShare };
+  /** Tasks at the server at once, on average over the makespan (Σ generation ÷ makespan). */
+  meanServerActive: number;
+  /** The engine's effective limit, sampled every 20 ms real. */
+  effectiveLimit: { mean: number; min: number; max: number };
+  /** How late the event loop ran a 5 ms timer (the histogram's interval minus the 5 ms), real ms. */
+  eventLoopLateRealMs: { p50: number; p99: number; max: number };
+  simCounts: SimulatorCounts;
+  heapUsedBytes?: number;
+  wallRealMs: number;
+}
+
+function rowsFor(n: number): NewTask[] {
+  return Array.from({ length: n }, (_, i) => ({
+    source: { row: i + 2, take: 1, cells: { name: `clip-${i}`, prompt: benchPrompt(i) } },
+    draft: { mode: 'text-to-video', prompt: benchPrompt(i), resolution: '480p', duration: 5 }
+  }));
+}
+
+function share(requests: readonly { status: number }[]): SubmitShare {
+  return {
+    submits: requests.length,
+    rejected429: requests.filter((r) => r.status === 429).length,
+    unavailable503: requests.filter((r) => r.status === 503).length
+  };
+}
+
+export async function runBatch(spec: BatchRunSpec): Promise<BatchRunResult> {
+  const ts = spec.timeScale;
+  const product = (realMs: number): number => realMs / ts;
+  const random = seededRandom(spec.seed);
+  const sim = await startSimulator({
+    timeScale: ts,
+    seed: spec.seed,
+    concurrencyLimit: spec.simConcurrencyLimit,
+    balanceUsd: 100_000,
+    faults: spec.faults
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'ltx-bench-engine-'));
+  const client = new ApixoClient({ apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeScale: ts, timeoutMs: 10_000, random });
+  const engine = await BatchEngine.open({ dataDir: join(dir, 'data'), client, timeScale: ts, concurrency: spec.concurrency, random });
+  const LOOP_RESOLUTION_MS = 5;
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  try {
+    loop.enable();
+    const started = Date.now();
+    engine.start();
+    const batch = engine.addBatch({ name: spec.label, libraryDir: join(dir, 'library'), tasks: rowsFor(spec.tasks) });
+    const limits: number[] = [];
+    const timeoutMs = spec.timeoutMs ?? 120_000;
+    while (!isSettled(engine.summary(batch.id)!)) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`${spec.label}: not settled in ${timeoutMs} ms real: ${JSON.stringify(engine.summary(batch.id)!.counts)} — ${engine.status().activity}`);
+      }
+      limits.push(engine.status().effectiveLimit);
+      await sleep(20);
+    }
+    const wallRealMs = Date.now() - started;
+    loop.disable();
+
+    const tasks = engine.tasksOf(batch.id);
+    const done = tasks.filter((t) => t.state === 'done');
+    if (done.length === 0) throw new Error(`${spec.label}: no task finished: ${JSON.stringify(engine.summary(batch.id)!.counts)}`);
+    const simOf = (t: TaskRecord): { createTime: number; completeTime: number } => {
+      const view = sim.task(t.taskId!);
+      if (!view) throw new Error(`${spec.label}: the simulator does not know task ${t.taskId}`);
+      return view;
+    };
+    const generation = done.map((t) => simOf(t).completeTime - simOf(t).createTime);
+    const last = done.reduce((a, b) => (b.times.done! > a.times.done! ? b : a));
+    const lastDownloadReal = last.times.done! - last.times.downloading!;
+    const makespanReal = last.times.done! - started;
+    const slots = Math.min(spec.concurrency, spec.simConcurrencyLimit);
+    const meanGenReal = mean(generation);
+
+    // Status requests per task, from the simulator's log.
+    const pollTimes = new Map<string, number[]>();
+    for (const r of sim.requests) {
+      if (r.endpoint !== 'status' || !r.taskId) continue;
+      const list = pollTimes.get(r.taskId);
+      if (list) list.push(r.time);
+      else pollTimes.set(r.taskId, [r.time]);
+    }
+    const firstPolls: number[] = [];
+    const gaps: number[] = [];
+    for (const t of done) {
+      const times = pollTimes.get(t.taskId!) ?? [];
+      if (times.length > 0) firstPolls.push(times[0] - simOf(t).createTime);
+      for (let i = 1; i < times.length; i++) gaps.push(times[i] - times[i - 1]);
+    }
+
+    const submits = sim.requests.filter((r) => r.endpoint === 'submit');
+    const first429 = submits.findIndex((r) => r.status === 429);
+    const waveEnd = first429 < 0 ? 0 : submits.findIndex((r, i) => i > first429 && r.status === 200);
+    const simCounts = sim.counts();
+    const allGeneration = sim.submissions.reduce((sum, s) => {
+      const view = sim.task(s.taskId)!;
+      return sum + (view.completeTime - view.createTime);
+    }, 0);
+
+    const firstPollProduct = LATENCY['480p'].firstPollMs;
+    const result: BatchRunResult = {
+      spec,
+      counts: engine.summary(batch.id)!.counts,
+      done: done.length,
+      makespanMs: product(makespanReal),
+      meanGenerationMs: product(meanGenReal),
+      lastDownloadMs: product(lastDownloadReal),
+      slots,
+      idealMs: product(Math.ceil(done.length / slots) * meanGenReal + lastDownloadReal),
+      floorMs: product(listScheduleMakespan(generation, slots) + lastDownloadReal),
+      submitRoundTripMs: product(mean(done.map((t) => t.times.submitted! - t.times.submitting!))),
+      detectionLagMs: product(mean(done.map((t) => t.times.succeeded! - simOf(t).completeTime))),
+      cycleOverheadMs: product(mean(done.map((t, i) => t.times.succeeded! - t.times.submitting! - generation[i]))),
+      firstPollMs: product(mean(firstPolls)),
+      pollGapMs: product(mean(gaps)),
+      statusRequests: simCounts.byEndpoint.status,
+      expectedStatusPerTask: 1 + (product(meanGenReal) - firstPollProduct) / POLL_INTERVAL_MS + 0.5,
+      expectedAtMeasuredGap: 1 + (meanGenReal - mean(firstPolls)) / mean(gaps) + 0.5,
+      submitShares: {
+        overall: share(submits),
+        afterFirstTenth: share(submits.slice(Math.floor(submits.length / 10))),
+        afterFirstWave: share(waveEnd < 0 ? [] : submits.slice(waveEnd))
+      },
+      meanServerActive: allGeneration / makespanReal,
+      effectiveLimit: { mean: mean(limits), min: Math.min(...limits), max: Math.max(...limits) },
+      // The histogram holds whole timer intervals (resolution included): subtract it.
+      eventLoopLateRealMs: {
+        p50: loop.percentile(50) / 1e6 - LOOP_RESOLUTION_MS,
+        p99: loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS,
+        max: loop.max / 1e6 - LOOP_RESOLUTION_MS
+      },
+      simCounts,
+      wallRealMs
+    };
+    if (spec.measureHeap) result.heapUsedBytes = heapUsedAfterGc();
+    return result;
+  } finally {
+    loop.disable();
+    await engine.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

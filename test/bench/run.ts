@@ -1,0 +1,26 @@
+// `npm run bench`: every benchmark, against generated data and the local simulator only.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+import { csvBench, csvTable } from './csv-bench';
+import type * as EngineBench from './engine-bench';
+
+const started = performance.now();
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cpu = cpus();
+console.log(`LTX Batch Studio benchmarks — node ${process.version}, ${cpu.length} cores (${cpu[0]?.model ?? 'unknown cpu'})\n`);
+
+// The engine's sources import `@shared/*`, an alias that only tsconfig.node.json declares (the
+// root tsconfig.json holds references, which tsx does not follow): load them through a tsx
+// loader that reads that file.
+const engineLoader = register({ namespace: 'engine-bench', tsconfig: join(root, 'tsconfig.node.json') });
+const { engineBench, engineTables } = (await engineLoader.import('./engine-bench.ts', import.meta.url)) as typeof EngineBench;
+
+// The engine first, so that its peak RSS is not the CSV generator's.
+console.log(engineTables(await engineBench()));
+console.log('');
+console.log(csvTable(await csvBench({ root })));
+await engineLoader.unregister();
+console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
