@@ -14,17 +14,8 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
-/** A seeded PRNG (mulberry32): the bench's engine and client draw their jitter from it, so a run is repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: the bench's engine and client draw their jitter from it, so a run is repeatable. */
+export { mulberry32 as seededRandom } from '../../src/main/core/simulator/random';
 
 /**
  * Makespan of greedy list scheduling: jobs in order, each to the slot free first, no overhead at

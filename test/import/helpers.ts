@@ -30,14 +30,5 @@ export const TINY_PNG = Buffer.from(
   'base64'
 );
 
-/** A small seeded generator (mulberry32): the same seed gives the same numbers. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: the same seed gives the same numbers. */
+export { mulberry32 as seeded } from '../../src/main/core/simulator/random';

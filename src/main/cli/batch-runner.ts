@@ -175,3 +175,19 @@ export function printSummary(summary: RunSummary, io: Output): void {
   }
   if (summary.message) io.out(summary.message);
 }
+
+/**
+ * Starts the engine, shows progress until the batches settle (or the account pauses, or Ctrl-C),
+ * closes the engine and prints the summary; returns the exit status.
+ */
+export async function driveBatches(engine: BatchEngine, batchIds: string[], options: { io: Output; json: boolean; signal: AbortSignal }): Promise<number> {
+  const { io, json, signal } = options;
+  engine.start();
+  const outcome = await watchBatches(engine, batchIds, { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
+  if (outcome === 'interrupted' && !json) io.out('Stopping: waiting for submits already sent to answer…');
+  const summary = summarizeRun(engine, batchIds, outcome);
+  await engine.close();
+  if (json) io.out(JSON.stringify(summary, null, 2));
+  else printSummary(summary, io);
+  return outcome === 'interrupted' ? EXIT.interrupted : summary.exitCode;
+}

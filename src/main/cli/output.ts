@@ -17,7 +17,8 @@ export const EXIT = {
   ok: 0,
   someFailed: 1,
   invalidInput: 2,
-  stoppedByAccount: 3
+  stoppedByAccount: 3,
+  interrupted: 130
 } as const;
 
 /** A mistake in how the command was called: shown with a pointer to `--help`. */

@@ -2,7 +2,7 @@ import { isSettled, BatchEngine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { parseCommandArgs } from './args';
-import { printSummary, summarizeRun, watchBatches } from './batch-runner';
+import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { RUN_FLAGS, engineFlags, reportRecovery } from './run-command';
 
@@ -44,15 +44,7 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
     say(`Using ${api.label}.`);
     say(`Resuming ${plural(open.length, 'batch')}: ${open.map((b) => b.name).join(', ')}.`);
     reportRecovery(engine, say);
-    engine.start();
-    const ids = open.map((b) => b.id);
-    const outcome = await watchBatches(engine, ids, { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
-    const summary = summarizeRun(engine, ids, outcome);
-    await engine.close();
-    engine = undefined;
-    if (json) io.out(JSON.stringify(summary, null, 2));
-    else printSummary(summary, io);
-    return outcome === 'interrupted' ? 130 : summary.exitCode;
+    return await driveBatches(engine, open.map((b) => b.id), { io, json, signal });
   } finally {
     await engine?.close();
     await api.close();

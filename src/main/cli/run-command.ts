@@ -8,7 +8,7 @@ import { BatchEngine, type BatchEngine as Engine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { numberFlag, parseCommandArgs } from './args';
-import { printSummary, summarizeRun, watchBatches } from './batch-runner';
+import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { DEFAULT_FLAGS, defaultsFromFlags, printEstimate } from './validate-command';
 
@@ -125,15 +125,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
         tasks: rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft }))
       });
     }
-    engine.start();
-    const outcome = await watchBatches(engine, [batch.id], { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
-    if (outcome === 'interrupted') say('Stopping: waiting for submits already sent to answer…');
-    const summary = summarizeRun(engine, [batch.id], outcome);
-    await engine.close();
-    engine = undefined;
-    if (json) io.out(JSON.stringify(summary, null, 2));
-    else printSummary(summary, io);
-    return outcome === 'interrupted' ? 130 : summary.exitCode;
+    return await driveBatches(engine, [batch.id], { io, json, signal });
   } finally {
     await engine?.close();
     await api.close();
