@@ -1,27 +1,8 @@
 import { showValue } from '@shared/validation';
-import type { ImportColumn } from './types';
+import { FIELDS, type Field, type ImportColumn } from '@shared/import-types';
 import { listItems } from './wording';
 
-/** Everything a CSV column can fill. */
-export const FIELDS = [
-  'prompt',
-  'mode',
-  'resolution',
-  'duration',
-  'aspect_ratio',
-  'seed',
-  'image',
-  'lora1_path',
-  'lora1_scale',
-  'lora2_path',
-  'lora2_scale',
-  'lora3_path',
-  'lora3_scale',
-  'name',
-  'count'
-] as const;
 
-export type Field = (typeof FIELDS)[number];
 
 const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
 

@@ -1,6 +1,6 @@
 import { estimateBatch } from '@shared/pricing';
 import type { TaskDraft } from '@shared/request';
-import { resolveDefaults } from './batch-defaults';
+import { resolveDefaults } from '@shared/batch-defaults';
 import { looksLikeFormula, parseCount, type CountCell } from './cells';
 import { failedImport } from './import-result';
 import { DEFAULT_MAX_ROWS, tooManyTakesMessage } from './limits';

@@ -1,9 +1,10 @@
 import { isImageMode, isLoraMode, modeFor, type Mode } from '@shared/model';
 import type { LoraItem, TaskDraft } from '@shared/request';
 import type { Problem } from '@shared/validation';
-import type { BatchDefaults } from './batch-defaults';
+import type { BatchDefaults } from '@shared/batch-defaults';
 import { isRemoteReference, numberOrText, parseAspect, parseMode, parseResolution, parseSeed, type CountCell } from './cells';
-import { FIELDS, isField, type Field } from './headers';
+import { FIELDS, type Field } from '@shared/import-types';
+import { isField } from './headers';
 import { checkLocalImage, type LocalImage } from './local-image';
 import { validateTake, type Strays } from './row-validation';
 import { takeSeeds } from './seeds';

@@ -1,5 +1,5 @@
 import { LIMITS } from '@shared/model';
-import type { SeedPolicy } from './batch-defaults';
+import type { SeedPolicy } from '@shared/batch-defaults';
 
 /** A seed the API accepts, drawn from `random` (a number in [0, 1)). */
 export function drawSeed(random: () => number): number {

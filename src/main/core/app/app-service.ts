@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { formatUsd } from '@shared/pricing';
+import type { EventChannel, EventMap, ImportPreview, InvokeChannel, InvokeHandlers, IpcResult, KeyStatus, QueueSnapshot } from '@shared/ipc';
+import { parseInvokeArgs } from '@shared/ipc-schemas';
+import type { ImportResult } from '@shared/import-types';
+import type { Settings, SettingsPatch } from '@shared/settings';
+import { ApixoClient, isApixoError } from '../apixo';
+import { importCsvFile, importCsvText, importPromptLines, validRows, type ImportOptions } from '../import';
+import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
+import { startSimulator, type Simulator } from '../simulator';
+
+/** Where settings live: electron-store in the app, a plain object in tests and the harness. */
+export interface SettingsStore {
+  read(): Settings;
+  write(settings: Settings): void;
+}
+
+/** Where the API key lives: safeStorage in the app. It is never handed to the window. */
+export interface SecretStore {
+  get(): string | undefined;
+  set(value: string): void;
+  clear(): void;
+}
+
+export interface AppServiceOptions {
+  settings: SettingsStore;
+  secrets: SecretStore;
+  version: string;
+  /** Folder holding `examples/example.csv`. */
+  resourcesDir: string;
+  /** The real API's base URL (tests point it at a simulator). */
+  apiBaseUrl?: string;
+  /** Multiplies every product delay, the simulator's included (tests and demos). */
+  timeScale?: number;
+  log?: (line: string) => void;
+}
+
+/** Imports kept for the window to page through and turn into batches. */
+const KEPT_IMPORTS = 8;
+
+type Listener<E extends EventChannel> = (payload: EventMap[E]) => void;
+
+/**
+ * The facade behind every door into the product: the Electron window, the test harness and
+ * (in part) the CLI. It owns the connection to APIXO or the simulator, the engine, and the
+ * imports a window is looking at, and answers each IPC channel.
+ */
+export class AppService {
+  private engine!: BatchEngine;
+  private client!: ApixoClient;
+  private simulator: Simulator | undefined;
+  private usingSimulator = false;
+  private readonly imports = new Map<string, { result: ImportResult; fileName?: string }>();
+  private readonly listeners = new Map<EventChannel, Set<Listener<EventChannel>>>();
+  private unsubscribeEngine: (() => void) | undefined;
+  readonly handlers: InvokeHandlers;
+
+  static async start(options: AppServiceOptions): Promise<AppService> {
+    const service = new AppService(options);
+    await service.connect();
+    const settings = options.settings.read();
+    service.engine = await BatchEngine.open({
+      dataDir: settings.dataDir,
+      client: service.client,
+      timeScale: options.timeScale,
+      concurrency: settings.concurrency,
+      requestBudgetPerMinute: settings.requestBudgetPerMinute,
+      overallCapMicros: settings.caps.overallMicros,
+      log: options.log
+    });
+    service.unsubscribeEngine = service.engine.onChange((change) => service.emit('queue:changed', toDelta(change)));
+    service.engine.start();
+    return service;
+  }
+
+  private constructor(private readonly options: AppServiceOptions) {
+    this.handlers = this.buildHandlers();
+  }
+
+  /** True while the built-in simulator is the API. */
+  get simulated(): boolean {
+    return this.usingSimulator;
+  }
+
+  /** Checks a call's arguments, runs its handler, and answers the IPC envelope; never throws. */
+  async dispatch(channel: string, args: unknown): Promise<IpcResult<unknown>> {
+    if (!Object.hasOwn(this.handlers, channel)) return { ok: false, code: 'not_found', message: `There is no channel "${channel}".` };
+    const parsed = parseInvokeArgs(channel as InvokeChannel, args);
+    if (!parsed.ok) return { ok: false, code: 'invalid_argument', message: parsed.message };
+    try {
+      const handler = this.handlers[channel as InvokeChannel] as (...a: unknown[]) => unknown;
+      return { ok: true, value: await handler(...(parsed.args as unknown[])) };
+    } catch (error) {
+      return toIpcError(error, this.options.log);
+    }
+  }
+
+  on<E extends EventChannel>(event: E, listener: Listener<E>): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener as Listener<EventChannel>);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as Listener<EventChannel>);
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribeEngine?.();
+    await this.engine?.close();
+    await this.simulator?.close();
+    this.listeners.clear();
+  }
+
+  private emit<E extends EventChannel>(event: E, payload: EventMap[E]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(payload);
+  }
+
+  /** APIXO with the stored key, or the built-in simulator (settings decide; `auto` = no key). */
+  private async connect(): Promise<void> {
+    const settings = this.options.settings.read();
+    const key = this.options.secrets.get();
+    const simulate = settings.simulator === 'on' || (settings.simulator === 'auto' && !key);
+    this.usingSimulator = simulate;
+    const timeScale = this.options.timeScale;
+    if (simulate) {
+      this.simulator ??= await startSimulator({ timeScale });
+      this.client = new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale });
+    } else {
+      this.client = new ApixoClient({ apiKey: key ?? '', baseUrl: this.options.apiBaseUrl, timeScale });
+      // The simulator keeps running while tasks it made may still be collected.
+    }
+    this.engine?.setClient(this.client);
+  }
+
+  private keyStatus(): KeyStatus {
+    const key = this.options.secrets.get();
+    return key ? { set: true, hint: `…${key.slice(-4)}` } : { set: false };
+  }
+
+  private snapshot(): QueueSnapshot {
+    const batches = this.engine.batches().map((b) => this.engine.summary(b.id)!);
+    return { status: this.engine.status(), costs: this.engine.costs(), batches };
+  }
+
+  private keep(result: ImportResult, fileName?: string): ImportPreview {
+    const token = randomBytes(12).toString('hex');
+    this.imports.set(token, { result, fileName });
+    while (this.imports.size > KEPT_IMPORTS) this.imports.delete(this.imports.keys().next().value!);
+    const { rows, ...rest } = result;
+    return { ...rest, token, rowCount: rows.length, fileName };
+  }
+
+  private kept(token: string): { result: ImportResult; fileName?: string } {
+    const found = this.imports.get(token);
+    if (!found) throw new TaskActionError('That import is no longer open: import the file again.');
+    return found;
+  }
+
+  private importOptions(request: { defaults?: ImportOptions['defaults']; mapping?: ImportOptions['mapping'] }): ImportOptions {
+    const settings = this.options.settings.read();
+    return { defaults: { ...settings.defaults, ...request.defaults }, mapping: request.mapping };
+  }
+
+  private updateSettings(patch: SettingsPatch): Settings {
+    const before = this.options.settings.read();
+    const next: Settings = { ...before, ...patch, caps: patch.caps ?? before.caps, defaults: patch.defaults ?? before.defaults };
+    this.options.settings.write(next);
+    if (next.concurrency !== before.concurrency) this.engine.setConcurrency(next.concurrency);
+    if (next.caps.overallMicros !== before.caps.overallMicros) this.engine.setOverallCap(next.caps.overallMicros);
+    if (next.simulator !== before.simulator) void this.connect();
+    this.emit('settings:changed', next);
+    return next;
+  }
+
+  private buildHandlers(): InvokeHandlers {
+    const task = (id: string) => {
+      const found = this.engine.task(id);
+      if (!found) throw new TaskActionError(`There is no task ${id}.`);
+      return found;
+    };
+    const summary = (batchId: string) => {
+      const found = this.engine.summary(batchId);
+      if (!found) throw new TaskActionError(`There is no batch ${batchId}.`);
+      return found;
+    };
+    return {
+      'app:info': () => ({ version: this.options.version, simulated: this.simulated, apiLabel: this.simulated ? 'Simulator' : 'APIXO' }),
+      'settings:get': () => this.options.settings.read(),
+      'settings:update': (patch) => this.updateSettings(patch),
+      'key:status': () => this.keyStatus(),
+      'key:set': async (key) => {
+        this.options.secrets.set(key.trim());
+        await this.connect();
+        this.engine.resumeAccount();
+        return this.keyStatus();
+      },
+      'key:clear': async () => {
+        this.options.secrets.clear();
+        await this.connect();
+        return this.keyStatus();
+      },
+      'key:test': async (key) => {
+        const apiKey = key?.trim() || this.options.secrets.get();
+        const client = apiKey ? new ApixoClient({ apiKey, baseUrl: this.options.apiBaseUrl, timeScale: this.options.timeScale }) : this.client;
+        try {
+          const balanceMicros = await client.balance({ retry: { attempts: 2, baseDelayMs: 500, maxDelayMs: 1000 } });
+          return { ok: true, balanceMicros, message: `The key works. Balance: ${formatUsd(balanceMicros)}.` };
+        } catch (error) {
+          return { ok: false, message: isApixoError(error) ? error.message : `The key could not be tested: ${(error as Error).message}` };
+        }
+      },
+      'import:text': (request) => {
+        const options = this.importOptions(request);
+        const result = request.lines ? importPromptLines(request.text, options) : importCsvText(request.text, options);
+        return this.keep(result, request.fileName);
+      },
+      'import:file': async (request) => this.keep(await importCsvFile(request.path, this.importOptions(request)), basename(request.path)),
+      'import:example': async () => {
+        const path = join(this.options.resourcesDir, 'examples', 'example.csv');
+        return this.keep(await importCsvFile(path, this.importOptions({})), 'example.csv');
+      },
+      'import:rows': (token, page) => {
+        const { rows } = this.kept(token).result;
+        return { total: rows.length, items: rows.slice(page.offset, page.offset + page.limit) };
+      },
+      'import:columns': (token) => this.kept(token).result.columns,
+      'batches:create': (request) => {
+        const { result, fileName } = this.kept(request.token);
+        if (result.fileProblems.length > 0) throw new TaskActionError(result.fileProblems[0]);
+        if (result.problems.length > 0 && !request.skipInvalid) {
+          throw new TaskActionError(`${result.invalidRowCount} row(s) have problems: fix them, or choose to leave them out.`);
+        }
+        const rows = validRows(result);
+        if (rows.length === 0) throw new TaskActionError('There are no valid rows to add.');
+        const local = rows.find((r) => r.imagePath && !r.draft.imageUrl);
+        if (local) throw new TaskActionError(`Row ${local.row} uses a local image; APIXO cannot upload files, so give it as a public https URL.`);
+        const settings = this.options.settings.read();
+        const batch = this.engine.addBatch({
+          name: request.name,
+          libraryDir: settings.libraryDir,
+          sourceFile: fileName,
+          capMicros: request.capMicros ?? settings.caps.perBatchMicros,
+          tasks: rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft }))
+        });
+        this.imports.delete(request.token);
+        return summary(batch.id);
+      },
+      'batches:pause': (id) => {
+        this.engine.pauseBatch(id);
+        return summary(id);
+      },
+      'batches:resume': (id) => {
+        this.engine.resumeBatch(id);
+        return summary(id);
+      },
+      'batches:cancel': (id) => this.engine.cancelBatch(summary(id).batch.id),
+      'batches:retry-failed': (id) => this.engine.retryFailed(summary(id).batch.id),
+      'batches:set-cap': (id, capMicros) => {
+        this.engine.setBatchCap(id, capMicros ?? undefined);
+        return summary(id);
+      },
+      'tasks:page': (batchId, page) => {
+        const tasks = this.engine.tasksOf(summary(batchId).batch.id);
+        return { total: tasks.length, items: tasks.slice(page.offset, page.offset + page.limit) };
+      },
+      'tasks:resubmit': (id) => {
+        this.engine.resubmit(id);
+        return task(id);
+      },
+      'tasks:abandon': (id) => {
+        this.engine.abandon(id);
+        return task(id);
+      },
+      'tasks:retry': (id) => {
+        this.engine.retry(id);
+        return task(id);
+      },
+      'tasks:cancel': (id) => {
+        this.engine.cancel(id);
+        return task(id);
+      },
+      'tasks:attach': (id, apixoTaskId) => {
+        this.engine.attachTaskId(id, apixoTaskId);
+        return task(id);
+      },
+      'queue:snapshot': () => this.snapshot(),
+      'queue:set-concurrency': (limit) => {
+        this.updateSettings({ concurrency: limit });
+        return this.engine.status();
+      },
+      'queue:resume-account': () => {
+        this.engine.resumeAccount();
+        return this.engine.status();
+      }
+    };
+  }
+}
+
+function toDelta(change: EngineChange): EventMap['queue:changed'] {
+  return { tasks: change.tasks, batches: change.batches, status: change.status, costs: change.costs };
+}
+
+/** An error as the window sees it: a sentence for the person, a code for the store. */
+export function toIpcError(error: unknown, log?: (line: string) => void): IpcResult<never> {
+  if (error instanceof TaskActionError) return { ok: false, code: 'not_allowed', message: error.message };
+  if (isApixoError(error)) return { ok: false, code: 'unavailable', message: error.message };
+  log?.(`internal error: ${(error as Error).stack ?? String(error)}`);
+  return { ok: false, code: 'internal', message: `Something went wrong: ${(error as Error).message}` };
+}

@@ -1,0 +1,107 @@
+/**
+ * Argument schemas for every invoke channel: main checks each call against them before any
+ * handler runs, because a window's arguments are untrusted input.
+ */
+import { z } from 'zod';
+import { ASPECT_RATIOS, LIMITS, MODES, RESOLUTIONS } from './model';
+import { FIELDS } from './import-types';
+import { SETTINGS_LIMITS } from './settings';
+import type { InvokeArgs, InvokeChannel } from './ipc';
+
+const id = z.string().min(1).max(256);
+const micros = z.number().int().min(0).max(1e15);
+const text = (max: number) => z.string().max(max);
+const folder = z.string().min(1).max(4096);
+
+const seedPolicy = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('random') }).strict(),
+  z.object({ kind: z.literal('fixed'), value: z.number().int().min(LIMITS.randomSeed).max(LIMITS.seedMax) }).strict(),
+  z.object({ kind: z.literal('sequential'), start: z.number().int().min(LIMITS.seedMin).max(LIMITS.seedMax) }).strict()
+]);
+
+const lora = z.object({ path: text(2048).min(1), scale: z.number().min(LIMITS.loraScaleMin).max(LIMITS.loraScaleMax) }).strict();
+
+const batchDefaults = z
+  .object({
+    mode: z.enum(MODES).optional(),
+    resolution: z.enum(RESOLUTIONS),
+    duration: z.number().int().min(LIMITS.durationMin).max(LIMITS.durationMax),
+    aspectRatio: z.enum(ASPECT_RATIOS),
+    seed: seedPolicy,
+    loras: z.array(lora).max(LIMITS.lorasMax).optional()
+  })
+  .strict();
+
+const mapping = z.record(text(256), z.enum(FIELDS).nullable());
+const page = z.object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) }).strict();
+
+const settingsPatch = z
+  .object({
+    concurrency: z.number().int().min(1).max(SETTINGS_LIMITS.concurrencyMax),
+    libraryDir: folder,
+    dataDir: folder,
+    defaults: batchDefaults,
+    caps: z.object({ perBatchMicros: micros.optional(), overallMicros: micros.optional() }).strict(),
+    notifications: z.boolean(),
+    theme: z.enum(['system', 'light', 'dark']),
+    requestBudgetPerMinute: z.number().int().min(SETTINGS_LIMITS.budgetMin).max(SETTINGS_LIMITS.budgetMax),
+    simulator: z.enum(['auto', 'on', 'off'])
+  })
+  .partial()
+  .strict();
+
+const none = z.tuple([]);
+const oneId = z.tuple([id]);
+
+/** One schema per channel, checked to match the contract's argument types. */
+export const INVOKE_SCHEMAS = {
+  'app:info': none,
+  'settings:get': none,
+  'settings:update': z.tuple([settingsPatch]),
+  'key:status': none,
+  'key:set': z.tuple([z.string().trim().min(8).max(512)]),
+  'key:clear': none,
+  'key:test': z.union([z.tuple([]), z.tuple([z.string().trim().min(1).max(512)])]),
+  'import:text': z.tuple([
+    z
+      .object({
+        text: z.string().max(64 * 1024 * 1024),
+        fileName: text(1024).optional(),
+        lines: z.boolean().optional(),
+        defaults: batchDefaults.partial().optional(),
+        mapping: mapping.optional()
+      })
+      .strict()
+  ]),
+  'import:file': z.tuple([z.object({ path: folder, defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
+  'import:example': none,
+  'import:rows': z.tuple([id, page]),
+  'import:columns': z.tuple([id]),
+  'batches:create': z.tuple([
+    z.object({ token: id, name: text(200).min(1), skipInvalid: z.boolean(), capMicros: micros.optional() }).strict()
+  ]),
+  'batches:pause': oneId,
+  'batches:resume': oneId,
+  'batches:cancel': oneId,
+  'batches:retry-failed': oneId,
+  'batches:set-cap': z.tuple([id, micros.nullable()]),
+  'tasks:page': z.tuple([id, page]),
+  'tasks:resubmit': oneId,
+  'tasks:abandon': oneId,
+  'tasks:retry': oneId,
+  'tasks:cancel': oneId,
+  'tasks:attach': z.tuple([id, id]),
+  'queue:snapshot': none,
+  'queue:set-concurrency': z.tuple([z.number().int().min(1).max(SETTINGS_LIMITS.concurrencyMax)]),
+  'queue:resume-account': none
+} satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> };
+
+/** Checks a call's arguments: the parsed arguments, or a sentence saying what is wrong. */
+export function parseInvokeArgs<C extends InvokeChannel>(channel: C, args: unknown): { ok: true; args: InvokeArgs<C> } | { ok: false; message: string } {
+  const schema = INVOKE_SCHEMAS[channel] as z.ZodType<InvokeArgs<C>>;
+  const result = schema.safeParse(args);
+  if (result.success) return { ok: true, args: result.data };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? ` (argument ${issue.path.join('.')})` : '';
+  return { ok: false, message: `${channel} was called with a wrong argument${where}: ${issue?.message ?? 'invalid'}.` };
+}

@@ -1,0 +1,185 @@
+/**
+ * The whole contract between the window and the main process: every invoke channel with its
+ * arguments and result, and every event with its payload. The preload builds `window.api` from
+ * the channel lists, main binds one handler per invoke channel (arguments checked with the
+ * schemas in `ipc-schemas.ts`), and the renderer's stores are typed by these maps — a wrong
+ * argument is a type error in all three.
+ */
+import type { BatchDefaults } from './batch-defaults';
+import type { BatchSummary, CostTotals, QueueStatus, TaskRecord } from './batch';
+import type { ImportColumn, ImportedRow, ImportResult, Field } from './import-types';
+import type { Micros } from './pricing';
+import type { Settings, SettingsPatch } from './settings';
+
+export interface AppInfo {
+  version: string;
+  /** True while the built-in simulator stands in for APIXO: nothing is charged. */
+  simulated: boolean;
+  /** Which API: "APIXO" or "Simulator". */
+  apiLabel: string;
+}
+
+/** The key is never sent back: only whether one is set and its last four characters. */
+export interface KeyStatus {
+  set: boolean;
+  hint?: string;
+}
+
+export interface KeyTest {
+  ok: boolean;
+  /** The balance, when the key works. */
+  balanceMicros?: Micros;
+  message: string;
+}
+
+/** An import the main process keeps under `token`, so rows never cross IPC all at once. */
+export interface ImportPreview extends Omit<ImportResult, 'rows'> {
+  token: string;
+  /** Takes in all (rows × count). */
+  rowCount: number;
+  fileName?: string;
+}
+
+export interface ImportTextRequest {
+  text: string;
+  fileName?: string;
+  /** Pasted prompts, one per line, instead of CSV. */
+  lines?: boolean;
+  defaults?: Partial<BatchDefaults>;
+  mapping?: Record<string, Field | null>;
+}
+
+export interface ImportFileRequest {
+  path: string;
+  defaults?: Partial<BatchDefaults>;
+  mapping?: Record<string, Field | null>;
+}
+
+export interface PageRequest {
+  offset: number;
+  limit: number;
+}
+
+export interface CreateBatchRequest {
+  token: string;
+  name: string;
+  /** Leave out invalid rows instead of refusing the batch. */
+  skipInvalid: boolean;
+  capMicros?: Micros;
+}
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+/** The queue as a whole: what the window shows on start, before deltas arrive. */
+export interface QueueSnapshot {
+  status: QueueStatus;
+  costs: CostTotals;
+  batches: BatchSummary[];
+}
+
+/** A coalesced change, a few per second at most. */
+export interface QueueDelta extends QueueSnapshot {
+  /** Tasks that changed since the last delta (their whole current record). */
+  tasks: TaskRecord[];
+}
+
+export interface InvokeMap {
+  'app:info': { args: []; result: AppInfo };
+  'settings:get': { args: []; result: Settings };
+  'settings:update': { args: [patch: SettingsPatch]; result: Settings };
+  'key:status': { args: []; result: KeyStatus };
+  'key:set': { args: [key: string]; result: KeyStatus };
+  'key:clear': { args: []; result: KeyStatus };
+  /** Tests the given key, or the stored one, against the API. */
+  'key:test': { args: [key?: string]; result: KeyTest };
+  'import:text': { args: [request: ImportTextRequest]; result: ImportPreview };
+  'import:file': { args: [request: ImportFileRequest]; result: ImportPreview };
+  'import:example': { args: []; result: ImportPreview };
+  'import:rows': { args: [token: string, page: PageRequest]; result: Page<ImportedRow> };
+  'import:columns': { args: [token: string]; result: ImportColumn[] };
+  'batches:create': { args: [request: CreateBatchRequest]; result: BatchSummary };
+  'batches:pause': { args: [batchId: string]; result: BatchSummary };
+  'batches:resume': { args: [batchId: string]; result: BatchSummary };
+  'batches:cancel': { args: [batchId: string]; result: number };
+  'batches:retry-failed': { args: [batchId: string]; result: number };
+  'batches:set-cap': { args: [batchId: string, capMicros: Micros | null]; result: BatchSummary };
+  'tasks:page': { args: [batchId: string, page: PageRequest]; result: Page<TaskRecord> };
+  'tasks:resubmit': { args: [taskId: string]; result: TaskRecord };
+  'tasks:abandon': { args: [taskId: string]; result: TaskRecord };
+  'tasks:retry': { args: [taskId: string]; result: TaskRecord };
+  'tasks:cancel': { args: [taskId: string]; result: TaskRecord };
+  'tasks:attach': { args: [taskId: string, apixoTaskId: string]; result: TaskRecord };
+  'queue:snapshot': { args: []; result: QueueSnapshot };
+  'queue:set-concurrency': { args: [limit: number]; result: QueueStatus };
+  'queue:resume-account': { args: []; result: QueueStatus };
+}
+
+export interface EventMap {
+  'queue:changed': QueueDelta;
+  'settings:changed': Settings;
+}
+
+export type InvokeChannel = keyof InvokeMap;
+export type EventChannel = keyof EventMap;
+export type InvokeArgs<C extends InvokeChannel> = InvokeMap[C]['args'];
+export type InvokeResult<C extends InvokeChannel> = InvokeMap[C]['result'];
+
+/** Why a call failed, for code; `message` is for people. */
+export type IpcErrorCode = 'invalid_argument' | 'forbidden_sender' | 'not_allowed' | 'not_found' | 'unavailable' | 'internal';
+
+/** Every invoke answers this envelope: Electron carries only `error.message` across `invoke`. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; code: IpcErrorCode; message: string };
+
+/** Every channel, listed once: the preload refuses anything else. */
+export const INVOKE_CHANNELS = [
+  'app:info',
+  'settings:get',
+  'settings:update',
+  'key:status',
+  'key:set',
+  'key:clear',
+  'key:test',
+  'import:text',
+  'import:file',
+  'import:example',
+  'import:rows',
+  'import:columns',
+  'batches:create',
+  'batches:pause',
+  'batches:resume',
+  'batches:cancel',
+  'batches:retry-failed',
+  'batches:set-cap',
+  'tasks:page',
+  'tasks:resubmit',
+  'tasks:abandon',
+  'tasks:retry',
+  'tasks:cancel',
+  'tasks:attach',
+  'queue:snapshot',
+  'queue:set-concurrency',
+  'queue:resume-account'
+] as const satisfies readonly InvokeChannel[];
+
+export const EVENT_CHANNELS = ['queue:changed', 'settings:changed'] as const satisfies readonly EventChannel[];
+
+/** `window.api`: the renderer's only door to the main process. */
+export interface WindowApi {
+  invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /** The local path of a dropped or chosen file (File.path is gone). */
+  pathForFile(file: File): string;
+}
+
+/** Every invoke handler, as the app service implements them. */
+export type InvokeHandlers = { [C in InvokeChannel]: (...args: InvokeArgs<C>) => Promise<InvokeResult<C>> | InvokeResult<C> };
+
+type Unlisted<T, L extends readonly T[]> = Exclude<T, L[number]>;
+/** Compile-time check that the lists above name every channel of the maps. */
+export const CHANNELS_COMPLETE: [Unlisted<InvokeChannel, typeof INVOKE_CHANNELS>, Unlisted<EventChannel, typeof EVENT_CHANNELS>] extends [never, never]
+  ? true
+  : false = true;
