@@ -1,59 +1,92 @@
+// The desktop app's composition root: builds the services, binds them to one window. Product
+// logic lives in ./core and never imports Electron; this file and ./electron only adapt.
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification } from 'electron';
+import { defaultSettings } from '@shared/settings';
+import { AppService } from './core/app/app-service';
+import { AttentionTracker, overallProgress } from './core/app/attention';
+import { APP_NAME } from './core/paths';
+import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
+import { installMenu } from './electron/menu';
+import { createSecretStore, createSettingsStore } from './electron/settings-store';
+import { createMainWindow, rendererPaths } from './electron/window';
 
-// Composition root of the desktop app. Product logic lives in ./core and never imports Electron.
+app.setName(APP_NAME);
+let win: BrowserWindow | undefined;
+let service: AppService | undefined;
+let quitting = false;
 
-const ALLOWED_EXTERNAL = new Set(['apixo.ai', 'www.apixo.ai', 'docs.apixo.ai']);
-
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 900,
-    minHeight: 600,
-    show: false,
-    title: 'LTX Batch Studio',
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      webSecurity: true
-    }
+async function start(): Promise<void> {
+  const settings = createSettingsStore(
+    defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') })
+  );
+  service = await AppService.start({
+    settings,
+    secrets: createSecretStore(),
+    version: app.getVersion(),
+    resourcesDir: app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '../../resources')
   });
-  win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    const target = new URL(url);
-    if (target.protocol === 'https:' && ALLOWED_EXTERNAL.has(target.hostname)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  installMenu(APP_NAME);
+  const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+  win = createMainWindow({ ...rendererPaths(import.meta.dirname), devUrl });
+  const contents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
+  const rendererFile = rendererPaths(import.meta.dirname).rendererFile;
+  bindIpc(
+    ipcMain,
+    service,
+    ownPageCheck(contents, (url) => (devUrl ? url.origin === new URL(devUrl).origin : url.protocol === 'file:' && decodeURIComponent(url.pathname).endsWith(rendererFile.replaceAll('\\', '/'))))
+  );
+  forwardEvents(service, contents);
 
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (!app.isPackaged && devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
-  return win;
+  const attention = new AttentionTracker(service.snapshot());
+  service.on('queue:changed', () => {
+    const now = service!.snapshot();
+    win?.setProgressBar(overallProgress(now) ?? -1);
+    if (!settings.read().notifications || !Notification.isSupported()) return;
+    for (const notice of attention.update(now)) new Notification(notice).show();
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
-    const [win] = BrowserWindow.getAllWindows();
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
   });
-  ipcMain.handle('app:info', () => ({ ok: true, value: { version: app.getVersion() } }));
-  void app.whenReady().then(() => {
-    createWindow();
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createWindow();
-    });
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+  void app.whenReady().then(start).catch((error: unknown) => {
+    dialog.showErrorBox('LTX Batch Studio could not start', (error as Error).message);
+    app.quit();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0 && service) win = createMainWindow({ ...rendererPaths(import.meta.dirname) });
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', (event) => {
+    if (quitting || !service) return;
+    const { status } = service.snapshot();
+    if (status.inFlight > 0 && win) {
+      const choice = dialog.showMessageBoxSync(win, {
+        type: 'question',
+        buttons: ['Quit', 'Keep running'],
+        defaultId: 1,
+        message: `${status.inFlight} videos are still being generated.`,
+        detail: 'They keep going at APIXO and are collected the next time you open LTX Batch Studio. Nothing is submitted twice.'
+      });
+      if (choice === 1) {
+        event.preventDefault();
+        return;
+      }
+    }
+    event.preventDefault();
+    quitting = true;
+    void service.close().finally(() => app.quit());
   });
 }

@@ -35,7 +35,8 @@ const batchDefaults = z
 const mapping = z.record(text(256), z.enum(FIELDS).nullable());
 const page = z.object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) }).strict();
 
-const settingsPatch = z
+/** Every setting a window may change (all optional); also used to check settings read from disk. */
+export const settingsPatch = z
   .object({
     concurrency: z.number().int().min(1).max(SETTINGS_LIMITS.concurrencyMax),
     libraryDir: folder,

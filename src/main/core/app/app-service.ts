@@ -136,7 +136,8 @@ export class AppService {
     return key ? { set: true, hint: `…${key.slice(-4)}` } : { set: false };
   }
 
-  private snapshot(): QueueSnapshot {
+  /** The queue as a whole: status, money, every batch's summary. */
+  snapshot(): QueueSnapshot {
     const batches = this.engine.batches().map((b) => this.engine.summary(b.id)!);
     return { status: this.engine.status(), costs: this.engine.costs(), batches };
   }

@@ -1,9 +1,0 @@
-import type { WindowApi } from './index';
-
-declare global {
-  interface Window {
-    api: WindowApi;
-  }
-}
-
-export {};
