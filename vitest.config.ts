@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  plugins: [vue()],
   resolve: {
-    alias: { '@shared': resolve('src/shared') }
+    alias: { '@shared': resolve('src/shared'), '@renderer': resolve('src/renderer/src') }
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -67,8 +67,10 @@ export interface CostTotals {
   queuedMicros: Micros;
   /** Submitted and not yet finished (or of unknown outcome). */
   committedMicros: Micros;
-  /** Paid for successful generations. */
+  /** Paid for successful generations, in all. */
   spentMicros: Micros;
+  /** Of that, for videos that succeeded since local midnight. */
+  spentTodayMicros: Micros;
   /** The account balance, when the API reported it. */
   balanceMicros?: Micros;
 }
@@ -94,8 +96,16 @@ export interface QueueStatus {
 
 export type BatchCounts = Partial<Record<TaskState, number>>;
 
+/** A batch without its task list: what summaries carry, so a delta stays small however big the batch. */
+export type BatchInfo = Omit<BatchRecord, 'taskIds'>;
+
+/** A task's id is its batch's id and its position: stable, and known without asking. */
+export function taskIdFor(batchId: string, position: number): string {
+  return `${batchId}-${String(position).padStart(5, '0')}`;
+}
+
 export interface BatchSummary {
-  batch: BatchRecord;
+  batch: BatchInfo;
   counts: BatchCounts;
   total: number;
   costs: CostTotals;

@@ -46,3 +46,6 @@ export const ATTENTION_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['nee
 export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.has(state);
 }
+
+/** States whose money is committed: the task exists (or may exist) at APIXO and is not finished. */
+export const COMMITTED_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 'submitted', 'pending', 'processing', 'needs_review']);

@@ -151,8 +151,8 @@ describe('restarts and faults', () => {
           resetAfterAcceptRate: 0.05,
           malformedStatusRate: 0.1,
           status429Rate: 0.1,
-          truncateDownloadRate: 0.2,
-          stallDownloadRate: 0.1,
+          truncateDownloadRate: 0.3,
+          stallDownloadRate: 0.2,
           stallMs: 60_000
         }
       },

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { TaskRecord } from '@shared/batch';
 import type { Mode, Resolution } from '@shared/model';
 import { ApixoClient } from '../../src/main/core/apixo';
-import { BatchEngine, isSettled, type EngineOptions, type NewTask } from '../../src/main/core/queue/engine';
+import { isSettled } from '@shared/batch-summary';
+import { BatchEngine, type EngineOptions, type NewTask } from '../../src/main/core/queue/engine';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/main/core/simulator';
 
 /** Real time runs this much faster than product time in these tests: 60 s of latency takes 0.12 s. */

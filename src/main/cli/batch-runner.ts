@@ -1,7 +1,8 @@
 import type { BatchSummary, TaskRecord } from '@shared/batch';
 import { formatUsd } from '@shared/pricing';
 import type { TaskState } from '@shared/task-state';
-import { isSettled, type BatchEngine } from '../core/queue/engine';
+import { isSettled } from '@shared/batch-summary';
+import type { BatchEngine } from '../core/queue/engine';
 import { EXIT, plural, type Output } from './output';
 
 export interface RunDisplay {

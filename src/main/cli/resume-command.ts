@@ -1,4 +1,5 @@
-import { isSettled, BatchEngine } from '../core/queue/engine';
+import { isSettled } from '@shared/batch-summary';
+import { BatchEngine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { parseCommandArgs } from './args';

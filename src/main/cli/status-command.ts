@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { formatUsd } from '@shared/pricing';
 import { ATTENTION_STATES } from '@shared/task-state';
-import { sumCosts, summarize } from '../core/queue/engine';
+import { sumCosts, summarize } from '@shared/batch-summary';
 import { defaultDataDir } from '../core/paths';
 import { peekQueue } from '../core/queue/peek';
 import { parseCommandArgs } from './args';

@@ -1,6 +1,6 @@
 import type { BatchSummary } from '@shared/batch';
 import type { QueueSnapshot } from '@shared/ipc';
-import { isSettled } from '../queue/engine';
+import { isSettled } from '@shared/batch-summary';
 
 /** Something worth a native notification. */
 export interface Notice {

@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, SourceRow, TaskRecord } from '@shared/batch';
+import { taskIdFor, type BatchRecord, type BatchSummary, type CostTotals, type QueueStatus, type SourceRow, type TaskRecord } from '@shared/batch';
 import { describeFailure, isTransientFailure } from '@shared/fail-codes';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import { formatUsd, taskCost, type Micros } from '@shared/pricing';
 import type { TaskDraft } from '@shared/request';
 import { buildRequest } from '@shared/request-builder';
-import { IN_FLIGHT_STATES, TERMINAL_STATES, ATTENTION_STATES, type TaskState } from '@shared/task-state';
+import { COMMITTED_STATES as COMMITTED, IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import { sumCosts, summarize } from '@shared/batch-summary';
 import { validateRequest } from '@shared/validation';
 import { ApixoError, backoffDelay, type ApixoClient, type RetryPolicy, type TaskStatus } from '../apixo';
 import { MinHeap } from '../util/min-heap';
@@ -94,8 +95,6 @@ const POLL_ERRORS_SHOWN = 3;
 const NOT_FOUND_FOR_REVIEW = 12;
 
 const ACTIVE_SUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', ...IN_FLIGHT_STATES]);
-/** States whose money is committed: the task exists (or may exist) at APIXO and is not finished. */
-const COMMITTED: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 'submitted', 'pending', 'processing', 'needs_review']);
 
 const UNKNOWN_TASK =
   'APIXO has answered "task not found" for this task ID for about a minute. If it was made with another key, or by the ' +
@@ -275,7 +274,7 @@ export class BatchEngine {
       }
       if (problems.length > 0) throw new TaskActionError(`Row ${row.source.row} is not valid: ${problems[0].message}`);
       return {
-        id: `${id}-${String(position).padStart(5, '0')}`,
+        id: taskIdFor(id, position),
         batchId: id,
         position,
         source: row.source,
@@ -830,31 +829,6 @@ async function sweepLeftovers(state: QueueState, log?: (line: string) => void): 
 /** Money a task has committed or spent: what the caps count. */
 function usedMicros(task: TaskRecord): Micros {
   return task.spentMicros + (COMMITTED.has(task.state) ? task.estimateMicros : 0);
-}
-
-export function sumCosts(tasks: Iterable<TaskRecord>): CostTotals {
-  const costs: CostTotals = { queuedMicros: 0, committedMicros: 0, spentMicros: 0 };
-  for (const task of tasks) {
-    costs.spentMicros += task.spentMicros;
-    if (task.state === 'queued') costs.queuedMicros += task.estimateMicros;
-    else if (COMMITTED.has(task.state)) costs.committedMicros += task.estimateMicros;
-  }
-  return costs;
-}
-
-export function summarize(batch: BatchRecord, tasks: TaskRecord[]): BatchSummary {
-  const counts: BatchSummary['counts'] = {};
-  for (const task of tasks) counts[task.state] = (counts[task.state] ?? 0) + 1;
-  return { batch, counts, total: tasks.length, costs: sumCosts(tasks) };
-}
-
-/** True when nothing more happens in the batch without a person. */
-export function isSettled(summary: BatchSummary): boolean {
-  let settled = 0;
-  for (const [state, n] of Object.entries(summary.counts) as [TaskState, number][]) {
-    if (TERMINAL_STATES.has(state) || ATTENTION_STATES.has(state)) settled += n;
-  }
-  return settled === summary.total;
 }
 
 function newId(random: () => number): string {

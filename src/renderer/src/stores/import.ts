@@ -1,0 +1,279 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowReactive, shallowRef } from 'vue';
+import { resolveDefaults, type BatchDefaults } from '@shared/batch-defaults';
+import type { ImportFileRequest, ImportPreview, ImportTextRequest } from '@shared/ipc';
+import type { Field, ImportedRow } from '@shared/import-types';
+import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
+import { toCsv } from '../lib/csv-text';
+import { dollarsText, plural } from '../lib/format';
+import { useAppStore } from './app';
+import { createActions, pathForFile } from './ipc';
+import { useQueueStore } from './queue';
+import { useSettingsStore } from './settings';
+
+/** Preview rows fetched per `import:rows` call. */
+export const ROW_PAGE = 200;
+/** The importer refuses larger files; say so before reading one into memory. */
+const MAX_FILE_BYTES = 32 * 1024 * 1024;
+
+type Source = { kind: 'file'; path: string } | { kind: 'text'; fileName?: string; lines: boolean } | { kind: 'example' };
+
+function baseName(fileName: string | undefined): string {
+  return (fileName ?? '').replace(/\.[^.]+$/, '').trim();
+}
+
+function suggestName(preview: ImportPreview, source: Source): string {
+  const base = baseName(preview.fileName);
+  if (base) return base;
+  const when = new Date().toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return source.kind === 'text' && source.lines ? `Pasted prompts, ${when}` : `Batch, ${when}`;
+}
+
+/**
+ * One import at a time: where it came from, its preview (kept by main under a token), the rows
+ * paged in as the table scrolls, the column mapping and batch defaults a person chose (each
+ * change imports again), and turning it into a batch.
+ */
+export const useImportStore = defineStore('import', () => {
+  const source = shallowRef<Source | null>(null);
+  const preview = shallowRef<ImportPreview | null>(null);
+  const pages = shallowReactive(new Map<number, ImportedRow[]>());
+  const defaults = ref<BatchDefaults>(resolveDefaults());
+  const mapping = ref<Record<string, Field | null>>({});
+  const name = ref('');
+  const skipInvalid = ref(false);
+  const capText = ref('');
+  const actions = createActions();
+  // Pasted or browser-read text, kept out of reactive state (it may be megabytes).
+  let sourceText = '';
+  const pagesLoading = new Set<number>();
+  // The rows the table shows: fetched again when a new preview replaces the old one.
+  let shownRange: [number, number] = [0, 0];
+
+  const isLines = computed(() => source.value?.kind === 'text' && source.value.lines);
+  const busy = computed(() => Boolean(actions.busy.import || actions.busy.reimport));
+
+  /** Why "Add to queue" is off, in words; null when it is on. */
+  const blockReason = computed<string | null>(() => {
+    const p = preview.value;
+    if (!p) return 'Import a CSV first.';
+    if (p.fileProblems.length > 0) return p.fileProblems[0];
+    if (p.validCount === 0) {
+      return p.invalidRowCount > 0 ? 'None of the rows can be used yet: fix the marked cells in the file and import it again.' : 'There are no rows to add.';
+    }
+    if (p.invalidRowCount > 0 && !skipInvalid.value) {
+      const them = p.invalidRowCount === 1 ? 'it' : 'them';
+      const have = p.invalidRowCount === 1 ? 'has a problem' : 'have problems';
+      return `${plural(p.invalidRowCount, 'row')} ${have}: fix ${them} in the file and import again, or tick “Leave out invalid rows”.`;
+    }
+    return null;
+  });
+
+  const capMicros = computed<Micros | undefined | null>(() => {
+    const text = capText.value.trim();
+    if (!text) return undefined;
+    return parseUsd(text) ?? null; // null: typed, but not an amount
+  });
+
+  const confirmText = computed(() => {
+    const p = preview.value;
+    if (!p) return '';
+    return `Add ${plural(p.estimate.count, 'video')} for ${formatUsd(p.estimate.micros)}?`;
+  });
+
+  function rowAt(index: number): ImportedRow | undefined {
+    return pages.get(Math.floor(index / ROW_PAGE))?.[index % ROW_PAGE];
+  }
+
+  function reset(): void {
+    source.value = null;
+    preview.value = null;
+    pages.clear();
+    pagesLoading.clear();
+    sourceText = '';
+    mapping.value = {};
+    name.value = '';
+    skipInvalid.value = false;
+    const settings = useSettingsStore().settings;
+    defaults.value = resolveDefaults(settings?.defaults);
+    capText.value = dollarsText(settings?.caps.perBatchMicros);
+    actions.clear('import');
+    actions.clear('reimport');
+    actions.clear('create');
+    actions.clear('rows');
+  }
+
+  function accept(next: ImportPreview, fresh: boolean): void {
+    preview.value = next;
+    pages.clear();
+    pagesLoading.clear();
+    if (fresh || !name.value.trim()) name.value = suggestName(next, source.value!);
+    void ensureRows(...shownRange);
+  }
+
+  function request(withChoices: boolean): { channel: 'import:file'; req: ImportFileRequest } | { channel: 'import:text'; req: ImportTextRequest } {
+    const src = source.value!;
+    const choices = withChoices ? { defaults: { ...defaults.value }, mapping: { ...mapping.value } } : {};
+    if (src.kind === 'file') return { channel: 'import:file', req: { path: src.path, ...choices } };
+    return { channel: 'import:text', req: { text: sourceText, fileName: src.kind === 'text' ? src.fileName : undefined, lines: src.kind === 'text' && src.lines, ...choices } };
+  }
+
+  async function runImport(key: 'import' | 'reimport'): Promise<boolean> {
+    const { channel, req } = request(key === 'reimport');
+    const value =
+      channel === 'import:file' ? await actions.run(key, 'import:file', req as ImportFileRequest) : await actions.run(key, 'import:text', req as ImportTextRequest);
+    if (!value) return false;
+    accept(value, key === 'import');
+    return true;
+  }
+
+  /** A dropped or chosen file: by path where the host gives one, else by its text (a browser). */
+  async function importFile(file: File): Promise<boolean> {
+    reset();
+    if (file.size > MAX_FILE_BYTES) {
+      actions.fail('import', `“${file.name}” is larger than 32 MB. Split it into smaller files and import them one by one.`);
+      return false;
+    }
+    const path = pathForFile(file);
+    if (path) {
+      source.value = { kind: 'file', path };
+      return runImport('import');
+    }
+    try {
+      sourceText = await file.text();
+    } catch {
+      actions.fail('import', `“${file.name}” could not be read. Check that it is a CSV file you can open, then try again.`);
+      return false;
+    }
+    source.value = { kind: 'text', fileName: file.name, lines: false };
+    return runImport('import');
+  }
+
+  /** Prompts pasted one per line. */
+  async function importPaste(text: string): Promise<boolean> {
+    if (!text.trim()) {
+      actions.fail('paste', 'Paste at least one prompt, one per line.');
+      return false;
+    }
+    reset();
+    actions.clear('paste');
+    sourceText = text;
+    source.value = { kind: 'text', lines: true };
+    return runImport('import');
+  }
+
+  async function importExample(): Promise<boolean> {
+    reset();
+    source.value = { kind: 'example' };
+    const value = await actions.run('import', 'import:example');
+    if (!value) return false;
+    accept(value, true);
+    return true;
+  }
+
+  /**
+   * `import:example` takes no mapping or defaults, so a changed example is imported again from
+   * its own rows, written back out as CSV text (it is a dozen rows).
+   */
+  async function materialiseExample(): Promise<boolean> {
+    const p = preview.value!;
+    const byRow = new Map<number, Record<string, string>>();
+    for (let offset = 0; offset < p.rowCount; offset += 1000) {
+      const page = await actions.run('reimport', 'import:rows', p.token, { offset, limit: 1000 });
+      if (!page) return false;
+      for (const row of page.items) byRow.set(row.row, row.source);
+    }
+    sourceText = toCsv(
+      p.columns.map((c) => c.header),
+      [...byRow.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1])
+    );
+    source.value = { kind: 'text', fileName: p.fileName, lines: false };
+    return true;
+  }
+
+  async function reimport(): Promise<boolean> {
+    if (!preview.value || !source.value) return false;
+    if (source.value.kind === 'example' && !(await materialiseExample())) return false;
+    return runImport('reimport');
+  }
+
+  async function setMapping(header: string, field: Field | null): Promise<boolean> {
+    mapping.value = { ...mapping.value, [header]: field };
+    return reimport();
+  }
+
+  async function setDefaults(next: BatchDefaults): Promise<boolean> {
+    defaults.value = next;
+    return reimport();
+  }
+
+  /** Fetches the preview rows [start, end) that are not here yet. */
+  async function ensureRows(start: number, end: number): Promise<void> {
+    shownRange = [start, end];
+    const p = preview.value;
+    if (!p) return;
+    const last = Math.min(end, p.rowCount) - 1;
+    const loads: Promise<void>[] = [];
+    for (let page = Math.floor(start / ROW_PAGE); page <= Math.floor(last / ROW_PAGE); page++) {
+      if (pages.has(page) || pagesLoading.has(page)) continue;
+      pagesLoading.add(page);
+      loads.push(
+        actions.run('rows', 'import:rows', p.token, { offset: page * ROW_PAGE, limit: ROW_PAGE }).then((result) => {
+          if (preview.value?.token !== p.token) return; // a newer import replaced this one
+          pagesLoading.delete(page);
+          if (result) pages.set(page, result.items);
+        })
+      );
+    }
+    await Promise.all(loads);
+  }
+
+  /** Adds the import to the queue (after the person confirmed the total) and shows the queue. */
+  async function create(): Promise<boolean> {
+    const p = preview.value;
+    if (!p) return false;
+    if (blockReason.value) {
+      actions.fail('create', blockReason.value);
+      return false;
+    }
+    const cap = capMicros.value;
+    if (cap === null) {
+      actions.fail('create', 'The spending cap must be an amount in dollars, like 25 or 12.50 — or leave it empty.');
+      return false;
+    }
+    const batchName = name.value.trim().slice(0, 200) || suggestName(p, source.value!);
+    const summary = await actions.run('create', 'batches:create', { token: p.token, name: batchName, skipInvalid: skipInvalid.value, ...(cap !== undefined ? { capMicros: cap } : {}) });
+    if (!summary) return false;
+    useQueueStore().addCreated(summary);
+    reset();
+    useAppStore().go('queue');
+    return true;
+  }
+
+  return {
+    source,
+    preview,
+    pages,
+    defaults,
+    mapping,
+    name,
+    skipInvalid,
+    capText,
+    capMicros,
+    isLines,
+    busy,
+    blockReason,
+    confirmText,
+    errors: actions.errors,
+    actionBusy: actions.busy,
+    rowAt,
+    reset,
+    importFile,
+    importPaste,
+    importExample,
+    setMapping,
+    setDefaults,
+    ensureRows,
+    create
+  };
+});

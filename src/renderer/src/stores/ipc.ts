@@ -1,0 +1,78 @@
+/**
+ * The one module that touches `window.api`; only the Pinia stores import it. Every call comes
+ * back as the contract's envelope, even when the bridge itself is missing or throws.
+ */
+import { reactive } from 'vue';
+import type { EventChannel, EventMap, InvokeArgs, InvokeChannel, InvokeResult, IpcResult } from '@shared/ipc';
+
+const UNREACHABLE = 'The app’s background service is not reachable. Restart LTX Batch Studio; if it keeps happening, reinstall it.';
+
+export async function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>> {
+  const api = window.api;
+  if (!api) return { ok: false, code: 'unavailable', message: UNREACHABLE };
+  try {
+    return await api.invoke(channel, ...args);
+  } catch (error) {
+    return { ok: false, code: 'internal', message: `Something went wrong talking to the app’s background service: ${(error as Error)?.message ?? String(error)}` };
+  }
+}
+
+export function subscribe<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void {
+  return window.api?.on(event, listener) ?? (() => {});
+}
+
+/** The local path of a dropped or chosen file; '' where there is none (a plain browser). */
+export function pathForFile(file: File): string {
+  try {
+    return window.api?.pathForFile(file) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A failed call in words a person reads. */
+export function describeError(result: { code: string; message: string }): string {
+  if (result.message) return result.message;
+  switch (result.code) {
+    case 'not_found':
+      return 'That no longer exists. Reload the list and try again.';
+    case 'unavailable':
+      return 'APIXO could not be reached. Check the connection and try again.';
+    default:
+      return 'Something went wrong. Try again; if it keeps happening, restart the app.';
+  }
+}
+
+/**
+ * Per-action state for a store: the last error of each action (by key, e.g. "test" or
+ * "task:abc-3"), shown next to the control that started it, and which actions are running.
+ */
+export function createActions() {
+  const errors = reactive<Record<string, string>>({});
+  const busy = reactive<Record<string, boolean>>({});
+
+  async function run<C extends InvokeChannel>(key: string, channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C> | undefined> {
+    busy[key] = true;
+    delete errors[key];
+    try {
+      const result = await invoke(channel, ...args);
+      if (!result.ok) {
+        errors[key] = describeError(result);
+        return undefined;
+      }
+      return result.value;
+    } finally {
+      delete busy[key];
+    }
+  }
+
+  function fail(key: string, message: string): void {
+    errors[key] = message;
+  }
+
+  function clear(key: string): void {
+    delete errors[key];
+  }
+
+  return { errors, busy, run, fail, clear };
+}

@@ -1,0 +1,58 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { KeyStatus, KeyTest } from '@shared/ipc';
+import { createActions } from './ipc';
+import { useAppStore } from './app';
+
+const KEY_MIN = 8;
+
+/**
+ * The APIXO key: the window can set, test or clear it, never read it back. The key passes
+ * through an action's argument and is not kept in any state.
+ */
+export const useKeyStore = defineStore('key', () => {
+  const status = ref<KeyStatus | null>(null);
+  const lastTest = ref<KeyTest | null>(null);
+  const actions = createActions();
+
+  const isSet = computed(() => status.value?.set ?? false);
+  const balanceMicros = computed(() => (lastTest.value?.ok ? lastTest.value.balanceMicros : undefined));
+
+  async function load(): Promise<void> {
+    const value = await actions.run('status', 'key:status');
+    if (value) status.value = value;
+  }
+
+  async function save(key: string): Promise<boolean> {
+    const clean = key.trim();
+    if (clean.length < KEY_MIN) {
+      actions.fail('set', `That is too short to be an APIXO key: paste the whole key (at least ${KEY_MIN} characters).`);
+      return false;
+    }
+    const value = await actions.run('set', 'key:set', clean);
+    if (!value) return false;
+    status.value = value;
+    lastTest.value = null;
+    await useAppStore().refreshInfo();
+    return true;
+  }
+
+  async function clear(): Promise<boolean> {
+    const value = await actions.run('clear', 'key:clear');
+    if (!value) return false;
+    status.value = value;
+    lastTest.value = null;
+    await useAppStore().refreshInfo();
+    return true;
+  }
+
+  /** Tests the typed key, or the stored one when nothing is typed. */
+  async function test(key?: string): Promise<KeyTest | undefined> {
+    const clean = key?.trim();
+    const value = clean ? await actions.run('test', 'key:test', clean) : await actions.run('test', 'key:test');
+    if (value) lastTest.value = value;
+    return value;
+  }
+
+  return { status, lastTest, isSet, balanceMicros, errors: actions.errors, busy: actions.busy, load, save, clear, test };
+});

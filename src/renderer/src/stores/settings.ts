@@ -1,0 +1,39 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { Settings, SettingsPatch } from '@shared/settings';
+import { createActions, subscribe } from './ipc';
+import { useAppStore } from './app';
+
+/** Settings as main keeps them: seeded on start, kept fresh by `settings:changed`. */
+export const useSettingsStore = defineStore('settings', () => {
+  const settings = ref<Settings | null>(null);
+  const actions = createActions();
+
+  function accept(next: Settings): void {
+    const simulatorChanged = settings.value !== null && settings.value.simulator !== next.simulator;
+    settings.value = next;
+    if (simulatorChanged) void useAppStore().refreshInfo();
+  }
+
+  async function load(): Promise<void> {
+    const value = await actions.run('load', 'settings:get');
+    if (value) settings.value = value;
+  }
+
+  function listen(): () => void {
+    return subscribe('settings:changed', accept);
+  }
+
+  /** Saves a change; an error is kept under `field`, shown next to that control. */
+  async function update(field: string, patch: SettingsPatch): Promise<boolean> {
+    const value = await actions.run(field, 'settings:update', patch);
+    if (value) accept(value);
+    return value !== undefined;
+  }
+
+  function fail(field: string, message: string): void {
+    actions.fail(field, message);
+  }
+
+  return { settings, errors: actions.errors, busy: actions.busy, load, listen, update, fail };
+});
