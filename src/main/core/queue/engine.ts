@@ -89,6 +89,8 @@ export const DEFAULT_AUTO_RETRY_LIMIT = 2;
 /** The engine makes one attempt per call and does its own waiting, so that one pause rules all. */
 const ONE_ATTEMPT: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const SUBMIT_BACKOFF: RetryPolicy = { attempts: Infinity, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+/** The balance is asked for again this long after money moved (real ms). */
+const BALANCE_REFRESH_MS = 5_000;
 /** Consecutive failed polls of one task before its row says so. */
 const POLL_ERRORS_SHOWN = 3;
 /** Consecutive "task not found" answers (about a minute of polls) before a person is asked. */
@@ -148,6 +150,7 @@ export class BatchEngine {
   private account: QueueStatus['account'];
   private capMessage: string | undefined;
   private balanceMicros: Micros | undefined;
+  private balanceTimer: NodeJS.Timeout | undefined;
   readonly recovery: RecoveryReport;
 
   static async open(options: EngineOptions): Promise<BatchEngine> {
@@ -229,10 +232,14 @@ export class BatchEngine {
 
   status(): QueueStatus {
     let queued = 0;
+    let held = 0;
     let needsReview = 0;
+    const batches = this.journal.state.batches;
     for (const task of this.journal.state.tasks.values()) {
-      if (task.state === 'queued') queued++;
-      else if (task.state === 'needs_review') needsReview++;
+      if (task.state === 'queued') {
+        if (batches.get(task.batchId)?.paused) held++;
+        else queued++;
+      } else if (task.state === 'needs_review') needsReview++;
     }
     const now = Date.now();
     const pauseUntil = this.submitPauseUntil > now ? this.submitPauseUntil : undefined;
@@ -241,12 +248,12 @@ export class BatchEngine {
       limit: this.limiter.limit,
       effectiveLimit: this.limiter.slots,
       inFlight: this.inFlight.size,
-      queued,
+      queued: queued + held,
       downloading: this.downloads.active,
       needsReview,
       account: this.account,
       submitPauseUntil: pauseUntil,
-      activity: this.activity(queued, pauseUntil)
+      activity: this.activity(queued, held, pauseUntil)
     };
   }
 
@@ -427,6 +434,8 @@ export class BatchEngine {
   /** Talks to APIXO through another client from now on (a new key or base URL). */
   setClient(client: ApixoClient): void {
     this.client = client;
+    this.balanceMicros = undefined;
+    this.refreshBalance();
   }
 
   /** After the person fixed the key or added balance. */
@@ -437,6 +446,16 @@ export class BatchEngine {
     this.refreshBalance();
     this.changes.mark();
     this.pump();
+  }
+
+  /** After money moved: asks for the balance at most once per BALANCE_REFRESH_MS (real time). */
+  private refreshBalanceSoon(): void {
+    if (this.balanceTimer) return;
+    this.balanceTimer = setTimeout(() => {
+      this.balanceTimer = undefined;
+      if (!this.closing) this.refreshBalance();
+    }, BALANCE_REFRESH_MS);
+    this.balanceTimer.unref?.();
   }
 
   /** Asks APIXO for the balance; never fails the queue. */
@@ -459,6 +478,7 @@ export class BatchEngine {
     this.closing = true;
     this.running = false;
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    if (this.balanceTimer) clearTimeout(this.balanceTimer);
     this.polls.stop();
     if (this.submitsInProgress > 0) await new Promise<void>((resolve) => this.submitIdle.push(resolve));
     await this.downloads.stop();
@@ -727,6 +747,7 @@ export class BatchEngine {
       case 'success':
         this.change(task, 'succeeded', { resultUrl: status.resultUrls[0], spentMicros: task.spentMicros + task.estimateMicros }, { durable: true, unset: ['note', 'overdue'] });
         this.downloads.enqueue(task.id);
+        this.refreshBalanceSoon();
         return true;
       case 'failed': {
         const info = describeFailure(status.failCode);
@@ -770,16 +791,18 @@ export class BatchEngine {
     return interval * Math.min(4, 1 + (count - 1) * 0.5);
   }
 
-  private activity(queued: number, pauseUntil: number | undefined): string {
+  /** `queued`: tasks waiting to be submitted; `held`: queued in paused batches. */
+  private activity(queued: number, held: number, pauseUntil: number | undefined): string {
     if (this.account) return `paused: ${this.account.reason === 'auth' ? 'check your API key' : 'add balance to your APIXO account'}`;
     if (this.capMessage) return 'paused: spending cap reached';
-    if (!this.running) return this.inFlight.size + queued > 0 ? 'stopped' : 'idle';
+    if (!this.running) return this.inFlight.size + queued + held > 0 ? 'stopped' : 'idle';
     const slots = this.limiter.slots;
     if (queued > 0 && pauseUntil) return `${this.submitPauseReason} ${new Date(pauseUntil).toLocaleTimeString('en-GB')}`;
     if (queued > 0 && this.inFlight.size >= slots) return `waiting: ${this.inFlight.size} of ${slots} slots busy`;
     if (queued > 0) return `submitting (${this.inFlight.size} of ${slots} slots busy)`;
     if (this.inFlight.size > 0) return `generating ${this.inFlight.size} video${this.inFlight.size === 1 ? '' : 's'}`;
     if (this.downloads.active + this.downloads.pending > 0) return 'downloading';
+    if (held > 0) return `paused: ${held} video${held === 1 ? '' : 's'} wait in paused batches`;
     return 'idle';
   }
 

@@ -55,7 +55,8 @@ export const COUNT_GROUPS: { key: string; label: string; tone: StateTone; states
   { key: 'done', label: 'done', tone: 'ok', states: ['done'] },
   { key: 'attention', label: 'need you', tone: 'attention', states: ['needs_review', 'download_failed'] },
   { key: 'failed', label: 'failed', tone: 'bad', states: ['failed', 'rejected', 'expired'] },
-  { key: 'canceled', label: 'canceled', tone: 'muted', states: ['canceled', 'abandoned'] }
+  { key: 'canceled', label: 'canceled', tone: 'muted', states: ['canceled'] },
+  { key: 'abandoned', label: 'abandoned', tone: 'muted', states: ['abandoned'] }
 ];
 
 export function countOf(counts: BatchCounts, states: readonly TaskState[]): number {

@@ -1,0 +1,97 @@
+// Test-only: `window.api` (WindowApi in src/shared/ipc.ts) for the renderer running in a plain
+// browser, over the e2e harness (test/e2e/harness/server.ts) instead of Electron's IPC.
+// Served as a same-origin file and loaded before the app's module script.
+(function () {
+  'use strict';
+
+  var EVENTS = ['queue:changed', 'settings:changed'];
+  var listeners = new Map();
+  var source = null;
+  var opened = false;
+
+  function connect() {
+    if (source) return source;
+    source = new EventSource('/api/events');
+    source.addEventListener('open', function () {
+      opened = true;
+    });
+    EVENTS.forEach(function (name) {
+      source.addEventListener(name, function (message) {
+        var payload;
+        try {
+          payload = JSON.parse(message.data);
+        } catch (error) {
+          console.error('harness bridge: unreadable ' + name + ' event', error);
+          return;
+        }
+        var set = listeners.get(name);
+        if (!set) return;
+        Array.from(set).forEach(function (listener) {
+          try {
+            listener(payload);
+          } catch (error) {
+            console.error('harness bridge: a ' + name + ' listener threw', error);
+          }
+        });
+      });
+    });
+    return source;
+  }
+
+  function invoke(channel) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    // Electron's structured clone keeps a trailing `undefined`; JSON would turn it into null.
+    while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+    return fetch('/api/invoke', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: channel, args: args })
+    }).then(
+      function (response) {
+        if (!response.ok) {
+          return { ok: false, code: 'internal', message: 'The harness answered HTTP ' + response.status + '.' };
+        }
+        return response.json();
+      },
+      function (error) {
+        return { ok: false, code: 'unavailable', message: 'The harness could not be reached: ' + error.message };
+      }
+    );
+  }
+
+  function on(event, listener) {
+    if (EVENTS.indexOf(event) < 0) throw new Error('There is no event "' + event + '".');
+    if (typeof listener !== 'function') throw new TypeError('The listener must be a function.');
+    connect();
+    var set = listeners.get(event);
+    if (!set) {
+      set = new Set();
+      listeners.set(event, set);
+    }
+    set.add(listener);
+    return function unsubscribe() {
+      set.delete(listener);
+    };
+  }
+
+  function pathForFile() {
+    // A browser has no file paths: the renderer falls back to reading the file's text.
+    return '';
+  }
+
+  // Connect at once, so events that follow the app's first snapshot are not missed.
+  connect();
+
+  Object.defineProperty(window, 'api', {
+    value: Object.freeze({ invoke: invoke, on: on, pathForFile: pathForFile }),
+    enumerable: true
+  });
+  // For the tests only: whether the event stream is open.
+  Object.defineProperty(window, '__harness', {
+    value: Object.freeze({
+      eventsOpen: function () {
+        return opened && source !== null && source.readyState === 1;
+      }
+    })
+  });
+})();

@@ -1,0 +1,56 @@
+/** Node-side checks for the e2e scenarios: the library folder, the queue as the service sees it. */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BatchSummary, TaskRecord } from '@shared/batch';
+import type { Page, QueueSnapshot } from '@shared/ipc';
+import type { Harness } from './harness/server';
+
+/** Every `.mp4` under a folder (finished videos only: downloads in progress end in `.part`). */
+export function mp4sUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (at: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(at);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.mp4')) found.push(path);
+    }
+  };
+  walk(dir);
+  return found.sort();
+}
+
+export function snapshot(harness: Harness): Promise<QueueSnapshot> {
+  return harness.invoke<QueueSnapshot>('queue:snapshot');
+}
+
+export async function onlyBatch(harness: Harness): Promise<BatchSummary> {
+  const { batches } = await snapshot(harness);
+  if (batches.length !== 1) throw new Error(`expected one batch, found ${batches.length}`);
+  return batches[0];
+}
+
+export async function tasksOf(harness: Harness, batchId: string): Promise<TaskRecord[]> {
+  const tasks: TaskRecord[] = [];
+  for (;;) {
+    const page = await harness.invoke<Page<TaskRecord>>('tasks:page', batchId, { offset: tasks.length, limit: 1000 });
+    tasks.push(...page.items);
+    if (page.items.length === 0 || tasks.length >= page.total) return tasks;
+  }
+}
+
+/** Polls a Node-side condition (the page's own waits cover the DOM). */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
