@@ -2,7 +2,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchSummary, TaskRecord } from '@shared/batch';
-import type { Page, QueueSnapshot } from '@shared/ipc';
+import type { Page as ItemPage, QueueSnapshot } from '@shared/ipc';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { Harness } from './harness/server';
 
 /** Every `.mp4` under a folder (finished videos only: downloads in progress end in `.part`). */
@@ -38,7 +40,7 @@ export async function onlyBatch(harness: Harness): Promise<BatchSummary> {
 export async function tasksOf(harness: Harness, batchId: string): Promise<TaskRecord[]> {
   const tasks: TaskRecord[] = [];
   for (;;) {
-    const page = await harness.invoke<Page<TaskRecord>>('tasks:page', batchId, { offset: tasks.length, limit: 1000 });
+    const page = await harness.invoke<ItemPage<TaskRecord>>('tasks:page', batchId, { offset: tasks.length, limit: 1000 });
     tasks.push(...page.items);
     if (page.items.length === 0 || tasks.length >= page.total) return tasks;
   }
@@ -53,4 +55,14 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Pastes prompts, one per line, and adds them to the queue through the confirm dialog. */
+export async function queuePastedPrompts(page: Page, prompts: string[]): Promise<void> {
+  await page.getByTestId('paste-input').fill(prompts.join('\n'));
+  await page.getByTestId('paste-import').click();
+  await expect.poll(() => page.getByTestId('import-row').count()).toBe(prompts.length);
+  await page.getByTestId('add-to-queue').click();
+  await page.getByTestId('confirm-add').click();
+  await page.getByTestId('batch-row').waitFor();
 }

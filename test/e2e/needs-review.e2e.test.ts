@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { GOOD_KEY, startHarness, type Harness } from './harness/server';
 import { describeE2e, launchBrowser, openApp } from './browser';
-import { mp4sUnder, onlyBatch, tasksOf, until } from './helpers';
+import { mp4sUnder, onlyBatch, tasksOf, until, queuePastedPrompts } from './helpers';
 
 const PROMPTS = ['A lantern swaying on a night ferry', 'Morning fog lifting off a still river'];
 
@@ -32,12 +32,7 @@ describeE2e('e2e: a task needing review', () => {
     const app = await openApp(browser, harness, 'needs-review');
     const { page } = app;
     try {
-      await page.getByTestId('paste-input').fill(PROMPTS.join('\n'));
-      await page.getByTestId('paste-import').click();
-      await expect.poll(() => page.getByTestId('import-row').count()).toBe(PROMPTS.length);
-      await page.getByTestId('add-to-queue').click();
-      await page.getByTestId('confirm-add').click();
-      await page.getByTestId('batch-row').waitFor();
+      await queuePastedPrompts(page, PROMPTS);
 
       // Both submits were accepted (and billed) by the API, but the app never heard back.
       await expect.poll(() => page.locator('[data-testid="task-row"][data-state="needs_review"]').count(), { timeout: 15_000 }).toBe(2);

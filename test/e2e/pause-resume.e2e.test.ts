@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import type { TaskRecord } from '@shared/batch';
 import { startHarness, type Harness } from './harness/server';
 import { describeE2e, launchBrowser, openApp } from './browser';
-import { mp4sUnder, onlyBatch, snapshot, tasksOf, until } from './helpers';
+import { mp4sUnder, onlyBatch, snapshot, tasksOf, until, queuePastedPrompts } from './helpers';
 
 const PROMPTS = [
   'A tram rattling down a hill at dawn',
@@ -42,12 +42,7 @@ describeE2e('e2e: pause and resume a batch', () => {
     const app = await openApp(browser, harness, 'pause-resume');
     const { page } = app;
     try {
-      await page.getByTestId('paste-input').fill(PROMPTS.join('\n'));
-      await page.getByTestId('paste-import').click();
-      await expect.poll(() => page.getByTestId('import-row').count()).toBe(PROMPTS.length);
-      await page.getByTestId('add-to-queue').click();
-      await page.getByTestId('confirm-add').click();
-      await page.getByTestId('batch-row').waitFor();
+      await queuePastedPrompts(page, PROMPTS);
 
       // Pause as soon as the first video is in flight.
       await until('the first submit', async () => (await onlyBatch(harness)).costs.committedMicros > 0 || undefined, 15_000);
@@ -73,6 +68,8 @@ describeE2e('e2e: pause and resume a batch', () => {
       expect((await snapshot(harness)).batches[0].counts).toEqual(countsBefore);
       expect((await onlyBatch(harness)).batch.paused?.reason).toBe('user');
       await expect.poll(() => page.locator('[data-testid="task-row"][data-state="queued"]').count()).toBe(PROMPTS.length - before);
+      // The status line says why nothing moves, never "submitting".
+      await expect.poll(() => page.getByTestId('queue-activity').innerText()).toMatch(/^paused: \d+ videos? wait in paused batches$/);
       await app.screen('2-paused-settled');
 
       // Resume: the rest runs to the end.
