@@ -93,3 +93,16 @@ describe('poll scheduler', () => {
     expect(polled).toEqual(['a', 'b']);
   });
 });
+
+describe('poll scheduler budget changes', () => {
+  it('takes a lower budget at once', async () => {
+    const times: number[] = [];
+    const scheduler = new PollScheduler({ budgetPerMinute: 60_000, timeScale: 1, maxConcurrent: 1000, poll: async () => void times.push(Date.now()) });
+    scheduler.setBudget(600); // 10 a second, 10 at once
+    const start = Date.now();
+    for (let i = 0; i < 100; i++) scheduler.schedule(`t${i}`, start);
+    await new Promise((r) => setTimeout(r, 500));
+    scheduler.stop();
+    expect(times.length).toBeLessThanOrEqual(10 + Math.ceil(((Date.now() - start) / 1000) * 10) + 1);
+  });
+});

@@ -167,6 +167,7 @@ export class AppService {
     this.options.settings.write(next);
     if (next.concurrency !== before.concurrency) this.engine.setConcurrency(next.concurrency);
     if (next.caps.overallMicros !== before.caps.overallMicros) this.engine.setOverallCap(next.caps.overallMicros);
+    if (next.requestBudgetPerMinute !== before.requestBudgetPerMinute) this.engine.setRequestBudget(next.requestBudgetPerMinute);
     if (next.simulator !== before.simulator) void this.connect();
     this.emit('settings:changed', next);
     return next;

@@ -119,7 +119,7 @@ export class BatchEngine {
   private readonly random: () => number;
   private readonly log: (line: string) => void;
   private readonly autoRetryLimit: number;
-  private readonly budgetPerMinute: number;
+  private budgetPerMinute: number;
   private overallCapMicros?: Micros;
   private readonly limiter: ConcurrencyLimiter;
   private readonly polls: PollScheduler;
@@ -429,6 +429,12 @@ export class BatchEngine {
     this.limiter.setLimit(limit);
     this.changes.mark();
     this.pump();
+  }
+
+  /** Keeps all polling under a new request budget from now on. */
+  setRequestBudget(perMinute: number): void {
+    this.budgetPerMinute = perMinute;
+    this.polls.setBudget(perMinute);
   }
 
   /** Talks to APIXO through another client from now on (a new key or base URL). */

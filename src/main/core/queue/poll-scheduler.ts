@@ -23,22 +23,28 @@ export class PollScheduler {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private running = 0;
-  private tokens: number;
+  private tokens = Infinity;
   private tokensAt: number;
-  private readonly ratePerMs: number;
-  private readonly burst: number;
+  private ratePerMs = 0;
+  private burst = 1;
   private readonly maxConcurrent: number;
   private readonly now: () => number;
   private stopped = false;
 
   constructor(private readonly options: PollSchedulerOptions) {
     this.now = options.now ?? Date.now;
-    this.ratePerMs = options.budgetPerMinute / 60_000 / options.timeScale;
-    // A second's worth of budget may be spent at once (at least one poll).
-    this.burst = Math.max(1, this.ratePerMs * 1000 * options.timeScale);
+    this.setBudget(options.budgetPerMinute);
     this.tokens = this.burst;
     this.tokensAt = this.now();
     this.maxConcurrent = options.maxConcurrent ?? 16;
+  }
+
+  /** Changes the request budget from now on. */
+  setBudget(budgetPerMinute: number): void {
+    this.ratePerMs = budgetPerMinute / 60_000 / this.options.timeScale;
+    // A second's worth of budget may be spent at once (at least one poll).
+    this.burst = Math.max(1, budgetPerMinute / 60);
+    this.tokens = Math.min(this.tokens, this.burst);
   }
 
   /** Tasks waiting for a poll. */
