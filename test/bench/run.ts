@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 import { csvBench, csvTable } from './csv-bench';
+import { rendererBench, rendererTable } from './renderer-bench';
 import type * as EngineBench from './engine-bench';
 
 const started = performance.now();
@@ -23,4 +24,7 @@ console.log(engineTables(await engineBench()));
 console.log('');
 console.log(csvTable(await csvBench({ root })));
 await engineLoader.unregister();
+// Last: the built window in Chromium over the e2e harness (needs `npm run build`, which `bench` does).
+console.log('');
+console.log(rendererTable(await rendererBench()));
 console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s in all`);

@@ -127,6 +127,14 @@ export const useQueueStore = defineStore('queue', () => {
     pagesLoaded.set(batchId, loaded);
     pagesLoading.set(batchId, loading);
     if (loaded.has(page) || loading.has(page)) return;
+    // Deltas may already have brought every task of this page: nothing to fetch.
+    const total = batches.get(batchId)?.total ?? 0;
+    const first = page * TASK_PAGE;
+    const held = (i: number): boolean => tasks.has(taskIdFor(batchId, i));
+    if (Array.from({ length: Math.max(0, Math.min(TASK_PAGE, total - first)) }, (_, i) => first + i).every(held)) {
+      loaded.add(page);
+      return;
+    }
     loading.add(page);
     const since = taskSeq;
     const result = await actions.run(`page:${batchId}`, 'tasks:page', batchId, { offset: page * TASK_PAGE, limit: TASK_PAGE });
