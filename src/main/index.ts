@@ -7,11 +7,14 @@ import { AppService } from './core/app/app-service';
 import { AttentionTracker, overallProgress } from './core/app/attention';
 import { APP_NAME } from './core/paths';
 import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
+import { handleMediaProtocol, registerMediaScheme } from './electron/media-protocol';
 import { installMenu } from './electron/menu';
 import { createSecretStore, createSettingsStore } from './electron/settings-store';
 import { createMainWindow, rendererPaths } from './electron/window';
 
 app.setName(APP_NAME);
+// Local videos and images reach the window only through this scheme, confined to these folders.
+registerMediaScheme();
 let win: BrowserWindow | undefined;
 let service: AppService | undefined;
 let quitting = false;
@@ -20,6 +23,7 @@ async function start(): Promise<void> {
   const settings = createSettingsStore(
     defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') })
   );
+  handleMediaProtocol(() => ({ library: settings.read().libraryDir, cache: join(settings.read().dataDir, 'cache') }));
   service = await AppService.start({
     settings,
     secrets: createSecretStore(),
