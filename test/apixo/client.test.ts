@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApixoClient, ApixoError, type ApixoClientOptions } from '../../src/main/core/apixo';
 import { buildRequest } from '@shared/request-builder';
 import { ScriptedServer, closedPort } from '../support/scripted-server';
+import { rejection } from '../support/rejection';
 
 const KEY = 'sk-test-4f1c9a1a2b';
 const body = buildRequest({ mode: 'text-to-video', prompt: 'a robot in the rain', resolution: '720p', duration: 10 });
@@ -16,14 +17,7 @@ function client(extra: Partial<ApixoClientOptions> = {}): ApixoClient {
   return new ApixoClient({ apiKey: KEY, baseUrl, timeScale: 0.001, random: () => 1, log: (l) => logs.push(l), ...extra });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApixoError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(error).toBeInstanceOf(ApixoError);
-  return error as ApixoError;
-}
+const failure = (promise: Promise<unknown>): Promise<ApixoError> => rejection(promise, ApixoError);
 
 beforeEach(async () => {
   server = new ScriptedServer();

@@ -5,6 +5,7 @@ import { DownloadError, downloadVideo, reserveUniquePath, type DownloadOptions }
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
 import { Api, body, resultUrl, untilComplete } from '../simulator/helpers';
 import { FileServer, TempDirs, readSample } from './helpers';
+import { rejection } from '../support/rejection';
 
 const temp = new TempDirs();
 let sim: Simulator;
@@ -42,15 +43,7 @@ function fileRequests(taskId: string): { status: number; fault?: string }[] {
   return sim.requests.filter((r) => r.endpoint === 'file' && r.taskId === taskId).map((r) => ({ status: r.status, fault: r.fault }));
 }
 
-async function failure(promise: Promise<unknown>): Promise<DownloadError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DownloadError);
-    return error as DownloadError;
-  }
-  throw new Error('the download did not fail');
-}
+const failure = (promise: Promise<unknown>): Promise<DownloadError> => rejection(promise, DownloadError);
 
 describe('downloadVideo against the simulator', () => {
   it('downloads a whole result, byte for byte, and leaves no .part', async () => {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transpileCoreModules } from '../support/child-modules';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   Journal,
   isJournalError,
@@ -58,13 +58,7 @@ function reference(evs: Ev[]): State {
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────────
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ltx-journal-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = tempDirs('ltx-journal-');
 
 const open: Journal<Ev, State>[] = [];
 afterEach(async () => {

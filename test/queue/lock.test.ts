@@ -1,18 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { transpileCoreModules } from '../support/child-modules';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../support/temp-dirs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { acquireDataLock, DataFolderLockedError, type DataLock } from '../../src/main/core/queue/lock';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ltx-lock-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = tempDirs('ltx-lock-');
 
 const held: DataLock[] = [];
 const children: ChildProcess[] = [];

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApixoClient, ApixoError, type TaskStatus } from '../../src/main/core/apixo';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/main/core/simulator';
 import { body, untilComplete } from './helpers';
+import { rejection } from '../support/rejection';
 
 /**
  * The product's own APIXO client against the simulator: the two must agree on every envelope,
@@ -15,14 +16,7 @@ async function setup(options: SimulatorOptions = {}): Promise<ApixoClient> {
   return new ApixoClient({ apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeScale: 0.001, random: () => 0.5 });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApixoError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e
-  );
-  expect(error).toBeInstanceOf(ApixoError);
-  return error as ApixoError;
-}
+const failure = (promise: Promise<unknown>): Promise<ApixoError> => rejection(promise, ApixoError);
 
 describe('ApixoClient against the simulator', () => {
   it('submits, polls to success and reads the balance', async () => {
