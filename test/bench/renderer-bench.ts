@@ -10,15 +10,16 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, CDPSession } from 'playwright-core';
 import { register } from 'tsx/esm/api';
 import type { BatchSummary } from '@shared/batch';
 import type { ImportPreview } from '@shared/ipc';
+import type * as ChromiumModule from '../e2e/chromium';
 import type * as HarnessModule from '../e2e/harness/server';
 import type { Harness } from '../e2e/harness/server';
 import { median } from './stats';
 
-// The same browser as the e2e scenarios (test/e2e/browser.ts, not imported: it loads vitest).
+// The same browser as the e2e scenarios (test/e2e/chromium.ts, loaded below with the harness).
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -346,12 +347,13 @@ function progress(harness: Harness, batchId: string): Progress {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function loadHarness(): Promise<{ module: typeof HarnessModule; unregister: () => Promise<void> }> {
+async function loadHarness(): Promise<{ module: typeof HarnessModule; browsing: typeof ChromiumModule; unregister: () => Promise<void> }> {
   // The harness imports `@shared/*`, an alias only tsconfig.node.json declares (see run.ts).
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const loader = register({ namespace: 'renderer-bench', tsconfig: join(root, 'tsconfig.node.json') });
   const module = (await loader.import('../e2e/harness/server.ts', import.meta.url)) as typeof HarnessModule;
-  return { module, unregister: () => loader.unregister() };
+  const browsing = (await loader.import('../e2e/chromium.ts', import.meta.url)) as typeof ChromiumModule;
+  return { module, browsing, unregister: () => loader.unregister() };
 }
 
 // ── The run ──────────────────────────────────────────────────────────────────────────────
@@ -359,7 +361,7 @@ async function loadHarness(): Promise<{ module: typeof HarnessModule; unregister
 export async function rendererBench({ log = (line: string): void => void process.stderr.write(`${line}\n`) } = {}): Promise<RendererBenchResult> {
   if (!existsSync(CHROMIUM_PATH)) return { skipped: `${CHROMIUM_PATH} is missing (install Debian's chromium: apt-get install -y chromium)` };
   const started = performance.now();
-  const { module, unregister } = await loadHarness();
+  const { module, browsing, unregister } = await loadHarness();
   let harnessLogLines = 0;
   const harnessLog: string[] = [];
   let harness: Harness | undefined;
@@ -390,29 +392,11 @@ export async function rendererBench({ log = (line: string): void => void process
     }
 
     log('renderer bench: Chromium…');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-    });
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, colorScheme: 'light' });
-    await context.addInitScript({ content: INSTRUMENT });
-    const page: Page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-    // As test/e2e/browser.ts: a failed load is reported by its response, and the favicon Chromium
-    // asks for on its own does not count.
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${message.text()}`);
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) pageErrors.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
+    browser = await browsing.launchBrowser();
+    const app = await browsing.openApp(browser, harness, 'renderer-bench', { initScript: INSTRUMENT, timeoutMs: 20_000 });
+    const { context, page, errors: pageErrors } = app;
     const cdp: CDPSession = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
-    await page.goto(harness.url);
-    await page.waitForFunction('window.__harness && window.__harness.eventsOpen()');
     await page.getByTestId('nav-queue').waitFor();
 
     const created = await harness.invoke<BatchSummary>('batches:create', { token: preview.token, name: 'Renderer bench, 10,000 prompts', skipInvalid: false });

@@ -3,11 +3,11 @@
  * problem shows at its row, "Add to queue" stays off until the rows are left out or fixed, and
  * nothing reaches the API until then. Then the fixed file, dropped on the drop zone, is queued.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { formatUsd } from '@shared/pricing';
-import { GOOD_KEY, startHarness, type Harness } from './harness/server';
-import { describeE2e, launchBrowser, openApp } from './browser';
+import { GOOD_KEY } from './harness/server';
+import { describeE2e, e2eSession, openApp } from './browser';
 import { onlyBatch, snapshot, until } from './helpers';
 
 const HEADER = 'name,prompt,resolution,duration,aspect_ratio';
@@ -56,19 +56,11 @@ async function dropFile(page: Page, name: string, text: string): Promise<void> {
 }
 
 describeE2e('e2e: a CSV with bad rows', () => {
-  let browser: Browser;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    // With a key stored, the app talks to the harness's simulator, whose every request is on record.
-    [browser, harness] = await Promise.all([launchBrowser(), startHarness({ apiKey: GOOD_KEY })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  // With a key stored, the app talks to the harness's simulator, whose every request is on record.
+  const session = e2eSession({ apiKey: GOOD_KEY });
 
   it('shows each error at its row and queues nothing until the rows are left out or fixed', async () => {
+    const { browser, harness } = session;
     const app = await openApp(browser, harness, 'bad-rows');
     const { page } = app;
     const addButton = page.getByTestId('add-to-queue');

@@ -3,11 +3,9 @@
  * add to queue → confirm → the batch runs to the end with the totals right and 13 videos in
  * the library folder.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { formatUsd } from '@shared/pricing';
-import { startHarness, type Harness } from './harness/server';
-import { describeE2e, launchBrowser, openApp } from './browser';
+import { describeE2e, e2eSession, openApp } from './browser';
 import { mp4sUnder, onlyBatch, tasksOf, until } from './helpers';
 
 /** The example CSV: 12 rows, one with count 2; 81 seconds of video in all. */
@@ -15,18 +13,10 @@ const EXAMPLE_VIDEOS = 13;
 const EXAMPLE_MICROS = 1_184_000;
 
 describeE2e('e2e: first run with the example batch', () => {
-  let browser: Browser;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    [browser, harness] = await Promise.all([launchBrowser(), startHarness()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const session = e2eSession();
 
   it('runs the example batch on the simulator to the end, with the cost bar adding up', async () => {
+    const { browser, harness } = session;
     const app = await openApp(browser, harness, 'first-run');
     const { page } = app;
     try {

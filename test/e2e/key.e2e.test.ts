@@ -3,28 +3,19 @@
  * "works" with its balance; saving it switches the app off the simulator. The key is never
  * shown, and never comes back from the service.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { formatUsd, usdToMicros } from '@shared/pricing';
-import { GOOD_KEY, startHarness, type Harness } from './harness/server';
-import { describeE2e, launchBrowser, openApp } from './browser';
+import { GOOD_KEY } from './harness/server';
+import { describeE2e, e2eSession, openApp } from './browser';
 
 const BAD_KEY = 'bad-key-5678-zz';
 const BALANCE_USD = 42.5;
 
 describeE2e('e2e: testing and saving the APIXO key', () => {
-  let browser: Browser;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    [browser, harness] = await Promise.all([launchBrowser(), startHarness({ balanceUsd: BALANCE_USD })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const session = e2eSession({ balanceUsd: BALANCE_USD });
 
   it('refuses a bad key, accepts the good one with its balance, and never shows either', async () => {
+    const { browser, harness } = session;
     const app = await openApp(browser, harness, 'key');
     const { page } = app;
     // Everything the service answered the page, to check that no key ever comes back.

@@ -3,10 +3,10 @@
  * task in "needs review"; the person resolves one by resubmitting (after a warning that it may
  * be paid twice) and the other by abandoning it.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { GOOD_KEY, startHarness, type Harness } from './harness/server';
-import { describeE2e, launchBrowser, openApp } from './browser';
+import { expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { GOOD_KEY } from './harness/server';
+import { describeE2e, e2eSession, openApp } from './browser';
 import { mp4sUnder, onlyBatch, tasksOf, until, queuePastedPrompts } from './helpers';
 
 const PROMPTS = ['A lantern swaying on a night ferry', 'Morning fog lifting off a still river'];
@@ -16,19 +16,11 @@ function taskRow(page: Page, position: number) {
 }
 
 describeE2e('e2e: a task needing review', () => {
-  let browser: Browser;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    // The app uses the harness's simulator (a key is stored), which resets every submit after accepting it.
-    [browser, harness] = await Promise.all([launchBrowser(), startHarness({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 } })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  // The app uses the harness's simulator (a key is stored), which resets every submit after accepting it.
+  const session = e2eSession({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 } });
 
   it('is resolved by resubmitting one and abandoning the other', async () => {
+    const { browser, harness } = session;
     const app = await openApp(browser, harness, 'needs-review');
     const { page } = app;
     try {

@@ -2,11 +2,9 @@
  * Pause and resume a batch: paused, nothing new is submitted (what was in flight finishes);
  * resumed, it runs to the end.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { expect, it } from 'vitest';
 import type { TaskRecord } from '@shared/batch';
-import { startHarness, type Harness } from './harness/server';
-import { describeE2e, launchBrowser, openApp } from './browser';
+import { describeE2e, e2eSession, openApp } from './browser';
 import { mp4sUnder, onlyBatch, snapshot, tasksOf, until, queuePastedPrompts } from './helpers';
 
 const PROMPTS = [
@@ -26,19 +24,11 @@ const MOVING = ['submitting', 'submitted', 'pending', 'processing', 'succeeded',
 const submittedOnce = (tasks: TaskRecord[]) => tasks.filter((t) => t.attempts > 0).length;
 
 describeE2e('e2e: pause and resume a batch', () => {
-  let browser: Browser;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    // One video at a time, so a pause lands with most of the batch still queued.
-    [browser, harness] = await Promise.all([launchBrowser(), startHarness({ settings: { concurrency: 1 } })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  // One video at a time, so a pause lands with most of the batch still queued.
+  const session = e2eSession({ settings: { concurrency: 1 } });
 
   it('stops submitting while paused and finishes after resume', async () => {
+    const { browser, harness } = session;
     const app = await openApp(browser, harness, 'pause-resume');
     const { page } = app;
     try {

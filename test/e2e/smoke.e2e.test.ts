@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { expect, it } from 'vitest';
 import type { AppInfo, IpcResult } from '@shared/ipc';
-import { BRIDGE_PATH, startHarness, type Harness } from './harness/server';
-import { describeE2e, launchBrowser, openApp, pageInvoke } from './browser';
+import { BRIDGE_PATH } from './harness/server';
+import { describeE2e, e2eSession, openApp, pageInvoke } from './browser';
 
 describeE2e('e2e harness: the built renderer in Chromium, window.api over the harness', () => {
-  let browser: Browser;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    [browser, harness] = await Promise.all([launchBrowser(), startHarness()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const session = e2eSession();
 
   it('serves the page with the bridge before the app, and answers invokes and events through it', async () => {
+    const { browser, harness } = session;
     const html = await (await fetch(harness.url)).text();
     const bridgeAt = html.indexOf(BRIDGE_PATH);
     expect(bridgeAt).toBeGreaterThan(0);
