@@ -2,6 +2,7 @@
 // the contract are refused, and listeners never see Electron's event object.
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNELS, INVOKE_CHANNELS, type EventChannel, type EventMap, type WindowApi } from '@shared/ipc';
+import { MEDIA_SCHEME } from '@shared/library';
 
 const invokable = new Set<string>(INVOKE_CHANNELS);
 const events = new Set<string>(EVENT_CHANNELS);
@@ -19,7 +20,8 @@ export const api: WindowApi = {
       ipcRenderer.removeListener(event, wrapped);
     };
   },
-  pathForFile: (file) => webUtils.getPathForFile(file)
+  pathForFile: (file) => webUtils.getPathForFile(file),
+  mediaBase: `${MEDIA_SCHEME}://`
 };
 
 contextBridge.exposeInMainWorld('api', api);

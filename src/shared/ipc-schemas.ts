@@ -32,6 +32,42 @@ const batchDefaults = z
   })
   .strict();
 
+const libraryPath = text(4096).min(1);
+const libraryPaths = z.array(libraryPath).min(1).max(100_000);
+const imageId = z.string().regex(/^[0-9a-f]{64}$/, 'an image id is 64 hex characters');
+const strings = z.array(text(64)).max(16);
+
+const libraryQuery = z
+  .object({
+    text: text(1000),
+    modes: strings,
+    resolutions: strings,
+    aspects: strings,
+    durationMin: z.number().min(0).max(1e6),
+    durationMax: z.number().min(0).max(1e6),
+    batchId: id,
+    from: z.number().min(0).max(1e15),
+    to: z.number().min(0).max(1e15),
+    favourite: z.boolean(),
+    sort: z.enum(['newest', 'oldest', 'duration', 'cost']),
+    offset: z.number().int().min(0),
+    limit: z.number().int().min(1).max(1000)
+  })
+  .partial()
+  .strict();
+
+const s3Hosting = z
+  .object({
+    endpoint: text(2048),
+    region: text(64),
+    bucket: text(255),
+    accessKeyId: text(256),
+    prefix: text(512),
+    pathStyle: z.boolean(),
+    urlHours: z.number().int().min(SETTINGS_LIMITS.urlHoursMin).max(SETTINGS_LIMITS.urlHoursMax)
+  })
+  .strict();
+
 const mapping = z.record(text(256), z.enum(FIELDS).nullable());
 const page = z.object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(1000) }).strict();
 
@@ -46,7 +82,8 @@ export const settingsPatch = z
     notifications: z.boolean(),
     theme: z.enum(['system', 'light', 'dark']),
     requestBudgetPerMinute: z.number().int().min(SETTINGS_LIMITS.budgetMin).max(SETTINGS_LIMITS.budgetMax),
-    simulator: z.enum(['auto', 'on', 'off'])
+    simulator: z.enum(['auto', 'on', 'off']),
+    hosting: z.object({ kind: z.enum(['none', 's3', 'data-url']), s3: s3Hosting }).strict()
   })
   .partial()
   .strict();
@@ -94,7 +131,36 @@ export const INVOKE_SCHEMAS = {
   'tasks:attach': z.tuple([id, id]),
   'queue:snapshot': none,
   'queue:set-concurrency': z.tuple([z.number().int().min(1).max(SETTINGS_LIMITS.concurrencyMax)]),
-  'queue:resume-account': none
+  'queue:resume-account': none,
+  'library:query': z.tuple([libraryQuery]),
+  'library:get': z.tuple([libraryPath]),
+  'library:favourite': z.tuple([libraryPaths, z.boolean()]),
+  'library:delete': z.tuple([libraryPaths]),
+  'library:reveal': z.tuple([libraryPath]),
+  'library:export': z.tuple([libraryPaths, folder]),
+  'library:thumbnail': z.tuple([libraryPath, z.string().max(4 * 1024 * 1024).startsWith('data:image/jpeg;base64,')]),
+  'library:rerun': z.tuple([
+    z.object({ paths: libraryPaths, seeds: z.enum(['same', 'new']), takes: z.number().int().min(1).max(100) }).strict()
+  ]),
+  'library:use': z.tuple([libraryPath]),
+  'dialog:choose-folder': z.tuple([text(200)]),
+  'drop:inspect': z.tuple([z.array(folder).min(1).max(10_000)]),
+  'images:from-url': z.tuple([text(8192).min(1)]),
+  'composer:create': z.tuple([
+    z
+      .object({
+        name: text(200).min(1),
+        rows: z.array(z.object({ imageId: imageId.optional(), prompt: text(100_000) }).strict()).min(1).max(100_000),
+        defaults: batchDefaults,
+        takes: z.number().int().min(1).max(100),
+        capMicros: micros.optional()
+      })
+      .strict()
+  ]),
+  'hosting:status': none,
+  'hosting:set-secret': z.tuple([z.string().trim().min(1).max(1024)]),
+  'hosting:clear-secret': none,
+  'hosting:test': none
 } satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> };
 
 /** Checks a call's arguments: the parsed arguments, or a sentence saying what is wrong. */

@@ -8,6 +8,8 @@
 import type { BatchDefaults } from './batch-defaults';
 import type { BatchSummary, CostTotals, QueueStatus, TaskRecord } from './batch';
 import type { ImportColumn, ImportedRow, ImportResult, Field } from './import-types';
+import type { ComposerDraft, ComposerRequest, DropInspection, HostingStatus, HostingTest, SourceImage } from './images';
+import type { LibraryBulkResult, LibraryChange, LibraryDetail, LibraryExportResult, LibraryPage, LibraryQuery, RerunRequest } from './library';
 import type { Micros } from './pricing';
 import type { Settings, SettingsPatch } from './settings';
 
@@ -115,11 +117,38 @@ export interface InvokeMap {
   'queue:snapshot': { args: []; result: QueueSnapshot };
   'queue:set-concurrency': { args: [limit: number]; result: QueueStatus };
   'queue:resume-account': { args: []; result: QueueStatus };
+  'library:query': { args: [query: LibraryQuery]; result: LibraryPage };
+  'library:get': { args: [path: string]; result: LibraryDetail };
+  'library:favourite': { args: [paths: string[], on: boolean]; result: LibraryBulkResult };
+  /** Moves videos (with their sidecars and source images) to the OS trash. */
+  'library:delete': { args: [paths: string[]]; result: LibraryBulkResult };
+  /** Shows the video in the file manager. */
+  'library:reveal': { args: [path: string]; result: boolean };
+  /** Copies videos, sidecars and source images into `folder`, with a manifest CSV. */
+  'library:export': { args: [paths: string[], folder: string]; result: LibraryExportResult };
+  /** Saves a poster frame the window captured (a JPEG `data:` URL); answers its media reference. */
+  'library:thumbnail': { args: [path: string, jpegDataUrl: string]; result: string };
+  'library:rerun': { args: [request: RerunRequest]; result: BatchSummary };
+  /** A composer prefilled with a video's prompt, settings, seed and source image. */
+  'library:use': { args: [path: string]; result: ComposerDraft };
+  /** Asks for a folder; null when the person cancels. */
+  'dialog:choose-folder': { args: [title: string]; result: string | null };
+  /** Sorts dropped paths: images (checked and cached), CSV files, and what is refused with why. */
+  'drop:inspect': { args: [paths: string[]]; result: DropInspection };
+  /** Checks an image on the web (dragged from a page) and caches a copy; the URL itself is sent to APIXO. */
+  'images:from-url': { args: [url: string]; result: SourceImage };
+  'composer:create': { args: [request: ComposerRequest]; result: BatchSummary };
+  'hosting:status': { args: []; result: HostingStatus };
+  'hosting:set-secret': { args: [secret: string]; result: HostingStatus };
+  'hosting:clear-secret': { args: []; result: HostingStatus };
+  /** Uploads a tiny image and fetches it back through its URL. */
+  'hosting:test': { args: []; result: HostingTest };
 }
 
 export interface EventMap {
   'queue:changed': QueueDelta;
   'settings:changed': Settings;
+  'library:changed': LibraryChange;
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -161,10 +190,27 @@ export const INVOKE_CHANNELS = [
   'tasks:attach',
   'queue:snapshot',
   'queue:set-concurrency',
-  'queue:resume-account'
+  'queue:resume-account',
+  'library:query',
+  'library:get',
+  'library:favourite',
+  'library:delete',
+  'library:reveal',
+  'library:export',
+  'library:thumbnail',
+  'library:rerun',
+  'library:use',
+  'dialog:choose-folder',
+  'drop:inspect',
+  'images:from-url',
+  'composer:create',
+  'hosting:status',
+  'hosting:set-secret',
+  'hosting:clear-secret',
+  'hosting:test'
 ] as const satisfies readonly InvokeChannel[];
 
-export const EVENT_CHANNELS = ['queue:changed', 'settings:changed'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['queue:changed', 'settings:changed', 'library:changed'] as const satisfies readonly EventChannel[];
 
 /** `window.api`: the renderer's only door to the main process. */
 export interface WindowApi {
@@ -173,6 +219,8 @@ export interface WindowApi {
   on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void;
   /** The local path of a dropped or chosen file (File.path is gone). */
   pathForFile(file: File): string;
+  /** Prefix of local media URLs: `ltx-media://` in the app; a media reference (`library/…`) follows. */
+  readonly mediaBase: string;
 }
 
 /** Every invoke handler, as the app service implements them. */

@@ -3,6 +3,39 @@ import type { Micros } from './pricing';
 
 export type Theme = 'system' | 'light' | 'dark';
 
+/**
+ * Where local source images are put so APIXO can fetch them (it has no upload endpoint):
+ * none; an S3-compatible bucket with presigned GET URLs; or inline `data:` URLs, which APIXO
+ * does not document (experimental). While simulating, the simulator's own upload is used.
+ */
+export type HostingKind = 'none' | 's3' | 'data-url';
+
+/** An S3-compatible bucket: AWS S3, Cloudflare R2, Backblaze B2, MinIO. The secret key is kept apart, encrypted. */
+export interface S3Hosting {
+  /** `https://s3.eu-west-1.amazonaws.com`, `https://<account>.r2.cloudflarestorage.com`, `http://127.0.0.1:9000` … */
+  endpoint: string;
+  /** `us-east-1`; R2 takes `auto`. */
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  /** Prepended to every uploaded image's key. */
+  prefix: string;
+  /** `endpoint/bucket/key` (MinIO, R2, B2) rather than `bucket.endpoint/key`. */
+  pathStyle: boolean;
+  /** How long a presigned GET URL stays valid, in hours (S3 allows at most 168, a week). */
+  urlHours: number;
+}
+
+export interface HostingSettings {
+  kind: HostingKind;
+  s3: S3Hosting;
+}
+
+export const DEFAULT_HOSTING: HostingSettings = Object.freeze({
+  kind: 'none',
+  s3: Object.freeze({ endpoint: '', region: 'us-east-1', bucket: '', accessKeyId: '', prefix: 'ltx-batch-studio/', pathStyle: true, urlHours: 72 })
+}) as HostingSettings;
+
 /** When the built-in simulator stands in for APIXO. */
 export type SimulatorMode = 'auto' | 'on' | 'off';
 
@@ -26,6 +59,8 @@ export interface Settings {
   requestBudgetPerMinute: number;
   /** auto: the simulator runs while no API key is set. */
   simulator: SimulatorMode;
+  /** Where local source images are hosted. */
+  hosting: HostingSettings;
 }
 
 export const SETTINGS_VERSION = 1;
@@ -33,7 +68,9 @@ export const SETTINGS_VERSION = 1;
 export const SETTINGS_LIMITS = {
   concurrencyMax: 1000,
   budgetMin: 60,
-  budgetMax: 10_000
+  budgetMax: 10_000,
+  urlHoursMin: 1,
+  urlHoursMax: 168
 } as const;
 
 /** Defaults; the folders are filled in by the host (they depend on the OS). */
@@ -48,7 +85,8 @@ export function defaultSettings(folders: { libraryDir: string; dataDir: string }
     notifications: true,
     theme: 'system',
     requestBudgetPerMinute: 7_000,
-    simulator: 'auto'
+    simulator: 'auto',
+    hosting: structuredClone(DEFAULT_HOSTING)
   };
 }
 

@@ -28,9 +28,10 @@ beforeAll(async () => {
 });
 
 describe('preload', () => {
-  it('exposes only window.api: invoke, on and pathForFile', () => {
+  it('exposes only window.api: invoke, on, pathForFile and the media prefix', () => {
     expect(Object.keys(exposed)).toEqual(['api']);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'mediaBase', 'on', 'pathForFile']);
+    expect(api.mediaBase).toBe('ltx-media://');
   });
 
   it('passes contract channels through and refuses any other', async () => {

@@ -22,6 +22,11 @@ export const EXAMPLE_CSV = readFileSync(join(dirname(fileURLToPath(import.meta.u
 
 class FakeError extends Error {}
 
+/** Channels the renderer tests do not exercise: the browser e2e tests cover them against the real service. */
+function notFaked(channel: InvokeChannel): never {
+  throw new FakeError(`${channel} is not part of this fake.`);
+}
+
 export interface Call {
   channel: InvokeChannel;
   args: unknown[];
@@ -131,8 +136,26 @@ export class FakeApi implements WindowApi {
     'queue:resume-account': () => {
       this.status = { ...this.status, account: undefined, activity: 'idle' };
       return this.status;
-    }
+    },
+    'library:query': () => notFaked('library:query'),
+    'library:get': () => notFaked('library:get'),
+    'library:favourite': () => notFaked('library:favourite'),
+    'library:delete': () => notFaked('library:delete'),
+    'library:reveal': () => notFaked('library:reveal'),
+    'library:export': () => notFaked('library:export'),
+    'library:thumbnail': () => notFaked('library:thumbnail'),
+    'library:rerun': () => notFaked('library:rerun'),
+    'library:use': () => notFaked('library:use'),
+    'dialog:choose-folder': () => notFaked('dialog:choose-folder'),
+    'drop:inspect': () => notFaked('drop:inspect'),
+    'images:from-url': () => notFaked('images:from-url'),
+    'composer:create': () => notFaked('composer:create'),
+    'hosting:status': () => ({ label: 'nothing', ready: false, message: 'Set up image hosting in Settings.', secretSet: false, simulated: false }),
+    'hosting:set-secret': () => notFaked('hosting:set-secret'),
+    'hosting:clear-secret': () => notFaked('hosting:clear-secret'),
+    'hosting:test': () => notFaked('hosting:test')
   };
+  readonly mediaBase = 'ltx-media://';
 
   get simulated(): boolean {
     return this.settings.simulator === 'on' || (this.settings.simulator === 'auto' && !this.key);

@@ -4,7 +4,7 @@
 (function () {
   'use strict';
 
-  var EVENTS = ['queue:changed', 'settings:changed'];
+  var EVENTS = ['queue:changed', 'settings:changed', 'library:changed'];
   var listeners = new Map();
   var source = null;
   var opened = false;
@@ -83,7 +83,7 @@
   connect();
 
   Object.defineProperty(window, 'api', {
-    value: Object.freeze({ invoke: invoke, on: on, pathForFile: pathForFile }),
+    value: Object.freeze({ invoke: invoke, on: on, pathForFile: pathForFile, mediaBase: '/__media/' }),
     enumerable: true
   });
   // For the tests only: whether the event stream is open.

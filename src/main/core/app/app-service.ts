@@ -173,6 +173,13 @@ export class AppService {
     return next;
   }
 
+  private pendingHandlers(): Pick<InvokeHandlers, (typeof PENDING)[number]> {
+    const notYet = (): never => {
+      throw new TaskActionError('The library is not ready yet.');
+    };
+    return Object.fromEntries(PENDING.map((c) => [c, notYet])) as unknown as Pick<InvokeHandlers, (typeof PENDING)[number]>;
+  }
+
   private buildHandlers(): InvokeHandlers {
     const task = (id: string) => {
       const found = this.engine.task(id);
@@ -292,10 +299,31 @@ export class AppService {
       'queue:resume-account': () => {
         this.engine.resumeAccount();
         return this.engine.status();
-      }
+      },
+      ...this.pendingHandlers()
     };
   }
 }
+
+const PENDING = [
+  'library:query',
+  'library:get',
+  'library:favourite',
+  'library:delete',
+  'library:reveal',
+  'library:export',
+  'library:thumbnail',
+  'library:rerun',
+  'library:use',
+  'dialog:choose-folder',
+  'drop:inspect',
+  'images:from-url',
+  'composer:create',
+  'hosting:status',
+  'hosting:set-secret',
+  'hosting:clear-secret',
+  'hosting:test'
+] as const;
 
 function toDelta(change: EngineChange): EventMap['queue:changed'] {
   return { tasks: change.tasks, batches: change.batches, status: change.status, costs: change.costs };

@@ -1,46 +1,7 @@
-import type { Mode, Resolution } from '@shared/model';
-import type { Micros } from '@shared/pricing';
+import type { LibraryEntry, Sidecar, VideoProbe } from '@shared/library';
 import { aspectLabel } from './aspect';
-import type { VideoProbe } from './mp4-probe';
-import type { Sidecar, SidecarProblem } from './sidecar';
 
-/** `app`: the video has a valid sidecar written by this app; `unknown`: only the file itself is known. */
-export type EntryOrigin = 'app' | 'unknown';
-
-/** One video in the library, with what its sidecar (or the file itself) says, ready to query. */
-export interface LibraryEntry {
-  /** Path from the library folder, with `/` separators: `batch-a/2025-01-31_robot_s42_0a1b2c3d.mp4`. */
-  path: string;
-  /** The file name. */
-  name: string;
-  sizeBytes: number;
-  mtimeMs: number;
-  origin: EntryOrigin;
-  sidecar?: Sidecar;
-  /** A sidecar that exists but was not used, and why (absent when there is simply none). */
-  sidecarProblem?: { problem: SidecarProblem; reason: string };
-  /** From the sidecar for app videos; read from the file for unknown ones (absent if that failed or was deferred). */
-  probe?: VideoProbe;
-  /** Why the file could not be probed. */
-  probeError?: string;
-
-  // Derived, for querying and display.
-  /** The prompt; empty for unknown videos. */
-  prompt: string;
-  mode?: Mode;
-  resolution?: Resolution;
-  /** `16:9`, `9:16` …: the requested ratio, else the file's. */
-  aspect?: string;
-  /** The requested seconds for app videos (the clean number people chose), the measured length otherwise. */
-  durationSec?: number;
-  batchId?: string;
-  batchName?: string;
-  /** Epoch ms: the sidecar's `createdAt`, else the file's modification time. */
-  createdAt: number;
-  favourite: boolean;
-  /** What APIXO charged, else the estimate made before submitting. */
-  costMicros?: Micros;
-}
+export type { EntryOrigin, LibraryEntry } from '@shared/library';
 
 export interface FileFacts {
   path: string;

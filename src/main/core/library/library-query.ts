@@ -1,47 +1,6 @@
-import type { LibraryEntry } from './library-entry';
+import type { LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
 
-export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';
-
-export interface LibraryQuery {
-  /** Words that must all appear (case- and accent-insensitive) in the prompt or the file name. */
-  text?: string;
-  /** Keep videos whose mode is one of these (unknown videos have none). */
-  modes?: readonly string[];
-  resolutions?: readonly string[];
-  /** `16:9`, `9:16` … */
-  aspects?: readonly string[];
-  /** Seconds, both ends included. */
-  durationMin?: number;
-  durationMax?: number;
-  batchId?: string;
-  /** Creation time window, epoch ms, both ends included. */
-  from?: number;
-  to?: number;
-  /** true: favourites only; false: all but favourites. */
-  favourite?: boolean;
-  /** Default `newest`. `duration` and `cost` put the largest first (videos without one last); ties newest first. */
-  sort?: LibrarySort;
-  offset?: number;
-  /** Default: all. */
-  limit?: number;
-}
-
-/**
- * Counts by value. Each dimension is counted over the videos that match the text and every
- * other filter, but not its own: ticking "720p" still shows how many 1080p videos there are.
- */
-export interface LibraryFacets {
-  modes: Record<string, number>;
-  resolutions: Record<string, number>;
-  aspects: Record<string, number>;
-}
-
-export interface LibraryQueryResult {
-  /** Videos matching, before paging. */
-  total: number;
-  items: LibraryEntry[];
-  facets: LibraryFacets;
-}
+export type { LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
 
 /** Text folded for search: accents dropped, lower case. */
 export function foldText(text: string): string {

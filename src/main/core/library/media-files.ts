@@ -10,7 +10,9 @@ import { realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 
-export const MEDIA_SCHEME = 'ltx-media';
+import { MEDIA_SCHEME } from '@shared/library';
+
+export { MEDIA_SCHEME };
 
 /** Extensions the protocol serves, with their Content-Type. Anything else is refused (403). */
 export const MEDIA_TYPES: Readonly<Record<string, string>> = Object.freeze({

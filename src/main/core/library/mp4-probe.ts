@@ -4,20 +4,8 @@ import { open, type FileHandle } from 'node:fs/promises';
  * What a video file says about itself, read from its ISO-BMFF boxes (architecture.md: "Read
  * width, height, duration, fps and audio from the downloaded file instead of assuming them").
  */
-export interface VideoProbe {
-  /** Display size in pixels (the track header's size, turned by a 90° rotation matrix). */
-  width: number;
-  height: number;
-  /** Presentation length in seconds, rounded to 3 decimals. */
-  durationSec: number;
-  /** Frames per second of the first video track, rounded to 3 decimals; 0 when the file does not say (fragmented MP4). */
-  fps: number;
-  hasAudio: boolean;
-  /** The sample entry's fourcc: `avc1`, `hvc1`, `av01` … */
-  videoCodec?: string;
-  /** `mp4a`, `Opus`, `ac-3` … */
-  audioCodec?: string;
-}
+export type { VideoProbe } from '@shared/library';
+import type { VideoProbe } from '@shared/library';
 
 export type Mp4ProbeProblem = 'empty' | 'not_mp4' | 'truncated' | 'no_moov' | 'too_large' | 'malformed' | 'no_video' | 'unreadable';
 

@@ -1,78 +1,14 @@
 import { open } from 'node:fs/promises';
 import { ASPECT_RATIOS, MODEL_ID, MODES, RESOLUTIONS, type AspectRatio, type Mode, type Resolution } from '@shared/model';
-import type { Micros } from '@shared/pricing';
-import type { GenerateRequest, LoraItem } from '@shared/request';
 import { writeFileAtomic } from '../util/fs-durable';
-import type { VideoProbe } from './mp4-probe';
+import type { Sidecar, SidecarProblem } from '@shared/library';
 
 export const SIDECAR_SCHEMA = 1;
 export const SIDECAR_APP = 'LTX Batch Studio';
 /** A sidecar larger than this is not read (a real one is a few KB). */
 export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
 
-/** When things happened, as ISO 8601 strings (`2025-01-31T12:34:56.789Z`). */
-export interface SidecarTimings {
-  queuedAt?: string;
-  submittedAt: string;
-  succeededAt: string;
-  downloadedAt: string;
-  /** How long APIXO took to generate the video. */
-  generationMs?: number;
-}
-
-/**
- * The JSON file beside each video (`clip.json` beside `clip.mp4`): everything needed to
- * understand and reproduce the video without the app's own state (architecture.md, "The
- * library folder is the source of truth"). It never holds the API key.
- */
-export interface Sidecar {
-  schema: typeof SIDECAR_SCHEMA;
-  app: typeof SIDECAR_APP;
-  model: typeof MODEL_ID;
-  /** The video's file name (no folder). */
-  file: string;
-  prompt: string;
-  mode: Mode;
-  resolution: Resolution;
-  /** Requested seconds. */
-  duration: number;
-  aspectRatio?: AspectRatio;
-  seed?: number;
-  imageUrl?: string;
-  /** File name of the copied source image, beside the video. */
-  sourceImage?: string;
-  loras?: LoraItem[];
-  /** The whole body as sent (it has no key in it). */
-  request: GenerateRequest;
-  taskId: string;
-  batch: { id: string; name: string };
-  /** Where the task came from: the spreadsheet row (header = row 1), the take, and the row's raw cells. */
-  sourceRow: { row: number; take: number; cells: Record<string, string> };
-  estimateMicros: Micros;
-  /** What APIXO charged, when known. */
-  costMicros?: Micros;
-  timings: SidecarTimings;
-  probe: VideoProbe;
-  favourite?: boolean;
-  /** ISO 8601. */
-  createdAt: string;
-}
-
-/** Why a sidecar was not used. */
-export type SidecarProblem =
-  /** No such file. */
-  | 'missing'
-  /** It exists but could not be read (permissions, a folder …). */
-  | 'unreadable'
-  | 'too_large'
-  /** Not valid JSON (cut short, edited by hand …). */
-  | 'not_json'
-  /** Valid JSON, but not written by this app for this model. */
-  | 'foreign'
-  /** Written by a newer version of the app. */
-  | 'newer_schema'
-  /** This app's, but a field is missing or wrong. */
-  | 'invalid';
+export type { Sidecar, SidecarProblem, SidecarTimings } from '@shared/library';
 
 export type SidecarRead =
   | { sidecar: Sidecar; problem?: undefined; reason?: undefined }

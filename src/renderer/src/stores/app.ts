@@ -6,7 +6,7 @@ import { useKeyStore } from './key';
 import { useQueueStore } from './queue';
 import { useSettingsStore } from './settings';
 
-export type View = 'import' | 'queue' | 'settings';
+export type View = 'import' | 'compose' | 'queue' | 'library' | 'settings';
 
 /** The window as a whole: which API it talks to, which screen is showing, start-up. */
 export const useAppStore = defineStore('app', () => {

@@ -1,0 +1,76 @@
+/** Source images for image-to-video: what a drop holds, and what the composer sends. */
+import type { BatchDefaults } from './batch-defaults';
+import type { Micros } from './pricing';
+
+/** The three formats APIXO takes. */
+export type ImageKind = 'jpeg' | 'png' | 'webp';
+
+/** A checked source image, copied into the app's cache under its content hash. */
+export interface SourceImage {
+  /** SHA-256 of the bytes, hex: the image's id. */
+  id: string;
+  /** The file name people know it by. */
+  name: string;
+  kind: ImageKind;
+  width: number;
+  height: number;
+  sizeBytes: number;
+  /** Media reference of the cached copy (`cache/sources/<id>.<ext>`), for thumbnails. */
+  preview: string;
+  /** Where it came from: a file on this computer (needs hosting) or a public URL (used as it is). */
+  origin: { kind: 'file'; path: string } | { kind: 'url'; url: string };
+}
+
+/** Something dropped that is not used, and why, in words a person reads. */
+export interface RefusedItem {
+  name: string;
+  reason: string;
+}
+
+/** What a drop turned out to hold: images to animate, CSV files to import, the rest refused. */
+export interface DropInspection {
+  images: SourceImage[];
+  /** Paths of CSV (or TSV/TXT) files. */
+  csv: string[];
+  refused: RefusedItem[];
+}
+
+/** One row of the composer: an optional source image (by id) and its prompt. */
+export interface ComposerRow {
+  imageId?: string;
+  prompt: string;
+}
+
+/** A new batch from the composer: the mode of each row follows from its image and the LoRAs. */
+export interface ComposerRequest {
+  name: string;
+  rows: ComposerRow[];
+  defaults: BatchDefaults;
+  /** Videos per row, each with its own seed (from the seed policy). */
+  takes: number;
+  capMicros?: Micros;
+}
+
+/** A composer prefilled from a library video ("use these settings"). */
+export interface ComposerDraft {
+  rows: { image?: SourceImage; prompt: string }[];
+  defaults: BatchDefaults;
+}
+
+/** Whether local images can be hosted now, and if not, what to set up. */
+export interface HostingStatus {
+  /** What hosts images now: `S3 bucket "clips"`, `the simulator`, `data: URLs (experimental)`, or `nothing`. */
+  label: string;
+  ready: boolean;
+  /** The sentence to show: what is used, or exactly what to set up. */
+  message: string;
+  /** Whether the bucket's secret key is stored (it is never sent back). */
+  secretSet: boolean;
+  /** True while the simulator's own upload hosts images. */
+  simulated: boolean;
+}
+
+export interface HostingTest {
+  ok: boolean;
+  message: string;
+}

@@ -1,0 +1,242 @@
+/**
+ * The library as both sides see it: the sidecar beside each video, an entry in the index, a
+ * query with its counts, and what the window's grid and detail panel receive.
+ */
+import type { AspectRatio, MODEL_ID, Mode, Resolution } from './model';
+import type { Micros } from './pricing';
+import type { GenerateRequest, LoraItem } from './request';
+
+export interface VideoProbe {
+  /** Display size in pixels (the track header's size, turned by a 90° rotation matrix). */
+  width: number;
+  height: number;
+  /** Presentation length in seconds, rounded to 3 decimals. */
+  durationSec: number;
+  /** Frames per second of the first video track, rounded to 3 decimals; 0 when the file does not say (fragmented MP4). */
+  fps: number;
+  hasAudio: boolean;
+  /** The sample entry's fourcc: `avc1`, `hvc1`, `av01` … */
+  videoCodec?: string;
+  /** `mp4a`, `Opus`, `ac-3` … */
+  audioCodec?: string;
+}
+
+/** When things happened, as ISO 8601 strings (`2025-01-31T12:34:56.789Z`). */
+export interface SidecarTimings {
+  queuedAt?: string;
+  submittedAt: string;
+  succeededAt: string;
+  downloadedAt: string;
+  /** How long APIXO took to generate the video. */
+  generationMs?: number;
+}
+
+/**
+ * The JSON file beside each video (`clip.json` beside `clip.mp4`): everything needed to
+ * understand and reproduce the video without the app's own state (architecture.md, "The
+ * library folder is the source of truth"). It never holds the API key.
+ */
+export interface Sidecar {
+  schema: 1;
+  app: 'LTX Batch Studio';
+  model: typeof MODEL_ID;
+  /** The video's file name (no folder). */
+  file: string;
+  prompt: string;
+  mode: Mode;
+  resolution: Resolution;
+  /** Requested seconds. */
+  duration: number;
+  aspectRatio?: AspectRatio;
+  seed?: number;
+  imageUrl?: string;
+  /** File name of the copied source image, beside the video. */
+  sourceImage?: string;
+  loras?: LoraItem[];
+  /** The whole body as sent (it has no key in it). */
+  request: GenerateRequest;
+  taskId: string;
+  batch: { id: string; name: string };
+  /** Where the task came from: the spreadsheet row (header = row 1), the take, and the row's raw cells. */
+  sourceRow: { row: number; take: number; cells: Record<string, string> };
+  estimateMicros: Micros;
+  /** What APIXO charged, when known. */
+  costMicros?: Micros;
+  timings: SidecarTimings;
+  probe: VideoProbe;
+  favourite?: boolean;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/** Why a sidecar was not used. */
+export type SidecarProblem =
+  /** No such file. */
+  | 'missing'
+  /** It exists but could not be read (permissions, a folder …). */
+  | 'unreadable'
+  | 'too_large'
+  /** Not valid JSON (cut short, edited by hand …). */
+  | 'not_json'
+  /** Valid JSON, but not written by this app for this model. */
+  | 'foreign'
+  /** Written by a newer version of the app. */
+  | 'newer_schema'
+  /** This app's, but a field is missing or wrong. */
+  | 'invalid';
+
+
+/** `app`: the video has a valid sidecar written by this app; `unknown`: only the file itself is known. */
+export type EntryOrigin = 'app' | 'unknown';
+
+/** One video in the library, with what its sidecar (or the file itself) says, ready to query. */
+export interface LibraryEntry {
+  /** Path from the library folder, with `/` separators: `batch-a/2025-01-31_robot_s42_0a1b2c3d.mp4`. */
+  path: string;
+  /** The file name. */
+  name: string;
+  sizeBytes: number;
+  mtimeMs: number;
+  origin: EntryOrigin;
+  sidecar?: Sidecar;
+  /** A sidecar that exists but was not used, and why (absent when there is simply none). */
+  sidecarProblem?: { problem: SidecarProblem; reason: string };
+  /** From the sidecar for app videos; read from the file for unknown ones (absent if that failed or was deferred). */
+  probe?: VideoProbe;
+  /** Why the file could not be probed. */
+  probeError?: string;
+
+  // Derived, for querying and display.
+  /** The prompt; empty for unknown videos. */
+  prompt: string;
+  mode?: Mode;
+  resolution?: Resolution;
+  /** `16:9`, `9:16` …: the requested ratio, else the file's. */
+  aspect?: string;
+  /** The requested seconds for app videos (the clean number people chose), the measured length otherwise. */
+  durationSec?: number;
+  batchId?: string;
+  batchName?: string;
+  /** Epoch ms: the sidecar's `createdAt`, else the file's modification time. */
+  createdAt: number;
+  favourite: boolean;
+  /** What APIXO charged, else the estimate made before submitting. */
+  costMicros?: Micros;
+}
+
+export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';
+
+export interface LibraryQuery {
+  /** Words that must all appear (case- and accent-insensitive) in the prompt or the file name. */
+  text?: string;
+  /** Keep videos whose mode is one of these (unknown videos have none). */
+  modes?: readonly string[];
+  resolutions?: readonly string[];
+  /** `16:9`, `9:16` … */
+  aspects?: readonly string[];
+  /** Seconds, both ends included. */
+  durationMin?: number;
+  durationMax?: number;
+  batchId?: string;
+  /** Creation time window, epoch ms, both ends included. */
+  from?: number;
+  to?: number;
+  /** true: favourites only; false: all but favourites. */
+  favourite?: boolean;
+  /** Default `newest`. `duration` and `cost` put the largest first (videos without one last); ties newest first. */
+  sort?: LibrarySort;
+  offset?: number;
+  /** Default: all. */
+  limit?: number;
+}
+
+/**
+ * Counts by value. Each dimension is counted over the videos that match the text and every
+ * other filter, but not its own: ticking "720p" still shows how many 1080p videos there are.
+ */
+export interface LibraryFacets {
+  modes: Record<string, number>;
+  resolutions: Record<string, number>;
+  aspects: Record<string, number>;
+}
+
+export interface LibraryQueryResult {
+  /** Videos matching, before paging. */
+  total: number;
+  items: LibraryEntry[];
+  facets: LibraryFacets;
+}
+
+
+/** A video as the grid shows it: the entry without its sidecar, plus where its pictures are. */
+export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {
+  /** Media reference of the video: `library/<path>` (see `mediaRef`). */
+  video: string;
+  /** Media reference of its cached poster frame, once one was made (`cache/thumbs/…`). */
+  thumb?: string;
+  seed?: number;
+}
+
+/** One video with everything known about it, for the detail panel. */
+export interface LibraryDetail extends LibraryItem {
+  sidecar?: Sidecar;
+  /** Media reference of the source image copied beside the video, when there is one. */
+  sourceImage?: string;
+}
+
+/** A batch the library holds videos of, for the batch filter. */
+export interface LibraryBatch {
+  id: string;
+  name: string;
+  count: number;
+}
+
+/** `library:query`'s answer: one page, the counts for the filters, and the whole library's size. */
+export interface LibraryPage extends Omit<LibraryQueryResult, 'items'> {
+  items: LibraryItem[];
+  /** Videos in the library, whatever the query. */
+  librarySize: number;
+  /** Favourites among the videos matching everything but the favourite filter. */
+  favourites: number;
+  batches: LibraryBatch[];
+}
+
+/** Pushed (coalesced) when videos appear, change or disappear: the window re-asks for its page. */
+export interface LibraryChange {
+  /** Library paths added or changed, and removed. */
+  changed: string[];
+  removed: string[];
+  librarySize: number;
+}
+
+/** The app's own protocol for local media: `ltx-media://library/…` (never `file://`). */
+export const MEDIA_SCHEME = 'ltx-media';
+
+/** Media roots the window may load from, through the app's own protocol. */
+export type MediaRoot = 'library' | 'cache';
+
+/** `library/a b/c.mp4` → each segment percent-encoded, for a URL. */
+export function mediaRef(root: MediaRoot, relPath: string): string {
+  return `${root}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** What a bulk action did: how many it did, and each one it could not do with the reason. */
+export interface LibraryBulkResult {
+  done: number;
+  failed: { path: string; message: string }[];
+}
+
+/** Videos copied out of the library, with their sidecars and source images, plus `manifest.csv`. */
+export interface LibraryExportResult extends LibraryBulkResult {
+  folder: string;
+  /** Path of the manifest CSV written in `folder`. */
+  manifest: string;
+}
+
+/** Generating again from library videos: the same seed (the same video again, e.g. after a model change) or new seeds. */
+export interface RerunRequest {
+  paths: string[];
+  seeds: 'same' | 'new';
+  /** Videos per source video (new seeds only; `same` makes one). */
+  takes: number;
+}
