@@ -1,5 +1,5 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
 import { MODEL_ID } from '@shared/model';
 import type { TaskState } from '@shared/task-state';
@@ -22,6 +22,9 @@ export interface DownloadStageOptions {
   change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => void;
   log: (line: string) => void;
 }
+
+/** `clip.source.png` is the source image of `clip.mp4`. */
+export const SOURCE_IMAGE_INFIX = '.source';
 
 /** Rounds of downloading (each with the downloader's own retries) before a person is asked. */
 const DOWNLOAD_ROUNDS = 3;
@@ -106,13 +109,32 @@ export class DownloadStage {
         this.options.log(`probe ${file}: ${(error as Error).message}`);
         return undefined;
       });
+      const sourceImage = await this.copySourceImage(task, target);
       const downloadedAt = Date.now();
-      await writeSidecar(sidecarPathFor(target), sidecarFor(task, batch, file, probe, downloadedAt));
+      await writeSidecar(sidecarPathFor(target), sidecarFor(task, batch, file, probe, downloadedAt, sourceImage));
       change(task, 'done', undefined, { durable: true, unset: ['note'] });
       this.rounds.delete(id);
     } catch (error) {
       if (this.stopped) return;
       this.onError(task, error);
+    }
+  }
+
+  /**
+   * Copies the task's source image beside its video (`clip.source.jpg` beside `clip.mp4`), so the
+   * library holds everything needed to make the video again. A missing copy is logged, not fatal:
+   * the video itself is what was paid for.
+   */
+  private async copySourceImage(task: TaskRecord, video: string): Promise<string | undefined> {
+    if (!task.imagePath) return undefined;
+    const ext = extname(task.imagePath).toLowerCase() || '.jpg';
+    const target = `${video.slice(0, -extname(video).length)}${SOURCE_IMAGE_INFIX}${ext}`;
+    try {
+      await copyFile(task.imagePath, target);
+      return basename(target);
+    } catch (error) {
+      this.options.log(`source image of ${task.id}: ${(error as Error).message}`);
+      return undefined;
     }
   }
 
@@ -174,7 +196,14 @@ function iso(ms: number | undefined): string | undefined {
 }
 
 /** Everything needed to understand and reproduce the video; never the API key. */
-function sidecarFor(task: TaskRecord, batch: BatchRecord, file: string, probe: VideoProbe | undefined, downloadedAt: number): Sidecar {
+function sidecarFor(
+  task: TaskRecord,
+  batch: BatchRecord,
+  file: string,
+  probe: VideoProbe | undefined,
+  downloadedAt: number,
+  sourceImage: string | undefined
+): Sidecar {
   const input = task.request.input;
   const submittedAt = task.times.submitted ?? task.times.submitting;
   const succeededAt = task.times.succeeded ?? downloadedAt;
@@ -190,6 +219,7 @@ function sidecarFor(task: TaskRecord, batch: BatchRecord, file: string, probe: V
     aspectRatio: 'aspect_ratio' in input ? input.aspect_ratio : undefined,
     seed: input.seed,
     imageUrl: 'image_urls' in input ? input.image_urls[0] : undefined,
+    sourceImage,
     loras: 'loras' in input ? input.loras : undefined,
     request: task.request,
     taskId: task.taskId!,
