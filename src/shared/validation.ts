@@ -47,6 +47,37 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** APIXO takes source images up to 10 MB. */
+const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+const DATA_IMAGE = /^data:image\/(jpeg|png|webp);base64,/i;
+// With the length a multiple of four, this is standard padded base64 (no groups: long inputs stay cheap).
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * What is wrong with an inline image (`data:image/png;base64,…`, which one third-party client
+ * sends and APIXO does not document), or undefined when it is a well-formed JPEG/PNG/WebP of at
+ * most 10 MB. Whether the bytes really are an image is for the server to find out.
+ */
+function dataUrlProblem(url: string): string | undefined {
+  const head = DATA_IMAGE.exec(url);
+  if (!head) {
+    const shown = showValue(url.slice(0, url.indexOf(',') + 1 || 40));
+    return `A source image given as a data: URL must be a base64 JPG, PNG or WebP image ("data:image/png;base64,…"; got ${shown}).`;
+  }
+  const data = url.slice(head[0].length);
+  const bytes = Math.floor(data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+  if (bytes > IMAGE_MAX_BYTES) {
+    const mb = bytes / (1024 * 1024);
+    // Never "10.0 MB; at most 10 MB".
+    const size = mb < 10.01 ? 'just over 10' : mb.toFixed(mb < 10.05 ? 2 : 1);
+    return `The source image in the data: URL is ${size} MB; source images can be at most 10 MB. Resize or compress it.`;
+  }
+  if (data === '' || data.length % 4 !== 0 || !BASE64.test(data)) {
+    return 'The source image data: URL is not well-formed base64: create it again from the image file.';
+  }
+  return undefined;
+}
+
 /** Characters as people (and the server) count them: code points, not UTF-16 units. */
 export function charCount(text: string): number {
   let n = 0;
@@ -144,6 +175,11 @@ function checkImage(input: Obj, mode: Mode | undefined, out: Problem[]): void {
     return;
   }
   const url = value[0];
+  if (typeof url === 'string' && /^data:/i.test(url)) {
+    const problem = dataUrlProblem(url);
+    if (problem) out.push({ field: 'image_urls', code: 'invalid_url', message: problem });
+    return;
+  }
   if (typeof url !== 'string' || url !== url.trim() || !isHttpUrl(url)) {
     out.push({
       field: 'image_urls',

@@ -12,7 +12,8 @@
  *   (ledger.ts); concurrency and per-minute limits answer 429 with Retry-After (rate-limiter.ts);
  * - signed, expiring result URLs serving the sample clips with Range support (url-signer.ts,
  *   files.ts, range.ts); webhook callbacks with retries (callbacks.ts);
- * - deterministic prompt markers (markers.ts) and seeded random faults (faults.ts, random.ts).
+ * - deterministic prompt markers (markers.ts) and seeded random faults (faults.ts, random.ts);
+ * - an image upload standing in for a bucket, whose URLs image tasks can use (uploads.ts).
  * Every answer carries `x-apixo-simulator: 1`.
  */
 export {
@@ -40,3 +41,4 @@ export { REJECT_MESSAGE, SLOW_FACTOR, parseMarkers, type Markers } from './marke
 export { GENERIC_FAIL_MESSAGE, failMessage } from './fail-messages';
 export { FAIL_SHARE, PENDING_SHARE } from './tasks';
 export { findResourcesDir } from './resources';
+export { DEFAULT_UPLOADS_CAP_BYTES, UPLOAD_MAX_BYTES, uploadUrl } from './uploads';

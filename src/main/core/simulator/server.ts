@@ -26,6 +26,7 @@ import type {
   Submission
 } from './types';
 import { UrlSigner } from './url-signer';
+import { DEFAULT_UPLOADS_CAP_BYTES, UPLOAD_PREFIX, UploadStore, imageFailure, receiveUpload, serveUpload, uploadId } from './uploads';
 import { serverStyleError } from './validation-errors';
 
 const SUBMIT_PATH = `/api/v1/generateTask/${MODEL_ID}`;
@@ -110,6 +111,7 @@ class SimulatorServer implements Simulator {
   private readonly faults: FaultInjector;
   private readonly ledger: Ledger;
   private readonly signer = new UrlSigner();
+  private readonly uploads: UploadStore;
   private readonly limiter: SlidingWindowLimiter | undefined;
   private readonly dispatcher: CallbackDispatcher;
   private readonly stalls: StallTimers = new Set();
@@ -136,6 +138,7 @@ class SimulatorServer implements Simulator {
     this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale);
     this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
     this.ledger = new Ledger(positiveOr(options.balanceUsd, DEFAULT_BALANCE_USD, 'balanceUsd'));
+    this.uploads = new UploadStore(positiveOr(options.uploadsCapBytes, DEFAULT_UPLOADS_CAP_BYTES, 'uploadsCapBytes'));
     this.concurrencyLimit = Math.floor(positiveOr(options.concurrencyLimit, DEFAULT_CONCURRENCY_LIMIT, 'concurrencyLimit'));
     this.resultTtlMs = positiveOr(options.resultTtlMs, DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
     if (options.rateLimitPerMinute !== undefined) {
@@ -217,6 +220,7 @@ class SimulatorServer implements Simulator {
       statusPolls: new Map(this.statusPolls),
       downloads: new Map(this.downloads),
       callbackAttempts: this.callbacks.length,
+      uploads: this.uploads.size,
       faults: { ...this.faultCounts }
     };
   }
@@ -303,6 +307,8 @@ class SimulatorServer implements Simulator {
       } else if (path.startsWith('/files/')) {
         p.endpoint = 'file';
         this.file(req, res, p, query);
+      } else if (path.startsWith(UPLOAD_PREFIX)) {
+        this.upload(req, res, p).catch((error: unknown) => this.crashed(res, p, error));
       } else {
         this.reply(res, p, NOT_FOUND);
       }
@@ -313,9 +319,7 @@ class SimulatorServer implements Simulator {
 
   /** The checks every API request passes first: the key, the rate limit, an injected 5xx. */
   private gate(req: IncomingMessage, res: ServerResponse, p: Pending, now: number): boolean {
-    const auth = req.headers.authorization;
-    const m = typeof auth === 'string' ? /^\s*Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-    if (!m || m[1] !== this.apiKey) {
+    if (!this.keyMatches(req)) {
       this.reply(res, p, UNAUTHORIZED);
       return true;
     }
@@ -333,6 +337,12 @@ class SimulatorServer implements Simulator {
     }
     this.advance(now);
     return false;
+  }
+
+  private keyMatches(req: IncomingMessage): boolean {
+    const auth = req.headers.authorization;
+    const m = typeof auth === 'string' ? /^\s*Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+    return m !== null && m[1] === this.apiKey;
   }
 
   /** `POST /generateTask/ltx-2-19b`. */
@@ -367,7 +377,9 @@ class SimulatorServer implements Simulator {
       return this.reply(res, p, CONCURRENCY_LIMITED, { 'retry-after': this.retryAfter(next === undefined ? 1000 : next - now) });
     }
 
-    const task = this.store.create(request, markers, now);
+    // An image APIXO could not fetch or read fails the task (after being charged, then refunded).
+    const imageFailCode = imageFailure(request, this.origin, this.uploads);
+    const task = this.store.create(request, imageFailCode ? { ...markers, failCode: imageFailCode } : markers, now);
     this.ledger.debit(task.costMicros);
     this.submissions.push({ taskId: task.taskId, body: request, time: now });
     p.taskId = task.taskId;
@@ -447,6 +459,18 @@ class SimulatorServer implements Simulator {
       }
     }
     this.record(p, serveClip(req, res, this.clips[task.clip], fault, this.stalls));
+  }
+
+  /**
+   * The simulator's own image upload (uploads.ts): `PUT` with the API key stores an image; `GET`
+   * and `HEAD` serve it publicly. Not APIXO's API, so rate limits and injected faults leave it be.
+   */
+  private async upload(req: IncomingMessage, res: ServerResponse, p: Pending): Promise<void> {
+    const id = uploadId(p.path);
+    if (p.method === 'GET' || p.method === 'HEAD') return this.record(p, serveUpload(req, res, this.uploads, id));
+    if (p.method !== 'PUT') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'PUT, GET, HEAD' });
+    if (!this.keyMatches(req)) return this.reply(res, p, UNAUTHORIZED);
+    this.record(p, await receiveUpload(req, res, this.uploads, id, this.baseUrl));
   }
 
   // ── Answers and records ──────────────────────────────────────────────────────────────────

@@ -32,6 +32,8 @@ export interface SimulatorOptions {
   callbackRetryDelaysMs?: number[];
   /** How long a callback receiver has to answer (ms, × timeScale). Default 30 s. */
   callbackTimeoutMs?: number;
+  /** Bytes of uploaded images kept in memory (`PUT …/sim/uploads/<name>`); the oldest go first. Default 256 MB. */
+  uploadsCapBytes?: number;
 }
 
 /** Which endpoint a request was for. */
@@ -115,6 +117,8 @@ export interface SimulatorCounts {
   /** File requests per taskId. */
   downloads: Map<string, number>;
   callbackAttempts: number;
+  /** Uploaded images held now. */
+  uploads: number;
   /** Requests an injected fault hit, by kind. */
   faults: Partial<Record<FaultKind, number>>;
 }

@@ -1,4 +1,5 @@
 /** Small wording and number helpers shared by the components. */
+export { fileSize } from '@shared/file-size';
 
 /** "1 video", "13 videos". */
 export function plural(count: number, one: string, many = `${one}s`): string {

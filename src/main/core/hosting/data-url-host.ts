@@ -1,0 +1,34 @@
+import { fileSize } from '../import/wording';
+import { IMAGE_MIME } from './image-kinds';
+import { readImage } from './read-image';
+import { HostingError, type ImageHost, type ImageToHost } from './types';
+
+/** Largest image sent inline: the URL is stored in the queue's journal with every task that uses it. */
+export const DATA_URL_MAX_BYTES = 1_500_000;
+
+export const DATA_URL_LABEL = 'data: URLs (experimental)';
+
+function tooLarge(image: ImageToHost, size: number): HostingError {
+  return new HostingError(
+    `The image ${JSON.stringify(image.name)} is ${fileSize(size)}; images sent as data: URLs can be at most ${fileSize(DATA_URL_MAX_BYTES)}, ` +
+      "because the URL is stored with every task in the queue's journal. Connect an S3-compatible bucket in Settings → Image hosting to use larger images.",
+    'too_large'
+  );
+}
+
+/**
+ * Sends images inline as `data:image/<kind>;base64,…` URLs. APIXO does not document these (one
+ * third-party client sends them), so this is experimental; nothing is uploaded anywhere.
+ */
+export function createDataUrlHost(): ImageHost {
+  return {
+    label: DATA_URL_LABEL,
+    async host(image: ImageToHost): Promise<string> {
+      if (image.sizeBytes > DATA_URL_MAX_BYTES) throw tooLarge(image, image.sizeBytes);
+      const bytes = await readImage(image);
+      // The file may have changed since it was checked.
+      if (bytes.length > DATA_URL_MAX_BYTES) throw tooLarge(image, bytes.length);
+      return `data:${IMAGE_MIME[image.kind]};base64,${bytes.toString('base64')}`;
+    }
+  };
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HOSTING, type HostingSettings, type S3Hosting } from '@shared/settings';
+import { NO_HOSTING_MESSAGE, createImageHost, hostingStatus } from '../../src/main/core/hosting';
+
+const S3: S3Hosting = {
+  endpoint: 'https://abc123.r2.cloudflarestorage.com',
+  region: 'auto',
+  bucket: 'clips',
+  accessKeyId: 'AKIDEXAMPLE',
+  prefix: 'ltx/',
+  pathStyle: true,
+  urlHours: 72
+};
+
+function settings(kind: HostingSettings['kind'], s3: Partial<S3Hosting> = {}): HostingSettings {
+  return { kind, s3: { ...S3, ...s3 } };
+}
+
+describe('hostingStatus', () => {
+  it('nothing set up: not ready, saying exactly what to set up', () => {
+    expect(hostingStatus(DEFAULT_HOSTING, false, false)).toEqual({
+      label: 'nothing',
+      ready: false,
+      secretSet: false,
+      simulated: false,
+      message:
+        'Local images must be hosted for APIXO to fetch them. In Settings → Image hosting, connect an S3-compatible bucket ' +
+        '(AWS S3, Cloudflare R2, Backblaze B2, MinIO) or turn on data: URLs (experimental).'
+    });
+    expect(hostingStatus(DEFAULT_HOSTING, false, false).message).toBe(NO_HOSTING_MESSAGE);
+  });
+
+  it('while simulating: ready, the simulator, whatever the settings', () => {
+    for (const kind of ['none', 's3', 'data-url'] as const) {
+      expect(hostingStatus(settings(kind, { bucket: '' }), false, true)).toEqual({
+        label: 'the simulator',
+        ready: true,
+        secretSet: false,
+        simulated: true,
+        message: 'While simulating, local images are uploaded to the built-in simulator; nothing leaves this computer.'
+      });
+    }
+  });
+
+  it('a bucket with fields missing: not ready, naming each, the secret key included', () => {
+    const status = hostingStatus(settings('s3', { endpoint: '', bucket: ' ', accessKeyId: '' }), false, false);
+    expect(status).toMatchObject({ label: 'an S3 bucket', ready: false, secretSet: false });
+    expect(status.message).toBe(
+      'To host local images in an S3-compatible bucket, fill in the endpoint, bucket, access key ID and secret access key in Settings → Image hosting.'
+    );
+    expect(hostingStatus(settings('s3'), false, false).message).toBe(
+      'To host local images in an S3-compatible bucket, fill in the secret access key in Settings → Image hosting.'
+    );
+    expect(hostingStatus(settings('s3', { region: '' }), true, false).message).toMatch(/fill in the region in/);
+  });
+
+  it('a bucket set up wrongly: not ready, saying what to change', () => {
+    expect(hostingStatus(settings('s3', { endpoint: 'r2.example.com' }), true, false)).toMatchObject({
+      ready: false,
+      message: 'The endpoint "r2.example.com" is not a web address. In Settings → Image hosting, give it as https://… (for example https://s3.eu-west-1.amazonaws.com).'
+    });
+    expect(hostingStatus(settings('s3', { urlHours: 200 }), true, false).message).toBe(
+      'Links must stay valid for a whole number of hours from 1 to 168 (got 200). Change it in Settings → Image hosting.'
+    );
+  });
+
+  it('a complete bucket: ready, saying where images go and for how long links last', () => {
+    expect(hostingStatus(settings('s3'), true, false)).toEqual({
+      label: 'S3 bucket "clips"',
+      ready: true,
+      secretSet: true,
+      simulated: false,
+      message:
+        'Local images are uploaded to bucket "clips" at https://abc123.r2.cloudflarestorage.com and shared with APIXO through private links valid for 72 hours.'
+    });
+  });
+
+  it('data: URLs: ready, and said to be experimental', () => {
+    const status = hostingStatus(settings('data-url'), false, false);
+    expect(status).toMatchObject({ label: 'data: URLs (experimental)', ready: true });
+    expect(status.message).toBe(
+      'Local images up to 1.4 MB are sent inside the request as data: URLs. APIXO does not document these, so this is experimental: ' +
+        'if image tasks fail, connect an S3-compatible bucket instead.'
+    );
+  });
+});
+
+describe('createImageHost', () => {
+  it('picks the host the settings name, or none when it cannot work yet', () => {
+    expect(createImageHost(settings('none'), 'secret')).toBeUndefined();
+    expect(createImageHost(settings('s3'), undefined)).toBeUndefined();
+    expect(createImageHost(settings('s3', { bucket: '' }), 'secret')).toBeUndefined();
+    expect(createImageHost(settings('s3'), 'secret')?.label).toBe('S3 bucket "clips"');
+    expect(createImageHost(settings('data-url'), undefined)?.label).toBe('data: URLs (experimental)');
+    expect(createImageHost(settings('none'), undefined, { baseUrl: 'http://127.0.0.1:1/api/v1', apiKey: 'k' })?.label).toBe('the simulator');
+  });
+});
