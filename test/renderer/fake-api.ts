@@ -16,6 +16,12 @@ import { buildRequest } from '@shared/request-builder';
 import { defaultSettings, type Settings } from '@shared/settings';
 import { COMMITTED_STATES, type TaskState } from '@shared/task-state';
 import { importCsvText, importPromptLines, validRows } from '../../src/main/core/import';
+import { appEntry, unknownEntry } from '../../src/main/core/library/library-entry';
+import { runQuery, searchableText, type Searchable } from '../../src/main/core/library/library-query';
+import { mediaRef, type LibraryBulkResult, type LibraryDetail, type LibraryEntry, type LibraryItem, type LibraryPage, type LibraryQuery, type Sidecar, type SidecarProblem, type VideoProbe } from '@shared/library';
+import type { ComposerDraft } from '@shared/images';
+import { MODEL_ID, type AspectRatio, type Mode, type Resolution } from '@shared/model';
+import type { LoraItem } from '@shared/request';
 
 export const EXAMPLE_CSV = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../resources/examples/example.csv'), 'utf8');
 
@@ -137,16 +143,73 @@ export class FakeApi implements WindowApi {
       this.status = { ...this.status, account: undefined, activity: 'idle' };
       return this.status;
     },
-    'library:query': () => notFaked('library:query'),
-    'library:get': () => notFaked('library:get'),
-    'library:favourite': () => notFaked('library:favourite'),
-    'library:delete': () => notFaked('library:delete'),
-    'library:reveal': () => notFaked('library:reveal'),
-    'library:export': () => notFaked('library:export'),
-    'library:thumbnail': () => notFaked('library:thumbnail'),
-    'library:rerun': () => notFaked('library:rerun'),
-    'library:use': () => notFaked('library:use'),
-    'dialog:choose-folder': () => notFaked('dialog:choose-folder'),
+    'library:query': (query) => this.libraryPage(query),
+    'library:get': (path) => this.libraryDetail(path),
+    'library:favourite': (paths, on) =>
+      this.eachVideo(paths, (entry) => {
+        if (!entry.sidecar) throw new FakeError('it has no sidecar, so it cannot be marked.');
+        this.putVideo(appEntry(entry, { ...entry.sidecar, favourite: on }));
+      }),
+    'library:delete': (paths) => {
+      const result = this.eachVideo(paths, (entry) => {
+        if (this.undeletable.has(entry.path)) throw new FakeError('the file is in use by another program.');
+        this.library.delete(entry.path);
+        this.trash.push(entry.path);
+      });
+      return result;
+    },
+    'library:reveal': (path) => {
+      this.revealed.push(path);
+      return this.library.has(path);
+    },
+    'library:export': (paths, folder) => {
+      const result = this.eachVideo(paths, () => {}, false);
+      this.exported.push({ paths, folder });
+      return { ...result, folder, manifest: `${folder}/manifest.csv` };
+    },
+    'library:thumbnail': (path, jpegDataUrl) => {
+      if (!this.library.has(path)) throw new FakeError(`${path} is not in the library.`);
+      if (!jpegDataUrl.startsWith('data:image/jpeg;base64,')) throw new FakeError('A poster frame must be a JPEG data URL.');
+      const ref = mediaRef('cache', `thumbs/${this.nextThumb++}.jpg`);
+      this.libraryThumbs.set(path, ref);
+      return ref;
+    },
+    'library:rerun': (request) => {
+      const entries = request.paths.map((p) => this.video(p));
+      const drafts = entries.flatMap((entry) => {
+        const sidecar = entry.sidecar;
+        if (!sidecar) throw new FakeError(`“${entry.name}” has no sidecar, so there is nothing to generate again.`);
+        const draft = { mode: sidecar.mode, prompt: sidecar.prompt, resolution: sidecar.resolution, duration: sidecar.duration, aspectRatio: sidecar.aspectRatio, imageUrl: sidecar.imageUrl, loras: sidecar.loras };
+        return request.seeds === 'same' ? [{ ...draft, seed: sidecar.seed }] : Array.from({ length: request.takes }, () => draft);
+      });
+      const id = `b${this.nextBatch++}`;
+      const tasks = drafts.map((draft, position) => this.makeTask(id, position, draft, { row: position + 2, take: 1, name: `rerun-${position + 1}`, cells: {} }));
+      const what = request.seeds === 'same' ? 'Again' : 'New takes';
+      const name = entries.length === 1 ? `${what}: ${entries[0].name.replace(/\.mp4$/i, '')}` : `${what}: ${entries.length} videos`;
+      this.batches.set(id, { id, name, createdAt: Date.now(), libraryDir: this.settings.libraryDir, taskIds: tasks.map((t) => t.id) });
+      for (const t of tasks) this.tasks.set(t.id, t);
+      return this.summary(id);
+    },
+    'library:use': (path) => {
+      const sidecar = this.video(path).sidecar;
+      if (!sidecar) throw new FakeError('This video has no sidecar, so its settings are unknown.');
+      const draft: ComposerDraft = {
+        rows: [{ prompt: sidecar.prompt }],
+        defaults: {
+          mode: sidecar.mode,
+          resolution: sidecar.resolution,
+          duration: sidecar.duration,
+          aspectRatio: sidecar.aspectRatio ?? '16:9',
+          seed: sidecar.seed === undefined ? { kind: 'random' } : { kind: 'fixed', value: sidecar.seed },
+          ...(sidecar.loras ? { loras: sidecar.loras } : {})
+        }
+      };
+      return draft;
+    },
+    'dialog:choose-folder': (title) => {
+      this.folderTitles.push(title);
+      return this.folderChoice;
+    },
     'drop:inspect': () => notFaked('drop:inspect'),
     'images:from-url': () => notFaked('images:from-url'),
     'composer:create': () => notFaked('composer:create'),
@@ -156,6 +219,23 @@ export class FakeApi implements WindowApi {
     'hosting:test': () => notFaked('hosting:test')
   };
   readonly mediaBase = 'ltx-media://';
+
+  // ── The library ─────────────────────────────────────────────────────────────────────────
+  /** Videos by library path, as main's index holds them. */
+  readonly library = new Map<string, LibraryEntry>();
+  /** Poster frames saved through `library:thumbnail`, by path. */
+  readonly libraryThumbs = new Map<string, string>();
+  readonly trash: string[] = [];
+  readonly revealed: string[] = [];
+  readonly exported: { paths: string[]; folder: string }[] = [];
+  /** Paths `library:delete` refuses (a file in use). */
+  readonly undeletable = new Set<string>();
+  /** What `dialog:choose-folder` answers: null is the person cancelling. */
+  folderChoice: string | null = '/home/me/Exports';
+  readonly folderTitles: string[] = [];
+  private readonly haystacks = new Map<string, string>();
+  private nextVideo = 1;
+  private nextThumb = 1;
 
   get simulated(): boolean {
     return this.settings.simulator === 'on' || (this.settings.simulator === 'auto' && !this.key);
@@ -263,7 +343,120 @@ export class FakeApi implements WindowApi {
     return { ...sumCosts(this.tasks.values()), ...(this.balanceMicros !== undefined ? { balanceMicros: this.balanceMicros } : {}) };
   }
 
+  /**
+   * Adds videos made by the app (with sidecars), newest last unless `createdAt` says otherwise;
+   * `spec(i)` varies each one. Pushes one `library:changed`, as main's watcher would, when `announce`.
+   */
+  addVideos(count: number, spec: (i: number) => VideoSpec = () => ({}), announce = false): LibraryEntry[] {
+    const added: LibraryEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = this.nextVideo++;
+      const v = { ...defaultVideo(n), ...spec(i) };
+      const batch = v.batch ?? { id: 'lib-b1', name: 'Spring campaign' };
+      const name = v.name ?? `2025-01-31_video-${n}_s${v.seed ?? 0}_${n.toString(16).padStart(8, '0')}.mp4`;
+      const path = `${batch.name.toLowerCase().replace(/\W+/g, '-')}/${name}`;
+      const sidecar = makeSidecar(name, v, batch);
+      const entry = appEntry({ path, name, sizeBytes: v.sizeBytes ?? 2_400_000 + n, mtimeMs: v.createdAt }, sidecar);
+      this.putVideo(entry);
+      if (v.thumb !== false) this.libraryThumbs.set(path, mediaRef('cache', `thumbs/v${n}.jpg`));
+      added.push(entry);
+    }
+    if (announce) this.emit('library:changed', { changed: added.map((e) => e.path), removed: [], librarySize: this.library.size });
+    return added;
+  }
+
+  /** Adds a video known only by its file (no sidecar, or one that could not be used). */
+  addUnknownVideo(name: string, options: { probe?: VideoProbe; problem?: SidecarProblem; reason?: string; probeError?: string; createdAt?: number; thumb?: boolean } = {}): LibraryEntry {
+    const path = `imported/${name}`;
+    const problem = options.problem ? { problem: options.problem, reason: options.reason ?? '' } : undefined;
+    const probe = options.probeError ? undefined : (options.probe ?? { width: 1920, height: 1080, durationSec: 7.52, fps: 24, hasAudio: false, videoCodec: 'avc1' });
+    const entry = unknownEntry({ path, name, sizeBytes: 5_000_000, mtimeMs: options.createdAt ?? Date.now() - 3_600_000 }, probe, options.probeError, problem);
+    this.putVideo(entry);
+    if (options.thumb) this.libraryThumbs.set(path, mediaRef('cache', `thumbs/u${this.nextVideo++}.jpg`));
+    return entry;
+  }
+
+  /** Removes videos as if deleted outside the app, and pushes the change. */
+  removeVideos(paths: string[]): void {
+    for (const p of paths) {
+      this.library.delete(p);
+      this.haystacks.delete(p);
+    }
+    this.emit('library:changed', { changed: [], removed: paths, librarySize: this.library.size });
+  }
+
   // ── Inside ────────────────────────────────────────────────────────────────────────────────
+
+  private putVideo(entry: LibraryEntry): void {
+    this.library.set(entry.path, entry);
+    this.haystacks.set(entry.path, searchableText(entry));
+  }
+
+  private video(path: string): LibraryEntry {
+    const entry = this.library.get(path);
+    if (!entry) throw new FakeError(`${path} is not in the library.`);
+    return entry;
+  }
+
+  private searchable(): Searchable[] {
+    return [...this.library.values()].map((entry) => ({ entry, haystack: this.haystacks.get(entry.path)! }));
+  }
+
+  private libraryItem(entry: LibraryEntry): LibraryItem {
+    const { sidecar, ...rest } = entry;
+    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path) };
+    const thumb = this.libraryThumbs.get(entry.path);
+    if (thumb) item.thumb = thumb;
+    if (sidecar?.seed !== undefined) item.seed = sidecar.seed;
+    return item;
+  }
+
+  private libraryPage(query: LibraryQuery): LibraryPage {
+    const all = this.searchable();
+    const result = runQuery(all, query);
+    const { favourite: _favourite, offset: _offset, limit: _limit, ...rest } = query;
+    const favourites = runQuery(all, rest).items.filter((e) => e.favourite).length;
+    const batches = new Map<string, { id: string; name: string; count: number }>();
+    for (const entry of this.library.values()) {
+      if (!entry.batchId) continue;
+      const b = batches.get(entry.batchId) ?? { id: entry.batchId, name: entry.batchName ?? entry.batchId, count: 0 };
+      b.count++;
+      batches.set(entry.batchId, b);
+    }
+    return { total: result.total, items: result.items.map((e) => this.libraryItem(e)), facets: result.facets, librarySize: this.library.size, favourites, batches: [...batches.values()] };
+  }
+
+  private libraryDetail(path: string): LibraryDetail {
+    const entry = this.video(path);
+    const detail: LibraryDetail = { ...this.libraryItem(entry) };
+    if (entry.sidecar) detail.sidecar = entry.sidecar;
+    if (entry.sidecar?.sourceImage) detail.sourceImage = mediaRef('library', [...path.split('/').slice(0, -1), entry.sidecar.sourceImage].join('/'));
+    return detail;
+  }
+
+  /** Does `act` to each video, collecting what could not be done; pushes the change when `changes`. */
+  private eachVideo(paths: string[], act: (entry: LibraryEntry) => void, changes = true): LibraryBulkResult {
+    const result: LibraryBulkResult = { done: 0, failed: [] };
+    const changed: string[] = [];
+    const removed: string[] = [];
+    for (const path of paths) {
+      const entry = this.library.get(path);
+      if (!entry) {
+        result.failed.push({ path, message: 'it is no longer in the library.' });
+        continue;
+      }
+      try {
+        act(entry);
+        result.done++;
+        (this.library.has(path) ? changed : removed).push(path);
+      } catch (error) {
+        result.failed.push({ path, message: (error as Error).message });
+      }
+    }
+    if (changes && result.done > 0) this.emit('library:changed', { changed, removed, librarySize: this.library.size });
+    return result;
+  }
+
 
   private keyStatus(): KeyStatus {
     return this.key ? { set: true, hint: `…${this.key.slice(-4)}` } : { set: false };
@@ -338,3 +531,62 @@ export class FakeApi implements WindowApi {
   }
 }
 
+
+/** What a test may choose about a fake library video; the rest is made up. */
+export interface VideoSpec {
+  name?: string;
+  prompt?: string;
+  mode?: Mode;
+  resolution?: Resolution;
+  duration?: number;
+  aspectRatio?: AspectRatio;
+  seed?: number;
+  loras?: LoraItem[];
+  imageUrl?: string;
+  sourceImage?: string;
+  batch?: { id: string; name: string };
+  favourite?: boolean;
+  createdAt?: number;
+  costMicros?: number;
+  sizeBytes?: number;
+  probe?: Partial<VideoProbe>;
+  /** false: no poster frame cached yet. */
+  thumb?: boolean;
+}
+
+function defaultVideo(n: number): VideoSpec & { createdAt: number } {
+  return { prompt: `A calm lake at dawn, shot number ${n}`, mode: 'text-to-video', resolution: '720p', duration: 5, aspectRatio: '16:9', seed: 1000 + n, createdAt: Date.UTC(2025, 0, 1) + n * 60_000 };
+}
+
+function makeSidecar(file: string, v: VideoSpec & { createdAt: number }, batch: { id: string; name: string }): Sidecar {
+  const mode = v.mode ?? 'text-to-video';
+  const draft = { mode, prompt: v.prompt ?? '', resolution: v.resolution ?? '720p', duration: v.duration ?? 5, aspectRatio: v.aspectRatio, seed: v.seed, imageUrl: v.imageUrl, loras: v.loras };
+  const estimate = taskCost(draft);
+  const created = new Date(v.createdAt).toISOString();
+  const sidecar: Sidecar = {
+    schema: 1,
+    app: 'LTX Batch Studio',
+    model: MODEL_ID,
+    file,
+    prompt: draft.prompt,
+    mode,
+    resolution: draft.resolution,
+    duration: draft.duration,
+    request: buildRequest(draft),
+    taskId: `task-${file.slice(-12, -4)}`,
+    batch,
+    sourceRow: { row: 2, take: 1, cells: {} },
+    estimateMicros: estimate,
+    timings: { submittedAt: created, succeededAt: created, downloadedAt: created, generationMs: 64_000 },
+    probe: { width: 1280, height: 720, durationSec: draft.duration, fps: 25, hasAudio: true, videoCodec: 'avc1', audioCodec: 'mp4a', ...v.probe },
+    createdAt: created
+  };
+  if (v.aspectRatio) sidecar.aspectRatio = v.aspectRatio;
+  if (v.seed !== undefined) sidecar.seed = v.seed;
+  if (v.imageUrl) sidecar.imageUrl = v.imageUrl;
+  if (v.sourceImage) sidecar.sourceImage = v.sourceImage;
+  if (v.loras) sidecar.loras = v.loras;
+  if (v.favourite) sidecar.favourite = true;
+  sidecar.costMicros = v.costMicros ?? estimate;
+  return sidecar;
+}

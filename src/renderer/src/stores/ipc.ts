@@ -76,3 +76,8 @@ export function createActions() {
 
   return { errors, busy, run, fail, clear };
 }
+
+/** The URL of a local media reference (`library/a%20b/c.mp4`, `cache/thumbs/x.jpg`) through the app's own protocol. */
+export function mediaUrl(ref: string): string {
+  return `${window.api?.mediaBase ?? ''}${ref}`;
+}

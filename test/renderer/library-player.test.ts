@@ -1,0 +1,230 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useAppStore } from '../../src/renderer/src/stores/app';
+import { useComposerStore } from '../../src/renderer/src/stores/composer';
+import { FakeApi } from './fake-api';
+import { byTestId, mountApp, settle, type Mounted } from './setup';
+
+vi.mock('../../src/renderer/src/lib/poster', () => ({ capturePoster: () => new Promise<string>(() => {}), posterTime: () => 1, POSTER_WIDTH: 320 }));
+
+let mounted: Mounted | undefined;
+afterEach(() => {
+  mounted?.wrapper.unmount();
+  mounted = undefined;
+});
+
+async function openLibrary(api: FakeApi) {
+  mounted = await mountApp(api);
+  await mounted.wrapper.find(byTestId('nav-library')).trigger('click');
+  await settle();
+  return mounted.wrapper;
+}
+
+function library(): FakeApi {
+  const api = new FakeApi();
+  api.addVideos(4, (i) => ({ prompt: `A paper boat on a stream, take ${i + 1}` }));
+  api.addVideos(1, () => ({
+    prompt: 'A fox in the snow, slow motion',
+    mode: 'image-to-video-LoRA',
+    resolution: '1080p',
+    duration: 8,
+    seed: 424242,
+    imageUrl: 'https://img.example.com/fox.jpg',
+    sourceImage: 'fox.jpg',
+    loras: [{ path: 'https://models.example.com/snow.safetensors', scale: 0.8 }],
+    costMicros: 480_000,
+    batch: { id: 'b-fox', name: 'Winter' },
+    probe: { width: 1920, height: 1080, fps: 24, hasAudio: false, videoCodec: 'avc1', durationSec: 8 }
+  }));
+  return api;
+}
+
+async function openFirst(api = library()) {
+  const w = await openLibrary(api);
+  await w.find('[data-index="0"]').find(byTestId('card-open')).trigger('click');
+  await settle();
+  const player = () => w.find(byTestId('library-player'));
+  const video = () => player().find(byTestId('player-video')).element as HTMLVideoElement;
+  const press = async (key: string, init: Record<string, unknown> = {}) => {
+    await player().trigger('keydown', { key, ...init });
+    await settle();
+  };
+  return { api, w, player, video, press };
+}
+
+describe('the player', () => {
+  it('opens on click with everything known about the video', async () => {
+    const { player, video } = await openFirst();
+    const p = player();
+    expect(p.attributes('role')).toBe('dialog');
+    expect(video().getAttribute('src')).toMatch(/^ltx-media:\/\/library\/winter\/.+\.mp4$/);
+    expect(video().controls).toBe(true);
+    const meta = p.find(byTestId('library-meta'));
+    expect(meta.find(byTestId('meta-prompt')).text()).toBe('A fox in the snow, slow motion');
+    expect(meta.find(byTestId('meta-mode')).text()).toBe('Image to video with LoRA');
+    expect(meta.find(byTestId('meta-seed')).text()).toBe('424242');
+    expect(meta.text()).toContain('https://models.example.com/snow.safetensors × 0.8');
+    expect(meta.find(byTestId('meta-source-image')).attributes('src')).toBe('ltx-media://library/winter/fox.jpg');
+    expect(meta.find(byTestId('meta-task')).text()).toMatch(/^task-/);
+    expect(meta.find(byTestId('meta-cost')).text()).toBe('$0.48');
+    expect(meta.find(byTestId('meta-generated')).text()).toBe('in 64 s');
+    expect(meta.text()).toContain('Winter');
+    expect(meta.find(byTestId('meta-video')).text()).toBe('1920×1080 · 24 fps · avc1');
+    expect(meta.find(byTestId('meta-audio')).text()).toBe('No');
+    expect(meta.find(byTestId('meta-origin')).text()).toBe('Made by LTX Batch Studio');
+    expect(meta.text()).toContain('1080p');
+    expect(meta.text()).toContain('8 s');
+    expect(meta.text()).toContain('16:9');
+  });
+
+  it('space plays and pauses; J/K/L and the arrows seek; , and . step one frame; M mutes', async () => {
+    const { video, press } = await openFirst();
+    const v = video();
+    v.pause();
+    await press(' ');
+    expect(v.paused).toBe(false);
+    await press('k');
+    expect(v.paused).toBe(true);
+    v.currentTime = 30;
+    await press('j');
+    expect(v.currentTime).toBe(20);
+    await press('l');
+    expect(v.currentTime).toBe(30);
+    await press('ArrowLeft');
+    expect(v.currentTime).toBe(25);
+    await press('ArrowRight');
+    expect(v.currentTime).toBe(30);
+    await press('.');
+    expect(v.currentTime).toBeCloseTo(30 + 1 / 24, 6);
+    await press(',');
+    await press(',');
+    expect(v.currentTime).toBeCloseTo(30 - 1 / 24, 6);
+    expect(v.paused).toBe(true);
+    v.currentTime = 3;
+    await press('j');
+    expect(v.currentTime).toBe(0);
+    await press('m');
+    expect(v.muted).toBe(true);
+    await press('M');
+    expect(v.muted).toBe(false);
+  });
+
+  it('a frame step pauses a playing video first', async () => {
+    const { video, press } = await openFirst();
+    await video().play();
+    await press('.');
+    expect(video().paused).toBe(true);
+  });
+
+  it('↓/↑ and PageDown/PageUp move to the next and previous video; Esc closes', async () => {
+    const { w, player, press } = await openFirst();
+    const first = player().attributes('data-path');
+    expect(player().find(byTestId('player-position')).text()).toBe('1 of 5');
+    await press('ArrowDown');
+    expect(player().attributes('data-path')).toBe(w.find('[data-index="1"]').attributes('data-path'));
+    expect(player().find(byTestId('player-position')).text()).toBe('2 of 5');
+    await press('PageDown');
+    expect(player().find(byTestId('player-position')).text()).toBe('3 of 5');
+    await press('PageUp');
+    await press('ArrowUp');
+    expect(player().attributes('data-path')).toBe(first);
+    await press('ArrowUp');
+    expect(player().attributes('data-path')).toBe(first);
+    await press('Escape');
+    expect(w.find(byTestId('library-player')).exists()).toBe(false);
+  });
+
+  it('Space on one of its buttons presses the button instead of playing', async () => {
+    const { player, video } = await openFirst();
+    video().pause();
+    await player().find(byTestId('action-copy')).trigger('keydown', { key: ' ' });
+    expect(video().paused).toBe(true);
+  });
+
+  it('favourites the video, copies its prompt, and reveals it', async () => {
+    const { api, player } = await openFirst();
+    const path = player().attributes('data-path')!;
+    await player().find(byTestId('action-favourite')).trigger('click');
+    await settle();
+    expect(api.library.get(path)!.favourite).toBe(true);
+    expect(player().find(byTestId('action-favourite')).attributes('aria-pressed')).toBe('true');
+    await player().find(byTestId('meta-copy')).trigger('click');
+    await settle();
+    expect(await navigator.clipboard.readText()).toBe('A fox in the snow, slow motion');
+    expect(player().find(byTestId('notice-player')).text()).toContain('Copied the prompt.');
+    await player().find(byTestId('action-reveal')).trigger('click');
+    await settle();
+    expect(api.revealed).toEqual([path]);
+  });
+
+  it('deleting the open video asks, closes the player and removes its card', async () => {
+    const { api, w, player } = await openFirst();
+    const path = player().attributes('data-path')!;
+    await player().find(byTestId('action-delete')).trigger('click');
+    expect(w.find(byTestId('confirm-title')).text()).toBe('Move 1 video to the trash?');
+    await w.find(byTestId('confirm-delete')).trigger('click');
+    await settle();
+    expect(api.trash).toEqual([path]);
+    expect(w.find(byTestId('library-player')).exists()).toBe(false);
+    expect(w.find(`[data-path="${path}"]`).exists()).toBe(false);
+    expect(w.find(byTestId('library-count')).text()).toBe('4 videos');
+  });
+
+  it('closes when its video is deleted outside the app, and the selection forgets it', async () => {
+    const { api, w, player } = await openFirst();
+    const path = player().attributes('data-path')!;
+    await player().trigger('keydown', { key: 'Escape' });
+    await w.find('[data-index="0"]').find(byTestId('card-check')).trigger('click');
+    await w.find('[data-index="1"]').find(byTestId('card-check')).trigger('click');
+    await w.find('[data-index="0"]').find(byTestId('card-open')).trigger('click');
+    await settle();
+    expect(w.find(byTestId('selection-count')).text()).toBe('2 selected');
+    api.removeVideos([path]);
+    await settle();
+    expect(w.find(byTestId('library-player')).exists()).toBe(false);
+    expect(w.find(byTestId('selection-count')).text()).toBe('1 selected');
+    expect(w.find(byTestId('library-count')).text()).toBe('4 videos');
+  });
+
+  it('“Use these settings” prefills the composer and shows it', async () => {
+    const { player } = await openFirst();
+    await player().find(byTestId('action-use')).trigger('click');
+    await settle();
+    expect(useAppStore().view).toBe('compose');
+    expect(useComposerStore().rows.map((r) => r.prompt)).toEqual(['A fox in the snow, slow motion']);
+    expect(useComposerStore().defaults).toMatchObject({ mode: 'image-to-video-LoRA', resolution: '1080p', seed: { kind: 'fixed', value: 424242 } });
+  });
+
+  it('a refused action is shown in the player, in words', async () => {
+    const { api, player } = await openFirst();
+    api.failNext('library:rerun', 'The queue is full: wait for some videos to finish.');
+    await player().find(byTestId('action-rerun')).trigger('click');
+    await mounted!.wrapper.find(byTestId('confirm-rerun')).trigger('click');
+    await settle();
+    expect(player().find(byTestId('error-player')).text()).toBe('The queue is full: wait for some videos to finish.');
+    expect(useAppStore().view).toBe('library');
+  });
+
+  it('explains a video of unknown origin and a damaged sidecar', async () => {
+    const api = new FakeApi();
+    api.addUnknownVideo('found-footage.mp4', { problem: 'not_json', reason: 'Unexpected end of JSON input at byte 212.', probe: { width: 1280, height: 720, durationSec: 6.4, fps: 0, hasAudio: true, audioCodec: 'mp4a' } });
+    const { player } = await openFirst(api);
+    const meta = player().find(byTestId('library-meta'));
+    expect(meta.find(byTestId('meta-origin')).text()).toBe('Unknown origin');
+    expect(meta.find(byTestId('meta-problem')).text()).toContain('Its sidecar file is damaged (not valid JSON), perhaps cut short or edited by hand.');
+    expect(meta.find(byTestId('meta-problem')).text()).toContain('Unexpected end of JSON input at byte 212.');
+    expect(meta.find(byTestId('meta-video')).text()).toBe('1280×720 · frame rate not stated');
+    expect(meta.find(byTestId('meta-audio')).text()).toBe('Yes (mp4a)');
+    expect(meta.find(byTestId('meta-file')).text()).toBe('found-footage.mp4');
+    expect(player().find(byTestId('action-use')).attributes('disabled')).toBeDefined();
+    expect(player().find(byTestId('action-favourite')).attributes('disabled')).toBeDefined();
+  });
+
+  it('says when the file itself could not be read', async () => {
+    const api = new FakeApi();
+    api.addUnknownVideo('broken.mp4', { probeError: 'The file ends before its moov box: it may still be copying.' });
+    const { player } = await openFirst(api);
+    expect(player().find(byTestId('meta-problem')).text()).toContain('The file itself could not be read: The file ends before its moov box: it may still be copying.');
+    expect(player().find(byTestId('meta-problem')).text()).toContain('It has no sidecar file');
+  });
+});
