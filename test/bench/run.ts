@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 import { csvBench, csvTable } from './csv-bench';
+import { libraryBench, libraryTable } from './library-bench';
 import { rendererBench, rendererTable } from './renderer-bench';
 import type * as EngineBench from './engine-bench';
 
@@ -24,6 +25,8 @@ console.log(engineTables(await engineBench()));
 console.log('');
 console.log(csvTable(await csvBench({ root })));
 await engineLoader.unregister();
+console.log('');
+console.log(libraryTable(await libraryBench()));
 // Last: the built window in Chromium over the e2e harness (needs `npm run build`, which `bench` does).
 console.log('');
 console.log(rendererTable(await rendererBench()));

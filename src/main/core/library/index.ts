@@ -46,6 +46,23 @@ export {
 export { DownloadError, isDownloadError, DOWNLOAD_GUIDANCE, type DownloadErrorKind, type DownloadErrorDetails } from './download-error';
 export { LibraryIndex, type LibraryIndexOptions } from './library-index';
 export type { LibraryEntry, EntryOrigin } from './library-entry';
-export { foldText, type LibraryQuery, type LibraryQueryResult, type LibraryFacets, type LibrarySort } from './library-query';
+export {
+  foldText,
+  listBatches,
+  type LibraryQuery,
+  type LibraryQueryResult,
+  type LibrarySearchResult,
+  type LibraryFacets,
+  type LibrarySort
+} from './library-query';
+export { LibraryService, type LibraryServiceOptions } from './library-service';
+export { LibraryError, isLibraryError, type LibraryErrorCode } from './library-error';
+export { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
+export { FolderWatch, type FolderWatchOptions } from './folder-watch';
+export { scanTree, statVideo, isVideoName, isIgnoredPath, type TreeScan, type VideoStat } from './library-scan';
+export { ThumbnailStore, thumbnailKey, decodeJpegDataUrl, MAX_THUMBNAIL_BYTES, THUMBS_FOLDER } from './thumbnails';
+export { exportVideos, checkExportFolder, type ExportSource } from './library-export';
+export { manifestCsv, manifestCells, guardFormula, MANIFEST_HEADERS, type ManifestRow } from './manifest-csv';
+export { ChangeBatcher } from './change-batcher';
 export { aspectLabel } from './aspect';
 export { writeFileAtomic, fsyncDir } from '../util/fs-durable';

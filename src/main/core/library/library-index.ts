@@ -1,7 +1,20 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { appEntry, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
-import { runQuery, searchableText, type LibraryQuery, type LibraryQueryResult, type Searchable } from './library-query';
+import {
+  listBatches,
+  runQuery,
+  runSearch,
+  searchable,
+  sortItems,
+  type LibraryBatch,
+  type LibrarySort,
+  type LibraryQuery,
+  type LibraryQueryResult,
+  type LibrarySearchResult,
+  type Searchable
+} from './library-query';
+import { isVideoName, MAX_DEPTH } from './library-scan';
 import { mapLimit } from './map-limit';
 import { Mp4ProbeError, probeMp4 } from './mp4-probe';
 import { sidecarPathFor } from './naming';
@@ -15,13 +28,6 @@ export interface LibraryIndexOptions {
    * listed from the file system alone; `probe(relPath)` fills one in when it is wanted.
    */
   probeUnknown?: boolean;
-}
-
-/** Folders deeper than this below the library are not looked into. */
-const MAX_DEPTH = 16;
-
-function isVideoName(name: string): boolean {
-  return name.toLowerCase().endsWith('.mp4') && !name.startsWith('.');
 }
 
 function factsOf(entry: LibraryEntry): FileFacts {
@@ -41,6 +47,10 @@ function probeProblem(error: unknown): string {
 export class LibraryIndex {
   private rootDir = '';
   private readonly byPath = new Map<string, Searchable>();
+  /** Bumped on every change: what is derived from all entries is kept until it moves. */
+  private version = 0;
+  private readonly orders = new Map<LibrarySort, { version: number; items: Searchable[] }>();
+  private batchList: { version: number; batches: LibraryBatch[] } | undefined;
   private readonly concurrency: number;
   private readonly probeUnknown: boolean;
 
@@ -65,7 +75,15 @@ export class LibraryIndex {
     const entries = await mapLimit(paths, this.concurrency, (rel) => this.load(root, rel));
     this.rootDir = root;
     this.byPath.clear();
+    this.version++;
     for (const entry of entries) if (entry) this.put(entry);
+  }
+
+  /** Starts over, empty, on `dir`: for a library folder that cannot be read now (the watch may find it later). */
+  clear(dir: string): void {
+    this.rootDir = resolve(dir);
+    this.byPath.clear();
+    this.version++;
   }
 
   /** Every entry, in no particular order. */
@@ -78,22 +96,44 @@ export class LibraryIndex {
   }
 
   query(query: LibraryQuery = {}): LibraryQueryResult {
-    return runQuery(this.byPath.values(), query);
+    return runQuery(this.ordered(query.sort), query, true);
+  }
+
+  /** `query`, plus the favourites count the window's favourite filter shows. */
+  search(query: LibraryQuery = {}): LibrarySearchResult {
+    return runSearch(this.ordered(query.sort), query, true);
+  }
+
+  /** The batches the library holds videos of, newest first. */
+  batches(): LibraryBatch[] {
+    if (this.batchList?.version !== this.version) this.batchList = { version: this.version, batches: listBatches(this.entries()) };
+    return this.batchList.batches.map((b) => ({ ...b }));
+  }
+
+  /** A library path in index form (`/` separators); throws if it climbs out of the library. */
+  relative(relPath: string): string {
+    return this.normalize(relPath);
+  }
+
+  /** The absolute path of a library path. */
+  resolve(relPath: string): string {
+    return this.absolute(this.normalize(relPath));
   }
 
   /**
    * Re-reads one video after a change to it or to its sidecar (`relPath` may name either).
    * Returns the new entry, or undefined when the video is gone (it is then forgotten) or is not
-   * one the library lists (hidden, not an MP4).
+   * one the library lists (hidden, not an MP4). `probe` overrides the index's `probeUnknown`
+   * for this one video.
    */
-  async update(relPath: string): Promise<LibraryEntry | undefined> {
+  async update(relPath: string, options: { probe?: boolean } = {}): Promise<LibraryEntry | undefined> {
     this.requireBuilt();
     let rel = this.normalize(relPath);
     if (/\.json$/i.test(rel)) rel = (await this.videoForSidecar(rel)) ?? rel.replace(/\.json$/i, '.mp4');
     if (!isVideoName(rel.split('/').pop() ?? '') || rel.split('/').some((part) => part.startsWith('.'))) return undefined;
-    const entry = await this.load(this.rootDir, rel);
+    const entry = await this.load(this.rootDir, rel, options.probe ?? this.probeUnknown);
     if (!entry) {
-      this.byPath.delete(rel);
+      if (this.byPath.delete(rel)) this.version++;
       return undefined;
     }
     this.put(entry);
@@ -102,7 +142,9 @@ export class LibraryIndex {
 
   /** Forgets a video (after it was deleted or moved away). Returns whether it was listed. */
   remove(relPath: string): boolean {
-    return this.byPath.delete(this.normalize(relPath));
+    const removed = this.byPath.delete(this.normalize(relPath));
+    if (removed) this.version++;
+    return removed;
   }
 
   /** Probes a video listed without a probe (built with `probeUnknown: false`). */
@@ -140,7 +182,17 @@ export class LibraryIndex {
   }
 
   private put(entry: LibraryEntry): void {
-    this.byPath.set(entry.path, { entry, haystack: searchableText(entry) });
+    this.byPath.set(entry.path, searchable(entry));
+    this.version++;
+  }
+
+  /** Every entry in a sort's order, sorted once per change of the index rather than once per query. */
+  private ordered(sort: LibrarySort = 'newest'): Searchable[] {
+    const cached = this.orders.get(sort);
+    if (cached?.version === this.version) return cached.items;
+    const items = sortItems(this.byPath.values(), sort);
+    this.orders.set(sort, { version: this.version, items });
+    return items;
   }
 
   private requireBuilt(): void {
@@ -201,7 +253,7 @@ export class LibraryIndex {
   }
 
   /** Reads one video and its sidecar; undefined when the video is not there. */
-  private async load(root: string, rel: string): Promise<LibraryEntry | undefined> {
+  private async load(root: string, rel: string, probeUnknown = this.probeUnknown): Promise<LibraryEntry | undefined> {
     const abs = join(root, ...rel.split('/'));
     let facts: FileFacts;
     try {
@@ -215,7 +267,7 @@ export class LibraryIndex {
     const read = await readSidecar(sidecarPathFor(abs));
     if (read.sidecar) return appEntry(facts, read.sidecar);
     const sidecarProblem = read.problem === 'missing' ? undefined : { problem: read.problem, reason: read.reason };
-    if (!this.probeUnknown) return unknownEntry(facts, undefined, undefined, sidecarProblem);
+    if (!probeUnknown) return unknownEntry(facts, undefined, undefined, sidecarProblem);
     try {
       return unknownEntry(facts, await probeMp4(abs), undefined, sidecarProblem);
     } catch (error) {

@@ -1,6 +1,11 @@
-import type { LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
+import type { LibraryBatch, LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
 
-export type { LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
+export type { LibraryBatch, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
+
+/** A query's result plus the favourites among the videos matching everything but the favourite filter. */
+export interface LibrarySearchResult extends LibraryQueryResult {
+  favourites: number;
+}
 
 /** Text folded for search: accents dropped, lower case. */
 export function foldText(text: string): string {
@@ -20,11 +25,14 @@ function bump(counts: Record<string, number>, key: string | undefined): void {
   if (key !== undefined) counts[key] = (counts[key] ?? 0) + 1;
 }
 
-function compareBy(sort: LibrarySort): (a: LibraryEntry, b: LibraryEntry) => number {
-  const newest = (a: LibraryEntry, b: LibraryEntry): number => b.createdAt - a.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+/** What sorting looks at: an entry, or its `Searchable` (faster, all of one shape). */
+type Sortable = Pick<LibraryEntry, 'path' | 'createdAt' | 'durationSec' | 'costMicros'>;
+
+function compareBy(sort: LibrarySort): (a: Sortable, b: Sortable) => number {
+  const newest = (a: Sortable, b: Sortable): number => b.createdAt - a.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const largestFirst =
-    (pick: (e: LibraryEntry) => number | undefined) =>
-    (a: LibraryEntry, b: LibraryEntry): number => {
+    (pick: (e: Sortable) => number | undefined) =>
+    (a: Sortable, b: Sortable): number => {
       const x = pick(a);
       const y = pick(b);
       if (x === undefined || y === undefined) return x === y ? newest(a, b) : x === undefined ? 1 : -1;
@@ -42,39 +50,109 @@ function compareBy(sort: LibrarySort): (a: LibraryEntry, b: LibraryEntry) => num
   }
 }
 
-/** An entry with its folded search text (`searchableText`), computed once when it is indexed. */
+/**
+ * An entry with its folded search text (`searchableText`), computed once when it is indexed,
+ * and copies of the fields queries filter on. Every one is made by `searchable`, so all share
+ * one shape: a pass over 10,000 of them stays fast where entries (whose optional fields vary)
+ * would not.
+ */
 export interface Searchable {
   entry: LibraryEntry;
   haystack: string;
+  path: string;
+  mode: string | undefined;
+  resolution: string | undefined;
+  aspect: string | undefined;
+  durationSec: number | undefined;
+  costMicros: number | undefined;
+  batchId: string | undefined;
+  createdAt: number;
+  favourite: boolean;
+}
+
+export function searchable(entry: LibraryEntry): Searchable {
+  return {
+    entry,
+    haystack: searchableText(entry),
+    path: entry.path,
+    mode: entry.mode,
+    resolution: entry.resolution,
+    aspect: entry.aspect,
+    durationSec: entry.durationSec,
+    costMicros: entry.costMicros,
+    batchId: entry.batchId,
+    createdAt: entry.createdAt,
+    favourite: entry.favourite
+  };
+}
+
+/** Entries in the order a sort asks for (a new array). */
+export function sortItems(items: Iterable<Searchable>, sort: LibrarySort = 'newest'): Searchable[] {
+  return [...items].sort(compareBy(sort));
 }
 
 /** Filters, counts, sorts and pages entries. */
-export function runQuery(items: Iterable<Searchable>, query: LibraryQuery = {}): LibraryQueryResult {
+export function runQuery(items: Iterable<Searchable>, query: LibraryQuery = {}, sorted = false): LibraryQueryResult {
+  const { favourites: _favourites, ...result } = runSearch(items, query, sorted);
+  return result;
+}
+
+/**
+ * `runQuery`, also counting favourites over the query without its favourite filter (in the same
+ * pass). `sorted`: the items already come in the query's order (see `sortItems`), so the
+ * matches need no sorting.
+ */
+export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {}, sorted = false): LibrarySearchResult {
   const words = foldText(query.text ?? '')
     .split(/\s+/)
     .filter((w) => w.length > 0);
   const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {} };
   const matches: LibraryEntry[] = [];
-  for (const { entry, haystack } of items) {
-    if (query.batchId !== undefined && entry.batchId !== query.batchId) continue;
-    if (query.favourite !== undefined && entry.favourite !== query.favourite) continue;
-    if (query.from !== undefined && entry.createdAt < query.from) continue;
-    if (query.to !== undefined && entry.createdAt > query.to) continue;
-    if (query.durationMin !== undefined && !(entry.durationSec !== undefined && entry.durationSec >= query.durationMin)) continue;
-    if (query.durationMax !== undefined && !(entry.durationSec !== undefined && entry.durationSec <= query.durationMax)) continue;
+  let favourites = 0;
+  for (const item of items) {
+    if (query.batchId !== undefined && item.batchId !== query.batchId) continue;
+    if (query.from !== undefined && item.createdAt < query.from) continue;
+    if (query.to !== undefined && item.createdAt > query.to) continue;
+    if (query.durationMin !== undefined && !(item.durationSec !== undefined && item.durationSec >= query.durationMin)) continue;
+    if (query.durationMax !== undefined && !(item.durationSec !== undefined && item.durationSec <= query.durationMax)) continue;
     if (words.length > 0) {
+      const haystack = item.haystack;
       if (!words.every((w) => haystack.includes(w))) continue;
     }
-    const modeOk = inList(query.modes, entry.mode);
-    const resolutionOk = inList(query.resolutions, entry.resolution);
-    const aspectOk = inList(query.aspects, entry.aspect);
-    if (resolutionOk && aspectOk) bump(facets.modes, entry.mode);
-    if (modeOk && aspectOk) bump(facets.resolutions, entry.resolution);
-    if (modeOk && resolutionOk) bump(facets.aspects, entry.aspect);
-    if (modeOk && resolutionOk && aspectOk) matches.push(entry);
+    const modeOk = inList(query.modes, item.mode);
+    const resolutionOk = inList(query.resolutions, item.resolution);
+    const aspectOk = inList(query.aspects, item.aspect);
+    if (modeOk && resolutionOk && aspectOk && item.favourite) favourites++;
+    // Last: the favourites count above ignores this filter, the facets and matches do not.
+    if (query.favourite !== undefined && item.favourite !== query.favourite) continue;
+    if (resolutionOk && aspectOk) bump(facets.modes, item.mode);
+    if (modeOk && aspectOk) bump(facets.resolutions, item.resolution);
+    if (modeOk && resolutionOk) bump(facets.aspects, item.aspect);
+    if (modeOk && resolutionOk && aspectOk) matches.push(item.entry);
   }
-  matches.sort(compareBy(query.sort ?? 'newest'));
+  if (!sorted) matches.sort(compareBy(query.sort ?? 'newest'));
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
   const limit = query.limit === undefined ? matches.length : Math.max(0, Math.floor(query.limit));
-  return { total: matches.length, items: matches.slice(offset, offset + limit), facets };
+  return { total: matches.length, items: matches.slice(offset, offset + limit), facets, favourites };
+}
+
+/** The batches the entries belong to, newest first (by their newest video), named as their newest video says. */
+export function listBatches(entries: Iterable<LibraryEntry>): LibraryBatch[] {
+  const byId = new Map<string, LibraryBatch & { newest: number }>();
+  for (const entry of entries) {
+    if (entry.batchId === undefined) continue;
+    const batch = byId.get(entry.batchId);
+    if (!batch) {
+      byId.set(entry.batchId, { id: entry.batchId, name: entry.batchName ?? '', count: 1, newest: entry.createdAt });
+      continue;
+    }
+    batch.count++;
+    if (entry.createdAt > batch.newest) {
+      batch.newest = entry.createdAt;
+      batch.name = entry.batchName ?? batch.name;
+    }
+  }
+  return [...byId.values()]
+    .sort((a, b) => b.newest - a.newest || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ id, name, count }) => ({ id, name, count }));
 }

@@ -152,7 +152,9 @@ export async function mediaResponse(path: string, rangeHeader: string | null, me
     'Accept-Ranges': 'bytes',
     'Content-Type': MEDIA_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
     'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff'
+    'X-Content-Type-Options': 'nosniff',
+    // The window draws video frames to a canvas for poster thumbnails: a CORS answer keeps it untainted.
+    'Access-Control-Allow-Origin': '*'
   };
   const range = parseRange(rangeHeader, size);
   if (range === 'unsatisfiable') {

@@ -1,0 +1,108 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapLimit } from './map-limit';
+import { PART_SUFFIX, sidecarPathFor } from './naming';
+
+/** Folders deeper than this below the library are not looked into. */
+export const MAX_DEPTH = 16;
+
+/** A file name the library lists as a video: `*.mp4`, not hidden. */
+export function isVideoName(name: string): boolean {
+  return name.toLowerCase().endsWith('.mp4') && !name.startsWith('.');
+}
+
+/** Paths the library never looks at: hidden files and folders (atomic-write temporaries too) and `.part` downloads. */
+export function isIgnoredPath(relPath: string): boolean {
+  return relPath.split('/').some((part) => part.startsWith('.')) || relPath.toLowerCase().endsWith(PART_SUFFIX);
+}
+
+/** What a video and its sidecar look like on disk; equal signatures mean nothing was written since. */
+export interface VideoStat {
+  sizeBytes: number;
+  mtimeMs: number;
+  /** The sidecar's size and modification time, absent when there is none. */
+  sidecar?: { sizeBytes: number; mtimeMs: number };
+}
+
+export function signature(s: VideoStat): string {
+  return `${s.sizeBytes}:${s.mtimeMs}:${s.sidecar ? `${s.sidecar.sizeBytes}:${s.sidecar.mtimeMs}` : '-'}`;
+}
+
+export interface TreeScan {
+  /** Every video below the folder, by library path. */
+  videos: Map<string, VideoStat>;
+  /** The folders that were listed (library paths, '' for the library itself). */
+  folders: string[];
+  /** Folders that exist but could not be listed: what was known below them must be kept. */
+  unreadable: string[];
+  /** False when the scanned folder itself is not there (or is not a folder). */
+  exists: boolean;
+}
+
+const STATS_AT_ONCE = 32;
+
+function childPath(rel: string, name: string): string {
+  return rel === '' ? name : `${rel}/${name}`;
+}
+
+async function statOrUndefined(path: string): Promise<{ sizeBytes: number; mtimeMs: number } | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? { sizeBytes: s.size, mtimeMs: s.mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Size and modification time of one video and of its sidecar; undefined when the video is not there. */
+export async function statVideo(root: string, rel: string): Promise<VideoStat | undefined> {
+  const abs = join(root, ...rel.split('/'));
+  const video = await statOrUndefined(abs);
+  if (!video) return undefined;
+  const sidecar = await statOrUndefined(sidecarPathFor(abs));
+  return sidecar ? { ...video, sidecar } : video;
+}
+
+/**
+ * Lists and stats every video (and its sidecar) below `rel` — the whole library for '' — the way
+ * the index lists them: hidden entries, `.part` downloads and symbolic links skipped.
+ */
+export async function scanTree(root: string, rel = ''): Promise<TreeScan> {
+  const scan: TreeScan = { videos: new Map(), folders: [], unreadable: [], exists: true };
+  const found: { rel: string; sidecar: boolean }[] = [];
+  const queue = [rel];
+  while (queue.length > 0) {
+    const dir = queue.shift()!;
+    let items;
+    try {
+      items = await readdir(join(root, ...dir.split('/')), { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        if (dir === rel) scan.exists = false;
+      } else {
+        scan.unreadable.push(dir);
+      }
+      continue;
+    }
+    scan.folders.push(dir);
+    const names = new Set(items.map((item) => item.name));
+    for (const item of items) {
+      if (item.name.startsWith('.')) continue;
+      const path = childPath(dir, item.name);
+      if (item.isDirectory()) {
+        if (path.split('/').length <= MAX_DEPTH) queue.push(path);
+      } else if (item.isFile() && isVideoName(item.name)) {
+        found.push({ rel: path, sidecar: names.has(sidecarPathFor(item.name)) });
+      }
+    }
+  }
+  await mapLimit(found, STATS_AT_ONCE, async ({ rel: video, sidecar }) => {
+    const abs = join(root, ...video.split('/'));
+    const stats = await statOrUndefined(abs);
+    if (!stats) return;
+    const side = sidecar ? await statOrUndefined(sidecarPathFor(abs)) : undefined;
+    scan.videos.set(video, side ? { ...stats, sidecar: side } : stats);
+  });
+  return scan;
+}

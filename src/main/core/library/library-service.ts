@@ -1,0 +1,427 @@
+import { stat } from 'node:fs/promises';
+import { basename, dirname, posix, relative, resolve, sep, isAbsolute } from 'node:path';
+import {
+  mediaRef,
+  type LibraryBulkResult,
+  type LibraryChange,
+  type LibraryDetail,
+  type LibraryEntry,
+  type LibraryExportResult,
+  type LibraryItem,
+  type LibraryPage,
+  type LibraryQuery
+} from '@shared/library';
+import { ChangeBatcher } from './change-batcher';
+import { LibraryError } from './library-error';
+import { checkExportFolder, exportVideos } from './library-export';
+import { LibraryIndex } from './library-index';
+import { isIgnoredPath } from './library-scan';
+import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
+import { mapLimit } from './map-limit';
+import { sidecarPathFor } from './naming';
+import { ThumbnailStore } from './thumbnails';
+
+export interface LibraryServiceOptions {
+  /** The library folder; it may not exist yet (an empty library). */
+  libraryDir: string;
+  /** `<dataDir>/cache`; thumbnails go in `<cacheDir>/thumbs/`. */
+  cacheDir: string;
+  /** Moves one file to the OS trash (Electron's `shell.trashItem`). */
+  trash: (absPath: string) => Promise<void>;
+  /** Shows one file in the file manager (Electron's `shell.showItemInFolder`). */
+  reveal: (absPath: string) => void;
+  /** Follow the folder for changes made outside the app (default true). */
+  watch?: boolean;
+  log?: (line: string) => void;
+  /** Tuning of the folder watch (tests make it quicker); see LibraryWatcherOptions. */
+  follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive'>;
+  /** How long changes are gathered before they are pushed to listeners. Default 250 ms. */
+  changeDelayMs?: number;
+}
+
+/** Files read at once while the index is built. */
+const BUILD_CONCURRENCY = 32;
+/** Videos without a sidecar probed per round of the watcher's queue, after opening. */
+const PROBE_ROUND = 32;
+/** Unused thumbnails are cleared this long after the library last changed. */
+const PRUNE_DELAY_MS = 5000;
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function reason(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+}
+
+/** Why a video without a usable sidecar cannot be a favourite, and what would make it one. */
+function cannotMark(entry: LibraryEntry): string {
+  if (!entry.sidecarProblem) {
+    return `${entry.name} was not made by this app (it has no sidecar), so it cannot be marked: favourites are kept in the sidecar.`;
+  }
+  return (
+    `${entry.name} cannot be marked: favourites are kept in the sidecar, and its sidecar cannot be used (${entry.sidecarProblem.reason}). ` +
+    'Put back a good copy of the sidecar to mark it.'
+  );
+}
+
+/**
+ * The library as the window sees it (architecture.md, "The library folder is the source of
+ * truth"): pages of videos with their counts, one video's detail, favourites, deleting to the
+ * OS trash, exporting, poster thumbnails — kept in step with the folder while other programs
+ * change it. Paths are library paths with `/` separators; one that climbs out is refused.
+ */
+export class LibraryService {
+  private index = new LibraryIndex();
+  private watcher: LibraryWatcher | undefined;
+  private readonly listeners = new Set<(change: LibraryChange) => void>();
+  private readonly changes: ChangeBatcher;
+  private switching: Promise<void> = Promise.resolve();
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: LibraryServiceOptions,
+    private readonly thumbs: ThumbnailStore
+  ) {
+    this.changes = new ChangeBatcher((changed, removed) => this.emit(changed, removed), options.changeDelayMs ?? 250);
+  }
+
+  /** Reads the library folder and starts following it. */
+  static async open(options: LibraryServiceOptions): Promise<LibraryService> {
+    const service = new LibraryService(options, await ThumbnailStore.open(options.cacheDir));
+    await service.follow(options.libraryDir);
+    return service;
+  }
+
+  /** Listens to coalesced changes (a few per second at most); returns the unsubscribe. */
+  onChange(listener: (change: LibraryChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The library folder now followed (absolute). */
+  get libraryDir(): string {
+    return this.index.root;
+  }
+
+  /** One page for the grid, with the counts for the filters. */
+  query(query: LibraryQuery): LibraryPage {
+    const result = this.index.search(query);
+    return {
+      total: result.total,
+      items: result.items.map((entry) => this.item(entry)),
+      facets: result.facets,
+      librarySize: this.index.size,
+      favourites: result.favourites,
+      batches: this.index.batches()
+    };
+  }
+
+  /** One video with everything known about it; a video without a sidecar is probed now if it was not yet. */
+  async get(path: string): Promise<LibraryDetail> {
+    const rel = this.pathOf(path);
+    const entry = await this.probed(this.entryOf(rel));
+    const detail: LibraryDetail = this.item(entry);
+    if (entry.sidecar) detail.sidecar = entry.sidecar;
+    const image = entry.sidecar?.sourceImage;
+    if (image) {
+      const imageRel = posix.join(posix.dirname(rel), image);
+      if (await isFile(this.index.resolve(imageRel))) detail.sourceImage = mediaRef('library', imageRel);
+    }
+    return detail;
+  }
+
+  /** Marks videos as favourites or not, in their sidecars. */
+  async setFavourite(paths: readonly string[], on: boolean): Promise<LibraryBulkResult> {
+    const result: LibraryBulkResult = { done: 0, failed: [] };
+    const changed: string[] = [];
+    for (const path of paths) {
+      try {
+        const rel = this.pathOf(path);
+        const entry = this.entryOf(rel);
+        if (entry.origin !== 'app') throw new LibraryError('not_allowed', cannotMark(entry));
+        if (entry.favourite !== on) {
+          await this.index.setFavourite(rel, on);
+          await this.watcher?.remember(rel);
+          changed.push(rel);
+        }
+        result.done++;
+      } catch (error) {
+        result.failed.push({ path, message: (error as Error).message });
+      }
+    }
+    this.changes.add(changed);
+    return result;
+  }
+
+  /** Moves videos to the OS trash with their sidecars and source images, and forgets them. */
+  async delete(paths: readonly string[]): Promise<LibraryBulkResult> {
+    const result: LibraryBulkResult = { done: 0, failed: [] };
+    const imageUsers = this.sourceImageUsers();
+    const removed: string[] = [];
+    for (const path of paths) {
+      let entry: LibraryEntry;
+      try {
+        entry = this.entryOf(this.pathOf(path));
+      } catch (error) {
+        result.failed.push({ path, message: (error as Error).message });
+        continue;
+      }
+      const video = this.index.resolve(entry.path);
+      try {
+        if (await isFile(video)) await this.options.trash(video);
+      } catch (error) {
+        result.failed.push({
+          path,
+          message: `${entry.name} could not be moved to the trash (${reason(error)}). Close any program that has it open and try again.`
+        });
+        continue;
+      }
+      const leftovers: string[] = [];
+      let why = '';
+      const extras = await this.companions(entry, video, imageUsers);
+      const image = entry.sidecar?.sourceImage;
+      if (image) {
+        const abs = resolve(dirname(video), image);
+        imageUsers.set(abs, (imageUsers.get(abs) ?? 1) - 1);
+      }
+      for (const extra of extras) {
+        try {
+          await this.options.trash(extra);
+        } catch (error) {
+          leftovers.push(basename(extra));
+          why = reason(error);
+        }
+      }
+      await this.thumbs.drop(entry).catch(() => undefined);
+      this.index.remove(entry.path);
+      this.watcher?.forget(entry.path);
+      removed.push(entry.path);
+      if (leftovers.length === 0) {
+        result.done++;
+      } else {
+        result.failed.push({
+          path,
+          message:
+            `${entry.name} was moved to the trash, but ${leftovers.join(' and ')} could not be (${why}). ` +
+            `Delete ${leftovers.length === 1 ? 'it' : 'them'} by hand from ${dirname(video)}.`
+        });
+      }
+    }
+    this.changes.add([], removed);
+    return result;
+  }
+
+  /** Copies videos, their sidecars and source images into `folder`, with a manifest CSV. */
+  async exportTo(paths: readonly string[], folder: string): Promise<LibraryExportResult> {
+    let target: string;
+    try {
+      target = checkExportFolder(folder, this.index.root);
+    } catch (error) {
+      throw new LibraryError('invalid_argument', (error as Error).message);
+    }
+    const failed: LibraryExportResult['failed'] = [];
+    const sources = [];
+    for (const path of paths) {
+      try {
+        const entry = await this.probed(this.entryOf(this.pathOf(path)));
+        sources.push({ entry, video: this.index.resolve(entry.path) });
+      } catch (error) {
+        failed.push({ path, message: (error as Error).message });
+      }
+    }
+    const result = await exportVideos(sources, target);
+    return { ...result, failed: [...failed, ...result.failed] };
+  }
+
+  /** Keeps a poster frame the window captured (a JPEG `data:` URL); answers its media reference. */
+  async saveThumbnail(path: string, jpegDataUrl: string): Promise<string> {
+    const entry = this.entryOf(this.pathOf(path));
+    try {
+      return await this.thumbs.save(entry, jpegDataUrl);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code) throw error;
+      throw new LibraryError('invalid_argument', (error as Error).message);
+    }
+  }
+
+  /** Shows the video in the file manager. */
+  reveal(path: string): void {
+    const entry = this.entryOf(this.pathOf(path));
+    this.options.reveal(this.index.resolve(entry.path));
+  }
+
+  /** The download stage has just written this video (or its sidecar), whole: show it now. */
+  async notify(absPath: string): Promise<void> {
+    const rel = relative(this.index.root, resolve(absPath));
+    if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
+      this.options.log?.(`library: ${absPath} is not inside the library folder ${this.index.root}; not listed.`);
+      return;
+    }
+    const libraryPath = rel.split(sep).join('/');
+    if (isIgnoredPath(libraryPath)) return;
+    await this.watcher?.accept(libraryPath);
+  }
+
+  /** Looks at the whole folder now (stat only), beside the periodic look. */
+  async reconcile(): Promise<void> {
+    await this.watcher?.reconcile();
+  }
+
+  /** The library folder setting changed: read and follow the new folder. */
+  setLibraryDir(dir: string): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      if (this.closed || resolve(dir) === this.index.root) return;
+      const before = this.index.entries().map((e) => e.path);
+      await this.follow(dir);
+      const now = new Set(this.index.entries().map((e) => e.path));
+      this.changes.add(now, before.filter((path) => !now.has(path)));
+    });
+    return this.switching;
+  }
+
+  /** Resolves when the folder watch has caught up with what it has seen so far (for tests and benchmarks). */
+  async idle(): Promise<void> {
+    await this.switching;
+    await this.watcher?.idle();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.changes.close();
+    await this.switching;
+    await this.watcher?.close();
+    this.listeners.clear();
+  }
+
+  /** Builds the index of `dir` and follows it, replacing the folder followed before. */
+  private async follow(dir: string): Promise<void> {
+    const index = new LibraryIndex({ probeUnknown: false, concurrency: BUILD_CONCURRENCY });
+    try {
+      await index.build(dir);
+    } catch (error) {
+      index.clear(dir);
+      this.options.log?.(
+        `library: the folder ${resolve(dir)} could not be read (${reason(error)}); the library shows empty until it can be. ` +
+          'Check that the folder exists and that you may open it, or choose another one in Settings.'
+      );
+    }
+    await this.watcher?.close();
+    this.index = index;
+    this.watcher = new LibraryWatcher({
+      index,
+      onChange: (changed, removed) => this.changed(changed, removed),
+      watch: this.options.watch ?? true,
+      // Not following the folder means no periodic look either, unless one is asked for.
+      ...(this.options.watch === false ? { reconcileMs: 0 } : {}),
+      ...this.options.follow,
+      log: this.options.log
+    });
+    await this.watcher.start();
+    void this.probeUnprobed(index, this.watcher);
+    this.schedulePrune();
+  }
+
+  /** Videos listed without reading them (no sidecar): read in the background, a round at a time. */
+  private async probeUnprobed(index: LibraryIndex, watcher: LibraryWatcher): Promise<void> {
+    const todo = index.entries().filter((e) => e.origin === 'unknown' && !e.probe && !e.probeError);
+    for (let at = 0; at < todo.length && !this.closed && this.index === index; at += PROBE_ROUND) {
+      const round = todo.slice(at, at + PROBE_ROUND);
+      await watcher.run(async () => {
+        const done = await mapLimit(round, 4, async (e) => ((await index.probe(e.path)) ? e.path : undefined));
+        this.changes.add(done.filter((p): p is string => p !== undefined));
+      });
+    }
+  }
+
+  private changed(changed: string[], removed: string[]): void {
+    this.changes.add(changed, removed);
+    this.schedulePrune();
+  }
+
+  private emit(changed: string[], removed: string[]): void {
+    const change: LibraryChange = { changed, removed, librarySize: this.index.size };
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.options.log?.(`library: a change listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Clears thumbnails of videos that changed or went away, once the library has been quiet a while. */
+  private schedulePrune(): void {
+    if (this.pruneTimer || this.closed) return;
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = undefined;
+      // An empty library may be a drive not plugged in: its thumbnails are kept for its return.
+      if (this.index.size === 0) return;
+      void this.thumbs.prune(this.index.entries()).catch((error: unknown) => this.options.log?.(`library: clearing thumbnails: ${reason(error)}`));
+    }, PRUNE_DELAY_MS);
+    this.pruneTimer.unref();
+  }
+
+  private item(entry: LibraryEntry): LibraryItem {
+    const { sidecar, ...rest } = entry;
+    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path) };
+    const thumb = this.thumbs.refFor(entry);
+    if (thumb) item.thumb = thumb;
+    if (sidecar?.seed !== undefined) item.seed = sidecar.seed;
+    return item;
+  }
+
+  /** The entry, read from the file first if it is a video without a sidecar that was not read yet. */
+  private async probed(entry: LibraryEntry): Promise<LibraryEntry> {
+    if (entry.origin !== 'unknown' || entry.probe || entry.probeError) return entry;
+    const probed = await this.index.probe(entry.path);
+    if (!probed) return entry;
+    this.changes.add([entry.path]);
+    return probed;
+  }
+
+  private pathOf(path: string): string {
+    try {
+      return this.index.relative(path);
+    } catch {
+      throw new LibraryError('invalid_argument', `${path} is not a video inside the library folder.`);
+    }
+  }
+
+  private entryOf(rel: string): LibraryEntry {
+    const entry = this.index.get(rel);
+    if (!entry) throw new LibraryError('not_found', `${rel} is no longer in the library: it was moved or deleted. Refresh the library to see what is there now.`);
+    return entry;
+  }
+
+  /** How many listed videos name each source image (absolute path): one shared by two is not trashed with either. */
+  private sourceImageUsers(): Map<string, number> {
+    const users = new Map<string, number>();
+    for (const entry of this.index.entries()) {
+      const image = entry.sidecar?.sourceImage;
+      if (!image) continue;
+      const abs = resolve(dirname(this.index.resolve(entry.path)), image);
+      users.set(abs, (users.get(abs) ?? 0) + 1);
+    }
+    return users;
+  }
+
+  /** The files that go with a video: its sidecar (unless it is another program's JSON) and its own source image. */
+  private async companions(entry: LibraryEntry, video: string, imageUsers: Map<string, number>): Promise<string[]> {
+    const files: string[] = [];
+    const sidecar = sidecarPathFor(video);
+    if ((entry.sidecar || (entry.sidecarProblem && entry.sidecarProblem.problem !== 'foreign')) && (await isFile(sidecar))) files.push(sidecar);
+    const image = entry.sidecar?.sourceImage;
+    if (image) {
+      const abs = resolve(dirname(video), image);
+      if ((imageUsers.get(abs) ?? 0) <= 1 && (await isFile(abs))) files.push(abs);
+    }
+    return files;
+  }
+}
