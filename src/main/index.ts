@@ -1,7 +1,7 @@
 // The desktop app's composition root: builds the services, binds them to one window. Product
 // logic lives in ./core and never imports Electron; this file and ./electron only adapt.
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Notification } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, shell } from 'electron';
 import { defaultSettings } from '@shared/settings';
 import { AppService } from './core/app/app-service';
 import { AttentionTracker, overallProgress } from './core/app/attention';
@@ -27,6 +27,16 @@ async function start(): Promise<void> {
   service = await AppService.start({
     settings,
     secrets: createSecretStore(),
+    hostingSecret: createSecretStore('hostingSecret', 'the bucket’s secret key'),
+    desktop: {
+      trash: (path) => shell.trashItem(path),
+      reveal: (path) => shell.showItemInFolder(path),
+      chooseFolder: async (title) => {
+        const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
+        const chosen = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+        return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+      }
+    },
     version: app.getVersion(),
     resourcesDir: app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '../../resources')
   });

@@ -6,6 +6,7 @@ import type { QueueDelta } from '@shared/ipc';
 import { defaultSettings, type Settings } from '@shared/settings';
 import { AppService, type SecretStore, type SettingsStore } from '../../src/main/core/app/app-service';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
+import { memorySecret, testDesktop } from '../support/app-options';
 
 const TIME_SCALE = 0.002;
 let dir: string;
@@ -28,7 +29,16 @@ beforeEach(async () => {
   stored = defaultSettings({ libraryDir: join(dir, 'library'), dataDir: join(dir, 'data') });
   secret = undefined;
   sim = await startSimulator({ apiKey: 'good-key-1234', timeScale: TIME_SCALE });
-  service = await AppService.start({ settings, secrets, version: '0.1.0', resourcesDir: 'resources', apiBaseUrl: sim.baseUrl, timeScale: TIME_SCALE });
+  service = await AppService.start({
+    settings,
+    secrets,
+    hostingSecret: memorySecret(),
+    desktop: testDesktop(dir),
+    version: '0.1.0',
+    resourcesDir: 'resources',
+    apiBaseUrl: sim.baseUrl,
+    timeScale: TIME_SCALE
+  });
 });
 afterEach(async () => {
   await service.close();

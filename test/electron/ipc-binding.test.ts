@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS, type IpcResult } from '@shared/ipc';
 import { defaultSettings, type Settings } from '@shared/settings';
 import { AppService } from '../../src/main/core/app/app-service';
+import { memorySecret, testDesktop } from '../support/app-options';
 import { bindIpc, ownPageCheck } from '../../src/main/electron/ipc-binding';
 
 type Handler = (event: { senderFrame: unknown }, ...args: unknown[]) => Promise<IpcResult<unknown>>;
@@ -27,6 +28,8 @@ beforeAll(async () => {
   service = await AppService.start({
     settings: { read: () => settings, write: (s) => void (settings = s) },
     secrets: { get: () => undefined, set: () => undefined, clear: () => undefined },
+    hostingSecret: memorySecret(),
+    desktop: testDesktop(dir),
     version: '0.1.0',
     resourcesDir: 'resources',
     timeScale: 0.01

@@ -8,7 +8,6 @@ import { FIXTURES, SAMPLE_MP4, fixtureBytes } from './helpers';
 
 const makeDir = tempDirs('ltx-drop-');
 
-const CAN_DROP = 'Drop JPG, PNG and WebP images, folders of them, or a CSV file of prompts.';
 
 function place(path: string, fixture: string): void {
   copyFileSync(join(FIXTURES, fixture), path);
@@ -55,8 +54,8 @@ describe('inspectDrop on a real folder tree', () => {
     expect(result.refused).toEqual([
       { name: 'trip', reason: '1 other file in "trip" was skipped (only JPG, PNG and WebP images are used).' },
       { name: 'trip', reason: '2 links in "trip" were not followed: they lead outside the folder or to another folder.' },
-      { name: 'scan.pdf', reason: `"scan.pdf" is a PDF document, not an image: only JPG, PNG and WebP images can be animated. ${CAN_DROP}` },
-      { name: 'clip.mp4', reason: `"clip.mp4" is a video, not an image: only JPG, PNG and WebP images can be animated. ${CAN_DROP}` },
+      { name: 'scan.pdf', reason: `"scan.pdf" is a PDF document, not an image: only JPG, PNG and WebP images can be animated.` },
+      { name: 'clip.mp4', reason: `"clip.mp4" is a video, not an image: only JPG, PNG and WebP images can be animated.` },
       {
         name: 'sheet.csv',
         reason: '"sheet.csv" is a ZIP archive, not a text file, although its name ends in .csv. Save it as "CSV UTF-8" from your spreadsheet app and drop that file.'

@@ -17,7 +17,7 @@ import { defaultSettings, type Settings } from '@shared/settings';
 import { COMMITTED_STATES, type TaskState } from '@shared/task-state';
 import { importCsvText, importPromptLines, validRows } from '../../src/main/core/import';
 import { appEntry, unknownEntry } from '../../src/main/core/library/library-entry';
-import { runQuery, searchableText, type Searchable } from '../../src/main/core/library/library-query';
+import { runQuery, searchable, type Searchable } from '../../src/main/core/library/library-query';
 import { mediaRef, type LibraryBulkResult, type LibraryDetail, type LibraryEntry, type LibraryItem, type LibraryPage, type LibraryQuery, type Sidecar, type SidecarProblem, type VideoProbe } from '@shared/library';
 import type { ComposerDraft } from '@shared/images';
 import { MODEL_ID, type AspectRatio, type Mode, type Resolution } from '@shared/model';
@@ -233,7 +233,6 @@ export class FakeApi implements WindowApi {
   /** What `dialog:choose-folder` answers: null is the person cancelling. */
   folderChoice: string | null = '/home/me/Exports';
   readonly folderTitles: string[] = [];
-  private readonly haystacks = new Map<string, string>();
   private nextVideo = 1;
   private nextThumb = 1;
 
@@ -378,10 +377,7 @@ export class FakeApi implements WindowApi {
 
   /** Removes videos as if deleted outside the app, and pushes the change. */
   removeVideos(paths: string[]): void {
-    for (const p of paths) {
-      this.library.delete(p);
-      this.haystacks.delete(p);
-    }
+    for (const p of paths) this.library.delete(p);
     this.emit('library:changed', { changed: [], removed: paths, librarySize: this.library.size });
   }
 
@@ -389,7 +385,6 @@ export class FakeApi implements WindowApi {
 
   private putVideo(entry: LibraryEntry): void {
     this.library.set(entry.path, entry);
-    this.haystacks.set(entry.path, searchableText(entry));
   }
 
   private video(path: string): LibraryEntry {
@@ -399,7 +394,7 @@ export class FakeApi implements WindowApi {
   }
 
   private searchable(): Searchable[] {
-    return [...this.library.values()].map((entry) => ({ entry, haystack: this.haystacks.get(entry.path)! }));
+    return [...this.library.values()].map((entry) => searchable(entry));
   }
 
   private libraryItem(entry: LibraryEntry): LibraryItem {

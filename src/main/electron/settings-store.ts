@@ -21,12 +21,12 @@ export function createSettingsStore(defaults: Settings): SettingsStore {
   };
 }
 
-/** The API key, encrypted with the OS keychain through safeStorage; never written in clear. */
-export function createSecretStore(): SecretStore {
-  const store = new Store<{ apiKey?: string }>({ name: 'secrets' });
+/** A secret (the API key, the bucket's secret key), encrypted with the OS keychain through safeStorage; never written in clear. */
+export function createSecretStore(name: 'apiKey' | 'hostingSecret' = 'apiKey', what = 'the API key'): SecretStore {
+  const store = new Store<Record<string, string | undefined>>({ name: 'secrets' });
   return {
     get: () => {
-      const sealed = store.get('apiKey');
+      const sealed = store.get(name);
       if (!sealed || !safeStorage.isEncryptionAvailable()) return undefined;
       try {
         return safeStorage.decryptString(Buffer.from(sealed, 'base64'));
@@ -36,10 +36,10 @@ export function createSecretStore(): SecretStore {
     },
     set: (value) => {
       if (!safeStorage.isEncryptionAvailable()) {
-        throw new TaskActionError('This system offers no secure storage for the API key (no keychain or keyring is available), so it was not saved.');
+        throw new TaskActionError(`This system offers no secure storage for ${what} (no keychain or keyring is available), so it was not saved.`);
       }
-      store.set('apiKey', safeStorage.encryptString(value).toString('base64'));
+      store.set(name, safeStorage.encryptString(value).toString('base64'));
     },
-    clear: () => store.delete('apiKey')
+    clear: () => store.delete(name)
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { formatUsd } from '@shared/pricing';
 import type { EventChannel, EventMap, ImportPreview, InvokeChannel, InvokeHandlers, IpcResult, KeyStatus, QueueSnapshot } from '@shared/ipc';
 import { parseInvokeArgs } from '@shared/ipc-schemas';
@@ -9,6 +9,12 @@ import { ApixoClient, isApixoError } from '../apixo';
 import { importCsvFile, importCsvText, importPromptLines, validRows, type ImportOptions } from '../import';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
 import { startSimulator, type Simulator } from '../simulator';
+import { HostingError, createImageHost, hostingStatus, testImageHost, type ImageHost } from '../hosting';
+import { ImageCache, isImageRefusal } from '../images';
+import { LibraryError } from '../library/library-error';
+import { LibraryService } from '../library/library-service';
+import type { HostingStatus } from '@shared/images';
+import { mediaDoors, type DesktopAdapters, type MediaDoors } from './media-handlers';
 
 /** Where settings live: electron-store in the app, a plain object in tests and the harness. */
 export interface SettingsStore {
@@ -33,6 +39,12 @@ export interface AppServiceOptions {
   apiBaseUrl?: string;
   /** Multiplies every product delay, the simulator's included (tests and demos). */
   timeScale?: number;
+  /** The secret key of the image-hosting bucket: safeStorage in the app. Never handed to the window. */
+  hostingSecret: SecretStore;
+  /** The OS trash, the file manager and the folder picker. */
+  desktop: DesktopAdapters;
+  /** Follow the library folder for changes made outside the app (default true). */
+  watchLibrary?: boolean;
   log?: (line: string) => void;
 }
 
@@ -54,7 +66,12 @@ export class AppService {
   private readonly imports = new Map<string, { result: ImportResult; fileName?: string }>();
   private readonly listeners = new Map<EventChannel, Set<Listener<EventChannel>>>();
   private unsubscribeEngine: (() => void) | undefined;
-  readonly handlers: InvokeHandlers;
+  private unsubscribeLibrary: (() => void) | undefined;
+  private library!: LibraryService;
+  private images!: ImageCache;
+  private doors!: MediaDoors;
+  /** Every channel's handler; built once the services behind them are open. */
+  handlers!: InvokeHandlers;
 
   static async start(options: AppServiceOptions): Promise<AppService> {
     const service = new AppService(options);
@@ -69,14 +86,35 @@ export class AppService {
       overallCapMicros: settings.caps.overallMicros,
       log: options.log
     });
-    service.unsubscribeEngine = service.engine.onChange((change) => service.emit('queue:changed', toDelta(change)));
+    service.images = new ImageCache(join(settings.dataDir, 'cache'));
+    service.library = await LibraryService.open({
+      libraryDir: settings.libraryDir,
+      cacheDir: join(settings.dataDir, 'cache'),
+      trash: options.desktop.trash,
+      reveal: options.desktop.reveal,
+      watch: options.watchLibrary,
+      log: options.log
+    });
+    service.unsubscribeLibrary = service.library.onChange((change) => service.emit('library:changed', change));
+    service.doors = mediaDoors({
+      library: () => service.library,
+      images: service.images,
+      engine: () => service.engine,
+      settings: () => options.settings.read(),
+      desktop: options.desktop,
+      host: () => service.imageHost(),
+      hostingStatus: () => service.hostingStatus()
+    });
+    service.handlers = service.buildHandlers();
+    service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
+      service.emit('queue:changed', toDelta(change));
+      service.fileFinished(change);
+    });
     service.engine.start();
     return service;
   }
 
-  private constructor(private readonly options: AppServiceOptions) {
-    this.handlers = this.buildHandlers();
-  }
+  private constructor(private readonly options: AppServiceOptions) {}
 
   /** True while the built-in simulator is the API. */
   get simulated(): boolean {
@@ -105,7 +143,9 @@ export class AppService {
 
   async close(): Promise<void> {
     this.unsubscribeEngine?.();
+    this.unsubscribeLibrary?.();
     await this.engine?.close();
+    await this.library?.close();
     await this.simulator?.close();
     this.listeners.clear();
   }
@@ -129,6 +169,31 @@ export class AppService {
       // The simulator keeps running while tasks it made may still be collected.
     }
     this.engine?.setClient(this.client);
+  }
+
+  /** Tells the library about videos that just landed, so they show without waiting for the folder watch. */
+  private fileFinished(change: EngineChange): void {
+    const root = this.options.settings.read().libraryDir;
+    for (const task of change.tasks) {
+      if (task.state !== 'done' || !task.file) continue;
+      const batch = this.engine.batches().find((b) => b.id === task.batchId);
+      if (!batch) continue;
+      const path = join(batch.libraryDir, task.file);
+      const inside = relative(root, path);
+      if (inside.startsWith('..') || inside.startsWith(sep)) continue;
+      void this.library.notify(path).catch((error: unknown) => this.options.log?.(`library: ${(error as Error).message}`));
+    }
+  }
+
+  /** Where local images go now: the simulator's upload while simulating, else the setting. */
+  private imageHost(): ImageHost | undefined {
+    const { hosting } = this.options.settings.read();
+    const sim = this.usingSimulator && this.simulator ? { baseUrl: this.simulator.baseUrl, apiKey: this.simulator.apiKey } : undefined;
+    return createImageHost(hosting, this.options.hostingSecret.get(), sim);
+  }
+
+  private hostingStatus(): HostingStatus {
+    return hostingStatus(this.options.settings.read().hosting, this.options.hostingSecret.get() !== undefined, this.usingSimulator);
   }
 
   private keyStatus(): KeyStatus {
@@ -169,15 +234,9 @@ export class AppService {
     if (next.caps.overallMicros !== before.caps.overallMicros) this.engine.setOverallCap(next.caps.overallMicros);
     if (next.requestBudgetPerMinute !== before.requestBudgetPerMinute) this.engine.setRequestBudget(next.requestBudgetPerMinute);
     if (next.simulator !== before.simulator) void this.connect();
+    if (next.libraryDir !== before.libraryDir) void this.library.setLibraryDir(next.libraryDir);
     this.emit('settings:changed', next);
     return next;
-  }
-
-  private pendingHandlers(): Pick<InvokeHandlers, (typeof PENDING)[number]> {
-    const notYet = (): never => {
-      throw new TaskActionError('The library is not ready yet.');
-    };
-    return Object.fromEntries(PENDING.map((c) => [c, notYet])) as unknown as Pick<InvokeHandlers, (typeof PENDING)[number]>;
   }
 
   private buildHandlers(): InvokeHandlers {
@@ -232,7 +291,7 @@ export class AppService {
         return { total: rows.length, items: rows.slice(page.offset, page.offset + page.limit) };
       },
       'import:columns': (token) => this.kept(token).result.columns,
-      'batches:create': (request) => {
+      'batches:create': async (request) => {
         const { result, fileName } = this.kept(request.token);
         if (result.fileProblems.length > 0) throw new TaskActionError(result.fileProblems[0]);
         if (result.problems.length > 0 && !request.skipInvalid) {
@@ -240,15 +299,16 @@ export class AppService {
         }
         const rows = validRows(result);
         if (rows.length === 0) throw new TaskActionError('There are no valid rows to add.');
-        const local = rows.find((r) => r.imagePath && !r.draft.imageUrl);
-        if (local) throw new TaskActionError(`Row ${local.row} uses a local image; APIXO cannot upload files, so give it as a public https URL.`);
         const settings = this.options.settings.read();
+        const tasks = await this.doors.hostLocalImages(
+          rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft, imagePath: r.imagePath }))
+        );
         const batch = this.engine.addBatch({
           name: request.name,
           libraryDir: settings.libraryDir,
           sourceFile: fileName,
           capMicros: request.capMicros ?? settings.caps.perBatchMicros,
-          tasks: rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft }))
+          tasks
         });
         this.imports.delete(request.token);
         return summary(batch.id);
@@ -300,30 +360,24 @@ export class AppService {
         this.engine.resumeAccount();
         return this.engine.status();
       },
-      ...this.pendingHandlers()
+      'hosting:status': () => this.hostingStatus(),
+      'hosting:set-secret': (secret) => {
+        this.options.hostingSecret.set(secret.trim());
+        return this.hostingStatus();
+      },
+      'hosting:clear-secret': () => {
+        this.options.hostingSecret.clear();
+        return this.hostingStatus();
+      },
+      'hosting:test': async () => {
+        const host = this.imageHost();
+        if (!host) return { ok: false, message: this.hostingStatus().message };
+        return testImageHost(host);
+      },
+      ...this.doors.handlers
     };
   }
 }
-
-const PENDING = [
-  'library:query',
-  'library:get',
-  'library:favourite',
-  'library:delete',
-  'library:reveal',
-  'library:export',
-  'library:thumbnail',
-  'library:rerun',
-  'library:use',
-  'dialog:choose-folder',
-  'drop:inspect',
-  'images:from-url',
-  'composer:create',
-  'hosting:status',
-  'hosting:set-secret',
-  'hosting:clear-secret',
-  'hosting:test'
-] as const;
 
 function toDelta(change: EngineChange): EventMap['queue:changed'] {
   return { tasks: change.tasks, batches: change.batches, status: change.status, costs: change.costs };
@@ -332,6 +386,8 @@ function toDelta(change: EngineChange): EventMap['queue:changed'] {
 /** An error as the window sees it: a sentence for the person, a code for the store. */
 export function toIpcError(error: unknown, log?: (line: string) => void): IpcResult<never> {
   if (error instanceof TaskActionError) return { ok: false, code: 'not_allowed', message: error.message };
+  if (error instanceof LibraryError) return { ok: false, code: error.code, message: error.message };
+  if (isImageRefusal(error) || error instanceof HostingError) return { ok: false, code: 'not_allowed', message: (error as Error).message };
   if (isApixoError(error)) return { ok: false, code: 'unavailable', message: error.message };
   log?.(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { ok: false, code: 'internal', message: `Something went wrong: ${(error as Error).message}` };

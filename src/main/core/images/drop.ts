@@ -30,7 +30,6 @@ const TABLE_EXTENSIONS = new Set(['.csv', '.tsv', '.txt']);
 const WORKBOOK_EXTENSIONS = new Set(['.xlsx', '.xlsm', '.xls', '.ods', '.numbers']);
 const TEXT_SNIFF_BYTES = 8192;
 
-const WHAT_CAN_BE_DROPPED = `Drop ${ACCEPTED} images, folders of them, or a CSV file of prompts.`;
 const SAVE_AS_CSV = 'Save it as "CSV UTF-8" from your spreadsheet app and drop that file.';
 
 interface Sorting {
@@ -64,7 +63,7 @@ async function sortDropped(path: string, sorting: Sorting): Promise<void> {
     const info = await stat(path);
     if (info.isDirectory()) return await sortFolder(path, sorting);
     if (!info.isFile()) {
-      refused.push({ name, reason: `${quoted(name)} is not a file or a folder. ${WHAT_CAN_BE_DROPPED}` });
+      refused.push({ name, reason: `${quoted(name)} is not a file or a folder.` });
       return;
     }
     const ext = extname(name).toLowerCase();
@@ -80,8 +79,8 @@ async function sortDropped(path: string, sorting: Sorting): Promise<void> {
     }
     const what = info.size === 0 ? 'empty' : describeContent(await readFileStart(path, CONTENT_HEAD_BYTES));
     if (what === 'jpeg' || what === 'png' || what === 'webp') sorting.candidates.add(path);
-    else if (what === 'empty') refused.push({ name, reason: `${quoted(name)} is empty (0 bytes). ${WHAT_CAN_BE_DROPPED}` });
-    else refused.push({ name, reason: `${notAcceptedImage(quoted(name), what)} ${WHAT_CAN_BE_DROPPED}` });
+    else if (what === 'empty') refused.push({ name, reason: `${quoted(name)} is empty (0 bytes).` });
+    else refused.push({ name, reason: notAcceptedImage(quoted(name), what) });
   } catch (error) {
     refused.push({ name, reason: fileErrorReason(name, error) });
   }

@@ -1,0 +1,120 @@
+/**
+ * Turning composer rows and library videos into new tasks: the mode follows from the row's image
+ * and the LoRAs, takes get their seeds from the batch's seed policy, and local images are hosted
+ * only after every row has been checked, so a bad batch uploads nothing.
+ */
+import type { BatchDefaults } from '@shared/batch-defaults';
+import type { ComposerRequest, SourceImage } from '@shared/images';
+import type { Sidecar } from '@shared/library';
+import { LIMITS, isImageMode, modeFor } from '@shared/model';
+import type { TaskDraft } from '@shared/request';
+import { buildRequest } from '@shared/request-builder';
+import { validateRequest } from '@shared/validation';
+import { drawSeed, takeSeeds } from '../import/seeds';
+import { TaskActionError, type NewTask } from '../queue/engine';
+
+/** A source image found in the cache, with where its bytes are. */
+export interface CachedImage {
+  image: SourceImage;
+  path: string;
+}
+
+/** Gives the URL APIXO will fetch for an image: its own URL, or a hosted copy of the local file. */
+export type ImageUrlFor = (images: CachedImage[]) => Promise<Map<string, string>>;
+
+/** Checks a draft as the API would, with a stand-in for an image URL not known yet. */
+function check(draft: TaskDraft, where: string): void {
+  const probe = draft.imageUrl === undefined && isImageMode(draft.mode) ? { ...draft, imageUrl: 'https://hosting.invalid/image.png' } : draft;
+  const problems = validateRequest(buildRequest(probe));
+  if (problems.length > 0) throw new TaskActionError(`${where}: ${problems[0].message}`);
+}
+
+function draftFor(prompt: string, hasImage: boolean, defaults: BatchDefaults, seed: number | undefined): TaskDraft {
+  const loras = defaults.loras && defaults.loras.length > 0 ? defaults.loras : undefined;
+  const mode = modeFor(hasImage, loras !== undefined);
+  return {
+    mode,
+    prompt,
+    resolution: defaults.resolution,
+    duration: defaults.duration,
+    aspectRatio: isImageMode(mode) ? undefined : defaults.aspectRatio,
+    seed,
+    loras
+  };
+}
+
+/**
+ * The tasks of a composer batch. `find` looks images up by id; `urls` hosts them (called once,
+ * with every distinct image, after all rows passed their checks).
+ */
+export async function composerTasks(
+  request: ComposerRequest,
+  find: (id: string) => Promise<CachedImage | undefined>,
+  urls: ImageUrlFor,
+  random: () => number = Math.random
+): Promise<NewTask[]> {
+  const images = new Map<string, CachedImage>();
+  const planned: { row: number; prompt: string; image?: CachedImage; seeds: (number | string | undefined)[] }[] = [];
+  let takeIndex = 0;
+  for (const [i, row] of request.rows.entries()) {
+    const where = `Row ${i + 1}`;
+    const prompt = row.prompt.trim();
+    if (!prompt) throw new TaskActionError(`${where} has no prompt: write one, or remove the row.`);
+    let image: CachedImage | undefined;
+    if (row.imageId) {
+      image = images.get(row.imageId) ?? (await find(row.imageId));
+      if (!image) throw new TaskActionError(`${where}: its image is no longer in the app's cache. Drop the image again.`);
+      images.set(row.imageId, image);
+    }
+    const seeds = takeSeeds({ cell: undefined, count: request.takes, policy: request.defaults.seed, firstTakeIndex: takeIndex, random });
+    takeIndex += request.takes;
+    for (const seed of seeds) check(draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined), where);
+    planned.push({ row: i + 1, prompt, image, seeds });
+  }
+  const hosted = images.size > 0 ? await urls([...images.values()]) : new Map<string, string>();
+  return planned.flatMap(({ row, prompt, image, seeds }) =>
+    seeds.map((seed, t) => {
+      const draft = draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined);
+      if (image) draft.imageUrl = hosted.get(image.image.id);
+      const cells: Record<string, string> = { prompt };
+      if (image) cells.image = image.image.origin.kind === 'url' ? image.image.origin.url : image.image.name;
+      return { source: { row, take: t + 1, name: image?.image.name, cells }, draft, imagePath: image?.path };
+    })
+  );
+}
+
+/** The draft a library video was made from, with its seed replaced when asked. */
+export function draftFromSidecar(sidecar: Sidecar, seed: number | undefined): TaskDraft {
+  return {
+    mode: sidecar.mode,
+    prompt: sidecar.prompt,
+    resolution: sidecar.resolution,
+    duration: sidecar.duration,
+    aspectRatio: sidecar.aspectRatio,
+    seed,
+    imageUrl: sidecar.imageUrl,
+    loras: sidecar.loras
+  };
+}
+
+/** `count` seeds, all different from each other and from `avoid`. */
+export function freshSeeds(count: number, avoid: number | undefined, random: () => number = Math.random): number[] {
+  const seeds = new Set<number>();
+  while (seeds.size < count) {
+    const seed = drawSeed(random);
+    if (seed !== avoid && seed !== LIMITS.randomSeed) seeds.add(seed);
+  }
+  return [...seeds];
+}
+
+/** The composer's defaults for "use these settings": the video's own, with its seed fixed when it had one. */
+export function defaultsFromSidecar(sidecar: Sidecar, fallback: BatchDefaults): BatchDefaults {
+  return {
+    mode: sidecar.mode,
+    resolution: sidecar.resolution,
+    duration: sidecar.duration,
+    aspectRatio: sidecar.aspectRatio ?? fallback.aspectRatio,
+    seed: sidecar.seed !== undefined && sidecar.seed !== LIMITS.randomSeed ? { kind: 'fixed', value: sidecar.seed } : { kind: 'random' },
+    loras: sidecar.loras
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * What the desktop gives the app service, for tests and the e2e harness: secrets kept in memory,
+ * and a trash, file manager and folder picker that act on real folders.
+ */
+import { mkdirSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { SecretStore } from '../../src/main/core/app/app-service';
+import type { DesktopAdapters } from '../../src/main/core/app/media-handlers';
+
+export function memorySecret(initial?: string): SecretStore {
+  let value = initial;
+  return {
+    get: () => value,
+    set: (next) => void (value = next),
+    clear: () => void (value = undefined)
+  };
+}
+
+export interface TestDesktop extends DesktopAdapters {
+  /** Where trashed files were moved. */
+  readonly trashDir: string;
+  /** Paths shown in the "file manager", in order. */
+  readonly revealed: string[];
+  /** What the folder picker answers next (null = the person cancelled). */
+  nextFolder: string | null;
+}
+
+/** A trash that really moves files (into `<dir>/trash`), so a test sees them leave the library. */
+export function testDesktop(dir: string): TestDesktop {
+  const trashDir = join(dir, 'trash');
+  let n = 0;
+  const desktop: TestDesktop = {
+    trashDir,
+    revealed: [],
+    nextFolder: null,
+    trash: async (path) => {
+      mkdirSync(trashDir, { recursive: true });
+      renameSync(path, join(trashDir, `${++n}-${basename(path)}`));
+    },
+    reveal: (path) => void desktop.revealed.push(path),
+    chooseFolder: async () => desktop.nextFolder
+  };
+  return desktop;
+}
