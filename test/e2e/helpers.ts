@@ -66,3 +66,30 @@ export async function queuePastedPrompts(page: Page, prompts: string[]): Promise
   await page.getByTestId('confirm-add').click();
   await page.getByTestId('batch-row').waitFor();
 }
+
+/**
+ * Drops files (or folders) on the page as a person would from the file manager: a real `drop`
+ * event whose DataTransfer holds File objects. Their paths reach the app the way Electron's
+ * webUtils.getPathForFile gives them, through the harness bridge.
+ */
+export async function dropPaths(page: Page, paths: string[], target = 'main'): Promise<void> {
+  const byName = Object.fromEntries(paths.map((p) => [p.split(/[\\/]/).pop()!, p]));
+  await page.evaluate((map) => (window as unknown as { __harness: { setDropPaths(m: Record<string, string>): void } }).__harness.setDropPaths(map), byName);
+  const dataTransfer = await page.evaluateHandle((names) => {
+    const data = new DataTransfer();
+    for (const name of names) data.items.add(new File([new Uint8Array(1)], name));
+    return data;
+  }, Object.keys(byName));
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(target, type, { dataTransfer });
+}
+
+/** Drops what a web page gives when an image is dragged out of it: its link, no file. */
+export async function dropUrl(page: Page, url: string, target = 'main'): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((link) => {
+    const data = new DataTransfer();
+    data.setData('text/uri-list', link);
+    data.setData('text/html', `<img src="${link}">`);
+    return data;
+  }, url);
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(target, type, { dataTransfer });
+}

@@ -74,9 +74,13 @@
     };
   }
 
-  function pathForFile() {
-    // A browser has no file paths: the renderer falls back to reading the file's text.
-    return '';
+  // A browser has no file paths. Electron's webUtils.getPathForFile gives the path of a dropped
+  // file; here a test names the paths of the files it is about to drop (by file name), and any
+  // other file has none — the renderer then falls back to reading a CSV's text.
+  var dropPaths = {};
+
+  function pathForFile(file) {
+    return (file && Object.prototype.hasOwnProperty.call(dropPaths, file.name) && dropPaths[file.name]) || '';
   }
 
   // Connect at once, so events that follow the app's first snapshot are not missed.
@@ -91,6 +95,9 @@
     value: Object.freeze({
       eventsOpen: function () {
         return opened && source !== null && source.readyState === 1;
+      },
+      setDropPaths: function (paths) {
+        dropPaths = Object.assign({}, paths);
       }
     })
   });

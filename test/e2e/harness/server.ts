@@ -20,13 +20,20 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNELS, type EventChannel, type IpcResult } from '@shared/ipc';
 import { defaultSettings, type Settings, type SettingsPatch } from '@shared/settings';
+import { Readable } from 'node:stream';
+import { MEDIA_SCHEME } from '@shared/library';
 import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
+import { mediaResponse, resolveMediaUrl } from '../../../src/main/core/library/media-files';
+import { memorySecret, testDesktop, type TestDesktop } from '../../support/app-options';
 import { startSimulator, type Faults, type Simulator } from '../../../src/main/core/simulator';
 
 export const REPO_DIR = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const RENDERER_DIR = join(REPO_DIR, 'out', 'renderer');
 export const RESOURCES_DIR = join(REPO_DIR, 'resources');
 const BRIDGE_FILE = fileURLToPath(new URL('./bridge.js', import.meta.url));
+
+/** Where the page loads local media from, standing in for `ltx-media://` (the bridge's `mediaBase`). */
+export const MEDIA_PATH = '/__media/';
 
 /** Where the page loads the bridge from (same origin: `script-src 'self'` allows it). */
 export const BRIDGE_PATH = '/__harness/bridge.js';
@@ -63,6 +70,8 @@ export interface Harness {
   readonly dir: string;
   readonly libraryDir: string;
   readonly dataDir: string;
+  /** The trash, file manager and folder picker the app sees. */
+  readonly desktop: TestDesktop;
   /** Settings as the app stored them last. */
   settings(): Settings;
   /** Whether a key is stored (the harness never hands it to the page either). */
@@ -142,6 +151,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
   };
 
+  const hostingSecret = memorySecret();
+  const desktop = testDesktop(dir);
   const simulator = await startSimulator({
     apiKey: GOOD_KEY,
     timeScale,
@@ -154,6 +165,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     service = await AppService.start({
       settings,
       secrets,
+      hostingSecret,
+      desktop,
       version: readVersion(),
       resourcesDir: RESOURCES_DIR,
       apiBaseUrl: simulator.baseUrl,
@@ -198,6 +211,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
     if (url.pathname === '/api/events') return events(req, res);
     if (url.pathname === BRIDGE_PATH) return send(res, 200, CONTENT_TYPES['.js'], bridge);
+    if (url.pathname.startsWith(MEDIA_PATH)) return media(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'GET only');
     return serveStatic(url.pathname, res, req.method === 'HEAD');
   }
@@ -227,6 +241,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     res.write('retry: 250\n: connected\n\n');
     streams.add(res);
     req.on('close', () => streams.delete(res));
+  }
+
+  /** `ltx-media://<root>/…` of the app, served at `/__media/<root>/…` through the same confinement and Range code. */
+  async function media(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method === 'GET' || req.method === 'HEAD' ? req.method : undefined;
+    if (!method) return send(res, 405, 'text/plain; charset=utf-8', 'GET or HEAD');
+    const raw = (req.url ?? '').slice(MEDIA_PATH.length).split(/[?#]/)[0];
+    const resolved = await resolveMediaUrl(`${MEDIA_SCHEME}://${raw}`, { library: libraryDir, cache: join(dataDir, 'cache') });
+    if (!resolved.ok) return send(res, resolved.status, 'text/plain; charset=utf-8', resolved.reason);
+    const answer = await mediaResponse(resolved.path, req.headers.range ?? null, method);
+    res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
+    if (!answer.body) return void res.end();
+    Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream).pipe(res);
   }
 
   async function serveStatic(pathname: string, res: ServerResponse, head: boolean): Promise<void> {
@@ -267,6 +294,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dir,
     libraryDir,
     dataDir,
+    desktop,
     settings: () => structuredClone(stored),
     storedKey: () => key,
     async invoke<T>(channel: string, ...args: unknown[]): Promise<T> {

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import type { AppInfo } from '@shared/ipc';
 import { createActions } from './ipc';
 import { useKeyStore } from './key';
+import { useLibraryStore } from './library';
 import { useQueueStore } from './queue';
 import { useSettingsStore } from './settings';
 
@@ -28,7 +29,7 @@ export const useAppStore = defineStore('app', () => {
     const settings = useSettingsStore();
     const key = useKeyStore();
     const queue = useQueueStore();
-    unsubscribe = [settings.listen(), queue.listen()];
+    unsubscribe = [settings.listen(), queue.listen(), useLibraryStore().listen()];
     await Promise.all([refreshInfo(), settings.load(), key.load(), queue.load()]);
     view.value = queue.batches.size > 0 ? 'queue' : 'import';
     ready.value = true;

@@ -149,6 +149,13 @@ export const useImportStore = defineStore('import', () => {
     return runImport('import');
   }
 
+  /** A CSV file the app found by path (dropped anywhere in the window). */
+  async function importPath(path: string): Promise<boolean> {
+    reset();
+    source.value = { kind: 'file', path };
+    return runImport('import');
+  }
+
   /** Prompts pasted one per line. */
   async function importPaste(text: string): Promise<boolean> {
     if (!text.trim()) {
@@ -269,6 +276,7 @@ export const useImportStore = defineStore('import', () => {
     rowAt,
     reset,
     importFile,
+    importPath,
     importPaste,
     importExample,
     setMapping,

@@ -1,0 +1,107 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { plural } from '../lib/format';
+import { useAppStore } from './app';
+import { useComposerStore } from './composer';
+import { useImportStore } from './import';
+import { createActions, pathForFile } from './ipc';
+
+const CSV_NAME = /\.(csv|tsv|txt)$/i;
+const WHAT_TO_DROP = 'Drop JPG, PNG or WebP images, a folder of them, or a CSV file.';
+
+/** The first http(s) URL a drag from a web page carries: the link list, else an <img> in its HTML, else its text. */
+export function droppedUrl(data: Pick<DataTransfer, 'getData'>): string | undefined {
+  const lines = data
+    .getData('text/uri-list')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const html = /<img[^>]+src="(https?:[^"]+)"/i.exec(data.getData('text/html'))?.[1];
+  const text = data.getData('text/plain').trim();
+  return [...lines, html, text].find((u): u is string => typeof u === 'string' && /^https?:\/\/\S+$/i.test(u));
+}
+
+/** Lists names: the first few, then how many more. */
+function names(items: string[], shown = 3): string {
+  const quoted = items.slice(0, shown).map((n) => `“${n}”`);
+  return items.length > shown ? `${quoted.join(', ')} and ${items.length - shown} more` : quoted.join(', ');
+}
+
+/**
+ * Drag and drop anywhere in the window: images and folders go to the composer, a CSV to the
+ * import, an image dragged from a web page is used by its URL, and the rest is refused in words.
+ */
+export const useDropStore = defineStore('drop', () => {
+  /** What the last drop left out, shown over whatever screen is open: a sentence, and one line per file. */
+  const message = ref('');
+  const items = ref<string[]>([]);
+  const busy = ref(false);
+  const actions = createActions();
+
+  function refuse(text: string, lines: string[] = []): void {
+    message.value = text;
+    items.value = lines;
+  }
+
+  async function handle(data: DataTransfer): Promise<void> {
+    refuse('');
+    busy.value = true;
+    try {
+      await route(data);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  async function route(data: DataTransfer): Promise<void> {
+    const app = useAppStore();
+    const composer = useComposerStore();
+    const files = Array.from(data.files);
+    const withPath = files.map((file) => ({ file, path: pathForFile(file) }));
+    const url = droppedUrl(data);
+    // A picture dragged out of a web page may come as a file without a path: its URL is the real thing.
+    if (url && withPath.every((f) => !f.path)) {
+      if (await composer.addUrl(url)) app.go('compose');
+      else refuse(composer.errors.url ?? 'That image could not be used.');
+      return;
+    }
+    if (files.length === 0) return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`);
+
+    const pathless = withPath.filter((f) => !f.path);
+    if (pathless.length > 0 && pathless.length === files.length && files.length === 1 && CSV_NAME.test(files[0].name)) {
+      // A plain browser gives no paths; the import reads the CSV's text instead.
+      if (await useImportStore().importFile(files[0])) app.go('import');
+      return;
+    }
+    const paths = withPath.filter((f) => f.path).map((f) => f.path);
+    const unreadable = pathless.map((f) => f.file.name);
+    if (paths.length === 0) return refuse(`${names(unreadable)} could not be read from where ${unreadable.length === 1 ? 'it was' : 'they were'} dragged. Save the files to a folder first, then drop them.`);
+
+    const found = await actions.run('inspect', 'drop:inspect', paths);
+    if (!found) return refuse(actions.errors.inspect ?? 'The dropped files could not be read.');
+    const refused = [...found.refused.map((r) => r.reason), ...unreadable.map((n) => `“${n}” could not be read from where it was dragged.`)];
+
+    if (found.images.length > 0) {
+      composer.addImages(found.images);
+      composer.notices.push(...refused);
+      if (found.csv.length > 0) composer.notices.push(`${names(found.csv.map((p) => p.split(/[\\/]/).pop()!))} ${found.csv.length === 1 ? 'was' : 'were'} not imported: drop CSV files on their own.`);
+      app.go('compose');
+      return;
+    }
+    if (found.csv.length > 0) {
+      const importer = useImportStore();
+      await importer.importPath(found.csv[0]);
+      app.go('import');
+      if (found.csv.length > 1) refuse(`Only one CSV is imported at a time: ${plural(found.csv.length - 1, 'other file')} ${found.csv.length === 2 ? 'was' : 'were'} left out.`);
+      else if (refused.length > 0) refuse('Some of what was dropped was left out:', refused);
+      return;
+    }
+    refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`, refused);
+  }
+
+  function dismiss(): void {
+    refuse('');
+  }
+
+  return { message, items, busy, handle, dismiss };
+});
