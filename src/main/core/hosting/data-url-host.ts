@@ -1,4 +1,4 @@
-import { fileSize } from '../import/wording';
+import { fileSize } from '@shared/file-size';
 import { IMAGE_MIME } from './image-kinds';
 import { readImage } from './read-image';
 import { HostingError, type ImageHost, type ImageToHost } from './types';

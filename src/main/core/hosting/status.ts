@@ -1,7 +1,7 @@
 import type { HostingStatus } from '@shared/images';
 import type { HostingSettings } from '@shared/settings';
 import { DATA_URL_LABEL, DATA_URL_MAX_BYTES } from './data-url-host';
-import { fileSize } from '../import/wording';
+import { fileSize } from '@shared/file-size';
 import { listWords, missingS3Fields, s3ConfigProblem } from './s3-config';
 import { SIMULATOR_HOST_LABEL } from './simulator-host';
 

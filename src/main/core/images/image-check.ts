@@ -9,7 +9,8 @@ import { MAX_IMAGE_BYTES } from '../import/local-image';
 import { CONTENT_HEAD_BYTES, describeContent } from './content-kind';
 import { readFileStart } from './file-head';
 import { imageDimensions } from './image-size';
-import { notAcceptedImage, quoted, sizeWords } from './image-words';
+import { notAcceptedImage, quoted } from './image-words';
+import { fileSize } from '@shared/file-size';
 
 export type ImageCheck =
   | { ok: true; kind: ImageKind; width: number; height: number; sizeBytes: number }
@@ -38,7 +39,7 @@ function sizeRefusal(subject: string, sizeBytes: number): string | undefined {
   if (sizeBytes === 0) return `${subject} is empty (0 bytes), so there is no picture in it.`;
   if (sizeBytes > MAX_IMAGE_BYTES) {
     return (
-      `${subject} is ${sizeWords(sizeBytes)}; APIXO takes source images of at most ${sizeWords(MAX_IMAGE_BYTES)}. ` +
+      `${subject} is ${fileSize(sizeBytes)}; APIXO takes source images of at most ${fileSize(MAX_IMAGE_BYTES)}. ` +
       'Resize or compress it (for example, save it as JPG at a lower quality) and use that file.'
     );
   }
@@ -53,7 +54,7 @@ function checkHead(subject: string, head: Uint8Array, sizeBytes: number): ImageC
   if (size) return { ok: true, kind, ...size, sizeBytes };
   if (kind === 'jpeg' && sizeBytes > JPEG_HEAD_BYTES) {
     return refuse(
-      `${subject} could not be read: its width and height are not within its first ${sizeWords(JPEG_HEAD_BYTES)} ` +
+      `${subject} could not be read: its width and height are not within its first ${fileSize(JPEG_HEAD_BYTES)} ` +
         `(it may carry very large metadata). ${RESAVE}`
     );
   }

@@ -8,15 +8,6 @@ export function quoted(name: string): string {
   return JSON.stringify(name);
 }
 
-/** 10485760 → "10 MB", 11010048 → "10.5 MB", 2048 → "2 KB", 100 → "100 bytes". */
-export function sizeWords(bytes: number): string {
-  const KB = 1024;
-  const MB = KB * KB;
-  if (bytes >= MB) return `${bytes % MB === 0 ? bytes / MB : (bytes / MB).toFixed(1)} MB`;
-  if (bytes >= KB) return `${bytes % KB === 0 ? bytes / KB : (bytes / KB).toFixed(1)} KB`;
-  return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-}
-
 /** "1 file", "3 files". */
 export function count(n: number, one: string, many: string): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
