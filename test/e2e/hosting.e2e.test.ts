@@ -46,6 +46,8 @@ describeE2e('image hosting with APIXO (a key is set, so the simulator’s upload
 
       await app.page.getByTestId('open-hosting').click();
       await app.page.getByTestId('hosting-settings').waitFor();
+      await expect.poll(() => app.page.getByTestId('hosting-kind-s3').isVisible()).toBe(true);
+      await app.screen('settings-hosting-opened');
       await app.page.getByTestId('hosting-kind-s3').check();
       await app.page.getByTestId('s3-endpoint').fill('https://s3.eu-west-1.amazonaws.com');
       await app.page.getByTestId('s3-endpoint').dispatchEvent('change');
