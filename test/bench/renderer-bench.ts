@@ -36,77 +36,14 @@ const LONG_FRAME_MS = 50;
 // ── In the page ──────────────────────────────────────────────────────────────────────────
 
 /**
- * Installed before any page script: counts what arrives on the event stream (events and UTF-8
- * bytes of their JSON) and what the window invokes (by channel, request and response bytes),
- * records long tasks, and keeps rAF frame deltas by phase. Everything hangs off `window.__bench`.
+ * Installed before any page script: the shared instrument (browser-bench.ts: the event stream's
+ * queue:changed / settings:changed counted, invokes by channel, long tasks, rAF frame deltas by
+ * phase) and, here, the task table's scroll. Everything hangs off `window.__bench`.
  */
-const INSTRUMENT = `(() => {
-  const counts = { events: {}, eventBytes: 0, largestEventBytes: 0, invokes: {}, invokeRequestBytes: 0, invokeResponseBytes: 0 };
-  const longTasks = [];
-  const frames = { steady: [], scroll: [] };
-  const encoder = new TextEncoder();
-  let scratch = new Uint8Array(1 << 20);
-  const utf8 = (text) => {
-    for (;;) {
-      const { read, written } = encoder.encodeInto(text, scratch);
-      if (read === text.length) return written;
-      scratch = new Uint8Array(scratch.length * 2);
-    }
-  };
-  const bench = { counts, longTasks, frames };
-  Object.defineProperty(window, '__bench', { value: bench });
-
-  const NativeEventSource = window.EventSource;
-  window.EventSource = class extends NativeEventSource {
-    constructor(url, init) {
-      super(url, init);
-      for (const name of ['queue:changed', 'settings:changed']) {
-        this.addEventListener(name, (message) => {
-          const bytes = utf8(message.data);
-          counts.events[name] = (counts.events[name] || 0) + 1;
-          counts.eventBytes += bytes;
-          if (bytes > counts.largestEventBytes) counts.largestEventBytes = bytes;
-        });
-      }
-    }
-  };
-
-  const nativeFetch = window.fetch.bind(window);
-  window.fetch = (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.endsWith('/api/invoke') || !init || typeof init.body !== 'string') return nativeFetch(input, init);
-    let channel = '?';
-    try { channel = JSON.parse(init.body).channel; } catch {}
-    counts.invokes[channel] = (counts.invokes[channel] || 0) + 1;
-    counts.invokeRequestBytes += utf8(init.body);
-    return nativeFetch(input, init).then((response) => {
-      counts.invokeResponseBytes += Number(response.headers.get('content-length') || 0);
-      return response;
-    });
-  };
-
-  try {
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) longTasks.push([entry.startTime, entry.duration]);
-    }).observe({ type: 'longtask', buffered: true });
-  } catch {}
-
-  let phase = null;
-  let lastTs = 0;
-  let onFrame = null;
-  const loop = (ts) => {
-    if (phase === null) { lastTs = 0; return; }
-    if (lastTs) frames[phase].push(ts - lastTs);
-    lastTs = ts;
-    if (onFrame) onFrame(ts);
-    requestAnimationFrame(loop);
-  };
-  bench.phase = (next) => {
-    const idle = phase === null;
-    phase = next;
-    if (idle && next !== null) requestAnimationFrame(loop);
-  };
-
+const INSTRUMENT = pageInstrument({
+  events: ['queue:changed', 'settings:changed'],
+  phases: ['steady', 'scroll'],
+  extra: `
   const table = () => document.querySelector('[aria-label="Tasks of the batch"]');
   const lastRowShown = (viewport) => {
     let last = -1;
@@ -117,39 +54,20 @@ const INSTRUMENT = `(() => {
     return last;
   };
   /** Scrolls the task table from the top to the bottom in durationMs, one step per frame. */
-  bench.scroll = (durationMs) => new Promise((done) => {
+  bench.scroll = (durationMs) => {
     const viewport = table();
-    if (!viewport) return done({ error: 'the task table is not on screen' });
-    viewport.scrollTop = 0;
-    const max = viewport.scrollHeight - viewport.clientHeight;
+    if (!viewport) return Promise.resolve({ error: 'the task table is not on screen' });
     const taskRows = [];
     const allRows = [];
     const loading = [];
-    let t0 = 0;
-    bench.phase('scroll');
-    onFrame = (ts) => {
-      if (!t0) t0 = ts;
+    return bench.scrollThrough(viewport, durationMs, 'scroll', () => {
       const rows = viewport.querySelectorAll('[data-testid="task-row"]').length;
       const all = viewport.querySelectorAll('.vl-row').length;
       taskRows.push(rows);
       allRows.push(all);
       loading.push(all - rows);
-      const target = Math.min(max, Math.round(((ts - t0) / durationMs) * max));
-      viewport.scrollTop = target;
-      if (target >= max) {
-        onFrame = null;
-        // Two more frames, so the last position is rendered and counted.
-        requestAnimationFrame(() => requestAnimationFrame(() => {
-          bench.phase(null);
-          done({
-            taskRows, allRows, loading, ms: performance.now() - t0, lastRowShown: lastRowShown(viewport),
-            scrolledPx: viewport.scrollTop, maxPx: viewport.scrollHeight - viewport.clientHeight, viewportPx: viewport.clientHeight,
-            atBottom: viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 1
-          });
-        }));
-      }
-    };
-  });
+    }).then((pass) => ({ taskRows, allRows, loading, ...pass, lastRowShown: lastRowShown(viewport) }));
+  };
   /** What the page animates right now: "<class of the element> <property or animation>". */
   bench.animations = () => document.getAnimations().map((a) => {
     const target = a.effect && a.effect.target;
@@ -161,28 +79,13 @@ const INSTRUMENT = `(() => {
       const queue = document.querySelector('#app').__vue_app__.config.globalProperties.$pinia._s.get('queue');
       return { tasks: queue.tasks.size, deltas: queue.deltaCount };
     } catch { return null; }
-  };
-})();`;
+  };`
+});
 
-interface PageCounts {
-  events: Record<string, number>;
-  eventBytes: number;
-  largestEventBytes: number;
-  invokes: Record<string, number>;
-  invokeRequestBytes: number;
-  invokeResponseBytes: number;
-}
-
-interface ScrollRecord {
-  error?: string;
+interface ScrollRecord extends ScrollPass {
   taskRows: number[];
   allRows: number[];
   loading: number[];
-  scrolledPx: number;
-  maxPx: number;
-  atBottom: boolean;
-  viewportPx: number;
-  ms: number;
   lastRowShown: number;
 }
 
@@ -237,14 +140,6 @@ export interface Rate {
   total: number;
 }
 
-export interface FrameStats {
-  frames: number;
-  median: number;
-  p95: number;
-  max: number;
-  over50: number;
-}
-
 export interface PhaseResult {
   ms: number;
   queueChanged: Rate;
@@ -292,22 +187,6 @@ export interface RendererBenchResult {
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function frameStats(deltas: readonly number[]): FrameStats {
-  return {
-    frames: deltas.length,
-    median: median(deltas),
-    p95: percentile(deltas, 95),
-    max: deltas.length ? Math.max(...deltas) : NaN,
-    over50: deltas.filter((d) => d > LONG_FRAME_MS).length
-  };
-}
-
 /** Per-second rates of a cumulative counter over consecutive ~1 s intervals of the samples. */
 function rate(samples: readonly Sample[], value: (s: Sample) => number): Rate {
   const perSecond: number[] = [];
@@ -326,10 +205,6 @@ function rate(samples: readonly Sample[], value: (s: Sample) => number): Rate {
   return { median: median(perSecond), max: perSecond.length ? Math.max(...perSecond) : NaN, mean: ms > 0 ? (total * 1000) / ms : NaN, total };
 }
 
-function metricsOf(list: { name: string; value: number }[]): Record<string, number> {
-  return Object.fromEntries(list.map((m) => [m.name, m.value]));
-}
-
 function progress(harness: Harness, batchId: string): Progress {
   const summary = harness.service.snapshot().batches.find((b) => b.batch.id === batchId);
   const c = summary?.counts ?? {};
@@ -343,17 +218,6 @@ function progress(harness: Harness, batchId: string): Progress {
   };
   p.other = (summary?.total ?? 0) - p.queued - p.generating - p.awaitingDownload - p.downloading - p.done;
   return p;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function loadHarness(): Promise<{ module: typeof HarnessModule; browsing: typeof ChromiumModule; unregister: () => Promise<void> }> {
-  // The harness imports `@shared/*`, an alias only tsconfig.node.json declares (see run.ts).
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const loader = register({ namespace: 'renderer-bench', tsconfig: join(root, 'tsconfig.node.json') });
-  const module = (await loader.import('../e2e/harness/server.ts', import.meta.url)) as typeof HarnessModule;
-  const browsing = (await loader.import('../e2e/chromium.ts', import.meta.url)) as typeof ChromiumModule;
-  return { module, browsing, unregister: () => loader.unregister() };
 }
 
 // ── The run ──────────────────────────────────────────────────────────────────────────────

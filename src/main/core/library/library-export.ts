@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import type { LibraryEntry, LibraryExportResult } from '@shared/library';
 import { manifestCsv, type ManifestRow } from './manifest-csv';
+import { exists } from '../util/fs-durable';
 import { sidecarPathFor } from './naming';
 import { formatSidecar, readSidecar } from './sidecar';
 
@@ -34,15 +35,6 @@ export function checkExportFolder(folder: string, libraryRoot: string): string {
     throw new Error('That folder is inside the library, where the copies would show up as videos a second time. Choose a folder outside the library.');
   }
   return target;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
 }
 
 /** Names for a video's files that nothing in the folder uses yet, nor any earlier video of this export. */

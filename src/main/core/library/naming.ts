@@ -1,5 +1,6 @@
-import { lstat, open, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exists } from '../util/fs-durable';
 
 /** Longest prompt slug in a file name. */
 export const SLUG_MAX = 40;
@@ -97,15 +98,6 @@ export function sidecarPathFor(videoPath: string): string {
 /** The download in progress for a video: `clip.mp4` → `clip.mp4.part`. */
 export function partPathFor(videoPath: string): string {
   return videoPath + PART_SUFFIX;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
 }
 
 /**

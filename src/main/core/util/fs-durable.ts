@@ -4,7 +4,7 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Errors that mean "this platform cannot sync a folder" (Windows, some network shares). */
@@ -77,4 +77,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw error;
   }
   await fsyncDir(dir);
+}
+
+/** Whether something (a file, a folder, a link) is at `path`; anything but "not there" counts as there. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }
