@@ -57,6 +57,18 @@ describeE2e('the library: browse, search, filter, favourite, delete, and follow 
       await page.getByTestId('filter-favourites').uncheck();
       await expect.poll(() => page.getByTestId('library-card').count()).toBe(6);
 
+      // Export the favourite with its manifest, into a folder the picker gives.
+      harness.desktop.nextFolder = join(harness.dir, 'export');
+      await page.getByTestId('filter-favourites').check();
+      await page.getByTestId('card-open').first().click({ modifiers: ['Control'] });
+      await page.getByTestId('actions-selection').getByTestId('action-export').click();
+      await expect.poll(() => page.getByTestId('notice-selection').innerText()).toMatch(/manifest/i);
+      const exported = readdirSync(join(harness.dir, 'export'));
+      expect(exported.filter((n) => n.endsWith('.mp4'))).toHaveLength(1);
+      expect(exported).toContain('manifest.csv');
+      await page.getByTestId('select-none').click();
+      await page.getByTestId('filter-favourites').uncheck();
+
       // Select two and delete them: the dialog names the count; the files go to the trash.
       await page.getByTestId('library-search').fill('crossing');
       await expect.poll(() => page.getByTestId('library-card').count()).toBe(2);
@@ -85,6 +97,12 @@ describeE2e('the library: browse, search, filter, favourite, delete, and follow 
       await expect.poll(() => page.getByTestId('library-card').count(), { timeout: 20_000 }).toBe(5);
       await expect.poll(() => page.getByTestId('card-unknown').count()).toBe(1);
       await app.screen('unknown-origin');
+      await harness.invoke('settings:update', { theme: 'dark' });
+      await page.getByTestId('card-open').first().click();
+      await page.getByTestId('library-player').waitFor();
+      await app.screen('player-dark');
+      await page.keyboard.press('Escape');
+      await harness.invoke('settings:update', { theme: 'system' });
       const away = join(harness.dir, 'beach walk.mp4');
       renameSync(clip, away);
       await expect.poll(() => page.getByTestId('library-card').count(), { timeout: 20_000 }).toBe(4);
