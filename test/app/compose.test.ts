@@ -224,15 +224,15 @@ describe('composerTasks', () => {
     });
 
     it('defaults the API would refuse are refused at the first row, with nothing hosted', async () => {
-      for (const defaults of [
-        { duration: 99 },
-        { loras: [{ path: LORA, scale: 9 }] },
-        { seed: { kind: 'fixed', value: 0 } as const },
-        { seed: { kind: 'fixed', value: LIMITS.seedMax } as const }
-      ]) {
+      const cases: { defaults: Partial<BatchDefaults>; takes: number }[] = [
+        { defaults: { duration: 99 }, takes: 1 },
+        { defaults: { loras: [{ path: LORA, scale: 9 }] }, takes: 1 },
+        { defaults: { seed: { kind: 'fixed', value: 0 } }, takes: 1 },
+        // The first take is the largest seed, so the second take is past it.
+        { defaults: { seed: { kind: 'fixed', value: LIMITS.seedMax } }, takes: 2 }
+      ];
+      for (const { defaults, takes } of cases) {
         const { urls, calls } = recordingHost();
-        // The last one: the first take is the largest seed, so the second take is past it.
-        const takes = 'seed' in defaults && defaults.seed.value === LIMITS.seedMax ? 2 : 1;
         const error = await rejection(composerTasks(request([{ imageId: forest.id, prompt: 'fine' }], defaults, takes), lookup().find, urls), TaskActionError);
         expect(error.message, JSON.stringify(defaults)).toMatch(/^Row 1: \S/);
         expect(calls, JSON.stringify(defaults)).toEqual([]);

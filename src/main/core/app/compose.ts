@@ -97,12 +97,13 @@ export function draftFromSidecar(sidecar: Sidecar, seed: number | undefined): Ta
   };
 }
 
-/** `count` seeds, all different from each other and from `avoid`. */
+/** `count` seeds, all different from each other and from `avoid` (a repeat moves on to the next free seed, so a poor `random` still ends). */
 export function freshSeeds(count: number, avoid: number | undefined, random: () => number = Math.random): number[] {
   const seeds = new Set<number>();
   while (seeds.size < count) {
-    const seed = drawSeed(random);
-    if (seed !== avoid && seed !== LIMITS.randomSeed) seeds.add(seed);
+    let seed = drawSeed(random);
+    while (seed === avoid || seeds.has(seed)) seed = seed >= LIMITS.seedMax ? LIMITS.seedMin : seed + 1;
+    seeds.add(seed);
   }
   return [...seeds];
 }

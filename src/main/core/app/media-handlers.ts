@@ -2,10 +2,11 @@
  * The window's doors to the library, drag and drop, the composer and re-runs: the handlers of
  * those channels, over the library service, the image cache, the image host and the engine.
  */
+import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import type { InvokeHandlers } from '@shared/ipc';
-import type { LibraryDetail, RerunRequest } from '@shared/library';
+import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
 import type { Settings } from '@shared/settings';
 import { HostingError, type ImageHost } from '../hosting';
@@ -13,6 +14,7 @@ import { ImageCache, fetchRemoteImage, inspectDrop, isImageRefusal } from '../im
 import type { LibraryService } from '../library/library-service';
 import { mapLimit } from '../library/map-limit';
 import { BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
+import { writeFileAtomic } from '../util/fs-durable';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
 /** What only the desktop can do: the OS trash, the file manager, a folder picker. */
@@ -69,17 +71,30 @@ export interface MediaDoors {
 }
 
 export function mediaDoors(ctx: MediaContext): MediaDoors {
-  /** Images seen this session (a drop, a URL): they keep their origin, which the cache on disk does not know. */
+  /** Images seen this session (a drop, a URL), with their origin, which the cache's files do not tell. */
   const seen = new Map<string, SourceImage>();
-  const remember = (image: SourceImage): SourceImage => {
-    seen.set(image.id, image);
-    return image;
-  };
+  /** A web image's link is kept beside its cached copy (`<id>.url`): it needs no hosting, even after a restart. */
+  const linkFile = (id: string): string => join(ctx.images.sourcesDir, `${id}.url`);
+
+  async function remember(image: SourceImage): Promise<SourceImage> {
+    const known = seen.get(image.id) ?? (await linkedImage(image));
+    // The same picture dropped as a file after it came from the web keeps its link.
+    const kept = known?.origin.kind === 'url' && image.origin.kind === 'file' ? { ...image, origin: known.origin } : image;
+    if (kept.origin.kind === 'url' && known?.origin.kind !== 'url') await writeFileAtomic(linkFile(kept.id), kept.origin.url);
+    seen.set(kept.id, kept);
+    return kept;
+  }
+
+  /** The image with its web origin, when a link was kept for it. */
+  async function linkedImage(image: SourceImage): Promise<SourceImage | undefined> {
+    const url = await readFile(linkFile(image.id), 'utf8').catch(() => undefined);
+    return url && /^https?:\/\//i.test(url) ? { ...image, origin: { kind: 'url', url } } : undefined;
+  }
 
   async function findImage(id: string): Promise<CachedImage | undefined> {
     const found = await ctx.images.find(id);
     if (!found) return undefined;
-    return { image: seen.get(id) ?? found.image, path: found.path };
+    return { image: seen.get(id) ?? (await linkedImage(found.image)) ?? found.image, path: found.path };
   }
 
   /** The URL APIXO fetches for each image: its own web address, or a hosted copy of the local file. */
@@ -106,37 +121,36 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
 
   /** The source image kept beside a library video, cached again so it can be hosted or shown. */
   async function sourceImageOf(detail: LibraryDetail): Promise<CachedImage | undefined> {
-    const file = detail.sidecar?.sourceImage;
+    const file = detail.sourceImage ? detail.sidecar?.sourceImage : undefined;
     if (!file) return undefined;
     const path = join(ctx.settings().libraryDir, ...posix.join(posix.dirname(detail.path), file).split('/'));
-    const image = remember(await asAction(() => ctx.images.addFile(path)));
+    const image = await remember(await asAction(() => ctx.images.addFile(path)));
     return findImage(image.id);
   }
 
-  async function withSidecar(path: string): Promise<LibraryDetail & { sidecar: NonNullable<LibraryDetail['sidecar']> }> {
+  async function withSidecar(path: string): Promise<LibraryDetail & { sidecar: Sidecar }> {
     const detail = await ctx.library().get(path);
     if (!detail.sidecar) {
       throw new TaskActionError(`“${detail.name}” was not made by this app (it has no sidecar), so its prompt and settings are unknown.`);
     }
-    return detail as LibraryDetail & { sidecar: NonNullable<LibraryDetail['sidecar']> };
+    return detail as LibraryDetail & { sidecar: Sidecar };
   }
 
   async function rerun(request: RerunRequest): Promise<BatchSummary> {
     const random = ctx.random ?? Math.random;
-    const details = [];
-    for (const path of request.paths) details.push(await withSidecar(path));
-    const tasks: NewTask[] = [];
-    for (const [i, detail] of details.entries()) {
-      const { sidecar } = detail;
-      let seeds: (number | undefined)[];
-      if (request.seeds === 'same') {
-        if (sidecar.seed === undefined || sidecar.seed < 0) {
-          throw new TaskActionError(`“${detail.name}” was made with a random seed that APIXO did not report, so it cannot be made again with the same seed. Use New takes instead.`);
-        }
-        seeds = [sidecar.seed];
-      } else {
-        seeds = freshSeeds(request.takes, sidecar.seed, random);
+    // Every video is checked before any image is hosted, so a refused re-run uploads nothing.
+    const planned: { detail: LibraryDetail & { sidecar: Sidecar }; seeds: number[] }[] = [];
+    for (const path of request.paths) {
+      const detail = await withSidecar(path);
+      const { seed } = detail.sidecar;
+      if (request.seeds === 'same' && (seed === undefined || seed < 0)) {
+        throw new TaskActionError(`“${detail.name}” was made with a random seed that APIXO did not report, so it cannot be made again with the same seed. Use New takes instead.`);
       }
+      planned.push({ detail, seeds: request.seeds === 'same' ? [seed!] : freshSeeds(request.takes, seed, random) });
+    }
+    const tasks: NewTask[] = [];
+    for (const [i, { detail, seeds }] of planned.entries()) {
+      const { sidecar } = detail;
       const source = await sourceImageOf(detail);
       const url = source ? (await urlsFor([source])).get(source.image.id) : sidecar.imageUrl;
       for (const [t, seed] of seeds.entries()) {
@@ -149,9 +163,9 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
         });
       }
     }
-    const first = details[0].name.replace(/\.mp4$/i, '');
+    const first = planned[0].detail.name.replace(/\.mp4$/i, '');
     const what = request.seeds === 'same' ? 'Again' : 'New takes';
-    const name = details.length === 1 ? `${what}: ${first}` : `${what}: ${details.length} videos`;
+    const name = planned.length === 1 ? `${what}: ${first}` : `${what}: ${planned.length} videos`;
     return addBatch(name, tasks);
   }
 
@@ -160,7 +174,7 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const { sidecar } = detail;
     let image = (await sourceImageOf(detail))?.image;
     if (!image && sidecar.imageUrl && /^https?:/i.test(sidecar.imageUrl)) {
-      image = remember(await asAction(() => fetchRemoteImage(sidecar.imageUrl!, ctx.images)));
+      image = await remember(await asAction(() => fetchRemoteImage(sidecar.imageUrl!, ctx.images)));
     }
     if (!image && sidecar.imageUrl) {
       throw new TaskActionError(`The source image of “${detail.name}” is not beside it in the library and its link cannot be fetched again. Drop the image to use these settings with it.`);
@@ -174,7 +188,7 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const byPath = new Map<string, CachedImage>();
     for (const { imagePath } of local) {
       if (byPath.has(imagePath!)) continue;
-      const image = remember(await asAction(() => ctx.images.addFile(imagePath!)));
+      const image = await remember(await asAction(() => ctx.images.addFile(imagePath!)));
       byPath.set(imagePath!, (await findImage(image.id))!);
     }
     const urls = await urlsFor([...new Map([...byPath.values()].map((c) => [c.image.id, c])).values()]);
@@ -201,8 +215,9 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     'dialog:choose-folder': (title) => ctx.desktop.chooseFolder(title),
     'drop:inspect': async (paths) => {
       const found = await inspectDrop(paths, ctx.images);
-      found.images.forEach(remember);
-      return found;
+      const images = [];
+      for (const image of found.images) images.push(await remember(image));
+      return { ...found, images };
     },
     'images:from-url': async (url) => remember(await asAction(() => fetchRemoteImage(url, ctx.images))),
     'composer:create': async (request) => {

@@ -73,8 +73,9 @@ export class FolderWatch {
     const ino = await this.inode('');
     const current = this.recursive ? this.tree?.ino : this.folders.get('')?.ino;
     if (ino === undefined || current !== ino) {
-      if (current !== undefined) this.options.onHint(null);
       await this.attachRoot();
+      // The folder went, or came (created after the app started): either way, look again at all of it.
+      if (current !== undefined || ino !== undefined) this.options.onHint(null);
       return;
     }
     if (this.recursive || !folders) return;
