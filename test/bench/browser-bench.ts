@@ -82,11 +82,14 @@ export interface ScrollPass {
  * Page source to install before any page script (as an init script). It hangs `window.__bench`:
  * - `counts`: the `events` named arriving on the event stream (count and UTF-8 bytes of their
  *   JSON) and what the window invokes (by channel, request and response bytes);
+ * - `invokeTimes[channel]`: [sent at, ms until the answer came] of every invoke;
  * - `longTasks`: [startTime, duration] of every long task;
  * - `frames[phase]`: rAF frame deltas recorded while `bench.phase(phase)` is on (`null` stops);
  * - `scrollThrough(viewport, durationMs, phase, onStep)`: scrolls `viewport` from the top to the
  *   bottom in durationMs, one step per frame (scrollTop set from rAF, which forces one layout a
- *   frame), calling `onStep(viewport)` each frame before the step; answers a ScrollPass.
+ *   frame), calling `onStep(viewport, scrollTop)` each frame right after the step — the DOM is
+ *   then still what the page rendered for the previous position (scroll events come a frame
+ *   later), so onStep sees what this frame paints; answers a ScrollPass.
  * `extra` is more page source run inside the same function, with `bench` in scope.
  */
 export function pageInstrument({ events, phases, extra = '' }: { events: readonly string[]; phases: readonly string[]; extra?: string }): string {
@@ -104,7 +107,9 @@ export function pageInstrument({ events, phases, extra = '' }: { events: readonl
       scratch = new Uint8Array(scratch.length * 2);
     }
   };
-  const bench = { counts, longTasks, frames };
+  /** Per channel, [sent at, ms until the answer's headers] of every invoke (page clock). */
+  const invokeTimes = {};
+  const bench = { counts, longTasks, frames, invokeTimes };
   Object.defineProperty(window, '__bench', { value: bench });
 
   const NativeEventSource = window.EventSource;
@@ -130,7 +135,9 @@ export function pageInstrument({ events, phases, extra = '' }: { events: readonl
     try { channel = JSON.parse(init.body).channel; } catch {}
     counts.invokes[channel] = (counts.invokes[channel] || 0) + 1;
     counts.invokeRequestBytes += utf8(init.body);
+    const sentAt = performance.now();
     return nativeFetch(input, init).then((response) => {
+      (invokeTimes[channel] || (invokeTimes[channel] = [])).push([sentAt, performance.now() - sentAt]);
       counts.invokeResponseBytes += Number(response.headers.get('content-length') || 0);
       return response;
     });
@@ -165,9 +172,9 @@ export function pageInstrument({ events, phases, extra = '' }: { events: readonl
     bench.phase(name);
     onFrame = (ts) => {
       if (!t0) t0 = ts;
-      if (onStep) onStep(viewport);
       const target = Math.min(max, Math.round(((ts - t0) / durationMs) * max));
       viewport.scrollTop = target;
+      if (onStep) onStep(viewport, target);
       if (target >= max) {
         onFrame = null;
         // Two more frames, so the last position is rendered and counted.

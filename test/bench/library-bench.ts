@@ -1,28 +1,26 @@
 // The library benchmark: a folder of 10,000 videos with sidecars — index build, LibraryService
 // open, the grid's queries, the periodic stat-only look at the folder, following new files, and
 // memory. A script, never a timed test.
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
-import type { LibraryChange, LibraryQuery, Sidecar } from '@shared/library';
+import type { LibraryChange, LibraryQuery } from '@shared/library';
 import type * as LibraryModule from '../../src/main/core/library';
-import { benchPrompt } from './csv-bench';
 import { heapUsedAfterGc } from './heap';
+import { FOLDERS, writeLibrary } from './library-fixture';
 import { measureNode, medianOf, type MedianMeasurement } from './measure';
 import { mb, median } from './stats';
 
 const VIDEOS = 10_000;
-const FOLDERS = 20;
 const BUILD_RUNS = 5;
 const QUERY_RUNS = 25;
 const CHILD_RUNS = 3;
 const LANDING = 200;
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const SAMPLE = join(root, 'resources/sim/sample-16x9.mp4');
 
 /** The grid's queries, as the window sends them. */
 export const QUERIES: { name: string; query: LibraryQuery }[] = [
@@ -37,71 +35,6 @@ async function loadLibrary(): Promise<{ lib: typeof LibraryModule; unregister: (
   const loader = register({ namespace: 'library-bench', tsconfig: join(root, 'tsconfig.node.json') });
   const lib = (await loader.import('../../src/main/core/library/index.ts', import.meta.url)) as typeof LibraryModule;
   return { lib, unregister: () => loader.unregister() };
-}
-
-const MODES = ['text-to-video', 'image-to-video', 'text-to-video-LoRA'] as const;
-const RESOLUTIONS = ['480p', '720p', '1080p'] as const;
-
-/** A valid sidecar for video `i`: mixed modes, resolutions, durations, ratios, batches; one in ten a favourite. */
-function sidecarFor(i: number, file: string): Sidecar {
-  const mode = MODES[i % 3];
-  const resolution = RESOLUTIONS[(i >> 2) % 3];
-  const duration = 5 + (i % 16);
-  const prompt = benchPrompt(i);
-  const aspectRatio = mode === 'image-to-video' ? undefined : i % 4 === 0 ? '9:16' : '16:9';
-  const loras = mode === 'text-to-video-LoRA' ? [{ path: 'https://example.com/style.safetensors', scale: 0.8 }] : undefined;
-  const input: Record<string, unknown> = { mode, prompt, resolution, duration, seed: 1000 + i };
-  if (aspectRatio) input.aspect_ratio = aspectRatio;
-  if (mode === 'image-to-video') input.image_urls = ['https://example.com/source.jpg'];
-  if (loras) input.loras = loras;
-  const created = new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString();
-  return {
-    schema: 1,
-    app: 'LTX Batch Studio',
-    model: 'ltx-2-19b',
-    file,
-    prompt,
-    mode,
-    resolution,
-    duration,
-    ...(aspectRatio ? { aspectRatio } : {}),
-    seed: 1000 + i,
-    ...(mode === 'image-to-video' ? { imageUrl: 'https://example.com/source.jpg' } : {}),
-    ...(loras ? { loras } : {}),
-    request: { request_type: 'async', input } as unknown as Sidecar['request'],
-    taskId: i.toString(16).padStart(32, '0'),
-    batch: { id: `batch-${i % FOLDERS}`, name: `Batch ${i % FOLDERS}` },
-    sourceRow: { row: i + 2, take: 1, cells: { prompt } },
-    estimateMicros: 12_000 * duration,
-    costMicros: 12_000 * duration,
-    timings: { submittedAt: created, succeededAt: created, downloadedAt: created, generationMs: 60_000 },
-    probe: { width: 640, height: 360, durationSec: duration, fps: 24, hasAudio: true, videoCodec: 'avc1', audioCodec: 'mp4a' },
-    ...(i % 10 === 0 ? { favourite: true } : {}),
-    createdAt: created
-  };
-}
-
-/** One sample MP4, hard-linked (or copied, across devices) as every video. */
-function placeVideo(path: string): void {
-  try {
-    linkSync(SAMPLE, path);
-  } catch {
-    copyFileSync(SAMPLE, path);
-  }
-}
-
-/** Writes `count` videos with sidecars into `FOLDERS` folders below `dir`. */
-export function writeLibrary(dir: string, count: number, from = 0, folder = (i: number): string => `batch-${String(i % FOLDERS).padStart(2, '0')}`): string[] {
-  const paths: string[] = [];
-  for (let i = from; i < from + count; i++) {
-    const sub = join(dir, folder(i));
-    mkdirSync(sub, { recursive: true });
-    const file = `clip-${String(i).padStart(5, '0')}.mp4`;
-    placeVideo(join(sub, file));
-    writeFileSync(join(sub, file.replace(/\.mp4$/, '.json')), `${JSON.stringify(sidecarFor(i, file), null, 2)}\n`);
-    paths.push(`${folder(i)}/${file}`);
-  }
-  return paths;
 }
 
 export interface TimedQuery {

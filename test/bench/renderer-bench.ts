@@ -3,21 +3,20 @@
 // 10,000-task batch runs: the page's JS heap, the IPC traffic into and out of the window, and
 // frame times while the task table is scrolled through every row. One run, about a minute.
 // A script, never a timed test. `npx tsx test/bench/renderer-bench.ts` runs it on its own.
-//
-// The page-side code is handed to Chromium as source text, not as functions: tsx compiles with
-// esbuild's keepNames, whose `__name(…)` wrappers do not exist in the page.
+// The harness, the page-side instrument and the frame figures are shared with the library grid's
+// bench (browser-bench.ts).
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Browser, CDPSession } from 'playwright-core';
-import { register } from 'tsx/esm/api';
 import type { BatchSummary } from '@shared/batch';
 import type { ImportPreview } from '@shared/ipc';
-import type * as ChromiumModule from '../e2e/chromium';
-import type * as HarnessModule from '../e2e/harness/server';
 import type { Harness } from '../e2e/harness/server';
+import { frameStats, LONG_FRAME_MS, loadHarness, metricsOf, pageInstrument, sleep, type FrameStats, type PageCounts, type ScrollPass } from './browser-bench';
 import { median } from './stats';
+
+export type { FrameStats } from './browser-bench';
 
 // The same browser as the e2e scenarios (test/e2e/chromium.ts, loaded below with the harness).
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,7 +30,6 @@ const STEADY_MS = 25_000;
 /** One scripted scroll from the first row to the last, at constant speed. */
 const SCROLL_MS = 15_000;
 const SAMPLE_MS = 250;
-const LONG_FRAME_MS = 50;
 
 // ── In the page ──────────────────────────────────────────────────────────────────────────
 
@@ -225,7 +223,7 @@ function progress(harness: Harness, batchId: string): Progress {
 export async function rendererBench({ log = (line: string): void => void process.stderr.write(`${line}\n`) } = {}): Promise<RendererBenchResult> {
   if (!existsSync(CHROMIUM_PATH)) return { skipped: `${CHROMIUM_PATH} is missing (install Debian's chromium: apt-get install -y chromium)` };
   const started = performance.now();
-  const { module, browsing, unregister } = await loadHarness();
+  const { module, browsing, unregister } = await loadHarness('renderer-bench');
   let harnessLogLines = 0;
   const harnessLog: string[] = [];
   let harness: Harness | undefined;

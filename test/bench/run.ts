@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 import { csvBench, csvTable } from './csv-bench';
 import { libraryBench, libraryTable } from './library-bench';
+import { libraryGridBench, libraryGridTable } from './library-grid-bench';
 import { rendererBench, rendererTable } from './renderer-bench';
 import type * as EngineBench from './engine-bench';
 
@@ -30,4 +31,7 @@ console.log(libraryTable(await libraryBench()));
 // Last: the built window in Chromium over the e2e harness (needs `npm run build`, which `bench` does).
 console.log('');
 console.log(rendererTable(await rendererBench()));
+// The Library screen's grid on 10,000 videos, in the same browser over the same harness.
+console.log('');
+console.log(libraryGridTable(await libraryGridBench()));
 console.error(`bench: ${((performance.now() - started) / 1000).toFixed(0)} s in all`);

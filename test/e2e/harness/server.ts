@@ -248,7 +248,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const method = req.method === 'GET' || req.method === 'HEAD' ? req.method : undefined;
     if (!method) return send(res, 405, 'text/plain; charset=utf-8', 'GET or HEAD');
     const raw = (req.url ?? '').slice(MEDIA_PATH.length).split(/[?#]/)[0];
-    const resolved = await resolveMediaUrl(`${MEDIA_SCHEME}://${raw}`, { library: libraryDir, cache: join(dataDir, 'cache') });
+    // As in the app, the folders are read from the settings at each request.
+    const resolved = await resolveMediaUrl(`${MEDIA_SCHEME}://${raw}`, { library: stored.libraryDir, cache: join(stored.dataDir, 'cache') });
     if (!resolved.ok) return send(res, resolved.status, 'text/plain; charset=utf-8', resolved.reason);
     const answer = await mediaResponse(resolved.path, req.headers.range ?? null, method);
     res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));

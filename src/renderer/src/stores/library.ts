@@ -129,10 +129,12 @@ export const useLibraryStore = defineStore('library', () => {
     );
   });
   /** "1,234 of 10,000 videos", or "10,000 videos" when nothing narrows the view. */
+  /** Whether the counts held were asked with filters: the count line changes its words with its numbers, not before. */
+  const metaFiltered = ref(false);
   const countText = computed(() => {
     const m = meta.value;
     if (!m) return '';
-    return filtersActive.value ? `${formatCount(m.total)} of ${plural(m.librarySize, 'video')}` : plural(m.total, 'video');
+    return metaFiltered.value ? `${formatCount(m.total)} of ${plural(m.librarySize, 'video')}` : plural(m.total, 'video');
   });
 
   function itemAt(index: number): LibraryItem | undefined {
@@ -161,6 +163,7 @@ export const useLibraryStore = defineStore('library', () => {
     const last = Math.max(first, Math.floor(Math.max(shown[0], shown[1] - 1) / LIBRARY_PAGE));
     const wanted: number[] = [];
     for (let p = first; p <= last; p++) wanted.push(p);
+    const filtered = filtersActive.value;
     const results = await Promise.all(wanted.map((p) => actions.run('load', 'library:query', pageQuery(p))));
     if (g !== gen) return;
     reloading = false;
@@ -168,6 +171,7 @@ export const useLibraryStore = defineStore('library', () => {
     pages.clear();
     results.forEach((r, i) => pages.set(wanted[i], r!.items));
     meta.value = metaOf(results[0]!);
+    metaFiltered.value = filtered;
     stale = false;
     afterReload();
     void ensureRange(...shown);
@@ -223,7 +227,9 @@ export const useLibraryStore = defineStore('library', () => {
     queryVersion.value++;
     clearSelection();
     anchor.value = null;
-    shown = [0, Math.max(shown[1] - shown[0], LIBRARY_PAGE)];
+    // Back to the top with as many cards as the grid shows (the grid's own range report may not
+    // come when it was already at the top): posters are made for those only.
+    shown = [0, shown[1] - shown[0] || LIBRARY_PAGE];
     void reload();
   }
 
