@@ -120,6 +120,22 @@ describeE2e('drop images → composer → queue → library (simulated: images g
     }
   });
 
+  it('sends images dropped on the import’s CSV zone to the composer', async () => {
+    const { browser, harness } = session;
+    const photo = join(harness.dir, 'drops', 'harbour.jpg');
+    mkdirSync(join(harness.dir, 'drops'), { recursive: true });
+    copyFileSync(join(PHOTOS, 'harbour.jpg'), photo);
+    const app = await openApp(browser, harness, 'compose-on-import-zone');
+    try {
+      await app.page.getByTestId('nav-import').click();
+      await dropPaths(app.page, [photo], '[data-testid="drop-zone"]');
+      await app.page.getByTestId('composer-view').waitFor();
+      await expect.poll(() => app.page.getByTestId('composer-row').count()).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('opens a dropped CSV in the import', async () => {
     const { browser, harness } = session;
     const csv = join(harness.dir, 'drops', 'shots.csv');
