@@ -70,7 +70,8 @@ describe('account problems pause the queue without losing anything', () => {
     h.engine.setClient(new ApixoClient({ apiKey: 'wrong-key', baseUrl: h.sim.baseUrl, timeScale: TIME_SCALE }));
     h.engine.start();
     const batch = h.engine.addBatch({ name: 'auth', libraryDir: h.libraryDir, tasks: rows(5) });
-    await until(() => h.engine.status().account !== undefined, 5_000, 'auth pause');
+    // The first refusal pauses the account; submits already on their way come back refused too.
+    await until(() => h.engine.status().account !== undefined && h.engine.tasksOf(batch.id).every((t) => t.state !== 'submitting'), 5_000, 'auth pause');
     expect(h.engine.status()).toMatchObject({ account: { reason: 'auth' }, activity: 'paused: check your API key' });
     expect(h.engine.status().account!.message).toMatch(/API key/);
     expect(h.engine.tasksOf(batch.id).every((t) => t.state === 'queued' && t.attempts === 0)).toBe(true);
