@@ -9,14 +9,15 @@ if (!existsSync(file)) {
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
 const passed = report.numPassedTests ?? 0;
-// A test file that fails to load counts as a failure even though it ran no test.
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countFailedSuitesWithFailedTests(report);
+// A test file that fails to load counts as a failure even though it ran no test. (vitest's
+// numFailedTestSuites also counts the describe blocks around a failed test, so files are counted here.)
+const failed = (report.numFailedTests ?? 0) + countFailedFilesWithoutFailedTests(report);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
-function countFailedSuitesWithFailedTests(r) {
+function countFailedFilesWithoutFailedTests(r) {
   return (r.testResults ?? []).filter(
-    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed')
+    (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')
   ).length;
 }
