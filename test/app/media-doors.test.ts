@@ -288,12 +288,14 @@ describe('image hosting with a key set', () => {
     const app = await startApp({ key: true, hosting: 'data-url' });
     const { 'forest.jpg': forest } = Object.fromEntries(await dropPhotos(app, 'forest.jpg'));
     const summary = await app.call<BatchSummary>('composer:create', composer([{ imageId: forest.id, prompt: 'Mist' }]));
-    const [task] = await tasksOf(app, summary.batch.id);
-    const url = imageUrlOf(task)!;
+    const submitted = await until('the submit to reach APIXO', () => app.api!.submissions[0]);
+    expect(submitted.body.input).toMatchObject({ mode: 'image-to-video' });
+    const url = (submitted.body.input as { image_urls: string[] }).image_urls[0];
     expect(url).toMatch(/^data:image\/jpeg;base64,/);
     expect(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64').equals(photo('forest.jpg'))).toBe(true);
-    const submitted = await until('the submit to reach APIXO', () => app.api!.submissions[0]);
-    expect(submitted.body.input).toMatchObject({ mode: 'image-to-video', image_urls: [url] });
+    // The window gets the task with the inline image shortened to what it is, not 2 MB of text per change.
+    const [task] = await tasksOf(app, summary.batch.id);
+    expect(imageUrlOf(task)).toBe(`data:image/jpeg;base64,… (${(photo('forest.jpg').length / 1024).toFixed(1)} KB inline)`);
   });
 });
 
@@ -324,6 +326,25 @@ describe('batches:create from a CSV naming local images', () => {
     const detail = await app.call<LibraryDetail>('library:get', item.path);
     expect(detail.sidecar?.imageUrl).toBe(imageUrlOf(queued));
     expect(sourceImageBeside(app, detail).equals(photo('forest.jpg'))).toBe(true);
+  });
+
+  it('queues an import once, however often "Add to queue" arrives while its images are uploaded', async () => {
+    const app = await startApp();
+    const preview = await app.call<ImportPreview>('import:file', { path: csvWithLocalImage() });
+    const request = { token: preview.token, name: 'from csv', skipInvalid: false };
+    const answers = await Promise.all([app.service.dispatch('batches:create', [request]), app.service.dispatch('batches:create', [request])]);
+    expect(answers.filter((a) => a.ok)).toHaveLength(1);
+    expect(answers.find((a) => !a.ok)).toMatchObject({ ok: false, code: 'not_allowed', message: expect.stringMatching(/no longer open/) });
+    expect((await snapshot(app)).batches).toHaveLength(1);
+  });
+
+  it('keeps the import when hosting refuses, so it can be added once hosting is set up', async () => {
+    const app = await startApp({ key: true, hosting: 'none' });
+    const preview = await app.call<ImportPreview>('import:file', { path: csvWithLocalImage() });
+    await app.refusal('batches:create', { token: preview.token, name: 'from csv', skipInvalid: false });
+    await app.call('settings:update', { hosting: { ...app.settings().hosting, kind: 'data-url' } });
+    const summary = await app.call<BatchSummary>('batches:create', { token: preview.token, name: 'from csv', skipInvalid: false });
+    expect(summary.total).toBe(1);
   });
 
   it('with a key and no hosting, is refused with what to set up', async () => {
@@ -385,10 +406,11 @@ describe('library:rerun', () => {
     await libraryOf(app, 1);
     const again = await app.call<BatchSummary>('library:rerun', { paths: [original.path], seeds: 'same', takes: 1 });
     const [task] = await tasksOf(app, again.batch.id);
-    const url = imageUrlOf(task)!;
+    expect(task.request.input.seed).toBe(77);
+    const submitted = await until('the submit to reach APIXO', () => app.api!.submissions[0]);
+    const url = (submitted.body.input as { image_urls: string[] }).image_urls[0];
     expect(url).toMatch(/^data:image\/jpeg;base64,/);
     expect(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64').equals(photo('forest.jpg'))).toBe(true);
-    expect(task.request.input.seed).toBe(77);
   });
 
   it('same seed on a video made with a random seed is refused with why', async () => {
@@ -549,7 +571,7 @@ describe('images:from-url', () => {
     expect(submitted.body.input).toMatchObject({ image_urls: [url] });
   });
 
-  it('keeps the web origin after a restart and when the same picture is later dropped as a file', async () => {
+  it('keeps a web image’s link after a restart; the same picture dropped as a file is that file', async () => {
     const url = await servePhoto('harbour.jpg');
     const dir = makeDir();
     const first = await startApp({ key: true, hosting: 'none', dir });
@@ -559,11 +581,15 @@ describe('images:from-url', () => {
     running.splice(running.indexOf(first), 1);
 
     const again = await startApp({ key: true, hosting: 'none', dir });
-    const dropped = await again.call<DropInspection>('drop:inspect', [photoFolder('harbour.jpg')]);
-    expect(dropped.images[0]).toMatchObject({ id: image.id, origin: { kind: 'url', url } });
     const summary = await again.call<BatchSummary>('composer:create', composer([{ imageId: image.id, prompt: 'Boats rock in the harbour' }]));
     const [task] = await tasksOf(again, summary.batch.id);
     expect(task.request.input).toMatchObject({ image_urls: [url] });
+
+    // Dropped from disk, the picture is the file now (a link seen before may have expired): it needs hosting.
+    const dropped = await again.call<DropInspection>('drop:inspect', [photoFolder('harbour.jpg')]);
+    expect(dropped.images[0]).toMatchObject({ id: image.id, origin: { kind: 'file' } });
+    const refused = await again.refusal('composer:create', composer([{ imageId: image.id, prompt: 'Boats rock in the harbour' }]));
+    expect(refused.message).toBe(NO_HOSTING_MESSAGE);
   });
 
   it('refuses an address that is not an image with a sentence, caching nothing', async () => {

@@ -68,8 +68,10 @@ describeE2e('image hosting with APIXO (a key is set, so the simulator’s upload
       const batch = await onlyBatch(harness);
       await until('the video done', async () => ((await snapshot(harness)).batches[0].counts.done === 1 ? true : undefined), 30_000);
       const [task] = await tasksOf(harness, batch.batch.id);
-      const input = task.request.input as { image_urls: string[] };
-      expect(input.image_urls[0]).toBe(`data:image/webp;base64,${readFileSync(join(PHOTOS, 'dunes.webp')).toString('base64')}`);
+      expect(task.state).toBe('done');
+      // What reached APIXO carries the image inline.
+      const sent = harness.simulator.submissions.map((s) => (s.body.input as { image_urls?: string[] }).image_urls?.[0]);
+      expect(sent).toEqual([`data:image/webp;base64,${readFileSync(join(PHOTOS, 'dunes.webp')).toString('base64')}`]);
     } finally {
       await app.close();
     }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { basename, join, relative, sep } from 'node:path';
 import { formatUsd } from '@shared/pricing';
-import type { EventChannel, EventMap, ImportPreview, InvokeChannel, InvokeHandlers, IpcResult, KeyStatus, QueueSnapshot } from '@shared/ipc';
+import { fileSize } from '@shared/file-size';
+import type { TaskRecord } from '@shared/batch';
+import type { CreateBatchRequest, EventChannel, EventMap, ImportPreview, InvokeChannel, InvokeHandlers, IpcResult, KeyStatus, QueueSnapshot } from '@shared/ipc';
 import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { ImportResult } from '@shared/import-types';
 import type { Settings, SettingsPatch } from '@shared/settings';
@@ -67,7 +69,7 @@ export class AppService {
   private readonly listeners = new Map<EventChannel, Set<Listener<EventChannel>>>();
   private unsubscribeEngine: (() => void) | undefined;
   private unsubscribeLibrary: (() => void) | undefined;
-  private library!: LibraryService;
+  private library: LibraryService | undefined;
   private images!: ImageCache;
   private doors!: MediaDoors;
   /** Every channel's handler; built once the services behind them are open. */
@@ -86,8 +88,14 @@ export class AppService {
       overallCapMicros: settings.caps.overallMicros,
       log: options.log
     });
+    service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
+      service.emit('queue:changed', toDelta(change));
+      service.fileFinished(change);
+    });
+    // Paid tasks are polled and collected at once; the library (a read of every sidecar) opens after.
+    service.engine.start();
     service.images = new ImageCache(join(settings.dataDir, 'cache'));
-    service.library = await LibraryService.open({
+    const library = await LibraryService.open({
       libraryDir: settings.libraryDir,
       cacheDir: join(settings.dataDir, 'cache'),
       trash: options.desktop.trash,
@@ -95,9 +103,10 @@ export class AppService {
       watch: options.watchLibrary,
       log: options.log
     });
-    service.unsubscribeLibrary = service.library.onChange((change) => service.emit('library:changed', change));
+    service.library = library;
+    service.unsubscribeLibrary = library.onChange((change) => service.emit('library:changed', change));
     service.doors = mediaDoors({
-      library: () => service.library,
+      library: () => library,
       images: service.images,
       engine: () => service.engine,
       settings: () => options.settings.read(),
@@ -106,11 +115,6 @@ export class AppService {
       hostingStatus: () => service.hostingStatus()
     });
     service.handlers = service.buildHandlers();
-    service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
-      service.emit('queue:changed', toDelta(change));
-      service.fileFinished(change);
-    });
-    service.engine.start();
     return service;
   }
 
@@ -181,7 +185,7 @@ export class AppService {
       const path = join(batch.libraryDir, task.file);
       const inside = relative(root, path);
       if (inside.startsWith('..') || inside.startsWith(sep)) continue;
-      void this.library.notify(path).catch((error: unknown) => this.options.log?.(`library: ${(error as Error).message}`));
+      void this.library?.notify(path).catch((error: unknown) => this.options.log?.(`library: ${(error as Error).message}`));
     }
   }
 
@@ -234,16 +238,38 @@ export class AppService {
     if (next.caps.overallMicros !== before.caps.overallMicros) this.engine.setOverallCap(next.caps.overallMicros);
     if (next.requestBudgetPerMinute !== before.requestBudgetPerMinute) this.engine.setRequestBudget(next.requestBudgetPerMinute);
     if (next.simulator !== before.simulator) void this.connect();
-    if (next.libraryDir !== before.libraryDir) void this.library.setLibraryDir(next.libraryDir);
+    if (next.libraryDir !== before.libraryDir) void this.library?.setLibraryDir(next.libraryDir);
     this.emit('settings:changed', next);
     return next;
+  }
+
+  /** A batch from a kept import: its valid rows, local images hosted first. Answers the batch id. */
+  private async createFromImport({ result, fileName }: { result: ImportResult; fileName?: string }, request: CreateBatchRequest): Promise<string> {
+    if (result.fileProblems.length > 0) throw new TaskActionError(result.fileProblems[0]);
+    if (result.problems.length > 0 && !request.skipInvalid) {
+      throw new TaskActionError(`${result.invalidRowCount} row(s) have problems: fix them, or choose to leave them out.`);
+    }
+    const rows = validRows(result);
+    if (rows.length === 0) throw new TaskActionError('There are no valid rows to add.');
+    const settings = this.options.settings.read();
+    const tasks = await this.doors.hostLocalImages(
+      rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft, imagePath: r.imagePath }))
+    );
+    const batch = this.engine.addBatch({
+      name: request.name,
+      libraryDir: settings.libraryDir,
+      sourceFile: fileName,
+      capMicros: request.capMicros ?? settings.caps.perBatchMicros,
+      tasks
+    });
+    return batch.id;
   }
 
   private buildHandlers(): InvokeHandlers {
     const task = (id: string) => {
       const found = this.engine.task(id);
       if (!found) throw new TaskActionError(`There is no task ${id}.`);
-      return found;
+      return forWindow(found);
     };
     const summary = (batchId: string) => {
       const found = this.engine.summary(batchId);
@@ -292,26 +318,15 @@ export class AppService {
       },
       'import:columns': (token) => this.kept(token).result.columns,
       'batches:create': async (request) => {
-        const { result, fileName } = this.kept(request.token);
-        if (result.fileProblems.length > 0) throw new TaskActionError(result.fileProblems[0]);
-        if (result.problems.length > 0 && !request.skipInvalid) {
-          throw new TaskActionError(`${result.invalidRowCount} row(s) have problems: fix them, or choose to leave them out.`);
-        }
-        const rows = validRows(result);
-        if (rows.length === 0) throw new TaskActionError('There are no valid rows to add.');
-        const settings = this.options.settings.read();
-        const tasks = await this.doors.hostLocalImages(
-          rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft, imagePath: r.imagePath }))
-        );
-        const batch = this.engine.addBatch({
-          name: request.name,
-          libraryDir: settings.libraryDir,
-          sourceFile: fileName,
-          capMicros: request.capMicros ?? settings.caps.perBatchMicros,
-          tasks
-        });
+        const kept = this.kept(request.token);
+        // Taken out before hosting (which can take a while), so a second click cannot queue it twice.
         this.imports.delete(request.token);
-        return summary(batch.id);
+        try {
+          return summary(await this.createFromImport(kept, request));
+        } catch (error) {
+          this.imports.set(request.token, kept);
+          throw error;
+        }
       },
       'batches:pause': (id) => {
         this.engine.pauseBatch(id);
@@ -329,7 +344,7 @@ export class AppService {
       },
       'tasks:page': (batchId, page) => {
         const tasks = this.engine.tasksOf(summary(batchId).batch.id);
-        return { total: tasks.length, items: tasks.slice(page.offset, page.offset + page.limit) };
+        return { total: tasks.length, items: tasks.slice(page.offset, page.offset + page.limit).map(forWindow) };
       },
       'tasks:resubmit': (id) => {
         this.engine.resubmit(id);
@@ -380,7 +395,20 @@ export class AppService {
 }
 
 function toDelta(change: EngineChange): EventMap['queue:changed'] {
-  return { tasks: change.tasks, batches: change.batches, status: change.status, costs: change.costs };
+  return { tasks: change.tasks.map(forWindow), batches: change.batches, status: change.status, costs: change.costs };
+}
+
+/**
+ * A task as the window gets it: an inline `data:` image (up to 2 MB of text) is shortened to
+ * what it is, so a batch of them does not travel to the window with every change.
+ */
+function forWindow(task: TaskRecord): TaskRecord {
+  const input = task.request.input;
+  const url = 'image_urls' in input ? input.image_urls[0] : undefined;
+  if (!url?.startsWith('data:')) return task;
+  const head = url.slice(0, url.indexOf(',') + 1);
+  const shown = `${head}… (${fileSize(Math.floor(((url.length - head.length) * 3) / 4))} inline)`;
+  return { ...task, request: { ...task.request, input: { ...input, image_urls: [shown] } } as TaskRecord['request'] };
 }
 
 /** An error as the window sees it: a sentence for the person, a code for the store. */

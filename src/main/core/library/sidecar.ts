@@ -5,8 +5,8 @@ import type { Sidecar, SidecarProblem } from '@shared/library';
 
 export const SIDECAR_SCHEMA = 1;
 export const SIDECAR_APP = 'LTX Batch Studio';
-/** A sidecar larger than this is not read (a real one is a few KB). */
-export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
+/** A sidecar larger than this is not read (a real one is a few KB; one with an inline data: image about 4 MB). */
+export const MAX_SIDECAR_BYTES = 16 * 1024 * 1024;
 
 export type { Sidecar, SidecarProblem, SidecarTimings } from '@shared/library';
 
