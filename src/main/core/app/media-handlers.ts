@@ -2,15 +2,15 @@
  * The window's doors to the library, drag and drop, the composer and re-runs: the handlers of
  * those channels, over the library service, the image cache, the image host and the engine.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import type { InvokeHandlers } from '@shared/ipc';
 import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
 import type { Settings } from '@shared/settings';
-import { HostingError, type ImageHost } from '../hosting';
-import { ImageCache, fetchRemoteImage, inspectDrop, isImageRefusal } from '../images';
+import type { ImageHost } from '../hosting';
+import { ImageCache, fetchRemoteImage, inspectDrop } from '../images';
 import type { LibraryService } from '../library/library-service';
 import { mapLimit } from '../library/map-limit';
 import { BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
@@ -54,16 +54,6 @@ export type MediaChannel =
 /** Images uploaded at once while a batch is being created. */
 const HOSTING_CONCURRENCY = 4;
 
-/** Refusals and hosting failures are the person's to act on: they reach the window as such. */
-async function asAction<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (isImageRefusal(error) || error instanceof HostingError) throw new TaskActionError((error as Error).message);
-    throw error;
-  }
-}
-
 export interface MediaDoors {
   handlers: Pick<InvokeHandlers, MediaChannel>;
   /** CSV rows naming a local image: each image is cached and hosted, and the row gets its URL. */
@@ -76,13 +66,12 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
   /** A web image's link is kept beside its cached copy (`<id>.url`): it needs no hosting, even after a restart. */
   const linkFile = (id: string): string => join(ctx.images.sourcesDir, `${id}.url`);
 
+  /** Notes where an image came from this time: a file dropped now is that file (a link seen before may have expired). */
   async function remember(image: SourceImage): Promise<SourceImage> {
-    const known = seen.get(image.id) ?? (await linkedImage(image));
-    // The same picture dropped as a file after it came from the web keeps its link.
-    const kept = known?.origin.kind === 'url' && image.origin.kind === 'file' ? { ...image, origin: known.origin } : image;
-    if (kept.origin.kind === 'url' && known?.origin.kind !== 'url') await writeFileAtomic(linkFile(kept.id), kept.origin.url);
-    seen.set(kept.id, kept);
-    return kept;
+    if (image.origin.kind === 'url') await writeFileAtomic(linkFile(image.id), image.origin.url);
+    else await rm(linkFile(image.id), { force: true });
+    seen.set(image.id, image);
+    return image;
   }
 
   /** The image with its web origin, when a link was kept for it. */
@@ -104,11 +93,9 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     if (local.length > 0 && !host) throw new TaskActionError(ctx.hostingStatus().message);
     const urls = new Map<string, string>();
     for (const i of images) if (i.image.origin.kind === 'url') urls.set(i.image.id, i.image.origin.url);
-    await asAction(() =>
-      mapLimit(local, HOSTING_CONCURRENCY, async ({ image, path }) => {
-        urls.set(image.id, await host!.host({ path, id: image.id, kind: image.kind, sizeBytes: image.sizeBytes, name: image.name }));
-      })
-    );
+    await mapLimit(local, HOSTING_CONCURRENCY, async ({ image, path }) => {
+      urls.set(image.id, await host!.host({ path, id: image.id, kind: image.kind, sizeBytes: image.sizeBytes, name: image.name }));
+    });
     return urls;
   }
 
@@ -124,8 +111,8 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const file = detail.sourceImage ? detail.sidecar?.sourceImage : undefined;
     if (!file) return undefined;
     const path = join(ctx.settings().libraryDir, ...posix.join(posix.dirname(detail.path), file).split('/'));
-    const image = await remember(await asAction(() => ctx.images.addFile(path)));
-    return findImage(image.id);
+    const image = await remember(await ctx.images.addFile(path));
+    return { image, path: ctx.images.pathOf(image.id, image.kind) };
   }
 
   async function withSidecar(path: string): Promise<LibraryDetail & { sidecar: Sidecar }> {
@@ -148,11 +135,15 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
       }
       planned.push({ detail, seeds: request.seeds === 'same' ? [seed!] : freshSeeds(request.takes, seed, random) });
     }
+    const sources = [];
+    for (const { detail } of planned) sources.push(await sourceImageOf(detail));
+    const present = sources.filter((c): c is CachedImage => c !== undefined);
+    const hosted = present.length > 0 ? await urlsFor([...new Map(present.map((c) => [c.image.id, c])).values()]) : new Map<string, string>();
     const tasks: NewTask[] = [];
     for (const [i, { detail, seeds }] of planned.entries()) {
       const { sidecar } = detail;
-      const source = await sourceImageOf(detail);
-      const url = source ? (await urlsFor([source])).get(source.image.id) : sidecar.imageUrl;
+      const source = sources[i];
+      const url = source ? hosted.get(source.image.id) : sidecar.imageUrl;
       for (const [t, seed] of seeds.entries()) {
         const draft = draftFromSidecar(sidecar, seed);
         if (draft.imageUrl !== undefined) draft.imageUrl = url;
@@ -174,7 +165,7 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const { sidecar } = detail;
     let image = (await sourceImageOf(detail))?.image;
     if (!image && sidecar.imageUrl && /^https?:/i.test(sidecar.imageUrl)) {
-      image = await remember(await asAction(() => fetchRemoteImage(sidecar.imageUrl!, ctx.images)));
+      image = await remember(await fetchRemoteImage(sidecar.imageUrl!, ctx.images));
     }
     if (!image && sidecar.imageUrl) {
       throw new TaskActionError(`The source image of “${detail.name}” is not beside it in the library and its link cannot be fetched again. Drop the image to use these settings with it.`);
@@ -188,8 +179,8 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const byPath = new Map<string, CachedImage>();
     for (const { imagePath } of local) {
       if (byPath.has(imagePath!)) continue;
-      const image = await remember(await asAction(() => ctx.images.addFile(imagePath!)));
-      byPath.set(imagePath!, (await findImage(image.id))!);
+      const image = await remember(await ctx.images.addFile(imagePath!));
+      byPath.set(imagePath!, { image, path: ctx.images.pathOf(image.id, image.kind) });
     }
     const urls = await urlsFor([...new Map([...byPath.values()].map((c) => [c.image.id, c])).values()]);
     return tasks.map((task) => {
@@ -219,7 +210,7 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
       for (const image of found.images) images.push(await remember(image));
       return { ...found, images };
     },
-    'images:from-url': async (url) => remember(await asAction(() => fetchRemoteImage(url, ctx.images))),
+    'images:from-url': async (url) => remember(await fetchRemoteImage(url, ctx.images)),
     'composer:create': async (request) => {
       const tasks = await composerTasks(request, findImage, urlsFor, ctx.random);
       return addBatch(request.name, tasks, request.capMicros);
