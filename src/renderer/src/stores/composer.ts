@@ -150,9 +150,13 @@ export const useComposerStore = defineStore('composer', () => {
       takes: takes.value,
       ...(capMicros.value != null ? { capMicros: capMicros.value } : {})
     };
+    const sent = new Set(rows.value.map((r) => r.key));
     const batch = await actions.run('create', 'composer:create', request);
     if (!batch) return false;
+    // Uploading can take a while: rows added meanwhile stay for the next batch.
+    const added = rows.value.filter((r) => !sent.has(r.key));
     clear();
+    rows.value = added;
     useAppStore().go('queue');
     return true;
   }

@@ -301,6 +301,11 @@ export const useLibraryStore = defineStore('library', () => {
 
   function applyChange(change: LibraryChange): void {
     forget(change.removed);
+    // A video changed in place gets a new poster: the reload brings the one main holds, if any.
+    for (const path of change.changed) {
+      thumbs.delete(path);
+      thumbTried.delete(path);
+    }
     if (openPath.value !== null && change.changed.includes(openPath.value)) void loadDetail(openPath.value);
     if (!meta.value) return;
     if (!active) {
