@@ -5,6 +5,12 @@ import type { Micros } from './pricing';
 /** The three formats APIXO takes. */
 export type ImageKind = 'jpeg' | 'png' | 'webp';
 
+/** The Content-Type each image kind is served with. */
+export const IMAGE_MIME: Readonly<Record<ImageKind, string>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/** The file extension each image kind is stored under. */
+export const IMAGE_EXT: Readonly<Record<ImageKind, string>> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
+
 /** A checked source image, copied into the app's cache under its content hash. */
 export interface SourceImage {
   /** SHA-256 of the bytes, hex: the image's id. */

@@ -33,7 +33,7 @@ export interface HostingSettings {
 
 export const DEFAULT_HOSTING: HostingSettings = Object.freeze({
   kind: 'none',
-  s3: Object.freeze({ endpoint: '', region: 'us-east-1', bucket: '', accessKeyId: '', prefix: 'ltx-batch-studio/', pathStyle: true, urlHours: 72 })
+  s3: Object.freeze({ endpoint: '', region: 'us-east-1', bucket: '', accessKeyId: '', prefix: 'ltx-batch-studio/', pathStyle: true, urlHours: 168 })
 }) as HostingSettings;
 
 /** When the built-in simulator stands in for APIXO. */

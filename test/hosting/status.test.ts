@@ -75,6 +75,16 @@ describe('hostingStatus', () => {
     });
   });
 
+  it('a bucket on this computer or a private network: not ready, since APIXO could never fetch from it', () => {
+    for (const endpoint of ['http://127.0.0.1:9000', 'http://localhost:9000', 'http://192.168.1.20:9000', 'http://[::1]:9000']) {
+      const local = settings('s3');
+      local.s3.endpoint = endpoint;
+      const status = hostingStatus(local, true, false);
+      expect(status.ready, endpoint).toBe(false);
+      expect(status.message).toMatch(/private network, which APIXO cannot reach/);
+    }
+  });
+
   it('data: URLs: ready, and said to be experimental', () => {
     const status = hostingStatus(settings('data-url'), false, false);
     expect(status).toMatchObject({ label: 'data: URLs (experimental)', ready: true });

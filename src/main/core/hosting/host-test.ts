@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import got, { RequestError } from 'got';
 import type { HostingTest } from '@shared/images';
+import { isPrivateHost } from './private-host';
 import { readS3Error } from './s3-errors';
 import { SIMULATOR_HOST_LABEL } from './simulator-host';
 import { HostingError, type ImageHost, type ImageToHost } from './types';
@@ -16,18 +16,6 @@ export const TEST_PNG = Buffer.from(
 );
 
 const TEST_NAME = 'ltx-batch-studio-test.png';
-
-/** Hosts that APIXO, out on the internet, can never fetch from. */
-function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) {
-    const [a, b] = host.split('.').map(Number);
-    return a === 127 || a === 10 || a === 0 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 169 && b === 254);
-  }
-  if (isIP(host) === 6) return host === '::1' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host);
-  return false;
-}
 
 /** The bytes behind a URL the host answered: decoded for `data:`, fetched for http(s). */
 async function fetchBack(url: string): Promise<Buffer | string> {

@@ -3,12 +3,25 @@ import type { HostingSettings } from '@shared/settings';
 import { DATA_URL_LABEL, DATA_URL_MAX_BYTES } from './data-url-host';
 import { fileSize } from '@shared/file-size';
 import { listWords, missingS3Fields, s3ConfigProblem } from './s3-config';
+import { isPrivateHost } from './private-host';
 import { SIMULATOR_HOST_LABEL } from './simulator-host';
 
 /** What `kind: 'none'` says: exactly what to set up. */
 export const NO_HOSTING_MESSAGE =
   'Local images must be hosted for APIXO to fetch them. In Settings → Image hosting, connect an S3-compatible bucket ' +
   '(AWS S3, Cloudflare R2, Backblaze B2, MinIO) or turn on data: URLs (experimental).';
+
+/** Why APIXO, out on the internet, could never fetch from this endpoint; undefined when it may. */
+function unreachableEndpoint(endpoint: string): string | undefined {
+  let hostname: string;
+  try {
+    hostname = new URL(endpoint.trim()).hostname;
+  } catch {
+    return undefined;
+  }
+  if (!isPrivateHost(hostname)) return undefined;
+  return `The endpoint ${hostname} is on this computer or a private network, which APIXO cannot reach from the internet. Use a bucket endpoint that is publicly reachable in Settings → Image hosting.`;
+}
 
 /** Whether local images can be hosted now, and if not, what to set up. */
 export function hostingStatus(settings: HostingSettings, secretSet: boolean, simulated: boolean): HostingStatus {
@@ -43,7 +56,7 @@ export function hostingStatus(settings: HostingSettings, secretSet: boolean, sim
         message: `To host local images in an S3-compatible bucket, fill in the ${listWords(missing)} in Settings → Image hosting.`
       };
     }
-    const problem = s3ConfigProblem(s3);
+    const problem = s3ConfigProblem(s3) ?? unreachableEndpoint(s3.endpoint);
     if (problem) return { ...base, label, ready: false, message: problem };
     return {
       ...base,

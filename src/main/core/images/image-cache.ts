@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { mediaRef } from '@shared/library';
-import type { ImageKind, SourceImage } from '@shared/images';
+import { IMAGE_EXT as IMAGE_EXTENSIONS, type ImageKind, type SourceImage } from '@shared/images';
 import { MAX_IMAGE_BYTES } from '../import/local-image';
 import { writeFileAtomic } from '../util/fs-durable';
 import { checkImageBytes, checkImageFile, fileErrorReason } from './image-check';
@@ -15,7 +15,7 @@ import { ImageRefusal } from './image-refusal';
 /** Sub-folder of the cache folder that holds the images. */
 export const SOURCES_DIR = 'sources';
 
-export const IMAGE_EXTENSIONS: Record<ImageKind, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
+export { IMAGE_EXT as IMAGE_EXTENSIONS } from '@shared/images';
 
 const IMAGE_ID = /^[0-9a-f]{64}$/;
 

@@ -4,7 +4,7 @@ import { dirname, extname, join, relative, resolve, isAbsolute, sep } from 'node
 import type { LibraryEntry, LibraryExportResult } from '@shared/library';
 import { manifestCsv, type ManifestRow } from './manifest-csv';
 import { exists } from '../util/fs-durable';
-import { sidecarPathFor } from './naming';
+import { SOURCE_IMAGE_INFIX, sidecarPathFor } from './naming';
 import { formatSidecar, readSidecar } from './sidecar';
 
 /** Suffixes tried for one exported name before giving up. */
@@ -46,7 +46,7 @@ async function freeNames(folder: string, taken: Set<string>, source: ExportSourc
   for (let n = 1; n <= MAX_SUFFIX; n++) {
     const stem = n === 1 ? base : `${base}-${n}`;
     const names: ExportNames = { stem, video: `${stem}${videoExt}`, sidecar: `${stem}.json` };
-    if (imageExt !== undefined) names.image = `${stem}.source${imageExt}`;
+    if (imageExt !== undefined) names.image = `${stem}${SOURCE_IMAGE_INFIX}${imageExt}`;
     const all = [names.video, names.sidecar, ...(names.image ? [names.image] : [])];
     if (all.some((name) => taken.has(name.toLowerCase()))) continue;
     if ((await Promise.all(all.map((name) => exists(join(folder, name))))).some(Boolean)) continue;

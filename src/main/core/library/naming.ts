@@ -130,3 +130,6 @@ export async function reserveUniquePath(dir: string, base: string, ext: string):
   }
   throw new Error(`No free file name for ${stem}${extension} in ${dir} after ${MAX_SUFFIX} tries.`);
 }
+
+/** `clip.source.png` is the source image of `clip.mp4`. */
+export const SOURCE_IMAGE_INFIX = '.source';

@@ -7,7 +7,7 @@ import { backoffDelay } from '../apixo/retry';
 import { DownloadError } from '../library/download-error';
 import { downloadVideo } from '../library/downloader';
 import { probeMp4, type VideoProbe } from '../library/mp4-probe';
-import { PART_SUFFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../library/naming';
+import { PART_SUFFIX, SOURCE_IMAGE_INFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../library/naming';
 import { removeIfPresent } from '../util/fs-durable';
 import { SIDECAR_APP, SIDECAR_SCHEMA, writeSidecar, type Sidecar } from '../library/sidecar';
 import type { TaskPatch } from './queue-state';
@@ -22,9 +22,6 @@ export interface DownloadStageOptions {
   change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => void;
   log: (line: string) => void;
 }
-
-/** `clip.source.png` is the source image of `clip.mp4`. */
-export const SOURCE_IMAGE_INFIX = '.source';
 
 /** Rounds of downloading (each with the downloader's own retries) before a person is asked. */
 const DOWNLOAD_ROUNDS = 3;

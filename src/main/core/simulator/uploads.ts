@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ImageKind } from '@shared/images';
+import { IMAGE_EXT, type ImageKind } from '@shared/images';
 import type { GenerateRequest } from '@shared/request';
 import { sniffImage } from '../import/local-image';
 import { envelope, sendEnvelope, sendText, type Envelope } from './http-io';
@@ -22,7 +22,6 @@ export const DEFAULT_UPLOADS_CAP_BYTES = 256 * 1024 * 1024;
 /** Past this an oversized upload is no longer drained: the socket is destroyed. */
 const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
 
-const EXT: Record<ImageKind, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 const DATA_URL = /^data:image\/(jpeg|png|webp);base64,/i;
 
 /** Where a client PUTs an image, from the simulator's `baseUrl` (`http://127.0.0.1:PORT/api/v1`). */
@@ -56,7 +55,7 @@ export class UploadStore {
 
   /** Stores an image (or refreshes its age if already there) and forgets the oldest past the cap. */
   put(bytes: Buffer, kind: ImageKind, name: string): StoredUpload {
-    const id = `${createHash('sha256').update(bytes).digest('hex')}.${EXT[kind]}`;
+    const id = `${createHash('sha256').update(bytes).digest('hex')}.${IMAGE_EXT[kind]}`;
     const old = this.byId.get(id);
     if (old) {
       this.byId.delete(id);
