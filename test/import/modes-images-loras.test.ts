@@ -143,6 +143,8 @@ describe('source images', () => {
   const big = Buffer.alloc(10 * 1024 * 1024 + 1);
   TINY_PNG.copy(big);
   writeFile(dir, 'huge.png', big);
+  // A JPEG cut short after its first bytes: the right magic, no frame header to give its size.
+  writeFile(dir, 'cut.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]));
 
   it('accepts a real local PNG: the row is valid, imagePath is absolute, the URL comes later', async () => {
     const csv = writeFile(dir, 'local.csv', 'prompt,image\nThe tiny still comes alive,stills/tiny.png\n');
@@ -180,7 +182,8 @@ describe('source images', () => {
         'A folder,a-folder.png',
         'Empty,empty.png',
         'A GIF,anim.gif',
-        'Too big,huge.png'
+        'Too big,huge.png',
+        'Cut short,cut.jpg'
       ].join('\n')
     );
     const r = await importCsvFile(csv);
@@ -191,13 +194,15 @@ describe('source images', () => {
       [4, 'image', 'not_a_file'],
       [5, 'image', 'not_an_image'],
       [6, 'image', 'not_an_image'],
-      [7, 'image', 'file_too_large']
+      [7, 'image', 'file_too_large'],
+      [8, 'image', 'not_an_image']
     ]);
     const messages = r.problems.map(formatRowProblem);
     expect(messages[0]).toBe('Row 2, image: The image "fake.jpg" is not a JPEG, PNG or WebP file (it is text). Convert it to JPG, PNG or WebP.');
     expect(messages[1]).toContain(join(dir, 'nowhere', 'missing.png'));
     expect(messages[4]).toContain('(it is a GIF image)');
     expect(messages[5]).toBe('Row 7, image: The image "huge.png" is 10.0 MB; source images can be at most 10 MB. Resize or compress it.');
+    expect(messages[6]).toMatch(/"cut\.jpg" looks like a JPEG file, but its width and height could not be read/);
     expect(r.rows.every((row) => row.imagePath === undefined)).toBe(true);
   });
 

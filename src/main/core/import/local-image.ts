@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ImportProblemCode } from './types';
 import { fileSize } from './wording';
+import { imageDimensions } from '../images/image-size';
 
 /** APIXO takes JPEG, PNG and WebP images up to 10 MB. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -14,6 +15,8 @@ export type LocalImage =
   | { ok: false; path: string; code: ImportProblemCode; message: string };
 
 const HEAD_BYTES = 16;
+/** A JPEG's size is in its frame header, after any EXIF; the first 512 KB hold it in practice. */
+const DIMENSIONS_BYTES = 512 * 1024;
 
 function matches(head: Uint8Array, at: number, signature: string): boolean {
   for (let i = 0; i < signature.length; i++) if (head[at + i] !== signature.charCodeAt(i)) return false;
@@ -34,11 +37,11 @@ export function sniffImage(head: Uint8Array): ImageType | string {
   return 'in an unknown format';
 }
 
-function readHead(path: string): Uint8Array {
+function readHead(path: string, length = HEAD_BYTES): Uint8Array {
   const fd = openSync(path, 'r');
   try {
-    const head = new Uint8Array(HEAD_BYTES);
-    const n = readSync(fd, head, 0, HEAD_BYTES, 0);
+    const head = new Uint8Array(length);
+    const n = readSync(fd, head, 0, length, 0);
     return head.subarray(0, n);
   } finally {
     closeSync(fd);
@@ -83,7 +86,16 @@ export function checkLocalImage(cell: string, baseDir: string): LocalImage {
       return { ok: false, path, code: 'not_an_image', message: `The image file ${named} is empty.` };
     }
     const type = sniffImage(readHead(path));
-    if (type === 'jpeg' || type === 'png' || type === 'webp') return { ok: true, path, type };
+    if (type === 'jpeg' || type === 'png' || type === 'webp') {
+      // The same check as an image dropped on the window: its width and height must be readable.
+      if (imageDimensions(readHead(path, DIMENSIONS_BYTES), type)) return { ok: true, path, type };
+      return {
+        ok: false,
+        path,
+        code: 'not_an_image',
+        message: `The image ${named} looks like a ${type.toUpperCase()} file, but its width and height could not be read: it may be damaged. Open and save it again, or use another image.`
+      };
+    }
     return {
       ok: false,
       path,
