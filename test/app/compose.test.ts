@@ -10,6 +10,7 @@ import { ImageCache } from '../../src/main/core/images/image-cache';
 import { TaskActionError } from '../../src/main/core/queue/engine';
 import { rejection } from '../support/rejection';
 import { tempDirs } from '../support/temp-dirs';
+import { mulberry32 } from '../../src/main/core/simulator/random';
 
 const PHOTOS = fileURLToPath(new URL('../fixtures/photos/', import.meta.url));
 const LORA = 'https://huggingface.co/acme/film-grain/resolve/main/film-grain.safetensors';
@@ -48,17 +49,6 @@ function recordingHost(): { urls: (images: CachedImage[]) => Promise<Map<string,
   return { urls, calls };
 }
 
-/** A deterministic random source (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function request(rows: ComposerRequest['rows'], defaults: Partial<BatchDefaults> = {}, takes = 1): ComposerRequest {
   return { name: 'composed', rows, defaults: { ...DEFAULT_BATCH_DEFAULTS, ...defaults }, takes };
@@ -156,9 +146,9 @@ describe('composerTasks', () => {
 
   describe('seeds of takes', () => {
     it('random policy: one take leaves the seed out, several takes get different drawn seeds', async () => {
-      const single = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }]), lookup().find, recordingHost().urls, seededRandom(1));
+      const single = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }]), lookup().find, recordingHost().urls, mulberry32(1));
       expect(single.map((t) => t.draft.seed)).toEqual([undefined, undefined]);
-      const takes = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }], {}, 3), lookup().find, recordingHost().urls, seededRandom(2));
+      const takes = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }], {}, 3), lookup().find, recordingHost().urls, mulberry32(2));
       expect(takes).toHaveLength(6);
       for (const row of [1, 2]) {
         const seeds = takes.filter((t) => t.source.row === row).map((t) => t.draft.seed);
@@ -168,8 +158,8 @@ describe('composerTasks', () => {
     });
 
     it('random policy with the same random source gives the same seeds (a batch can be made again)', async () => {
-      const once = await composerTasks(request([{ prompt: 'a' }], {}, 4), lookup().find, recordingHost().urls, seededRandom(7));
-      const again = await composerTasks(request([{ prompt: 'a' }], {}, 4), lookup().find, recordingHost().urls, seededRandom(7));
+      const once = await composerTasks(request([{ prompt: 'a' }], {}, 4), lookup().find, recordingHost().urls, mulberry32(7));
+      const again = await composerTasks(request([{ prompt: 'a' }], {}, 4), lookup().find, recordingHost().urls, mulberry32(7));
       expect(again.map((t) => t.draft.seed)).toEqual(once.map((t) => t.draft.seed));
     });
 
@@ -295,7 +285,7 @@ describe('draftFromSidecar', () => {
 
 describe('freshSeeds', () => {
   it('gives the number asked for, all different, none the seed to avoid and none the random marker', () => {
-    const seeds = freshSeeds(50, 42, seededRandom(3));
+    const seeds = freshSeeds(50, 42, mulberry32(3));
     expect(seeds).toHaveLength(50);
     expect(new Set(seeds).size).toBe(50);
     for (const seed of seeds) {

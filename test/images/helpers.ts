@@ -45,14 +45,5 @@ export function frame(width: number, height: number): number[] {
   return [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0];
 }
 
-/** A small deterministic random source (mulberry32), so a fuzz failure can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic random source, so a fuzz failure can be replayed. */
+export { mulberry32 as seededRandom } from '../../src/main/core/simulator/random';
