@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { appEntry, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
 import {
@@ -14,7 +14,7 @@ import {
   type LibrarySearchResult,
   type Searchable
 } from './library-query';
-import { isVideoName, MAX_DEPTH } from './library-scan';
+import { isVideoName, listTree } from './library-scan';
 import { mapLimit } from './map-limit';
 import { Mp4ProbeError, probeMp4 } from './mp4-probe';
 import { sidecarPathFor } from './naming';
@@ -226,30 +226,11 @@ export class LibraryIndex {
     return undefined;
   }
 
-  /** Every MP4 below `root`, relative, `/`-separated; hidden entries and symbolic links skipped. */
+  /** Every MP4 below `root`, relative, `/`-separated (the walk the watcher makes too). */
   private async listVideos(root: string): Promise<string[]> {
-    const found: string[] = [];
-    const queue: { dir: string; rel: string[] }[] = [{ dir: root, rel: [] }];
-    while (queue.length > 0) {
-      const { dir, rel } = queue.shift()!;
-      let items;
-      try {
-        items = await readdir(dir, { withFileTypes: true });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (rel.length === 0 && code !== 'ENOENT') throw error;
-        continue;
-      }
-      for (const item of items) {
-        if (item.name.startsWith('.')) continue;
-        if (item.isDirectory()) {
-          if (rel.length < MAX_DEPTH) queue.push({ dir: join(dir, item.name), rel: [...rel, item.name] });
-        } else if (item.isFile() && isVideoName(item.name)) {
-          found.push([...rel, item.name].join('/'));
-        }
-      }
-    }
-    return found;
+    const listing = await listTree(root);
+    if (listing.unreadable.includes('')) throw new Error(`The library folder ${root} could not be read.`);
+    return listing.found.map((f) => f.rel);
   }
 
   /** Reads one video and its sidecar; undefined when the video is not there. */

@@ -63,13 +63,18 @@ export async function statVideo(root: string, rel: string): Promise<VideoStat | 
   return sidecar ? { ...video, sidecar } : video;
 }
 
+/** What a walk of the folder found, before anything is stat-ed. */
+export interface TreeListing extends Omit<TreeScan, 'videos'> {
+  /** Every video below the folder (library paths), and whether a sidecar sits beside it. */
+  found: { rel: string; sidecar: boolean }[];
+}
+
 /**
- * Lists and stats every video (and its sidecar) below `rel` — the whole library for '' — the way
- * the index lists them: hidden entries, `.part` downloads and symbolic links skipped.
+ * Lists every video below `rel` — the whole library for '' — the way the index lists them:
+ * hidden entries, `.part` downloads and symbolic links skipped, at most MAX_DEPTH folders deep.
  */
-export async function scanTree(root: string, rel = ''): Promise<TreeScan> {
-  const scan: TreeScan = { videos: new Map(), folders: [], unreadable: [], exists: true };
-  const found: { rel: string; sidecar: boolean }[] = [];
+export async function listTree(root: string, rel = ''): Promise<TreeListing> {
+  const listing: TreeListing = { found: [], folders: [], unreadable: [], exists: true };
   const queue = [rel];
   while (queue.length > 0) {
     const dir = queue.shift()!;
@@ -79,13 +84,13 @@ export async function scanTree(root: string, rel = ''): Promise<TreeScan> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
-        if (dir === rel) scan.exists = false;
+        if (dir === rel) listing.exists = false;
       } else {
-        scan.unreadable.push(dir);
+        listing.unreadable.push(dir);
       }
       continue;
     }
-    scan.folders.push(dir);
+    listing.folders.push(dir);
     const names = new Set(items.map((item) => item.name));
     for (const item of items) {
       if (item.name.startsWith('.')) continue;
@@ -93,10 +98,17 @@ export async function scanTree(root: string, rel = ''): Promise<TreeScan> {
       if (item.isDirectory()) {
         if (path.split('/').length <= MAX_DEPTH) queue.push(path);
       } else if (item.isFile() && isVideoName(item.name)) {
-        found.push({ rel: path, sidecar: names.has(sidecarPathFor(item.name)) });
+        listing.found.push({ rel: path, sidecar: names.has(sidecarPathFor(item.name)) });
       }
     }
   }
+  return listing;
+}
+
+/** Lists and stats every video (and its sidecar) below `rel`: what the watcher compares to see changes. */
+export async function scanTree(root: string, rel = ''): Promise<TreeScan> {
+  const { found, ...rest } = await listTree(root, rel);
+  const scan: TreeScan = { videos: new Map(), ...rest };
   await mapLimit(found, STATS_AT_ONCE, async ({ rel: video, sidecar }) => {
     const abs = join(root, ...video.split('/'));
     const stats = await statOrUndefined(abs);
