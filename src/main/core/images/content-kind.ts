@@ -4,15 +4,10 @@
  */
 import type { ImageKind } from '@shared/images';
 import { sniffImage } from '../import/local-image';
+import { hasAscii } from '../util/bytes';
 
 /** Bytes worth reading to tell what something is (HTML may start after a long comment or BOM). */
 export const CONTENT_HEAD_BYTES = 1024;
-
-function hasAscii(head: Uint8Array, at: number, text: string): boolean {
-  if (at + text.length > head.length) return false;
-  for (let i = 0; i < text.length; i++) if (head[at + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
 
 const HEIF_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1'];
 

@@ -3,6 +3,7 @@
  * Every read is bounds-checked: hostile or cut-short bytes give `undefined`, never an exception.
  */
 import type { ImageKind } from '@shared/images';
+import { hasAscii } from '../util/bytes';
 
 export interface ImageDimensions {
   width: number;
@@ -10,12 +11,6 @@ export interface ImageDimensions {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function hasAscii(bytes: Uint8Array, at: number, text: string): boolean {
-  if (at + text.length > bytes.length) return false;
-  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
 
 function u16be(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 8) | bytes[at + 1];

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ImportProblemCode } from './types';
 import { fileSize } from './wording';
 import { imageDimensions } from '../images/image-size';
+import { hasAscii } from '../util/bytes';
 
 /** APIXO takes JPEG, PNG and WebP images up to 10 MB. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -18,21 +19,17 @@ const HEAD_BYTES = 16;
 /** A JPEG's size is in its frame header, after any EXIF; the first 512 KB hold it in practice. */
 const DIMENSIONS_BYTES = 512 * 1024;
 
-function matches(head: Uint8Array, at: number, signature: string): boolean {
-  for (let i = 0; i < signature.length; i++) if (head[at + i] !== signature.charCodeAt(i)) return false;
-  return true;
-}
 
 /** What the first bytes of a file say it is: one of ours, or a few words for the message. */
 export function sniffImage(head: Uint8Array): ImageType | string {
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  if (matches(head, 0, '\x89PNG\r\n\x1a\n')) return 'png';
-  if (matches(head, 0, 'RIFF') && matches(head, 8, 'WEBP')) return 'webp';
-  if (matches(head, 0, 'GIF8')) return 'a GIF image';
-  if (matches(head, 4, 'ftyp')) return matches(head, 8, 'hei') || matches(head, 8, 'mif1') ? 'a HEIC image' : 'a video or HEIC file';
-  if (matches(head, 0, 'BM')) return 'a BMP image';
-  if (matches(head, 0, 'II*\0') || matches(head, 0, 'MM\0*')) return 'a TIFF image';
-  if (matches(head, 0, '%PDF')) return 'a PDF document';
+  if (hasAscii(head, 0, '\x89PNG\r\n\x1a\n')) return 'png';
+  if (hasAscii(head, 0, 'RIFF') && hasAscii(head, 8, 'WEBP')) return 'webp';
+  if (hasAscii(head, 0, 'GIF8')) return 'a GIF image';
+  if (hasAscii(head, 4, 'ftyp')) return hasAscii(head, 8, 'hei') || hasAscii(head, 8, 'mif1') ? 'a HEIC image' : 'a video or HEIC file';
+  if (hasAscii(head, 0, 'BM')) return 'a BMP image';
+  if (hasAscii(head, 0, 'II*\0') || hasAscii(head, 0, 'MM\0*')) return 'a TIFF image';
+  if (hasAscii(head, 0, '%PDF')) return 'a PDF document';
   if (head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127))) return 'text';
   return 'in an unknown format';
 }
