@@ -6,6 +6,7 @@ import { LIMITS, modeFor } from '@shared/model';
 import { estimateBatch, parseUsd, type BatchEstimate } from '@shared/pricing';
 import { plural } from '../lib/format';
 import { useAppStore } from './app';
+import { useHostingStore } from './hosting';
 import { createActions } from './ipc';
 import { useSettingsStore } from './settings';
 
@@ -32,7 +33,9 @@ export const useComposerStore = defineStore('composer', () => {
   const takes = ref(1);
   const name = ref('');
   const capText = ref('');
-  const hosting = ref<HostingStatus | null>(null);
+  // Whether local images can be hosted: the hosting store's, which Settings keeps fresh too.
+  const hostingStore = useHostingStore();
+  const hosting = computed<HostingStatus | null>(() => hostingStore.status);
   /** What the last drop or add left out, and why. */
   const notices = ref<string[]>([]);
   const actions = createActions();
@@ -128,8 +131,7 @@ export const useComposerStore = defineStore('composer', () => {
   }
 
   async function refreshHosting(): Promise<void> {
-    const value = await actions.run('hosting', 'hosting:status');
-    if (value) hosting.value = value;
+    await hostingStore.load();
   }
 
   /** An image dragged from a web page: checked and cached by the app, its URL sent to APIXO as it is. */
