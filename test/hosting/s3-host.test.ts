@@ -59,7 +59,7 @@ describe('the S3 host against a real S3-compatible server', () => {
     expect(url.startsWith(`${s3.endpoint}/clips/ltx-batch-studio/${image.id}.jpg?`)).toBe(true);
     expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe(String(72 * 3600));
     const res = await got(url, { responseType: 'buffer' });
-    expect(res.body.equals(bytes)).toBe(true);
+    expect(Buffer.from(res.body).equals(bytes)).toBe(true);
     expect(res.headers['content-type']).toBe('image/jpeg');
     // Every request was signed and checked: HEAD, PUT, then the link's GET.
     const mine = s3.gate.records.filter((r) => r.path.includes(image.id));
@@ -89,7 +89,7 @@ describe('the S3 host against a real S3-compatible server', () => {
     const url = await createS3Host(config({ prefix }), S3RVER_KEY.secretAccessKey, FAST).host(image);
 
     expect(new URL(url).pathname).toBe(`/clips/my%20images/%C3%A9t%C3%A9%202024/${image.id}.webp`);
-    expect((await got(url, { responseType: 'buffer' })).body.equals(bytes)).toBe(true);
+    expect(Buffer.from((await got(url, { responseType: 'buffer' })).body).equals(bytes)).toBe(true);
     expect(await listKeys('clips')).toContain(`${prefix}${image.id}.webp`);
   });
 

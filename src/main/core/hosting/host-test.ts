@@ -28,10 +28,10 @@ async function fetchBack(url: string): Promise<Buffer | string> {
     return `its link could not be fetched (${error instanceof RequestError ? error.code : String(error)})`;
   }
   if (res.statusCode !== 200) {
-    const { code } = readS3Error(res.body.toString('utf8'));
+    const { code } = readS3Error(new TextDecoder().decode(res.body));
     return `fetching it through its link answered HTTP ${res.statusCode}${code ? ` (${code})` : ''}`;
   }
-  return res.body;
+  return Buffer.from(res.body);
 }
 
 /**
