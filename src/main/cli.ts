@@ -1,7 +1,16 @@
 // The headless composition root: the same services as the desktop app, driven from a terminal.
-import { runCli } from './cli/main';
-import { stdio } from './cli/output';
+// The rest of the CLI is loaded only once the Node is known to be new enough for it.
+import { engines } from '../../package.json';
+import { nodeTooOld } from '../../scripts/node-version.mjs';
 
+const tooOld = nodeTooOld(process.versions.node, engines.node);
+if (tooOld) {
+  console.error(tooOld);
+  process.exit(1);
+}
+
+const { runCli } = await import('./cli/main');
+const { stdio } = await import('./cli/output');
 const controller = new AbortController();
 let interrupts = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

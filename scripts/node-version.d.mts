@@ -1,0 +1,1 @@
+export function nodeTooOld(version: string, engines: string): string | undefined;
