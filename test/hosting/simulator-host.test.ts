@@ -76,7 +76,7 @@ describe('the simulator host', () => {
     const goneUrl = gone.baseUrl;
     await gone.close();
     await expect(createSimulatorHost(goneUrl, gone.apiKey).host(image)).rejects.toThrow(
-      /^The built-in simulator could not be reached to upload "ok.png" \(ECONNREFUSED\)\. Restart the simulation/
+      /^The built-in simulator could not be reached to upload "ok.png": the connection was refused \(ECONNREFUSED\)\. Restart the simulation/
     );
   });
 

@@ -111,7 +111,10 @@ describe('crash safety: SIGKILL at random moments, then resume', () => {
         const sidecar = JSON.parse(readFileSync(join(dir, 'library', task.file!.replace(/\.mp4$/, '.json')), 'utf8'));
         expect(sidecar.taskId).toBe(task.taskId);
       }
-      expect(succeededAtApixo).toBeGreaterThan(ROWS * 0.7);
+      // Every done task is one submission the app can name, and the kills left real work done.
+      // (How many submits a kill leaves unnamed depends on where it lands: under load, more.)
+      expect(succeededAtApixo).toBe(states.get('done') ?? 0);
+      expect(succeededAtApixo).toBeGreaterThan(0);
 
       // A task is only left for review when its submit may have created a task we cannot name.
       const review = tasks.filter((t) => t.state === 'needs_review');

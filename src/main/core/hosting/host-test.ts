@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import got, { RequestError } from 'got';
+import got from 'got';
 import type { HostingTest } from '@shared/images';
+import { networkProblem } from '../util/network-error';
 import { isPrivateHost } from './private-host';
 import { readS3Error } from './s3-errors';
 import { SIMULATOR_HOST_LABEL } from './simulator-host';
@@ -25,7 +26,7 @@ async function fetchBack(url: string): Promise<Buffer | string> {
   try {
     res = await got(url, { responseType: 'buffer', throwHttpErrors: false, retry: { limit: 2 }, timeout: { request: 30_000 } });
   } catch (error) {
-    return `its link could not be fetched (${error instanceof RequestError ? error.code : String(error)})`;
+    return `its link could not be fetched: ${networkProblem(error).words}`;
   }
   if (res.statusCode !== 200) {
     const { code } = readS3Error(new TextDecoder().decode(res.body));

@@ -1,3 +1,4 @@
+import { networkProblem } from '../util/network-error';
 import { HostingError } from './types';
 
 const WHERE = 'Settings → Image hosting';
@@ -127,9 +128,8 @@ export function networkFailure(error: unknown, ctx: S3Context): HostingError {
       'unreachable'
     );
   }
-  const what = code || (error instanceof Error ? error.message : String(error));
   return new HostingError(
-    `Could not reach the storage endpoint ${ctx.endpoint} (${what}). Check the endpoint in ${WHERE} and your internet connection.`,
+    `Could not reach the storage endpoint ${ctx.endpoint}: ${networkProblem(error).words}. Check the endpoint in ${WHERE} and your internet connection.`,
     'unreachable'
   );
 }

@@ -1,5 +1,6 @@
-import got, { RequestError } from 'got';
+import got from 'got';
 import { uploadUrl } from '../simulator/uploads';
+import { networkProblem } from '../util/network-error';
 import { IMAGE_MIME } from './image-kinds';
 import { readImage } from './read-image';
 import { HostingError, type ImageHost, type ImageToHost } from './types';
@@ -40,9 +41,8 @@ export function createSimulatorHost(baseUrl: string, apiKey: string): ImageHost 
         status = res.statusCode;
         body = res.body;
       } catch (error) {
-        const code = error instanceof RequestError ? error.code : String(error);
         throw new HostingError(
-          `The built-in simulator could not be reached to upload ${JSON.stringify(image.name)} (${code}). Restart the simulation (or the app) and try again.`,
+          `The built-in simulator could not be reached to upload ${JSON.stringify(image.name)}: ${networkProblem(error).words}. Restart the simulation (or the app) and try again.`,
           'unreachable'
         );
       }

@@ -12,6 +12,7 @@ import { IMAGE_EXTENSIONS, type ImageCache } from './image-cache';
 import { ImageRefusal } from './image-refusal';
 import { notAcceptedImage } from './image-words';
 import { fileSize } from '@shared/file-size';
+import { networkProblem } from '../util/network-error';
 
 export interface RemoteImageOptions {
   /** Longest the whole request may take, from connecting to the last byte (ms). Default 30 s. */
@@ -75,7 +76,7 @@ function unreachable(link: string, error: unknown, timeoutMs: number): ImageRefu
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'no server with that name was found. Check the address and the internet connection.';
     else if (code === 'ECONNREFUSED') why = 'the server refused the connection. Check the address, or try again later.';
     else if (code?.includes('CERT') || code?.startsWith('ERR_TLS')) why = `the server's security certificate is not valid (${code}).`;
-    else why = `the server could not be reached (${code ? `${code}: ` : ''}${(error as Error).message}). Check the address and try again.`;
+    else why = `${networkProblem(error).words}. Check the address and try again.`;
   }
   return new ImageRefusal(`${start} ${why}`, { cause: error });
 }
