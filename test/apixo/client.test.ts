@@ -3,6 +3,7 @@ import { ApixoClient, ApixoError, type ApixoClientOptions } from '../../src/main
 import { buildRequest } from '@shared/request-builder';
 import { ScriptedServer, closedPort } from '../support/scripted-server';
 import { rejection } from '../support/rejection';
+import { memoryLog } from '../support/memory-log';
 
 const KEY = 'sk-test-4f1c9a1a2b';
 const body = buildRequest({ mode: 'text-to-video', prompt: 'a robot in the rain', resolution: '720p', duration: 10 });
@@ -14,7 +15,7 @@ let logs: string[];
 
 function client(extra: Partial<ApixoClientOptions> = {}): ApixoClient {
   // No jitter and a tiny time scale: the real schedule, fast and repeatable.
-  return new ApixoClient({ apiKey: KEY, baseUrl, timeScale: 0.001, random: () => 1, log: (l) => logs.push(l), ...extra });
+  return new ApixoClient({ apiKey: KEY, baseUrl, timeScale: 0.001, random: () => 1, log: memoryLog((l) => logs.push(l)).log, ...extra });
 }
 
 const failure = (promise: Promise<unknown>): Promise<ApixoError> => rejection(promise, ApixoError);

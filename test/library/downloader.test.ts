@@ -6,6 +6,7 @@ import { startSimulator, type Simulator } from '../../src/main/core/simulator';
 import { Api, body, resultUrl, untilComplete } from '../simulator/helpers';
 import { FileServer, TempDirs, readSample } from './helpers';
 import { rejection } from '../support/rejection';
+import { memoryLog } from '../support/memory-log';
 
 const temp = new TempDirs();
 let sim: Simulator;
@@ -73,10 +74,10 @@ describe('downloadVideo against the simulator', () => {
     const log: string[] = [];
     const result = await downloadVideo(url, target, {
       ...FAST,
-      log: (line) => {
+      log: memoryLog((line) => {
         log.push(line);
         sim.setFaults({ truncateDownloadRate: 0 }); // the first attempt failed: the link heals
-      }
+      }).log
     });
     expect(result.resumed).toBe(true);
     expect(result.attempts).toBe(2);
@@ -130,7 +131,7 @@ describe('downloadVideo against the simulator', () => {
     const result = await downloadVideo(url, target, {
       ...FAST,
       stallTimeoutMs: 150,
-      log: () => sim.setFaults({ stallDownloadRate: 0 })
+      log: memoryLog(() => sim.setFaults({ stallDownloadRate: 0 })).log
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result).toMatchObject({ resumed: true, attempts: 2 });

@@ -1,4 +1,5 @@
 import { ApixoClient } from '../core/apixo';
+import type { Logger } from '../core/log/logger';
 import { startSimulator, type Simulator } from '../core/simulator';
 import { UsageError } from './output';
 
@@ -15,7 +16,7 @@ export interface ApiConnection {
  * The API a command talks to: APIXO with the key from APIXO_API_KEY (at --base-url if given),
  * or, with neither, the embedded simulator.
  */
-export async function connectApi(options: { baseUrl?: string; timeScale: number; env?: NodeJS.ProcessEnv; log?: (line: string) => void }): Promise<ApiConnection> {
+export async function connectApi(options: { baseUrl?: string; timeScale: number; env?: NodeJS.ProcessEnv; log?: Logger }): Promise<ApiConnection> {
   const env = options.env ?? process.env;
   const key = env.APIXO_API_KEY?.trim();
   if (key || options.baseUrl) {

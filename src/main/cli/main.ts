@@ -3,6 +3,7 @@ import { runCommand, RUN_HELP } from './run-command';
 import { simulateCommand, SIMULATE_HELP } from './simulate-command';
 import { statusCommand, STATUS_HELP } from './status-command';
 import { validateCommand, VALIDATE_HELP } from './validate-command';
+import { cliLog, type CliLog } from './cli-log';
 import { EXIT, UsageError, type Output } from './output';
 
 export const MAIN_HELP = `LTX Batch Studio — bulk video generation with APIXO's LTX 2 19B, from the command line.
@@ -18,9 +19,11 @@ Commands:
 
 With no APIXO_API_KEY set, run and resume use the built-in simulator: nothing is charged.
 
+Every command writes a log to <data folder>/logs/cli.log; --verbose also prints it on stderr.
+
 Run \`ltx-batch <command> --help\` for a command's options.`;
 
-const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output, signal: AbortSignal) => Promise<number> }> = {
+const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output, signal: AbortSignal, log: CliLog) => Promise<number> }> = {
   validate: { help: VALIDATE_HELP, run: validateCommand },
   run: { help: RUN_HELP, run: runCommand },
   resume: { help: RESUME_HELP, run: resumeCommand },
@@ -30,7 +33,8 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output,
 
 /** Runs one CLI invocation and returns its exit status; never throws. */
 export async function runCli(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
-  const [name, ...rest] = argv;
+  const verbose = argv.includes('--verbose');
+  const [name, ...rest] = argv.filter((arg) => arg !== '--verbose');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(name === 'help' && rest[0] && COMMANDS[rest[0]] ? COMMANDS[rest[0]].help : MAIN_HELP);
     return name === undefined ? EXIT.invalidInput : EXIT.ok;
@@ -40,13 +44,15 @@ export async function runCli(argv: string[], io: Output, signal: AbortSignal): P
     io.err(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}. See --help.`);
     return EXIT.invalidInput;
   }
+  const log = cliLog(io, verbose, name);
   try {
-    return await command.run(rest, io, signal);
+    return await command.run(rest, io, signal, log);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message} See \`ltx-batch ${name} --help\`.`);
       return EXIT.invalidInput;
     }
+    log.open().error('the command failed', { error });
     io.err(`Error: ${(error as Error).message}`);
     return EXIT.someFailed;
   }

@@ -3,6 +3,7 @@ import { BatchEngine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { parseCommandArgs } from './args';
+import type { CliLog } from './cli-log';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { RUN_FLAGS, engineFlags, reportRecovery } from './run-command';
@@ -23,7 +24,7 @@ Options:
 
 Exit status as for \`run\`.`;
 
-export async function resumeCommand(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+export async function resumeCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, RUN_FLAGS);
   if (values.help) {
     io.out(RESUME_HELP);
@@ -33,10 +34,12 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
   const common = engineFlags(values);
   const json = values.json === true;
   const say = (line: string): void => (json ? undefined : io.out(line));
-  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale });
+  const log = logs.open(common.dataDir);
+  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, log: log.child('apixo') });
   let engine: BatchEngine | undefined;
   try {
-    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency });
+    log.info(`resuming with ${api.label}`, { dataDir: common.dataDir });
+    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency, log: log.child('engine') });
     const open = engine.batches().filter((b) => !isSettled(engine!.summary(b.id)!));
     if (open.length === 0) {
       say('Nothing to resume: every batch has finished or waits for your review.');

@@ -11,6 +11,7 @@ import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { DEFAULT_FLAGS, defaultsFromFlags, printEstimate } from './validate-command';
+import type { CliLog } from './cli-log';
 
 export const RUN_HELP = `Usage: ltx-batch run <file.csv> --out <library> [options]
 
@@ -44,7 +45,7 @@ export const RUN_FLAGS = {
   json: { type: 'boolean' }
 } as const;
 
-export async function runCommand(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+export async function runCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...DEFAULT_FLAGS,
     ...RUN_FLAGS,
@@ -67,9 +68,11 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
   const capMicros = values.budget === undefined ? undefined : parseUsd(String(values.budget));
   if (values.budget !== undefined && capMicros === undefined) throw new UsageError(`--budget must be an amount in dollars, like 25 or 12.50 (got ${String(values.budget)}).`);
   const common = engineFlags(values);
+  const log = logs.open(common.dataDir);
 
   const defaults = defaultsFromFlags(values);
   const result = await importCsvFile(file, { defaults });
+  log.info('CSV read', { file, videos: result.rows.length, valid: result.validCount, invalidRows: result.invalidRowCount, fileProblems: result.fileProblems.length || undefined });
   if (result.fileProblems.length > 0) {
     io.err(`✗ ${basename(file)} cannot be imported:`);
     for (const p of result.fileProblems) io.err(`  ${p}`);
@@ -98,11 +101,12 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     .update(JSON.stringify({ libraryDir, defaults, capMicros, skip: values['skip-invalid'] === true }))
     .digest('hex');
 
-  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale });
+  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, log: log.child('apixo') });
   let engine: Engine | undefined;
   try {
     say(`Using ${api.label}.`);
-    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency });
+    log.info(`running with ${api.label}`, { dataDir: common.dataDir, libraryDir });
+    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency, log: log.child('engine') });
     reportRecovery(engine, say);
     let batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
     if (batch) {

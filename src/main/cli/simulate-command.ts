@@ -1,6 +1,7 @@
 import { startSimulator } from '../core/simulator';
 import { numberFlag, parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
+import type { CliLog } from './cli-log';
 
 export const SIMULATE_HELP = `Usage: ltx-batch simulate [options]
 
@@ -15,7 +16,7 @@ Options:
   --balance USD    starting balance in dollars (default 100)
   -h, --help       show this help`;
 
-export async function simulateCommand(argv: string[], io: Output, signal: AbortSignal): Promise<number> {
+export async function simulateCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     port: { type: 'string' },
     'time-scale': { type: 'string' },
@@ -36,6 +37,8 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     apiKey: values.key as string | undefined,
     balanceUsd: numberFlag(values.balance, 'balance', 0, 1_000_000)
   });
+  const log = logs.open();
+  log.info('simulator started', { baseUrl: sim.baseUrl });
   io.out(`APIXO simulator listening at ${sim.baseUrl}`);
   io.out(`API key: ${values.key ?? 'sim-key'} · balance $${sim.balanceUsd().toFixed(2)} · time scale ${values['time-scale'] ?? 1}`);
   io.out('Press Ctrl-C to stop.');
@@ -44,6 +47,7 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await sim.close();
+  log.info('simulator stopped', { submitted: sim.submissions.length });
   io.out(`Simulator stopped after ${plural(sim.submissions.length, 'submitted task')}.`);
   return EXIT.ok;
 }

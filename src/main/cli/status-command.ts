@@ -6,6 +6,7 @@ import { defaultDataDir } from '../core/paths';
 import { peekQueue } from '../core/queue/peek';
 import { parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
+import type { CliLog } from './cli-log';
 
 export const STATUS_HELP = `Usage: ltx-batch status [options]
 
@@ -19,7 +20,7 @@ Options:
 
 const SHOWN = 10;
 
-export async function statusCommand(argv: string[], io: Output): Promise<number> {
+export async function statusCommand(argv: string[], io: Output, _signal: AbortSignal, logs: CliLog): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
   if (values.help) {
     io.out(STATUS_HELP);
@@ -28,6 +29,7 @@ export async function statusCommand(argv: string[], io: Output): Promise<number>
   if (positionals.length > 0) throw new UsageError('status takes no file.');
   const dataDir = resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir());
   const state = await peekQueue(dataDir);
+  logs.open(dataDir).info('status read', { dataDir, batches: state?.batches.size ?? 0 });
   const batches = [...(state?.batches.values() ?? [])].sort((a, b) => a.createdAt - b.createdAt);
   const report = batches.map((batch) => {
     const tasks = batch.taskIds.map((id) => state!.tasks.get(id)!);

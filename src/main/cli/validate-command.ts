@@ -4,6 +4,7 @@ import { formatUsd, type BatchEstimate } from '@shared/pricing';
 import { formatRowProblem, importCsvFile, type BatchDefaults, type ImportResult } from '../core/import';
 import { choiceFlag, numberFlag, parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
+import type { CliLog } from './cli-log';
 
 export const VALIDATE_HELP = `Usage: ltx-batch validate <file.csv> [options]
 
@@ -43,7 +44,7 @@ export const DEFAULT_FLAGS = {
   mode: { type: 'string' }
 } as const;
 
-export async function validateCommand(argv: string[], io: Output): Promise<number> {
+export async function validateCommand(argv: string[], io: Output, _signal: AbortSignal, logs: CliLog): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { ...DEFAULT_FLAGS, json: { type: 'boolean' } });
   if (values.help) {
     io.out(VALIDATE_HELP);
@@ -53,6 +54,7 @@ export async function validateCommand(argv: string[], io: Output): Promise<numbe
   const [file] = positionals;
   const result = await importCsvFile(file, { defaults: defaultsFromFlags(values) });
   const valid = result.fileProblems.length === 0 && result.problems.length === 0;
+  logs.open().info('CSV validated', { file, valid, videos: result.rows.length, invalidRows: result.invalidRowCount, fileProblems: result.fileProblems.length || undefined });
   if (values.json) io.out(JSON.stringify(jsonReport(file, result, valid), null, 2));
   else printReport(file, result, valid, io);
   return valid ? EXIT.ok : EXIT.invalidInput;

@@ -23,6 +23,7 @@ import { defaultSettings, type Settings, type SettingsPatch } from '@shared/sett
 import { Readable } from 'node:stream';
 import { MEDIA_SCHEME } from '@shared/library';
 import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
+import { createLogger } from '../../../src/main/core/log/logger';
 import { mediaResponse, resolveMediaUrl } from '../../../src/main/core/library/media-files';
 import { memorySecret, testDesktop, type TestDesktop } from '../../support/app-options';
 import { startSimulator, type Faults, type Simulator } from '../../../src/main/core/simulator';
@@ -171,7 +172,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       resourcesDir: RESOURCES_DIR,
       apiBaseUrl: simulator.baseUrl,
       timeScale,
-      log: options.log ?? ((line) => log.push(line))
+      log: createLogger((_level, line) => (options.log ?? ((l: string) => log.push(l)))(line))
     });
   } catch (error) {
     await simulator.close();

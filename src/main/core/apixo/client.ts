@@ -1,8 +1,10 @@
-import got, { RequestError, TimeoutError, type Got } from 'got';
+import got, { RequestError, type Got } from 'got';
 import { MODEL_ID } from '@shared/model';
 import { usdToMicros, type Micros } from '@shared/pricing';
 import type { ApiEnvelope, GenerateRequest } from '@shared/request';
 import { validateRequest } from '@shared/validation';
+import { silentLog, type Logger } from '../log/logger';
+import { networkProblem } from '../util/network-error';
 import { sleep } from '../util/sleep';
 import { ApixoError, type ApixoErrorKind, type Delivery } from './errors';
 import {
@@ -30,7 +32,7 @@ export interface ApixoClientOptions {
   submitRetry?: RetryPolicy;
   random?: () => number;
   /** One line per request and per retry; never holds the key. */
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface CallOptions {
@@ -67,8 +69,6 @@ interface RawResponse {
   envelope?: ApiEnvelope<unknown>;
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL']);
-const NOT_SENT_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect', 'socket']);
 const TASK_ID_MAX = 256;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -126,7 +126,7 @@ export class ApixoClient {
   private readonly getRetry: RetryPolicy;
   private readonly submitRetry: RetryPolicy;
   private readonly random: () => number;
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
   readonly baseUrl: string;
 
   constructor(options: ApixoClientOptions) {
@@ -136,7 +136,7 @@ export class ApixoClient {
     this.getRetry = options.getRetry ?? DEFAULT_GET_RETRY;
     this.submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY;
     this.random = options.random ?? Math.random;
-    this.log = options.log ?? ((): void => undefined);
+    this.log = options.log ?? silentLog;
     this.http = got.extend({
       prefixUrl: this.baseUrl,
       throwHttpErrors: false,
@@ -247,7 +247,7 @@ export class ApixoClient {
   private async wait(error: ApixoError, retry: number, policy: RetryPolicy, what: string, signal?: AbortSignal): Promise<void> {
     const serverWait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS) : undefined;
     const ms = (serverWait ?? backoffDelay(retry, policy, this.random)) * this.timeScale;
-    this.log(`${what}: ${error.kind}${error.status ? ` ${error.status}` : ''}; retry ${retry + 1} in ${Math.round(ms)} ms`);
+    this.log.info(`${what} failed; retry ${retry + 1} in ${Math.round(ms)} ms`, { kind: error.kind, status: error.status, code: error.code, why: error.message });
     await sleep(ms, signal);
   }
 
@@ -255,7 +255,7 @@ export class ApixoClient {
     const started = Date.now();
     const res = await this.http(path, { method, json, signal });
     const envelope = parseEnvelope(res.body);
-    this.log(`${method} /${path.split('?')[0]} → ${res.statusCode}${envelope && envelope.code !== res.statusCode ? ` (code ${envelope.code})` : ''} in ${Date.now() - started} ms`);
+    this.log.debug(`${method} /${path.split('?')[0]} → ${res.statusCode}${envelope && envelope.code !== res.statusCode ? ` (code ${envelope.code})` : ''} in ${Date.now() - started} ms`);
     return { status: res.statusCode, headers: res.headers, envelope };
   }
 
@@ -348,18 +348,15 @@ export class ApixoClient {
   private asApixoError(thrown: unknown): ApixoError {
     if (thrown instanceof ApixoError) return thrown;
     if (thrown instanceof RequestError) {
-      const code = thrown.code;
-      const notSent =
-        NOT_SENT_CODES.has(code) ||
-        (thrown instanceof TimeoutError && NOT_SENT_TIMEOUTS.has(thrown.event)) ||
-        (thrown.timings !== undefined && thrown.timings.connect === undefined && code !== 'ERR_ABORTED');
-      if (code === 'ERR_ABORTED' || thrown.name === 'AbortError') throw thrown;
+      const problem = networkProblem(thrown);
+      if (problem.fault === 'aborted') throw thrown;
+      // A socket that never connected cannot have carried the request, whatever its code says.
+      const notSent = problem.notSent || (thrown.timings !== undefined && thrown.timings.connect === undefined);
       const delivery: Delivery = notSent ? 'not_sent' : 'maybe_sent';
-      const what = thrown instanceof TimeoutError ? `timed out (${thrown.event})` : code || thrown.name;
       const message = notSent
-        ? `Could not reach APIXO at ${new URL(this.baseUrl).host} (${what}).`
-        : `The connection to APIXO failed before an answer came (${what}).`;
-      return new ApixoError('network', message, { delivery, code });
+        ? `Could not reach APIXO at ${new URL(this.baseUrl).host}: ${problem.words}.`
+        : `The connection to APIXO failed before an answer came: ${problem.words}.`;
+      return new ApixoError('network', message, { delivery, code: problem.code });
     }
     throw thrown;
   }

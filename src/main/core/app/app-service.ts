@@ -8,6 +8,7 @@ import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { ImportResult } from '@shared/import-types';
 import type { Settings, SettingsPatch } from '@shared/settings';
 import { ApixoClient, isApixoError } from '../apixo';
+import { silentLog, type Logger } from '../log/logger';
 import { importCsvFile, importCsvText, importPromptLines, validRows, type ImportOptions } from '../import';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
 import { startSimulator, type Simulator } from '../simulator';
@@ -25,10 +26,11 @@ export interface SettingsStore {
 }
 
 /** Where the API key lives: safeStorage in the app. It is never handed to the window. */
+/** A secret kept outside the settings file; reads come from memory, writes may take a moment (the OS keychain). */
 export interface SecretStore {
   get(): string | undefined;
-  set(value: string): void;
-  clear(): void;
+  set(value: string): void | Promise<void>;
+  clear(): void | Promise<void>;
 }
 
 export interface AppServiceOptions {
@@ -47,7 +49,7 @@ export interface AppServiceOptions {
   desktop: DesktopAdapters;
   /** Follow the library folder for changes made outside the app (default true). */
   watchLibrary?: boolean;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** Imports kept for the window to page through and turn into batches. */
@@ -86,7 +88,7 @@ export class AppService {
       concurrency: settings.concurrency,
       requestBudgetPerMinute: settings.requestBudgetPerMinute,
       overallCapMicros: settings.caps.overallMicros,
-      log: options.log
+      log: options.log?.child('engine')
     });
     service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
       service.emit('queue:changed', toDelta(change));
@@ -101,7 +103,7 @@ export class AppService {
       trash: options.desktop.trash,
       reveal: options.desktop.reveal,
       watch: options.watchLibrary,
-      log: options.log
+      log: options.log?.child('library')
     });
     service.library = library;
     service.unsubscribeLibrary = library.onChange((change) => service.emit('library:changed', change));
@@ -118,7 +120,11 @@ export class AppService {
     return service;
   }
 
-  private constructor(private readonly options: AppServiceOptions) {}
+  private readonly log: Logger;
+
+  private constructor(private readonly options: AppServiceOptions) {
+    this.log = options.log ?? silentLog;
+  }
 
   /** True while the built-in simulator is the API. */
   get simulated(): boolean {
@@ -127,14 +133,20 @@ export class AppService {
 
   /** Checks a call's arguments, runs its handler, and answers the IPC envelope; never throws. */
   async dispatch(channel: string, args: unknown): Promise<IpcResult<unknown>> {
-    if (!Object.hasOwn(this.handlers, channel)) return { ok: false, code: 'not_found', message: `There is no channel "${channel}".` };
+    if (!Object.hasOwn(this.handlers, channel)) {
+      this.log.warn('IPC call refused: no such channel', { channel });
+      return { ok: false, code: 'not_found', message: `There is no channel "${channel}".` };
+    }
     const parsed = parseInvokeArgs(channel as InvokeChannel, args);
-    if (!parsed.ok) return { ok: false, code: 'invalid_argument', message: parsed.message };
+    if (!parsed.ok) {
+      this.log.warn(`IPC call refused: ${parsed.message}`, { channel });
+      return { ok: false, code: 'invalid_argument', message: parsed.message };
+    }
     try {
       const handler = this.handlers[channel as InvokeChannel] as (...a: unknown[]) => unknown;
       return { ok: true, value: await handler(...(parsed.args as unknown[])) };
     } catch (error) {
-      return toIpcError(error, this.options.log);
+      return toIpcError(error, this.log.child('ipc', { channel }));
     }
   }
 
@@ -167,11 +179,12 @@ export class AppService {
     const timeScale = this.options.timeScale;
     if (simulate) {
       this.simulator ??= await startSimulator({ timeScale });
-      this.client = new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale });
+      this.client = new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale, log: this.log.child('simulator') });
     } else {
-      this.client = new ApixoClient({ apiKey: key ?? '', baseUrl: this.options.apiBaseUrl, timeScale });
+      this.client = new ApixoClient({ apiKey: key ?? '', baseUrl: this.options.apiBaseUrl, timeScale, log: this.log.child('apixo') });
       // The simulator keeps running while tasks it made may still be collected.
     }
+    this.log.info(simulate ? 'the API is the built-in simulator' : 'the API is APIXO', { baseUrl: this.client.baseUrl });
     this.engine?.setClient(this.client);
   }
 
@@ -185,7 +198,7 @@ export class AppService {
       const path = join(batch.libraryDir, task.file);
       const inside = relative(root, path);
       if (inside.startsWith('..') || inside.startsWith(sep)) continue;
-      void this.library?.notify(path).catch((error: unknown) => this.options.log?.(`library: ${(error as Error).message}`));
+      void this.library?.notify(path).catch((error: unknown) => this.log.warn(`the library could not list a new video: ${(error as Error).message}`, { file: path }));
     }
   }
 
@@ -193,7 +206,7 @@ export class AppService {
   private imageHost(): ImageHost | undefined {
     const { hosting } = this.options.settings.read();
     const sim = this.usingSimulator && this.simulator ? { baseUrl: this.simulator.baseUrl, apiKey: this.simulator.apiKey } : undefined;
-    return createImageHost(hosting, this.options.hostingSecret.get(), sim);
+    return createImageHost(hosting, this.options.hostingSecret.get(), sim, this.log.child('hosting'));
   }
 
   private hostingStatus(): HostingStatus {
@@ -282,13 +295,13 @@ export class AppService {
       'settings:update': (patch) => this.updateSettings(patch),
       'key:status': () => this.keyStatus(),
       'key:set': async (key) => {
-        this.options.secrets.set(key.trim());
+        await this.options.secrets.set(key.trim());
         await this.connect();
         this.engine.resumeAccount();
         return this.keyStatus();
       },
       'key:clear': async () => {
-        this.options.secrets.clear();
+        await this.options.secrets.clear();
         await this.connect();
         return this.keyStatus();
       },
@@ -376,12 +389,12 @@ export class AppService {
         return this.engine.status();
       },
       'hosting:status': () => this.hostingStatus(),
-      'hosting:set-secret': (secret) => {
-        this.options.hostingSecret.set(secret.trim());
+      'hosting:set-secret': async (secret) => {
+        await this.options.hostingSecret.set(secret.trim());
         return this.hostingStatus();
       },
-      'hosting:clear-secret': () => {
-        this.options.hostingSecret.clear();
+      'hosting:clear-secret': async () => {
+        await this.options.hostingSecret.clear();
         return this.hostingStatus();
       },
       'hosting:test': async () => {
@@ -412,11 +425,11 @@ function forWindow(task: TaskRecord): TaskRecord {
 }
 
 /** An error as the window sees it: a sentence for the person, a code for the store. */
-export function toIpcError(error: unknown, log?: (line: string) => void): IpcResult<never> {
+export function toIpcError(error: unknown, log: Logger = silentLog): IpcResult<never> {
   if (error instanceof TaskActionError) return { ok: false, code: 'not_allowed', message: error.message };
   if (error instanceof LibraryError) return { ok: false, code: error.code, message: error.message };
   if (isImageRefusal(error) || error instanceof HostingError) return { ok: false, code: 'not_allowed', message: (error as Error).message };
   if (isApixoError(error)) return { ok: false, code: 'unavailable', message: error.message };
-  log?.(`internal error: ${(error as Error).stack ?? String(error)}`);
+  log.error('internal error', { error });
   return { ok: false, code: 'internal', message: `Something went wrong: ${(error as Error).message}` };
 }

@@ -5,6 +5,7 @@
  * `hostingStatus` says whether hosting is ready and what to set up; `testImageHost` proves it.
  */
 import type { HostingSettings } from '@shared/settings';
+import { silentLog, type Logger } from '../log/logger';
 import { createDataUrlHost } from './data-url-host';
 import { createS3Host } from './s3-host';
 import { createSimulatorHost } from './simulator-host';
@@ -28,8 +29,14 @@ export { IMAGE_EXT, IMAGE_MIME } from './image-kinds';
 export function createImageHost(
   settings: HostingSettings,
   secret: string | undefined,
-  simulator?: { baseUrl: string; apiKey: string }
+  simulator?: { baseUrl: string; apiKey: string },
+  log: Logger = silentLog
 ): ImageHost | undefined {
+  const host = pickHost(settings, secret, simulator);
+  return host && loggedHost(host, log);
+}
+
+function pickHost(settings: HostingSettings, secret: string | undefined, simulator?: { baseUrl: string; apiKey: string }): ImageHost | undefined {
   if (simulator) return createSimulatorHost(simulator.baseUrl, simulator.apiKey);
   if (settings.kind === 'data-url') return createDataUrlHost();
   if (settings.kind === 's3') {
@@ -38,4 +45,22 @@ export function createImageHost(
     return createS3Host(settings.s3, secret ?? '');
   }
   return undefined;
+}
+
+/** The same host, with a log line for every image hosted or refused (the link itself is never logged). */
+function loggedHost(host: ImageHost, log: Logger): ImageHost {
+  return {
+    label: host.label,
+    async host(image) {
+      const fields = { image: image.name, id: image.id.slice(0, 12), bytes: image.sizeBytes, host: host.label };
+      try {
+        const url = await host.host(image);
+        log.info('image hosted', fields);
+        return url;
+      } catch (error) {
+        log.warn(`image not hosted: ${(error as Error).message}`, fields);
+        throw error;
+      }
+    }
+  };
 }

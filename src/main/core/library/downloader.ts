@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { open, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import got, { RequestError, TimeoutError, type PlainResponse } from 'got';
+import got, { type PlainResponse } from 'got';
 import { MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter, type RetryPolicy } from '../apixo/retry';
+import { silentLog, type Logger } from '../log/logger';
+import { networkProblem } from '../util/network-error';
 import { sleep } from '../util/sleep';
 import { fsyncDir } from '../util/fs-durable';
 import { ChunkQueue } from './chunk-queue';
@@ -27,8 +29,8 @@ export interface DownloadOptions {
   random?: () => number;
   /** Bytes in the file so far (resumed bytes included), and the whole size when the server said it. */
   onProgress?: (received: number, total: number | undefined) => void;
-  /** One line per attempt and retry, for the log. */
-  log?: (line: string) => void;
+  /** One line per download and retry, for the log. */
+  log?: Logger;
 }
 
 export interface DownloadResult {
@@ -118,10 +120,10 @@ function notVideoError(what: string, attempts: number, status?: number): Downloa
 }
 
 function describe(error: unknown): string {
-  if (error instanceof TimeoutError) return `timed out (${error.event})`;
-  if (error instanceof RequestError) return error.code ? `${error.code}: ${error.message}` : error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  // A failure of ours, thrown here or through the stream (which got wraps): already in words.
+  const own = error instanceof RetryableFailure ? error : (error as { cause?: unknown } | undefined)?.cause;
+  if (own instanceof RetryableFailure) return own.message;
+  return networkProblem(error).words;
 }
 
 interface AttemptContext {
@@ -289,7 +291,7 @@ async function download(url: string, targetPath: string, options: DownloadOption
   const maxFailures = Math.max(1, options.attempts ?? DEFAULT_DOWNLOAD_ATTEMPTS);
   const timeScale = options.timeScale ?? 1;
   const random = options.random ?? Math.random;
-  const log = options.log ?? ((): void => undefined);
+  const log = options.log ?? silentLog;
   const { signal } = options;
   const aborted = (attempts: number): DownloadError =>
     new DownloadError('aborted', 'The download was stopped before it finished; it can resume later.', { attempts, cause: signal?.reason });
@@ -342,7 +344,7 @@ async function download(url: string, targetPath: string, options: DownloadOption
       if (!isMp4Header(await readHead(part))) throw notVideoError('something else', attempt);
       await rename(part, targetPath);
       await fsyncDir(dirname(targetPath));
-      log(`download ${targetPath}: ${size} bytes in ${attempt} attempt(s)${resumed ? ', resumed' : ''}`);
+      log.info(`downloaded ${size} bytes in ${attempt} attempt(s)${resumed ? ', resumed' : ''}`, { file: targetPath });
       return { bytes: size, resumed, attempts: attempt, alreadyPresent: false };
     } catch (error) {
       if (signal?.aborted) throw aborted(attempt);
@@ -364,7 +366,7 @@ async function download(url: string, targetPath: string, options: DownloadOption
       if (failures >= maxFailures) break;
       const serverWait = retryAfterMs !== undefined ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : undefined;
       const wait = (serverWait ?? backoffDelay(failures, { attempts: maxFailures, ...DOWNLOAD_BACKOFF }, random)) * timeScale;
-      log(`download ${targetPath}: attempt ${attempt} failed (${lastProblem}); ${offset} bytes kept; retry in ${Math.round(wait)} ms`);
+      log.info(`attempt ${attempt} failed (${lastProblem}); ${offset} bytes kept; retry in ${Math.round(wait)} ms`, { file: targetPath, status: lastStatus });
       try {
         await sleep(wait, signal);
       } catch {

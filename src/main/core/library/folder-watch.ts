@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { MAX_DEPTH } from './library-scan';
+import type { Logger } from '../log/logger';
 
 export interface FolderWatchOptions {
   /** The folder to follow (absolute). It may not exist yet, and may be deleted and made again. */
@@ -19,7 +20,7 @@ export interface FolderWatchOptions {
   recursive?: boolean;
   /** How often to look for the folder while it does not exist. Default 1000 ms. */
   rootPollMs?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** Names that never need a folder watch, so events for them skip the `lstat`. */
@@ -249,8 +250,7 @@ export class FolderWatch {
     if (code === 'ENOENT' || this.warned) return;
     this.warned = true;
     const limit = code === 'ENOSPC' ? ' (the system limit of watched folders is reached)' : '';
-    this.options.log?.(
-      `library: cannot follow ${rel === '' ? 'the library folder' : rel} for changes${limit}: ${code}. ` +
+    this.options.log?.warn(`cannot follow ${rel === '' ? 'the library folder' : rel} for changes${limit}: ${code}. ` +
         'Changes made outside the app will still show, within a minute, at the next full look at the folder.'
     );
   }

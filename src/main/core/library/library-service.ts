@@ -20,6 +20,7 @@ import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
 import { mapLimit } from './map-limit';
 import { sidecarPathFor } from './naming';
 import { ThumbnailStore } from './thumbnails';
+import type { Logger } from '../log/logger';
 
 export interface LibraryServiceOptions {
   /** The library folder; it may not exist yet (an empty library). */
@@ -32,7 +33,7 @@ export interface LibraryServiceOptions {
   reveal: (absPath: string) => void;
   /** Follow the folder for changes made outside the app (default true). */
   watch?: boolean;
-  log?: (line: string) => void;
+  log?: Logger;
   /** Tuning of the folder watch (tests make it quicker); see LibraryWatcherOptions. */
   follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive'>;
   /** How long changes are gathered before they are pushed to listeners. Default 250 ms. */
@@ -260,7 +261,7 @@ export class LibraryService {
   async notify(absPath: string): Promise<void> {
     const rel = relative(this.index.root, resolve(absPath));
     if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
-      this.options.log?.(`library: ${absPath} is not inside the library folder ${this.index.root}; not listed.`);
+      this.options.log?.warn(`${absPath} is not inside the library folder ${this.index.root}; not listed.`);
       return;
     }
     const libraryPath = rel.split(sep).join('/');
@@ -307,8 +308,7 @@ export class LibraryService {
       await index.build(dir);
     } catch (error) {
       index.clear(dir);
-      this.options.log?.(
-        `library: the folder ${resolve(dir)} could not be read (${reason(error)}); the library shows empty until it can be. ` +
+      this.options.log?.warn(`the folder ${resolve(dir)} could not be read (${reason(error)}); the library shows empty until it can be. ` +
           'Check that the folder exists and that you may open it, or choose another one in Settings.'
       );
     }
@@ -351,7 +351,7 @@ export class LibraryService {
       try {
         listener(change);
       } catch (error) {
-        this.options.log?.(`library: a change listener failed: ${(error as Error).message}`);
+        this.options.log?.warn(`a change listener failed: ${(error as Error).message}`);
       }
     }
   }
@@ -363,7 +363,7 @@ export class LibraryService {
       this.pruneTimer = undefined;
       // An empty library may be a drive not plugged in: its thumbnails are kept for its return.
       if (this.index.size === 0) return;
-      void this.thumbs.prune(this.index.entries()).catch((error: unknown) => this.options.log?.(`library: clearing thumbnails: ${reason(error)}`));
+      void this.thumbs.prune(this.index.entries()).catch((error: unknown) => this.options.log?.warn(`clearing thumbnails: ${reason(error)}`));
     }, PRUNE_DELAY_MS);
     this.pruneTimer.unref();
   }

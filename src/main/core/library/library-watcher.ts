@@ -6,6 +6,7 @@ import type { LibraryIndex } from './library-index';
 import { isIgnoredPath, isVideoName, scanTree, signature, statVideo, type VideoStat } from './library-scan';
 import { mapLimit } from './map-limit';
 import { probeMp4 } from './mp4-probe';
+import type { Logger } from '../log/logger';
 
 export interface LibraryWatcherOptions {
   index: LibraryIndex;
@@ -27,7 +28,7 @@ export interface LibraryWatcherOptions {
   /** Hints are gathered this long before they are worked on, so a burst is one round. Default 40 ms. */
   gatherMs?: number;
   recursive?: boolean;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** What to look at again: one video (with its sidecar) or a folder with everything below it. */
@@ -205,7 +206,7 @@ export class LibraryWatcher {
       try {
         await step();
       } catch (error) {
-        this.options.log?.(`library: following the folder failed once (${(error as Error).message}); the next look at it will catch up.`);
+        this.options.log?.warn(`following the folder failed once (${(error as Error).message}); the next look at it will catch up.`);
       }
     });
     this.work = run;

@@ -1,4 +1,6 @@
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import type { Logger } from '../log/logger';
+import { taskFields } from '../log/task-fields';
 import { basename, extname, join } from 'node:path';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
 import { MODEL_ID } from '@shared/model';
@@ -20,7 +22,7 @@ export interface DownloadStageOptions {
   task: (id: string) => TaskRecord | undefined;
   batch: (id: string) => BatchRecord | undefined;
   change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => void;
-  log: (line: string) => void;
+  log: Logger;
 }
 
 /** Rounds of downloading (each with the downloader's own retries) before a person is asked. */
@@ -100,10 +102,10 @@ export class DownloadStage {
         timeScale: this.options.timeScale,
         stallTimeoutMs: this.options.stallTimeoutMs,
         random: this.options.random,
-        log: (line) => this.options.log(`download ${task.id}: ${line}`)
+        log: this.options.log.child('download', taskFields(task))
       });
       const probe = await probeMp4(target).catch((error: unknown) => {
-        this.options.log(`probe ${file}: ${(error as Error).message}`);
+        this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(task), file });
         return undefined;
       });
       const sourceImage = await this.copySourceImage(task, target);
@@ -130,7 +132,7 @@ export class DownloadStage {
       await copyFile(task.imagePath, target);
       return basename(target);
     } catch (error) {
-      this.options.log(`source image of ${task.id}: ${(error as Error).message}`);
+      this.options.log.warn('the source image could not be copied beside the video', { ...taskFields(task), error });
       return undefined;
     }
   }

@@ -10,6 +10,8 @@ import { COMMITTED_STATES as COMMITTED, IN_FLIGHT_STATES, type TaskState } from 
 import { sumCosts, summarize } from '@shared/batch-summary';
 import { validateRequest } from '@shared/validation';
 import { ApixoError, backoffDelay, type ApixoClient, type RetryPolicy, type TaskStatus } from '../apixo';
+import { silentLog, type Logger } from '../log/logger';
+import { taskFields } from '../log/task-fields';
 import { MinHeap } from '../util/min-heap';
 import { ChangeStream } from './change-stream';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -40,7 +42,7 @@ export interface EngineOptions {
   /** Coalescing interval of the change stream, in real ms (default 250). */
   changeIntervalMs?: number;
   random?: () => number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** One row to turn into a task. */
@@ -117,7 +119,7 @@ export class BatchEngine {
   private client: ApixoClient;
   private readonly ts: number;
   private readonly random: () => number;
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
   private readonly autoRetryLimit: number;
   private budgetPerMinute: number;
   private overallCapMicros?: Micros;
@@ -162,7 +164,7 @@ export class BatchEngine {
         apply: applyQueueEvent,
         toSnapshot: queueStateToJson,
         fromSnapshot: queueStateFromJson,
-        onWarning: (message) => options.log?.(`journal: ${message}`)
+        onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
       });
       await sweepLeftovers(journal.state, options.log);
       return new BatchEngine(options, lock, journal);
@@ -178,7 +180,7 @@ export class BatchEngine {
     this.client = options.client;
     this.ts = options.timeScale ?? 1;
     this.random = options.random ?? Math.random;
-    this.log = options.log ?? ((): void => undefined);
+    this.log = options.log ?? silentLog;
     this.autoRetryLimit = options.autoRetryLimit ?? DEFAULT_AUTO_RETRY_LIMIT;
     this.budgetPerMinute = options.requestBudgetPerMinute ?? DEFAULT_REQUEST_BUDGET_PER_MINUTE;
     this.overallCapMicros = options.overallCapMicros;
@@ -306,6 +308,7 @@ export class BatchEngine {
       taskIds: tasks.map((t) => t.id)
     };
     this.journal.append({ type: 'batch_added', batch, tasks }, { durable: true });
+    this.log.info(`batch added: ${tasks.length} task(s)`, { batch: id, name: spec.name, libraryDir: spec.libraryDir });
     this.batchOrder.set(id, this.batchOrder.size);
     for (const task of tasks) this.enqueue(task);
     this.changes.mark(undefined, id);
@@ -471,7 +474,7 @@ export class BatchEngine {
         this.balanceMicros = micros;
         this.changes.mark();
       },
-      (error: unknown) => this.log(`balance: ${(error as Error).message}`)
+      (error: unknown) => this.log.warn(`the balance could not be read: ${(error as Error).message}`)
     );
   }
 
@@ -536,7 +539,9 @@ export class BatchEngine {
    */
   private change(task: TaskRecord, state?: TaskState, patch?: TaskPatch, options: { durable?: boolean; unset?: (keyof TaskPatch)[] } = {}): void {
     const before = usedMicros(task);
+    const from = task.state;
     this.journal.append({ type: 'task_changed', id: task.id, at: Date.now(), state, patch, unset: options.unset }, { durable: options.durable });
+    if (state && state !== from) logTransition(this.log, task, from);
     this.trackUsed(task, before);
     if (ACTIVE_SUBMIT.has(task.state)) this.inFlight.add(task.id);
     else if (this.inFlight.delete(task.id)) this.schedulePump();
@@ -714,7 +719,7 @@ export class BatchEngine {
   private pauseAccount(reason: 'auth' | 'balance', message: string): void {
     if (this.account?.reason === 'auth') return;
     this.account = { reason, message };
-    this.log(`paused: ${message}`);
+    this.log.warn(`submits paused: ${message}`, { reason });
     this.changes.mark();
   }
 
@@ -844,15 +849,28 @@ export class BatchEngine {
   }
 }
 
+/** States a person or a bug report cares about; the rest (pending, processing …) are debug lines. */
+const NOTABLE = new Set<TaskState>(['submitted', 'succeeded', 'done', 'failed', 'rejected', 'needs_review', 'download_failed', 'expired', 'canceled', 'abandoned']);
+const TROUBLE = new Set<TaskState>(['failed', 'rejected', 'needs_review', 'download_failed', 'expired']);
+
+/** One line per task transition, with everything that finds the task again. */
+function logTransition(log: Logger, task: TaskRecord, from: TaskState): void {
+  const fields = { ...taskFields(task), from, failCode: task.failCode, note: TROUBLE.has(task.state) ? task.note : undefined };
+  const message = `task ${task.state.replace('_', ' ')}`;
+  if (TROUBLE.has(task.state)) log.warn(message, fields);
+  else if (NOTABLE.has(task.state)) log.info(message, fields);
+  else log.debug(message, fields);
+}
+
 /** Removes empty `.part` files from a crash between choosing a file name and journaling it. */
-async function sweepLeftovers(state: QueueState, log?: (line: string) => void): Promise<void> {
+async function sweepLeftovers(state: QueueState, log?: Logger): Promise<void> {
   const inUse = new Set<string>();
   for (const task of state.tasks.values()) {
     const batch = state.batches.get(task.batchId);
     if (task.file && batch) inUse.add(join(batch.libraryDir, task.file));
   }
   const removed = await sweepEmptyParts(new Set([...state.batches.values()].map((b) => b.libraryDir)), inUse);
-  if (removed > 0) log?.(`removed ${removed} empty leftover .part file(s)`);
+  if (removed > 0) log?.info(`removed ${removed} empty leftover .part file(s)`);
 }
 
 /** Money a task has committed or spent: what the caps count. */
