@@ -3,12 +3,58 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GOOD_KEY, REPO_DIR } from './harness/server';
 import { describeE2e, e2eSession, openApp } from './browser';
 import { dropPaths, dropUrl, onlyBatch, snapshot, tasksOf, until } from './helpers';
 
 const PHOTOS = join(REPO_DIR, 'test', 'fixtures', 'photos');
+
+/**
+ * Holds the page's next call of `channel` on its way, to act while it is in flight: `reached` once
+ * it is held, `release()` lets it go on. 'request' holds it before the service has it; 'answer'
+ * lets the service handle it (store, push settings:changed) and holds the answer; `refuse` answers
+ * the page with that error instead of passing the call on.
+ */
+async function holdNext(page: Page, channel: string, hold: 'request' | 'answer' | { refuse: string }) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let arrived!: () => void;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  let taken = false;
+  const handler = async (route: Route): Promise<void> => {
+    if (taken || (route.request().postDataJSON() as { channel?: string } | null)?.channel !== channel) return route.fallback();
+    taken = true;
+    try {
+      if (hold === 'answer') {
+        const response = await route.fetch();
+        arrived();
+        await gate;
+        await route.fulfill({ response });
+      } else {
+        arrived();
+        await gate;
+        if (hold === 'request') await route.continue();
+        else await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: false, code: 'internal', message: hold.refuse }) });
+      }
+    } finally {
+      done();
+    }
+  };
+  await page.route('**/api/invoke', handler);
+  return {
+    reached,
+    /** Lets the call go on; resolves once it has been passed on and the route removed. */
+    async release(): Promise<void> {
+      open();
+      await finished;
+      await page.unroute('**/api/invoke', handler);
+    }
+  };
+}
 
 describeE2e('image hosting with APIXO (a key is set, so the simulator’s upload is not used)', () => {
   const session = e2eSession({ apiKey: GOOD_KEY });
@@ -44,19 +90,81 @@ describeE2e('image hosting with APIXO (a key is set, so the simulator’s upload
       expect(await app.page.getByTestId('composer-add').isDisabled()).toBe(true);
       await app.screen('composer-needs-hosting');
 
-      await app.page.getByTestId('open-hosting').click();
-      await app.page.getByTestId('hosting-settings').waitFor();
-      await expect.poll(() => app.page.getByTestId('hosting-kind-s3').isVisible()).toBe(true);
+      const { page } = app;
+      await page.getByTestId('open-hosting').click();
+      await page.getByTestId('hosting-settings').waitFor();
+      await expect.poll(() => page.getByTestId('hosting-kind-s3').isVisible()).toBe(true);
       await app.screen('settings-hosting-opened');
-      await app.page.getByTestId('hosting-kind-s3').check();
-      await app.page.getByTestId('s3-endpoint').fill('https://s3.eu-west-1.amazonaws.com');
-      await app.page.getByTestId('s3-endpoint').dispatchEvent('change');
-      await expect.poll(() => app.page.getByTestId('hosting-status').innerText()).toMatch(/bucket/i);
-      await app.screen('settings-hosting-s3');
-      expect(harness.settings().hosting.s3.endpoint).toBe('https://s3.eu-west-1.amazonaws.com');
+      await page.getByTestId('hosting-kind-s3').check();
+      await expect.poll(() => harness.settings().hosting.kind).toBe('s3');
 
-      await app.page.getByTestId('hosting-kind-data-url').check();
+      // The endpoint is saved with Enter; while that save is on its way (the service has stored it
+      // and pushed settings:changed, its answer is held), the person goes on to the bucket and
+      // types. The save lands underneath the typing.
+      const endpoint = page.getByTestId('s3-endpoint');
+      const bucket = page.getByTestId('s3-bucket');
+      const saveState = page.getByTestId('s3-save-state');
+      expect(await page.getByTestId('s3-save').isDisabled()).toBe(true);
+      await endpoint.fill('https://s3.eu-west-1.amazonaws.com/');
+      expect(await saveState.innerText()).toBe('Unsaved changes');
+      const endpointSave = await holdNext(page, 'settings:update', 'answer');
+      await endpoint.press('Enter');
+      await endpointSave.reached;
+      expect(harness.settings().hosting.s3.endpoint).toBe('https://s3.eu-west-1.amazonaws.com');
+      await bucket.click();
+      await bucket.pressSequentially('my');
+      await endpointSave.release();
+      // Landed: the endpoint, left alone since, shows what was stored; the bucket keeps what is typed.
+      await expect.poll(() => endpoint.inputValue()).toBe('https://s3.eu-west-1.amazonaws.com');
+      await bucket.pressSequentially('-bucket');
+      expect(await bucket.inputValue()).toBe('my-bucket');
+      expect(await saveState.innerText()).toBe('Unsaved changes');
+      await page.getByTestId('s3-save').scrollIntoViewIfNeeded();
+      await app.screen('settings-hosting-unsaved');
+      await page.getByTestId('s3-save').click();
+      await expect.poll(() => harness.settings().hosting.s3.bucket).toBe('my-bucket');
+      await expect.poll(() => saveState.innerText()).toBe('Saved');
+      expect(await page.getByTestId('s3-save').isDisabled()).toBe(true);
+      await expect.poll(() => page.getByTestId('hosting-status').innerText()).toMatch(/fill in the access key ID and secret access key/);
+      await app.screen('settings-hosting-s3');
+      expect(harness.settings().hosting.s3).toMatchObject({ endpoint: 'https://s3.eu-west-1.amazonaws.com', bucket: 'my-bucket', region: 'us-east-1' });
+
+      // Inline images, chosen while a bucket save has not reached the service yet: the choice shows
+      // at once and stays, through a change from elsewhere and that save's answer (still "s3").
+      const dataUrl = page.getByTestId('hosting-kind-data-url');
+      await page.getByTestId('s3-access-key').fill('AKIAEXAMPLE');
+      const keySave = await holdNext(page, 'settings:update', 'request');
+      await page.getByTestId('s3-save').click();
+      await keySave.reached;
+      await dataUrl.check();
+      await harness.invoke('settings:update', { concurrency: 7 });
+      await expect.poll(() => page.getByTestId('settings-concurrency').inputValue()).toBe('7');
+      expect(await dataUrl.isChecked()).toBe(true);
+      const kindSave = await holdNext(page, 'settings:update', 'request');
+      await keySave.release();
+      // One save at a time: the kind goes once the key's answer has landed in the page.
+      await kindSave.reached;
+      expect(harness.settings().hosting).toMatchObject({ kind: 's3', s3: { accessKeyId: 'AKIAEXAMPLE' } });
+      expect(await dataUrl.isChecked()).toBe(true);
+      await kindSave.release();
       await expect.poll(() => harness.settings().hosting.kind).toBe('data-url');
+      await expect.poll(() => page.getByTestId('hosting-status').innerText()).toMatch(/data: URLs/);
+      expect(await dataUrl.isChecked()).toBe(true);
+      expect(await page.getByTestId('hosting-kind-s3').isChecked()).toBe(false);
+      // Both saves kept: the key saved before the kind, the kind after it.
+      expect(harness.settings().hosting.s3).toMatchObject({ bucket: 'my-bucket', accessKeyId: 'AKIAEXAMPLE' });
+
+      // A choice the service refuses goes back to what is stored, and says why.
+      const refused = await holdNext(page, 'settings:update', { refuse: 'The settings file could not be written: the disk is full.' });
+      await page.getByTestId('hosting-kind-none').check();
+      await refused.reached;
+      expect(await page.getByTestId('hosting-kind-none').isChecked()).toBe(true);
+      await refused.release();
+      await expect.poll(() => page.getByTestId('hosting-kind-error').innerText()).toMatch(/“Off” could not be saved.*disk is full/);
+      expect(await dataUrl.isChecked()).toBe(true);
+      expect(harness.settings().hosting.kind).toBe('data-url');
+      await app.screen('settings-hosting-refused');
+
       await app.page.getByTestId('hosting-test').click();
       await expect.poll(() => app.page.getByTestId('hosting-test-result').innerText()).toBeTruthy();
 
