@@ -1,8 +1,19 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
+import type { Plugin } from 'vite';
+import { PAGE_CSP } from './src/shared/page-security';
 
 const shared = { '@shared': resolve('src/shared') };
+
+/**
+ * The page's CSP as a meta tag too, from the one constant the app:// protocol sends as a header:
+ * it holds in the development server, and wherever the page is opened without that header.
+ */
+const pageCsp = (): Plugin => ({
+  name: 'page-csp',
+  transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: PAGE_CSP }, injectTo: 'head-prepend' }]
+});
 
 export default defineConfig({
   main: {
@@ -32,6 +43,6 @@ export default defineConfig({
     resolve: {
       alias: { ...shared, '@renderer': resolve('src/renderer/src') }
     },
-    plugins: [vue()]
+    plugins: [vue(), pageCsp()]
   }
 });

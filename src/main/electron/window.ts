@@ -14,8 +14,8 @@ export function isAllowedExternal(url: string): boolean {
   }
 }
 
-/** The one secure window: sandboxed, isolated, no Node, no navigation, no popups, no permissions. */
-export function createMainWindow(options: { preload: string; rendererFile: string; devUrl?: string }): BrowserWindow {
+/** The one secure window: sandboxed, isolated, no Node, no navigation, no popups, no permission but writing the clipboard. */
+export function createMainWindow(options: { preload: string; pageUrl: string; dev: boolean }): BrowserWindow {
   const bounds = new Store<{ bounds?: Rectangle }>({ name: 'window' });
   const saved = bounds.get('bounds');
   const visible = saved && screen.getAllDisplays().some((d) => intersects(d.workArea, saved));
@@ -34,7 +34,8 @@ export function createMainWindow(options: { preload: string; rendererFile: strin
       contextIsolation: true,
       nodeIntegration: false,
       webSecurity: true,
-      spellcheck: false
+      spellcheck: false,
+      devTools: options.dev
     }
   });
   win.once('ready-to-show', () => win.show());
@@ -45,10 +46,10 @@ export function createMainWindow(options: { preload: string; rendererFile: strin
   });
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
-  win.webContents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  win.webContents.session.setPermissionCheckHandler(() => false);
-  if (options.devUrl) void win.loadURL(options.devUrl);
-  else void win.loadFile(options.rendererFile);
+  // Nothing but writing to the clipboard ("Copy prompt", "Copy diagnostics"); never reading it.
+  win.webContents.session.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'clipboard-sanitized-write'));
+  win.webContents.session.setPermissionCheckHandler((_contents, permission) => permission === 'clipboard-sanitized-write');
+  void win.loadURL(options.pageUrl);
   return win;
 }
 
@@ -56,7 +57,7 @@ function intersects(a: Rectangle, b: Rectangle): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
-export const rendererPaths = (dir: string): { preload: string; rendererFile: string } => ({
+export const rendererPaths = (dir: string): { preload: string; rendererDir: string } => ({
   preload: join(dir, '../preload/index.cjs'),
-  rendererFile: join(dir, '../renderer/index.html')
+  rendererDir: join(dir, '../renderer')
 });
