@@ -1,36 +1,61 @@
 // The desktop app's composition root: builds the services, binds them to one window. Product
 // logic lives in ./core and never imports Electron; this file and ./electron only adapt.
+import { release, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Notification, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Notification, shell } from 'electron';
 import { defaultSettings } from '@shared/settings';
+import { PAGE_HOST, PAGE_ORIGIN, PAGE_SCHEME } from '@shared/page-security';
 import { AppService } from './core/app/app-service';
 import { AttentionTracker, overallProgress } from './core/app/attention';
+import { openFileLog } from './core/log/file-log';
 import { APP_NAME } from './core/paths';
 import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
-import { handleMediaProtocol, registerMediaScheme } from './electron/media-protocol';
 import { installMenu } from './electron/menu';
-import { createSecretStore, createSettingsStore } from './electron/settings-store';
+import { handleMediaProtocol, handlePageProtocol, registerSchemes } from './electron/protocols';
+import { createSettingsStore, openSecretStore } from './electron/settings-store';
 import { createMainWindow, rendererPaths } from './electron/window';
 
 app.setName(APP_NAME);
-// Local videos and images reach the window only through this scheme, confined to these folders.
-registerMediaScheme();
+// The page comes from app://studio/, local videos and images from ltx-media://, never file://.
+registerSchemes();
+const dev = !app.isPackaged;
+const devUrl = dev ? process.env.ELECTRON_RENDERER_URL : undefined;
+const pageUrl = devUrl ?? `${PAGE_ORIGIN}/index.html`;
+
+const logsDir = app.getPath('logs');
+const fileLog = openFileLog({ dir: logsDir, fileName: 'main.log', level: dev ? 'debug' : 'info', onProblem: (message) => console.warn(message) });
+const log = fileLog.logger;
+process.on('uncaughtException', (error) => log.error('uncaught exception', { error }));
+process.on('unhandledRejection', (error) => log.error('unhandled rejection', { error }));
+
 let win: BrowserWindow | undefined;
 let service: AppService | undefined;
 let quitting = false;
 
+const openFolder = async (path: string): Promise<void> => {
+  const failed = await shell.openPath(path);
+  if (failed) throw new Error(`The folder ${path} could not be opened: ${failed}`);
+};
+
 async function start(): Promise<void> {
+  log.info('starting', { version: app.getVersion(), electron: process.versions.electron, packaged: app.isPackaged });
   const settings = createSettingsStore(
     defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') })
   );
+  const secrets = await openSecretStore();
+  const hostingSecret = await openSecretStore('hostingSecret', 'the bucket’s secret key');
+  fileLog.redactor.keep(() => [secrets.get(), hostingSecret.get()]);
+  const { preload, rendererDir } = rendererPaths(import.meta.dirname);
+  if (!devUrl) await handlePageProtocol(rendererDir);
   handleMediaProtocol(() => ({ library: settings.read().libraryDir, cache: join(settings.read().dataDir, 'cache') }));
   service = await AppService.start({
     settings,
-    secrets: createSecretStore(),
-    hostingSecret: createSecretStore('hostingSecret', 'the bucket’s secret key'),
+    secrets,
+    hostingSecret,
     desktop: {
       trash: (path) => shell.trashItem(path),
       reveal: (path) => shell.showItemInFolder(path),
+      openFolder,
       chooseFolder: async (title) => {
         const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
         const chosen = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
@@ -38,17 +63,32 @@ async function start(): Promise<void> {
       }
     },
     version: app.getVersion(),
-    resourcesDir: app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '../../resources')
+    resourcesDir: app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '../../resources'),
+    log,
+    logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem },
+    runtime: {
+      app: app.getVersion(),
+      electron: process.versions.electron,
+      chromium: process.versions.chrome,
+      node: process.versions.node,
+      v8: process.versions.v8,
+      os: `${osType()} ${release()} ${process.arch}`
+    }
   });
-  installMenu(APP_NAME);
-  const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-  win = createMainWindow({ ...rendererPaths(import.meta.dirname), devUrl });
+  installMenu(APP_NAME, {
+    dev,
+    actions: {
+      openLogs: () => void openFolder(logsDir).catch((error: unknown) => log.warn((error as Error).message)),
+      copyDiagnostics: () => void clipboard.writeText(service!.diagnostics()).catch((error: unknown) => log.warn(`diagnostics not copied: ${(error as Error).message}`))
+    }
+  });
+  win = createMainWindow({ preload, pageUrl, dev });
   const contents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
-  const rendererFile = rendererPaths(import.meta.dirname).rendererFile;
   bindIpc(
     ipcMain,
     service,
-    ownPageCheck(contents, (url) => (devUrl ? url.origin === new URL(devUrl).origin : url.protocol === 'file:' && decodeURIComponent(url.pathname).endsWith(rendererFile.replaceAll('\\', '/'))))
+    ownPageCheck(contents, (url) => (devUrl ? url.origin === new URL(devUrl).origin : url.protocol === `${PAGE_SCHEME}:` && url.host === PAGE_HOST)),
+    log.child('ipc')
   );
   forwardEvents(service, contents);
 
@@ -74,11 +114,12 @@ if (!app.requestSingleInstanceLock()) {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
   void app.whenReady().then(start).catch((error: unknown) => {
-    dialog.showErrorBox('LTX Batch Studio could not start', (error as Error).message);
+    log.error('could not start', { error });
+    dialog.showErrorBox('LTX Batch Studio could not start', `${(error as Error).message}\n\nThe log is in ${logsDir}.`);
     app.quit();
   });
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0 && service) win = createMainWindow({ ...rendererPaths(import.meta.dirname) });
+    if (BrowserWindow.getAllWindows().length === 0 && service) win = createMainWindow({ preload: rendererPaths(import.meta.dirname).preload, pageUrl, dev });
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -101,6 +142,7 @@ if (!app.requestSingleInstanceLock()) {
     }
     event.preventDefault();
     quitting = true;
+    log.info('quitting');
     void service.close().finally(() => app.quit());
   });
 }

@@ -94,6 +94,8 @@ const oneId = z.tuple([id]);
 /** One schema per channel, checked to match the contract's argument types. */
 export const INVOKE_SCHEMAS = {
   'app:info': none,
+  'app:diagnostics': none,
+  'app:open-logs': none,
   'settings:get': none,
   'settings:update': z.tuple([settingsPatch]),
   'key:status': none,

@@ -19,12 +19,21 @@ export interface AppInfo {
   simulated: boolean;
   /** Which API: "APIXO" or "Simulator". */
   apiLabel: string;
+  /** The folder holding the app's log files, when there is one. */
+  logsDir?: string;
+  /** Why the log is not being written, when it is not. */
+  logProblem?: string;
 }
 
 /** The key is never sent back: only whether one is set and its last four characters. */
 export interface KeyStatus {
   set: boolean;
   hint?: string;
+  /**
+   * How secrets are kept on this computer: encrypted with the OS keychain, or only obscured
+   * (Linux without a keyring: Electron's `basic_text` backend uses a fixed password).
+   */
+  protection?: 'encrypted' | 'obscured';
 }
 
 export interface KeyTest {
@@ -90,6 +99,10 @@ export interface QueueDelta extends QueueSnapshot {
 
 export interface InvokeMap {
   'app:info': { args: []; result: AppInfo };
+  /** The text "Copy diagnostics" puts on the clipboard: versions, settings without secrets, the queue, the log's tail. */
+  'app:diagnostics': { args: []; result: string };
+  /** Opens the logs folder in the file manager. */
+  'app:open-logs': { args: []; result: void };
   'settings:get': { args: []; result: Settings };
   'settings:update': { args: [patch: SettingsPatch]; result: Settings };
   'key:status': { args: []; result: KeyStatus };
@@ -165,6 +178,8 @@ export type IpcResult<T> = { ok: true; value: T } | { ok: false; code: IpcErrorC
 /** Every channel, listed once: the preload refuses anything else. */
 export const INVOKE_CHANNELS = [
   'app:info',
+  'app:diagnostics',
+  'app:open-logs',
   'settings:get',
   'settings:update',
   'key:status',

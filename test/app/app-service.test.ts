@@ -90,14 +90,14 @@ describe('app service', () => {
   });
 
   it('sets, tests and clears the key without ever returning it', async () => {
-    expect(await call('key:status')).toEqual({ set: false });
+    expect(await call('key:status')).toEqual({ set: false, protection: 'encrypted' });
     expect(await call('key:test', 'wrong-key-9999')).toMatchObject({ ok: false, message: expect.stringMatching(/did not accept the API key/) });
     expect(await call('key:test', 'good-key-1234')).toMatchObject({ ok: true, balanceMicros: 100_000_000, message: 'The key works. Balance: $100.00.' });
     const status = await call('key:set', 'good-key-1234');
-    expect(status).toEqual({ set: true, hint: '…1234' });
+    expect(status).toEqual({ set: true, hint: '…1234', protection: 'encrypted' });
     expect(JSON.stringify(status)).not.toContain('good-key');
     expect(await call('app:info')).toMatchObject({ simulated: false, apiLabel: 'APIXO' });
-    expect(await call('key:clear')).toEqual({ set: false });
+    expect(await call('key:clear')).toEqual({ set: false, protection: 'encrypted' });
     expect(await call('app:info')).toMatchObject({ simulated: true });
   });
 

@@ -17,7 +17,7 @@ describeE2e('e2e harness: the built renderer in Chromium, window.api over the ha
     const app = await openApp(browser, harness, 'smoke');
     try {
       const info = (await pageInvoke(app.page, 'app:info')) as IpcResult<AppInfo>;
-      expect(info).toEqual({ ok: true, value: { version: expect.any(String), simulated: true, apiLabel: 'Simulator' } });
+      expect(info).toEqual({ ok: true, value: { version: expect.any(String), simulated: true, apiLabel: 'Simulator', logsDir: expect.stringMatching(/logs$/) } });
 
       const wrong = await pageInvoke(app.page, 'batches:pause', 42);
       expect(wrong).toMatchObject({ ok: false, code: 'invalid_argument' });

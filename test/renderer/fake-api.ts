@@ -59,6 +59,8 @@ export class FakeApi implements WindowApi {
 
   readonly handlers: InvokeHandlers = {
     'app:info': () => ({ version: '0.1.0', simulated: this.simulated, apiLabel: this.simulated ? 'Simulator' : 'APIXO' }),
+    'app:diagnostics': () => 'LTX Batch Studio 0.1.0 — diagnostics',
+    'app:open-logs': () => undefined,
     'settings:get': () => this.settings,
     'settings:update': (patch) => {
       this.settings = { ...this.settings, ...patch };

@@ -21,6 +21,8 @@ export interface TestDesktop extends DesktopAdapters {
   readonly trashDir: string;
   /** Paths shown in the "file manager", in order. */
   readonly revealed: string[];
+  /** Folders opened in the "file manager", in order. */
+  readonly opened: string[];
   /** What the folder picker answers next (null = the person cancelled). */
   nextFolder: string | null;
 }
@@ -32,12 +34,14 @@ export function testDesktop(dir: string): TestDesktop {
   const desktop: TestDesktop = {
     trashDir,
     revealed: [],
+    opened: [],
     nextFolder: null,
     trash: async (path) => {
       mkdirSync(trashDir, { recursive: true });
       renameSync(path, join(trashDir, `${++n}-${basename(path)}`));
     },
     reveal: (path) => void desktop.revealed.push(path),
+    openFolder: async (path) => void desktop.opened.push(path),
     chooseFolder: async () => desktop.nextFolder
   };
   return desktop;

@@ -1,6 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import { EVENT_CHANNELS, INVOKE_CHANNELS, type IpcResult } from '@shared/ipc';
 import type { AppService } from '../core/app/app-service';
+import { silentLog, type Logger } from '../core/log/logger';
 
 /** Whether a frame is our own window's top frame showing our own page. */
 export type SenderCheck = (frame: WebFrameMain | null) => boolean;
@@ -10,10 +11,16 @@ export type SenderCheck = (frame: WebFrameMain | null) => boolean;
  * the arguments are validated against the contract's schemas (in `dispatch`), and the answer is
  * always the `{ok, value} | {ok:false, code, message}` envelope. Returns an unbind function.
  */
-export function bindIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, service: Pick<AppService, 'dispatch'>, isTrusted: SenderCheck): () => void {
+export function bindIpc(
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  service: Pick<AppService, 'dispatch'>,
+  isTrusted: SenderCheck,
+  log: Logger = silentLog
+): () => void {
   for (const channel of INVOKE_CHANNELS) {
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<IpcResult<unknown>> => {
       if (!isTrusted(event.senderFrame)) {
+        log.warn('IPC call refused: not from the app’s own window', { channel, url: event.senderFrame?.url });
         return { ok: false, code: 'forbidden_sender', message: 'This call did not come from the LTX Batch Studio window.' };
       }
       return service.dispatch(channel, args);

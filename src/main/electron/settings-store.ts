@@ -21,25 +21,39 @@ export function createSettingsStore(defaults: Settings): SettingsStore {
   };
 }
 
-/** A secret (the API key, the bucket's secret key), encrypted with the OS keychain through safeStorage; never written in clear. */
-export function createSecretStore(name: 'apiKey' | 'hostingSecret' = 'apiKey', what = 'the API key'): SecretStore {
+/**
+ * A secret (the API key, the bucket's secret key), encrypted through safeStorage and never
+ * written in clear. It is decrypted once when opened (after the app is ready) and kept in
+ * memory for the main process; a new value is encrypted before it is kept.
+ */
+export async function openSecretStore(name: 'apiKey' | 'hostingSecret' = 'apiKey', what = 'the API key'): Promise<SecretStore> {
   const store = new Store<Record<string, string | undefined>>({ name: 'secrets' });
+  const seal = async (plain: string): Promise<string> => (await safeStorage.encryptStringAsync(plain)).toString('base64');
+  let value: string | undefined;
+  const sealed = store.get(name);
+  if (sealed && (await safeStorage.isAsyncEncryptionAvailable())) {
+    try {
+      const { result, shouldReEncrypt } = await safeStorage.decryptStringAsync(Buffer.from(sealed, 'base64'));
+      value = result;
+      if (shouldReEncrypt) store.set(name, await seal(result));
+    } catch {
+      value = undefined; // sealed on another machine or by another user: as if none was saved
+    }
+  }
   return {
-    get: () => {
-      const sealed = store.get(name);
-      if (!sealed || !safeStorage.isEncryptionAvailable()) return undefined;
-      try {
-        return safeStorage.decryptString(Buffer.from(sealed, 'base64'));
-      } catch {
-        return undefined;
-      }
-    },
-    set: (value) => {
-      if (!safeStorage.isEncryptionAvailable()) {
+    get: () => value,
+    set: async (next) => {
+      if (!(await safeStorage.isAsyncEncryptionAvailable())) {
         throw new TaskActionError(`This system offers no secure storage for ${what} (no keychain or keyring is available), so it was not saved.`);
       }
-      store.set(name, safeStorage.encryptString(value).toString('base64'));
+      store.set(name, await seal(next));
+      value = next;
     },
-    clear: () => store.delete(name)
+    clear: () => {
+      store.delete(name);
+      value = undefined;
+    },
+    // Linux without a keyring: Electron falls back to a fixed password, which only obscures.
+    protection: () => (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text' ? 'obscured' : 'encrypted')
   };
 }

@@ -23,7 +23,8 @@ import { defaultSettings, type Settings, type SettingsPatch } from '@shared/sett
 import { Readable } from 'node:stream';
 import { MEDIA_SCHEME } from '@shared/library';
 import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
-import { createLogger } from '../../../src/main/core/log/logger';
+import { openFileLog } from '../../../src/main/core/log/file-log';
+import { PAGE_HEADERS } from '../../../src/shared/page-security';
 import { mediaResponse, resolveMediaUrl } from '../../../src/main/core/library/media-files';
 import { memorySecret, testDesktop, type TestDesktop } from '../../support/app-options';
 import { startSimulator, type Faults, type Simulator } from '../../../src/main/core/simulator';
@@ -57,8 +58,10 @@ export interface HarnessOptions {
   seed?: number;
   /** Folder of the built renderer. Default `out/renderer`. */
   rendererDir?: string;
-  /** Log lines of the app service (default: kept in `Harness.log`). */
+  /** Log lines of the app service (default: kept in `Harness.log`); they are also written to `<dir>/logs/main.log`. */
   log?: (line: string) => void;
+  /** How the stored secrets are said to be kept (Linux without a keyring: obscured). */
+  secretProtection?: 'encrypted' | 'obscured';
 }
 
 export interface Harness {
@@ -149,8 +152,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     clear: () => {
       key = undefined;
-    }
+    },
+    protection: () => options.secretProtection ?? 'encrypted'
   };
+  // The app's real log, as the desktop app writes it; each line is kept for the test too.
+  const logsDir = join(dir, 'logs');
+  const fileLog = openFileLog({ dir: logsDir, fileName: 'main.log', level: 'debug', echo: (_level, line) => (options.log ?? ((l: string) => log.push(l)))(line) });
+  fileLog.redactor.keep(() => [key]);
 
   const hostingSecret = memorySecret();
   const desktop = testDesktop(dir);
@@ -172,7 +180,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       resourcesDir: RESOURCES_DIR,
       apiBaseUrl: simulator.baseUrl,
       timeScale,
-      log: createLogger((_level, line) => (options.log ?? ((l: string) => log.push(l)))(line))
+      log: fileLog.logger,
+      logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem }
     });
   } catch (error) {
     await simulator.close();
@@ -277,7 +286,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const ext = extname(file).toLowerCase();
     const type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
     const body = file === join(rendererDir, 'index.html') ? Buffer.from(injectBridge(bytes.toString('utf8'))) : bytes;
-    res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' });
+    // The page's own headers, CSP included, exactly as the app:// protocol sends them.
+    res.writeHead(200, { ...PAGE_HEADERS, 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' });
     res.end(head ? undefined : body);
   }
 

@@ -9,6 +9,8 @@ import type { ImportResult } from '@shared/import-types';
 import type { Settings, SettingsPatch } from '@shared/settings';
 import { ApixoClient, isApixoError } from '../apixo';
 import { silentLog, type Logger } from '../log/logger';
+import { Redactor } from '../log/redact';
+import { DIAGNOSTIC_LOG_LINES, diagnosticsReport, type RuntimeInfo } from './diagnostics';
 import { importCsvFile, importCsvText, importPromptLines, validRows, type ImportOptions } from '../import';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
 import { startSimulator, type Simulator } from '../simulator';
@@ -31,6 +33,16 @@ export interface SecretStore {
   get(): string | undefined;
   set(value: string): void | Promise<void>;
   clear(): void | Promise<void>;
+  /** Encrypted with the OS keychain (the default), or only obscured where the system has none. */
+  protection?(): 'encrypted' | 'obscured';
+}
+
+/** The app's log, as the diagnostics read it. */
+export interface AppLogs {
+  dir: string;
+  path: string;
+  tail(count: number): string[];
+  problem(): string | undefined;
 }
 
 export interface AppServiceOptions {
@@ -50,6 +62,9 @@ export interface AppServiceOptions {
   /** Follow the library folder for changes made outside the app (default true). */
   watchLibrary?: boolean;
   log?: Logger;
+  logs?: AppLogs;
+  /** Electron's versions in the app; Node's alone elsewhere. */
+  runtime?: RuntimeInfo;
 }
 
 /** Imports kept for the window to page through and turn into batches. */
@@ -133,20 +148,21 @@ export class AppService {
 
   /** Checks a call's arguments, runs its handler, and answers the IPC envelope; never throws. */
   async dispatch(channel: string, args: unknown): Promise<IpcResult<unknown>> {
+    const log = this.log.child('ipc', { channel });
     if (!Object.hasOwn(this.handlers, channel)) {
-      this.log.warn('IPC call refused: no such channel', { channel });
+      log.warn('IPC call refused: no such channel');
       return { ok: false, code: 'not_found', message: `There is no channel "${channel}".` };
     }
     const parsed = parseInvokeArgs(channel as InvokeChannel, args);
     if (!parsed.ok) {
-      this.log.warn(`IPC call refused: ${parsed.message}`, { channel });
+      log.warn(`IPC call refused: ${parsed.message}`);
       return { ok: false, code: 'invalid_argument', message: parsed.message };
     }
     try {
       const handler = this.handlers[channel as InvokeChannel] as (...a: unknown[]) => unknown;
       return { ok: true, value: await handler(...(parsed.args as unknown[])) };
     } catch (error) {
-      return toIpcError(error, this.log.child('ipc', { channel }));
+      return toIpcError(error, log);
     }
   }
 
@@ -215,7 +231,28 @@ export class AppService {
 
   private keyStatus(): KeyStatus {
     const key = this.options.secrets.get();
-    return key ? { set: true, hint: `…${key.slice(-4)}` } : { set: false };
+    const protection = this.options.secrets.protection?.() ?? 'encrypted';
+    return key ? { set: true, hint: `…${key.slice(-4)}`, protection } : { set: false, protection };
+  }
+
+  /** What "Copy diagnostics" copies: versions, settings and queue, the log's last lines, no secret. */
+  diagnostics(): string {
+    const { logs } = this.options;
+    const redact = new Redactor();
+    redact.keep(() => [this.options.secrets.get(), this.options.hostingSecret.get()]);
+    return diagnosticsReport(
+      {
+        runtime: this.options.runtime ?? { app: this.options.version, node: process.versions.node, v8: process.versions.v8, os: `${process.platform} ${process.arch}` },
+        settings: this.options.settings.read(),
+        simulated: this.simulated,
+        key: this.keyStatus(),
+        hostingSecretSet: this.options.hostingSecret.get() !== undefined,
+        snapshot: this.snapshot(),
+        log: logs && { path: logs.path, problem: logs.problem(), lines: logs.tail(DIAGNOSTIC_LOG_LINES) },
+        now: new Date()
+      },
+      (text) => redact.redact(text)
+    );
   }
 
   /** The queue as a whole: status, money, every batch's summary. */
@@ -290,7 +327,18 @@ export class AppService {
       return found;
     };
     return {
-      'app:info': () => ({ version: this.options.version, simulated: this.simulated, apiLabel: this.simulated ? 'Simulator' : 'APIXO' }),
+      'app:info': () => ({
+        version: this.options.version,
+        simulated: this.simulated,
+        apiLabel: this.simulated ? 'Simulator' : 'APIXO',
+        logsDir: this.options.logs?.dir,
+        logProblem: this.options.logs?.problem()
+      }),
+      'app:diagnostics': () => this.diagnostics(),
+      'app:open-logs': async () => {
+        if (!this.options.logs) throw new TaskActionError('This session keeps no log files.');
+        await this.options.desktop.openFolder(this.options.logs.dir);
+      },
       'settings:get': () => this.options.settings.read(),
       'settings:update': (patch) => this.updateSettings(patch),
       'key:status': () => this.keyStatus(),

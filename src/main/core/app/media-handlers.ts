@@ -21,6 +21,8 @@ import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type 
 export interface DesktopAdapters {
   trash(absPath: string): Promise<void>;
   reveal(absPath: string): void;
+  /** Opens a folder in the file manager. */
+  openFolder(absPath: string): Promise<void>;
   chooseFolder(title: string): Promise<string | null>;
 }
 

@@ -30,7 +30,8 @@ export class Redactor {
       }
     }
     return out
-      .replace(SIGNED_QUERY, (_all, base: string) => `${base}?(signed query removed)`)
+      // Punctuation after a link ("…photo.jpg?X-Amz-…: not found") belongs to the sentence.
+      .replace(SIGNED_QUERY, (_all, base: string, query: string) => `${base}?(signed query removed)${/[.,:;!?)\]]+$/.exec(query)?.[0] ?? ''}`)
       .replace(SIGNED_PARAM, (_all, name: string) => `${name}=***`)
       .replace(AUTH_HEADER, '$1$2***')
       .replace(BEARER, '$1 ***')
