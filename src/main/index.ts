@@ -63,7 +63,8 @@ async function start(): Promise<void> {
       }
     },
     version: app.getVersion(),
-    resourcesDir: app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '../../resources'),
+    // out/main → resources/, in the checkout and inside app.asar alike.
+    resourcesDir: join(import.meta.dirname, '../../resources'),
     log,
     logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem },
     runtime: {

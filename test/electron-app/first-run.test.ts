@@ -45,6 +45,12 @@ describe.skipIf(!binary)('the desktop app, launched as Electron', () => {
       });
       expect(prefs).toEqual({ count: 1, sandbox: true, contextIsolation: true, nodeIntegration: false });
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+      // The page comes from the app's own scheme, never file://.
+      expect(page.url()).toBe('app://studio/index.html');
+      const help = await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.items.find((item) => item.role === 'help')?.submenu?.items.map((item) => item.label));
+      expect(help).toEqual(expect.arrayContaining(['Open logs folder', 'Copy diagnostics']));
+      const logsDir = await app.evaluate(({ app: electronApp }) => electronApp.getPath('logs'));
+      expect(readFileSync(join(logsDir, 'main.log'), 'utf8')).toMatch(/starting version=\S+ electron=45\./);
       await page.screenshot({ path: join(ROOT, 'test-results/screens/electron-first-run.png') });
     } finally {
       await app.close();
