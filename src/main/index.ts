@@ -3,12 +3,14 @@
 import { release, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { app, BrowserWindow, clipboard, dialog, ipcMain, Notification, shell } from 'electron';
+import updaterPkg from 'electron-updater';
 import { defaultSettings } from '@shared/settings';
 import { PAGE_HOST, PAGE_ORIGIN, PAGE_SCHEME } from '@shared/page-security';
 import { AppService } from './core/app/app-service';
 import { AttentionTracker, overallProgress } from './core/app/attention';
 import { openFileLog } from './core/log/file-log';
 import { APP_NAME } from './core/paths';
+import { electronUpdaterSource } from './core/update/electron-updater-source';
 import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
 import { installMenu } from './electron/menu';
 import { handleMediaProtocol, handlePageProtocol, registerSchemes } from './electron/protocols';
@@ -31,6 +33,27 @@ process.on('unhandledRejection', (error) => log.error('unhandled rejection', { e
 let win: BrowserWindow | undefined;
 let service: AppService | undefined;
 let quitting = false;
+
+/** Closes the queue and the library cleanly (the journal flushed), then lets electron-updater restart into the new version. */
+async function restartIntoUpdate(): Promise<void> {
+  quitting = true;
+  await service?.close();
+  updaterPkg.autoUpdater.quitAndInstall();
+}
+
+/** Updates come with the installed app: a development build has no feed. */
+function updateSource() {
+  if (dev) return undefined;
+  const { autoUpdater } = updaterPkg;
+  const updaterLog = log.child('updater');
+  autoUpdater.logger = {
+    info: (m: unknown) => updaterLog.info(String(m)),
+    warn: (m: unknown) => updaterLog.warn(String(m)),
+    error: (m: unknown) => updaterLog.error(String(m)),
+    debug: (m: unknown) => updaterLog.debug(String(m))
+  };
+  return electronUpdaterSource(autoUpdater, restartIntoUpdate);
+}
 
 const openFolder = async (path: string): Promise<void> => {
   const failed = await shell.openPath(path);
@@ -66,6 +89,7 @@ async function start(): Promise<void> {
     // out/main → resources/, in the checkout and inside app.asar alike.
     resourcesDir: join(import.meta.dirname, '../../resources'),
     log,
+    updates: updateSource(),
     logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem },
     runtime: {
       app: app.getVersion(),
@@ -80,7 +104,8 @@ async function start(): Promise<void> {
     dev,
     actions: {
       openLogs: () => void openFolder(logsDir).catch((error: unknown) => log.warn((error as Error).message)),
-      copyDiagnostics: () => void clipboard.writeText(service!.diagnostics()).catch((error: unknown) => log.warn(`diagnostics not copied: ${(error as Error).message}`))
+      copyDiagnostics: () => void clipboard.writeText(service!.diagnostics()).catch((error: unknown) => log.warn(`diagnostics not copied: ${(error as Error).message}`)),
+      checkForUpdates: dev ? undefined : () => void service!.dispatch('update:check', [])
     }
   });
   win = createMainWindow({ preload, pageUrl, dev });

@@ -162,7 +162,11 @@ export const INVOKE_SCHEMAS = {
   'hosting:status': none,
   'hosting:set-secret': z.tuple([z.string().trim().min(1).max(1024)]),
   'hosting:clear-secret': none,
-  'hosting:test': none
+  'hosting:test': none,
+  'update:status': none,
+  'update:check': none,
+  'update:install': z.tuple([z.boolean()]),
+  'update:cancel': none
 } satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> };
 
 /** Checks a call's arguments: the parsed arguments, or a sentence saying what is wrong. */

@@ -12,6 +12,7 @@ import type { ComposerDraft, ComposerRequest, DropInspection, HostingStatus, Hos
 import type { LibraryBulkResult, LibraryChange, LibraryDetail, LibraryExportResult, LibraryPage, LibraryQuery, RerunRequest } from './library';
 import type { Micros } from './pricing';
 import type { Settings, SettingsPatch } from './settings';
+import type { UpdateStatus } from './update';
 
 export interface AppInfo {
   version: string;
@@ -156,12 +157,20 @@ export interface InvokeMap {
   'hosting:clear-secret': { args: []; result: HostingStatus };
   /** Uploads a tiny image and fetches it back through its URL. */
   'hosting:test': { args: []; result: HostingTest };
+  'update:status': { args: []; result: UpdateStatus };
+  /** Looks for a new version now. */
+  'update:check': { args: []; result: UpdateStatus };
+  /** Restarts into the downloaded version: once the queue is done, or `now`. */
+  'update:install': { args: [now: boolean]; result: UpdateStatus };
+  /** No longer restart when the queue is done. */
+  'update:cancel': { args: []; result: UpdateStatus };
 }
 
 export interface EventMap {
   'queue:changed': QueueDelta;
   'settings:changed': Settings;
   'library:changed': LibraryChange;
+  'update:changed': UpdateStatus;
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -222,10 +231,14 @@ export const INVOKE_CHANNELS = [
   'hosting:status',
   'hosting:set-secret',
   'hosting:clear-secret',
-  'hosting:test'
+  'hosting:test',
+  'update:status',
+  'update:check',
+  'update:install',
+  'update:cancel'
 ] as const satisfies readonly InvokeChannel[];
 
-export const EVENT_CHANNELS = ['queue:changed', 'settings:changed', 'library:changed'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['queue:changed', 'settings:changed', 'library:changed', 'update:changed'] as const satisfies readonly EventChannel[];
 
 /** `window.api`: the renderer's only door to the main process. */
 export interface WindowApi {

@@ -61,6 +61,10 @@ export class FakeApi implements WindowApi {
     'app:info': () => ({ version: '0.1.0', simulated: this.simulated, apiLabel: this.simulated ? 'Simulator' : 'APIXO' }),
     'app:diagnostics': () => 'LTX Batch Studio 0.1.0 — diagnostics',
     'app:open-logs': () => undefined,
+    'update:status': () => ({ state: 'unsupported' as const }),
+    'update:check': () => ({ state: 'unsupported' as const }),
+    'update:install': () => ({ state: 'unsupported' as const }),
+    'update:cancel': () => ({ state: 'unsupported' as const }),
     'settings:get': () => this.settings,
     'settings:update': (patch) => {
       this.settings = { ...this.settings, ...patch };

@@ -24,6 +24,8 @@ import { Readable } from 'node:stream';
 import { MEDIA_SCHEME } from '@shared/library';
 import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
 import { openFileLog } from '../../../src/main/core/log/file-log';
+import { electronUpdaterSource } from '../../../src/main/core/update/electron-updater-source';
+import { loopbackUpdater, type Feed } from '../../support/update-feed';
 import { PAGE_HEADERS } from '../../../src/shared/page-security';
 import { mediaResponse, resolveMediaUrl } from '../../../src/main/core/library/media-files';
 import { memorySecret, testDesktop, type TestDesktop } from '../../support/app-options';
@@ -62,6 +64,8 @@ export interface HarnessOptions {
   log?: (line: string) => void;
   /** How the stored secrets are said to be kept (Linux without a keyring: obscured). */
   secretProtection?: 'encrypted' | 'obscured';
+  /** Updates from this release feed, read by electron-updater as the installed app at `version` would. */
+  updates?: { feed: Feed; version: string };
 }
 
 export interface Harness {
@@ -87,6 +91,8 @@ export interface Harness {
   /** Invoke calls answered so far. */
   readonly invokeCount: number;
   readonly log: readonly string[];
+  /** Restarts into an update the app asked for (only Electron can really restart). */
+  readonly restarts: number;
   close(): Promise<void>;
 }
 
@@ -169,6 +175,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     faults: options.faults,
     balanceUsd: options.balanceUsd
   });
+  let restarts = 0;
+  const updater = options.updates && loopbackUpdater(options.updates.version, options.updates.feed);
   let service: AppService;
   try {
     service = await AppService.start({
@@ -181,6 +189,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       apiBaseUrl: simulator.baseUrl,
       timeScale,
       log: fileLog.logger,
+      updates: updater && electronUpdaterSource(updater.updater, async () => void restarts++),
       logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem }
     });
   } catch (error) {
@@ -203,7 +212,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     })
   );
 
-  const bridge = readFileSync(BRIDGE_FILE, 'utf8');
+  const bridge = readFileSync(BRIDGE_FILE, 'utf8').replace('var EVENTS = [];', `var EVENTS = ${JSON.stringify(EVENT_CHANNELS)};`);
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -319,6 +328,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return invokeCount;
     },
     log,
+    get restarts() {
+      return restarts;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -329,6 +341,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await new Promise<void>((ok) => server.close(() => ok()));
       await service.close();
       await simulator.close();
+      updater?.cleanup();
       rmSync(dir, { recursive: true, force: true });
     }
   };

@@ -11,6 +11,8 @@ import { ApixoClient, isApixoError } from '../apixo';
 import { silentLog, type Logger } from '../log/logger';
 import { Redactor } from '../log/redact';
 import { DIAGNOSTIC_LOG_LINES, diagnosticsReport, type RuntimeInfo } from './diagnostics';
+import { UpdateCoordinator, type UpdateSource } from '../update/update-coordinator';
+import type { UpdateStatus } from '@shared/update';
 import { importCsvFile, importCsvText, importPromptLines, validRows, type ImportOptions } from '../import';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
 import { startSimulator, type Simulator } from '../simulator';
@@ -65,6 +67,8 @@ export interface AppServiceOptions {
   logs?: AppLogs;
   /** Electron's versions in the app; Node's alone elsewhere. */
   runtime?: RuntimeInfo;
+  /** Where new versions come from (the packaged app); none in development and tests. */
+  updates?: UpdateSource;
 }
 
 /** Imports kept for the window to page through and turn into batches. */
@@ -88,6 +92,7 @@ export class AppService {
   private unsubscribeLibrary: (() => void) | undefined;
   private library: LibraryService | undefined;
   private images!: ImageCache;
+  private updates: UpdateCoordinator | undefined;
   private doors!: MediaDoors;
   /** Every channel's handler; built once the services behind them are open. */
   handlers!: InvokeHandlers;
@@ -108,6 +113,7 @@ export class AppService {
     service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
       service.emit('queue:changed', toDelta(change));
       service.fileFinished(change);
+      service.updates?.queueChanged();
     });
     // Paid tasks are polled and collected at once; the library (a read of every sidecar) opens after.
     service.engine.start();
@@ -131,6 +137,18 @@ export class AppService {
       host: () => service.imageHost(),
       hostingStatus: () => service.hostingStatus()
     });
+    if (options.updates) {
+      service.updates = new UpdateCoordinator({
+        source: options.updates,
+        busy: () => {
+          const { inFlight, downloading } = service.engine.status();
+          return { inFlight, downloading };
+        },
+        onChange: (status) => service.emit('update:changed', status),
+        log: service.log.child('update')
+      });
+      service.updates.start();
+    }
     service.handlers = service.buildHandlers();
     return service;
   }
@@ -174,6 +192,7 @@ export class AppService {
   }
 
   async close(): Promise<void> {
+    this.updates?.stop();
     this.unsubscribeEngine?.();
     this.unsubscribeLibrary?.();
     await this.engine?.close();
@@ -233,6 +252,10 @@ export class AppService {
     const key = this.options.secrets.get();
     const protection = this.options.secrets.protection?.() ?? 'encrypted';
     return key ? { set: true, hint: `…${key.slice(-4)}`, protection } : { set: false, protection };
+  }
+
+  private updateStatus(): UpdateStatus {
+    return this.updates?.current() ?? { state: 'unsupported' };
   }
 
   /** What "Copy diagnostics" copies: versions, settings and queue, the log's last lines, no secret. */
@@ -445,6 +468,10 @@ export class AppService {
         await this.options.hostingSecret.clear();
         return this.hostingStatus();
       },
+      'update:status': () => this.updateStatus(),
+      'update:check': () => this.updates?.check() ?? this.updateStatus(),
+      'update:install': (now) => this.updates?.install(now) ?? this.updateStatus(),
+      'update:cancel': () => this.updates?.cancelWaiting() ?? this.updateStatus(),
       'hosting:test': async () => {
         const host = this.imageHost();
         if (!host) return { ok: false, message: this.hostingStatus().message };

@@ -6,6 +6,7 @@ import { useKeyStore } from './key';
 import { useLibraryStore } from './library';
 import { useQueueStore } from './queue';
 import { useSettingsStore } from './settings';
+import { useUpdateStore } from './update';
 
 export type View = 'import' | 'compose' | 'queue' | 'library' | 'settings';
 
@@ -29,8 +30,9 @@ export const useAppStore = defineStore('app', () => {
     const settings = useSettingsStore();
     const key = useKeyStore();
     const queue = useQueueStore();
-    unsubscribe = [settings.listen(), queue.listen(), useLibraryStore().listen()];
-    await Promise.all([refreshInfo(), settings.load(), key.load(), queue.load()]);
+    const update = useUpdateStore();
+    unsubscribe = [settings.listen(), queue.listen(), useLibraryStore().listen(), update.listen()];
+    await Promise.all([refreshInfo(), settings.load(), key.load(), queue.load(), update.load()]);
     view.value = queue.batches.size > 0 ? 'queue' : 'import';
     ready.value = true;
   }
