@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WindowApi } from '@shared/ipc';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../support/cli';
 
 const exposed: Record<string, unknown> = {};
 const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
@@ -71,5 +74,13 @@ describe('the contract types tie the three sides together', () => {
       void w.invoke('tasks:attach', 'task-1', 'apixo-id');
     };
     expect(typeof typeChecks).toBe('function');
+  });
+});
+
+describe('the built preload, as Electron 45 runs a sandboxed one', () => {
+  it('needs nothing but electron: no Buffer, no Node timers, no Node modules', () => {
+    const code = readFileSync(join(ROOT, 'out/preload/index.cjs'), 'utf8');
+    expect([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
+    expect(code).not.toMatch(/\bBuffer\b|\bsetImmediate\b|\bclearImmediate\b/);
   });
 });
