@@ -112,12 +112,14 @@ export function openFileLog(options: FileLogOptions): FileLog {
     report(`The log folder ${options.dir} cannot be written (${errorCode(error)}), so this session keeps no log file. The app carries on.`);
   }
 
+  const toFile = (lineLevel: LogLevel): boolean => RANK[lineLevel] <= RANK[level] && file.level !== false;
+  const toEcho = (lineLevel: LogLevel): boolean => options.echo !== undefined && RANK[lineLevel] <= RANK[echoLevel];
   const logger = createLogger(
     (lineLevel, line) => {
-      if (RANK[lineLevel] <= RANK[level] && file.level !== false) log[lineLevel](line);
-      if (options.echo && RANK[lineLevel] <= RANK[echoLevel]) options.echo(lineLevel, line);
+      if (toFile(lineLevel)) log[lineLevel](line);
+      if (toEcho(lineLevel)) options.echo!(lineLevel, line);
     },
-    (text) => redactor.redact(text)
+    { redact: (text) => redactor.redact(text), accepts: (lineLevel) => toFile(lineLevel) || toEcho(lineLevel) }
   );
   return {
     logger,

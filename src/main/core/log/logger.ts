@@ -47,8 +47,16 @@ function formatError(error: unknown): string {
   return stack ? `${head}\n${stack}` : head;
 }
 
-export function createLogger(sink: LogSink, redact: (text: string) => string = (t) => t, scope?: string, base?: LogFields): Logger {
+export interface LoggerOptions {
+  redact?: (text: string) => string;
+  /** Whether lines of a level go anywhere: the others are not even formatted (debug lines on a hot path). */
+  accepts?: (level: LogLevel) => boolean;
+}
+
+export function createLogger(sink: LogSink, options: LoggerOptions = {}, scope?: string, base?: LogFields): Logger {
+  const { redact = (t: string) => t, accepts = () => true } = options;
   const write = (level: LogLevel, message: string, fields?: LogFields): void => {
+    if (!accepts(level)) return;
     const all = base || fields ? { ...base, ...fields } : undefined;
     const context = formatFields(all);
     const error = all?.error === undefined ? '' : `\n${formatError(all.error)}`;
@@ -59,9 +67,9 @@ export function createLogger(sink: LogSink, redact: (text: string) => string = (
     warn: (m, f) => write('warn', m, f),
     info: (m, f) => write('info', m, f),
     debug: (m, f) => write('debug', m, f),
-    child: (name, fields) => createLogger(sink, redact, scope ? `${scope}/${name}` : name, { ...base, ...fields })
+    child: (name, fields) => createLogger(sink, options, scope ? `${scope}/${name}` : name, { ...base, ...fields })
   };
 }
 
 /** A log that writes nothing: the default for services used without one. */
-export const silentLog: Logger = createLogger(() => undefined);
+export const silentLog: Logger = createLogger(() => undefined, { accepts: () => false });
