@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildRequest } from '@shared/request-builder';
 import type { TaskDraft } from '@shared/request';
 import { findResourcesDir } from '../../src/main/core/simulator';
-import type { Sidecar } from '../../src/main/core/library';
+import type { Sidecar } from '../../src/main/core/download';
 
 export const SAMPLE_WIDE = join(findResourcesDir(), 'sample-16x9.mp4');
 export const SAMPLE_TALL = join(findResourcesDir(), 'sample-9x16.mp4');

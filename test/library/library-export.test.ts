@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { importCsvFile } from '../../src/main/core/import';
-import { LibraryService, formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/library';
+import { LibraryService } from '../../src/main/core/library';
+import { formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
 
 const temp = new TempDirs();

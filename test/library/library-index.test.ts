@@ -1,8 +1,9 @@
 import { copyFile, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { LibraryIndex, formatSidecar, readSidecar, type LibraryEntry, type Sidecar } from '../../src/main/core/library';
-import { mapLimit } from '../../src/main/core/library/map-limit';
+import { LibraryIndex, type LibraryEntry } from '../../src/main/core/library';
+import { formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/download';
+import { mapLimit } from '../../src/main/core/util/map-limit';
 import { FTYP, SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
 
 const temp = new TempDirs();

@@ -3,7 +3,8 @@ import { copyFile, mkdir, readFile, readdir, rename, utimes, writeFile } from 'n
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LibraryChange } from '@shared/library';
-import { LibraryService, formatSidecar, readSidecar, type LibraryServiceOptions, type Sidecar } from '../../src/main/core/library';
+import { LibraryService, type LibraryServiceOptions } from '../../src/main/core/library';
+import { formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
 
 const temp = new TempDirs();

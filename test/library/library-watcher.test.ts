@@ -2,7 +2,8 @@ import { copyFile, mkdir, open as openFile, readFile, rename, rm, writeFile } fr
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LibraryChange } from '@shared/library';
-import { LibraryService, formatSidecar, type LibraryServiceOptions } from '../../src/main/core/library';
+import { LibraryService, type LibraryServiceOptions } from '../../src/main/core/library';
+import { formatSidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
 
 const temp = new TempDirs();

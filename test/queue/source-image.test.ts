@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSidecar } from '../../src/main/core/library/sidecar';
+import { readSidecar } from '../../src/main/core/download/sidecar';
 import { harness, rows, settled, type Harness } from '../support/engine-harness';
 
 // The smallest valid PNG: 1×1, one grey pixel.

@@ -9,7 +9,7 @@ const CORE = fileURLToPath(new URL('../../src/main/core/', import.meta.url));
 /**
  * Core modules as plain .mjs files in one temporary folder, for child processes (Node 20 cannot
  * import .ts): each relative import is pointed at its sibling there. `modules` are paths under
- * src/main/core without extension, e.g. `queue/journal`.
+ * src/main/core without extension, e.g. `store/journal`.
  */
 export function transpileCoreModules(modules: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'ltx-child-'));

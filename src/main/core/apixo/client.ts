@@ -14,7 +14,7 @@ import {
   backoffDelay,
   parseRetryAfter,
   type RetryPolicy
-} from './retry';
+} from '../util/retry';
 
 export const DEFAULT_BASE_URL = 'https://api.apixo.ai/api/v1';
 

@@ -1,3 +1,3 @@
 export * from './client';
 export * from './errors';
-export * from './retry';
+export * from '../util/retry';

@@ -12,9 +12,9 @@ import type { Settings } from '@shared/settings';
 import type { ImageHost } from '../hosting';
 import { ImageCache, fetchRemoteImage, inspectDrop } from '../images';
 import type { LibraryService } from '../library/library-service';
-import { mapLimit } from '../library/map-limit';
+import { mapLimit } from '../util/map-limit';
 import { BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
-import { writeFileAtomic } from '../util/fs-durable';
+import { writeFileAtomic } from '../store/fs-durable';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
 /** What only the desktop can do: the OS trash, the file manager, a folder picker. */

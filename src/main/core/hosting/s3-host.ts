@@ -1,6 +1,6 @@
 import got, { RequestError, type Got } from 'got';
 import type { S3Hosting } from '@shared/settings';
-import { backoffDelay, type RetryPolicy } from '../apixo/retry';
+import { backoffDelay, type RetryPolicy } from '../util/retry';
 import { sleep } from '../util/sleep';
 import { IMAGE_MIME } from './image-kinds';
 import { readImage } from './read-image';

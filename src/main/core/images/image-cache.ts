@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { mediaRef } from '@shared/library';
 import { IMAGE_EXT as IMAGE_EXTENSIONS, type ImageKind, type SourceImage } from '@shared/images';
 import { MAX_IMAGE_BYTES } from '../import/local-image';
-import { writeFileAtomic } from '../util/fs-durable';
+import { writeFileAtomic } from '../store/fs-durable';
 import { checkImageBytes, checkImageFile, fileErrorReason } from './image-check';
 import { ImageRefusal } from './image-refusal';
 

@@ -3,9 +3,9 @@ import { copyFile, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import type { LibraryEntry, LibraryExportResult } from '@shared/library';
 import { manifestCsv, type ManifestRow } from './manifest-csv';
-import { exists } from '../util/fs-durable';
-import { SOURCE_IMAGE_INFIX, sidecarPathFor } from './naming';
-import { formatSidecar, readSidecar } from './sidecar';
+import { exists } from '../store/fs-durable';
+import { SOURCE_IMAGE_INFIX, sidecarPathFor } from '../download/naming';
+import { formatSidecar, readSidecar } from '../download/sidecar';
 
 /** Suffixes tried for one exported name before giving up. */
 const MAX_SUFFIX = 10_000;

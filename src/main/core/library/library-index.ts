@@ -15,10 +15,10 @@ import {
   type Searchable
 } from './library-query';
 import { isVideoName, listTree } from './library-scan';
-import { mapLimit } from './map-limit';
-import { Mp4ProbeError, probeMp4 } from './mp4-probe';
-import { sidecarPathFor } from './naming';
-import { readSidecar, writeSidecar } from './sidecar';
+import { mapLimit } from '../util/map-limit';
+import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
+import { sidecarPathFor } from '../download/naming';
+import { readSidecar, writeSidecar } from '../download/sidecar';
 
 export interface LibraryIndexOptions {
   /** Files read at once while building. Default 16. */

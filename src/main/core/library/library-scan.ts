@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mapLimit } from './map-limit';
-import { PART_SUFFIX, sidecarPathFor } from './naming';
+import { mapLimit } from '../util/map-limit';
+import { PART_SUFFIX, sidecarPathFor } from '../download/naming';
 
 /** Folders deeper than this below the library are not looked into. */
 export const MAX_DEPTH = 16;

@@ -17,8 +17,8 @@ import { checkExportFolder, exportVideos } from './library-export';
 import { LibraryIndex } from './library-index';
 import { isIgnoredPath } from './library-scan';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
-import { mapLimit } from './map-limit';
-import { sidecarPathFor } from './naming';
+import { mapLimit } from '../util/map-limit';
+import { sidecarPathFor } from '../download/naming';
 import { ThumbnailStore } from './thumbnails';
 import type { Logger } from '../log/logger';
 

@@ -4,8 +4,8 @@ import type { LibraryEntry } from '@shared/library';
 import { FolderWatch } from './folder-watch';
 import type { LibraryIndex } from './library-index';
 import { isIgnoredPath, isVideoName, scanTree, signature, statVideo, type VideoStat } from './library-scan';
-import { mapLimit } from './map-limit';
-import { probeMp4 } from './mp4-probe';
+import { mapLimit } from '../util/map-limit';
+import { probeMp4 } from '../download/mp4-probe';
 import type { Logger } from '../log/logger';
 
 export interface LibraryWatcherOptions {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediaRef } from '@shared/library';
-import { writeFileAtomic } from '../util/fs-durable';
+import { writeFileAtomic } from '../store/fs-durable';
 import type { FileFacts } from './library-entry';
 
 /** Thumbnails live in `<cacheDir>/thumbs/`, reached by the window as `cache/thumbs/<key>.jpg`. */

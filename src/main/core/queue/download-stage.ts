@@ -5,13 +5,13 @@ import { basename, extname, join } from 'node:path';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
 import { MODEL_ID } from '@shared/model';
 import type { TaskState } from '@shared/task-state';
-import { backoffDelay } from '../apixo/retry';
-import { DownloadError } from '../library/download-error';
-import { downloadVideo } from '../library/downloader';
-import { probeMp4, type VideoProbe } from '../library/mp4-probe';
-import { PART_SUFFIX, SOURCE_IMAGE_INFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../library/naming';
-import { removeIfPresent } from '../util/fs-durable';
-import { SIDECAR_APP, SIDECAR_SCHEMA, writeSidecar, type Sidecar } from '../library/sidecar';
+import { backoffDelay } from '../util/retry';
+import { DownloadError } from '../download/download-error';
+import { downloadVideo } from '../download/downloader';
+import { probeMp4, type VideoProbe } from '../download/mp4-probe';
+import { PART_SUFFIX, SOURCE_IMAGE_INFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
+import { removeIfPresent } from '../store/fs-durable';
+import { SIDECAR_APP, SIDECAR_SCHEMA, writeSidecar, type Sidecar } from '../download/sidecar';
 import type { TaskPatch } from './queue-state';
 
 export interface DownloadStageOptions {

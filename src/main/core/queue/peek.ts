@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJournalState } from './journal';
+import { readJournalState } from '../store/journal';
 import { applyQueueEvent, emptyQueueState, queueStateFromJson, type QueueEvent, type QueueState } from './queue-state';
 
 /**

@@ -9,7 +9,7 @@ import {
   isJournalError,
   type CompactionStep,
   type JournalOptions
-} from '../../src/main/core/queue/journal';
+} from '../../src/main/core/store/journal';
 
 // ── A small task reducer, shaped like the engine's ───────────────────────────────────────────
 
@@ -87,7 +87,7 @@ const lines = (path: string): string[] => read(path).split('\n').filter(Boolean)
 /** The journal modules as plain .mjs, for child processes (Node 20 cannot import .ts). */
 const childModules = (() => {
   let dir: string | undefined;
-  return (): string => (dir ??= transpileCoreModules(['util/fs-durable', 'queue/journal']));
+  return (): string => (dir ??= transpileCoreModules(['store/fs-durable', 'store/journal']));
 })();
 
 /** Runs `body` as an ES module next to the transpiled journal; resolves with how it ended. */

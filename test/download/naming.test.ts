@@ -10,8 +10,8 @@ import {
   slugify,
   videoBaseName,
   videoFileName
-} from '../../src/main/core/library';
-import { TempDirs } from './helpers';
+} from '../../src/main/core/download';
+import { TempDirs } from '../library/helpers';
 
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());

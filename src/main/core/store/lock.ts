@@ -8,7 +8,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fsyncDir } from '../util/fs-durable';
+import { fsyncDir } from './fs-durable';
 
 const LOCK_FILE_NAME = 'lock';
 /** Give up when other processes keep racing for the folder this long (they never should). */

@@ -1,6 +1,6 @@
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists } from '../util/fs-durable';
+import { exists } from '../store/fs-durable';
 
 /** Longest prompt slug in a file name. */
 export const SLUG_MAX = 40;

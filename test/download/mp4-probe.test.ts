@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mp4ProbeError, isMp4Header, probeMp4, type Mp4ProbeProblem } from '../../src/main/core/library';
-import { FTYP, SAMPLE_TALL, SAMPLE_WIDE, TempDirs, box, moovAtEnd, readSample, topLevelBoxes } from './helpers';
+import { Mp4ProbeError, isMp4Header, probeMp4, type Mp4ProbeProblem } from '../../src/main/core/download';
+import { FTYP, SAMPLE_TALL, SAMPLE_WIDE, TempDirs, box, moovAtEnd, readSample, topLevelBoxes } from '../library/helpers';
 
 const temp = new TempDirs();
 let dir: string;

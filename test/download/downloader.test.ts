@@ -1,10 +1,10 @@
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DownloadError, downloadVideo, reserveUniquePath, type DownloadOptions } from '../../src/main/core/library';
+import { DownloadError, downloadVideo, reserveUniquePath, type DownloadOptions } from '../../src/main/core/download';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
 import { Api, body, resultUrl, untilComplete } from '../simulator/helpers';
-import { FileServer, TempDirs, readSample } from './helpers';
+import { FileServer, TempDirs, readSample } from '../library/helpers';
 import { rejection } from '../support/rejection';
 import { memoryLog } from '../support/memory-log';
 

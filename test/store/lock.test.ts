@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { transpileCoreModules } from '../support/child-modules';
 import { tempDirs } from '../support/temp-dirs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireDataLock, DataFolderLockedError, type DataLock } from '../../src/main/core/queue/lock';
+import { acquireDataLock, DataFolderLockedError, type DataLock } from '../../src/main/core/store/lock';
 
 const tempDir = tempDirs('ltx-lock-');
 
@@ -27,7 +27,7 @@ const readLock = (dir: string): Record<string, unknown> => JSON.parse(readFileSy
 /** The lock module as plain .mjs, for child processes (Node 20 cannot import .ts). */
 const childModules = (() => {
   let dir: string | undefined;
-  return (): string => (dir ??= transpileCoreModules(['util/fs-durable', 'queue/lock']));
+  return (): string => (dir ??= transpileCoreModules(['store/fs-durable', 'store/lock']));
 })();
 
 interface Child {

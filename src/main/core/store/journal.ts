@@ -11,7 +11,7 @@ import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, renameSyn
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fsyncDir, fsyncDirSync, removeIfPresent, writeAllSync, writeFileDurable } from '../util/fs-durable';
+import { fsyncDir, fsyncDirSync, removeIfPresent, writeAllSync, writeFileDurable } from './fs-durable';
 
 /** The newest file format this code reads and the one it writes. */
 export const JOURNAL_VERSION = 1;

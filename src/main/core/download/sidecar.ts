@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { ASPECT_RATIOS, MODEL_ID, MODES, RESOLUTIONS, type AspectRatio, type Mode, type Resolution } from '@shared/model';
-import { writeFileAtomic } from '../util/fs-durable';
+import { writeFileAtomic } from '../store/fs-durable';
 import type { Sidecar, SidecarProblem } from '@shared/library';
 
 export const SIDECAR_SCHEMA = 1;

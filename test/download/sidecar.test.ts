@@ -1,8 +1,8 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SIDECAR_BYTES, readSidecar, writeSidecar, type Sidecar } from '../../src/main/core/library';
-import { TempDirs, makeSidecar } from './helpers';
+import { MAX_SIDECAR_BYTES, readSidecar, writeSidecar, type Sidecar } from '../../src/main/core/download';
+import { TempDirs, makeSidecar } from '../library/helpers';
 
 const temp = new TempDirs();
 let dir: string;
