@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { openFileLog, type FileLog } from '../core/log/file-log';
 import type { Logger } from '../core/log/logger';
 import { defaultDataDir } from '../core/paths';
+import { HOSTING_SECRET_ENV } from './cli-hosting';
 import type { Output } from './output';
 
 /** The CLI's log: always `<data folder>/logs/cli.log`; with `--verbose`, every line on stderr too. */
@@ -22,7 +23,7 @@ export function cliLog(io: Output, verbose: boolean, command: string): CliLog {
         echo: verbose ? (_level, line) => io.err(line) : undefined,
         onProblem: (message) => io.err(`Note: ${message}`)
       });
-      file.redactor.keep(() => [process.env.APIXO_API_KEY?.trim()]);
+      file.redactor.keep(() => [process.env.APIXO_API_KEY?.trim(), process.env[HOSTING_SECRET_ENV]?.trim()]);
       const logger = file.logger.child(command);
       opened.set(dataDir, logger);
       return logger;

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { formatUsd, parseUsd } from '@shared/pricing';
 import { formatRowProblem, importCsvFile, validRows } from '../core/import';
-import { BatchEngine, type BatchEngine as Engine } from '../core/queue/engine';
+import { DEFAULT_HOSTING } from '@shared/settings';
+import { createBatch, hostingRefusal, localImageTasks, tasksFromRows } from '../core/app/create-batch';
+import { HostingError } from '../core/hosting';
+import { ImageCache, isImageRefusal } from '../core/images';
+import { BatchEngine, TaskActionError, type BatchEngine as Engine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
+import { appHostingSettings, cliHosting, HOSTING_SECRET_ENV } from './cli-hosting';
 import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
@@ -18,6 +23,12 @@ export const RUN_HELP = `Usage: ltx-batch run <file.csv> --out <library> [option
 Validates the CSV, shows the estimate, asks to confirm, then submits every row, polls the
 tasks and downloads each finished video (with a sidecar JSON) into the library folder.
 Running the same command again resumes that batch and never submits a row twice.
+
+A row's image may be an https URL or a local JPG/PNG/WebP file (relative to the CSV). Local
+images are hosted as the app's Settings → Image hosting says (the same settings file): an
+S3-compatible bucket, whose secret access key comes from ${HOSTING_SECRET_ENV} (the app keeps
+its own in the OS keychain, which the command line cannot read), or inline data: URLs. While
+the built-in simulator is used, they are uploaded to it.
 
 Options:
   --out DIR          library folder for the videos (required)
@@ -86,11 +97,6 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     io.err('Fix them, or add --skip-invalid to submit only the valid rows.');
     return EXIT.invalidInput;
   }
-  const local = rows.filter((r) => r.imagePath && !r.draft.imageUrl);
-  if (local.length > 0) {
-    io.err(`✗ ${plural(local.length, 'row')} use a local image (first: row ${local[0].row}). APIXO cannot upload files: give each image as a public https URL.`);
-    return EXIT.invalidInput;
-  }
   if (rows.length === 0) {
     io.err(`✗ ${basename(file)} has no valid rows to submit.`);
     return EXIT.invalidInput;
@@ -101,6 +107,8 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     .update(JSON.stringify({ libraryDir, defaults, capMicros, skip: values['skip-invalid'] === true }))
     .digest('hex');
 
+  const tasks = tasksFromRows(rows);
+  const hostingSettings = localImageTasks(tasks).length > 0 ? await appHostingSettings(log.child('hosting')) : DEFAULT_HOSTING;
   const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, log: log.child('apixo') });
   let engine: Engine | undefined;
   try {
@@ -108,11 +116,20 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     log.info(`running with ${api.label}`, { dataDir: common.dataDir, libraryDir });
     engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency, log: log.child('engine') });
     reportRecovery(engine, say);
-    let batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
+    const batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
+    let batchId: string;
     if (batch) {
+      batchId = batch.id;
       const summary = engine.summary(batch.id)!;
       say(`Resuming batch "${batch.name}" (${summary.counts.done ?? 0} of ${plural(summary.total, 'video')} done); no row is submitted twice. Use --again for a new batch.`);
     } else {
+      const hosting = cliHosting(hostingSettings, api.simulator, log.child('hosting'));
+      const refusal = hostingRefusal(hosting, tasks);
+      if (refusal) {
+        const local = localImageTasks(tasks);
+        io.err(`✗ ${plural(local.length, 'row')} ${local.length === 1 ? 'uses' : 'use'} a local image (first: row ${local[0].source.row}); nothing was submitted. ${refusal}`);
+        return EXIT.invalidInput;
+      }
       if (!json) printEstimate('Estimate', result.estimate, io);
       if (result.problems.length > 0) say(`Leaving out ${plural(result.invalidRowCount, 'invalid row')} (--skip-invalid).`);
       if (capMicros !== undefined) say(`Spending cap for this batch: ${formatUsd(capMicros)}.`);
@@ -120,16 +137,21 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
         io.err('Nothing was submitted.');
         return EXIT.ok;
       }
-      batch = engine.addBatch({
-        name: basename(file).replace(/\.[^.]+$/, ''),
-        libraryDir,
-        sourceFile: file,
-        sourceKey,
-        capMicros,
-        tasks: rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft }))
-      });
+      if (localImageTasks(tasks).length > 0) say(`Local images go to ${hosting.hostingStatus().label}.`);
+      const opened = engine;
+      try {
+        const summary = await createBatch(
+          { engine: () => opened, images: new ImageCache(join(common.dataDir, 'cache')), ...hosting },
+          { name: basename(file).replace(/\.[^.]+$/, ''), libraryDir, sourceFile: file, sourceKey, capMicros, tasks }
+        );
+        batchId = summary.batch.id;
+      } catch (error) {
+        if (!(error instanceof TaskActionError || error instanceof HostingError || isImageRefusal(error))) throw error;
+        io.err(`✗ Nothing was submitted: ${(error as Error).message}`);
+        return error instanceof HostingError ? EXIT.someFailed : EXIT.invalidInput;
+      }
     }
-    return await driveBatches(engine, [batch.id], { io, json, signal });
+    return await driveBatches(engine, [batchId], { io, json, signal });
   } finally {
     await engine?.close();
     await api.close();

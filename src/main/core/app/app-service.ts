@@ -13,7 +13,7 @@ import { Redactor } from '../log/redact';
 import { DIAGNOSTIC_LOG_LINES, diagnosticsReport, type RuntimeInfo } from './diagnostics';
 import { UpdateCoordinator, type UpdateSource } from '../update/update-coordinator';
 import type { UpdateStatus } from '@shared/update';
-import { importCsvFile, importCsvText, importPromptLines, validRows, type ImportOptions } from '../import';
+import { importCsvFile, importCsvText, importPromptLines, type ImportOptions } from '../import';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
 import { startSimulator, type Simulator } from '../simulator';
 import { HostingError, createImageHost, hostingStatus, testImageHost, type ImageHost } from '../hosting';
@@ -21,7 +21,9 @@ import { ImageCache, isImageRefusal } from '../images';
 import { LibraryError } from '../library/library-error';
 import { LibraryService } from '../library/library-service';
 import type { HostingStatus } from '@shared/images';
-import { mediaDoors, type DesktopAdapters, type MediaDoors } from './media-handlers';
+import { mediaHandlers, type DesktopAdapters, type MediaChannel } from './media-handlers';
+import { createBatch, importedTasks, type BatchContext } from './create-batch';
+import { SeenImages } from './seen-images';
 
 /** Where settings live: electron-store in the app, a plain object in tests and the harness. */
 export interface SettingsStore {
@@ -93,7 +95,8 @@ export class AppService {
   private library: LibraryService | undefined;
   private images!: ImageCache;
   private updates: UpdateCoordinator | undefined;
-  private doors!: MediaDoors;
+  private batches!: BatchContext;
+  private media!: Pick<InvokeHandlers, MediaChannel>;
   /** Every channel's handler; built once the services behind them are open. */
   handlers!: InvokeHandlers;
 
@@ -128,14 +131,20 @@ export class AppService {
     });
     service.library = library;
     service.unsubscribeLibrary = library.onChange((change) => service.emit('library:changed', change));
-    service.doors = mediaDoors({
-      library: () => library,
-      images: service.images,
+    const seen = new SeenImages(service.images);
+    service.batches = {
       engine: () => service.engine,
-      settings: () => options.settings.read(),
-      desktop: options.desktop,
+      images: service.images,
       host: () => service.imageHost(),
-      hostingStatus: () => service.hostingStatus()
+      hostingStatus: () => service.hostingStatus(),
+      remember: (image) => seen.remember(image)
+    };
+    service.media = mediaHandlers({
+      library: () => library,
+      batches: service.batches,
+      seen,
+      settings: () => options.settings.read(),
+      desktop: options.desktop
     });
     if (options.updates) {
       service.updates = new UpdateCoordinator({
@@ -316,26 +325,16 @@ export class AppService {
     return next;
   }
 
-  /** A batch from a kept import: its valid rows, local images hosted first. Answers the batch id. */
-  private async createFromImport({ result, fileName }: { result: ImportResult; fileName?: string }, request: CreateBatchRequest): Promise<string> {
-    if (result.fileProblems.length > 0) throw new TaskActionError(result.fileProblems[0]);
-    if (result.problems.length > 0 && !request.skipInvalid) {
-      throw new TaskActionError(`${result.invalidRowCount} row(s) have problems: fix them, or choose to leave them out.`);
-    }
-    const rows = validRows(result);
-    if (rows.length === 0) throw new TaskActionError('There are no valid rows to add.');
+  /** A batch from a kept import: its valid rows, local images hosted first. */
+  private createFromImport({ result, fileName }: { result: ImportResult; fileName?: string }, request: CreateBatchRequest) {
     const settings = this.options.settings.read();
-    const tasks = await this.doors.hostLocalImages(
-      rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft, imagePath: r.imagePath }))
-    );
-    const batch = this.engine.addBatch({
+    return createBatch(this.batches, {
       name: request.name,
       libraryDir: settings.libraryDir,
       sourceFile: fileName,
       capMicros: request.capMicros ?? settings.caps.perBatchMicros,
-      tasks
+      tasks: importedTasks(result, request.skipInvalid)
     });
-    return batch.id;
   }
 
   private buildHandlers(): InvokeHandlers {
@@ -406,7 +405,7 @@ export class AppService {
         // Taken out before hosting (which can take a while), so a second click cannot queue it twice.
         this.imports.delete(request.token);
         try {
-          return summary(await this.createFromImport(kept, request));
+          return await this.createFromImport(kept, request);
         } catch (error) {
           this.imports.set(request.token, kept);
           throw error;
@@ -477,7 +476,7 @@ export class AppService {
         if (!host) return { ok: false, message: this.hostingStatus().message };
         return testImageHost(host);
       },
-      ...this.doors.handlers
+      ...this.media
     };
   }
 }

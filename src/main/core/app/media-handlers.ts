@@ -1,20 +1,18 @@
 /**
  * The window's doors to the library, drag and drop, the composer and re-runs: the handlers of
- * those channels, over the library service, the image cache, the image host and the engine.
+ * those channels, over the library service and the batch use case (create-batch.ts).
  */
-import { readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
+import type { ComposerDraft, SourceImage } from '@shared/images';
 import type { InvokeHandlers } from '@shared/ipc';
 import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
 import type { Settings } from '@shared/settings';
-import type { ImageHost } from '../hosting';
-import { ImageCache, fetchRemoteImage, inspectDrop } from '../images';
+import { fetchRemoteImage, inspectDrop } from '../images';
 import type { LibraryService } from '../library/library-service';
-import { mapLimit } from '../util/map-limit';
-import { BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
-import { writeFileAtomic } from '../store/fs-durable';
+import { TaskActionError, type NewTask } from '../queue/engine';
+import { createBatch, hostedUrls, type BatchContext } from './create-batch';
+import type { SeenImages } from './seen-images';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
 /** What only the desktop can do: the OS trash, the file manager, a folder picker. */
@@ -28,13 +26,12 @@ export interface DesktopAdapters {
 
 export interface MediaContext {
   library: () => LibraryService;
-  images: ImageCache;
-  engine: () => BatchEngine;
+  /** How rows become a batch: the engine, the image cache and the image host (create-batch.ts). */
+  batches: BatchContext;
+  /** The window's images and where each came from. */
+  seen: SeenImages;
   settings: () => Settings;
   desktop: DesktopAdapters;
-  /** The image host in use now, if any. */
-  host: () => ImageHost | undefined;
-  hostingStatus: () => HostingStatus;
   random?: () => number;
 }
 
@@ -53,59 +50,14 @@ export type MediaChannel =
   | 'images:from-url'
   | 'composer:create';
 
-/** Images uploaded at once while a batch is being created. */
-const HOSTING_CONCURRENCY = 4;
+export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChannel> {
+  const cache = ctx.batches.images;
+  const remember = (image: SourceImage): Promise<SourceImage> => ctx.seen.remember(image);
+  const urlsFor = (found: CachedImage[]): Promise<Map<string, string>> => hostedUrls(ctx.batches, found);
 
-export interface MediaDoors {
-  handlers: Pick<InvokeHandlers, MediaChannel>;
-  /** CSV rows naming a local image: each image is cached and hosted, and the row gets its URL. */
-  hostLocalImages(tasks: NewTask[]): Promise<NewTask[]>;
-}
-
-export function mediaDoors(ctx: MediaContext): MediaDoors {
-  /** Images seen this session (a drop, a URL), with their origin, which the cache's files do not tell. */
-  const seen = new Map<string, SourceImage>();
-  /** A web image's link is kept beside its cached copy (`<id>.url`): it needs no hosting, even after a restart. */
-  const linkFile = (id: string): string => join(ctx.images.sourcesDir, `${id}.url`);
-
-  /** Notes where an image came from this time: a file dropped now is that file (a link seen before may have expired). */
-  async function remember(image: SourceImage): Promise<SourceImage> {
-    if (image.origin.kind === 'url') await writeFileAtomic(linkFile(image.id), image.origin.url);
-    else await rm(linkFile(image.id), { force: true });
-    seen.set(image.id, image);
-    return image;
-  }
-
-  /** The image with its web origin, when a link was kept for it. */
-  async function linkedImage(image: SourceImage): Promise<SourceImage | undefined> {
-    const url = await readFile(linkFile(image.id), 'utf8').catch(() => undefined);
-    return url && /^https?:\/\//i.test(url) ? { ...image, origin: { kind: 'url', url } } : undefined;
-  }
-
-  async function findImage(id: string): Promise<CachedImage | undefined> {
-    const found = await ctx.images.find(id);
-    if (!found) return undefined;
-    return { image: seen.get(id) ?? (await linkedImage(found.image)) ?? found.image, path: found.path };
-  }
-
-  /** The URL APIXO fetches for each image: its own web address, or a hosted copy of the local file. */
-  async function urlsFor(images: CachedImage[]): Promise<Map<string, string>> {
-    const local = images.filter((i) => i.image.origin.kind === 'file');
-    const host = local.length > 0 ? ctx.host() : undefined;
-    if (local.length > 0 && !host) throw new TaskActionError(ctx.hostingStatus().message);
-    const urls = new Map<string, string>();
-    for (const i of images) if (i.image.origin.kind === 'url') urls.set(i.image.id, i.image.origin.url);
-    await mapLimit(local, HOSTING_CONCURRENCY, async ({ image, path }) => {
-      urls.set(image.id, await host!.host({ path, id: image.id, kind: image.kind, sizeBytes: image.sizeBytes, name: image.name }));
-    });
-    return urls;
-  }
-
-  function addBatch(name: string, tasks: NewTask[], capMicros?: number): BatchSummary {
+  function addBatch(name: string, tasks: NewTask[], capMicros?: number): Promise<BatchSummary> {
     const settings = ctx.settings();
-    const engine = ctx.engine();
-    const batch = engine.addBatch({ name, libraryDir: settings.libraryDir, capMicros: capMicros ?? settings.caps.perBatchMicros, tasks });
-    return engine.summary(batch.id)!;
+    return createBatch(ctx.batches, { name, libraryDir: settings.libraryDir, capMicros: capMicros ?? settings.caps.perBatchMicros, tasks });
   }
 
   /** The source image kept beside a library video, cached again so it can be hosted or shown. */
@@ -113,8 +65,8 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const file = detail.sourceImage ? detail.sidecar?.sourceImage : undefined;
     if (!file) return undefined;
     const path = join(ctx.settings().libraryDir, ...posix.join(posix.dirname(detail.path), file).split('/'));
-    const image = await remember(await ctx.images.addFile(path));
-    return { image, path: ctx.images.pathOf(image.id, image.kind) };
+    const image = await remember(await cache.addFile(path));
+    return { image, path: cache.pathOf(image.id, image.kind) };
   }
 
   async function withSidecar(path: string): Promise<LibraryDetail & { sidecar: Sidecar }> {
@@ -167,7 +119,7 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     const { sidecar } = detail;
     let image = (await sourceImageOf(detail))?.image;
     if (!image && sidecar.imageUrl && /^https?:/i.test(sidecar.imageUrl)) {
-      image = await remember(await fetchRemoteImage(sidecar.imageUrl!, ctx.images));
+      image = await remember(await fetchRemoteImage(sidecar.imageUrl!, cache));
     }
     if (!image && sidecar.imageUrl) {
       throw new TaskActionError(`The source image of “${detail.name}” is not beside it in the library and its link cannot be fetched again. Drop the image to use these settings with it.`);
@@ -175,24 +127,7 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     return { rows: [{ image, prompt: sidecar.prompt }], defaults: defaultsFromSidecar(sidecar, ctx.settings().defaults) };
   }
 
-  async function hostLocalImages(tasks: NewTask[]): Promise<NewTask[]> {
-    const local = tasks.filter((t) => t.imagePath && !t.draft.imageUrl);
-    if (local.length === 0) return tasks;
-    const byPath = new Map<string, CachedImage>();
-    for (const { imagePath } of local) {
-      if (byPath.has(imagePath!)) continue;
-      const image = await remember(await ctx.images.addFile(imagePath!));
-      byPath.set(imagePath!, { image, path: ctx.images.pathOf(image.id, image.kind) });
-    }
-    const urls = await urlsFor([...new Map([...byPath.values()].map((c) => [c.image.id, c])).values()]);
-    return tasks.map((task) => {
-      const cached = task.imagePath && !task.draft.imageUrl ? byPath.get(task.imagePath) : undefined;
-      if (!cached) return task;
-      return { ...task, draft: { ...task.draft, imageUrl: urls.get(cached.image.id) }, imagePath: cached.path };
-    });
-  }
-
-  const handlers: Pick<InvokeHandlers, MediaChannel> = {
+  return {
     'library:query': (query) => ctx.library().query(query),
     'library:get': (path) => ctx.library().get(path),
     'library:favourite': (paths, on) => ctx.library().setFavourite(paths, on),
@@ -207,16 +142,15 @@ export function mediaDoors(ctx: MediaContext): MediaDoors {
     'library:use': (path) => use(path),
     'dialog:choose-folder': (title) => ctx.desktop.chooseFolder(title),
     'drop:inspect': async (paths) => {
-      const found = await inspectDrop(paths, ctx.images);
+      const found = await inspectDrop(paths, cache);
       const images = [];
       for (const image of found.images) images.push(await remember(image));
       return { ...found, images };
     },
-    'images:from-url': async (url) => remember(await fetchRemoteImage(url, ctx.images)),
+    'images:from-url': async (url) => remember(await fetchRemoteImage(url, cache)),
     'composer:create': async (request) => {
-      const tasks = await composerTasks(request, findImage, urlsFor, ctx.random);
+      const tasks = await composerTasks(request, (id) => ctx.seen.find(id), urlsFor, ctx.random);
       return addBatch(request.name, tasks, request.capMicros);
     }
   };
-  return { handlers, hostLocalImages };
 }
