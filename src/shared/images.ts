@@ -5,6 +5,18 @@ import type { Micros } from './pricing';
 /** The three formats APIXO takes. */
 export type ImageKind = 'jpeg' | 'png' | 'webp';
 
+// Every limit on a source image, in one place: the importer, a drop, a link, the hosts, the
+// request validator and the simulator all read these.
+
+/** APIXO takes source images of at most 10 MB. */
+export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+
+/** Largest image sent inline as a data: URL: the URL is stored in the queue's journal with every task that uses it. */
+export const DATA_URL_MAX_BYTES = 1_500_000;
+
+/** A JPEG's size is in its frame header, after any EXIF or XMP: it is looked for this far in (those blocks rarely reach past it). */
+export const JPEG_HEAD_BYTES = 512 * 1024;
+
 /** The Content-Type each image kind is served with. */
 export const IMAGE_MIME: Readonly<Record<ImageKind, string>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 

@@ -1,3 +1,4 @@
+import { IMAGE_MAX_BYTES } from './images';
 import { ASPECT_RATIOS, LIMITS, MODES, RESOLUTIONS, isImageMode, isLoraMode, type Mode } from './model';
 
 /** Why a value was refused: a stable code for programs, a sentence for people. */
@@ -47,8 +48,6 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** APIXO takes source images up to 10 MB. */
-const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 const DATA_IMAGE = /^data:image\/(jpeg|png|webp);base64,/i;
 // With the length a multiple of four, this is standard padded base64 (no groups: long inputs stay cheap).
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,10 +1,10 @@
 import { fileSize } from '@shared/file-size';
+import { DATA_URL_MAX_BYTES } from '@shared/images';
 import { IMAGE_MIME } from './image-kinds';
 import { readImage } from './read-image';
 import { HostingError, type ImageHost, type ImageToHost } from './types';
 
-/** Largest image sent inline: the URL is stored in the queue's journal with every task that uses it. */
-export const DATA_URL_MAX_BYTES = 1_500_000;
+export { DATA_URL_MAX_BYTES } from '@shared/images';
 
 export const DATA_URL_LABEL = 'data: URLs (experimental)';
 

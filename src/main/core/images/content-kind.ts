@@ -3,8 +3,21 @@
  * image kinds APIXO takes, or a few words for a message ("a video", "an HTML page"…).
  */
 import type { ImageKind } from '@shared/images';
-import { sniffImage } from '../import/local-image';
 import { hasAscii } from '../util/bytes';
+
+/** What the first 16 bytes say a file is: one of the three kinds, or a few words for a message. */
+export function sniffImage(head: Uint8Array): ImageKind | string {
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (hasAscii(head, 0, '\x89PNG\r\n\x1a\n')) return 'png';
+  if (hasAscii(head, 0, 'RIFF') && hasAscii(head, 8, 'WEBP')) return 'webp';
+  if (hasAscii(head, 0, 'GIF8')) return 'a GIF image';
+  if (hasAscii(head, 4, 'ftyp')) return hasAscii(head, 8, 'hei') || hasAscii(head, 8, 'mif1') ? 'a HEIC image' : 'a video or HEIC file';
+  if (hasAscii(head, 0, 'BM')) return 'a BMP image';
+  if (hasAscii(head, 0, 'II*\0') || hasAscii(head, 0, 'MM\0*')) return 'a TIFF image';
+  if (hasAscii(head, 0, '%PDF')) return 'a PDF document';
+  if (head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127))) return 'text';
+  return 'in an unknown format';
+}
 
 /** Bytes worth reading to tell what something is (HTML may start after a long comment or BOM). */
 export const CONTENT_HEAD_BYTES = 1024;

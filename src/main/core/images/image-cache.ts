@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { mediaRef } from '@shared/library';
-import { IMAGE_EXT as IMAGE_EXTENSIONS, type ImageKind, type SourceImage } from '@shared/images';
-import { MAX_IMAGE_BYTES } from '../import/local-image';
+import { IMAGE_EXT as IMAGE_EXTENSIONS, IMAGE_MAX_BYTES, type ImageKind, type SourceImage } from '@shared/images';
 import { writeFileAtomic } from '../store/fs-durable';
 import { checkImageBytes, checkImageFile, fileErrorReason } from './image-check';
 import { ImageRefusal } from './image-refusal';
@@ -78,7 +77,7 @@ export class ImageCache {
     for (const kind of Object.keys(IMAGE_EXTENSIONS) as ImageKind[]) {
       const path = this.pathOf(id, kind);
       const present = await stat(path).catch(() => undefined);
-      if (!present?.isFile() || present.size > MAX_IMAGE_BYTES) continue;
+      if (!present?.isFile() || present.size > IMAGE_MAX_BYTES) continue;
       const check = await checkImageFile(path);
       if (!check.ok || check.kind !== kind) continue;
       const { width, height, sizeBytes } = check;

@@ -5,8 +5,7 @@
 import { once } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import got, { MaxRedirectsError, RequestError, TimeoutError, type PlainResponse } from 'got';
-import type { ImageKind, SourceImage } from '@shared/images';
-import { MAX_IMAGE_BYTES } from '../import/local-image';
+import { IMAGE_MAX_BYTES, type ImageKind, type SourceImage } from '@shared/images';
 import { CONTENT_HEAD_BYTES, describeContent } from './content-kind';
 import { IMAGE_EXTENSIONS, type ImageCache } from './image-cache';
 import { ImageRefusal } from './image-refusal';
@@ -23,7 +22,7 @@ export const DEFAULT_REMOTE_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 5;
 const NAME_MAX_CHARS = 200;
 
-const TOO_LARGE = `APIXO takes source images of at most ${fileSize(MAX_IMAGE_BYTES)}. Resize or compress it and link to that file.`;
+const TOO_LARGE = `APIXO takes source images of at most ${fileSize(IMAGE_MAX_BYTES)}. Resize or compress it and link to that file.`;
 
 /** The address as messages show it: whole unless very long. */
 function shown(url: string): string {
@@ -107,12 +106,12 @@ async function download(url: string, timeoutMs: number): Promise<{ bytes: Uint8A
     const [res] = (await once(stream, 'response')) as [PlainResponse];
     if (res.statusCode < 200 || res.statusCode > 299) throw httpRefusal(link, res.statusCode);
     const announced = Number(res.headers['content-length']);
-    if (announced > MAX_IMAGE_BYTES) throw new ImageRefusal(`The image at ${link} is ${fileSize(announced)}; ${TOO_LARGE}`);
+    if (announced > IMAGE_MAX_BYTES) throw new ImageRefusal(`The image at ${link} is ${fileSize(announced)}; ${TOO_LARGE}`);
     const chunks: Buffer[] = [];
     let received = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       received += chunk.length;
-      if (received > MAX_IMAGE_BYTES) throw new ImageRefusal(`The file at ${link} is larger than ${fileSize(MAX_IMAGE_BYTES)}; ${TOO_LARGE}`);
+      if (received > IMAGE_MAX_BYTES) throw new ImageRefusal(`The file at ${link} is larger than ${fileSize(IMAGE_MAX_BYTES)}; ${TOO_LARGE}`);
       chunks.push(chunk);
     }
     return { bytes: Buffer.concat(chunks), finalUrl: new URL(res.url || url) };

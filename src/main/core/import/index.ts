@@ -4,7 +4,6 @@ export { importCsvFile, importCsvText } from './csv-import';
 export { FIELDS, type Field } from '@shared/import-types';
 export { validDrafts, validRows } from './import-result';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from './limits';
-export { MAX_IMAGE_BYTES } from './local-image';
 export { importPromptLines } from './prompt-lines';
 export { formatRowProblem } from './row-problem';
 export type {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IMAGE_EXT, type ImageKind } from '@shared/images';
 import type { GenerateRequest } from '@shared/request';
-import { sniffImage } from '../import/local-image';
+import { IMAGE_MAX_BYTES } from '@shared/images';
+import { sniffImage } from '../images/content-kind';
 import { envelope, sendEnvelope, sendText, type Envelope } from './http-io';
 
 /**
@@ -16,7 +17,7 @@ import { envelope, sendEnvelope, sendText, type Envelope } from './http-io';
 /** The path every upload lives under (the simulator's baseUrl ends in `/api/v1`). */
 export const UPLOAD_PREFIX = '/api/v1/sim/uploads/';
 /** APIXO takes images up to 10 MB. */
-export const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+export const UPLOAD_MAX_BYTES = IMAGE_MAX_BYTES;
 /** All uploads together; past it the oldest are forgotten. */
 export const DEFAULT_UPLOADS_CAP_BYTES = 256 * 1024 * 1024;
 /** Past this an oversized upload is no longer drained: the socket is destroyed. */
