@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineChange } from '../../src/main/core/queue/engine';
 import { firstPollDelayMs } from '../../src/main/core/queue/schedule-policy';
 import { harness, rows, settled, submissionsByPrompt, filesIn, until, TIME_SCALE, type Harness } from '../support/engine-harness';
 
@@ -29,6 +30,28 @@ describe('batch engine against the simulator', () => {
     }
     // Money: 10 × 480p × 5 s × $0.012 = $0.60, all spent, nothing left committed.
     expect(h.engine.costs()).toMatchObject({ spentMicros: 600_000, committedMicros: 0, queuedMicros: 0 });
+  });
+
+  it('announces each video it landed, with the sidecar it wrote beside it, in the change that says it is done', async () => {
+    h = await harness({}, { changeIntervalMs: 1 });
+    const seen: EngineChange[] = [];
+    h.engine.onChange((c) => seen.push(c));
+    h.engine.start();
+    const batch = h.engine.addBatch({ name: 'landed', libraryDir: h.libraryDir, tasks: rows(4) });
+    const tasks = await settled(h.engine, batch.id);
+    h.engine.flushChanges();
+    const landed = seen.flatMap((c) => c.landed);
+    expect(landed.map((v) => v.taskId).sort()).toEqual(tasks.map((t) => t.id).sort());
+    for (const video of landed) {
+      const task = tasks.find((t) => t.id === video.taskId)!;
+      expect(video.path).toBe(join(h.libraryDir, task.file!));
+      expect(video.batchId).toBe(batch.id);
+      // Exactly what lies on disk beside the video: the library need not read it back.
+      expect(video.sidecar).toEqual(JSON.parse(readFileSync(video.path.replace(/\.mp4$/, '.json'), 'utf8')));
+      expect(video.probe).toMatchObject({ width: 640, height: 360 });
+      const change = seen.find((c) => c.landed.includes(video))!;
+      expect(change.tasks.find((t) => t.id === video.taskId)?.state).toBe('done');
+    }
   });
 
   it('keeps tasks in flight under the concurrency limit', async () => {

@@ -6,6 +6,7 @@ import type { LibraryIndex } from './library-index';
 import { isIgnoredPath, isVideoName, scanTree, signature, statVideo, type VideoStat } from './library-scan';
 import { mapLimit } from '../util/map-limit';
 import { probeMp4 } from '../download/mp4-probe';
+import type { Sidecar } from '../download/sidecar';
 import type { Logger } from '../log/logger';
 import { systemClock, type Clock, type Timer } from '../util/clock';
 
@@ -130,6 +131,26 @@ export class LibraryWatcher {
         else this.drop(video, removed);
         this.report(changed, removed);
       }
+    });
+  }
+
+  /**
+   * The download stage has just written this video and its sidecar, whole: list it now from the
+   * sidecar it was handed (architecture.md, "Downloads"), reading neither file back. Only the
+   * file's size and time are looked at, so that the watch does not take the write for news.
+   */
+  landed(relPath: string, sidecar: Sidecar): Promise<void> {
+    return this.enqueue(async () => {
+      const changed: string[] = [];
+      const removed: string[] = [];
+      const stats = await statVideo(this.root, relPath);
+      if (!stats) this.drop(relPath, removed);
+      else if (this.index.landed(relPath, stats, sidecar)) {
+        this.settling.delete(relPath);
+        this.known.set(relPath, signature(stats));
+        changed.push(relPath);
+      }
+      this.report(changed, removed);
     });
   }
 
