@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/main/core/queue/engine';
@@ -6,6 +6,7 @@ import { firstPollDelayMs } from '../../src/main/core/queue/schedule-policy';
 import { harness, rows, settled, submissionsByPrompt, filesIn, until, TIME_SCALE, type Harness } from '../support/engine-harness';
 
 const SAMPLE_16x9 = statSync('resources/sim/sample-16x9.mp4').size;
+const SAMPLE = readFileSync('resources/sim/sample-16x9.mp4');
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -140,5 +141,43 @@ describe('batch engine against the simulator', () => {
     const tasks = await settled(h.engine, batch.id);
     expect(tasks.map((t) => t.state)).toEqual(['done', 'canceled', 'canceled', 'canceled']);
     expect(h.sim.submissions).toHaveLength(1);
+  });
+});
+
+// Real sockets that stall and break, in real time on purpose: the download watchdog and the
+// backoff between attempts run on the wall clock here, as in the app.
+describe('faults over real sockets, in real time', () => {
+  it('ends every task in the right state through 5xx, 429s, resets, broken bodies, truncated and stalled downloads', async () => {
+    h = await harness(
+      {
+        seed: 99,
+        faults: {
+          serverErrorRate: 0.1,
+          errorAfterAcceptRate: 0.05,
+          resetAfterAcceptRate: 0.05,
+          malformedStatusRate: 0.1,
+          status429Rate: 0.1,
+          truncateDownloadRate: 0.3,
+          stallDownloadRate: 0.2,
+          stallMs: 60_000
+        }
+      },
+      { concurrency: 8, downloadStallTimeoutMs: 300 }
+    );
+    h.engine.start();
+    const batch = h.engine.addBatch({ name: 'faults', libraryDir: h.libraryDir, tasks: rows(40) });
+    const tasks = await settled(h.engine, batch.id, 60_000);
+    const ambiguous = h.sim.requests.filter((r) => r.fault === 'error_after_accept' || r.fault === 'reset_after_accept').length;
+    const review = tasks.filter((t) => t.state === 'needs_review');
+    // Only an ambiguous submit leaves a task for review; everything else ends done.
+    expect(review).toHaveLength(ambiguous);
+    expect(tasks.filter((t) => t.state === 'done')).toHaveLength(40 - ambiguous);
+    expect([...submissionsByPrompt(h.sim).values()].every((n) => n === 1)).toBe(true);
+    for (const t of tasks.filter((t) => t.state === 'done')) expect(readFileSync(join(h.libraryDir, t.file!)).equals(SAMPLE)).toBe(true);
+    expect(readdirSync(h.libraryDir).filter((f) => f.endsWith('.part'))).toEqual([]);
+    const counts = h.sim.counts().faults;
+    for (const kind of ['server_error', 'malformed_status', 'status_429', 'truncate_download', 'stall_download'] as const) {
+      expect(counts[kind] ?? 0).toBeGreaterThan(0);
+    }
   });
 });
