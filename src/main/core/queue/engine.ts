@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { type BatchRecord, type BatchSummary, type CostTotals, type QueueStatus, type TaskRecord } from '@shared/batch';
+import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, TaskRecord } from '@shared/batch';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Micros } from '@shared/pricing';
 import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
