@@ -179,7 +179,7 @@ export class BatchEngine {
   }
 
   costs(): CostTotals {
-    return { ...sumCosts(this.journal.state.tasks.values()), balanceMicros: this.balance.micros };
+    return { ...sumCosts(this.journal.state.tasks.values(), new Date(this.clock.now())), balanceMicros: this.balance.micros };
   }
 
   status(): QueueStatus {
