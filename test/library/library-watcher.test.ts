@@ -5,6 +5,7 @@ import type { LibraryChange } from '@shared/library';
 import { LibraryService, type LibraryServiceOptions } from '../../src/main/core/library';
 import { formatSidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
+import { TestClock } from '../support/test-clock';
 
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());
@@ -206,13 +207,47 @@ describe('the periodic look at the folder', () => {
 
   it('runs on its own, healing events that never came', async () => {
     const root = await temp.make('ltx-watch-');
+    const clock = new TestClock();
     // No folder events at all: only the periodic look can find these.
-    const { listed, changes } = await follow(root, { watch: false, follow: { reconcileMs: 200 } });
+    const { service, listed, changes } = await follow(root, { watch: false, follow: { reconcileMs: 200 }, clock });
     await mkdir(join(root, 'quiet'));
     await copyFile(SAMPLE_TALL, join(root, 'quiet', 'unannounced.mp4'));
-    await until('the unannounced video', () => listed().join() === 'quiet/unannounced.mp4');
+    // The first look sees it new and lets it settle; once settled (100 ms later) it is read.
+    await clock.advance(200);
+    await service.idle();
+    expect(listed()).toEqual([]);
+    await clock.advance(200);
+    await service.idle();
+    expect(listed().join()).toBe('quiet/unannounced.mp4');
     await rm(join(root, 'quiet'), { recursive: true });
-    await until('it to go', () => listed().length === 0);
-    await until('both change events', () => changes.some((c) => c.removed.includes('quiet/unannounced.mp4')));
+    await clock.advance(200);
+    await service.idle();
+    expect(listed()).toHaveLength(0);
+    await clock.advance(50);
+    expect(changes.some((c) => c.removed.includes('quiet/unannounced.mp4'))).toBe(true);
+  });
+});
+
+describe('videos the app landed', () => {
+  it('are listed from the sidecar the download stage handed over, not read back from disk', async () => {
+    const root = await temp.make('ltx-watch-');
+    const { service, has } = await follow(root, { watch: false });
+    await copyFile(SAMPLE_WIDE, join(root, 'fresh.mp4'));
+    // What lies on disk says one thing; what the download stage wrote (and hands over) says another.
+    await writeFile(join(root, 'fresh.json'), sidecarText('fresh.mp4', 'what the disk says'));
+    await service.landed({ path: join(root, 'fresh.mp4'), sidecar: makeSidecar('fresh.mp4', {}, { prompt: 'what was handed over' }) });
+    expect(has('fresh.mp4')).toBe(true);
+    expect(service.query({ text: 'handed over' }).items[0]).toMatchObject({ origin: 'app', path: 'fresh.mp4' });
+    expect(service.query({ text: 'the disk says' }).total).toBe(0);
+  });
+
+  it('are not listed when they lie outside the library folder', async () => {
+    const root = await temp.make('ltx-watch-');
+    const elsewhere = await temp.make('ltx-elsewhere-');
+    const { service, listed } = await follow(root, { watch: false });
+    await copyFile(SAMPLE_WIDE, join(elsewhere, 'stray.mp4'));
+    await service.landed({ path: join(elsewhere, 'stray.mp4'), sidecar: makeSidecar('stray.mp4') });
+    await service.idle();
+    expect(listed()).toEqual([]);
   });
 });

@@ -1,14 +1,24 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ApixoClient } from '../../src/main/core/apixo';
+import { readdirSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineChange } from '../../src/main/core/queue/engine';
-import { harness, rows, settled, submissionsByPrompt, until, TIME_SCALE, type Harness } from '../support/engine-harness';
+import { harness, rows, settled, submissionsByPrompt, until, type Harness } from '../support/engine-harness';
+import { FAKED } from '../support/virtual-time';
 
-const SAMPLE = readFileSync('resources/sim/sample-16x9.mp4');
-
+// These run on fake time (architecture.md, "Testing"): the engine, the simulator and the HTTP
+// client read one clock that moves only when every answer is in, so nothing sleeps and no
+// timing depends on the machine's load. engine.test.ts keeps real-time runs on purpose.
 let h: Harness;
-afterEach(() => h?.cleanup());
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: [...FAKED] });
+});
+afterEach(async () => {
+  try {
+    await h?.cleanup();
+  } finally {
+    h = undefined as unknown as Harness;
+    vi.useRealTimers();
+  }
+});
 
 function changes(): EngineChange[] {
   const seen: EngineChange[] = [];
@@ -67,7 +77,7 @@ describe('scheduling under the server\'s limits', () => {
 describe('account problems pause the queue without losing anything', () => {
   it('a wrong key pauses everything with "check your API key"; a new key resumes it', async () => {
     h = await harness();
-    h.engine.setClient(new ApixoClient({ apiKey: 'wrong-key', baseUrl: h.sim.baseUrl, timeScale: TIME_SCALE }));
+    h.engine.setClient(h.clientWith({ apiKey: 'wrong-key' }));
     h.engine.start();
     const batch = h.engine.addBatch({ name: 'auth', libraryDir: h.libraryDir, tasks: rows(5) });
     // The first refusal pauses the account; submits already on their way come back refused too.
@@ -140,40 +150,6 @@ describe('restarts and faults', () => {
     const tasks = await settled(engine, batch.id);
     expect(tasks.every((t) => t.state === 'done')).toBe(true);
     expect([...submissionsByPrompt(h.sim).values()]).toEqual(Array(12).fill(1));
-  });
-
-  it('ends every task in the right state through 5xx, 429s, resets, broken bodies, truncated and stalled downloads', async () => {
-    h = await harness(
-      {
-        seed: 99,
-        faults: {
-          serverErrorRate: 0.1,
-          errorAfterAcceptRate: 0.05,
-          resetAfterAcceptRate: 0.05,
-          malformedStatusRate: 0.1,
-          status429Rate: 0.1,
-          truncateDownloadRate: 0.3,
-          stallDownloadRate: 0.2,
-          stallMs: 60_000
-        }
-      },
-      { concurrency: 8, downloadStallTimeoutMs: 300 }
-    );
-    h.engine.start();
-    const batch = h.engine.addBatch({ name: 'faults', libraryDir: h.libraryDir, tasks: rows(40) });
-    const tasks = await settled(h.engine, batch.id, 60_000);
-    const ambiguous = h.sim.requests.filter((r) => r.fault === 'error_after_accept' || r.fault === 'reset_after_accept').length;
-    const review = tasks.filter((t) => t.state === 'needs_review');
-    // Only an ambiguous submit leaves a task for review; everything else ends done.
-    expect(review).toHaveLength(ambiguous);
-    expect(tasks.filter((t) => t.state === 'done')).toHaveLength(40 - ambiguous);
-    expect([...submissionsByPrompt(h.sim).values()].every((n) => n === 1)).toBe(true);
-    for (const t of tasks.filter((t) => t.state === 'done')) expect(readFileSync(join(h.libraryDir, t.file!)).equals(SAMPLE)).toBe(true);
-    expect(readdirSync(h.libraryDir).filter((f) => f.endsWith('.part'))).toEqual([]);
-    const counts = h.sim.counts().faults;
-    for (const kind of ['server_error', 'malformed_status', 'status_429', 'truncate_download', 'stall_download'] as const) {
-      expect(counts[kind] ?? 0).toBeGreaterThan(0);
-    }
   });
 
   it('reports a state the API does not document, and keeps polling to the end', async () => {

@@ -1,10 +1,12 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineChange } from '../../src/main/core/queue/engine';
 import { firstPollDelayMs } from '../../src/main/core/queue/schedule-policy';
 import { harness, rows, settled, submissionsByPrompt, filesIn, until, TIME_SCALE, type Harness } from '../support/engine-harness';
 
 const SAMPLE_16x9 = statSync('resources/sim/sample-16x9.mp4').size;
+const SAMPLE = readFileSync('resources/sim/sample-16x9.mp4');
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -29,6 +31,28 @@ describe('batch engine against the simulator', () => {
     }
     // Money: 10 × 480p × 5 s × $0.012 = $0.60, all spent, nothing left committed.
     expect(h.engine.costs()).toMatchObject({ spentMicros: 600_000, committedMicros: 0, queuedMicros: 0 });
+  });
+
+  it('announces each video it landed, with the sidecar it wrote beside it, in the change that says it is done', async () => {
+    h = await harness({}, { changeIntervalMs: 1 });
+    const seen: EngineChange[] = [];
+    h.engine.onChange((c) => seen.push(c));
+    h.engine.start();
+    const batch = h.engine.addBatch({ name: 'landed', libraryDir: h.libraryDir, tasks: rows(4) });
+    const tasks = await settled(h.engine, batch.id);
+    h.engine.flushChanges();
+    const landed = seen.flatMap((c) => c.landed);
+    expect(landed.map((v) => v.taskId).sort()).toEqual(tasks.map((t) => t.id).sort());
+    for (const video of landed) {
+      const task = tasks.find((t) => t.id === video.taskId)!;
+      expect(video.path).toBe(join(h.libraryDir, task.file!));
+      expect(video.batchId).toBe(batch.id);
+      // Exactly what lies on disk beside the video: the library need not read it back.
+      expect(video.sidecar).toEqual(JSON.parse(readFileSync(video.path.replace(/\.mp4$/, '.json'), 'utf8')));
+      expect(video.probe).toMatchObject({ width: 640, height: 360 });
+      const change = seen.find((c) => c.landed.includes(video))!;
+      expect(change.tasks.find((t) => t.id === video.taskId)?.state).toBe('done');
+    }
   });
 
   it('keeps tasks in flight under the concurrency limit', async () => {
@@ -117,5 +141,43 @@ describe('batch engine against the simulator', () => {
     const tasks = await settled(h.engine, batch.id);
     expect(tasks.map((t) => t.state)).toEqual(['done', 'canceled', 'canceled', 'canceled']);
     expect(h.sim.submissions).toHaveLength(1);
+  });
+});
+
+// Real sockets that stall and break, in real time on purpose: the download watchdog and the
+// backoff between attempts run on the wall clock here, as in the app.
+describe('faults over real sockets, in real time', () => {
+  it('ends every task in the right state through 5xx, 429s, resets, broken bodies, truncated and stalled downloads', async () => {
+    h = await harness(
+      {
+        seed: 99,
+        faults: {
+          serverErrorRate: 0.1,
+          errorAfterAcceptRate: 0.05,
+          resetAfterAcceptRate: 0.05,
+          malformedStatusRate: 0.1,
+          status429Rate: 0.1,
+          truncateDownloadRate: 0.3,
+          stallDownloadRate: 0.2,
+          stallMs: 60_000
+        }
+      },
+      { concurrency: 8, downloadStallTimeoutMs: 300 }
+    );
+    h.engine.start();
+    const batch = h.engine.addBatch({ name: 'faults', libraryDir: h.libraryDir, tasks: rows(40) });
+    const tasks = await settled(h.engine, batch.id, 60_000);
+    const ambiguous = h.sim.requests.filter((r) => r.fault === 'error_after_accept' || r.fault === 'reset_after_accept').length;
+    const review = tasks.filter((t) => t.state === 'needs_review');
+    // Only an ambiguous submit leaves a task for review; everything else ends done.
+    expect(review).toHaveLength(ambiguous);
+    expect(tasks.filter((t) => t.state === 'done')).toHaveLength(40 - ambiguous);
+    expect([...submissionsByPrompt(h.sim).values()].every((n) => n === 1)).toBe(true);
+    for (const t of tasks.filter((t) => t.state === 'done')) expect(readFileSync(join(h.libraryDir, t.file!)).equals(SAMPLE)).toBe(true);
+    expect(readdirSync(h.libraryDir).filter((f) => f.endsWith('.part'))).toEqual([]);
+    const counts = h.sim.counts().faults;
+    for (const kind of ['server_error', 'malformed_status', 'status_429', 'truncate_download', 'stall_download'] as const) {
+      expect(counts[kind] ?? 0).toBeGreaterThan(0);
+    }
   });
 });

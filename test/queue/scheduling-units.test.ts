@@ -3,6 +3,7 @@ import { ConcurrencyLimiter } from '../../src/main/core/queue/concurrency-limite
 import { PollScheduler } from '../../src/main/core/queue/poll-scheduler';
 import { firstPollDelayMs, overdueAfterMs, pollIntervalMs } from '../../src/main/core/queue/schedule-policy';
 import { buildRequest } from '@shared/request-builder';
+import { TestClock } from '../support/test-clock';
 
 describe('concurrency limiter', () => {
   it('halves on a 429, but not below what the server holds, once per cooldown', () => {
@@ -67,28 +68,30 @@ describe('schedule policy', () => {
 
 describe('poll scheduler', () => {
   it('keeps every poll inside the request budget by letting due polls wait', async () => {
+    const clock = new TestClock();
     const times: number[] = [];
     // 6,000 requests a minute: 100 a second, with at most a second's worth at once.
-    const scheduler = new PollScheduler({ budgetPerMinute: 6_000, timeScale: 1, maxConcurrent: 1000, poll: async () => void times.push(Date.now()) });
-    const start = Date.now();
+    const scheduler = new PollScheduler({ budgetPerMinute: 6_000, timeScale: 1, maxConcurrent: 1000, clock, poll: async () => void times.push(clock.now()) });
+    const start = clock.now();
     for (let i = 0; i < 400; i++) scheduler.schedule(`t${i}`, start);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await clock.advance(1_000);
     scheduler.stop();
-    const elapsed = Date.now() - start;
+    const elapsed = clock.now() - start;
     expect(times.length).toBeLessThanOrEqual(100 + Math.ceil((elapsed / 1000) * 100) + 1);
     expect(times.length).toBeGreaterThan(100);
   });
 
   it('polls each task once per schedule, the latest schedule winning', async () => {
+    const clock = new TestClock();
     const polled: string[] = [];
-    const scheduler = new PollScheduler({ budgetPerMinute: 60_000, timeScale: 1, poll: async (id) => void polled.push(id) });
-    const now = Date.now();
+    const scheduler = new PollScheduler({ budgetPerMinute: 60_000, timeScale: 1, clock, poll: async (id) => void polled.push(id) });
+    const now = clock.now();
     scheduler.schedule('a', now + 50);
     scheduler.schedule('a', now + 10);
     scheduler.schedule('b', now + 20);
     scheduler.schedule('c', now + 30);
     scheduler.remove('c');
-    await new Promise((r) => setTimeout(r, 120));
+    await clock.advance(120);
     scheduler.stop();
     expect(polled).toEqual(['a', 'b']);
   });
@@ -96,13 +99,20 @@ describe('poll scheduler', () => {
 
 describe('poll scheduler budget changes', () => {
   it('takes a lower budget at once', async () => {
+    const clock = new TestClock();
     const times: number[] = [];
-    const scheduler = new PollScheduler({ budgetPerMinute: 60_000, timeScale: 1, maxConcurrent: 1000, poll: async () => void times.push(Date.now()) });
+    const scheduler = new PollScheduler({ budgetPerMinute: 60_000, timeScale: 1, maxConcurrent: 1000, clock, poll: async () => void times.push(clock.now()) });
     scheduler.setBudget(600); // 10 a second, 10 at once
-    const start = Date.now();
+    const start = clock.now();
     for (let i = 0; i < 100; i++) scheduler.schedule(`t${i}`, start);
-    await new Promise((r) => setTimeout(r, 500));
+    await clock.advance(500);
     scheduler.stop();
-    expect(times.length).toBeLessThanOrEqual(10 + Math.ceil(((Date.now() - start) / 1000) * 10) + 1);
+    const elapsed = clock.now() - start;
+    expect(times.length).toBeLessThanOrEqual(10 + Math.ceil((elapsed / 1000) * 10) + 1);
+    // And it did poll at the lower rate: the burst of 10 at once, then one every 100 ms.
+    expect(times.length).toBeGreaterThanOrEqual(10 + Math.floor((elapsed / 1000) * 10) - 1);
+    expect(times.slice(0, 10).every((t) => t === start)).toBe(true);
+    const gaps = times.slice(10).map((t, i) => t - times[9 + i]);
+    expect(gaps.every((gap) => gap >= 99)).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readSidecar } from '../../src/main/core/download/sidecar';
 import { harness, rows, settled, type Harness } from '../support/engine-harness';
+import { FAKED } from '../support/virtual-time';
 
 // The smallest valid PNG: 1×1, one grey pixel.
 const PNG = Buffer.from(
@@ -12,9 +13,17 @@ const PNG = Buffer.from(
 
 describe('source images in the library', () => {
   let h: Harness | undefined;
+  // On fake time: the engine and the simulator share one clock that moves once every answer is in.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: [...FAKED] });
+  });
   afterEach(async () => {
-    await h?.cleanup();
-    h = undefined;
+    try {
+      await h?.cleanup();
+    } finally {
+      h = undefined;
+      vi.useRealTimers();
+    }
   });
 
   it('copies the source image beside its video and names it in the sidecar', async () => {

@@ -235,14 +235,10 @@ export class AppService {
   /** Tells the library about videos that just landed, so they show without waiting for the folder watch. */
   private fileFinished(change: EngineChange): void {
     const root = this.options.settings.read().libraryDir;
-    for (const task of change.tasks) {
-      if (task.state !== 'done' || !task.file) continue;
-      const batch = this.engine.batches().find((b) => b.id === task.batchId);
-      if (!batch) continue;
-      const path = join(batch.libraryDir, task.file);
-      const inside = relative(root, path);
+    for (const video of change.landed) {
+      const inside = relative(root, video.path);
       if (inside.startsWith('..') || inside.startsWith(sep)) continue;
-      void this.library?.notify(path).catch((error: unknown) => this.log.warn(`the library could not list a new video: ${(error as Error).message}`, { file: path }));
+      void this.library?.landed(video).catch((error: unknown) => this.log.warn(`the library could not list a new video: ${(error as Error).message}`, { file: video.path }));
     }
   }
 

@@ -18,7 +18,7 @@ import { isVideoName, listTree } from './library-scan';
 import { mapLimit } from '../util/map-limit';
 import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
 import { sidecarPathFor } from '../download/naming';
-import { readSidecar, writeSidecar } from '../download/sidecar';
+import { readSidecar, writeSidecar, type Sidecar } from '../download/sidecar';
 
 export interface LibraryIndexOptions {
   /** Files read at once while building. Default 16. */
@@ -136,6 +136,21 @@ export class LibraryIndex {
       if (this.byPath.delete(rel)) this.version++;
       return undefined;
     }
+    this.put(entry);
+    return entry;
+  }
+
+  /**
+   * Lists a video the app has just written whole, from the sidecar it wrote beside it and the
+   * file's size and time as the caller saw them: nothing is read back from disk. Undefined when
+   * the path is not one the library lists (hidden, not an MP4).
+   */
+  landed(relPath: string, file: { sizeBytes: number; mtimeMs: number }, sidecar: Sidecar): LibraryEntry | undefined {
+    this.requireBuilt();
+    const rel = this.normalize(relPath);
+    const name = rel.split('/').pop() ?? rel;
+    if (!isVideoName(name) || rel.split('/').some((part) => part.startsWith('.'))) return undefined;
+    const entry = appEntry({ path: rel, name, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs }, sidecar);
     this.put(entry);
     return entry;
   }

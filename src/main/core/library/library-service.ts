@@ -21,6 +21,8 @@ import { mapLimit } from '../util/map-limit';
 import { sidecarPathFor } from '../download/naming';
 import { ThumbnailStore } from './thumbnails';
 import type { Logger } from '../log/logger';
+import type { Sidecar } from '../download/sidecar';
+import { systemClock, type Clock, type Timer } from '../util/clock';
 
 export interface LibraryServiceOptions {
   /** The library folder; it may not exist yet (an empty library). */
@@ -38,6 +40,7 @@ export interface LibraryServiceOptions {
   follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive'>;
   /** How long changes are gathered before they are pushed to listeners. Default 250 ms. */
   changeDelayMs?: number;
+  clock?: Clock;
 }
 
 /** Files read at once while the index is built. */
@@ -82,14 +85,16 @@ export class LibraryService {
   private readonly listeners = new Set<(change: LibraryChange) => void>();
   private readonly changes: ChangeBatcher;
   private switching: Promise<void> = Promise.resolve();
-  private pruneTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: Timer | undefined;
+  private readonly clock: Clock;
   private closed = false;
 
   private constructor(
     private readonly options: LibraryServiceOptions,
     private readonly thumbs: ThumbnailStore
   ) {
-    this.changes = new ChangeBatcher((changed, removed) => this.emit(changed, removed), options.changeDelayMs ?? 250);
+    this.clock = options.clock ?? systemClock;
+    this.changes = new ChangeBatcher((changed, removed) => this.emit(changed, removed), options.changeDelayMs ?? 250, this.clock);
   }
 
   /** Reads the library folder and starts following it. */
@@ -259,14 +264,25 @@ export class LibraryService {
 
   /** The download stage has just written this video (or its sidecar), whole: show it now. */
   async notify(absPath: string): Promise<void> {
+    const libraryPath = this.landedPath(absPath);
+    if (libraryPath) await this.watcher?.accept(libraryPath);
+  }
+
+  /** "Video landed": the download stage wrote this video and this sidecar beside it; listed from that sidecar, not read back. */
+  async landed(video: { path: string; sidecar: Sidecar }): Promise<void> {
+    const libraryPath = this.landedPath(video.path);
+    if (libraryPath) await this.watcher?.landed(libraryPath, video.sidecar);
+  }
+
+  /** The library path of a file the app just wrote, or undefined when it is not one to list (outside the folder, ignored). */
+  private landedPath(absPath: string): string | undefined {
     const rel = relative(this.index.root, resolve(absPath));
     if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) {
       this.options.log?.warn(`${absPath} is not inside the library folder ${this.index.root}; not listed.`);
-      return;
+      return undefined;
     }
     const libraryPath = rel.split(sep).join('/');
-    if (isIgnoredPath(libraryPath)) return;
-    await this.watcher?.accept(libraryPath);
+    return isIgnoredPath(libraryPath) ? undefined : libraryPath;
   }
 
   /** Looks at the whole folder now (stat only), beside the periodic look. */
@@ -294,7 +310,7 @@ export class LibraryService {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    if (this.pruneTimer) this.clock.clearTimeout(this.pruneTimer);
     this.changes.close();
     await this.switching;
     await this.watcher?.close();
@@ -321,7 +337,8 @@ export class LibraryService {
       // Not following the folder means no periodic look either, unless one is asked for.
       ...(this.options.watch === false ? { reconcileMs: 0 } : {}),
       ...this.options.follow,
-      log: this.options.log
+      log: this.options.log,
+      clock: this.clock
     });
     await this.watcher.start();
     void this.probeUnprobed(index, this.watcher);
@@ -359,13 +376,13 @@ export class LibraryService {
   /** Clears thumbnails of videos that changed or went away, once the library has been quiet a while. */
   private schedulePrune(): void {
     if (this.pruneTimer || this.closed) return;
-    this.pruneTimer = setTimeout(() => {
+    this.pruneTimer = this.clock.setTimeout(() => {
       this.pruneTimer = undefined;
       // An empty library may be a drive not plugged in: its thumbnails are kept for its return.
       if (this.index.size === 0) return;
       void this.thumbs.prune(this.index.entries()).catch((error: unknown) => this.options.log?.warn(`clearing thumbnails: ${reason(error)}`));
     }, PRUNE_DELAY_MS);
-    this.pruneTimer.unref();
+    this.pruneTimer.unref?.();
   }
 
   private item(entry: LibraryEntry): LibraryItem {

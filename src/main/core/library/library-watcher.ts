@@ -6,7 +6,9 @@ import type { LibraryIndex } from './library-index';
 import { isIgnoredPath, isVideoName, scanTree, signature, statVideo, type VideoStat } from './library-scan';
 import { mapLimit } from '../util/map-limit';
 import { probeMp4 } from '../download/mp4-probe';
+import type { Sidecar } from '../download/sidecar';
 import type { Logger } from '../log/logger';
+import { systemClock, type Clock, type Timer } from '../util/clock';
 
 export interface LibraryWatcherOptions {
   index: LibraryIndex;
@@ -29,6 +31,7 @@ export interface LibraryWatcherOptions {
   gatherMs?: number;
   recursive?: boolean;
   log?: Logger;
+  clock?: Clock;
 }
 
 /** What to look at again: one video (with its sidecar) or a folder with everything below it. */
@@ -68,10 +71,11 @@ export class LibraryWatcher {
   private readonly pending = new Map<string, Scope>();
   private folder: FolderWatch | undefined;
   private work: Promise<void> = Promise.resolve();
-  private gatherTimer: NodeJS.Timeout | undefined;
-  private settleTimer: NodeJS.Timeout | undefined;
+  private gatherTimer: Timer | undefined;
+  private settleTimer: Timer | undefined;
   private settleAt = Infinity;
-  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: Timer | undefined;
+  private readonly clock: Clock;
   private closed = false;
 
   constructor(private readonly options: LibraryWatcherOptions) {
@@ -80,6 +84,7 @@ export class LibraryWatcher {
     this.settleMs = options.settleMs ?? 400;
     this.graceMs = options.incompleteGraceMs ?? 5000;
     this.gatherMs = options.gatherMs ?? 40;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Starts following the folder; the first full scan runs in the background (see `idle`). */
@@ -97,8 +102,8 @@ export class LibraryWatcher {
     void this.enqueue(() => this.baseline());
     const every = this.options.reconcileMs ?? 30_000;
     if (every > 0) {
-      this.reconcileTimer = setInterval(() => void this.reconcile(), every);
-      this.reconcileTimer.unref();
+      this.reconcileTimer = this.clock.setInterval(() => void this.reconcile(), every);
+      this.reconcileTimer.unref?.();
     }
   }
 
@@ -129,6 +134,26 @@ export class LibraryWatcher {
     });
   }
 
+  /**
+   * The download stage has just written this video and its sidecar, whole: list it now from the
+   * sidecar it was handed (architecture.md, "Downloads"), reading neither file back. Only the
+   * file's size and time are looked at, so that the watch does not take the write for news.
+   */
+  landed(relPath: string, sidecar: Sidecar): Promise<void> {
+    return this.enqueue(async () => {
+      const changed: string[] = [];
+      const removed: string[] = [];
+      const stats = await statVideo(this.root, relPath);
+      if (!stats) this.drop(relPath, removed);
+      else if (this.index.landed(relPath, stats, sidecar)) {
+        this.settling.delete(relPath);
+        this.known.set(relPath, signature(stats));
+        changed.push(relPath);
+      }
+      this.report(changed, removed);
+    });
+  }
+
   /** Notes a video as the app itself has just rewritten it (a favourite), so that its own write is not read back as news. */
   async remember(relPath: string): Promise<void> {
     const stats = await statVideo(this.root, relPath);
@@ -151,8 +176,8 @@ export class LibraryWatcher {
   async close(): Promise<void> {
     this.closed = true;
     this.folder?.close();
-    for (const timer of [this.gatherTimer, this.settleTimer]) if (timer) clearTimeout(timer);
-    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    for (const timer of [this.gatherTimer, this.settleTimer]) if (timer) this.clock.clearTimeout(timer);
+    if (this.reconcileTimer) this.clock.clearInterval(this.reconcileTimer);
     await this.work;
   }
 
@@ -170,13 +195,13 @@ export class LibraryWatcher {
       else this.pending.set(rel, { tree: rel });
     }
     if (!this.gatherTimer) {
-      this.gatherTimer = setTimeout(() => {
+      this.gatherTimer = this.clock.setTimeout(() => {
         this.gatherTimer = undefined;
         const scopes = [...this.pending.values()];
         this.pending.clear();
         void this.enqueue(() => this.diff(scopes));
       }, this.gatherMs);
-      this.gatherTimer.unref();
+      this.gatherTimer.unref?.();
     }
   }
 
@@ -278,7 +303,7 @@ export class LibraryWatcher {
 
   /** Videos whose signature differs from the one read: wait for them to settle, then read them. */
   private async follow(seen: [string, VideoStat][], changed: string[], removed: string[]): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const ready: [string, string][] = [];
     for (const [video, stats] of seen) {
       const sig = signature(stats);
@@ -297,7 +322,7 @@ export class LibraryWatcher {
       const s = this.settling.get(video);
       if (!s) return;
       // A file that is not yet a whole MP4 is probably still being copied: give it time.
-      if (Date.now() - s.changedAt < this.graceMs && !(await this.isWhole(video))) {
+      if (this.clock.now() - s.changedAt < this.graceMs && !(await this.isWhole(video))) {
         s.due = s.changedAt + this.graceMs;
         return;
       }
@@ -336,16 +361,16 @@ export class LibraryWatcher {
     let next = Infinity;
     for (const s of this.settling.values()) next = Math.min(next, s.due);
     if (this.settleTimer && next >= this.settleAt) return;
-    if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.settleTimer) this.clock.clearTimeout(this.settleTimer);
     this.settleAt = next;
-    this.settleTimer = setTimeout(() => {
+    this.settleTimer = this.clock.setTimeout(() => {
       this.settleTimer = undefined;
       this.settleAt = Infinity;
-      const now = Date.now();
+      const now = this.clock.now();
       const due = [...this.settling].filter(([, s]) => s.due <= now).map(([video]) => ({ video }));
       void this.enqueue(() => this.diff(due)).then(() => this.scheduleSettle());
-    }, Math.max(0, next - Date.now()));
-    this.settleTimer.unref();
+    }, Math.max(0, next - this.clock.now()));
+    this.settleTimer.unref?.();
   }
 
   private report(changed: string[], removed: string[]): void {

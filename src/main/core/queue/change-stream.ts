@@ -1,18 +1,34 @@
+import type { Clock } from '../util/clock';
+import { Coalescer } from '../util/coalescer';
+
+/** What changed since the last send: tasks (and their batches), batches, and videos that landed. */
+export interface PendingChanges<L> {
+  tasks: Set<string>;
+  batches: Set<string>;
+  landed: L[];
+}
+
 /**
  * Collects what changed and hands it to subscribers at most once per interval, however many
  * tasks change in between: the UI and the CLI get a few updates a second, never one per poll.
  */
-export class ChangeStream<T> {
+export class ChangeStream<T, L = never> {
   private readonly listeners = new Set<(change: T) => void>();
-  private readonly dirtyTasks = new Set<string>();
-  private readonly dirtyBatches = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private lastFlush = 0;
+  private readonly coalescer: Coalescer<PendingChanges<L>>;
 
-  constructor(
-    private readonly intervalMs: number,
-    private readonly build: (tasks: ReadonlySet<string>, batches: ReadonlySet<string>) => T
-  ) {}
+  constructor(intervalMs: number, build: (pending: PendingChanges<L>) => T, clock?: Clock) {
+    this.coalescer = new Coalescer<PendingChanges<L>>({
+      delayMs: intervalMs,
+      pace: 'from-last-send',
+      clock,
+      empty: () => ({ tasks: new Set(), batches: new Set(), landed: [] }),
+      wanted: () => this.listeners.size > 0,
+      send: (pending) => {
+        const change = build(pending);
+        for (const listener of this.listeners) listener(change);
+      }
+    });
+  }
 
   subscribe(listener: (change: T) => void): () => void {
     this.listeners.add(listener);
@@ -21,29 +37,24 @@ export class ChangeStream<T> {
 
   /** Something changed: a task (and its batch), a batch, or only the queue's status. */
   mark(taskId?: string, batchId?: string): void {
-    if (taskId) this.dirtyTasks.add(taskId);
-    if (batchId) this.dirtyBatches.add(batchId);
-    if (this.timer || this.listeners.size === 0) return;
-    const wait = Math.max(0, this.lastFlush + this.intervalMs - Date.now());
-    this.timer = setTimeout(() => this.flush(), wait);
-    this.timer.unref?.();
+    this.coalescer.add((pending) => {
+      if (taskId) pending.tasks.add(taskId);
+      if (batchId) pending.batches.add(batchId);
+    });
+  }
+
+  /** A video was written whole: it goes out with the next change. */
+  land(video: L): void {
+    this.coalescer.add((pending) => void pending.landed.push(video));
   }
 
   /** Sends what is pending now. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.lastFlush = Date.now();
-    if (this.listeners.size === 0) return;
-    const change = this.build(new Set(this.dirtyTasks), new Set(this.dirtyBatches));
-    this.dirtyTasks.clear();
-    this.dirtyBatches.clear();
-    for (const listener of this.listeners) listener(change);
+    this.coalescer.flush();
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.coalescer.close();
     this.listeners.clear();
   }
 }

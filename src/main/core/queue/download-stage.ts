@@ -12,6 +12,7 @@ import { probeMp4, type VideoProbe } from '../download/mp4-probe';
 import { PART_SUFFIX, SOURCE_IMAGE_INFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
 import { removeIfPresent } from '../store/fs-durable';
 import { SIDECAR_APP, SIDECAR_SCHEMA, writeSidecar, type Sidecar } from '../download/sidecar';
+import type { Clock, Timer } from '../util/clock';
 import type { TaskPatch } from './queue-state';
 
 export interface DownloadStageOptions {
@@ -21,8 +22,27 @@ export interface DownloadStageOptions {
   random: () => number;
   task: (id: string) => TaskRecord | undefined;
   batch: (id: string) => BatchRecord | undefined;
-  change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => void;
+  /** The engine's one way to change a task; returns the task as it is now. */
+  change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => TaskRecord;
+  /** Told of each video written whole, before its task is done. */
+  landed: (video: LandedVideo) => void;
+  clock: Clock;
   log: Logger;
+}
+
+/**
+ * "Video landed" (architecture.md, "Downloads"): a video written whole into a library folder,
+ * with the sidecar written beside it, so that the library can list it without reading either back.
+ */
+export interface LandedVideo {
+  taskId: string;
+  batchId: string;
+  /** The video's absolute path. */
+  path: string;
+  /** The sidecar as written beside the video. */
+  sidecar: Sidecar;
+  /** What the video's header said, when it could be read. */
+  probe?: VideoProbe;
 }
 
 /** Rounds of downloading (each with the downloader's own retries) before a person is asked. */
@@ -38,7 +58,7 @@ export class DownloadStage {
   private readonly waitingSet = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly rounds = new Map<string, number>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly retryTimers = new Set<Timer>();
   private readonly abort = new AbortController();
   private stopped = false;
 
@@ -62,7 +82,7 @@ export class DownloadStage {
   /** Stops: running downloads end and keep their `.part` files, to resume on the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.retryTimers) clearTimeout(timer);
+    for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
     this.abort.abort(new Error('closing'));
     await Promise.allSettled(this.running.values());
   }
@@ -81,9 +101,10 @@ export class DownloadStage {
 
   private async download(id: string): Promise<void> {
     const { change } = this.options;
-    const task = this.options.task(id);
+    let task = this.options.task(id);
     const batch = task && this.options.batch(task.batchId);
     if (!task || !batch || !task.resultUrl || (task.state !== 'succeeded' && task.state !== 'downloading')) return;
+    const resultUrl = task.resultUrl;
     try {
       await mkdir(batch.libraryDir, { recursive: true });
       let file = task.file;
@@ -92,25 +113,28 @@ export class DownloadStage {
         // resumes the same `.part` instead of leaving it behind.
         const base = videoBaseName({ prompt: task.request.input.prompt, seed: task.request.input.seed, taskId: task.taskId ?? task.id });
         file = basename(await reserveUniquePath(batch.libraryDir, base, '.mp4'));
-        change(task, 'downloading', { file }, { durable: true });
+        task = change(task, 'downloading', { file }, { durable: true });
       } else if (task.state !== 'downloading') {
-        change(task, 'downloading');
+        task = change(task, 'downloading');
       }
       const target = join(batch.libraryDir, file);
-      await downloadVideo(task.resultUrl, target, {
+      await downloadVideo(resultUrl, target, {
         signal: this.abort.signal,
         timeScale: this.options.timeScale,
         stallTimeoutMs: this.options.stallTimeoutMs,
         random: this.options.random,
         log: this.options.log.child('download', taskFields(task))
       });
+      const landing = task;
       const probe = await probeMp4(target).catch((error: unknown) => {
-        this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(task), file });
+        this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(landing), file });
         return undefined;
       });
       const sourceImage = await this.copySourceImage(task, target);
-      const downloadedAt = Date.now();
-      await writeSidecar(sidecarPathFor(target), sidecarFor(task, batch, file, probe, downloadedAt, sourceImage));
+      const downloadedAt = this.options.clock.now();
+      const sidecar = sidecarFor(task, batch, file, probe, downloadedAt, sourceImage);
+      await writeSidecar(sidecarPathFor(target), sidecar);
+      this.options.landed({ taskId: task.id, batchId: batch.id, path: target, sidecar, probe });
       change(task, 'done', undefined, { durable: true, unset: ['note'] });
       this.rounds.delete(id);
     } catch (error) {
@@ -156,7 +180,7 @@ export class DownloadStage {
     }
     const waitMs = backoffDelay(round - 1, ROUND_BACKOFF, () => 0.5 + this.options.random() / 2) * this.options.timeScale;
     change(task, 'succeeded', { note: `The download failed (${message}); trying again in ${Math.ceil(waitMs / 1000)} s.` });
-    const timer = setTimeout(() => {
+    const timer = this.options.clock.setTimeout(() => {
       this.retryTimers.delete(timer);
       this.enqueue(task.id);
     }, waitMs);

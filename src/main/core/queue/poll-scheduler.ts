@@ -1,3 +1,4 @@
+import { systemClock, type Clock, type Timer } from '../util/clock';
 import { MinHeap } from '../util/min-heap';
 
 export interface PollSchedulerOptions {
@@ -8,7 +9,7 @@ export interface PollSchedulerOptions {
   maxConcurrent?: number;
   /** Performs one poll; the scheduler does not reschedule by itself. */
   poll: (taskId: string) => Promise<void>;
-  now?: () => number;
+  clock?: Clock;
 }
 
 /**
@@ -20,7 +21,7 @@ export class PollScheduler {
   private readonly heap = new MinHeap<{ at: number; id: string; version: number }>((item) => item.at);
   private readonly due = new Map<string, number>();
   private versions = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerAt = Infinity;
   private running = 0;
   private tokens = Infinity;
@@ -28,14 +29,14 @@ export class PollScheduler {
   private ratePerMs = 0;
   private burst = 1;
   private readonly maxConcurrent: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private stopped = false;
 
   constructor(private readonly options: PollSchedulerOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.setBudget(options.budgetPerMinute);
     this.tokens = this.burst;
-    this.tokensAt = this.now();
+    this.tokensAt = this.clock.now();
     this.maxConcurrent = options.maxConcurrent ?? 16;
   }
 
@@ -70,7 +71,7 @@ export class PollScheduler {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -84,11 +85,11 @@ export class PollScheduler {
     const top = this.peekLive();
     if (!top) return;
     let at = top.at;
-    if (this.tokens < 1) at = Math.max(at, this.now() + (1 - this.tokens) / this.ratePerMs);
+    if (this.tokens < 1) at = Math.max(at, this.clock.now() + (1 - this.tokens) / this.ratePerMs);
     if (this.timer && at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.now()));
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, at - this.clock.now()));
     this.timer.unref?.();
   }
 
@@ -103,7 +104,7 @@ export class PollScheduler {
   private fire(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
-    const now = this.now();
+    const now = this.clock.now();
     this.refill(now);
     for (let top = this.peekLive(); top && top.at <= now; top = this.peekLive()) {
       if (this.tokens < 1 || this.running >= this.maxConcurrent) break;

@@ -19,7 +19,12 @@ export function emptyQueueState(): QueueState {
   return { batches: new Map(), tasks: new Map() };
 }
 
-/** The reducer the journal replays: applies one event to the state, in place. */
+/**
+ * The reducer the journal replays: applies one event to the state. The state's maps change in
+ * place, but a record that changes is replaced by a new object, never edited: whoever holds the
+ * old record keeps what it was, and reads the new one from the state (the engine's `change()`
+ * returns it).
+ */
 export function applyQueueEvent(state: QueueState, event: QueueEvent): void {
   switch (event.type) {
     case 'batch_added': {
@@ -31,19 +36,21 @@ export function applyQueueEvent(state: QueueState, event: QueueEvent): void {
     case 'batch_changed': {
       const batch = state.batches.get(event.id);
       if (!batch) throw new Error(`no batch ${event.id}`);
-      Object.assign(batch, event.patch);
-      for (const key of event.unset ?? []) delete batch[key];
+      const next: BatchRecord = { ...batch, ...event.patch };
+      for (const key of event.unset ?? []) delete next[key];
+      state.batches.set(event.id, next);
       return;
     }
     case 'task_changed': {
       const task = state.tasks.get(event.id);
       if (!task) throw new Error(`no task ${event.id}`);
-      if (event.patch) Object.assign(task, event.patch);
-      for (const key of event.unset ?? []) delete task[key];
+      const next: TaskRecord = { ...task, ...event.patch, times: { ...task.times } };
+      for (const key of event.unset ?? []) delete next[key];
       if (event.state) {
-        task.state = event.state;
-        task.times[event.state] = event.at;
+        next.state = event.state;
+        next.times[event.state] = event.at;
       }
+      state.tasks.set(event.id, next);
       return;
     }
   }

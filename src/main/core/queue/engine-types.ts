@@ -1,0 +1,98 @@
+import type { BatchSummary, CostTotals, QueueStatus, SourceRow, TaskRecord } from '@shared/batch';
+import type { Micros } from '@shared/pricing';
+import type { TaskDraft } from '@shared/request';
+import type { TaskState } from '@shared/task-state';
+import type { ApixoClient, RetryPolicy } from '../apixo';
+import type { Logger } from '../log/logger';
+import type { JournalRecovery } from '../store/journal';
+import type { Clock } from '../util/clock';
+import type { LandedVideo } from './download-stage';
+import type { TaskPatch } from './queue-state';
+
+export interface EngineOptions {
+  dataDir: string;
+  client: ApixoClient;
+  /** Multiplies every product delay (first poll, intervals, backoff); tests run at 0.01. */
+  timeScale?: number;
+  /** Tasks in flight at once (default 4). */
+  concurrency?: number;
+  /** Downloads at once (default 3). */
+  downloadConcurrency?: number;
+  /** Status requests per minute for all polling together (default 70 % of APIXO's 10,000). */
+  requestBudgetPerMinute?: number;
+  /** Automatic new submits of a task after a transient failure (default 2). */
+  autoRetryLimit?: number;
+  /** Optional cap on money committed and spent across all batches. */
+  overallCapMicros?: Micros;
+  /** A download that receives nothing for this long is retried (real ms, default 30 s). */
+  downloadStallTimeoutMs?: number;
+  /** Coalescing interval of the change stream, in real ms (default 250). */
+  changeIntervalMs?: number;
+  random?: () => number;
+  log?: Logger;
+  /** What the engine reads the time from and arms its timers on (default: the system clock). */
+  clock?: Clock;
+}
+
+/** One row to turn into a task. */
+export interface NewTask {
+  source: SourceRow;
+  draft: TaskDraft;
+  imagePath?: string;
+}
+
+export interface NewBatch {
+  name: string;
+  libraryDir: string;
+  tasks: NewTask[];
+  sourceFile?: string;
+  sourceKey?: string;
+  capMicros?: Micros;
+}
+
+/** What subscribers receive, a few times a second at most. */
+export interface EngineChange {
+  tasks: TaskRecord[];
+  batches: BatchSummary[];
+  status: QueueStatus;
+  costs: CostTotals;
+  /** Videos written whole since the last change, each with the sidecar written beside it. */
+  landed: LandedVideo[];
+}
+
+export interface RecoveryReport extends JournalRecovery {
+  /** Tasks whose submit was interrupted: they may or may not exist at APIXO. */
+  needsReview: number;
+  resumedPolls: number;
+  resumedDownloads: number;
+}
+
+/** Thrown by an action a task's state does not allow; the message says why. */
+export class TaskActionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskActionError';
+  }
+}
+
+export interface ChangeOptions {
+  /** Written to disk before going on: a paid step depends on it. */
+  durable?: boolean;
+  unset?: (keyof TaskPatch)[];
+}
+
+/**
+ * The engine's one way to change a task: journals the event and returns the task as it is now.
+ * The record passed in is not edited; read the returned one from then on.
+ */
+export type ChangeTask = (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: ChangeOptions) => TaskRecord;
+
+/** Why submits (and, for the key, checks) wait for the person: a key refused or no balance. */
+export type AccountHold = NonNullable<QueueStatus['account']>;
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_REQUEST_BUDGET_PER_MINUTE = 7_000;
+export const DEFAULT_AUTO_RETRY_LIMIT = 2;
+
+/** The engine makes one attempt per call and does its own waiting, so that one pause rules all. */
+export const ONE_ATTEMPT: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };

@@ -1,0 +1,266 @@
+import type { QueueStatus, TaskRecord } from '@shared/batch';
+import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import { ApixoError, backoffDelay, type ApixoClient, type RetryPolicy } from '../apixo';
+import type { Journal } from '../store/journal';
+import type { Clock, Timer } from '../util/clock';
+import { MinHeap } from '../util/min-heap';
+import type { ConcurrencyLimiter } from './concurrency-limiter';
+import { ONE_ATTEMPT, type AccountHold, type ChangeTask } from './engine-types';
+import type { PollScheduler } from './poll-scheduler';
+import type { QueueEvent, QueueState, TaskPatch } from './queue-state';
+import { firstPollDelayMs } from './schedule-policy';
+import type { SpendLedger } from './spend-ledger';
+
+const SUBMIT_BACKOFF: RetryPolicy = { attempts: Infinity, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+
+/** States that hold one of the submit slots. */
+const ACTIVE_SUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', ...IN_FLIGHT_STATES]);
+
+export interface SubmitLaneDeps {
+  journal: Journal<QueueEvent, QueueState>;
+  client: () => ApixoClient;
+  change: ChangeTask;
+  /** Tells subscribers something changed (a task, a batch, or the status only). */
+  mark: (taskId?: string, batchId?: string) => void;
+  limiter: ConcurrencyLimiter;
+  ledger: SpendLedger;
+  polls: PollScheduler;
+  account: () => QueueStatus['account'];
+  pauseAccount: (reason: AccountHold['reason'], message: string) => void;
+  refreshBalance: () => void;
+  clock: Clock;
+  timeScale: number;
+  random: () => number;
+}
+
+/**
+ * The submit lane (architecture.md, "Scheduling"): queued tasks in submission order (batch
+ * order, then position), submitted while a slot is free and the caps allow, with one deadline
+ * for every submit when the server asks to wait.
+ */
+export class SubmitLane {
+  private readonly queue = new MinHeap<{ key: number; id: string }>((item) => item.key);
+  private readonly queued = new Set<string>();
+  /** Tasks met while their batch was paused, waiting for it to resume. */
+  private readonly parked = new Map<string, string[]>();
+  private readonly batchOrder = new Map<string, number>();
+  private readonly inFlightIds = new Set<string>();
+  private isRunning = false;
+  private submitsInProgress = 0;
+  private submitIdle: (() => void)[] = [];
+  private pauseUntilMs = 0;
+  private reason = '';
+  private consecutiveErrors = 0;
+  private pumpTimer: Timer | undefined;
+  private pumpQueued = false;
+
+  constructor(private readonly d: SubmitLaneDeps) {}
+
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  /** Tasks being submitted or at the server. */
+  get inFlight(): number {
+    return this.inFlightIds.size;
+  }
+
+  /** Words for the submit pause: "paused by the server until". */
+  get pauseReason(): string {
+    return this.reason;
+  }
+
+  /** When submits may go on again, if they wait now. */
+  pausedUntil(now: number): number | undefined {
+    return this.pauseUntilMs > now ? this.pauseUntilMs : undefined;
+  }
+
+  /** Submits may go from the next `pump()` on. */
+  start(): void {
+    this.isRunning = true;
+  }
+
+  /** No new submits from now on. */
+  stop(): void {
+    this.isRunning = false;
+    if (this.pumpTimer) this.d.clock.clearTimeout(this.pumpTimer);
+  }
+
+  /** Resolves once the submits already sent have their answer (so no taskId is lost). */
+  async settled(): Promise<void> {
+    if (this.submitsInProgress > 0) await new Promise<void>((resolve) => this.submitIdle.push(resolve));
+  }
+
+  /** A batch's place in the submission order (the order batches were added in). */
+  order(batchId: string, place = this.batchOrder.size): void {
+    this.batchOrder.set(batchId, place);
+  }
+
+  enqueue(task: TaskRecord): void {
+    if (this.queued.has(task.id)) return;
+    this.queued.add(task.id);
+    this.queue.push({ key: (this.batchOrder.get(task.batchId) ?? 0) * 1e7 + task.position, id: task.id });
+  }
+
+  requeue(task: TaskRecord, patch: TaskPatch, unset: (keyof TaskPatch)[] = []): void {
+    const queued = this.d.change(task, 'queued', patch, { unset });
+    this.enqueue(queued);
+    this.pump();
+  }
+
+  /** A batch resumed: its parked tasks queue again. */
+  unpark(batchId: string): void {
+    for (const id of this.parked.get(batchId) ?? []) this.enqueue(this.d.journal.state.tasks.get(id)!);
+    this.parked.delete(batchId);
+  }
+
+  /** Keeps the lane's sets in step with one task's change (called by the engine's `change()`). */
+  follow(task: TaskRecord): void {
+    if (ACTIVE_SUBMIT.has(task.state)) this.inFlightIds.add(task.id);
+    else if (this.inFlightIds.delete(task.id)) this.schedulePump();
+    if (task.state !== 'queued') this.queued.delete(task.id);
+  }
+
+  /** Starts as many submits as the limits allow. */
+  pump(): void {
+    if (!this.isRunning || this.d.account() || this.d.ledger.overallCapReached) return;
+    const now = this.d.clock.now();
+    if (now < this.pauseUntilMs) {
+      this.armPump(this.pauseUntilMs - now);
+      return;
+    }
+    while (this.inFlightIds.size < this.d.limiter.slots) {
+      const task = this.nextQueued();
+      if (!task) return;
+      if (!this.withinCaps(task)) {
+        if (this.d.ledger.overallCapReached) return; // the overall cap holds every batch
+        continue;
+      }
+      void this.submit(task);
+    }
+  }
+
+  /** A slot freed up: fill it once the current change is done. */
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private armPump(ms: number): void {
+    if (this.pumpTimer) this.d.clock.clearTimeout(this.pumpTimer);
+    this.pumpTimer = this.d.clock.setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.d.mark();
+      this.pump();
+    }, ms);
+  }
+
+  private nextQueued(): TaskRecord | undefined {
+    const { state } = this.d.journal;
+    for (let top = this.queue.pop(); top; top = this.queue.pop()) {
+      const task = state.tasks.get(top.id);
+      if (!task || task.state !== 'queued' || !this.queued.has(task.id)) continue;
+      const batch = state.batches.get(task.batchId);
+      this.queued.delete(task.id);
+      if (batch?.paused) {
+        this.park(batch.id, task.id);
+        continue;
+      }
+      return task;
+    }
+    return undefined;
+  }
+
+  private park(batchId: string, taskId: string): void {
+    this.parked.set(batchId, [...(this.parked.get(batchId) ?? []), taskId]);
+  }
+
+  /** No submit whose estimate would pass a cap: the batch (or the queue) pauses saying why. */
+  private withinCaps(task: TaskRecord): boolean {
+    const batch = this.d.journal.state.batches.get(task.batchId)!;
+    const verdict = this.d.ledger.check(task, batch);
+    if (!verdict) return true;
+    if (verdict.scope === 'batch') {
+      this.d.journal.append({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'cap', message: verdict.message } } });
+      this.park(batch.id, task.id);
+      this.d.mark(undefined, batch.id);
+    } else {
+      this.enqueue(task);
+      this.d.mark();
+    }
+    return false;
+  }
+
+  private async submit(queued: TaskRecord): Promise<void> {
+    this.submitsInProgress++;
+    // The intent is on disk before the POST: a crash from here on leaves `submitting`, which
+    // replays as "needs review", never as a silent second submit.
+    const task = this.d.change(queued, 'submitting', { attempts: queued.attempts + 1 }, { durable: true, unset: ['note', 'failCode', 'failMsg'] });
+    try {
+      const { taskId } = await this.d.client().submit(task.request, { retry: ONE_ATTEMPT });
+      this.d.change(task, 'submitted', { taskId }, { durable: true });
+      this.consecutiveErrors = 0;
+      this.d.limiter.onAccepted(this.inFlightIds.size);
+      this.d.polls.schedule(task.id, this.d.clock.now() + firstPollDelayMs(task.request) * this.d.timeScale);
+    } catch (error) {
+      this.onSubmitError(task, error);
+    } finally {
+      this.submitsInProgress--;
+      if (this.submitsInProgress === 0) for (const resolve of this.submitIdle.splice(0)) resolve();
+      this.pump();
+    }
+  }
+
+  /** `task` is the task as it was while submitting (its attempt counted). */
+  private onSubmitError(task: TaskRecord, error: unknown): void {
+    const { change } = this.d;
+    const notCreated = { attempts: task.attempts - 1 };
+    if (!(error instanceof ApixoError)) {
+      change(task, 'needs_review', { note: `Submitting failed unexpectedly (${(error as Error).message}); APIXO may or may not have created the task.` }, { durable: true });
+      return;
+    }
+    switch (error.kind) {
+      case 'rate_limited':
+        this.d.limiter.onRateLimited(this.d.clock.now(), this.inFlightIds.size - this.submitsInProgress);
+        this.pauseSubmits(error.retryAfterMs, 'paused by the server until');
+        this.requeue(task, { ...notCreated, note: 'APIXO asked to slow down; waiting to submit.' });
+        return;
+      case 'network':
+      case 'server':
+        this.pauseSubmits(error.retryAfterMs, error.kind === 'network' ? 'cannot reach APIXO; trying again at' : 'APIXO has a problem; trying again at');
+        this.requeue(task, { ...notCreated, note: `${error.message} Trying again shortly.` });
+        return;
+      case 'validation':
+        change(task, 'rejected', { ...notCreated, failMsg: error.serverMessage ?? error.message, note: `${error.message} Fix the row and import it again.` }, { durable: true });
+        return;
+      case 'auth':
+      case 'forbidden':
+        this.d.pauseAccount('auth', `${error.message} Submits and checks are paused until you resume.`);
+        this.requeue(task, notCreated);
+        return;
+      case 'balance':
+        this.d.pauseAccount('balance', `${error.message} Submits are paused; running tasks are still checked and downloaded.`);
+        this.requeue(task, notCreated);
+        this.d.refreshBalance();
+        return;
+      default:
+        change(task, 'needs_review', { note: error.message }, { durable: true });
+    }
+  }
+
+  /** One deadline for all submits, which only ever moves later; the server's Retry-After wins. */
+  private pauseSubmits(retryAfterMs: number | undefined, reason: string): void {
+    const waitMs = (retryAfterMs ?? backoffDelay(this.consecutiveErrors, SUBMIT_BACKOFF, this.d.random)) * this.d.timeScale;
+    this.consecutiveErrors++;
+    const until = this.d.clock.now() + waitMs;
+    if (until > this.pauseUntilMs) {
+      this.pauseUntilMs = until;
+      this.reason = reason;
+    }
+    this.d.mark();
+  }
+}
