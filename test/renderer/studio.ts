@@ -11,7 +11,7 @@ import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BatchSummary } from '@shared/batch';
+import type { BatchSummary, TaskRecord } from '@shared/batch';
 import type { EventChannel, EventMap, InvokeArgs, InvokeChannel, InvokeResult, IpcErrorCode, IpcResult, WindowApi } from '@shared/ipc';
 import type { Sidecar } from '@shared/library';
 import { MODEL_ID } from '@shared/model';
@@ -19,7 +19,7 @@ import { taskCost } from '@shared/pricing';
 import { buildRequest } from '@shared/request-builder';
 import { defaultSettings, type Settings, type SettingsPatch } from '@shared/settings';
 import { AppService, type SecretStore, type SettingsStore } from '../../src/main/core/app/app-service';
-import { startSimulator, type Simulator } from '../../src/main/core/simulator';
+import { startSimulator, type Faults, type Simulator } from '../../src/main/core/simulator';
 import { memorySecret, testDesktop, type TestDesktop } from '../support/app-options';
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -117,6 +117,8 @@ export interface StudioOptions {
   balanceUsd?: number;
   /** Multiplies every product delay. Default 0.01. */
   timeScale?: number;
+  /** Faults of the "real APIXO" (e.g. `{ resetAfterAcceptRate: 1 }`: every submit's answer is lost). */
+  faults?: Partial<Faults>;
 }
 
 /** One app's folders and, once started, its service; files put in the library before the start are there when it opens. */
@@ -162,7 +164,7 @@ export class Studio {
       }
     };
     const secrets: SecretStore = { get: () => this.key, set: (v) => void (this.key = v), clear: () => void (this.key = undefined) };
-    this.realApi = await startSimulator({ apiKey: GOOD_KEY, timeScale, seed: 7, balanceUsd: this.options.balanceUsd ?? 100 });
+    this.realApi = await startSimulator({ apiKey: GOOD_KEY, timeScale, seed: 7, balanceUsd: this.options.balanceUsd ?? 100, faults: this.options.faults });
     this.service = await AppService.start({
       settings,
       secrets,
@@ -192,6 +194,29 @@ export class Studio {
     const lines = typeof prompts === 'number' ? Array.from({ length: prompts }, (_, i) => `Prompt number ${i + 1}`) : prompts;
     const preview = await this.call('import:text', { text: lines.join('\n'), lines: true, ...(options.defaults ? { defaults: options.defaults } : {}) });
     return this.call('batches:create', { token: preview.token, name, skipInvalid: false, ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {}) });
+  }
+
+  /**
+   * A batch whose videos all wait, queued: its spending cap (one micro-dollar) lets nothing be
+   * submitted, so the engine holds it, paused by the cap, until `release`.
+   */
+  async heldBatch(prompts: number | string[], name = 'Batch', options: { defaults?: Partial<Settings['defaults']> } = {}): Promise<BatchSummary> {
+    return this.addBatch(prompts, name, { ...options, capMicros: 1 });
+  }
+
+  /** Lets a held batch go on, up to `capMicros` (no cap when null). */
+  async release(batchId: string, capMicros: number | null = null): Promise<BatchSummary> {
+    return this.call('batches:set-cap', batchId, capMicros);
+  }
+
+  /** The tasks of a batch as main keeps them. */
+  async tasksOf(batchId: string): Promise<TaskRecord[]> {
+    const items: TaskRecord[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const page = await this.call('tasks:page', batchId, { offset, limit: 500 });
+      items.push(...page.items);
+      if (items.length >= page.total) return items;
+    }
   }
 
   /** Waits for the next `event` the service pushes. */
