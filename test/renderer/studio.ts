@@ -196,6 +196,12 @@ export class Studio {
     return this.call('batches:create', { token: preview.token, name, skipInvalid: false, ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {}) });
   }
 
+  /** A batch from CSV text (one row per video, each with its own settings). */
+  async addCsvBatch(csv: string, name = 'Batch', options: { capMicros?: number } = {}): Promise<BatchSummary> {
+    const preview = await this.call('import:text', { text: csv, fileName: `${name}.csv` });
+    return this.call('batches:create', { token: preview.token, name, skipInvalid: false, ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {}) });
+  }
+
   /**
    * A batch whose videos all wait, queued: its spending cap (one micro-dollar) lets nothing be
    * submitted, so the engine holds it, paused by the cap, until `release`.
