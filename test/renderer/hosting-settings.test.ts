@@ -39,7 +39,7 @@ const value = (w: VueWrapper, id: string) => input(w, id).value;
 
 describe('hosting settings form', () => {
   it('keeps a field being edited when the stored settings change underneath it; untouched fields follow', async () => {
-    const { api, studio, wrapper } = await mountHosting({ s3: { endpoint: 'https://s3.eu-west-1.amazonaws.com' } });
+    const { studio, wrapper } = await mountHosting({ s3: { endpoint: 'https://s3.eu-west-1.amazonaws.com' } });
     expect(value(wrapper, 's3-endpoint')).toBe('https://s3.eu-west-1.amazonaws.com');
     expect(wrapper.find(byTestId('s3-save')).attributes('disabled')).toBeDefined();
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('');

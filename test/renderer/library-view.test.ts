@@ -426,7 +426,6 @@ describe('selection and actions', () => {
 
   it('“Use these settings” fills the composer from one video and opens it', async () => {
     const w = await openLibrary(mixedLibrary());
-    const api = mounted!.api;
     await card(w, 0).find(byTestId('card-check')).trigger('click');
     await card(w, 1).find(byTestId('card-check')).trigger('click');
     expect(w.find(byTestId('action-use')).attributes('disabled')).toBeDefined();
