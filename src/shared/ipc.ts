@@ -26,6 +26,12 @@ export interface AppInfo {
   logProblem?: string;
 }
 
+/** Pushed when the API the app talks to may have changed: a key saved or cleared, the simulator turned on or off. */
+export interface AppChange {
+  simulated: boolean;
+  apiLabel: string;
+}
+
 /** The key is never sent back: only whether one is set and its last four characters. */
 export interface KeyStatus {
   set: boolean;
@@ -171,6 +177,7 @@ export interface EventMap {
   'settings:changed': Settings;
   'library:changed': LibraryChange;
   'update:changed': UpdateStatus;
+  'app:changed': AppChange;
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -238,7 +245,7 @@ export const INVOKE_CHANNELS = [
   'update:cancel'
 ] as const satisfies readonly InvokeChannel[];
 
-export const EVENT_CHANNELS = ['queue:changed', 'settings:changed', 'library:changed', 'update:changed'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['queue:changed', 'settings:changed', 'library:changed', 'update:changed', 'app:changed'] as const satisfies readonly EventChannel[];
 
 /** `window.api`: the renderer's only door to the main process. */
 export interface WindowApi {

@@ -1,8 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import { taskIdFor } from '@shared/batch';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { byTestId, GOOD_KEY, mountApp, settle, studioFor, until, type Mounted } from './setup';
 
 let mounted: Mounted | undefined;
 afterEach(() => {
@@ -17,55 +15,49 @@ describe('cost bar', () => {
     mounted = await mountApp();
     for (const view of ['import', 'queue', 'settings']) {
       await mounted.wrapper.find(byTestId(`nav-${view}`)).trigger('click');
+      await settle();
       expect(text(mounted, 'cost-queued')).toBe('$0.00');
       expect(text(mounted, 'cost-spent')).toBe('$0.00');
     }
   });
 
   it('adds up queued, in flight and spent across batches as the batch runs', async () => {
-    const api = new FakeApi();
-    const a = api.addBatch(3, 'a');
-    const b = api.addBatch(2, 'b');
-    mounted = await mountApp(api);
+    const studio = await studioFor();
+    const slow = 'A tide pool at dusk [sim:slow]';
+    const { batch: a } = await studio.heldBatch([slow, 'A calm lake at dawn', 'Fog in a forest'], 'a');
+    const { batch: b } = await studio.heldBatch([slow, 'A storm at sea'], 'b');
+    mounted = await mountApp(studio);
     expect(text(mounted, 'cost-queued')).toBe('$0.40');
     expect(text(mounted, 'cost-total')).toBe('$0.40');
 
-    api.change([
-      { id: taskIdFor(a.id, 0), state: 'processing' },
-      { id: taskIdFor(b.id, 0), state: 'submitted' }
-    ]);
-    await settle();
+    // Room for one video in each: both are submitted and generate.
+    await studio.release(a.id, 80_000);
+    await studio.release(b.id, 80_000);
+    await until(() => expect(text(mounted!, 'cost-committed')).toBe('$0.16'));
     expect(text(mounted, 'cost-queued')).toBe('$0.24');
-    expect(text(mounted, 'cost-committed')).toBe('$0.16');
     expect(text(mounted, 'cost-spent')).toBe('$0.00');
 
-    api.change([
-      { id: taskIdFor(a.id, 0), state: 'done' },
-      { id: taskIdFor(b.id, 0), state: 'done' },
-      { id: taskIdFor(a.id, 1), state: 'done' }
-    ]);
-    await settle();
+    // Both done, and room for one more in a.
+    await until(() => expect(text(mounted!, 'cost-spent')).toBe('$0.16'), 15_000);
+    await studio.release(a.id, 160_000);
+    await until(() => expect(text(mounted!, 'cost-spent')).toBe('$0.24'), 15_000);
     expect(text(mounted, 'cost-queued')).toBe('$0.16');
-    expect(text(mounted, 'cost-committed')).toBe('$0.00');
-    expect(text(mounted, 'cost-spent')).toBe('$0.24');
+    await until(() => expect(text(mounted!, 'cost-committed')).toBe('$0.00'));
     expect(text(mounted, 'cost-total')).toBe('$0.40');
     const spentByBatch = mounted.wrapper.findAll(byTestId('batch-spent')).map((s) => s.text());
     expect(spentByBatch.sort()).toEqual(['$0.08', '$0.16']);
   });
 
   it('shows the balance only for the real API, and never while simulated', async () => {
-    const simulated = new FakeApi();
-    simulated.balanceMicros = 100_000_000;
-    mounted = await mountApp(simulated);
+    // The built-in simulator has a balance too: it is never shown.
+    mounted = await mountApp();
+    await until(() => expect(mounted!.api.callsOf('queue:snapshot').length).toBeGreaterThan(0));
     expect(mounted.wrapper.find(byTestId('cost-balance')).exists()).toBe(false);
     expect(text(mounted, 'cost-sim')).toBe('Simulated — nothing is charged');
     mounted.wrapper.unmount();
 
-    const real = new FakeApi();
-    real.key = 'good-key-1a2b';
-    real.balanceMicros = 42_500_000;
-    mounted = await mountApp(real);
-    expect(text(mounted, 'cost-balance')).toBe('$42.50');
+    mounted = await mountApp({ apiKey: GOOD_KEY, balanceUsd: 42.5 });
+    await until(() => expect(text(mounted!, 'cost-balance')).toBe('$42.50'));
     expect(mounted.wrapper.find(byTestId('cost-sim')).exists()).toBe(false);
   });
 });

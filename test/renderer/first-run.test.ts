@@ -1,13 +1,8 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { describe, expect, it } from 'vitest';
+import { byTestId, GOOD_KEY, mountApp, settle, studioFor, type Mounted } from './setup';
 
 let mounted: Mounted | undefined;
-afterEach(() => {
-  mounted?.wrapper.unmount();
-  mounted = undefined;
-});
 
 describe('first run', () => {
   it('without a key: labelled as simulated, with both actions side by side', async () => {
@@ -50,9 +45,7 @@ describe('first run', () => {
   });
 
   it('with a key: no first-run choices, no simulated label', async () => {
-    const api = new FakeApi();
-    api.key = 'good-key-1a2b';
-    mounted = await mountApp(api);
+    mounted = await mountApp({ apiKey: GOOD_KEY });
     const { wrapper } = mounted;
     expect(wrapper.find(byTestId('first-run')).exists()).toBe(false);
     expect(wrapper.find(byTestId('add-key')).exists()).toBe(false);
@@ -62,9 +55,9 @@ describe('first run', () => {
   });
 
   it('opens on the queue when there are batches already', async () => {
-    const api = new FakeApi();
-    api.addBatch(3, 'yesterday');
-    mounted = await mountApp(api);
+    const studio = await studioFor();
+    await studio.addBatch(3, 'yesterday');
+    mounted = await mountApp(studio);
     expect(mounted.wrapper.findAll(byTestId('batch-row'))).toHaveLength(1);
     expect(mounted.wrapper.find(byTestId('nav-queue')).attributes('aria-current')).toBe('page');
   });

@@ -1,11 +1,12 @@
 // @vitest-environment happy-dom
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Studio } from './studio';
 import { DEFAULT_HOSTING, type HostingKind, type S3Hosting } from '@shared/settings';
 import HostingSettings from '../../src/renderer/src/components/HostingSettings.vue';
 import { useSettingsStore } from '../../src/renderer/src/stores/settings';
-import { FakeApi } from './fake-api';
 import { byTestId, install, settle } from './setup';
+import type { ServiceBridge } from './studio';
 
 let wrapper: VueWrapper | undefined;
 let unlisten: (() => void) | undefined;
@@ -17,21 +18,19 @@ afterEach(() => {
 });
 
 /** The hosting card on its own, with the settings loaded and kept fresh as the window does. */
-async function mountHosting(hosting: { kind?: HostingKind; s3?: Partial<S3Hosting> } = {}): Promise<{ api: FakeApi; wrapper: VueWrapper }> {
-  const api = new FakeApi();
-  api.settings.hosting = { kind: hosting.kind ?? 's3', s3: { ...DEFAULT_HOSTING.s3, ...hosting.s3 } };
-  const { pinia } = install(api);
+async function mountHosting(hosting: { kind?: HostingKind; s3?: Partial<S3Hosting> } = {}): Promise<{ api: ServiceBridge; studio: Studio; wrapper: VueWrapper }> {
+  const { pinia, api, studio } = await install({ settings: { hosting: { kind: hosting.kind ?? 's3', s3: { ...DEFAULT_HOSTING.s3, ...hosting.s3 } } } });
   const settings = useSettingsStore();
   await settings.load();
   unlisten = settings.listen();
   wrapper = mount(HostingSettings, { global: { plugins: [pinia] }, attachTo: document.body });
   await settle();
-  return { api, wrapper };
+  return { api, studio, wrapper };
 }
 
 /** A change made elsewhere (another part of the app): saved, and pushed as `settings:changed`. */
-async function changeElsewhere(api: FakeApi, s3: Partial<S3Hosting>, kind = api.settings.hosting.kind): Promise<void> {
-  await api.invoke('settings:update', { hosting: { kind, s3: { ...api.settings.hosting.s3, ...s3 } } });
+async function changeElsewhere(studio: Studio, s3: Partial<S3Hosting>, kind = studio.stored.hosting.kind): Promise<void> {
+  await studio.call('settings:update', { hosting: { kind, s3: { ...studio.stored.hosting.s3, ...s3 } } });
   await settle();
 }
 
@@ -40,7 +39,7 @@ const value = (w: VueWrapper, id: string) => input(w, id).value;
 
 describe('hosting settings form', () => {
   it('keeps a field being edited when the stored settings change underneath it; untouched fields follow', async () => {
-    const { api, wrapper } = await mountHosting({ s3: { endpoint: 'https://s3.eu-west-1.amazonaws.com' } });
+    const { studio, wrapper } = await mountHosting({ s3: { endpoint: 'https://s3.eu-west-1.amazonaws.com' } });
     expect(value(wrapper, 's3-endpoint')).toBe('https://s3.eu-west-1.amazonaws.com');
     expect(wrapper.find(byTestId('s3-save')).attributes('disabled')).toBeDefined();
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('');
@@ -50,13 +49,13 @@ describe('hosting settings form', () => {
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('Unsaved changes');
     expect(wrapper.find(byTestId('s3-save')).attributes('disabled')).toBeUndefined();
 
-    await changeElsewhere(api, { bucket: 'their-bucket', region: 'eu-west-1' });
+    await changeElsewhere(studio, { bucket: 'their-bucket', region: 'eu-west-1' });
     expect(value(wrapper, 's3-bucket')).toBe('my-buck');
     expect(value(wrapper, 's3-region')).toBe('eu-west-1');
 
     // In a field without having changed it: it is not overwritten either, and catches up on leaving it.
     input(wrapper, 's3-prefix').focus();
-    await changeElsewhere(api, { prefix: 'theirs/', bucket: 'their-other-bucket' });
+    await changeElsewhere(studio, { prefix: 'theirs/', bucket: 'their-other-bucket' });
     expect(value(wrapper, 's3-prefix')).toBe('ltx-batch-studio/');
     // Left, but changed and not saved: still the person's.
     expect(value(wrapper, 's3-bucket')).toBe('my-buck');
@@ -70,13 +69,13 @@ describe('hosting settings form', () => {
     await wrapper.find(byTestId('s3-form')).trigger('submit');
     await settle();
     // Exactly what was typed, and only that: the changes from elsewhere stay.
-    expect(api.settings.hosting.s3).toMatchObject({ bucket: 'my-bucket', region: 'eu-west-1', prefix: 'theirs/', endpoint: 'https://s3.eu-west-1.amazonaws.com' });
+    expect(studio.stored.hosting.s3).toMatchObject({ bucket: 'my-bucket', region: 'eu-west-1', prefix: 'theirs/', endpoint: 'https://s3.eu-west-1.amazonaws.com' });
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('Saved');
     expect(wrapper.find(byTestId('s3-save')).attributes('disabled')).toBeDefined();
   });
 
   it('keeps what is typed while a save is on its way, and saves it next', async () => {
-    const { api, wrapper } = await mountHosting();
+    const { api, studio, wrapper } = await mountHosting();
     input(wrapper, 's3-endpoint').focus();
     await wrapper.find(byTestId('s3-endpoint')).setValue('https://s3.eu-west-1.amazonaws.com/');
     api.hold();
@@ -91,7 +90,7 @@ describe('hosting settings form', () => {
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('Unsaved changes');
     api.release();
     await settle();
-    expect(api.settings.hosting.s3).toMatchObject({ endpoint: 'https://s3.eu-west-1.amazonaws.com', bucket: '' });
+    expect(studio.stored.hosting.s3).toMatchObject({ endpoint: 'https://s3.eu-west-1.amazonaws.com', bucket: '' });
     // The endpoint, left since, shows what was stored; the bucket what is being typed.
     expect(value(wrapper, 's3-endpoint')).toBe('https://s3.eu-west-1.amazonaws.com');
     expect(value(wrapper, 's3-bucket')).toBe('my');
@@ -100,12 +99,12 @@ describe('hosting settings form', () => {
     await wrapper.find(byTestId('s3-bucket')).setValue('my-bucket');
     await wrapper.find(byTestId('s3-form')).trigger('submit');
     await settle();
-    expect(api.settings.hosting.s3.bucket).toBe('my-bucket');
+    expect(studio.stored.hosting.s3.bucket).toBe('my-bucket');
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('Saved');
   });
 
   it('shows the chosen kind at once and keeps it while it saves; a refused choice goes back and says why', async () => {
-    const { api, wrapper } = await mountHosting({ kind: 'none' });
+    const { api, studio, wrapper } = await mountHosting({ kind: 'none' });
     const radio = (kind: string) => input(wrapper, `hosting-kind-${kind}`);
     expect(radio('none').checked).toBe(true);
 
@@ -113,36 +112,37 @@ describe('hosting settings form', () => {
     await wrapper.find(byTestId('hosting-kind-data-url')).setValue(true);
     expect(radio('data-url').checked).toBe(true);
     // A change from elsewhere arrives while the choice is saving, with the kind still "none".
-    api.emit('settings:changed', { ...api.settings, theme: 'dark' });
+    await studio.call('settings:update', { theme: 'dark' });
     await settle();
     expect(radio('data-url').checked).toBe(true);
     expect(radio('none').checked).toBe(false);
     expect(wrapper.find('.kind.chosen').text()).toMatch(/Inline in the request/);
     api.release();
     await settle();
-    expect(api.settings.hosting.kind).toBe('data-url');
+    expect(studio.stored.hosting.kind).toBe('data-url');
     expect(radio('data-url').checked).toBe(true);
 
-    api.failNext('settings:update', 'The settings file could not be written: the disk is full.');
+    studio.diskFull = true;
     await wrapper.find(byTestId('hosting-kind-s3')).setValue(true);
     await settle();
-    expect(api.settings.hosting.kind).toBe('data-url');
+    studio.diskFull = false;
+    expect(studio.stored.hosting.kind).toBe('data-url');
     expect(radio('data-url').checked).toBe(true);
     expect(radio('s3').checked).toBe(false);
     expect(wrapper.find(byTestId('s3-form')).exists()).toBe(false);
     expect(wrapper.find(byTestId('hosting-kind-error')).text()).toBe(
-      '“S3-compatible bucket” could not be saved, so this stays “Inline in the request (experimental)”. The settings file could not be written: the disk is full.'
+      '“S3-compatible bucket” could not be saved, so this stays “Inline in the request (experimental)”. Something went wrong: ENOSPC: no space left on device, write'
     );
 
     // Choosing again clears the message.
     await wrapper.find(byTestId('hosting-kind-s3')).setValue(true);
     await settle();
-    expect(api.settings.hosting.kind).toBe('s3');
+    expect(studio.stored.hosting.kind).toBe('s3');
     expect(wrapper.find(byTestId('hosting-kind-error')).exists()).toBe(false);
   });
 
   it('saves a bucket change and a kind chosen right after it, one after the other, keeping both', async () => {
-    const { api, wrapper } = await mountHosting();
+    const { api, studio, wrapper } = await mountHosting();
     await wrapper.find(byTestId('s3-access-key')).setValue('AKIAEXAMPLE');
     api.hold();
     await wrapper.find(byTestId('s3-form')).trigger('submit');
@@ -152,13 +152,13 @@ describe('hosting settings form', () => {
     api.release();
     await settle();
     expect(api.callsOf('settings:update')).toHaveLength(2);
-    expect(api.settings.hosting.kind).toBe('data-url');
-    expect(api.settings.hosting.s3.accessKeyId).toBe('AKIAEXAMPLE');
+    expect(studio.stored.hosting.kind).toBe('data-url');
+    expect(studio.stored.hosting.s3.accessKeyId).toBe('AKIAEXAMPLE');
     expect(input(wrapper, 'hosting-kind-data-url').checked).toBe(true);
   });
 
   it('explains hours and an endpoint it cannot take, and saves nothing', async () => {
-    const { api, wrapper } = await mountHosting();
+    const { api, studio, wrapper } = await mountHosting();
     await wrapper.find(byTestId('s3-hours')).setValue('0');
     await wrapper.find(byTestId('s3-form')).trigger('submit');
     await settle();
@@ -175,7 +175,7 @@ describe('hosting settings form', () => {
     await wrapper.find(byTestId('s3-form')).trigger('submit');
     await settle();
     expect(wrapper.find(byTestId('hosting-error')).exists()).toBe(false);
-    expect(api.settings.hosting.s3).toMatchObject({ urlHours: 24, endpoint: 'https://s3.eu-west-1.amazonaws.com' });
+    expect(studio.stored.hosting.s3).toMatchObject({ urlHours: 24, endpoint: 'https://s3.eu-west-1.amazonaws.com' });
     expect(value(wrapper, 's3-hours')).toBe('24');
   });
 });

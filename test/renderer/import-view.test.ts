@@ -2,24 +2,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useImportStore } from '../../src/renderer/src/stores/import';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { byTestId, mountApp, settle, viewOf, type Mounted } from './setup';
 
 const MIXED = 'name,prompt,duration,resolution\ngood,A calm lake at dawn,5,720p\nbad-duration,A storm at sea,99,720p\nbad-res,Fog in a forest,6,999p\n';
 
 let mounted: Mounted | undefined;
-afterEach(() => {
-  mounted?.wrapper.unmount();
-  mounted = undefined;
-});
 
 async function dropCsv(text: string, name = 'mixed.csv', path?: string): Promise<Mounted> {
-  const api = new FakeApi();
-  mounted = await mountApp(api);
+  mounted = await mountApp();
   const file = new File([text], name, { type: 'text/csv' });
-  if (path) api.paths.set(file, path);
+  if (path) mounted.api.paths.set(file, path);
   await mounted.wrapper.find(byTestId('drop-zone')).trigger('drop', { dataTransfer: { files: [file] } });
   await settle();
   return mounted;
@@ -81,6 +75,7 @@ describe('import view', () => {
     await settle();
     expect(api.callsOf('batches:create')[0].args[0]).toMatchObject({ name: 'mixed', skipInvalid: true });
     expect(wrapper.find(byTestId('nav-queue')).attributes('aria-current')).toBe('page');
+    expect(viewOf(mounted!)).toBe('queue');
     expect(wrapper.findAll(byTestId('batch-row'))).toHaveLength(1);
     expect(wrapper.find(byTestId('batch-row')).text()).toContain('mixed');
   });
@@ -113,10 +108,11 @@ describe('import view', () => {
 
   it('shows the refusal inside the confirm when adding fails', async () => {
     mounted = await mountApp();
-    const { wrapper, api } = mounted;
+    const { wrapper, studio } = mounted;
     await wrapper.find(byTestId('try-example')).trigger('click');
     await settle();
-    api.failNext('batches:create', 'That import is no longer open: import the file again.');
+    // The same import was added elsewhere meanwhile (another window), so main no longer keeps it.
+    await studio.call('batches:create', { token: useImportStore().preview!.token, name: 'elsewhere', skipInvalid: false });
     await wrapper.find(byTestId('add-to-queue')).trigger('click');
     await wrapper.find(byTestId('confirm-add')).trigger('click');
     await settle();

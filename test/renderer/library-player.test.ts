@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { useAppStore } from '../../src/renderer/src/stores/app';
 import { useComposerStore } from '../../src/renderer/src/stores/composer';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { byTestId, mountApp, settle, studioFor, until, viewOf, type Mounted } from './setup';
+import type { Studio } from './studio';
 
 vi.mock('../../src/renderer/src/lib/poster', () => ({ capturePoster: () => new Promise<string>(() => {}), posterTime: () => 1, POSTER_WIDTH: 320 }));
 
@@ -13,15 +14,15 @@ afterEach(() => {
   mounted = undefined;
 });
 
-async function openLibrary(api: FakeApi) {
-  mounted = await mountApp(api);
+async function openLibrary(studio: Studio) {
+  mounted = await mountApp(studio);
   await mounted.wrapper.find(byTestId('nav-library')).trigger('click');
   await settle();
   return mounted.wrapper;
 }
 
-function library(): FakeApi {
-  const api = new FakeApi();
+async function library(): Promise<Studio> {
+  const api = await studioFor({}, false);
   api.addVideos(4, (i) => ({ prompt: `A paper boat on a stream, take ${i + 1}` }));
   api.addVideos(1, () => ({
     prompt: 'A fox in the snow, slow motion',
@@ -36,10 +37,12 @@ function library(): FakeApi {
     batch: { id: 'b-fox', name: 'Winter' },
     probe: { width: 1920, height: 1080, fps: 24, hasAudio: false, videoCodec: 'avc1', durationSec: 8 }
   }));
+  api.addImage('winter/fox.jpg');
   return api;
 }
 
-async function openFirst(api = library()) {
+async function openFirst(from?: Studio) {
+  const api = from ?? (await library());
   const w = await openLibrary(api);
   await w.find('[data-index="0"]').find(byTestId('card-open')).trigger('click');
   await settle();
@@ -146,7 +149,7 @@ describe('the player', () => {
     const path = player().attributes('data-path')!;
     await player().find(byTestId('action-favourite')).trigger('click');
     await settle();
-    expect(api.library.get(path)!.favourite).toBe(true);
+    expect((await api.call('library:get', path)).favourite).toBe(true);
     expect(player().find(byTestId('action-favourite')).attributes('aria-pressed')).toBe('true');
     await player().find(byTestId('meta-copy')).trigger('click');
     await settle();
@@ -154,7 +157,7 @@ describe('the player', () => {
     expect(player().find(byTestId('notice-player')).text()).toContain('Copied the prompt.');
     await player().find(byTestId('action-reveal')).trigger('click');
     await settle();
-    expect(api.revealed).toEqual([path]);
+    expect(api.desktop.revealed).toEqual([join(api.libraryDir, path)]);
   });
 
   it('deleting the open video asks, closes the player and removes its card', async () => {
@@ -164,7 +167,8 @@ describe('the player', () => {
     expect(w.find(byTestId('confirm-title')).text()).toBe('Move 1 video to the trash?');
     await w.find(byTestId('confirm-delete')).trigger('click');
     await settle();
-    expect(api.trash).toEqual([path]);
+    expect(existsSync(join(api.libraryDir, path))).toBe(false);
+    expect(readdirSync(api.desktop.trashDir).filter((f) => f.endsWith('.mp4'))).toEqual([`1-${path.split('/').pop()}`]);
     expect(w.find(byTestId('library-player')).exists()).toBe(false);
     expect(w.find(`[data-path="${path}"]`).exists()).toBe(false);
     expect(w.find(byTestId('library-count')).text()).toBe('4 videos');
@@ -180,8 +184,7 @@ describe('the player', () => {
     await settle();
     expect(w.find(byTestId('selection-count')).text()).toBe('2 selected');
     api.removeVideos([path]);
-    await settle();
-    expect(w.find(byTestId('library-player')).exists()).toBe(false);
+    await until(() => expect(w.find(byTestId('library-player')).exists()).toBe(false));
     expect(w.find(byTestId('selection-count')).text()).toBe('1 selected');
     expect(w.find(byTestId('library-count')).text()).toBe('4 videos');
   });
@@ -190,30 +193,32 @@ describe('the player', () => {
     const { player } = await openFirst();
     await player().find(byTestId('action-use')).trigger('click');
     await settle();
-    expect(useAppStore().view).toBe('compose');
+    expect(viewOf(mounted!)).toBe('compose');
     expect(useComposerStore().rows.map((r) => r.prompt)).toEqual(['A fox in the snow, slow motion']);
     expect(useComposerStore().defaults).toMatchObject({ mode: 'image-to-video-LoRA', resolution: '1080p', seed: { kind: 'fixed', value: 424242 } });
   });
 
   it('a refused action is shown in the player, in words', async () => {
-    const { api, player } = await openFirst();
-    api.failNext('library:rerun', 'The queue is full: wait for some videos to finish.');
+    const { player } = await openFirst();
+    // No refusal of a re-run can be caused from here (the queue takes any number of videos), so the bridge answers this one.
+    mounted!.api.failNext('library:rerun', 'The queue is full: wait for some videos to finish.');
     await player().find(byTestId('action-rerun')).trigger('click');
     await mounted!.wrapper.find(byTestId('confirm-rerun')).trigger('click');
     await settle();
     expect(player().find(byTestId('error-player')).text()).toBe('The queue is full: wait for some videos to finish.');
-    expect(useAppStore().view).toBe('library');
+    expect(viewOf(mounted!)).toBe('library');
   });
 
   it('explains a video of unknown origin and a damaged sidecar', async () => {
-    const api = new FakeApi();
-    api.addUnknownVideo('found-footage.mp4', { problem: 'not_json', reason: 'Unexpected end of JSON input at byte 212.', probe: { width: 1280, height: 720, durationSec: 6.4, fps: 0, hasAudio: true, audioCodec: 'mp4a' } });
+    const api = await studioFor({}, false);
+    // The sample clip, beside a sidecar cut short.
+    api.addUnknownVideo('found-footage.mp4', { sidecarText: '{"schema": 1, "app": "LTX Batch Studio", "prompt": "A fox' });
     const { player } = await openFirst(api);
     const meta = player().find(byTestId('library-meta'));
     expect(meta.find(byTestId('meta-origin')).text()).toBe('Unknown origin');
     expect(meta.find(byTestId('meta-problem')).text()).toContain('Its sidecar file is damaged (not valid JSON), perhaps cut short or edited by hand.');
-    expect(meta.find(byTestId('meta-problem')).text()).toContain('Unexpected end of JSON input at byte 212.');
-    expect(meta.find(byTestId('meta-video')).text()).toBe('1280×720 · frame rate not stated');
+    expect(meta.find(byTestId('meta-problem')).text()).toContain('The sidecar is not valid JSON (it may be cut short or edited by hand).');
+    expect(meta.find(byTestId('meta-video')).text()).toBe('640×360 · 24 fps · avc1');
     expect(meta.find(byTestId('meta-audio')).text()).toBe('Yes (mp4a)');
     expect(meta.find(byTestId('meta-file')).text()).toBe('found-footage.mp4');
     expect(player().find(byTestId('action-use')).attributes('disabled')).toBeDefined();
@@ -221,10 +226,10 @@ describe('the player', () => {
   });
 
   it('says when the file itself could not be read', async () => {
-    const api = new FakeApi();
-    api.addUnknownVideo('broken.mp4', { probeError: 'The file ends before its moov box: it may still be copying.' });
+    const api = await studioFor({}, false);
+    api.addUnknownVideo('broken.mp4', { truncated: true });
     const { player } = await openFirst(api);
-    expect(player().find(byTestId('meta-problem')).text()).toContain('The file itself could not be read: The file ends before its moov box: it may still be copying.');
+    expect(player().find(byTestId('meta-problem')).text()).toContain('The file itself could not be read: The file is cut short: its ftyp box needs 24 bytes but the file has 12.');
     expect(player().find(byTestId('meta-problem')).text()).toContain('It has no sidecar file');
   });
 });

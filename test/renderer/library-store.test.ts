@@ -4,8 +4,8 @@ import type { InvokeArgs, InvokeChannel } from '@shared/ipc';
 import type { LibraryQuery } from '@shared/library';
 import { mediaUrl } from '../../src/renderer/src/stores/ipc';
 import { useLibraryStore } from '../../src/renderer/src/stores/library';
-import { FakeApi } from './fake-api';
-import { byTestId, install, mountApp, settle, type Mounted } from './setup';
+import { byTestId, install, JPEG_DATA_URL, mountApp, settle, studioFor, until, type Mounted } from './setup';
+import type { ServiceBridge, Studio } from './studio';
 
 /** Poster captures the test finishes by hand, in any order. */
 const posters = vi.hoisted(() => ({
@@ -22,20 +22,18 @@ beforeEach(() => {
   posters.pending.length = 0;
 });
 afterEach(() => {
-  mounted?.wrapper.unmount();
   mounted = undefined;
-  delete (window as Partial<Window>).api;
 });
 
-async function openLibrary(api: FakeApi) {
-  mounted = await mountApp(api);
+async function openLibrary(studio: Studio) {
+  mounted = await mountApp(studio);
   await mounted.wrapper.find(byTestId('nav-library')).trigger('click');
   await settle();
   return mounted.wrapper;
 }
 
 /** Makes `library:query` answers for queries matching `slow` wait until the returned function is called. */
-function delayQueries(api: FakeApi, slow: (q: LibraryQuery) => boolean): () => void {
+function delayQueries(api: ServiceBridge, slow: (q: LibraryQuery) => boolean): () => void {
   const original = api.invoke.bind(api);
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -51,15 +49,16 @@ function delayQueries(api: FakeApi, slow: (q: LibraryQuery) => boolean): () => v
 }
 
 describe('library store', () => {
-  it('builds media URLs from the bridge’s media base', () => {
-    install();
+  it('builds media URLs from the bridge’s media base', async () => {
+    await install();
     expect(mediaUrl('library/a%20b/c.mp4')).toBe('ltx-media://library/a%20b/c.mp4');
     expect(mediaUrl('cache/thumbs/x.jpg')).toBe('ltx-media://cache/thumbs/x.jpg');
   });
 
   it('a slow answer to an older search never replaces a newer one', async () => {
-    const { api } = install();
-    api.addVideos(6, (i) => ({ prompt: i < 2 ? `robot ${i}` : `lake ${i}` }));
+    const studio = await studioFor({}, false);
+    studio.addVideos(6, (i) => ({ prompt: i < 2 ? `robot ${i}` : `lake ${i}` }));
+    const { api } = await install(studio);
     const library = useLibraryStore();
     library.activate();
     await settle();
@@ -76,8 +75,9 @@ describe('library store', () => {
   });
 
   it('keeps the pages it fetched and fetches only missing ones', async () => {
-    const { api } = install();
-    api.addVideos(1000);
+    const studio = await studioFor({}, false);
+    studio.addVideos(1000);
+    const { api } = await install(studio);
     const library = useLibraryStore();
     library.activate();
     await settle();
@@ -92,34 +92,38 @@ describe('library store', () => {
   });
 
   it('refreshes what is on screen when videos arrive, change or go', async () => {
-    const { api } = install();
-    const [first] = api.addVideos(3);
+    const studio = await studioFor({}, false);
+    const [first] = studio.addVideos(3);
+    await install(studio);
     const library = useLibraryStore();
     const stop = library.listen();
     library.activate();
     await settle();
     expect(library.countText).toBe('3 videos');
-    api.addVideos(2, () => ({ prompt: 'Brand new' }), true);
-    await settle();
-    expect(library.countText).toBe('5 videos');
+    // Another program (or the download stage) puts videos in the folder; the folder watch says so.
+    studio.addVideos(2, () => ({ prompt: 'Brand new', createdAt: Date.now() }));
+    await until(() => expect(library.countText).toBe('5 videos'));
     expect(library.itemAt(0)?.prompt).toBe('Brand new');
-    api.removeVideos([first.path]);
-    await settle();
-    expect(library.countText).toBe('4 videos');
+    studio.removeVideos([first]);
+    await until(() => expect(library.countText).toBe('4 videos'));
     stop();
   });
 
   it('catches up when the screen is shown again after changes came while it was hidden', async () => {
-    const { api } = install();
-    api.addVideos(3);
+    const studio = await studioFor({}, false);
+    studio.addVideos(3);
+    const { api } = await install(studio);
     const library = useLibraryStore();
     library.listen();
     library.activate();
     await settle();
     library.deactivate();
     const before = api.callsOf('library:query').length;
-    api.addVideos(2, () => ({}), true);
-    api.addVideos(2, () => ({}), true);
+    let changes = 0;
+    studio.service.on('library:changed', (change) => void (changes += change.changed.length));
+    studio.addVideos(2);
+    studio.addVideos(2);
+    await until(() => expect(changes).toBeGreaterThanOrEqual(4));
     await settle();
     expect(api.callsOf('library:query')).toHaveLength(before);
     library.activate();
@@ -129,8 +133,9 @@ describe('library store', () => {
   });
 
   it('changing the query clears the selection', async () => {
-    const { api } = install();
-    api.addVideos(5);
+    const studio = await studioFor({}, false);
+    studio.addVideos(5);
+    await install(studio);
     const library = useLibraryStore();
     library.activate();
     await settle();
@@ -145,20 +150,23 @@ describe('library store', () => {
 
 describe('poster frames', () => {
   it('captures at most two at once, only for cards on screen, and saves each through main', async () => {
-    const api = new FakeApi();
-    api.addVideos(2000, () => ({ thumb: false }));
-    const w = await openLibrary(api);
+    const studio = await studioFor({}, false);
+    studio.addVideos(2000);
+    const w = await openLibrary(studio);
+    const api = mounted!.api;
     const onScreen = new Set(w.findAll(byTestId('library-card')).map((c) => c.attributes('data-path')));
     expect(posters.pending).toHaveLength(2);
     const first = posters.pending.shift()!;
     const firstPath = decodeURIComponent(first.url.replace('ltx-media://library/', ''));
     expect(onScreen.has(firstPath)).toBe(true);
 
-    first.resolve('data:image/jpeg;base64,/9j/AAAA');
+    first.resolve(JPEG_DATA_URL);
     await settle();
-    expect(api.callsOf('library:thumbnail')[0].args).toEqual([firstPath, 'data:image/jpeg;base64,/9j/AAAA']);
+    expect(api.callsOf('library:thumbnail')[0].args).toEqual([firstPath, JPEG_DATA_URL]);
     const img = w.find(`[data-path="${firstPath}"] img.poster`);
-    expect(img.attributes('src')).toBe(`ltx-media://${api.libraryThumbs.get(firstPath)}`);
+    const saved = (await studio.call('library:get', firstPath)).thumb;
+    expect(saved).toMatch(/^cache\/thumbs\//);
+    expect(img.attributes('src')).toBe(`ltx-media://${saved}`);
     // One finished, one more started: still two at once.
     expect(posters.pending).toHaveLength(2);
 
@@ -173,9 +181,9 @@ describe('poster frames', () => {
   });
 
   it('never captures the same video twice, even after a refresh', async () => {
-    const api = new FakeApi();
-    api.addVideos(3, () => ({ thumb: false }));
-    const w = await openLibrary(api);
+    const studio = await studioFor({}, false);
+    studio.addVideos(3);
+    const w = await openLibrary(studio);
     const started = () => posters.pending.map((p) => p.url);
     expect(started()).toHaveLength(2);
     const urls = new Set(started());
@@ -186,10 +194,9 @@ describe('poster frames', () => {
     posters.pending.splice(0).forEach((p) => p.reject(new Error('no')));
     await settle();
     expect(urls.size).toBe(3);
-    api.addVideos(1, () => ({ thumb: false }), true);
-    await settle();
+    studio.addVideos(1);
     // Only the new video is tried.
-    expect(posters.pending).toHaveLength(1);
+    await until(() => expect(posters.pending).toHaveLength(1));
     expect(urls.has(posters.pending[0].url)).toBe(false);
     expect(w.findAll(byTestId('library-card'))).toHaveLength(4);
   });

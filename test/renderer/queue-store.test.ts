@@ -2,88 +2,100 @@
 import { describe, expect, it } from 'vitest';
 import { taskIdFor } from '@shared/batch';
 import { TASK_PAGE, useQueueStore } from '../../src/renderer/src/stores/queue';
-import { FakeApi } from './fake-api';
-import { install } from './setup';
+import { GOOD_KEY, install, studioFor, until } from './setup';
+import type { Studio, StudioOptions } from './studio';
 
-async function started(api = new FakeApi()) {
-  install(api);
+/** A 1080p take the simulator works on for seconds, even at the tests' time scale. */
+const SLOW = 'A tide pool at dusk [sim:slow]';
+
+async function started(from?: Studio | StudioOptions) {
+  const { api, studio } = await install(from);
   const queue = useQueueStore();
   queue.listen();
   await queue.load();
-  return { api, queue };
+  let deltas = 0;
+  studio.service.on('queue:changed', () => void deltas++);
+  return { api, studio, queue, deltas: () => deltas };
 }
 
 describe('queue store: snapshot, then deltas merged by id', () => {
   it('starts from the snapshot and selects the newest batch', async () => {
-    const api = new FakeApi();
-    api.addBatch(3, 'older');
-    const newer = api.addBatch(2, 'newer');
-    const { queue } = await started(api);
+    const studio = await studioFor();
+    await studio.heldBatch(3, 'older');
+    await new Promise((ok) => setTimeout(ok, 5));
+    const newer = await studio.heldBatch(2, 'newer');
+    const { queue } = await started(studio);
     expect(queue.batchList.map((b) => b.batch.name)).toEqual(['newer', 'older']);
-    expect(queue.selectedBatchId).toBe(newer.id);
+    expect(queue.selectedBatchId).toBe(newer.batch.id);
     expect(queue.costs?.queuedMicros).toBe(5 * 80_000);
   });
 
   it('merges each delta’s tasks into the map by id, and its batches, status and costs', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(3);
-    const { queue } = await started(api);
-    await queue.ensureTasks(batch.id, 0, 3);
+    const studio = await studioFor();
+    const held = await studio.heldBatch([SLOW, 'A storm at sea [sim:fail:NSFW]', 'Fog in a forest'], 'b', { defaults: { resolution: '720p' } });
+    const id = held.batch.id;
+    const { queue, deltas } = await started(studio);
+    await queue.ensureTasks(id, 0, 3);
     expect(queue.tasks.size).toBe(3);
 
-    api.change([{ id: taskIdFor(batch.id, 0), state: 'processing' }]);
-    expect(queue.tasks.get(taskIdFor(batch.id, 0))?.state).toBe('processing');
-    expect(queue.tasks.get(taskIdFor(batch.id, 1))?.state).toBe('queued');
-    expect(queue.batches.get(batch.id)?.counts).toEqual({ processing: 1, queued: 2 });
+    // Room for one video: the first is submitted and generates, the others wait.
+    await studio.release(id, 80_000);
+    await until(() => expect(queue.tasks.get(taskIdFor(id, 0))?.state).toBe('processing'));
+    expect(queue.tasks.get(taskIdFor(id, 1))?.state).toBe('queued');
+    expect(queue.batches.get(id)?.counts).toEqual({ processing: 1, queued: 2 });
     expect(queue.status?.inFlight).toBe(1);
     expect(queue.costs).toMatchObject({ queuedMicros: 160_000, committedMicros: 80_000, spentMicros: 0 });
 
-    api.change([
-      { id: taskIdFor(batch.id, 0), state: 'done' },
-      { id: taskIdFor(batch.id, 1), state: 'failed', patch: { failCode: 'NSFW' } }
-    ]);
-    expect(queue.tasks.get(taskIdFor(batch.id, 0))).toMatchObject({ state: 'done', spentMicros: 80_000 });
-    expect(queue.tasks.get(taskIdFor(batch.id, 1))).toMatchObject({ state: 'failed', failCode: 'NSFW' });
+    await studio.release(id);
+    await until(() => expect(queue.tasks.get(taskIdFor(id, 1))).toMatchObject({ state: 'failed', failCode: 'NSFW' }));
+    await until(() => expect(queue.tasks.get(taskIdFor(id, 0))).toMatchObject({ state: 'done', spentMicros: 80_000 }), 15_000);
     expect(queue.tasks.size).toBe(3);
-    expect(queue.costs?.spentMicros).toBe(80_000);
-    expect(queue.deltaCount).toBe(2);
+    expect(queue.tasks.get(taskIdFor(id, 0))).toEqual((await studio.tasksOf(id))[0]);
+    await until(() => expect(queue.costs?.committedMicros).toBe(0));
+    expect(queue.costs?.spentMicros).toBe((await studio.call('queue:snapshot')).costs.spentMicros);
+    expect(queue.deltaCount).toBe(deltas());
   });
 
   it('never fetches again per event: a hundred deltas cost no calls', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(50);
-    const { queue } = await started(api);
-    await queue.ensureTasks(batch.id, 0, 50);
+    const studio = await studioFor({ settings: { concurrency: 50 } });
+    const held = await studio.heldBatch(50, 'b');
+    const { api, queue, deltas } = await started(studio);
+    await queue.ensureTasks(held.batch.id, 0, 50);
     const before = api.calls.length;
-    for (let i = 0; i < 100; i++) api.change([{ id: taskIdFor(batch.id, i % 50), state: i % 2 ? 'processing' : 'pending' }]);
+    await studio.release(held.batch.id);
+    await until(() => expect(queue.batches.get(held.batch.id)?.counts.done).toBe(50), 20_000);
+    expect(deltas()).toBeGreaterThan(3);
     expect(api.calls.length).toBe(before);
-    expect(queue.deltaCount).toBe(100);
+    expect(queue.deltaCount).toBe(deltas());
   });
 
   it('keeps a delta that arrived while an older page was on its way', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(3);
-    const { queue } = await started(api);
-    api.hold();
-    const loading = queue.ensureTasks(batch.id, 0, 3);
-    // The page was read as "queued"; then the engine moves on and says so.
-    const stale = structuredClone(api.tasks.get(taskIdFor(batch.id, 0))!);
-    api.change([{ id: taskIdFor(batch.id, 0), state: 'submitted' }]);
-    api.tasks.set(stale.id, stale);
+    const studio = await studioFor();
+    const held = await studio.heldBatch([SLOW, SLOW, SLOW], 'b');
+    const id = held.batch.id;
+    const { api, queue } = await started(studio);
+    // The page is read as "queued"; then the engine moves on and says so, before the page arrives.
+    api.hold('answer');
+    const loading = queue.ensureTasks(id, 0, 3);
+    await until(() => expect(api.inFlight.size).toBe(0));
+    const moved = studio.next('queue:changed');
+    await studio.release(id, 80_000);
+    await moved;
     api.release();
     await loading;
-    expect(queue.tasks.get(taskIdFor(batch.id, 0))?.state).toBe('submitted');
-    expect(queue.tasks.get(taskIdFor(batch.id, 1))?.state).toBe('queued');
+    expect(queue.tasks.get(taskIdFor(id, 0))?.state).not.toBe('queued');
+    expect(queue.tasks.get(taskIdFor(id, 1))?.state).toBe('queued');
   });
 
   it('fetches only the pages holding the rows asked for, once', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(10_000);
-    const { queue } = await started(api);
-    await queue.ensureTasks(batch.id, 0, 30);
-    await queue.ensureTasks(batch.id, 10, 40);
+    const studio = await studioFor();
+    const held = await studio.heldBatch(10_000, 'b');
+    const { api, queue } = await started(studio);
+    const id = held.batch.id;
+    await queue.ensureTasks(id, 0, 30);
+    await queue.ensureTasks(id, 10, 40);
     expect(api.callsOf('tasks:page')).toHaveLength(1);
-    await queue.ensureTasks(batch.id, 5_000, 5_030);
+    await queue.ensureTasks(id, 5_000, 5_030);
     expect(api.callsOf('tasks:page').map((c) => c.args[1])).toEqual([
       { offset: 0, limit: TASK_PAGE },
       { offset: Math.floor(5_000 / TASK_PAGE) * TASK_PAGE, limit: TASK_PAGE }
@@ -92,62 +104,78 @@ describe('queue store: snapshot, then deltas merged by id', () => {
   });
 
   it('a delta that arrives before the snapshot answers is not overwritten by it', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(2);
-    install(api);
+    const studio = await studioFor();
+    const held = await studio.heldBatch([SLOW, SLOW], 'b');
+    const id = held.batch.id;
+    const { api } = await install(studio);
     const queue = useQueueStore();
     queue.listen();
-    api.hold();
+    // The snapshot is taken (both queued); then a video is submitted, and that delta arrives first.
+    api.hold('answer');
     const loading = queue.load();
-    api.change([{ id: taskIdFor(batch.id, 0), state: 'processing' }]);
-    const fresh = queue.batches.get(batch.id);
-    // The snapshot was taken before that change.
-    api.tasks.get(taskIdFor(batch.id, 0))!.state = 'queued';
+    await until(() => expect(api.inFlight.size).toBe(0));
+    const moved = studio.next('queue:changed');
+    await studio.release(id, 80_000);
+    await moved;
+    const fresh = queue.batches.get(id);
+    expect(fresh?.counts.queued).toBe(1);
     api.release();
     await loading;
-    expect(queue.batches.get(batch.id)).toBe(fresh);
+    expect(queue.batches.get(id)).toBe(fresh);
     expect(queue.status?.inFlight).toBe(1);
   });
 
   it('task actions put the answer in the map, and keep a refusal under that task', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(2, 'b', 'needs_review');
-    const { queue } = await started(api);
-    await queue.ensureTasks(batch.id, 0, 2);
-    expect(await queue.taskAction('abandon', taskIdFor(batch.id, 0))).toBe(true);
-    expect(queue.tasks.get(taskIdFor(batch.id, 0))?.state).toBe('abandoned');
-    expect(await queue.taskAction('cancel', taskIdFor(batch.id, 1))).toBe(false);
-    expect(queue.errors[`task:${taskIdFor(batch.id, 1)}`]).toMatch(/cannot be done to a task that is needs review/);
-    expect(queue.errors[`task:${taskIdFor(batch.id, 0)}`]).toBeUndefined();
-    expect(await queue.attach(taskIdFor(batch.id, 1), '   ')).toBe(false);
-    expect(queue.errors[`task:${taskIdFor(batch.id, 1)}`]).toMatch(/Paste the task ID/);
-    expect(await queue.attach(taskIdFor(batch.id, 1), ' apixo-123 ')).toBe(true);
-    expect(queue.tasks.get(taskIdFor(batch.id, 1))).toMatchObject({ state: 'submitted', taskId: 'apixo-123' });
-    expect(api.callsOf('tasks:attach')[0].args).toEqual([taskIdFor(batch.id, 1), 'apixo-123']);
+    // Every submit's answer is lost after APIXO accepted it: both videos need review.
+    const studio = await studioFor({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 } });
+    const batch = await studio.addBatch(2, 'b');
+    const id = batch.batch.id;
+    const { api, queue } = await started(studio);
+    await until(async () => expect((await studio.tasksOf(id)).map((t) => t.state)).toEqual(['needs_review', 'needs_review']));
+    await queue.ensureTasks(id, 0, 2);
+    await until(() => expect(queue.tasks.get(taskIdFor(id, 1))?.state).toBe('needs_review'));
+    expect(await queue.taskAction('abandon', taskIdFor(id, 0))).toBe(true);
+    expect(queue.tasks.get(taskIdFor(id, 0))?.state).toBe('abandoned');
+    expect(await queue.taskAction('cancel', taskIdFor(id, 1))).toBe(false);
+    expect(queue.errors[`task:${taskIdFor(id, 1)}`]).toMatch(/Only a task that has not been submitted can be canceled/);
+    expect(queue.errors[`task:${taskIdFor(id, 0)}`]).toBeUndefined();
+    expect(await queue.attach(taskIdFor(id, 1), '   ')).toBe(false);
+    expect(queue.errors[`task:${taskIdFor(id, 1)}`]).toMatch(/Paste the task ID/);
+    expect(await queue.attach(taskIdFor(id, 1), ' apixo-123 ')).toBe(true);
+    expect(queue.tasks.get(taskIdFor(id, 1))).toMatchObject({ state: 'submitted', taskId: 'apixo-123' });
+    expect(api.callsOf('tasks:attach')[0].args).toEqual([taskIdFor(id, 1), 'apixo-123']);
   });
 
   it('batch actions: pause and resume replace the summary; cancel says how many, in words', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(4);
-    const { queue } = await started(api);
-    await queue.pauseBatch(batch.id);
-    expect(queue.batches.get(batch.id)?.batch.paused?.reason).toBe('user');
-    await queue.resumeBatch(batch.id);
-    expect(queue.batches.get(batch.id)?.batch.paused).toBeUndefined();
-    await queue.cancelBatch(batch.id);
-    expect(queue.notices[batch.id]).toBe('Canceled 4 videos not yet submitted: nothing was charged for them.');
+    // A key APIXO refuses: the account pauses and every video waits, queued.
+    const studio = await studioFor({ apiKey: 'wrong-key-0000' });
+    const batch = await studio.addBatch(4, 'b');
+    const id = batch.batch.id;
+    const { queue } = await started(studio);
+    await until(() => expect(queue.status?.account?.reason).toBe('auth'));
+    await queue.pauseBatch(id);
+    expect(queue.batches.get(id)?.batch.paused?.reason).toBe('user');
+    await queue.resumeBatch(id);
+    expect(queue.batches.get(id)?.batch.paused).toBeUndefined();
+    await queue.cancelBatch(id);
+    expect(queue.notices[id]).toBe('Canceled 4 videos not yet submitted: nothing was charged for them.');
   });
 
   it('a filter loads the whole batch once, and narrows the ids', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(1_200);
-    api.tasks.get(taskIdFor(batch.id, 700))!.state = 'needs_review';
-    const { queue } = await started(api);
+    const studio = await studioFor({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 }, settings: { concurrency: 1 } });
+    // One video is submitted (and needs review); the rest of the 1,200 wait behind the cap.
+    const lines = Array.from({ length: 1_200 }, (_, i) => `Prompt number ${i + 1}`);
+    const batch = await studio.addBatch(lines, 'b', { capMicros: 80_000 });
+    const id = batch.batch.id;
+    await until(async () => expect((await studio.tasksOf(id))[0].state).toBe('needs_review'));
+    const { api, queue } = await started(studio);
     await queue.setFilter('attention');
-    expect(queue.visibleIds).toEqual([taskIdFor(batch.id, 700)]);
+    expect(queue.visibleIds).toEqual([taskIdFor(id, 0)]);
     expect(api.callsOf('tasks:page')).toHaveLength(Math.ceil(1_200 / TASK_PAGE));
-    api.change([{ id: taskIdFor(batch.id, 5), state: 'download_failed' }]);
-    expect(queue.visibleIds).toEqual([taskIdFor(batch.id, 5), taskIdFor(batch.id, 700)]);
+    // Room for one more: it is submitted and needs review too, and the filter takes it in from the delta.
+    await studio.release(id, 160_000);
+    await until(() => expect(queue.visibleIds).toEqual([taskIdFor(id, 0), taskIdFor(id, 1)]));
+    expect(api.callsOf('tasks:page')).toHaveLength(Math.ceil(1_200 / TASK_PAGE));
   });
 
   it('refuses a concurrency out of range before calling, and applies one in range', async () => {

@@ -1,63 +1,79 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { taskIdFor } from '@shared/batch';
 import { describeFailure } from '@shared/fail-codes';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { useQueueStore } from '../../src/renderer/src/stores/queue';
+import { byTestId, GOOD_KEY, mountApp, settle, studioFor, until, type Mounted } from './setup';
+import type { Studio } from './studio';
+
+/** A take the simulator works on for seconds, even at the tests' time scale. */
+const SLOW = 'A tide pool at dusk [sim:slow]';
+/** A 1080p take at 3× its latency: longer still. */
+const SLOWEST_ROW = `slow,"${SLOW}",5,1080p`;
 
 let mounted: Mounted | undefined;
-afterEach(() => {
-  mounted?.wrapper.unmount();
-  mounted = undefined;
-});
 
-async function withBatch(count: number, state?: Parameters<FakeApi['addBatch']>[2]) {
-  const api = new FakeApi();
-  const batch = api.addBatch(count, 'Spring campaign', state);
-  mounted = await mountApp(api);
-  return { api, batch, wrapper: mounted.wrapper };
+async function open(studio: Studio): Promise<Mounted> {
+  mounted = await mountApp(studio);
+  return mounted;
+}
+
+/** Both videos submitted, and the answers lost after APIXO accepted them: both need review. */
+async function needingReview(count: number, capMicros?: number) {
+  const studio = await studioFor({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 } });
+  const { batch } = await studio.addBatch(count, 'Spring campaign', { capMicros });
+  await until(async () => expect((await studio.tasksOf(batch.id)).filter((t) => t.state === 'needs_review')).toHaveLength(capMicros ? capMicros / 80_000 : count));
+  const { wrapper, api } = await open(studio);
+  return { studio, batch, wrapper, api };
 }
 
 describe('queue view', () => {
   it('shows what the engine is doing, always', async () => {
-    const { api, batch, wrapper } = await withBatch(3);
+    const studio = await studioFor();
+    const first = await studio.addBatch(1, 'Spring campaign');
+    await until(async () => expect((await studio.tasksOf(first.batch.id))[0].state).toBe('done'));
+    const { wrapper } = await open(studio);
     expect(wrapper.find(byTestId('queue-activity')).text()).toBe('idle');
-    api.status = { ...api.status, activity: 'waiting: 4 of 4 slots busy' };
-    api.change([{ id: taskIdFor(batch.id, 0), state: 'submitted' }]);
-    await settle();
-    expect(wrapper.find(byTestId('queue-activity')).text()).toBe('waiting: 4 of 4 slots busy');
+    await studio.addBatch(Array.from({ length: 6 }, () => SLOW), 'more');
+    await until(() => expect(wrapper.find(byTestId('queue-activity')).text()).toBe('waiting: 4 of 4 slots busy'));
   });
 
   it('a batch row counts by state, shows progress, spend and pause/resume', async () => {
-    const { api, batch, wrapper } = await withBatch(4);
-    api.change([
-      { id: taskIdFor(batch.id, 0), state: 'done' },
-      { id: taskIdFor(batch.id, 1), state: 'processing' },
-      { id: taskIdFor(batch.id, 2), state: 'failed', patch: { failCode: 'NSFW' } }
-    ]);
-    await settle();
-    const row = wrapper.find(byTestId('batch-row'));
-    expect(row.find(byTestId('batch-progress')).text()).toBe('2 of 4 finished');
-    expect(row.find(byTestId('count-done')).text()).toBe('1 done');
-    expect(row.find(byTestId('count-running')).text()).toBe('1 generating');
-    expect(row.find(byTestId('count-failed')).text()).toBe('1 failed');
-    expect(row.find(byTestId('count-queued')).text()).toBe('1 queued');
-    expect(row.find(byTestId('batch-spent')).text()).toBe('$0.08');
-
-    await row.find(byTestId('pause-batch')).trigger('click');
+    const studio = await studioFor({ settings: { concurrency: 3 } });
+    const csv = `name,prompt,duration,resolution\nquick,A calm lake at dawn,5,720p\n${SLOWEST_ROW}\nrefused,A storm at sea [sim:fail:NSFW],5,720p\nlast,Fog in a forest,5,720p\n`;
+    const { batch } = await studio.addCsvBatch(csv, 'Spring campaign', { capMicros: 1 });
+    const { api, wrapper } = await open(studio);
+    // Let it go, and pause it at once: three are submitted, the fourth waits in the paused batch.
+    await studio.release(batch.id);
+    await until(() => expect(wrapper.find(byTestId('pause-batch')).exists()).toBe(true));
+    await wrapper.find(byTestId('pause-batch')).trigger('click');
     await settle();
     expect(api.callsOf('batches:pause')[0].args).toEqual([batch.id]);
     expect(wrapper.find(byTestId('batch-paused')).exists()).toBe(true);
     expect(wrapper.find(byTestId('batch-eta')).text()).toBe('Paused');
+
+    const row = () => wrapper.find(byTestId('batch-row'));
+    await until(() => expect(row().find(byTestId('batch-progress')).text()).toBe('2 of 4 finished'));
+    expect(row().find(byTestId('count-done')).text()).toBe('1 done');
+    expect(row().find(byTestId('count-running')).text()).toBe('1 generating');
+    expect(row().find(byTestId('count-failed')).text()).toBe('1 failed');
+    expect(row().find(byTestId('count-queued')).text()).toBe('1 queued');
+    expect(row().find(byTestId('batch-spent')).text()).toBe('$0.08');
+
     await wrapper.find(byTestId('resume-batch')).trigger('click');
     await settle();
     expect(wrapper.find(byTestId('pause-batch')).exists()).toBe(true);
   });
 
   it('cancels only what is not submitted, after asking', async () => {
-    const { api, batch, wrapper } = await withBatch(3);
-    api.change([{ id: taskIdFor(batch.id, 0), state: 'processing' }]);
-    await settle();
+    const studio = await studioFor();
+    const csv = `name,prompt,duration,resolution\n${SLOWEST_ROW}\nb,A calm lake at dawn,5,1080p\nc,Fog in a forest,5,1080p\n`;
+    const { batch } = await studio.addCsvBatch(csv, 'Spring campaign', { capMicros: 1 });
+    const [first] = await studio.tasksOf(batch.id);
+    // Room for the first video only.
+    await studio.release(batch.id, first.estimateMicros);
+    const { api, wrapper } = await open(studio);
+    await until(() => expect(wrapper.find(byTestId('count-running')).exists()).toBe(true));
     await wrapper.find(byTestId('cancel-batch')).trigger('click');
     expect(wrapper.find(byTestId('confirm-title')).text()).toBe('Cancel 2 videos not yet submitted?');
     await wrapper.find(byTestId('confirm-cancel-batch')).trigger('click');
@@ -67,12 +83,15 @@ describe('queue view', () => {
   });
 
   it('a failed task says what went wrong and what to do, and can be retried', async () => {
-    const { api, batch, wrapper } = await withBatch(2);
-    api.change([{ id: taskIdFor(batch.id, 1), state: 'failed', patch: { failCode: 'ImageNotAccess', failMsg: 'image fetch 403' } }]);
-    await settle();
+    const studio = await studioFor();
+    const { batch } = await studio.addBatch(['A calm lake at dawn', 'A harbour at noon [sim:fail:ImageNotAccess]'], 'Spring campaign');
+    await until(async () => expect((await studio.tasksOf(batch.id)).map((t) => t.state)).toEqual(['done', 'failed']));
+    // The cap leaves no room, so the retried video waits, queued.
+    await studio.release(batch.id, 80_000);
+    const { api, wrapper } = await open(studio);
     const row = wrapper.findAll(byTestId('task-row'))[1];
     expect(row.find(byTestId('task-explanation')).text()).toBe(describeFailure('ImageNotAccess').guidance);
-    expect(row.find(byTestId('task-explanation')).attributes('title')).toContain('ImageNotAccess: image fetch 403');
+    expect(row.find(byTestId('task-explanation')).attributes('title')).toContain('ImageNotAccess: Failed to download the input image, please use a public URL');
     await row.find(byTestId('task-retry')).trigger('click');
     await settle();
     expect(api.callsOf('tasks:retry')[0].args).toEqual([taskIdFor(batch.id, 1)]);
@@ -80,7 +99,9 @@ describe('queue view', () => {
   });
 
   it('needs review: resubmitting warns that it may pay twice, and only then resubmits', async () => {
-    const { api, batch, wrapper } = await withBatch(2, 'needs_review');
+    const { api, batch, studio, wrapper } = await needingReview(2);
+    // A cap that leaves no room: the resubmitted one waits, queued.
+    await studio.release(batch.id, 1);
     const row = () => wrapper.findAll(byTestId('task-row'))[0];
     await row().find(byTestId('task-resubmit')).trigger('click');
     const dialog = wrapper.find(byTestId('confirm-dialog'));
@@ -93,7 +114,7 @@ describe('queue view', () => {
   });
 
   it('needs review: abandon, and attach a task ID from the details', async () => {
-    const { api, batch, wrapper } = await withBatch(2, 'needs_review');
+    const { api, batch, wrapper } = await needingReview(2);
     await wrapper.findAll(byTestId('task-row'))[0].find(byTestId('task-abandon')).trigger('click');
     await settle();
     expect(wrapper.findAll(byTestId('task-row'))[0].attributes('data-state')).toBe('abandoned');
@@ -112,36 +133,45 @@ describe('queue view', () => {
   });
 
   it('shows a refused task action on that row, in words', async () => {
-    const { api, batch, wrapper } = await withBatch(1, 'needs_review');
-    api.failNext('tasks:abandon', 'Only a task that needs review can be abandoned.');
+    const { studio, batch, wrapper } = await needingReview(1);
+    // Abandoned elsewhere a moment ago (another window): this window has not heard yet.
+    void studio.service.dispatch('tasks:abandon', [taskIdFor(batch.id, 0)]);
     await wrapper.find(byTestId('task-abandon')).trigger('click');
     await settle();
     const row = wrapper.find(`[data-task-id="${taskIdFor(batch.id, 0)}"]`);
-    expect(row.find(byTestId('task-error')).text()).toBe('Only a task that needs review can be abandoned.');
+    expect(row.find(byTestId('task-error')).text()).toBe('Only a task that needs review or whose download failed can be abandoned. (This one is abandoned.)');
   });
 
   it('when the account pauses, a banner says why and offers Resume and settings', async () => {
-    const { api, batch, wrapper } = await withBatch(2);
-    api.status = { ...api.status, account: { reason: 'balance', message: 'APIXO says the balance is too low.' }, activity: 'paused: add balance to your APIXO account' };
-    api.pushDelta([], [batch.id]);
-    await settle();
+    const studio = await studioFor({ apiKey: GOOD_KEY });
+    studio.realApi.setBalance(0);
+    await studio.addBatch(2, 'Spring campaign');
+    const { api, wrapper } = await open(studio);
+    await until(() => expect(wrapper.find(byTestId('account-banner')).exists()).toBe(true));
     const banner = wrapper.find(byTestId('account-banner'));
     expect(banner.text()).toContain('The APIXO balance ran out');
-    expect(banner.text()).toContain('APIXO says the balance is too low.');
+    expect(banner.text()).toContain(useQueueStore().status!.account!.message);
+    // Balance added on APIXO's site, then Resume.
+    studio.realApi.setBalance(100);
     await banner.find(byTestId('resume-account')).trigger('click');
     await settle();
     expect(api.callsOf('queue:resume-account')).toHaveLength(1);
     expect(wrapper.find(byTestId('account-banner')).exists()).toBe(false);
 
-    api.status = { ...api.status, account: { reason: 'auth', message: 'The key was refused.' } };
-    api.pushDelta([], [batch.id]);
-    await settle();
+    // A key APIXO refuses pauses it again, for that reason.
+    await studio.addBatch(Array.from({ length: 2 }, () => SLOW), 'more');
+    await studio.call('key:set', 'wrong-key-0000');
+    await studio.addBatch(1, 'after the new key');
+    await until(() => expect(useQueueStore().status?.account?.reason).toBe('auth'));
     await wrapper.find(byTestId('open-settings')).trigger('click');
+    await settle();
     expect(wrapper.find(byTestId('key-input')).exists()).toBe(true);
   });
 
   it('sets the concurrency in place', async () => {
-    const { api, wrapper } = await withBatch(1);
+    const studio = await studioFor();
+    await studio.heldBatch(1, 'Spring campaign');
+    const { api, wrapper } = await open(studio);
     const input = wrapper.find(byTestId('concurrency-input'));
     expect((input.element as HTMLInputElement).value).toBe('4');
     await input.setValue('9');
@@ -154,8 +184,13 @@ describe('queue view', () => {
   });
 
   it('filters to the tasks that need a person', async () => {
-    const { api, batch, wrapper } = await withBatch(600);
-    api.change([{ id: taskIdFor(batch.id, 550), state: 'needs_review' }]);
+    const studio = await studioFor({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 } });
+    const { batch } = await studio.heldBatch(600, 'Spring campaign');
+    // The first 550 are canceled; room for one more under the cap: number 551 is submitted, and needs review.
+    for (let i = 0; i < 550; i++) await studio.call('tasks:cancel', taskIdFor(batch.id, i));
+    await studio.release(batch.id, 80_000);
+    await until(async () => expect((await studio.tasksOf(batch.id))[550].state).toBe('needs_review'));
+    const { wrapper } = await open(studio);
     await wrapper.find(byTestId('filter-attention')).trigger('click');
     await settle();
     const rows = wrapper.findAll(byTestId('task-row'));
@@ -166,6 +201,7 @@ describe('queue view', () => {
   it('has a real empty state', async () => {
     mounted = await mountApp();
     await mounted.wrapper.find(byTestId('nav-queue')).trigger('click');
+    await settle();
     expect(mounted.wrapper.find(byTestId('queue-empty')).text()).toContain('No batches yet');
   });
 });

@@ -1,31 +1,24 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { describe, expect, it } from 'vitest';
+import type { StudioOptions } from './studio';
+import { byTestId, GOOD_KEY as KEY, mountApp, settle, until, type Mounted } from './setup';
 
-const KEY = 'good-key-1a2b';
-
-let mounted: Mounted | undefined;
-afterEach(() => {
-  mounted?.wrapper.unmount();
-  mounted = undefined;
-});
-
-async function openSettings(api = new FakeApi()): Promise<Mounted> {
-  mounted = await mountApp(api);
+async function openSettings(options: StudioOptions = {}): Promise<Mounted> {
+  const mounted = await mountApp(options);
   await mounted.wrapper.find(byTestId('nav-settings')).trigger('click');
+  await settle();
   return mounted;
 }
 
 describe('settings', () => {
   it('sets the key without ever showing it: only "set, ends in …1a2b"', async () => {
-    const { wrapper, api } = await openSettings();
+    const { wrapper, studio } = await openSettings();
     const input = wrapper.find(byTestId('key-input'));
     expect(input.attributes('type')).toBe('password');
     await input.setValue(KEY);
     await wrapper.find(byTestId('key-save')).trigger('submit');
     await settle();
-    expect(api.key).toBe(KEY);
+    expect(studio.key).toBe(KEY);
     expect(wrapper.find(byTestId('key-status')).text()).toBe('Set, ends in …1a2b.');
     expect((wrapper.find(byTestId('key-input')).element as HTMLInputElement).value).toBe('');
     expect(document.body.innerHTML).not.toContain(KEY);
@@ -49,55 +42,54 @@ describe('settings', () => {
   });
 
   it('clears the key and goes back to the simulator', async () => {
-    const api = new FakeApi();
-    api.key = KEY;
-    const { wrapper } = await openSettings(api);
+    const { wrapper, studio } = await openSettings({ apiKey: KEY });
     expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(false);
     await wrapper.find(byTestId('key-clear')).trigger('click');
     await settle();
-    expect(api.key).toBeUndefined();
+    expect(studio.key).toBeUndefined();
     expect(wrapper.find(byTestId('key-status')).text()).toMatch(/No key set/);
     expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(true);
   });
 
   it('takes caps in dollars and saves micros; a wrong amount is explained next to it', async () => {
-    const { wrapper, api } = await openSettings();
+    const { wrapper, studio } = await openSettings();
     await wrapper.find(byTestId('settings-cap-batch')).setValue('12.50');
     await settle();
-    expect(api.settings.caps).toEqual({ perBatchMicros: 12_500_000 });
+    expect(studio.stored.caps).toEqual({ perBatchMicros: 12_500_000 });
     await wrapper.find(byTestId('settings-cap-overall')).setValue('lots');
     await settle();
     expect(wrapper.find(byTestId('settings-caps-error')).text()).toMatch(/amount in dollars/);
-    expect(api.settings.caps).toEqual({ perBatchMicros: 12_500_000 });
+    expect(studio.stored.caps).toEqual({ perBatchMicros: 12_500_000 });
     await wrapper.find(byTestId('settings-cap-overall')).setValue('$100');
     await settle();
-    expect(api.settings.caps).toEqual({ perBatchMicros: 12_500_000, overallMicros: 100_000_000 });
+    expect(studio.stored.caps).toEqual({ perBatchMicros: 12_500_000, overallMicros: 100_000_000 });
     expect(wrapper.find(byTestId('settings-caps-error')).exists()).toBe(false);
     expect(wrapper.find(byTestId('cost-cap')).text()).toBe('$100.00');
   });
 
   it('saves concurrency, theme and the simulator mode, and applies the theme', async () => {
-    const { wrapper, api } = await openSettings();
+    const { wrapper, studio } = await openSettings();
     await wrapper.find(byTestId('settings-concurrency')).setValue('16');
     await wrapper.find(byTestId('settings-theme')).setValue('dark');
     await settle();
-    expect(api.settings).toMatchObject({ concurrency: 16, theme: 'dark' });
+    expect(studio.stored).toMatchObject({ concurrency: 16, theme: 'dark' });
     expect(document.documentElement.dataset.theme).toBe('dark');
     await wrapper.find(byTestId('settings-theme')).setValue('system');
     await settle();
     // "system" follows the OS: happy-dom reports a light one.
     expect(document.documentElement.dataset.theme).toBe('light');
 
-    api.key = KEY;
+    // With a key the app talks to APIXO; "on" puts the simulator back, and main says so.
+    await studio.call('key:set', KEY);
+    await until(() => expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(false));
     await wrapper.find(byTestId('settings-simulator')).setValue('on');
-    await settle();
-    expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(true);
+    await until(() => expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(true));
   });
 
   it('saves batch defaults', async () => {
-    const { wrapper, api } = await openSettings();
+    const { wrapper, studio } = await openSettings();
     await wrapper.find(byTestId('settings-defaults-resolution')).setValue('480p');
     await settle();
-    expect(api.settings.defaults).toMatchObject({ resolution: '480p', duration: 5, aspectRatio: '16:9', seed: { kind: 'random' } });
+    expect(studio.stored.defaults).toMatchObject({ resolution: '480p', duration: 5, aspectRatio: '16:9', seed: { kind: 'random' } });
   });
 });

@@ -1,18 +1,14 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
-import { useAppStore } from '../../src/renderer/src/stores/app';
+import { describe, expect, it } from 'vitest';
+import { useInfoStore } from '../../src/renderer/src/stores/info';
 import { useImportStore } from '../../src/renderer/src/stores/import';
 import { useKeyStore } from '../../src/renderer/src/stores/key';
 import { useSettingsStore } from '../../src/renderer/src/stores/settings';
-import { install, settle } from './setup';
-
-afterEach(() => {
-  delete (window as Partial<Window>).api;
-});
+import { GOOD_KEY, install, settle } from './setup';
 
 describe('stores unwrap results and keep an error per action', () => {
   it('unwraps a value and keeps nothing as an error', async () => {
-    install();
+    await install();
     const settings = useSettingsStore();
     await settings.load();
     expect(settings.settings?.concurrency).toBe(4);
@@ -20,39 +16,38 @@ describe('stores unwrap results and keep an error per action', () => {
   });
 
   it('keeps the message of a failed call under its action, and clears it when the action works', async () => {
-    const { api } = install();
+    await install();
     const key = useKeyStore();
-    api.failNext('key:test', 'APIXO could not be reached: check the connection.', 'unavailable');
-    expect(await key.test('good-key-1a2b')).toBeUndefined();
-    expect(key.errors.test).toBe('APIXO could not be reached: check the connection.');
+    // Main refuses a key longer than any APIXO key: the call fails as a whole.
+    expect(await key.test('k'.repeat(600))).toBeUndefined();
+    expect(key.errors.test).toBe('key:test was called with a wrong argument (argument 0): Too big: expected string to have <=512 characters.');
     expect(key.errors.set).toBeUndefined();
-    const result = await key.test('good-key-1a2b');
+    const result = await key.test(GOOD_KEY);
     expect(result).toMatchObject({ ok: true, balanceMicros: 100_000_000 });
     expect(key.errors.test).toBeUndefined();
     expect(key.balanceMicros).toBe(100_000_000);
   });
 
   it('keeps errors of different actions apart: a settings field’s error stays with that field', async () => {
-    const { api } = install();
+    await install();
     const settings = useSettingsStore();
     await settings.load();
-    api.failNext('settings:update', 'The library folder cannot be written: choose another folder.');
-    expect(await settings.update('libraryDir', { libraryDir: '/nope' })).toBe(false);
+    expect(await settings.update('libraryDir', { libraryDir: '' })).toBe(false);
     expect(await settings.update('theme', { theme: 'dark' })).toBe(true);
-    expect(settings.errors).toEqual({ libraryDir: 'The library folder cannot be written: choose another folder.' });
+    expect(settings.errors).toEqual({ libraryDir: 'settings:update was called with a wrong argument (argument 0.libraryDir): Too small: expected string to have >=1 characters.' });
     expect(settings.settings?.theme).toBe('dark');
   });
 
   it('says in words when the bridge is missing, instead of throwing', async () => {
-    install();
+    await install();
     delete (window as Partial<Window>).api;
-    const app = useAppStore();
-    await app.refreshInfo();
-    expect(app.errors.info).toMatch(/not reachable/);
+    const info = useInfoStore();
+    await info.refresh();
+    expect(info.errors.info).toMatch(/not reachable/);
   });
 
   it('turns a bridge that throws into an error, not a crash', async () => {
-    const { api } = install();
+    const { api } = await install();
     api.invoke = () => Promise.reject(new Error('socket closed'));
     const settings = useSettingsStore();
     await settings.load();
@@ -60,30 +55,34 @@ describe('stores unwrap results and keep an error per action', () => {
   });
 
   it('refuses a too-short key before it crosses the bridge, and never keeps the key', async () => {
-    const { api } = install();
+    const { api, studio } = await install();
     const key = useKeyStore();
     expect(await key.save('abc')).toBe(false);
     expect(key.errors.set).toMatch(/too short/);
     expect(api.callsOf('key:set')).toHaveLength(0);
     expect(await key.save('  good-key-1a2b  ')).toBe(true);
     expect(api.callsOf('key:set')[0].args).toEqual(['good-key-1a2b']);
-    expect(key.status).toEqual({ set: true, hint: '…1a2b' });
+    expect(key.status).toMatchObject({ set: true, hint: '…1a2b' });
+    expect(studio.key).toBe(GOOD_KEY);
     expect(JSON.stringify(key.$state)).not.toContain('good-key');
   });
 
   it('follows settings:changed from main', async () => {
-    const { api } = install();
+    const { api, studio } = await install();
     const settings = useSettingsStore();
     await settings.load();
     const off = settings.listen();
-    api.emit('settings:changed', { ...api.settings, concurrency: 12 });
+    // Changed elsewhere (the queue's concurrency field, another window): main says so.
+    await studio.call('settings:update', { concurrency: 12 });
     expect(settings.settings?.concurrency).toBe(12);
     off();
     expect(api.listenerCount('settings:changed')).toBe(0);
   });
 
   it('keeps an import error where the import happened', async () => {
-    const { api } = install();
+    // Main reports a missing example as a problem of the file, in the preview: a call that fails
+    // as a whole cannot be caused from here, so the bridge answers this one.
+    const { api } = await install();
     const importer = useImportStore();
     api.failNext('import:example', 'The example file is missing: reinstall the app.');
     expect(await importer.importExample()).toBe(false);

@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, h, nextTick } from 'vue';
 import VirtualList from '../../src/renderer/src/components/VirtualList.vue';
 import { useQueueStore } from '../../src/renderer/src/stores/queue';
-import { FakeApi } from './fake-api';
-import { byTestId, mountApp, settle, type Mounted } from './setup';
+import { byTestId, mountApp, studioFor, until, type Mounted } from './setup';
 
 const ROW = 40;
 const HEIGHT = 400;
@@ -57,9 +56,10 @@ describe('virtual list', () => {
   });
 
   it('the task table of a 10,000-task batch renders a screenful and fetches one page', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(10_000, 'big');
-    mounted = await mountApp(api);
+    const studio = await studioFor();
+    const { batch } = await studio.heldBatch(10_000, 'big');
+    mounted = await mountApp(studio);
+    const api = mounted.api;
     const rows = mounted.wrapper.findAll(byTestId('task-row'));
     expect(rows.length).toBeGreaterThan(5);
     expect(rows.length).toBeLessThan(40);
@@ -69,17 +69,19 @@ describe('virtual list', () => {
   });
 
   it('rows change in place as deltas stream in: same rows, same places, new states', async () => {
-    const api = new FakeApi();
-    const batch = api.addBatch(10_000, 'big');
-    mounted = await mountApp(api);
+    const studio = await studioFor({ settings: { concurrency: 60 } });
+    const { batch } = await studio.heldBatch(Array.from({ length: 10_000 }, () => 'A tide pool at dusk [sim:slow]'), 'big');
+    mounted = await mountApp(studio);
+    const api = mounted.api;
     const before = mounted.wrapper.findAll(byTestId('task-row')).map((r) => r.attributes('data-task-id'));
-    for (let i = 0; i < 20; i++) api.change([{ id: taskIdFor(batch.id, i), state: 'processing' }, { id: taskIdFor(batch.id, 9_000 + i), state: 'done' }]);
-    await settle();
+    // Room for 60 videos: the first 60 are submitted and generate, the 60th far below the screen.
+    await studio.release(batch.id, 60 * 80_000);
+    await until(() => expect(mounted!.wrapper.findAll(byTestId('task-row'))[0].attributes('data-state')).toBe('processing'));
     const after = mounted.wrapper.findAll(byTestId('task-row'));
     expect(after.map((r) => r.attributes('data-task-id'))).toEqual(before);
-    expect(after[0].attributes('data-state')).toBe('processing');
     expect(after[0].find(byTestId('task-state')).text()).toBe('Generating');
-    expect(useQueueStore().tasks.get(taskIdFor(batch.id, 9000))?.state).toBe('done');
+    await until(() => expect(useQueueStore().tasks.get(taskIdFor(batch.id, 59))?.state).toBe('processing'));
+    expect(before).not.toContain(taskIdFor(batch.id, 59));
     expect(api.callsOf('tasks:page')).toHaveLength(1);
   });
 });

@@ -230,6 +230,8 @@ export class AppService {
     }
     this.log.info(simulate ? 'the API is the built-in simulator' : 'the API is APIXO', { baseUrl: this.client.baseUrl });
     this.engine?.setClient(this.client);
+    // Every key save or clear and every simulator switch comes through here: the window asks again.
+    this.emit('app:changed', { simulated: simulate, apiLabel: simulate ? 'Simulator' : 'APIXO' });
   }
 
   /** Tells the library about videos that just landed, so they show without waiting for the folder watch. */

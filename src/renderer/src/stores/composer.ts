@@ -5,7 +5,6 @@ import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import { LIMITS, modeFor } from '@shared/model';
 import { estimateBatch, parseUsd, type BatchEstimate } from '@shared/pricing';
 import { plural } from '../lib/format';
-import { useAppStore } from './app';
 import { useHostingStore } from './hosting';
 import { createActions } from './ipc';
 import { useSettingsStore } from './settings';
@@ -159,7 +158,6 @@ export const useComposerStore = defineStore('composer', () => {
     const added = rows.value.filter((r) => !sent.has(r.key));
     clear();
     rows.value = added;
-    useAppStore().go('queue');
     return true;
   }
 

@@ -1,7 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { plural } from '../lib/format';
-import { useAppStore } from './app';
 import { useComposerStore } from './composer';
 import { useImportStore } from './import';
 import { createActions, pathForFile } from './ipc';
@@ -38,40 +37,39 @@ export const useDropStore = defineStore('drop', () => {
   const busy = ref(false);
   const actions = createActions();
 
-  function refuse(text: string, lines: string[] = []): void {
+  function refuse(text: string, lines: string[] = []): undefined {
     message.value = text;
     items.value = lines;
+    return undefined;
   }
 
-  async function handle(data: DataTransfer): Promise<void> {
+  /** Takes what was dropped; answers the screen that now holds it (the caller opens it), if any. */
+  async function handle(data: DataTransfer): Promise<'compose' | 'import' | undefined> {
     refuse('');
     busy.value = true;
     try {
-      await route(data);
+      return await route(data);
     } finally {
       busy.value = false;
     }
   }
 
-  async function route(data: DataTransfer): Promise<void> {
-    const app = useAppStore();
+  async function route(data: DataTransfer): Promise<'compose' | 'import' | undefined> {
     const composer = useComposerStore();
     const files = Array.from(data.files);
     const withPath = files.map((file) => ({ file, path: pathForFile(file) }));
     const url = droppedUrl(data);
     // A picture dragged out of a web page may come as a file without a path: its URL is the real thing.
     if (url && withPath.every((f) => !f.path)) {
-      if (await composer.addUrl(url)) app.go('compose');
-      else refuse(composer.errors.url ?? 'That image could not be used.');
-      return;
+      if (await composer.addUrl(url)) return 'compose';
+      return refuse(composer.errors.url ?? 'That image could not be used.');
     }
     if (files.length === 0) return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`);
 
     const pathless = withPath.filter((f) => !f.path);
     if (pathless.length > 0 && pathless.length === files.length && files.length === 1 && CSV_NAME.test(files[0].name)) {
       // A plain browser gives no paths; the import reads the CSV's text instead.
-      if (await useImportStore().importFile(files[0])) app.go('import');
-      return;
+      return (await useImportStore().importFile(files[0])) ? 'import' : undefined;
     }
     const paths = withPath.filter((f) => f.path).map((f) => f.path);
     const unreadable = pathless.map((f) => f.file.name);
@@ -85,18 +83,16 @@ export const useDropStore = defineStore('drop', () => {
       composer.addImages(found.images);
       composer.notices.push(...refused);
       if (found.csv.length > 0) composer.notices.push(`${names(found.csv.map((p) => p.split(/[\\/]/).pop()!))} ${found.csv.length === 1 ? 'was' : 'were'} not imported: drop CSV files on their own.`);
-      app.go('compose');
-      return;
+      return 'compose';
     }
     if (found.csv.length > 0) {
       const importer = useImportStore();
       await importer.importPath(found.csv[0]);
-      app.go('import');
       if (found.csv.length > 1) refuse(`Only one CSV is imported at a time: ${plural(found.csv.length - 1, 'other file')} ${found.csv.length === 2 ? 'was' : 'were'} left out.`);
       else if (refused.length > 0) refuse('Some of what was dropped was left out:', refused);
-      return;
+      return 'import';
     }
-    refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`, refused);
+    return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`, refused);
   }
 
   function dismiss(): void {

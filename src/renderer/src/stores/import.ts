@@ -6,7 +6,6 @@ import type { Field, ImportedRow } from '@shared/import-types';
 import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
 import { toCsv } from '../lib/csv-text';
 import { dollarsText, plural } from '../lib/format';
-import { useAppStore } from './app';
 import { createActions, pathForFile } from './ipc';
 import { useQueueStore } from './queue';
 import { useSettingsStore } from './settings';
@@ -235,7 +234,7 @@ export const useImportStore = defineStore('import', () => {
     await Promise.all(loads);
   }
 
-  /** Adds the import to the queue (after the person confirmed the total) and shows the queue. */
+  /** Adds the import to the queue (after the person confirmed the total); true when it was added. */
   async function create(): Promise<boolean> {
     const p = preview.value;
     if (!p) return false;
@@ -253,7 +252,6 @@ export const useImportStore = defineStore('import', () => {
     if (!summary) return false;
     useQueueStore().addCreated(summary);
     reset();
-    useAppStore().go('queue');
     return true;
   }
 

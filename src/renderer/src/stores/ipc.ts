@@ -2,16 +2,29 @@
  * The one module that touches `window.api`; only the Pinia stores import it. Every call comes
  * back as the contract's envelope, even when the bridge itself is missing or throws.
  */
-import { reactive } from 'vue';
+import { reactive, toRaw } from 'vue';
 import type { EventChannel, EventMap, InvokeArgs, InvokeChannel, InvokeResult, IpcResult } from '@shared/ipc';
 
 const UNREACHABLE = 'The app’s background service is not reachable. Restart LTX Batch Studio; if it keeps happening, reinstall it.';
+
+/**
+ * A copy without Vue's reactive proxies, which IPC's structured clone refuses ("An object could
+ * not be cloned"): a store's state often ends up inside an argument.
+ */
+export function plain<T>(value: T): T {
+  const raw = toRaw(value);
+  if (Array.isArray(raw)) return raw.map((item) => plain(item)) as T;
+  if (raw !== null && typeof raw === 'object' && Object.getPrototypeOf(raw) === Object.prototype) {
+    return Object.fromEntries(Object.entries(raw).map(([key, item]) => [key, plain(item)])) as T;
+  }
+  return raw;
+}
 
 export async function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>> {
   const api = window.api;
   if (!api) return { ok: false, code: 'unavailable', message: UNREACHABLE };
   try {
-    return await api.invoke(channel, ...args);
+    return await api.invoke(channel, ...(plain(args) as InvokeArgs<C>));
   } catch (error) {
     return { ok: false, code: 'internal', message: `Something went wrong talking to the app’s background service: ${(error as Error)?.message ?? String(error)}` };
   }

@@ -2,7 +2,6 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { KeyStatus, KeyTest } from '@shared/ipc';
 import { createActions } from './ipc';
-import { useAppStore } from './app';
 
 const KEY_MIN = 8;
 
@@ -33,7 +32,6 @@ export const useKeyStore = defineStore('key', () => {
     if (!value) return false;
     status.value = value;
     lastTest.value = null;
-    await useAppStore().refreshInfo();
     return true;
   }
 
@@ -42,7 +40,6 @@ export const useKeyStore = defineStore('key', () => {
     if (!value) return false;
     status.value = value;
     lastTest.value = null;
-    await useAppStore().refreshInfo();
     return true;
   }
 

@@ -4,7 +4,6 @@ import type { LibraryBulkResult, LibraryChange, LibraryDetail, LibraryItem, Libr
 import { formatUsd, type Micros } from '@shared/pricing';
 import { formatCount, plural } from '../lib/format';
 import { capturePoster } from '../lib/poster';
-import { useAppStore } from './app';
 import { useComposerStore } from './composer';
 import { createActions, invoke, mediaUrl, subscribe } from './ipc';
 import { useQueueStore } from './queue';
@@ -490,7 +489,7 @@ export const useLibraryStore = defineStore('library', () => {
     return true;
   }
 
-  /** Opens the composer filled with a video's prompt, settings, seed and source image. */
+  /** Fills the composer with a video's prompt, settings, seed and source image; true when it did. */
   async function useSettings(scope: ActionScope): Promise<boolean> {
     const [path] = targets(scope);
     if (!path) return false;
@@ -499,11 +498,10 @@ export const useLibraryStore = defineStore('library', () => {
     if (!draft) return false;
     useComposerStore().prefill(draft);
     close();
-    useAppStore().go('compose');
     return true;
   }
 
-  /** Generates the videos again as a new batch (same seeds, or `takes` new ones each) and shows the queue. */
+  /** Generates the videos again as a new batch (same seeds, or `takes` new ones each); true when it was added. */
   async function rerun(scope: ActionScope, seeds: 'same' | 'new', takes = 1): Promise<boolean> {
     const paths = targets(scope);
     if (paths.length === 0) return false;
@@ -516,7 +514,6 @@ export const useLibraryStore = defineStore('library', () => {
     if (!summary) return false;
     useQueueStore().addCreated(summary);
     close();
-    useAppStore().go('queue');
     return true;
   }
 

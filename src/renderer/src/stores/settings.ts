@@ -2,7 +2,6 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { Settings, SettingsPatch } from '@shared/settings';
 import { createActions, subscribe } from './ipc';
-import { useAppStore } from './app';
 
 /** Settings as main keeps them: seeded on start, kept fresh by `settings:changed`. */
 export const useSettingsStore = defineStore('settings', () => {
@@ -10,9 +9,7 @@ export const useSettingsStore = defineStore('settings', () => {
   const actions = createActions();
 
   function accept(next: Settings): void {
-    const simulatorChanged = settings.value !== null && settings.value.simulator !== next.simulator;
     settings.value = next;
-    if (simulatorChanged) void useAppStore().refreshInfo();
   }
 
   async function load(): Promise<void> {
