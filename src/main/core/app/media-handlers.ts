@@ -10,10 +10,10 @@ import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
 import type { Settings } from '@shared/settings';
 import type { ImageHost } from '../hosting';
-import { ImageCache, fetchRemoteImage, inspectDrop } from '../images';
+import { type ImageCache, fetchRemoteImage, inspectDrop } from '../images';
 import type { LibraryService } from '../library/library-service';
 import { mapLimit } from '../util/map-limit';
-import { BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
+import { type BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
 import { writeFileAtomic } from '../store/fs-durable';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
