@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { AppInfo, IpcResult } from '@shared/ipc';
+import type { AppInfo, IpcResult, WindowApi } from '@shared/ipc';
 import { BRIDGE_PATH } from './harness/server';
 import { describeE2e, e2eSession, openApp, pageInvoke } from './browser';
 
@@ -28,7 +28,7 @@ describeE2e('e2e harness: the built renderer in Chromium, window.api over the ha
 
       // An event reaches a listener through the shared EventSource; unsubscribe stops it.
       const got = await app.page.evaluate(async () => {
-        const api = (window as unknown as { api: import('@shared/ipc').WindowApi }).api;
+        const api = (window as unknown as { api: WindowApi }).api;
         const seen: number[] = [];
         const off = api.on('settings:changed', (s) => seen.push(s.concurrency));
         await api.invoke('settings:update', { concurrency: 3 });

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNELS, type EventChannel, type IpcResult } from '@shared/ipc';
 import { defaultSettings, type Settings, type SettingsPatch } from '@shared/settings';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MEDIA_SCHEME } from '@shared/library';
 import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
 import { openFileLog } from '../../../src/main/core/log/file-log';
@@ -273,7 +274,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const answer = await mediaResponse(resolved.path, req.headers.range ?? null, method);
     res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
     if (!answer.body) return void res.end();
-    Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream).pipe(res);
+    Readable.fromWeb(answer.body as WebReadableStream).pipe(res);
   }
 
   async function serveStatic(pathname: string, res: ServerResponse, head: boolean): Promise<void> {

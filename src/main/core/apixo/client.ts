@@ -81,7 +81,7 @@ function optionalNumber(value: unknown): number | undefined {
 
 /** A taskId is an opaque string, but it must be one we can store and send back safely. */
 export function isUsableTaskId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= TASK_ID_MAX && !/[\u0000-\u001f\u007f]/.test(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= TASK_ID_MAX && !/\p{Cc}/u.test(value);
 }
 
 function parseEnvelope(text: string): ApiEnvelope<unknown> | undefined {

@@ -27,7 +27,7 @@ const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
 const isTimestamp = (v: unknown): v is string => isString(v) && v.length <= 64 && !Number.isNaN(Date.parse(v));
 /** A plain file name: no folder part, nothing that climbs out of the library. */
 const isFileName = (v: unknown): v is string =>
-  isString(v) && v.length > 0 && v.length <= 255 && !/[/\\\u0000]/.test(v) && v !== '.' && v !== '..';
+  isString(v) && v.length > 0 && v.length <= 255 && !/[/\\]/.test(v) && !v.includes('\0') && v !== '.' && v !== '..';
 
 function checkProbe(value: unknown): string | undefined {
   if (!isObject(value)) return 'probe is missing';

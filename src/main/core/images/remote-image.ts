@@ -54,7 +54,7 @@ function nameFromUrl(url: URL, kind: ImageKind): string {
   } catch {
     // A malformed escape: the raw segment is still a fine name.
   }
-  name = name.replace(/[\u0000-\u001f\u007f/\\]/g, '').trim().slice(0, NAME_MAX_CHARS);
+  name = name.replace(/[\p{Cc}/\\]/gu, '').trim().slice(0, NAME_MAX_CHARS);
   return name || `image.${IMAGE_EXTENSIONS[kind]}`;
 }
 

@@ -368,6 +368,7 @@ export class Journal<Ev, State> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    let closeError: unknown;
     try {
       await this.compacting?.catch(() => undefined);
       if (!this.failure && this.durableSeq < this.writtenSeq) fdatasyncSync(this.fd);
@@ -378,9 +379,11 @@ export class Journal<Ev, State> {
       try {
         closeSync(this.fd);
       } catch (error) {
-        if (!this.failure) throw error; // after a failure the fd may already be unusable
+        closeError = error; // after a failure the fd may already be unusable
       }
     }
+    // A failed close matters only when nothing failed before it (a sync error is the one to report).
+    if (closeError !== undefined && !this.failure) throw closeError;
   }
 
   private assertWritable(): void {
