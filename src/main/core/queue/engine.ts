@@ -19,6 +19,7 @@ import { Journal, type JournalRecovery } from '../store/journal';
 import { acquireDataLock, type DataLock } from '../store/lock';
 import { PollScheduler } from './poll-scheduler';
 import { applyQueueEvent, emptyQueueState, queueStateFromJson, queueStateToJson, type QueueEvent, type QueueState, type TaskPatch } from './queue-state';
+import { parseQueueEvent } from './queue-schema';
 import { firstPollDelayMs, overdueAfterMs, pollIntervalMs } from './schedule-policy';
 import { DownloadStage, sweepEmptyParts } from './download-stage';
 
@@ -162,6 +163,7 @@ export class BatchEngine {
       const journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
         initial: emptyQueueState,
         apply: applyQueueEvent,
+        parseEvent: parseQueueEvent,
         toSnapshot: queueStateToJson,
         fromSnapshot: queueStateFromJson,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
