@@ -281,6 +281,29 @@ describe('journal: damage', () => {
     expect(again.append(events(7, 7)[0])).toBe(7);
   });
 
+  it('skips and counts a readable line whose event parseEvent refuses, naming why', async () => {
+    const dir = tempDir();
+    const journal = await openJournal(dir);
+    events(1, 6).forEach((ev) => journal.append(ev));
+    await journal.close();
+    const all = read(journal.path).split('\n');
+    all[3] = JSON.stringify({ seq: 3, at: 0, ev: { type: 'done', id: 't1', file: 42 } }); // event 3 = 'done' t1, its file damaged
+    writeFileSync(journal.path, all.join('\n'));
+
+    const parseEvent = (json: unknown): Ev => {
+      const ev = json as Record<string, unknown>;
+      if (ev.type === 'done' && typeof ev.file !== 'string') throw new Error('file is not text');
+      return json as Ev;
+    };
+    const warnings: string[] = [];
+    const again = await openJournal(dir, { parseEvent }, warnings);
+    expect(again.recovery).toMatchObject({ seq: 6, lines: 5, skippedCorrupt: 1, rejected: 1, tornTail: false });
+    const expected = reference(events(1, 6));
+    expected.t1 = { id: 't1', prompt: 'A fox, take 1', state: 'submitted', taskId: 'task_2' };
+    expect(again.state).toEqual(expected);
+    expect(warnings.join('\n')).toMatch(/event #3 .*file is not text/);
+  });
+
   it('replays a journal with no header (hand-written or from an early build)', async () => {
     const dir = tempDir();
     const evs = events(1, 4);

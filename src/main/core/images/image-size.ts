@@ -1,6 +1,9 @@
 /**
  * Width and height of a PNG, JPEG or WebP from its header bytes, without decoding the picture.
  * Every read is bounds-checked: hostile or cut-short bytes give `undefined`, never an exception.
+ * Kept over the `image-size` package on measurement (test/bench/image-size-bench.ts): the package
+ * gave a wrong size for 10 hand-made and 14 cut-short headers where this gives the true one or
+ * none, missed the arithmetic-coded and lossless JPEG frames (SOF3, SOF5–15), and was 15–20× slower.
  */
 import type { ImageKind } from '@shared/images';
 import { hasAscii } from '../util/bytes';

@@ -30,6 +30,7 @@ import { PollHandler } from './poll-handler';
 import { PollScheduler } from './poll-scheduler';
 import { applyQueueEvent, emptyQueueState, queueStateFromJson, queueStateToJson, type QueueEvent, type QueueState, type TaskPatch } from './queue-state';
 import { newBatchRecords } from './new-batch';
+import { parseQueueEvent } from './queue-schema';
 import { firstPollTimes, resumeQueue, sweepLeftovers } from './recovery';
 import { SpendLedger } from './spend-ledger';
 import { SubmitLane } from './submit-lane';
@@ -76,6 +77,7 @@ export class BatchEngine {
       const journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
         initial: emptyQueueState,
         apply: applyQueueEvent,
+        parseEvent: parseQueueEvent,
         toSnapshot: queueStateToJson,
         fromSnapshot: queueStateFromJson,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJournalState } from '../store/journal';
+import { parseQueueEvent } from './queue-schema';
 import { applyQueueEvent, emptyQueueState, queueStateFromJson, type QueueEvent, type QueueState } from './queue-state';
 
 /**
@@ -12,6 +13,7 @@ export async function peekQueue(dataDir: string): Promise<QueueState | undefined
   const { state } = await readJournalState<QueueEvent, QueueState>(dataDir, {
     initial: emptyQueueState,
     apply: applyQueueEvent,
+    parseEvent: parseQueueEvent,
     fromSnapshot: queueStateFromJson,
     onWarning: () => undefined
   });

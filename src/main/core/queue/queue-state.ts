@@ -1,5 +1,6 @@
 import type { BatchRecord, TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
+import { describeIssue, queueSnapshotSchema } from './queue-schema';
 
 /** Fields a transition may change; the frozen request and the row never change. */
 export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'batchId' | 'position' | 'source' | 'request' | 'times'>>;
@@ -60,7 +61,10 @@ export function queueStateToJson(state: QueueState): unknown {
   return { batches: [...state.batches.values()], tasks: [...state.tasks.values()] };
 }
 
+/** The state a snapshot holds, checked; throws, naming the first damaged field, when it is not one. */
 export function queueStateFromJson(json: unknown): QueueState {
-  const { batches, tasks } = json as { batches: BatchRecord[]; tasks: TaskRecord[] };
+  const result = queueSnapshotSchema.safeParse(json);
+  if (!result.success) throw new Error(`the queue state is damaged: ${describeIssue(result.error)}`);
+  const { batches, tasks } = result.data;
   return { batches: new Map(batches.map((b) => [b.id, b])), tasks: new Map(tasks.map((t) => [t.id, t])) };
 }

@@ -42,6 +42,12 @@ export interface JournalOptions<Ev, State> {
   initial: () => State;
   /** The reducer: applies one event to the state in place. If it throws, the event is refused. */
   apply: (state: State, event: Ev) => void;
+  /**
+   * Checks an event read back from the journal and returns it typed; throws when the line holds
+   * no such event, which replay then skips and counts like one `apply` refused. Without it the
+   * parsed JSON is taken as it is.
+   */
+  parseEvent?: (json: unknown) => Ev;
   /** What to store in the snapshot (default: the state itself, as JSON). */
   toSnapshot?: (state: State) => unknown;
   /** Rebuilds the state from what `toSnapshot` stored (default: the parsed JSON itself). */
@@ -525,7 +531,7 @@ export class Journal<Ev, State> {
  */
 export async function readJournalState<Ev, State>(
   dataDir: string,
-  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'fromSnapshot' | 'onWarning'>
+  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'parseEvent' | 'fromSnapshot' | 'onWarning'>
 ): Promise<{ state: State; recovery: JournalRecovery }> {
   const started = performance.now();
   const dir = resolve(dataDir);
@@ -578,7 +584,7 @@ async function replay<Ev, State>(
 async function scanJournal<Ev, State>(
   journalPath: string,
   snapshotPath: string,
-  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'fromSnapshot' | 'onWarning'>,
+  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'parseEvent' | 'fromSnapshot' | 'onWarning'>,
   started: number
 ): Promise<{ state: State; recovery: JournalRecovery; hasHeader: boolean; validEnd: number }> {
   const warn = options.onWarning ?? ((message: string) => console.warn(`[journal] ${message}`));
@@ -666,7 +672,7 @@ async function scanJournal<Ev, State>(
     }
     lastSeq = parsed.seq;
     try {
-      options.apply(state, parsed.ev as Ev);
+      options.apply(state, options.parseEvent ? options.parseEvent(parsed.ev) : (parsed.ev as Ev));
       lines++;
     } catch (error) {
       skippedCorrupt++;
