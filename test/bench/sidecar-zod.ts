@@ -22,7 +22,7 @@ const fileName = (error: string) =>
     .string({ error })
     .min(1, { error })
     .max(255, { error })
-    .refine((v) => !/[/\\\u0000]/.test(v) && v !== '.' && v !== '..', { error });
+    .refine((v) => !/[/\\]/.test(v) && !v.includes('\0') && v !== '.' && v !== '..', { error });
 
 const REQUEST = 'request is not a request body';
 const BATCH = 'batch is not {id, name}';

@@ -4,18 +4,13 @@
  * the `#` part and the page itself never changes. Stores never navigate: a view moves on when
  * a store's action says it worked.
  */
-import { computed, type ComputedRef } from 'vue';
-import { createRouter, createWebHashHistory, useRoute, useRouter, type RouteRecordRaw, type Router, type RouterHistory } from 'vue-router';
+import { createRouter, createWebHashHistory, type RouteRecordRaw, type Router, type RouterHistory } from 'vue-router';
+import { STARTING, type View } from './navigation';
 import ComposerView from './views/ComposerView.vue';
 import ImportView from './views/ImportView.vue';
 import LibraryView from './views/LibraryView.vue';
 import QueueView from './views/QueueView.vue';
 import SettingsView from './views/SettingsView.vue';
-
-export type View = 'import' | 'compose' | 'queue' | 'library' | 'settings';
-
-/** Shown while the window loads what the first screen needs. */
-export const STARTING = 'starting';
 
 const routes: RouteRecordRaw[] = [
   { path: '/', name: STARTING, component: { render: () => null } },
@@ -44,23 +39,4 @@ export function createStudioRouter(history: RouterHistory = createWebHashHistory
     await router.replace({ name: first });
   };
   return router;
-}
-
-/** The screen a route shows, or undefined while starting. */
-export function viewOf(name: unknown): View | undefined {
-  return typeof name === 'string' && name !== STARTING ? (name as View) : undefined;
-}
-
-/** The screen showing; "import" while starting, as the header has always shown it. */
-export function useView(): ComputedRef<View> {
-  const route = useRoute();
-  return computed(() => viewOf(route.name) ?? 'import');
-}
-
-/** Opens a screen; for views and components, never for stores. */
-export function useNavigate(): (view: View) => Promise<void> {
-  const router = useRouter();
-  return async (view) => {
-    await router.push({ name: view });
-  };
 }

@@ -10,7 +10,7 @@ import type { Micros } from '@shared/pricing';
 import type { ImageHost } from '../hosting';
 import type { ImageCache } from '../images';
 import { validRows, type ImportedRow, type ImportResult } from '../import';
-import { BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
+import { type BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
 import { mapLimit } from '../util/map-limit';
 import type { CachedImage } from './compose';
 
