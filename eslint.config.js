@@ -57,7 +57,12 @@ export default tseslint.config(
   },
 
   // The layers (docs/architecture.md, "Layers").
-  layer(['src/shared/**'], ELECTRON, NODE, into(['../main', '../preload', '../renderer', '@renderer'], 'src/shared is imported by every layer, so it imports none of them.')),
+  layer(
+    ['src/shared/**'],
+    ELECTRON,
+    NODE,
+    into(['../main', '../preload', '../renderer', '@renderer'], 'src/shared is imported by every layer, so it imports none of them.')
+  ),
   layer(
     ['src/main/core/**'],
     ELECTRON,
@@ -77,6 +82,11 @@ export default tseslint.config(
     into(['../cli', './cli'], 'The app does not run through the CLI.')
   ),
   layer(['src/preload/**'], into(['../main', '../renderer', '@renderer'], 'The preload is sandboxed: it imports only electron and src/shared.')),
-  layer(['src/renderer/**'], ELECTRON, NODE, into(['**/main', '**/preload'], 'The renderer never imports main or the preload: it reaches main through window.api (src/shared/ipc.ts).')),
+  layer(
+    ['src/renderer/**'],
+    ELECTRON,
+    NODE,
+    into(['**/main', '**/preload'], 'The renderer never imports main or the preload: it reaches main through window.api (src/shared/ipc.ts).')
+  ),
   prettier
 );

@@ -8,7 +8,7 @@ const name = (p) => p.slice(p.lastIndexOf('node_modules/') + 'node_modules/'.len
 
 /** Where npm resolves `dep` from the package at `from`: the nearest node_modules up the tree. */
 function resolve(packages, from, dep) {
-  for (let at = from; ; ) {
+  for (let at = from; ;) {
     const candidate = `${at ? `${at}/` : ''}node_modules/${dep}`;
     if (packages[candidate]) return candidate;
     if (!at) return undefined;

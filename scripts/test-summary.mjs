@@ -17,7 +17,5 @@ console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
 function countFailedFilesWithoutFailedTests(r) {
-  return (r.testResults ?? []).filter(
-    (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')
-  ).length;
+  return (r.testResults ?? []).filter((s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
 }

@@ -62,9 +62,7 @@ const openFolder = async (path: string): Promise<void> => {
 
 async function start(): Promise<void> {
   log.info('starting', { version: app.getVersion(), electron: process.versions.electron, packaged: app.isPackaged });
-  const settings = createSettingsStore(
-    defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') })
-  );
+  const settings = createSettingsStore(defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') }));
   const secrets = await openSecretStore();
   const hostingSecret = await openSecretStore('hostingSecret', 'the bucket’s secret key');
   fileLog.redactor.keep(() => [secrets.get(), hostingSecret.get()]);
@@ -104,7 +102,8 @@ async function start(): Promise<void> {
     dev,
     actions: {
       openLogs: () => void openFolder(logsDir).catch((error: unknown) => log.warn((error as Error).message)),
-      copyDiagnostics: () => void clipboard.writeText(service!.diagnostics()).catch((error: unknown) => log.warn(`diagnostics not copied: ${(error as Error).message}`)),
+      copyDiagnostics: () =>
+        void clipboard.writeText(service!.diagnostics()).catch((error: unknown) => log.warn(`diagnostics not copied: ${(error as Error).message}`)),
       checkForUpdates: dev ? undefined : () => void service!.dispatch('update:check', [])
     }
   });
@@ -139,11 +138,14 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-navigate', (e) => e.preventDefault());
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
-  void app.whenReady().then(start).catch((error: unknown) => {
-    log.error('could not start', { error });
-    dialog.showErrorBox('LTX Batch Studio could not start', `${(error as Error).message}\n\nThe log is in ${logsDir}.`);
-    app.quit();
-  });
+  void app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      log.error('could not start', { error });
+      dialog.showErrorBox('LTX Batch Studio could not start', `${(error as Error).message}\n\nThe log is in ${logsDir}.`);
+      app.quit();
+    });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && service) win = createMainWindow({ preload: rendererPaths(import.meta.dirname).preload, pageUrl, dev });
   });

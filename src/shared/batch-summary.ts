@@ -34,4 +34,3 @@ export function isSettled(summary: BatchSummary): boolean {
   }
   return settled === summary.total;
 }
-

@@ -20,13 +20,7 @@ export interface ImportColumn {
 }
 
 /** The importer's own reasons, besides the validator's. */
-export type ImportProblemCode =
-  | 'too_many_cells'
-  | 'file_not_found'
-  | 'not_a_file'
-  | 'file_too_large'
-  | 'not_an_image'
-  | 'unreadable';
+export type ImportProblemCode = 'too_many_cells' | 'file_not_found' | 'not_a_file' | 'file_too_large' | 'not_an_image' | 'unreadable';
 
 export type RowProblemCode = ProblemCode | ImportProblemCode;
 

@@ -117,9 +117,7 @@ export const INVOKE_SCHEMAS = {
   'import:example': none,
   'import:rows': z.tuple([id, page]),
   'import:columns': z.tuple([id]),
-  'batches:create': z.tuple([
-    z.object({ token: id, name: text(200).min(1), skipInvalid: z.boolean(), capMicros: micros.optional() }).strict()
-  ]),
+  'batches:create': z.tuple([z.object({ token: id, name: text(200).min(1), skipInvalid: z.boolean(), capMicros: micros.optional() }).strict()]),
   'batches:pause': oneId,
   'batches:resume': oneId,
   'batches:cancel': oneId,
@@ -140,10 +138,14 @@ export const INVOKE_SCHEMAS = {
   'library:delete': z.tuple([libraryPaths]),
   'library:reveal': z.tuple([libraryPath]),
   'library:export': z.tuple([libraryPaths, folder]),
-  'library:thumbnail': z.tuple([libraryPath, z.string().max(4 * 1024 * 1024).startsWith('data:image/jpeg;base64,')]),
-  'library:rerun': z.tuple([
-    z.object({ paths: libraryPaths, seeds: z.enum(['same', 'new']), takes: z.number().int().min(1).max(100) }).strict()
+  'library:thumbnail': z.tuple([
+    libraryPath,
+    z
+      .string()
+      .max(4 * 1024 * 1024)
+      .startsWith('data:image/jpeg;base64,')
   ]),
+  'library:rerun': z.tuple([z.object({ paths: libraryPaths, seeds: z.enum(['same', 'new']), takes: z.number().int().min(1).max(100) }).strict()]),
   'library:use': z.tuple([libraryPath]),
   'dialog:choose-folder': z.tuple([text(200)]),
   'drop:inspect': z.tuple([z.array(folder).min(1).max(10_000)]),
@@ -152,7 +154,10 @@ export const INVOKE_SCHEMAS = {
     z
       .object({
         name: text(200).min(1),
-        rows: z.array(z.object({ imageId: imageId.optional(), prompt: text(100_000) }).strict()).min(1).max(100_000),
+        rows: z
+          .array(z.object({ imageId: imageId.optional(), prompt: text(100_000) }).strict())
+          .min(1)
+          .max(100_000),
         defaults: batchDefaults,
         takes: z.number().int().min(1).max(100),
         capMicros: micros.optional()

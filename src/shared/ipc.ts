@@ -245,7 +245,13 @@ export const INVOKE_CHANNELS = [
   'update:cancel'
 ] as const satisfies readonly InvokeChannel[];
 
-export const EVENT_CHANNELS = ['queue:changed', 'settings:changed', 'library:changed', 'update:changed', 'app:changed'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = [
+  'queue:changed',
+  'settings:changed',
+  'library:changed',
+  'update:changed',
+  'app:changed'
+] as const satisfies readonly EventChannel[];
 
 /** `window.api`: the renderer's only door to the main process. */
 export interface WindowApi {

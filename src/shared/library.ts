@@ -85,7 +85,6 @@ export type SidecarProblem =
   /** This app's, but a field is missing or wrong. */
   | 'invalid';
 
-
 /** `app`: the video has a valid sidecar written by this app; `unknown`: only the file itself is known. */
 export type EntryOrigin = 'app' | 'unknown';
 
@@ -166,7 +165,6 @@ export interface LibraryQueryResult {
   items: LibraryEntry[];
   facets: LibraryFacets;
 }
-
 
 /** A video as the grid shows it: the entry without its sidecar, plus where its pictures are. */
 export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {

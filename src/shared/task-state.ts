@@ -24,21 +24,10 @@ export const TASK_STATES = [
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** States after which nothing more happens on its own. */
-export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
-  'done',
-  'rejected',
-  'failed',
-  'canceled',
-  'abandoned',
-  'expired'
-]);
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['done', 'rejected', 'failed', 'canceled', 'abandoned', 'expired']);
 
 /** States in which APIXO holds a task we may have paid for: it must be polled to an end. */
-export const IN_FLIGHT_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
-  'submitted',
-  'pending',
-  'processing'
-]);
+export const IN_FLIGHT_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['submitted', 'pending', 'processing']);
 
 /** States that wait for a person's choice. */
 export const ATTENTION_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review', 'download_failed']);

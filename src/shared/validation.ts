@@ -108,14 +108,7 @@ function checkPrompt(input: Obj, out: Problem[]): void {
   }
 }
 
-function checkChoice(
-  input: Obj,
-  field: string,
-  choices: readonly string[],
-  label: string,
-  required: boolean,
-  out: Problem[]
-): void {
+function checkChoice(input: Obj, field: string, choices: readonly string[], label: string, required: boolean, out: Problem[]): void {
   const value = input[field];
   if (value === undefined || value === null) {
     if (required) out.push({ field, code: 'required', message: `The ${label} is required: use ${choices.join(', ')}.` });

@@ -136,7 +136,7 @@ describe('submit', () => {
 });
 
 describe('Retry-After', () => {
-  it('is honoured: the wait is the server\'s, scaled by timeScale', async () => {
+  it("is honoured: the wait is the server's, scaled by timeScale", async () => {
     server.script({ status: 429, body: { code: 429, message: 'slow down' }, headers: { 'retry-after': '3' } }, ok({ taskId: 't1' }));
     const started = Date.now();
     // random → 0: without Retry-After the backoff would be 0 ms.
@@ -266,9 +266,7 @@ describe('the key stays secret', () => {
     server.script({ status: 400, body: { code: 400, message: `Bad key Bearer ${KEY}`, data: { error: `key ${KEY} unknown` } } });
     const error = await failure(client().submit(body));
     const port = await closedPort();
-    const network = await failure(
-      client({ baseUrl: `http://127.0.0.1:${port}/api/v1`, getRetry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).balance()
-    );
+    const network = await failure(client({ baseUrl: `http://127.0.0.1:${port}/api/v1`, getRetry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).balance());
     for (const text of [error.message, error.serverMessage, JSON.stringify(error), String(error.stack), network.message, ...logs]) {
       expect(text).not.toContain(KEY);
     }

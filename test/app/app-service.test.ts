@@ -81,7 +81,10 @@ describe('app service', () => {
   });
 
   it('keeps an invalid import out of the queue until its rows are left out', async () => {
-    const preview = (await call('import:text', { text: 'prompt,duration\ngood,5\nbad,99\n', fileName: 'mixed.csv' })) as { token: string; invalidRowCount: number };
+    const preview = (await call('import:text', { text: 'prompt,duration\ngood,5\nbad,99\n', fileName: 'mixed.csv' })) as {
+      token: string;
+      invalidRowCount: number;
+    };
     expect(preview.invalidRowCount).toBe(1);
     const refused = await service.dispatch('batches:create', [{ token: preview.token, name: 'mixed', skipInvalid: false }]);
     expect(refused).toMatchObject({ ok: false, code: 'not_allowed' });

@@ -49,7 +49,6 @@ function recordingHost(): { urls: (images: CachedImage[]) => Promise<Map<string,
   return { urls, calls };
 }
 
-
 function request(rows: ComposerRequest['rows'], defaults: Partial<BatchDefaults> = {}, takes = 1): ComposerRequest {
   return { name: 'composed', rows, defaults: { ...DEFAULT_BATCH_DEFAULTS, ...defaults }, takes };
 }
@@ -101,7 +100,11 @@ describe('composerTasks', () => {
 
   it('uses the LoRA modes when the defaults carry LoRAs', async () => {
     const loras = [{ path: LORA, scale: 0.8 }];
-    const tasks = await composerTasks(request([{ imageId: forest.id, prompt: 'grainy forest' }, { prompt: 'grainy city' }], { loras }), lookup().find, recordingHost().urls);
+    const tasks = await composerTasks(
+      request([{ imageId: forest.id, prompt: 'grainy forest' }, { prompt: 'grainy city' }], { loras }),
+      lookup().find,
+      recordingHost().urls
+    );
     expect(tasks.map((t) => [t.draft.mode, t.draft.loras])).toEqual([
       ['image-to-video-LoRA', loras],
       ['text-to-video-LoRA', loras]
@@ -164,7 +167,11 @@ describe('composerTasks', () => {
     });
 
     it('fixed policy: the value, counting on for further takes of a row', async () => {
-      const tasks = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }], { seed: { kind: 'fixed', value: 500 } }, 2), lookup().find, recordingHost().urls);
+      const tasks = await composerTasks(
+        request([{ prompt: 'a' }, { prompt: 'b' }], { seed: { kind: 'fixed', value: 500 } }, 2),
+        lookup().find,
+        recordingHost().urls
+      );
       expect(tasks.map((t) => [t.source.row, t.source.take, t.draft.seed])).toEqual([
         [1, 1, 500],
         [1, 2, 501],
@@ -187,7 +194,11 @@ describe('composerTasks', () => {
     it('a row without a prompt is refused with its number, even after good image rows', async () => {
       const { urls, calls } = recordingHost();
       const error = await rejection(
-        composerTasks(request([{ imageId: forest.id, prompt: 'fine' }, { imageId: lighthouse.id, prompt: 'also fine' }, { prompt: '  \n\t ' }]), lookup().find, urls),
+        composerTasks(
+          request([{ imageId: forest.id, prompt: 'fine' }, { imageId: lighthouse.id, prompt: 'also fine' }, { prompt: '  \n\t ' }]),
+          lookup().find,
+          urls
+        ),
         TaskActionError
       );
       expect(error.message).toBe('Row 3 has no prompt: write one, or remove the row.');
@@ -198,7 +209,17 @@ describe('composerTasks', () => {
       const { urls, calls } = recordingHost();
       const missing = 'ab'.repeat(32);
       const { find, asked } = lookup();
-      const error = await rejection(composerTasks(request([{ imageId: forest.id, prompt: 'fine' }, { imageId: missing, prompt: 'lost' }]), find, urls), TaskActionError);
+      const error = await rejection(
+        composerTasks(
+          request([
+            { imageId: forest.id, prompt: 'fine' },
+            { imageId: missing, prompt: 'lost' }
+          ]),
+          find,
+          urls
+        ),
+        TaskActionError
+      );
       expect(error.message).toBe("Row 2: its image is no longer in the app's cache. Drop the image again.");
       expect(asked).toContain(missing);
       expect(calls).toEqual([]);
@@ -207,7 +228,17 @@ describe('composerTasks', () => {
     it('a row the API would refuse (prompt too long) is refused with its number and the API’s reason', async () => {
       const { urls, calls } = recordingHost();
       const long = 'x'.repeat(LIMITS.promptMaxChars + 1);
-      const error = await rejection(composerTasks(request([{ imageId: forest.id, prompt: 'fine' }, { imageId: lighthouse.id, prompt: long }]), lookup().find, urls), TaskActionError);
+      const error = await rejection(
+        composerTasks(
+          request([
+            { imageId: forest.id, prompt: 'fine' },
+            { imageId: lighthouse.id, prompt: long }
+          ]),
+          lookup().find,
+          urls
+        ),
+        TaskActionError
+      );
       expect(error.message).toMatch(/^Row 2: /);
       expect(error.message).toMatch(/prompt/i);
       expect(calls).toEqual([]);
@@ -253,7 +284,15 @@ function sidecar(overrides: Partial<Sidecar> = {}): Sidecar {
     loras: [{ path: LORA, scale: 1.5 }],
     request: {
       request_type: 'async',
-      input: { mode: 'image-to-video-LoRA', prompt: 'A forest at dawn', resolution: '1080p', duration: 12, seed: 42, image_urls: ['https://cdn.example.com/forest.jpg'], loras: [{ path: LORA, scale: 1.5 }] }
+      input: {
+        mode: 'image-to-video-LoRA',
+        prompt: 'A forest at dawn',
+        resolution: '1080p',
+        duration: 12,
+        seed: 42,
+        image_urls: ['https://cdn.example.com/forest.jpg'],
+        loras: [{ path: LORA, scale: 1.5 }]
+      }
     },
     taskId: 'task-1',
     batch: { id: 'b1', name: 'forests' },

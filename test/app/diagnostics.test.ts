@@ -33,7 +33,10 @@ beforeAll(async () => {
   const base = defaultSettings({ libraryDir: join(dir, 'library'), dataDir: join(dir, 'data') });
   stored = {
     ...base,
-    hosting: { kind: 's3', s3: { ...base.hosting.s3, endpoint: 'https://s3.eu-west-1.amazonaws.com', region: 'eu-west-1', bucket: 'studio-clips', accessKeyId: ACCESS_KEY_ID } }
+    hosting: {
+      kind: 's3',
+      s3: { ...base.hosting.s3, endpoint: 'https://s3.eu-west-1.amazonaws.com', region: 'eu-west-1', bucket: 'studio-clips', accessKeyId: ACCESS_KEY_ID }
+    }
   };
   sim = await startSimulator({ apiKey: KEY, timeScale: TIME_SCALE });
   fileLog = openFileLog({ dir: join(dir, 'logs'), fileName: 'main.log', level: 'debug' });
@@ -85,7 +88,9 @@ describe('logs and diagnostics', () => {
     expect(log).toMatch(/\(engine\/download\) downloaded \d+ bytes in 1 attempt\(s\)/);
     expect(log).toMatch(/\(apixo\) POST \/generateTask\/ltx-2-19b → 200 in \d+ ms/);
     expect(log).toMatch(/\(ipc\) IPC call refused: .* channel=library:export/);
-    expect(log).toMatch(/\(hosting\) APIXO could not fetch https:\/\/studio-clips\.s3\.eu-west-1\.amazonaws\.com\/ltx\/photo\.jpg\?\(signed query removed\): answered with key \*\*\* authorization="\*\*\*"$/m);
+    expect(log).toMatch(
+      /\(hosting\) APIXO could not fetch https:\/\/studio-clips\.s3\.eu-west-1\.amazonaws\.com\/ltx\/photo\.jpg\?\(signed query removed\): answered with key \*\*\* authorization="\*\*\*"$/m
+    );
 
     const diagnostics = await call<string>('app:diagnostics');
     expect(diagnostics).toMatch(/^LTX Batch Studio 0\.1\.0 — diagnostics, \d{4}-/);
@@ -100,7 +105,10 @@ describe('logs and diagnostics', () => {
     const logPart = diagnostics.slice(diagnostics.indexOf('## Log'));
     expect(logPart.split('\n').length - 1).toBeLessThanOrEqual(200);
 
-    for (const [name, text] of [['log', log], ['diagnostics', diagnostics]] as const) {
+    for (const [name, text] of [
+      ['log', log],
+      ['diagnostics', diagnostics]
+    ] as const) {
       for (const secret of [KEY, BUCKET_SECRET, ACCESS_KEY_ID, 'X-Amz-Signature=', 'X-Amz-Credential=']) {
         expect(text.includes(secret), `${secret} in the ${name}`).toBe(false);
       }

@@ -219,14 +219,7 @@ describe('composer:create (simulated)', () => {
     const { 'forest.jpg': forest } = Object.fromEntries(await dropPhotos(app, 'forest.jpg'));
     const summary = await app.call<BatchSummary>(
       'composer:create',
-      composer(
-        [
-          { imageId: forest.id, prompt: 'Mist drifts between the trees' },
-          { prompt: 'A paper boat on a puddle' }
-        ],
-        {},
-        2
-      )
+      composer([{ imageId: forest.id, prompt: 'Mist drifts between the trees' }, { prompt: 'A paper boat on a puddle' }], {}, 2)
     );
     expect(summary.total).toBe(4);
     const tasks = await tasksOf(app, summary.batch.id);
@@ -243,7 +236,13 @@ describe('composer:create (simulated)', () => {
     const app = await startApp();
     const summary = await app.call<BatchSummary>('composer:create', composer([{ prompt: 'A paper boat on a puddle' }], { aspectRatio: '9:16', duration: 7 }));
     const tasks = await batchDone(app, summary.batch.id);
-    expect(tasks[0].request.input).toEqual({ mode: 'text-to-video', prompt: 'A paper boat on a puddle', resolution: '480p', duration: 7, aspect_ratio: '9:16' });
+    expect(tasks[0].request.input).toEqual({
+      mode: 'text-to-video',
+      prompt: 'A paper boat on a puddle',
+      resolution: '480p',
+      duration: 7,
+      aspect_ratio: '9:16'
+    });
     expect(tasks[0].imagePath).toBeUndefined();
     const [item] = await libraryOf(app, 1);
     const detail = await app.call<LibraryDetail>('library:get', item.path);
@@ -360,7 +359,10 @@ describe('batches:create from a CSV naming local images', () => {
 /** One finished image-to-video made from forest.jpg with the given seed policy; its library entry. */
 async function oneForestVideo(app: App, seed: BatchDefaults['seed']): Promise<LibraryDetail> {
   const { 'forest.jpg': forest } = Object.fromEntries(await dropPhotos(app, 'forest.jpg'));
-  const made = await app.call<BatchSummary>('composer:create', composer([{ imageId: forest.id, prompt: 'Mist drifts between the trees' }], { seed, duration: 6 }));
+  const made = await app.call<BatchSummary>(
+    'composer:create',
+    composer([{ imageId: forest.id, prompt: 'Mist drifts between the trees' }], { seed, duration: 6 })
+  );
   await batchDone(app, made.batch.id);
   const [item] = await libraryOf(app, 1);
   return app.call<LibraryDetail>('library:get', item.path);
@@ -531,7 +533,10 @@ describe('library:use', () => {
   it('refuses a video without a sidecar with a sentence', async () => {
     const { app, path } = await appWithForeignVideo();
     const refused = await app.refusal('library:use', path);
-    expect(refused).toEqual({ code: 'not_allowed', message: '“found clip.mp4” was not made by this app (it has no sidecar), so its prompt and settings are unknown.' });
+    expect(refused).toEqual({
+      code: 'not_allowed',
+      message: '“found clip.mp4” was not made by this app (it has no sidecar), so its prompt and settings are unknown.'
+    });
     const rerun = await app.refusal('library:rerun', { paths: [path], seeds: 'new', takes: 1 });
     expect(rerun.message).toBe(refused.message);
     expect((await snapshot(app)).batches).toEqual([]);

@@ -48,7 +48,14 @@ describe('attention: what deserves a notification', () => {
   });
 
   it('reports progress over the running batches only', () => {
-    expect(overallProgress(snapshot([{ total: 4, counts: { done: 1, processing: 3 } }, { total: 2, counts: { done: 2 } }]))).toBe(0.25);
+    expect(
+      overallProgress(
+        snapshot([
+          { total: 4, counts: { done: 1, processing: 3 } },
+          { total: 2, counts: { done: 2 } }
+        ])
+      )
+    ).toBe(0.25);
     expect(overallProgress(snapshot([{ total: 2, counts: { done: 2 } }]))).toBeUndefined();
   });
 });

@@ -13,7 +13,10 @@ describe('the settings file read without Electron', () => {
     const dir = makeDir();
     const path = settingsFilePath(dir);
     expect(path).toBe(join(dir, 'settings.json'));
-    writeFileSync(path, JSON.stringify({ settings: { hosting: { ...defaults.hosting, kind: 'data-url' }, theme: 'neon' }, __internal__: { migrations: { version: '0.1.0' } } }));
+    writeFileSync(
+      path,
+      JSON.stringify({ settings: { hosting: { ...defaults.hosting, kind: 'data-url' }, theme: 'neon' }, __internal__: { migrations: { version: '0.1.0' } } })
+    );
     const { settings, problem } = await readSettingsFile(path, defaults);
     expect(problem).toBeUndefined();
     expect(settings.hosting.kind).toBe('data-url');
@@ -24,7 +27,10 @@ describe('the settings file read without Electron', () => {
     const dir = makeDir();
     expect(await readSettingsFile(join(dir, 'settings.json'), defaults)).toEqual({ settings: defaults });
     writeFileSync(join(dir, 'settings.json'), '{ not json');
-    expect(await readSettingsFile(join(dir, 'settings.json'), defaults)).toEqual({ settings: defaults, problem: `${join(dir, 'settings.json')} is not valid JSON` });
+    expect(await readSettingsFile(join(dir, 'settings.json'), defaults)).toEqual({
+      settings: defaults,
+      problem: `${join(dir, 'settings.json')} is not valid JSON`
+    });
     mkdirSync(join(dir, 'folder.json'));
     const folder = await readSettingsFile(join(dir, 'folder.json'), defaults);
     expect(folder.settings).toEqual(defaults);

@@ -49,7 +49,9 @@ export function metricsOf(list: { name: string; value: number }[]): Record<strin
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The e2e harness and Chromium helpers, loaded through a tsx loader that knows `@shared/*`. */
-export async function loadHarness(namespace: string): Promise<{ module: typeof HarnessModule; browsing: typeof ChromiumModule; unregister: () => Promise<void> }> {
+export async function loadHarness(
+  namespace: string
+): Promise<{ module: typeof HarnessModule; browsing: typeof ChromiumModule; unregister: () => Promise<void> }> {
   // The harness imports `@shared/*`, an alias only tsconfig.node.json declares (see run.ts).
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const loader = register({ namespace, tsconfig: join(root, 'tsconfig.node.json') });

@@ -146,7 +146,9 @@ export function engineTables(e: EngineBenchResult): string {
   const adapted10 = limited.submitShares.afterFirstTenth;
   const adaptedWave = limited.submitShares.afterFirstWave;
   const perTask = (r: BatchRunResult): number => r.statusRequests / r.spec.tasks;
-  const faultList = Object.entries(FAULTS).map(([k, v]) => `${k} ${v}`).join(', ');
+  const faultList = Object.entries(FAULTS)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const main = [
     `Engine: BatchEngine + ApixoClient + simulator on 127.0.0.1, timeScale ${e.timeScale} (1 real ms = ${(0.001 / e.timeScale).toFixed(1)} product s; ` +
       `every figure below in product time unless marked real). 480p, 5 s, text-to-video; client concurrency 32; fixed seeds.`,
@@ -193,9 +195,15 @@ export function engineTables(e: EngineBenchResult): string {
     row('gap between status requests of a task (schedule: 5 s ± 10 %)', (r) => seconds(r.pollGapMs, 2)),
     row('tasks at the server on average (Σ generation ÷ makespan)', (r) => r.meanServerActive.toFixed(1)),
     row("engine's effective limit, mean (min–max)", (r) => `${r.effectiveLimit.mean.toFixed(1)} (${r.effectiveLimit.min}–${r.effectiveLimit.max})`),
-    row('submit requests: all / answered 429 / answered 503', (r) => `${r.submitShares.overall.submits} / ${r.submitShares.overall.rejected429} / ${r.submitShares.overall.unavailable503}`),
+    row(
+      'submit requests: all / answered 429 / answered 503',
+      (r) => `${r.submitShares.overall.submits} / ${r.submitShares.overall.rejected429} / ${r.submitShares.overall.unavailable503}`
+    ),
     row('injected faults hit', faultsHit),
-    row('event loop lateness of a 5 ms timer, p50 / p99 / max (real ms)', (r) => `${r.eventLoopLateRealMs.p50.toFixed(1)} / ${r.eventLoopLateRealMs.p99.toFixed(1)} / ${r.eventLoopLateRealMs.max.toFixed(1)}`),
+    row(
+      'event loop lateness of a 5 ms timer, p50 / p99 / max (real ms)',
+      (r) => `${r.eventLoopLateRealMs.p50.toFixed(1)} / ${r.eventLoopLateRealMs.p99.toFixed(1)} / ${r.eventLoopLateRealMs.max.toFixed(1)}`
+    ),
     row('wall time (real)', (r) => seconds(r.wallRealMs)),
     '',
     `Journal fixture: written in ${seconds(replay.buildMs)} real through Journal.append with the engine's reducer (${Object.entries(replay.fixture.expected)

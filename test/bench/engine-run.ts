@@ -120,7 +120,9 @@ export async function runBatch(spec: BatchRunSpec): Promise<BatchRunResult> {
     const timeoutMs = spec.timeoutMs ?? 120_000;
     while (!isSettled(engine.summary(batch.id)!)) {
       if (Date.now() - started > timeoutMs) {
-        throw new Error(`${spec.label}: not settled in ${timeoutMs} ms real: ${JSON.stringify(engine.summary(batch.id)!.counts)} — ${engine.status().activity}`);
+        throw new Error(
+          `${spec.label}: not settled in ${timeoutMs} ms real: ${JSON.stringify(engine.summary(batch.id)!.counts)} — ${engine.status().activity}`
+        );
       }
       limits.push(engine.status().effectiveLimit);
       await sleep(20);

@@ -11,7 +11,14 @@ import { taskCost } from '@shared/pricing';
 import { buildRequest } from '@shared/request-builder';
 import { videoBaseName } from '../../src/main/core/download/naming';
 import { Journal } from '../../src/main/core/store/journal';
-import { applyQueueEvent, emptyQueueState, queueStateFromJson, queueStateToJson, type QueueEvent, type QueueState } from '../../src/main/core/queue/queue-state';
+import {
+  applyQueueEvent,
+  emptyQueueState,
+  queueStateFromJson,
+  queueStateToJson,
+  type QueueEvent,
+  type QueueState
+} from '../../src/main/core/queue/queue-state';
 import { failMessage } from '../../src/main/core/simulator';
 import { benchPrompt } from './csv-bench';
 import { seededRandom } from './stats';
@@ -71,7 +78,14 @@ export async function writeJournalFixture(dataDir: string, libraryDir: string, {
       source: {
         row: position + 2,
         take: 1,
-        cells: { name: `clip-${position}`, prompt, resolution, duration: String(duration), aspect_ratio: aspect, seed: seedValue === undefined ? '' : String(seedValue) }
+        cells: {
+          name: `clip-${position}`,
+          prompt,
+          resolution,
+          duration: String(duration),
+          aspect_ratio: aspect,
+          seed: seedValue === undefined ? '' : String(seedValue)
+        }
       },
       request,
       estimateMicros: taskCost(request.input),
@@ -82,7 +96,14 @@ export async function writeJournalFixture(dataDir: string, libraryDir: string, {
       times: { created: T0, queued: T0 }
     };
   });
-  const batch: BatchRecord = { id: batchId, name: 'ten thousand', createdAt: T0, libraryDir, sourceFile: '/data/batches/ten-thousand.csv', taskIds: records.map((t) => t.id) };
+  const batch: BatchRecord = {
+    id: batchId,
+    name: 'ten thousand',
+    createdAt: T0,
+    libraryDir,
+    sourceFile: '/data/batches/ten-thousand.csv',
+    taskIds: records.map((t) => t.id)
+  };
   journal.append({ type: 'batch_added', batch, tasks: records }, { durable: true });
 
   // Every task's transitions on a 32-slot schedule, then all of them in time order.

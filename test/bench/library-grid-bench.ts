@@ -18,7 +18,18 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { LibraryPage } from '@shared/library';
 import type * as ChromiumModule from '../e2e/chromium';
 import type { Harness } from '../e2e/harness/server';
-import { frameStats, LONG_FRAME_MS, loadHarness, metricsOf, pageInstrument, percentile, sleep, type FrameStats, type PageCounts, type ScrollPass } from './browser-bench';
+import {
+  frameStats,
+  LONG_FRAME_MS,
+  loadHarness,
+  metricsOf,
+  pageInstrument,
+  percentile,
+  sleep,
+  type FrameStats,
+  type PageCounts,
+  type ScrollPass
+} from './browser-bench';
 import { writeLibrary } from './library-fixture';
 import { median } from './stats';
 
@@ -356,7 +367,9 @@ async function visit(
       }
       await sleep(50);
     }
-    log(`library grid bench (${phase}): first screen ${firstScreen.posters}/${firstScreen.cards} posters${postersShownMs === undefined ? ' (gave up waiting)' : ` after ${(postersShownMs / 1000).toFixed(1)} s`}; scrolling…`);
+    log(
+      `library grid bench (${phase}): first screen ${firstScreen.posters}/${firstScreen.cards} posters${postersShownMs === undefined ? ' (gave up waiting)' : ` after ${(postersShownMs / 1000).toFixed(1)} s`}; scrolling…`
+    );
 
     await cdp.send('HeapProfiler.collectGarbage');
     const start = await heapOf(cdp);
@@ -440,7 +453,11 @@ async function visit(
       invokeResponseBytes: countsAfter.invokeResponseBytes - countsBefore.invokeResponseBytes,
       queryMs: spread(queryTimes),
       media: { videos: mediaAfter.videos - mediaBefore.videos, thumbs: mediaAfter.thumbs - mediaBefore.thumbs, failed: mediaAfter.failed - mediaBefore.failed },
-      longTasks: { count: longTasks.length, totalMs: longTasks.reduce((s, [, d]) => s + d, 0), maxMs: longTasks.length ? Math.max(...longTasks.map(([, d]) => d)) : 0 },
+      longTasks: {
+        count: longTasks.length,
+        totalMs: longTasks.reduce((s, [, d]) => s + d, 0),
+        maxMs: longTasks.length ? Math.max(...longTasks.map(([, d]) => d)) : 0
+      },
       busyMsPerS: ((afterScroll.taskS - start.taskS) * 1000) / (scroll.ms / 1000)
     };
     errors.push(...app.errors.filter((e) => !/request failed: .*\/__media\/.*ERR_ABORTED/.test(e)));
@@ -491,7 +508,14 @@ async function searchRounds(page: Page, harness: Harness): Promise<SearchResult>
     painted: spread(t.painted),
     stale: [...t.stale].map(([text, ms]) => ({ text, times: ms.length, medianMs: median(ms) }))
   });
-  return { rounds: SEARCH_ROUNDS, texts: [all, found], typed: summary(typed), cleared: summary(cleared), timedOut, invokes: diffCounts(countsAfter.invokes, countsBefore.invokes) };
+  return {
+    rounds: SEARCH_ROUNDS,
+    texts: [all, found],
+    typed: summary(typed),
+    cleared: summary(cleared),
+    timedOut,
+    invokes: diffCounts(countsAfter.invokes, countsBefore.invokes)
+  };
 }
 
 /** A poster for every video: the first visit's (all the same picture), saved through the service as the window would. */
@@ -513,7 +537,12 @@ async function fillPosters(harness: Harness, paths: readonly string[], page: Pag
       while (next < paths.length) await harness.invoke('library:thumbnail', paths[next++], dataUrl);
     })
   );
-  return { posters: paths.length, ms: performance.now() - started, jpegBytes: Math.round(((dataUrl.length - 23) * 3) / 4), from: captured ? 'captured' : 'canvas' };
+  return {
+    posters: paths.length,
+    ms: performance.now() - started,
+    jpegBytes: Math.round(((dataUrl.length - 23) * 3) / 4),
+    from: captured ? 'captured' : 'canvas'
+  };
 }
 
 // ── The run ──────────────────────────────────────────────────────────────────────────────
@@ -604,14 +633,20 @@ const spreadCell = (s: Spread): string => `${ms0(s.median)} / ${ms0(s.p95)} / ${
 const timing = (t: SearchTiming): string => `${spreadCell(t.first)}; ${spreadCell(t.final)}; **${spreadCell(t.painted)}**`;
 const stale = (t: SearchTiming): string => (t.stale.length === 0 ? 'none' : t.stale.map((x) => `"${x.text}" (${x.times}×, ${ms0(x.medianMs)})`).join(', '));
 const channels = (c: Record<string, number>): string =>
-  Object.keys(c).length === 0 ? 'none' : Object.entries(c).map(([ch, n]) => `${ch} ${n}`).join(', ');
+  Object.keys(c).length === 0
+    ? 'none'
+    : Object.entries(c)
+        .map(([ch, n]) => `${ch} ${n}`)
+        .join(', ');
 
 export function libraryGridTable(r: LibraryGridBenchResult): string {
   if (r.skipped) return `Library grid: skipped, ${r.skipped}.`;
   const { first: a, cached: b, search: s, fill } = r as Required<LibraryGridBenchResult>;
   const both = (label: string, cell: (v: VisitResult) => string): string => `| ${label} | ${cell(a)} | ${cell(b)} |`;
   const posters = (v: VisitResult): string =>
-    v.postersShownMs === undefined ? `not all after ${POSTERS_WAIT_MS / 1000} s (${v.firstScreen.posters} of ${v.firstScreen.cards})` : `${ms0(v.postersShownMs)} (${v.firstScreen.cards} cards)`;
+    v.postersShownMs === undefined
+      ? `not all after ${POSTERS_WAIT_MS / 1000} s (${v.firstScreen.posters} of ${v.firstScreen.cards})`
+      : `${ms0(v.postersShownMs)} (${v.firstScreen.cards} cards)`;
   const rowsPerS = (a.scroll.rows / (a.scroll.ms / 1000)).toFixed(0);
   const pxPerS = n0(a.scroll.px / (a.scroll.ms / 1000));
   const lines = [
@@ -624,23 +659,49 @@ export function libraryGridTable(r: LibraryGridBenchResult): string {
     '| measure | first visit (posters captured) | second visit (posters cached) |',
     '|---|---|---|',
     `| library open: harness start (simulator + AppService.start, whose LibraryService.open reads every sidecar) → first grid painted | ${ms0(r.harnessStartMs)} → **${ms0(r.startToPaintMs)}** | |`,
-    both('page load (app shown, event stream open) / Library tab clicked → first card in the DOM / its frame drawn', (v) => `${ms0(v.pageLoadMs)} / ${ms0(v.firstCardMs)} / **${ms0(v.firstPaintMs)}**`),
+    both(
+      'page load (app shown, event stream open) / Library tab clicked → first card in the DOM / its frame drawn',
+      (v) => `${ms0(v.pageLoadMs)} / ${ms0(v.firstCardMs)} / **${ms0(v.firstPaintMs)}**`
+    ),
     both('posters of the first screen all shown, after the first paint', posters),
     both(`frame time while scrolling (rAF deltas): median / p95 / max / frames > ${LONG_FRAME_MS} ms`, (v) => `**${frameCell(v.frames)}**`),
-    both('long tasks (> 50 ms) while scrolling: count, longest; main thread busy (CDP TaskDuration)', (v) => `${v.longTasks.count}, ${ms0(v.longTasks.maxMs)}; ${n0(v.busyMsPerS)} ms/s`),
-    both('cards in the DOM while scrolling: median / max; cards on screen: median / max', (v) => `${n0(v.scroll.inDom.median)} / **${v.scroll.inDom.max}**; ${n0(v.scroll.onScreen.median)} / ${v.scroll.onScreen.max}`),
-    both('frames showing loading skeletons (page of 200 not fetched yet), most at once; frames with blank px (rows not rendered yet: the scroll moved past the overscan), median / most px', (v) =>
-      `${v.scroll.framesWithSkeletons} of ${v.frames.frames}, ${v.scroll.maxSkeletons}; ${v.scroll.framesWithBlank}, ${n0(v.scroll.medianBlankPx)} / ${v.scroll.maxBlankPx} px`),
+    both(
+      'long tasks (> 50 ms) while scrolling: count, longest; main thread busy (CDP TaskDuration)',
+      (v) => `${v.longTasks.count}, ${ms0(v.longTasks.maxMs)}; ${n0(v.busyMsPerS)} ms/s`
+    ),
+    both(
+      'cards in the DOM while scrolling: median / max; cards on screen: median / max',
+      (v) => `${n0(v.scroll.inDom.median)} / **${v.scroll.inDom.max}**; ${n0(v.scroll.onScreen.median)} / ${v.scroll.onScreen.max}`
+    ),
+    both(
+      'frames showing loading skeletons (page of 200 not fetched yet), most at once; frames with blank px (rows not rendered yet: the scroll moved past the overscan), median / most px',
+      (v) =>
+        `${v.scroll.framesWithSkeletons} of ${v.frames.frames}, ${v.scroll.maxSkeletons}; ${v.scroll.framesWithBlank}, ${n0(v.scroll.medianBlankPx)} / ${v.scroll.maxBlankPx} px`
+    ),
     both('on-screen cards showing a drawn poster, over all frames of the scroll', (v) => pctOf(v.scroll.posterShare)),
-    both('invokes during the scroll, by channel (harness count)', (v) => `${channels(v.invokes)} (${v.harnessInvokes}); responses ${mib(v.invokeResponseBytes)}`),
+    both(
+      'invokes during the scroll, by channel (harness count)',
+      (v) => `${channels(v.invokes)} (${v.harnessInvokes}); responses ${mib(v.invokeResponseBytes)}`
+    ),
     both('library:query (a page of 200) during the scroll, sent → answered: median / p95 / max', (v) => spreadCell(v.queryMs)),
-    both('media requests during the scroll: videos (poster capture) / poster images; failed', (v) => `${n0(v.media.videos)} / ${n0(v.media.thumbs)}; ${v.media.failed}`),
-    both('scrolled to the end: last card in the DOM when the scroll stopped / 500 ms later', (v) =>
-      `${v.scroll.atBottom ? 'yes' : '**no**'}: ${n0(v.scroll.lastCard + 1)} / ${n0(v.scroll.lastCardAfterSettle + 1)} of ${n0(r.videos ?? NaN)}`),
-    both('JS heap: start (after GC) / peak while scrolling / peak in the visit / end after GC', (v) => `${mib(v.heap.start)} / **${mib(v.heap.peakScroll)}** / ${mib(v.heap.peak)} / **${mib(v.heap.afterGc)}**`),
+    both(
+      'media requests during the scroll: videos (poster capture) / poster images; failed',
+      (v) => `${n0(v.media.videos)} / ${n0(v.media.thumbs)}; ${v.media.failed}`
+    ),
+    both(
+      'scrolled to the end: last card in the DOM when the scroll stopped / 500 ms later',
+      (v) => `${v.scroll.atBottom ? 'yes' : '**no**'}: ${n0(v.scroll.lastCard + 1)} / ${n0(v.scroll.lastCardAfterSettle + 1)} of ${n0(r.videos ?? NaN)}`
+    ),
+    both(
+      'JS heap: start (after GC) / peak while scrolling / peak in the visit / end after GC',
+      (v) => `${mib(v.heap.start)} / **${mib(v.heap.peakScroll)}** / ${mib(v.heap.peak)} / **${mib(v.heap.afterGc)}**`
+    ),
     both('media requests still pending when the scroll stopped; all ended after', (v) => `${n0(v.afterScroll.pendingMedia)}; ${ms0(v.afterScroll.drainedMs)}`),
-    both('DOM nodes (CDP Nodes, after GC): start / right after the scroll / once those requests ended / end; heap after GC right after the scroll / once they ended', (v) =>
-      `${n0(v.nodes.start)} / **${n0(v.nodes.afterScrollGc)}** / ${n0(v.nodes.settledGc)} / ${n0(v.nodes.afterGc)}; ${mib(v.afterScroll.heapGc)} / ${mib(v.afterScroll.settledHeapGc)}`),
+    both(
+      'DOM nodes (CDP Nodes, after GC): start / right after the scroll / once those requests ended / end; heap after GC right after the scroll / once they ended',
+      (v) =>
+        `${n0(v.nodes.start)} / **${n0(v.nodes.afterScrollGc)}** / ${n0(v.nodes.settledGc)} / ${n0(v.nodes.afterGc)}; ${mib(v.afterScroll.heapGc)} / ${mib(v.afterScroll.settledHeapGc)}`
+    ),
     `| search: "${SEARCH_TEXT}" typed (${s.rounds}×, no delay between keys) → "${s.texts[1]}": last key → count line's first change / the right count / its frame drawn, median / p95 / max (a 150 ms typing pause is by design) | ${timing(s.typed)} | |`,
     `| … cleared (Escape) → "${s.texts[0]}": the same | ${timing(s.cleared)} | |`,
     `| … count line showed a stale count first: text (times, median ms shown) | ${stale(s.typed)}; ${stale(s.cleared)} | |`,

@@ -242,7 +242,10 @@ export async function rendererBench({ log = (line: string): void => void process
         if (harnessLog.length < 20) harnessLog.push(line);
       }
     });
-    const text = Array.from({ length: TASKS }, (_, i) => `A slow aerial shot over a rocky coastline at dusk, waves breaking below, cinematic light, take ${i + 1}`).join('\n');
+    const text = Array.from(
+      { length: TASKS },
+      (_, i) => `A slow aerial shot over a rocky coastline at dusk, waves breaking below, cinematic light, take ${i + 1}`
+    ).join('\n');
     const preview = await harness.invoke<ImportPreview>('import:text', {
       text,
       lines: true,
@@ -321,7 +324,8 @@ export async function rendererBench({ log = (line: string): void => void process
         if (!sampling) break;
         const s = await readSample(t0);
         samples.push(s);
-        if (finishedAtMs === undefined && s.progress.queued + s.progress.generating + s.progress.awaitingDownload + s.progress.downloading === 0) finishedAtMs = s.t;
+        if (finishedAtMs === undefined && s.progress.queued + s.progress.generating + s.progress.awaitingDownload + s.progress.downloading === 0)
+          finishedAtMs = s.t;
       }
     })();
 
@@ -406,7 +410,14 @@ export async function rendererBench({ log = (line: string): void => void process
       chromium: browser.version(),
       setupMs,
       totalMs: performance.now() - started,
-      heap: { beforeWindow, start: start.heapUsed, peak: peakSample.heapUsed, peakTotal: Math.max(...samples.map((s) => s.heapTotal)), end: end.heapUsed, afterGc: after.JSHeapUsedSize },
+      heap: {
+        beforeWindow,
+        start: start.heapUsed,
+        peak: peakSample.heapUsed,
+        peakTotal: Math.max(...samples.map((s) => s.heapTotal)),
+        end: end.heapUsed,
+        afterGc: after.JSHeapUsedSize
+      },
       nodes: { start: start.nodes, end: end.nodes, afterGc: after.Nodes },
       listeners: { start: start.listeners, end: end.listeners, afterGc: after.JSEventListeners },
       tasksHeld,
@@ -453,7 +464,11 @@ const kbps = (r: Rate): string => `${n0(r.median / 1024)} KB/s (max ${n0(r.max /
 const perSecond = (r: Rate): string => `${n1(r.median)} (max ${n1(r.max)}; ${n0(r.total)} in all)`;
 const frameCell = (f: FrameStats): string => `${ms1(f.median)} / ${ms1(f.p95)} / ${ms1(f.max)} / ${f.over50} of ${f.frames}`;
 const channels = (c: Record<string, number>): string =>
-  Object.keys(c).length === 0 ? 'none' : Object.entries(c).map(([ch, n]) => `${ch} ${n}`).join(', ');
+  Object.keys(c).length === 0
+    ? 'none'
+    : Object.entries(c)
+        .map(([ch, n]) => `${ch} ${n}`)
+        .join(', ');
 
 export function rendererTable(r: RendererBenchResult): string {
   if (r.skipped) return `Renderer: skipped, ${r.skipped}.`;
@@ -462,7 +477,8 @@ export function rendererTable(r: RendererBenchResult): string {
   const rowsPerSecond = (scroll.maxPx / 40 / (scroll.ms / 1000)).toFixed(0);
   const busy = (p: PhaseResult): string =>
     `${n0(p.busy.task)}: script ${n0(p.busy.script)}*, style ${n0(p.busy.style)}, layout ${n0(p.busy.layout)} (${n0(p.busy.layouts)} layouts/s), this bench's DevTools sampling ${n0(p.busy.devtools)}, other ${n0(p.busy.task - p.busy.script - p.busy.style - p.busy.layout - p.busy.devtools)}`;
-  const anim = (p: PhaseResult): string => `${pctOf(p.animating.share)}, ${p.animating.max}${p.animating.what.length ? `; ${p.animating.what.slice(0, 4).join(', ')}` : ''}`;
+  const anim = (p: PhaseResult): string =>
+    `${pctOf(p.animating.share)}, ${p.animating.max}${p.animating.what.length ? `; ${p.animating.what.slice(0, 4).join(', ')}` : ''}`;
   const cpu = (p: PhaseResult): string => `${n0(p.busy.thread)} / ${n0(p.busy.process)}`;
   const where = (p: Progress): string =>
     `${n0(p.done)} done, ${n0(p.downloading)} downloading, ${n0(p.awaitingDownload)} awaiting download, ${n0(p.generating)} generating, ${n0(p.queued)} queued${p.other ? `, ${n0(p.other)} other` : ''}`;
@@ -501,7 +517,10 @@ export function rendererTable(r: RendererBenchResult): string {
     `| — | batch: videos done per s | ${n1(steady.doneRate)} | ${n1(scrolling.doneRate)} |`,
     `| — | checks: queue:changed written by the harness / received by the page; page errors | ${n0(eventCheck.harness)} / ${n0(eventCheck.page)}; ${(r.pageErrors ?? []).length === 0 ? 'none' : (r.pageErrors ?? []).slice(0, 3).join('; ')} | |`
   ];
-  return lines.join('\n') + `\n\n* CDP's ScriptDuration misses most of the JavaScript run from event handlers (Vue re-rendering rows on scroll): that time lands in "other" here; a DevTools trace gives the true split.\nRenderer section: ${((r.totalMs ?? 0) / 1000).toFixed(0)} s in all, ${((r.setupMs ?? 0) / 1000).toFixed(1)} s of it setup.`;
+  return (
+    lines.join('\n') +
+    `\n\n* CDP's ScriptDuration misses most of the JavaScript run from event handlers (Vue re-rendering rows on scroll): that time lands in "other" here; a DevTools trace gives the true split.\nRenderer section: ${((r.totalMs ?? 0) / 1000).toFixed(0)} s in all, ${((r.setupMs ?? 0) / 1000).toFixed(1)} s of it setup.`
+  );
 }
 
 // `npx tsx test/bench/renderer-bench.ts`

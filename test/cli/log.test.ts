@@ -29,11 +29,14 @@ function batch(name: string): string {
 describe('the CLI log', () => {
   it('always writes cli.log in the data folder, with each task’s batch, row and taskId; --verbose prints it on stderr; the key is never in it', async () => {
     const data = join(dir, 'data');
-    const run = await runCli(['run', batch('storm'), '--out', join(dir, 'library'), '--data-dir', data, '--base-url', sim.baseUrl, '--time-scale', '0.002', '--yes', '--verbose'], {
-      env: { APIXO_API_KEY: KEY },
-      // Far from any package.json, as when the CLI is installed and run anywhere.
-      cwd: dir
-    });
+    const run = await runCli(
+      ['run', batch('storm'), '--out', join(dir, 'library'), '--data-dir', data, '--base-url', sim.baseUrl, '--time-scale', '0.002', '--yes', '--verbose'],
+      {
+        env: { APIXO_API_KEY: KEY },
+        // Far from any package.json, as when the CLI is installed and run anywhere.
+        cwd: dir
+      }
+    );
     expect(run.code).toBe(1);
     const log = readFileSync(join(data, 'logs', 'cli.log'), 'utf8');
     const [done] = sim.submissions.filter((s) => (s.body as { input: { prompt: string } }).input.prompt.startsWith('a lighthouse'));
@@ -58,9 +61,12 @@ describe('the CLI log', () => {
     expect(first.code).toBe(0);
     rmSync(join(data, 'logs'), { recursive: true, force: true });
     writeFileSync(join(data, 'logs'), 'not a folder');
-    const run = await runCli(['run', batch('blocked'), '--out', join(dir, 'library2'), '--data-dir', data, '--base-url', sim.baseUrl, '--time-scale', '0.002', '--yes'], {
-      env: { APIXO_API_KEY: KEY }
-    });
+    const run = await runCli(
+      ['run', batch('blocked'), '--out', join(dir, 'library2'), '--data-dir', data, '--base-url', sim.baseUrl, '--time-scale', '0.002', '--yes'],
+      {
+        env: { APIXO_API_KEY: KEY }
+      }
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/1 of 2 videos done, 1 failed/);
     expect(run.stderr.trim().split('\n')).toEqual([

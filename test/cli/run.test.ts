@@ -88,7 +88,9 @@ describe('cli run, status and resume', () => {
 
   it('stops cleanly on Ctrl-C and finishes on the next run', async () => {
     const file = csv(['prompt', ...Array.from({ length: 30 }, (_, i) => `row ${i}: waves under a pier`)].join('\n'));
-    const { child } = await startCli([...args(file, '--yes', '--base-url', sim.baseUrl), '--concurrency', '2'], /submitting|generating/, { APIXO_API_KEY: sim.apiKey });
+    const { child } = await startCli([...args(file, '--yes', '--base-url', sim.baseUrl), '--concurrency', '2'], /submitting|generating/, {
+      APIXO_API_KEY: sim.apiKey
+    });
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGINT');
     expect(await exit).toBe(130);

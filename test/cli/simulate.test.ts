@@ -5,7 +5,10 @@ beforeAll(requireBuiltCli);
 
 describe('cli simulate', () => {
   it('serves the APIXO API on loopback with the given key until interrupted', async () => {
-    const { child, match, output } = await startCli(['simulate', '--key', 'k-123', '--time-scale', '0.001'], /listening at (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/);
+    const { child, match, output } = await startCli(
+      ['simulate', '--key', 'k-123', '--time-scale', '0.001'],
+      /listening at (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/
+    );
     const baseUrl = match[1];
     try {
       const bad = await fetch(`${baseUrl}/apikeys/current-balance`, { headers: { authorization: 'Bearer nope' } });

@@ -34,7 +34,10 @@ beforeEach(async () => {
 });
 
 /** A real signed result URL of a task that succeeded in the simulator. */
-async function newResult(prompt = 'a small robot walking through a rainy neon street', aspectRatio: '16:9' | '9:16' = '16:9'): Promise<{ url: string; taskId: string }> {
+async function newResult(
+  prompt = 'a small robot walking through a rainy neon street',
+  aspectRatio: '16:9' | '9:16' = '16:9'
+): Promise<{ url: string; taskId: string }> {
   const taskId = await api.create(body({ prompt, aspectRatio }));
   await untilComplete(sim, taskId);
   return { url: await resultUrl(api, taskId), taskId };

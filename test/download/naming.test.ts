@@ -1,16 +1,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  partPathFor,
-  reserveUniquePath,
-  safeStem,
-  sanitizeTaskId,
-  sidecarPathFor,
-  slugify,
-  videoBaseName,
-  videoFileName
-} from '../../src/main/core/download';
+import { partPathFor, reserveUniquePath, safeStem, sanitizeTaskId, sidecarPathFor, slugify, videoBaseName, videoFileName } from '../../src/main/core/download';
 import { TempDirs } from '../library/helpers';
 
 const temp = new TempDirs();

@@ -80,7 +80,10 @@ describeE2e('e2e: a CSV with bad rows', () => {
         const cells = previewRow(page, row).getByTestId('row-problem');
         expect(await cells.count(), `row ${row}`).toBe(1);
         expect(await cells.innerText()).toContain(words);
-        expect(listed.some((line) => line.startsWith(`Row ${row}, ${column}:`) && line.includes(words)), `listed: row ${row}`).toBe(true);
+        expect(
+          listed.some((line) => line.startsWith(`Row ${row}, ${column}:`) && line.includes(words)),
+          `listed: row ${row}`
+        ).toBe(true);
       }
       for (const good of [2, 5]) {
         expect(await previewRow(page, good).count(), `row ${good}`).toBe(1);
@@ -104,7 +107,9 @@ describeE2e('e2e: a CSV with bad rows', () => {
 
       // Pasted prompts, one too long.
       await page.getByTestId('import-reset').click();
-      await page.getByTestId('paste-input').fill(['A paper plane gliding over rooftops', 'x'.repeat(5001), 'A heron standing still in a misty marsh'].join('\n'));
+      await page
+        .getByTestId('paste-input')
+        .fill(['A paper plane gliding over rooftops', 'x'.repeat(5001), 'A heron standing still in a misty marsh'].join('\n'));
       await page.getByTestId('paste-import').click();
       await expect.poll(() => page.getByTestId('import-row').count()).toBe(3);
       expect(await previewRow(page, 2).getByTestId('row-problem').innerText()).toContain('the limit is 5000');
@@ -134,7 +139,12 @@ describeE2e('e2e: a CSV with bad rows', () => {
       expect(batch.total).toBe(5);
       await until('five submits', () => harness.simulator.submissions.length === 5, 20_000);
       const prompts = harness.simulator.submissions.map((s) => s.body.input.prompt).sort();
-      expect(prompts).toEqual(FIXED_CSV.split('\n').slice(1).map((line) => line.split(',')[1]).sort());
+      expect(prompts).toEqual(
+        FIXED_CSV.split('\n')
+          .slice(1)
+          .map((line) => line.split(',')[1])
+          .sort()
+      );
       expect(app.errors).toEqual([]);
     } finally {
       await app.close();

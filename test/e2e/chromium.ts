@@ -81,14 +81,10 @@ export async function screenshot(page: Page, scenario: string, moment: string): 
 
 /** Calls `window.api.invoke` in the page, the way the renderer's stores do. */
 export function pageInvoke<C extends InvokeChannel>(page: Page, channel: C, ...args: unknown[]): Promise<IpcResult<unknown>> {
-  return page.evaluate(
-    ([c, a]) => (window as unknown as { api: WindowApi }).api.invoke(c as InvokeChannel, ...(a as [])),
-    [channel, args] as const
-  );
+  return page.evaluate(([c, a]) => (window as unknown as { api: WindowApi }).api.invoke(c as InvokeChannel, ...(a as [])), [channel, args] as const);
 }
 
 /** The element by its data-testid. */
 export function byTestId(page: Page, id: string) {
   return page.getByTestId(id);
 }
-

@@ -60,7 +60,10 @@ describeE2e('the library: browse, search, filter, favourite, delete, and follow 
       // Export the favourite with its manifest, into a folder the picker gives.
       harness.desktop.nextFolder = join(harness.dir, 'export');
       await page.getByTestId('filter-favourites').check();
-      await page.getByTestId('card-open').first().click({ modifiers: ['Control'] });
+      await page
+        .getByTestId('card-open')
+        .first()
+        .click({ modifiers: ['Control'] });
       await page.getByTestId('actions-selection').getByTestId('action-export').click();
       await expect.poll(() => page.getByTestId('notice-selection').innerText()).toMatch(/manifest/i);
       const exported = readdirSync(join(harness.dir, 'export'));
@@ -72,8 +75,14 @@ describeE2e('the library: browse, search, filter, favourite, delete, and follow 
       // Select two and delete them: the dialog names the count; the files go to the trash.
       await page.getByTestId('library-search').fill('crossing');
       await expect.poll(() => page.getByTestId('library-card').count()).toBe(2);
-      await page.getByTestId('card-open').nth(0).click({ modifiers: ['Control'] });
-      await page.getByTestId('card-open').nth(1).click({ modifiers: ['Control'] });
+      await page
+        .getByTestId('card-open')
+        .nth(0)
+        .click({ modifiers: ['Control'] });
+      await page
+        .getByTestId('card-open')
+        .nth(1)
+        .click({ modifiers: ['Control'] });
       await expect.poll(() => page.getByTestId('selection-count').innerText()).toMatch(/^2 selected/);
       await page.getByTestId('actions-selection').getByTestId('action-delete').click();
       const dialog = page.getByRole('dialog');

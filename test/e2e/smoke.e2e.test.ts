@@ -17,13 +17,14 @@ describeE2e('e2e harness: the built renderer in Chromium, window.api over the ha
     const app = await openApp(browser, harness, 'smoke');
     try {
       const info = (await pageInvoke(app.page, 'app:info')) as IpcResult<AppInfo>;
-      expect(info).toEqual({ ok: true, value: { version: expect.any(String), simulated: true, apiLabel: 'Simulator', logsDir: expect.stringMatching(/logs$/) } });
+      expect(info).toEqual({
+        ok: true,
+        value: { version: expect.any(String), simulated: true, apiLabel: 'Simulator', logsDir: expect.stringMatching(/logs$/) }
+      });
 
       const wrong = await pageInvoke(app.page, 'batches:pause', 42);
       expect(wrong).toMatchObject({ ok: false, code: 'invalid_argument' });
-      const unknown = await app.page.evaluate(() =>
-        (window as unknown as { api: { invoke(c: string): Promise<unknown> } }).api.invoke('fs:read')
-      );
+      const unknown = await app.page.evaluate(() => (window as unknown as { api: { invoke(c: string): Promise<unknown> } }).api.invoke('fs:read'));
       expect(unknown).toMatchObject({ ok: false, code: 'not_found' });
 
       // An event reaches a listener through the shared EventSource; unsubscribe stops it.

@@ -15,7 +15,10 @@ describeE2e('e2e: updating the app', () => {
   let harness: Harness;
   let browser: Browser;
   beforeAll(async () => {
-    feed = await startFeed({ version: '0.2.0', notes: '<ul><li>A library grid that stays smooth at 100,000 videos</li><li>Logs and diagnostics for bug reports</li></ul>' });
+    feed = await startFeed({
+      version: '0.2.0',
+      notes: '<ul><li>A library grid that stays smooth at 100,000 videos</li><li>Logs and diagnostics for bug reports</li></ul>'
+    });
     [harness, browser] = await Promise.all([startHarness({ updates: { feed, version: '0.1.0' }, timeScale: 0.02 }), launchBrowser()]);
   });
   afterAll(async () => {
@@ -36,7 +39,9 @@ describeE2e('e2e: updating the app', () => {
       await page.getByTestId('update-banner').waitFor();
       expect(await status.innerText()).toBe('Version 0.2.0 is downloaded: see the offer at the top of the window.');
       await page.getByTestId('update-notes-toggle').click();
-      expect(await page.getByTestId('update-notes').innerText()).toBe('• A library grid that stays smooth at 100,000 videos\n• Logs and diagnostics for bug reports');
+      expect(await page.getByTestId('update-notes').innerText()).toBe(
+        '• A library grid that stays smooth at 100,000 videos\n• Logs and diagnostics for bug reports'
+      );
       await app.screen('1-offered-with-notes');
 
       // Videos generating: the restart offers to wait for them, and asks before "now".
@@ -46,7 +51,9 @@ describeE2e('e2e: updating the app', () => {
       expect(await page.getByTestId('update-banner').innerText()).toMatch(/2 videos generating: restart once they are done, or now/);
       await page.getByTestId('update-restart').click();
       await page.getByTestId('update-restart-confirm').waitFor();
-      expect(await page.getByRole('dialog').innerText()).toMatch(/The 2 videos still generating at APIXO keep going there and are collected after the restart\..*Nothing is paid for twice\./s);
+      expect(await page.getByRole('dialog').innerText()).toMatch(
+        /The 2 videos still generating at APIXO keep going there and are collected after the restart\..*Nothing is paid for twice\./s
+      );
       await app.screen('2-restart-now-asks');
       await page.getByRole('button', { name: 'Keep working' }).click();
       expect(harness.restarts).toBe(0);

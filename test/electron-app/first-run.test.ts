@@ -19,7 +19,7 @@ function electronBinary(): string | undefined {
 }
 
 const binary = electronBinary();
-if (!binary) console.log('Electron app suite skipped: Electron\'s binary is not installed here (its release host was unreachable during npm install).');
+if (!binary) console.log("Electron app suite skipped: Electron's binary is not installed here (its release host was unreachable during npm install).");
 
 describe.skipIf(!binary)('the desktop app, launched as Electron', () => {
   const home = mkdtempSync(join(tmpdir(), 'ltx-electron-'));
@@ -41,13 +41,22 @@ describe.skipIf(!binary)('the desktop app, launched as Electron', () => {
         const [win] = BrowserWindow.getAllWindows();
         // Not in Electron's typings, but there at runtime: the preferences the page really got.
         const web = (win.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null }).getLastWebPreferences();
-        return { count: BrowserWindow.getAllWindows().length, sandbox: web?.sandbox, contextIsolation: web?.contextIsolation, nodeIntegration: web?.nodeIntegration };
+        return {
+          count: BrowserWindow.getAllWindows().length,
+          sandbox: web?.sandbox,
+          contextIsolation: web?.contextIsolation,
+          nodeIntegration: web?.nodeIntegration
+        };
       });
       expect(prefs).toEqual({ count: 1, sandbox: true, contextIsolation: true, nodeIntegration: false });
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       // The page comes from the app's own scheme, never file://.
       expect(page.url()).toBe('app://studio/index.html');
-      const help = await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.items.find((item) => item.role === 'help')?.submenu?.items.map((item) => item.label));
+      const help = await app.evaluate(({ Menu }) =>
+        Menu.getApplicationMenu()
+          ?.items.find((item) => item.role === 'help')
+          ?.submenu?.items.map((item) => item.label)
+      );
       expect(help).toEqual(expect.arrayContaining(['Open logs folder', 'Copy diagnostics']));
       const logsDir = await app.evaluate(({ app: electronApp }) => electronApp.getPath('logs'));
       expect(readFileSync(join(logsDir, 'main.log'), 'utf8')).toMatch(/starting version=\S+ electron=45\./);

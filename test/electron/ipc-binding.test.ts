@@ -34,7 +34,10 @@ beforeAll(async () => {
     resourcesDir: 'resources',
     timeScale: 0.01
   });
-  const check = ownPageCheck(() => contents as never, (url) => url.protocol === 'file:' && url.pathname.endsWith('/out/renderer/index.html'));
+  const check = ownPageCheck(
+    () => contents as never,
+    (url) => url.protocol === 'file:' && url.pathname.endsWith('/out/renderer/index.html')
+  );
   unbind = bindIpc(ipcMain as never, service, check);
 });
 afterAll(async () => {
@@ -54,17 +57,24 @@ describe('IPC binding', () => {
     expect(await call('app:info', ownFrame)).toEqual({ ok: true, value: { version: '0.1.0', simulated: true, apiLabel: 'Simulator' } });
   });
 
-  it('refuses a frame that is not our window\'s top frame, or a page that is not ours', async () => {
+  it("refuses a frame that is not our window's top frame, or a page that is not ours", async () => {
     const child = { url: ownFrame.url };
     expect(await call('app:info', child)).toMatchObject({ ok: false, code: 'forbidden_sender' });
     expect(await call('app:info', null)).toMatchObject({ ok: false, code: 'forbidden_sender' });
     const navigated = { url: 'https://evil.example/index.html' };
-    const check = ownPageCheck(() => ({ mainFrame: navigated }) as never, (url) => url.protocol === 'file:');
+    const check = ownPageCheck(
+      () => ({ mainFrame: navigated }) as never,
+      (url) => url.protocol === 'file:'
+    );
     expect(check(navigated as never)).toBe(false);
   });
 
   it('refuses wrong arguments with a sentence before any handler runs', async () => {
-    expect(await call('batches:pause', ownFrame, { id: 1 })).toMatchObject({ ok: false, code: 'invalid_argument', message: expect.stringContaining('batches:pause') });
+    expect(await call('batches:pause', ownFrame, { id: 1 })).toMatchObject({
+      ok: false,
+      code: 'invalid_argument',
+      message: expect.stringContaining('batches:pause')
+    });
     expect(await call('queue:set-concurrency', ownFrame, 1e9)).toMatchObject({ ok: false, code: 'invalid_argument' });
     expect(await call('key:set', ownFrame)).toMatchObject({ ok: false, code: 'invalid_argument' });
     expect(await call('import:text', ownFrame, { text: 'prompt\nx\n', evil: true })).toMatchObject({ ok: false, code: 'invalid_argument' });

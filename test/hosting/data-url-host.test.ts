@@ -41,7 +41,9 @@ describe('the data: URL host (experimental)', () => {
 
   it('says so when the file is gone', async () => {
     const image = { path: `${tempDir()}/gone.png`, id: 'x', kind: 'png' as const, sizeBytes: 10, name: 'gone.png' };
-    await expect(createDataUrlHost().host(image)).rejects.toThrow(/The image "gone.png" could not be read from .*gone\.png \(ENOENT\)\. Check that the file is still there/);
+    await expect(createDataUrlHost().host(image)).rejects.toThrow(
+      /The image "gone.png" could not be read from .*gone\.png \(ENOENT\)\. Check that the file is still there/
+    );
   });
 
   it('passes the hosting test, saying that APIXO may still refuse data: URLs', async () => {

@@ -138,9 +138,7 @@ describe('the S3 host against a real S3-compatible server', () => {
   it('says the endpoint cannot be reached, after retrying', async () => {
     const port = await closedPort();
     const image = imageFile(files, 'unreachable.png', imageBytes('png'), 'png');
-    const error = await hostingError(
-      createS3Host(config({ endpoint: `http://127.0.0.1:${port}` }), S3RVER_KEY.secretAccessKey, FAST).host(image)
-    );
+    const error = await hostingError(createS3Host(config({ endpoint: `http://127.0.0.1:${port}` }), S3RVER_KEY.secretAccessKey, FAST).host(image));
     expect(error.reason).toBe('unreachable');
     expect(error.message).toBe(
       `Could not connect to the storage endpoint http://127.0.0.1:${port}: the connection was refused. ` +

@@ -38,10 +38,7 @@ describe('SigV4 presigned URLs', () => {
   });
 
   it('signs the headers a request must carry, by name, beside host', () => {
-    const steps = presignSteps(
-      { ...AWS_EXAMPLE.request, method: 'PUT', headers: { 'Content-Type': ' image/png ' } },
-      AWS_EXAMPLE.credentials
-    );
+    const steps = presignSteps({ ...AWS_EXAMPLE.request, method: 'PUT', headers: { 'Content-Type': ' image/png ' } }, AWS_EXAMPLE.credentials);
     const lines = steps.canonicalRequest.split('\n');
     expect(lines[0]).toBe('PUT');
     expect(lines.slice(3, 5)).toEqual(['content-type:image/png', 'host:examplebucket.s3.amazonaws.com']);

@@ -61,7 +61,9 @@ describe('the simulator host', () => {
 
   it('turns refusals into sentences: a wrong key, a file that is not an image, an unreachable simulator', async () => {
     const image = imageFile(files, 'ok.png', imageBytes('png'), 'png');
-    const badKey = await createSimulatorHost(sim.baseUrl, 'nope').host(image).catch((e: unknown) => e);
+    const badKey = await createSimulatorHost(sim.baseUrl, 'nope')
+      .host(image)
+      .catch((e: unknown) => e);
     expect(badKey).toBeInstanceOf(HostingError);
     expect((badKey as HostingError).message).toBe(
       'The simulator refused to take "ok.png": it did not accept the API key (HTTP 401). Restart the simulation and try again.'

@@ -57,7 +57,8 @@ describe('hostingStatus', () => {
   it('a bucket set up wrongly: not ready, saying what to change', () => {
     expect(hostingStatus(settings('s3', { endpoint: 'r2.example.com' }), true, false)).toMatchObject({
       ready: false,
-      message: 'The endpoint "r2.example.com" is not a web address. In Settings → Image hosting, give it as https://… (for example https://s3.eu-west-1.amazonaws.com).'
+      message:
+        'The endpoint "r2.example.com" is not a web address. In Settings → Image hosting, give it as https://… (for example https://s3.eu-west-1.amazonaws.com).'
     });
     expect(hostingStatus(settings('s3', { urlHours: 200 }), true, false).message).toBe(
       'Links must stay valid for a whole number of hours from 1 to 168 (got 200). Change it in Settings → Image hosting.'

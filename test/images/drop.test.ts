@@ -8,7 +8,6 @@ import { FIXTURES, SAMPLE_MP4, fixtureBytes } from './helpers';
 
 const makeDir = tempDirs('ltx-drop-');
 
-
 function place(path: string, fixture: string): void {
   copyFileSync(join(FIXTURES, fixture), path);
 }
@@ -58,7 +57,8 @@ describe('inspectDrop on a real folder tree', () => {
       { name: 'clip.mp4', reason: `"clip.mp4" is a video, not an image: only JPG, PNG and WebP images can be animated.` },
       {
         name: 'sheet.csv',
-        reason: '"sheet.csv" is a ZIP archive, not a text file, although its name ends in .csv. Save it as "CSV UTF-8" from your spreadsheet app and drop that file.'
+        reason:
+          '"sheet.csv" is a ZIP archive, not a text file, although its name ends in .csv. Save it as "CSV UTF-8" from your spreadsheet app and drop that file.'
       },
       { name: 'vanished.png', reason: '"vanished.png" was not found: it may have been moved or deleted.' },
       { name: 'z-copy.png', reason: '"z-copy.png" is the same picture as "img2.png", so it appears once.' }
@@ -132,8 +132,6 @@ describe('inspectDrop limits', () => {
     writeFileSync(join(folder, 'fake.jpg'), 'I am text\n');
     const result = await inspectDrop([folder], new ImageCache(join(root, 'cache')));
     expect(result.images.map((i) => i.name)).toEqual(['good.png']);
-    expect(result.refused).toEqual([
-      { name: 'fake.jpg', reason: '"fake.jpg" is a text file, not an image: only JPG, PNG and WebP images can be animated.' }
-    ]);
+    expect(result.refused).toEqual([{ name: 'fake.jpg', reason: '"fake.jpg" is a text file, not an image: only JPG, PNG and WebP images can be animated.' }]);
   });
 });

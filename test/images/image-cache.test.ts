@@ -85,7 +85,10 @@ describe('ImageCache', () => {
     writeFileSync(join(dir, 'photo.jpg'), Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'));
     const refusal = await rejection(cache.addFile(join(dir, 'photo.jpg')), ImageRefusal);
     expect(refusal.reason).toBe('"photo.jpg" is a GIF image: only JPG, PNG and WebP images can be animated. Convert it to JPG, PNG or WebP first.');
-    const fromBytes = await rejection(cache.addBytes(Buffer.from('<!doctype html><html></html>'), 'page.png', { kind: 'url', url: 'https://x.test/page.png' }), ImageRefusal);
+    const fromBytes = await rejection(
+      cache.addBytes(Buffer.from('<!doctype html><html></html>'), 'page.png', { kind: 'url', url: 'https://x.test/page.png' }),
+      ImageRefusal
+    );
     expect(fromBytes.message).toBe('"page.png" is an HTML page, not an image: only JPG, PNG and WebP images can be animated.');
     await rejection(cache.addFile(join(dir, 'missing.png')), ImageRefusal);
   });

@@ -98,7 +98,8 @@ describe('checkImageFile', () => {
       for (let left = bytes; left > 0; left -= 65533) segments.push(segment(0xe2, new Array(Math.min(65533, left)).fill(0x41)));
       return segments;
     };
-    const build = (fillerBytes: number): Uint8Array => Uint8Array.from([0xff, 0xd8, ...filler(fillerBytes).flat(), ...segment(0xc0, frame(800, 600)), 0xff, 0xd9]);
+    const build = (fillerBytes: number): Uint8Array =>
+      Uint8Array.from([0xff, 0xd8, ...filler(fillerBytes).flat(), ...segment(0xc0, frame(800, 600)), 0xff, 0xd9]);
     const far = build(JPEG_HEAD_BYTES);
     const near = build(JPEG_HEAD_BYTES - 64 * 1024);
     expect(reasonOf(await checkImageFile(write('far.jpg', far)))).toBe(

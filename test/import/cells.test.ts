@@ -23,7 +23,7 @@ describe('cells people type', () => {
     expect(one('prompt,mode', `A cat,${cell}`).rows[0].draft.mode).toBe(mode);
   });
 
-  it('refuses a mode it does not know with the validator\'s sentence', () => {
+  it("refuses a mode it does not know with the validator's sentence", () => {
     const r = one('prompt,Type', 'A cat,video');
     expect(r.problems).toEqual([
       {
@@ -80,15 +80,11 @@ describe('cells people type', () => {
 
     const fraction = one('prompt,duration', 'A cat,7.5');
     expect(fraction.rows[0].draft.duration).toBe(7.5);
-    expect(fraction.problems.map(formatRowProblem)).toEqual([
-      'Row 2, duration: The duration must be a whole number of seconds from 5 to 20 (got 7.5).'
-    ]);
+    expect(fraction.problems.map(formatRowProblem)).toEqual(['Row 2, duration: The duration must be a whole number of seconds from 5 to 20 (got 7.5).']);
 
     const words = one('prompt,Seconds', 'A cat,abc');
     expect(words.rows[0].draft.duration).toBe('abc');
-    expect(words.problems.map(formatRowProblem)).toEqual([
-      'Row 2, Seconds: The duration must be a whole number of seconds from 5 to 20 (got "abc").'
-    ]);
+    expect(words.problems.map(formatRowProblem)).toEqual(['Row 2, Seconds: The duration must be a whole number of seconds from 5 to 20 (got "abc").']);
 
     expect(one('prompt,duration', 'A cat,0x10').rows[0].draft.duration).toBe('0x10');
     expect(one('prompt,duration', 'A cat,21').problems[0]).toMatchObject({ field: 'duration', code: 'out_of_range' });
@@ -132,9 +128,7 @@ describe('cells people type', () => {
 
   it('reports bad batch defaults on every row that uses them', () => {
     const r = importCsvText('prompt,duration\nA cat,\nA dog,6\n', { defaults: { duration: 7.5 } });
-    expect(r.problems.map(formatRowProblem)).toEqual([
-      'Row 2, duration: The duration must be a whole number of seconds from 5 to 20 (got 7.5).'
-    ]);
+    expect(r.problems.map(formatRowProblem)).toEqual(['Row 2, duration: The duration must be a whole number of seconds from 5 to 20 (got 7.5).']);
     expect(importCsvText('prompt\nA cat\n', { defaults: { duration: 30 } }).problems[0]).toMatchObject({
       column: '',
       field: 'duration',
@@ -172,13 +166,15 @@ describe('row problems', () => {
 
   it('formats a problem as "Row N, column: sentence"', () => {
     expect(
-      formatRowProblem({ row: 12, column: 'duration', field: 'duration', code: 'not_integer', message: 'The duration must be a whole number of seconds from 5 to 20 (got 7.5).' })
+      formatRowProblem({
+        row: 12,
+        column: 'duration',
+        field: 'duration',
+        code: 'not_integer',
+        message: 'The duration must be a whole number of seconds from 5 to 20 (got 7.5).'
+      })
     ).toBe('Row 12, duration: The duration must be a whole number of seconds from 5 to 20 (got 7.5).');
-    expect(formatRowProblem({ row: 3, column: '', field: 'image', code: 'required', message: 'Needs an image.' })).toBe(
-      'Row 3, image: Needs an image.'
-    );
-    expect(formatRowProblem({ row: 4, column: '', field: '', code: 'too_many_cells', message: 'The row has 4 cells.' })).toBe(
-      'Row 4: The row has 4 cells.'
-    );
+    expect(formatRowProblem({ row: 3, column: '', field: 'image', code: 'required', message: 'Needs an image.' })).toBe('Row 3, image: Needs an image.');
+    expect(formatRowProblem({ row: 4, column: '', field: '', code: 'too_many_cells', message: 'The row has 4 cells.' })).toBe('Row 4: The row has 4 cells.');
   });
 });

@@ -16,7 +16,7 @@ describe('encodings', () => {
     expect(r.validCount).toBe(1);
   });
 
-  it("reads Excel's \"Unicode text\" (UTF-16 LE with a BOM, tab-separated)", async () => {
+  it('reads Excel\'s "Unicode text" (UTF-16 LE with a BOM, tab-separated)', async () => {
     const r = await importCsvFile(fixture('utf16le-excel-unicode.txt'));
     expect(r.fileProblems).toEqual([]);
     expect(r.delimiter).toBe('\t');

@@ -128,7 +128,7 @@ describe('column mapping', () => {
   });
 
   it('matches mapping keys like headers (case and separators aside)', () => {
-    const r = importCsvText('Scene Text,x\nA cat,1\n', { mapping: { 'scene_text': 'prompt' } });
+    const r = importCsvText('Scene Text,x\nA cat,1\n', { mapping: { scene_text: 'prompt' } });
     expect(r.rows[0].draft.prompt).toBe('A cat');
   });
 

@@ -25,10 +25,7 @@ export function writeFile(dir: string, name: string, content: string | Uint8Arra
 }
 
 /** A real 1×1 PNG. */
-export const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64'
-);
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 /** A small seeded generator: the same seed gives the same numbers. */
 export { mulberry32 as seeded } from '../../src/main/core/simulator/random';

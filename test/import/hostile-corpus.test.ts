@@ -101,7 +101,10 @@ describe('size limits', () => {
   });
 
   it('refuses more takes than maxRows, counting rows times their count', () => {
-    expectRefused(importCsvText('prompt,count\nA,60\nB,60\n', { maxRows: 100 }), /^The batch asks for 120 videos .* more than the 100 one import can hold\. Split it/);
+    expectRefused(
+      importCsvText('prompt,count\nA,60\nB,60\n', { maxRows: 100 }),
+      /^The batch asks for 120 videos .* more than the 100 one import can hold\. Split it/
+    );
     expect(importCsvText('prompt,count\nA,50\nB,50\n', { maxRows: 100 }).validCount).toBe(100);
   });
 
@@ -162,11 +165,31 @@ describe('never throws', () => {
 
   it('every committed fixture imports without throwing', async () => {
     const files = [
-      'binary-junk.bin', 'blank-lines-only.csv', 'bom-utf8.csv', 'cr-only.csv', 'crlf.csv', 'duplicate-headers.csv',
-      'empty.csv', 'formula-cells.csv', 'header-and-blank-rows.csv', 'header-only.csv', 'mixed-problems.csv',
-      'no-prompt-column.csv', 'quoted-newlines.csv', 'ragged.csv', 'semicolon.csv', 'sep-line.csv', 'tab.tsv',
-      'text-after-closing-quote.csv', 'unterminated-quote.csv', 'utf16be.csv', 'utf16le-excel-unicode.txt',
-      'utf16le-no-bom.csv', 'whitespace.csv', 'windows-1252.csv', 'workbook.xlsx'
+      'binary-junk.bin',
+      'blank-lines-only.csv',
+      'bom-utf8.csv',
+      'cr-only.csv',
+      'crlf.csv',
+      'duplicate-headers.csv',
+      'empty.csv',
+      'formula-cells.csv',
+      'header-and-blank-rows.csv',
+      'header-only.csv',
+      'mixed-problems.csv',
+      'no-prompt-column.csv',
+      'quoted-newlines.csv',
+      'ragged.csv',
+      'semicolon.csv',
+      'sep-line.csv',
+      'tab.tsv',
+      'text-after-closing-quote.csv',
+      'unterminated-quote.csv',
+      'utf16be.csv',
+      'utf16le-excel-unicode.txt',
+      'utf16le-no-bom.csv',
+      'whitespace.csv',
+      'windows-1252.csv',
+      'workbook.xlsx'
     ];
     for (const file of files) {
       const r = await importCsvFile(fixture(file));

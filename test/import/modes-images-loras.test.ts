@@ -11,20 +11,11 @@ const LORA = 'https://huggingface.co/acme/film-grain/resolve/main/film-grain.saf
 describe('mode inference', () => {
   it('infers the mode from the row: image → image-to-video, LoRA → LoRA mode, both → image-to-video-LoRA', () => {
     const r = importCsvText(
-      [
-        'prompt,image,lora1_path,lora1_scale',
-        'Plain text,,,',
-        `With an image,${IMAGE},,`,
-        `With a LoRA,,${LORA},1`,
-        `With both,${IMAGE},${LORA},0.8`
-      ].join('\n')
+      ['prompt,image,lora1_path,lora1_scale', 'Plain text,,,', `With an image,${IMAGE},,`, `With a LoRA,,${LORA},1`, `With both,${IMAGE},${LORA},0.8`].join(
+        '\n'
+      )
     );
-    expect(r.rows.map((row) => row.draft.mode)).toEqual([
-      'text-to-video',
-      'image-to-video',
-      'text-to-video-LoRA',
-      'image-to-video-LoRA'
-    ]);
+    expect(r.rows.map((row) => row.draft.mode)).toEqual(['text-to-video', 'image-to-video', 'text-to-video-LoRA', 'image-to-video-LoRA']);
     expect(r.problems).toEqual([]);
     expect(r.rows[3].draft).toEqual({
       mode: 'image-to-video-LoRA',
@@ -72,9 +63,7 @@ describe('mode inference', () => {
   it('infers from an image cell even when the aspect column is filled, and the validator reports the aspect', () => {
     const r = importCsvText(`prompt,image,aspect\nA still,${IMAGE},16:9\n`);
     expect(r.rows[0].draft.mode).toBe('image-to-video');
-    expect(r.problems.map(formatRowProblem)).toEqual([
-      expect.stringMatching(/^Row 2, aspect: The aspect ratio is only for text-to-video modes/)
-    ]);
+    expect(r.problems.map(formatRowProblem)).toEqual([expect.stringMatching(/^Row 2, aspect: The aspect ratio is only for text-to-video modes/)]);
   });
 
   it('never applies the batch default aspect to an image-to-video row', () => {
@@ -94,9 +83,7 @@ describe('mode inference', () => {
 
 describe('LoRA cells', () => {
   it('reads up to three LoRAs in slot order, skipping empty slots', () => {
-    const r = importCsvText(
-      `prompt,lora1_path,lora1_scale,lora2_path,lora2_scale,lora3_path,lora3_scale\nA,${LORA},1,,,${LORA}?v=3,0.5\n`
-    );
+    const r = importCsvText(`prompt,lora1_path,lora1_scale,lora2_path,lora2_scale,lora3_path,lora3_scale\nA,${LORA},1,,,${LORA}?v=3,0.5\n`);
     expect(r.rows[0].draft.loras).toEqual([
       { path: LORA, scale: 1 },
       { path: `${LORA}?v=3`, scale: 0.5 }
@@ -110,9 +97,7 @@ describe('LoRA cells', () => {
   });
 
   it('reports a scale without a path and a path without a scale, by the slot the person filled', () => {
-    const r = importCsvText(
-      `prompt,lora1_path,lora1_scale,lora2_path,LoRA2 Scale\nA,,1,,\nB,${LORA},,,\nC,,,${LORA},\n`
-    );
+    const r = importCsvText(`prompt,lora1_path,lora1_scale,lora2_path,LoRA2 Scale\nA,,1,,\nB,${LORA},,,\nC,,,${LORA},\n`);
     expect(r.problems.map((p) => [p.row, p.column, p.field, p.code])).toEqual([
       [2, 'lora1_path', 'lora1_path', 'required'],
       [3, 'lora1_scale', 'lora1_scale', 'required'],
@@ -163,10 +148,7 @@ describe('source images', () => {
 
   it('reads relative paths from baseDir, and takes absolute paths and file:// URLs as they are', () => {
     const absolute = join(dir, 'stills', 'tiny.png');
-    const r = importCsvText(
-      `prompt,image\nRelative,stills/tiny.png\nAbsolute,${absolute}\nFile URL,${pathToFileURL(absolute).href}\n`,
-      { baseDir: dir }
-    );
+    const r = importCsvText(`prompt,image\nRelative,stills/tiny.png\nAbsolute,${absolute}\nFile URL,${pathToFileURL(absolute).href}\n`, { baseDir: dir });
     expect(r.problems).toEqual([]);
     expect(r.rows.map((row) => row.imagePath)).toEqual([absolute, absolute, absolute]);
   });

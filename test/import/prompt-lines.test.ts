@@ -29,9 +29,7 @@ describe('importPromptLines', () => {
 
   it('reports a prompt over the limit by its line', () => {
     const r = importPromptLines(`Fine\n${'x'.repeat(5001)}\n`);
-    expect(r.problems.map(formatRowProblem)).toEqual([
-      'Row 2, prompt: The prompt is 5001 characters long; the limit is 5000. Shorten it by 1.'
-    ]);
+    expect(r.problems.map(formatRowProblem)).toEqual(['Row 2, prompt: The prompt is 5001 characters long; the limit is 5000. Shorten it by 1.']);
     expect(r.validCount).toBe(1);
   });
 

@@ -27,9 +27,7 @@ describe('count', () => {
   ])('refuses count %s as a row problem and keeps one take', (cell, code, got) => {
     const r = importCsvText(`prompt,takes\nA fox,${cell}\n`);
     expect(r.rows).toHaveLength(1);
-    expect(r.problems).toEqual([
-      { row: 2, column: 'takes', field: 'count', code, message: `The count must be a whole number of takes from 1 to 100 ${got}.` }
-    ]);
+    expect(r.problems).toEqual([{ row: 2, column: 'takes', field: 'count', code, message: `The count must be a whole number of takes from 1 to 100 ${got}.` }]);
   });
 
   it('accepts up to 100 takes', () => {

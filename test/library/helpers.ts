@@ -33,7 +33,7 @@ export class TempDirs {
 /** The top-level boxes of an MP4 in memory. */
 export function topLevelBoxes(file: Buffer): { type: string; bytes: Buffer }[] {
   const boxes: { type: string; bytes: Buffer }[] = [];
-  for (let at = 0; at < file.length; ) {
+  for (let at = 0; at < file.length;) {
     const size = file.readUInt32BE(at);
     boxes.push({ type: file.toString('latin1', at + 4, at + 8), bytes: file.subarray(at, at + size) });
     at += size;

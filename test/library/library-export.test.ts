@@ -26,7 +26,11 @@ async function addVideo(root: string, rel: string, sidecar?: Sidecar, sample = S
 /** Every mode, a fixed and a random seed, a source image, a LoRA, a formula-looking prompt and batch, an unknown video. */
 async function makeLibrary(): Promise<string> {
   const root = await temp.make('ltx-export-lib-');
-  await addVideo(root, 'a/robot.mp4', makeSidecar('robot.mp4', { seed: 42 }, { prompt: 'A small robot, in the rain', resolution: '720p', duration: 6, seed: 42, aspectRatio: '9:16' }));
+  await addVideo(
+    root,
+    'a/robot.mp4',
+    makeSidecar('robot.mp4', { seed: 42 }, { prompt: 'A small robot, in the rain', resolution: '720p', duration: 6, seed: 42, aspectRatio: '9:16' })
+  );
   await addVideo(
     root,
     'a/nasty.mp4',
@@ -36,7 +40,11 @@ async function makeLibrary(): Promise<string> {
   await addVideo(
     root,
     'b/shot.mp4',
-    makeSidecar('shot.mp4', { ...image, seed: 9 }, { mode: 'image-to-video', prompt: 'The photo comes alive', resolution: '1080p', duration: 10, seed: 9, imageUrl: image.imageUrl })
+    makeSidecar(
+      'shot.mp4',
+      { ...image, seed: 9 },
+      { mode: 'image-to-video', prompt: 'The photo comes alive', resolution: '1080p', duration: 10, seed: 9, imageUrl: image.imageUrl }
+    )
   );
   await writeFile(join(root, 'b/shot.source.jpg'), JPEG);
   const loras = [
@@ -75,7 +83,19 @@ describe('LibraryService.exportTo', () => {
     const result = await service.exportTo(ALL, out);
     expect(result).toEqual({ done: 5, failed: [], folder: out, manifest: join(out, 'manifest.csv') });
     expect((await readdir(out)).sort()).toEqual(
-      ['found.mp4', 'manifest.csv', 'nasty.json', 'nasty.mp4', 'robot-2.json', 'robot-2.mp4', 'robot.json', 'robot.mp4', 'shot.json', 'shot.mp4', 'shot.source.jpg'].sort()
+      [
+        'found.mp4',
+        'manifest.csv',
+        'nasty.json',
+        'nasty.mp4',
+        'robot-2.json',
+        'robot-2.mp4',
+        'robot.json',
+        'robot.mp4',
+        'shot.json',
+        'shot.mp4',
+        'shot.source.jpg'
+      ].sort()
     );
     expect(await readFile(join(out, 'shot.mp4'))).toEqual(await readFile(join(root, 'b/shot.mp4')));
     expect(await readFile(join(out, 'shot.json'))).toEqual(await readFile(join(root, 'b/shot.json')));
@@ -117,7 +137,22 @@ describe('LibraryService.exportTo', () => {
     const [header, nasty, shot, found] = parse(text) as string[][];
     const cell = (row: string[], name: string): string => row[header.indexOf(name)];
     expect(header.slice(0, 7)).toEqual(['prompt', 'mode', 'resolution', 'duration', 'aspect_ratio', 'seed', 'image_url']);
-    expect(header).toEqual(expect.arrayContaining(['lora3_scale', 'file', 'original_image_url', 'task_id', 'batch', 'cost_usd', 'created_at', 'width', 'height', 'fps', 'has_audio', 'origin']));
+    expect(header).toEqual(
+      expect.arrayContaining([
+        'lora3_scale',
+        'file',
+        'original_image_url',
+        'task_id',
+        'batch',
+        'cost_usd',
+        'created_at',
+        'width',
+        'height',
+        'fps',
+        'has_audio',
+        'origin'
+      ])
+    );
     expect(cell(nasty, 'prompt')).toBe(NASTY_PROMPT);
     expect(cell(nasty, 'batch')).toBe(`'=cmd|"/c calc"!A1`);
     expect(cell(nasty, 'seed')).toBe('-1');
@@ -126,7 +161,12 @@ describe('LibraryService.exportTo', () => {
     expect(cell(shot, 'image_url')).toBe('shot.source.jpg');
     expect(cell(shot, 'original_image_url')).toBe('https://hosted.example/expiring.jpg?sig=abc');
     expect(cell(shot, 'aspect_ratio')).toBe('');
-    expect(found).toEqual(header.map((h) => ({ file: 'found.mp4', width: '360', height: '640', fps: '24', has_audio: 'true', origin: 'unknown' })[h] ?? (h === 'created_at' ? cell(found, h) : '')));
+    expect(found).toEqual(
+      header.map(
+        (h) =>
+          ({ file: 'found.mp4', width: '360', height: '640', fps: '24', has_audio: 'true', origin: 'unknown' })[h] ?? (h === 'created_at' ? cell(found, h) : '')
+      )
+    );
     expect(Date.parse(cell(found, 'created_at'))).toBe(Math.floor((await stat(join(root, 'found.mp4'))).mtimeMs));
   });
 
@@ -141,7 +181,17 @@ describe('LibraryService.exportTo', () => {
     const second = await service.exportTo(['b/shot.mp4'], out);
     expect(second).toMatchObject({ done: 1, failed: [], manifest: join(out, 'manifest-2.csv') });
     expect((await readdir(out)).sort()).toEqual(
-      ['manifest.csv', 'manifest-2.csv', 'shot.json', 'shot.mp4', 'shot.source.jpg', 'shot-2.source.jpg', 'shot-3.json', 'shot-3.mp4', 'shot-3.source.jpg'].sort()
+      [
+        'manifest.csv',
+        'manifest-2.csv',
+        'shot.json',
+        'shot.mp4',
+        'shot.source.jpg',
+        'shot-2.source.jpg',
+        'shot-3.json',
+        'shot-3.mp4',
+        'shot-3.source.jpg'
+      ].sort()
     );
     expect(await readFile(join(out, 'shot.json'))).toEqual(before);
     expect(await readFile(join(out, 'shot-2.source.jpg'), 'utf8')).toBe('somebody else’s file');

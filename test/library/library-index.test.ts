@@ -87,7 +87,12 @@ describe('LibraryIndex.build', () => {
   });
 
   it('lists every video, with or without a sidecar, and nothing else', () => {
-    expect(index.entries().map((e) => e.path).sort()).toEqual(['a/cafe.mp4', 'a/robot-rain.mp4', 'b/lighthouse.mp4', 'b/lora.mp4', 'broken.mp4', 'orphan.mp4']);
+    expect(
+      index
+        .entries()
+        .map((e) => e.path)
+        .sort()
+    ).toEqual(['a/cafe.mp4', 'a/robot-rain.mp4', 'b/lighthouse.mp4', 'b/lora.mp4', 'broken.mp4', 'orphan.mp4']);
     expect(index.size).toBe(6);
   });
 
@@ -301,16 +306,20 @@ describe('a large library', () => {
     const resolutions = ['480p', '720p', '1080p'] as const;
     const count = 10_000;
     await Promise.all(Array.from({ length: 50 }, (_, i) => mkdir(join(root, `batch-${i}`))));
-    await mapLimit(Array.from({ length: count }, (_, i) => i), 64, async (i) => {
-      const rel = `batch-${i % 50}/video-${i}.mp4`;
-      const sidecar = makeSidecar(
-        `video-${i}.mp4`,
-        { batch: { id: `b${i % 50}`, name: `Batch ${i % 50}` }, createdAt: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString() },
-        { prompt: `take ${i} of a ${i % 2 ? 'robot' : 'cat'} in the snow`, resolution: resolutions[i % 3], duration: 5 + (i % 16) }
-      );
-      await writeFile(join(root, rel), FTYP);
-      await writeFile(join(root, rel.replace(/\.mp4$/, '.json')), JSON.stringify(sidecar));
-    });
+    await mapLimit(
+      Array.from({ length: count }, (_, i) => i),
+      64,
+      async (i) => {
+        const rel = `batch-${i % 50}/video-${i}.mp4`;
+        const sidecar = makeSidecar(
+          `video-${i}.mp4`,
+          { batch: { id: `b${i % 50}`, name: `Batch ${i % 50}` }, createdAt: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString() },
+          { prompt: `take ${i} of a ${i % 2 ? 'robot' : 'cat'} in the snow`, resolution: resolutions[i % 3], duration: 5 + (i % 16) }
+        );
+        await writeFile(join(root, rel), FTYP);
+        await writeFile(join(root, rel.replace(/\.mp4$/, '.json')), JSON.stringify(sidecar));
+      }
+    );
 
     const index = new LibraryIndex();
     const started = performance.now();

@@ -71,7 +71,14 @@ async function makeLibrary(): Promise<string> {
         imageUrl: 'https://example.com/l.jpg',
         sourceImage: 'lighthouse.source.jpg'
       },
-      { mode: 'image-to-video', prompt: 'A lighthouse at night, robot keeper', resolution: '1080p', duration: 20, seed: 7, imageUrl: 'https://example.com/l.jpg' }
+      {
+        mode: 'image-to-video',
+        prompt: 'A lighthouse at night, robot keeper',
+        resolution: '1080p',
+        duration: 20,
+        seed: 7,
+        imageUrl: 'https://example.com/l.jpg'
+      }
     )
   );
   await writeFile(join(root, 'b/lighthouse.source.jpg'), JPEG);
@@ -202,7 +209,10 @@ describe('LibraryService.get', () => {
 
   it('refuses paths outside the library and says when a video is gone', async () => {
     const { service } = await openService(await makeLibrary());
-    await expect(service.get('../secret.mp4')).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/not a video inside the library/) });
+    await expect(service.get('../secret.mp4')).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/not a video inside the library/)
+    });
     await expect(service.get('b/nope.mp4')).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/moved or deleted/) });
   });
 });
@@ -299,7 +309,10 @@ describe('LibraryService thumbnails', () => {
 
   it('refuses what is not a JPEG, or too large, or for no video', async () => {
     const { service, cacheDir } = await openService(await makeLibrary());
-    await expect(service.saveThumbnail('a/robot.mp4', dataUrl(PNG, 'png'))).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/not a JPEG data URL/) });
+    await expect(service.saveThumbnail('a/robot.mp4', dataUrl(PNG, 'png'))).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/not a JPEG data URL/)
+    });
     await expect(service.saveThumbnail('a/robot.mp4', dataUrl(PNG))).rejects.toThrow(/bytes are not a JPEG image; it was not saved/);
     await expect(service.saveThumbnail('a/robot.mp4', 'data:image/jpeg;base64,@@@@')).rejects.toThrow(/damaged/);
     const huge = Buffer.concat([JPEG, Buffer.alloc(3 * 1024 * 1024)]);

@@ -51,7 +51,11 @@ async function follow(libraryDir: string, options: Partial<LibraryServiceOptions
   await service.idle();
   const changes: LibraryChange[] = [];
   service.onChange((change) => changes.push(change));
-  const listed = (): string[] => service.query({ sort: 'oldest' }).items.map((i) => i.path).sort();
+  const listed = (): string[] =>
+    service
+      .query({ sort: 'oldest' })
+      .items.map((i) => i.path)
+      .sort();
   return { service, changes, listed, has: (path) => listed().includes(path) };
 }
 

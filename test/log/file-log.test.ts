@@ -18,7 +18,9 @@ describe('the log file', () => {
     engine.info('task submitted', { task: 't-3', row: 12, taskId: 'abc123' });
     engine.debug('not written at info');
     engine.warn('paused', { reason: 'the balance ran out' });
-    const lines = readFileSync(join(dir, 'logs', 'main.log'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'logs', 'main.log'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[info\]\s+\(engine\) task submitted batch=b-7 task=t-3 row=12 taskId=abc123$/);
     expect(lines[1]).toMatch(/\[warn\]\s+\(engine\) paused batch=b-7 reason="the balance ran out"$/);

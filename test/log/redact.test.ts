@@ -19,14 +19,22 @@ describe('redaction', () => {
 
   it('removes the signed query of a presigned link, and names no access key', () => {
     const url = presignUrl(
-      { method: 'GET', url: new URL('https://bucket.s3.eu-west-1.amazonaws.com/ltx/abc.jpg'), region: 'eu-west-1', expiresSeconds: 604800, now: new Date('2026-12-01T10:00:00Z') },
+      {
+        method: 'GET',
+        url: new URL('https://bucket.s3.eu-west-1.amazonaws.com/ltx/abc.jpg'),
+        region: 'eu-west-1',
+        expiresSeconds: 604800,
+        now: new Date('2026-12-01T10:00:00Z')
+      },
       { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET }
     );
     expect(url).toContain('X-Amz-Signature=');
     const line = redactor.redact(`hosted photo.jpg at ${url} for task t-1`);
     expect(line).toBe('hosted photo.jpg at https://bucket.s3.eu-west-1.amazonaws.com/ltx/abc.jpg?(signed query removed) for task t-1');
     // A signature seen outside a whole URL goes too.
-    expect(redactor.redact(`X-Amz-Credential=${ACCESS_KEY_ID}%2F20261201%2Feu-west-1&X-Amz-Signature=deadbeef`)).toBe('X-Amz-Credential=***&X-Amz-Signature=***');
+    expect(redactor.redact(`X-Amz-Credential=${ACCESS_KEY_ID}%2F20261201%2Feu-west-1&X-Amz-Signature=deadbeef`)).toBe(
+      'X-Amz-Credential=***&X-Amz-Signature=***'
+    );
   });
 
   it('removes bearer tokens and authorization headers of any key, and shortens inline images', () => {

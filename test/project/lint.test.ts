@@ -22,17 +22,21 @@ describe('the layering lint', () => {
     expect(await lint('src/main/core/util/probe.ts', "import { createWindow } from '../../electron/window';\nexport const make = createWindow;\n")).toEqual([
       expect.stringMatching(/core never reaches into src\/main\/electron/)
     ]);
-    expect(await lint('src/renderer/src/lib/probe.ts', "import { readFile } from 'node:fs/promises';\nimport { AppService } from '../../../main/core/app/app-service';\nexport const x = [readFile, AppService];\n")).toEqual([
-      expect.stringMatching(/has no Node/),
-      expect.stringMatching(/The renderer never imports main/)
-    ]);
+    expect(
+      await lint(
+        'src/renderer/src/lib/probe.ts',
+        "import { readFile } from 'node:fs/promises';\nimport { AppService } from '../../../main/core/app/app-service';\nexport const x = [readFile, AppService];\n"
+      )
+    ).toEqual([expect.stringMatching(/has no Node/), expect.stringMatching(/The renderer never imports main/)]);
     expect(await lint('src/shared/probe.ts', "import { sleep } from '../main/core/util/sleep';\nexport const wait = sleep;\n")).toEqual([
       expect.stringMatching(/src\/shared is imported by every layer/)
     ]);
   }, 60_000);
 
   it('lets the Electron glue import electron and core', async () => {
-    expect(await lint('src/main/electron/probe.ts', "import { app } from 'electron';\nimport { sleep } from '../core/util/sleep';\nexport const x = [app, sleep];\n")).toEqual([]);
+    expect(
+      await lint('src/main/electron/probe.ts', "import { app } from 'electron';\nimport { sleep } from '../core/util/sleep';\nexport const x = [app, sleep];\n")
+    ).toEqual([]);
   }, 60_000);
 });
 
@@ -43,7 +47,7 @@ describe('the folder cycle check', () => {
     const core = tempDir();
     for (const folder of ['a', 'b', 'c']) mkdirSync(join(core, folder));
     writeFileSync(join(core, 'a/one.ts'), "import { two } from '../b/two';\nexport const one = two;\n");
-    writeFileSync(join(core, 'b/two.ts'), "export const two = 2;\n");
+    writeFileSync(join(core, 'b/two.ts'), 'export const two = 2;\n');
     writeFileSync(join(core, 'b/three.ts'), "import { one } from '../a';\nexport const three = one;\n");
     writeFileSync(join(core, 'a/index.ts'), "export { one } from './one';\n");
     writeFileSync(join(core, 'c/four.ts'), "import { two } from '../b/two';\nexport const four = two;\n");

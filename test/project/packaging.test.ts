@@ -37,7 +37,11 @@ const FUSE_ORDER = [
 ];
 const ELECTRON_DEFAULTS = '101100011';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 let work: string;
 let appDir: string;
 // The stand-in distribution is a Linux one; macOS and Windows check the configuration only.
@@ -49,13 +53,25 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ltx-pack-'));
   const dist = join(work, 'electron-dist');
   mkdirSync(dist, { recursive: true });
-  writeFileSync(join(dist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\n# stand-in\n'), Buffer.from(SENTINEL), Buffer.from([1, 9]), Buffer.from(ELECTRON_DEFAULTS)]));
+  writeFileSync(
+    join(dist, 'electron'),
+    Buffer.concat([Buffer.from('#!/bin/sh\n# stand-in\n'), Buffer.from(SENTINEL), Buffer.from([1, 9]), Buffer.from(ELECTRON_DEFAULTS)])
+  );
   chmodSync(join(dist, 'electron'), 0o755);
   writeFileSync(join(dist, 'LICENSE'), 'MIT');
   writeFileSync(join(dist, 'version'), pkg.devDependencies.electron!);
   const run = spawnSync(
     process.execPath,
-    [require.resolve('electron-builder/cli.js'), '--linux', '--dir', '--x64', '--publish', 'never', `-c.electronDist=${dist}`, `-c.directories.output=${join(work, 'out')}`],
+    [
+      require.resolve('electron-builder/cli.js'),
+      '--linux',
+      '--dir',
+      '--x64',
+      '--publish',
+      'never',
+      `-c.electronDist=${dist}`,
+      `-c.directories.output=${join(work, 'out')}`
+    ],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } }
   );
   if (run.status !== 0) throw new Error(`electron-builder failed:\n${run.stdout}\n${run.stderr}`);
@@ -69,7 +85,8 @@ describe('packaging', () => {
   it('has a configuration electron-builder accepts, with every target the studio ships', async () => {
     const config = await getConfig(ROOT, null, null);
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    const targets = (platform: string) => (config[platform] as { target: { target: string; arch: string[] }[] }).target.map((t) => `${t.target}:${t.arch.join('+')}`);
+    const targets = (platform: string) =>
+      (config[platform] as { target: { target: string; arch: string[] }[] }).target.map((t) => `${t.target}:${t.arch.join('+')}`);
     expect(targets('mac')).toEqual(['dmg:x64+arm64', 'zip:x64+arm64']);
     expect(targets('win')).toEqual(['nsis:x64']);
     expect(targets('linux')).toEqual(['AppImage:x64', 'deb:x64']);

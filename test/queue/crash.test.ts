@@ -45,7 +45,22 @@ function runCli(csv: string, killAfterMs?: number): Promise<{ code: number | nul
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [CLI, 'run', csv, '--out', join(dir, 'library'), '--data-dir', join(dir, 'data'), '--base-url', sim.baseUrl, '--yes', '--time-scale', TIME_SCALE, '--concurrency', '16'],
+      [
+        CLI,
+        'run',
+        csv,
+        '--out',
+        join(dir, 'library'),
+        '--data-dir',
+        join(dir, 'data'),
+        '--base-url',
+        sim.baseUrl,
+        '--yes',
+        '--time-scale',
+        TIME_SCALE,
+        '--concurrency',
+        '16'
+      ],
       { cwd: ROOT, env: { ...process.env, APIXO_API_KEY: sim.apiKey }, stdio: ['ignore', 'pipe', 'pipe'] }
     );
     let output = '';
@@ -68,7 +83,7 @@ describe('crash safety: SIGKILL at random moments, then resume', () => {
 
     // A fixed pseudo-random sequence of kill times, from right after start to well into the run.
     let seed = 12345;
-    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let killed = 0;
     for (let i = 0; i < KILLS; i++) {
       const run = await runCli(csv, 150 + Math.floor(next() * 900));
@@ -120,7 +135,9 @@ describe('crash safety: SIGKILL at random moments, then resume', () => {
       const review = tasks.filter((t) => t.state === 'needs_review');
       const unnamed = sim.submissions.filter((s) => !byTaskId.has(s.taskId)).length;
       expect(review.length).toBeGreaterThanOrEqual(unnamed);
-      console.log(`crash test: ${killed} kills, ${review.length} of ${ROWS} need review (${unnamed} submits the app could not name), ${states.get('done')} done`);
+      console.log(
+        `crash test: ${killed} kills, ${review.length} of ${ROWS} need review (${unnamed} submits the app could not name), ${states.get('done')} done`
+      );
       for (const t of review) expect(t.note).toMatch(/may (or may not )?have (been )?created|may have been created/);
 
       // The library holds only whole videos and their sidecars.

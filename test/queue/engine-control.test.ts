@@ -26,7 +26,7 @@ function changes(): EngineChange[] {
   return seen;
 }
 
-describe('scheduling under the server\'s limits', () => {
+describe("scheduling under the server's limits", () => {
   it('adapts to a concurrency limit below its own: 429s lower the limit and pause submits, every task ends done', async () => {
     h = await harness({ concurrencyLimit: 2 }, { concurrency: 6, changeIntervalMs: 1 });
     const seen = changes();

@@ -79,10 +79,13 @@ describe('the spend ledger', () => {
     expect(ledger.check(task('t2', 'queued'), batch())).toBeUndefined();
   });
 
-  it("holds a batch at its own cap before the overall one", () => {
+  it('holds a batch at its own cap before the overall one', () => {
     const ledger = new SpendLedger(ESTIMATE * 100);
     ledger.track(undefined, task('t0', 'submitting'));
-    expect(ledger.check(task('t1', 'queued'), batch({ capMicros: ESTIMATE + 1 }))).toMatchObject({ scope: 'batch', message: expect.stringMatching(/this batch's/) });
+    expect(ledger.check(task('t1', 'queued'), batch({ capMicros: ESTIMATE + 1 }))).toMatchObject({
+      scope: 'batch',
+      message: expect.stringMatching(/this batch's/)
+    });
     expect(ledger.overallCapReached).toBeUndefined();
   });
 });

@@ -18,7 +18,9 @@ afterEach(() => {
 });
 
 /** The hosting card on its own, with the settings loaded and kept fresh as the window does. */
-async function mountHosting(hosting: { kind?: HostingKind; s3?: Partial<S3Hosting> } = {}): Promise<{ api: ServiceBridge; studio: Studio; wrapper: VueWrapper }> {
+async function mountHosting(
+  hosting: { kind?: HostingKind; s3?: Partial<S3Hosting> } = {}
+): Promise<{ api: ServiceBridge; studio: Studio; wrapper: VueWrapper }> {
   const { pinia, api, studio } = await install({ settings: { hosting: { kind: hosting.kind ?? 's3', s3: { ...DEFAULT_HOSTING.s3, ...hosting.s3 } } } });
   const settings = useSettingsStore();
   await settings.load();
@@ -69,7 +71,12 @@ describe('hosting settings form', () => {
     await wrapper.find(byTestId('s3-form')).trigger('submit');
     await settle();
     // Exactly what was typed, and only that: the changes from elsewhere stay.
-    expect(studio.stored.hosting.s3).toMatchObject({ bucket: 'my-bucket', region: 'eu-west-1', prefix: 'theirs/', endpoint: 'https://s3.eu-west-1.amazonaws.com' });
+    expect(studio.stored.hosting.s3).toMatchObject({
+      bucket: 'my-bucket',
+      region: 'eu-west-1',
+      prefix: 'theirs/',
+      endpoint: 'https://s3.eu-west-1.amazonaws.com'
+    });
     expect(wrapper.find(byTestId('s3-save-state')).text()).toBe('Saved');
     expect(wrapper.find(byTestId('s3-save')).attributes('disabled')).toBeDefined();
   });

@@ -229,7 +229,9 @@ describe('the player', () => {
     const api = await studioFor({}, false);
     api.addUnknownVideo('broken.mp4', { truncated: true });
     const { player } = await openFirst(api);
-    expect(player().find(byTestId('meta-problem')).text()).toContain('The file itself could not be read: The file is cut short: its ftyp box needs 24 bytes but the file has 12.');
+    expect(player().find(byTestId('meta-problem')).text()).toContain(
+      'The file itself could not be read: The file is cut short: its ftyp box needs 24 bytes but the file has 12.'
+    );
     expect(player().find(byTestId('meta-problem')).text()).toContain('It has no sidecar file');
   });
 });

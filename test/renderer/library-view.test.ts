@@ -30,7 +30,15 @@ async function openLibrary(s: Studio | Promise<Studio>) {
 function mixedLibrary(): Promise<Studio> {
   return studio((s) => {
     s.addVideos(20, (i) => ({ prompt: `A calm lake at dawn, take ${i + 1}` }));
-    s.addVideos(10, (i) => ({ prompt: `A small robot waters a plant ${i + 1}`, mode: 'image-to-video', resolution: '1080p', aspectRatio: '9:16', imageUrl: 'https://example.com/robot.jpg', sourceImage: 'robot.jpg', duration: 10 }));
+    s.addVideos(10, (i) => ({
+      prompt: `A small robot waters a plant ${i + 1}`,
+      mode: 'image-to-video',
+      resolution: '1080p',
+      aspectRatio: '9:16',
+      imageUrl: 'https://example.com/robot.jpg',
+      sourceImage: 'robot.jpg',
+      duration: 10
+    }));
     // The source image is kept beside them, so nothing is fetched from the web.
     s.addImage('spring-campaign/robot.jpg');
   });
@@ -47,7 +55,14 @@ async function typeSearch(w: Mounted['wrapper'], text: string): Promise<void> {
 describe('library grid', () => {
   it('shows a card per video with poster, duration, resolution and mode badges, and the count', async () => {
     const s = await studio();
-    const [path] = s.addVideos(1, () => ({ prompt: 'A lighthouse in a storm', mode: 'image-to-video-LoRA', resolution: '1080p', duration: 12, imageUrl: 'https://example.com/a.jpg', loras: [{ path: 'https://example.com/style.safetensors', scale: 1 }] }));
+    const [path] = s.addVideos(1, () => ({
+      prompt: 'A lighthouse in a storm',
+      mode: 'image-to-video-LoRA',
+      resolution: '1080p',
+      duration: 12,
+      imageUrl: 'https://example.com/a.jpg',
+      loras: [{ path: 'https://example.com/style.safetensors', scale: 1 }]
+    }));
     // Its poster frame was saved before.
     await s.start();
     await s.call('library:thumbnail', path, JPEG_DATA_URL);
@@ -80,7 +95,9 @@ describe('library grid', () => {
     expect(api.callsOf('library:query')).toHaveLength(1);
 
     const viewport = w.find('.vl-viewport');
-    const rowHeight = parseFloat((w.find('.vl-spacer').element as HTMLElement).style.height) / Math.ceil(10_000 / Number(w.find(byTestId('library-grid')).attributes('data-columns')));
+    const rowHeight =
+      parseFloat((w.find('.vl-spacer').element as HTMLElement).style.height) /
+      Math.ceil(10_000 / Number(w.find(byTestId('library-grid')).attributes('data-columns')));
     (viewport.element as HTMLElement).scrollTop = 1000 * rowHeight;
     await viewport.trigger('scroll');
     await settle();
@@ -131,7 +148,11 @@ describe('library grid', () => {
     await card(w, 1).find(byTestId('card-open')).trigger('keydown', { key: 'ArrowDown' });
     await settle();
     expect(document.activeElement?.closest('[data-index]')?.getAttribute('data-index')).toBe(String(1 + columns));
-    expect(card(w, 1 + columns).find(byTestId('card-open')).attributes('tabindex')).toBe('0');
+    expect(
+      card(w, 1 + columns)
+        .find(byTestId('card-open'))
+        .attributes('tabindex')
+    ).toBe('0');
   });
 });
 
@@ -181,7 +202,13 @@ describe('search and filters', () => {
 
   it('filters by length, batch, date and favourites, and sorts', async () => {
     const s = await mixedLibrary();
-    s.addVideos(2, (i) => ({ prompt: `Old film ${i}`, batch: { id: 'b-old', name: 'Archive' }, createdAt: Date.UTC(2024, 5, 1) + i, favourite: true, duration: 20 }));
+    s.addVideos(2, (i) => ({
+      prompt: `Old film ${i}`,
+      batch: { id: 'b-old', name: 'Archive' },
+      createdAt: Date.UTC(2024, 5, 1) + i,
+      favourite: true,
+      duration: 20
+    }));
     s.addVideos(1, () => ({ prompt: 'Fresh today', createdAt: Date.now() - 60_000 }));
     const w = await openLibrary(s);
     expect(count(w)).toBe('33 videos');

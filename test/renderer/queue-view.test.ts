@@ -22,7 +22,9 @@ async function open(studio: Studio): Promise<Mounted> {
 async function needingReview(count: number, capMicros?: number) {
   const studio = await studioFor({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 } });
   const { batch } = await studio.addBatch(count, 'Spring campaign', { capMicros });
-  await until(async () => expect((await studio.tasksOf(batch.id)).filter((t) => t.state === 'needs_review')).toHaveLength(capMicros ? capMicros / 80_000 : count));
+  await until(async () =>
+    expect((await studio.tasksOf(batch.id)).filter((t) => t.state === 'needs_review')).toHaveLength(capMicros ? capMicros / 80_000 : count)
+  );
   const { wrapper, api } = await open(studio);
   return { studio, batch, wrapper, api };
 }
@@ -34,7 +36,10 @@ describe('queue view', () => {
     await until(async () => expect((await studio.tasksOf(first.batch.id))[0].state).toBe('done'));
     const { wrapper } = await open(studio);
     expect(wrapper.find(byTestId('queue-activity')).text()).toBe('idle');
-    await studio.addBatch(Array.from({ length: 6 }, () => SLOW), 'more');
+    await studio.addBatch(
+      Array.from({ length: 6 }, () => SLOW),
+      'more'
+    );
     await until(() => expect(wrapper.find(byTestId('queue-activity')).text()).toBe('waiting: 4 of 4 slots busy'));
   });
 
@@ -159,7 +164,10 @@ describe('queue view', () => {
     expect(wrapper.find(byTestId('account-banner')).exists()).toBe(false);
 
     // A key APIXO refuses pauses it again, for that reason.
-    await studio.addBatch(Array.from({ length: 2 }, () => SLOW), 'more');
+    await studio.addBatch(
+      Array.from({ length: 2 }, () => SLOW),
+      'more'
+    );
     await studio.call('key:set', 'wrong-key-0000');
     await studio.addBatch(1, 'after the new key');
     await until(() => expect(useQueueStore().status?.account?.reason).toBe('auth'));

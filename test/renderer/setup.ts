@@ -80,10 +80,13 @@ export async function settle(): Promise<void> {
 
 /** Waits, in real time, until `check` passes: for what the engine or the folder watch does on its own. */
 export async function until(check: () => void | Promise<void>, timeout = 10_000): Promise<void> {
-  await vi.waitFor(async () => {
-    await settle();
-    await check();
-  }, { timeout, interval: 20 });
+  await vi.waitFor(
+    async () => {
+      await settle();
+      await check();
+    },
+    { timeout, interval: 20 }
+  );
 }
 
 /** The screen showing. */

@@ -10,10 +10,12 @@ import { describe, expect, it } from 'vitest';
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../src/renderer/src/stores');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
 const source = (name: string) => readFileSync(join(DIR, `${name}.ts`), 'utf8');
-const imports = new Map(files.map((f) => {
-  const name = f.replace(/\.ts$/, '');
-  return [name, [...source(name).matchAll(/from '\.\/([\w-]+)'/g)].map((m) => m[1])];
-}));
+const imports = new Map(
+  files.map((f) => {
+    const name = f.replace(/\.ts$/, '');
+    return [name, [...source(name).matchAll(/from '\.\/([\w-]+)'/g)].map((m) => m[1])];
+  })
+);
 
 function cycleFrom(start: string, path: string[] = []): string[] | undefined {
   if (path.includes(start)) return [...path.slice(path.indexOf(start)), start];

@@ -34,7 +34,9 @@ describe('stores unwrap results and keep an error per action', () => {
     await settings.load();
     expect(await settings.update('libraryDir', { libraryDir: '' })).toBe(false);
     expect(await settings.update('theme', { theme: 'dark' })).toBe(true);
-    expect(settings.errors).toEqual({ libraryDir: 'settings:update was called with a wrong argument (argument 0.libraryDir): Too small: expected string to have >=1 characters.' });
+    expect(settings.errors).toEqual({
+      libraryDir: 'settings:update was called with a wrong argument (argument 0.libraryDir): Too small: expected string to have >=1 characters.'
+    });
     expect(settings.settings?.theme).toBe('dark');
   });
 

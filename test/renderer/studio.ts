@@ -144,7 +144,15 @@ export class Studio {
     mkdirSync(this.libraryDir, { recursive: true });
     const trash = this.desktop.trash;
     this.desktop.trash = async (path) => {
-      if (this.inUse.has(path.slice(this.libraryDir.length + 1).split('\\').join('/'))) throw new Error('the file is in use by another program.');
+      if (
+        this.inUse.has(
+          path
+            .slice(this.libraryDir.length + 1)
+            .split('\\')
+            .join('/')
+        )
+      )
+        throw new Error('the file is in use by another program.');
       await trash(path);
     };
   }
@@ -190,16 +198,30 @@ export class Studio {
    * A batch made as the window makes one (prompts imported, then added to the queue): `prompts`
    * or that many plain ones. Prompt markers such as `[sim:fail:NSFW]` steer the simulator.
    */
-  async addBatch(prompts: number | string[], name = 'Batch', options: { capMicros?: number; defaults?: Partial<Settings['defaults']> } = {}): Promise<BatchSummary> {
+  async addBatch(
+    prompts: number | string[],
+    name = 'Batch',
+    options: { capMicros?: number; defaults?: Partial<Settings['defaults']> } = {}
+  ): Promise<BatchSummary> {
     const lines = typeof prompts === 'number' ? Array.from({ length: prompts }, (_, i) => `Prompt number ${i + 1}`) : prompts;
     const preview = await this.call('import:text', { text: lines.join('\n'), lines: true, ...(options.defaults ? { defaults: options.defaults } : {}) });
-    return this.call('batches:create', { token: preview.token, name, skipInvalid: false, ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {}) });
+    return this.call('batches:create', {
+      token: preview.token,
+      name,
+      skipInvalid: false,
+      ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {})
+    });
   }
 
   /** A batch from CSV text (one row per video, each with its own settings). */
   async addCsvBatch(csv: string, name = 'Batch', options: { capMicros?: number } = {}): Promise<BatchSummary> {
     const preview = await this.call('import:text', { text: csv, fileName: `${name}.csv` });
-    return this.call('batches:create', { token: preview.token, name, skipInvalid: false, ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {}) });
+    return this.call('batches:create', {
+      token: preview.token,
+      name,
+      skipInvalid: false,
+      ...(options.capMicros !== undefined ? { capMicros: options.capMicros } : {})
+    });
   }
 
   /**
@@ -325,12 +347,29 @@ export interface VideoSpec {
 }
 
 function defaultVideo(n: number): VideoSpec & { createdAt: number } {
-  return { prompt: `A calm lake at dawn, shot number ${n}`, mode: 'text-to-video', resolution: '720p', duration: 5, aspectRatio: '16:9', seed: 1000 + n, createdAt: Date.UTC(2025, 0, 1) + n * 60_000 };
+  return {
+    prompt: `A calm lake at dawn, shot number ${n}`,
+    mode: 'text-to-video',
+    resolution: '720p',
+    duration: 5,
+    aspectRatio: '16:9',
+    seed: 1000 + n,
+    createdAt: Date.UTC(2025, 0, 1) + n * 60_000
+  };
 }
 
 function makeSidecar(file: string, v: VideoSpec & { createdAt: number }, batch: { id: string; name: string }): Sidecar {
   const mode = v.mode ?? 'text-to-video';
-  const draft = { mode, prompt: v.prompt ?? '', resolution: v.resolution ?? '720p', duration: v.duration ?? 5, aspectRatio: v.aspectRatio, seed: v.seed, imageUrl: v.imageUrl, loras: v.loras };
+  const draft = {
+    mode,
+    prompt: v.prompt ?? '',
+    resolution: v.resolution ?? '720p',
+    duration: v.duration ?? 5,
+    aspectRatio: v.aspectRatio,
+    seed: v.seed,
+    imageUrl: v.imageUrl,
+    loras: v.loras
+  };
   const estimate = taskCost(draft);
   const created = new Date(v.createdAt).toISOString();
   const sidecar: Sidecar = {

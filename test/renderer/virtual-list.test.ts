@@ -70,7 +70,10 @@ describe('virtual list', () => {
 
   it('rows change in place as deltas stream in: same rows, same places, new states', async () => {
     const studio = await studioFor({ settings: { concurrency: 60 } });
-    const { batch } = await studio.heldBatch(Array.from({ length: 10_000 }, () => 'A tide pool at dusk [sim:slow]'), 'big');
+    const { batch } = await studio.heldBatch(
+      Array.from({ length: 10_000 }, () => 'A tide pool at dusk [sim:slow]'),
+      'big'
+    );
     mounted = await mountApp(studio);
     const api = mounted.api;
     const before = mounted.wrapper.findAll(byTestId('task-row')).map((r) => r.attributes('data-task-id'));

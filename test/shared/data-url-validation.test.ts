@@ -4,9 +4,7 @@ import { validateInput } from '@shared/validation';
 const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 
 function problems(url: unknown): string[] {
-  return validateInput({ mode: 'image-to-video', prompt: 'slow push in', resolution: '720p', duration: 8, image_urls: [url] }).map(
-    (p) => p.message
-  );
+  return validateInput({ mode: 'image-to-video', prompt: 'slow push in', resolution: '720p', duration: 8, image_urls: [url] }).map((p) => p.message);
 }
 
 describe('source images as data: URLs', () => {

@@ -54,9 +54,7 @@ describe('validateInput: each rule of the model page at its boundaries', () => {
     expect(codes({ ...text, duration: 7.5 })).toEqual(['duration:not_integer']);
     expect(codes({ ...text, duration: '10' })).toEqual(['duration:not_integer']);
     expect(codes({ ...text, duration: undefined })).toEqual(['duration:required']);
-    expect(validateInput({ ...text, duration: '7.5' })[0].message).toBe(
-      'The duration must be a whole number of seconds from 5 to 20 (got "7.5").'
-    );
+    expect(validateInput({ ...text, duration: '7.5' })[0].message).toBe('The duration must be a whole number of seconds from 5 to 20 (got "7.5").');
   });
 
   it('image_urls: exactly one string URL in image modes, absent otherwise', () => {
@@ -92,7 +90,15 @@ describe('validateInput: each rule of the model page at its boundaries', () => {
     const t = { ...text, mode: 'text-to-video-LoRA' };
     expect(codes({ ...t, loras: [lora, lora, lora] })).toEqual([]);
     expect(codes({ ...t, loras: [lora, lora, lora, lora] })).toEqual(['loras:too_many']);
-    expect(codes({ ...t, loras: [{ ...lora, scale: 0 }, { ...lora, scale: 4 }] })).toEqual([]);
+    expect(
+      codes({
+        ...t,
+        loras: [
+          { ...lora, scale: 0 },
+          { ...lora, scale: 4 }
+        ]
+      })
+    ).toEqual([]);
     expect(codes({ ...t, loras: [{ ...lora, scale: -0.1 }] })).toEqual(['loras[0].scale:out_of_range']);
     expect(codes({ ...t, loras: [lora, { ...lora, scale: 4.01 }] })).toEqual(['loras[1].scale:out_of_range']);
     expect(codes({ ...t, loras: [{ ...lora, scale: '1.0' }] })).toEqual(['loras[0].scale:wrong_type']);

@@ -44,7 +44,10 @@ afterEach(async () => {
 async function setup(script: number[], options: SimulatorOptions = {}): Promise<{ sim: Simulator; api: Api; hook: Receiver }> {
   const hook = await new Receiver(script).start();
   const sim = await startSimulator({ timeScale: 0.001, seed: 5, ...options });
-  closers.push(() => sim.close(), () => hook.close());
+  closers.push(
+    () => sim.close(),
+    () => hook.close()
+  );
   return { sim, api: new Api(sim), hook };
 }
 

@@ -89,7 +89,7 @@ describe('a task from submit to result', () => {
         const span = task.completeTime - task.createTime;
         expect(span).toBeGreaterThanOrEqual(Math.floor(c.min * 0.001));
         expect(span).toBeLessThanOrEqual(Math.ceil(c.max * 0.001));
-        expect(task.processingTime - task.createTime).toBe(Math.round(((task.completeTime - task.createTime) * 0.15)));
+        expect(task.processingTime - task.createTime).toBe(Math.round((task.completeTime - task.createTime) * 0.15));
       }
     }
   });
@@ -159,7 +159,11 @@ describe('validation', () => {
     ['no duration', without('duration'), 'Missing required field: input.duration'],
     ['no input', { request_type: 'async' }, 'Missing required field: input'],
     ['no image in an image mode', withInput(image), 'Missing required field: input.image_urls'],
-    ['a LoRA without a path', withInput({ ...image, mode: 'image-to-video-LoRA', image_urls: ['https://e.com/a.jpg'], loras: [{ scale: 1 }] }), 'Missing required field: input.loras[0].path']
+    [
+      'a LoRA without a path',
+      withInput({ ...image, mode: 'image-to-video-LoRA', image_urls: ['https://e.com/a.jpg'], loras: [{ scale: 1 }] }),
+      'Missing required field: input.loras[0].path'
+    ]
   ])('%s: "%s"', async (_name, payload, expected) => {
     const { api, sim } = await start();
     const answer = await api.submit(payload);
@@ -199,7 +203,10 @@ describe('validation', () => {
   it('accepts every documented example body', async () => {
     const { api } = await start();
     const examples = [
-      { request_type: 'async', input: { mode: 'text-to-video', prompt: 'a futuristic city', resolution: '1080p', duration: 10, aspect_ratio: '16:9', seed: 54248617 } },
+      {
+        request_type: 'async',
+        input: { mode: 'text-to-video', prompt: 'a futuristic city', resolution: '1080p', duration: 10, aspect_ratio: '16:9', seed: 54248617 }
+      },
       { request_type: 'async', input: { ...image, image_urls: ['https://example.com/source.jpg'] } },
       { request_type: 'async', input: { ...image, mode: 'image-to-video-LoRA', image_urls: ['https://example.com/source.jpg'], loras: [lora] } },
       { request_type: 'callback', callback_url: 'https://your-server.com/webhooks/apixo', input: { ...t2v, resolution: '720p', duration: 10 } }

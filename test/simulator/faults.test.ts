@@ -33,8 +33,7 @@ function rawDownload(url: string): Promise<{ status: number; declared: number; r
         firstByteAt ||= Date.now();
         received += chunk.length;
       });
-      const done = (error?: string): void =>
-        resolve({ status: res.statusCode ?? 0, declared, received, error, firstByteAt, endedAt: Date.now() });
+      const done = (error?: string): void => resolve({ status: res.statusCode ?? 0, declared, received, error, firstByteAt, endedAt: Date.now() });
       res.on('end', () => done());
       res.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
       res.on('aborted', () => done('aborted'));

@@ -76,7 +76,9 @@ describe('hostile input', () => {
   it('survives malformed HTTP and absolute-form targets', async () => {
     expect(await raw('GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
     expect(await raw('GET /api/v1/apikeys/current-balance HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
-    const absolute = await raw(`GET ${sim.origin}/api/v1/apikeys/current-balance HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sim-key\r\nConnection: close\r\n\r\n`);
+    const absolute = await raw(
+      `GET ${sim.origin}/api/v1/apikeys/current-balance HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sim-key\r\nConnection: close\r\n\r\n`
+    );
     expect(absolute).toMatch(/^HTTP\/1\.1 200/);
     // A client that declares a body and disappears before sending it.
     await raw(`POST /api/v1${SUBMIT} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sim-key\r\nContent-Length: 500\r\n\r\n{"a":`);

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GENERIC_FAIL_MESSAGE,
-  REJECT_MESSAGE,
-  parseMarkers,
-  startSimulator,
-  type Simulator
-} from '../../src/main/core/simulator';
+import { GENERIC_FAIL_MESSAGE, REJECT_MESSAGE, parseMarkers, startSimulator, type Simulator } from '../../src/main/core/simulator';
 import { Api, body, resultUrl, sleep, untilComplete } from './helpers';
 
 let sim: Simulator;

@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { transpileCoreModules } from '../support/child-modules';
 import { tempDirs } from '../support/temp-dirs';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Journal,
-  isJournalError,
-  type CompactionStep,
-  type JournalOptions
-} from '../../src/main/core/store/journal';
+import { Journal, isJournalError, type CompactionStep, type JournalOptions } from '../../src/main/core/store/journal';
 
 // ── A small task reducer, shaped like the engine's ───────────────────────────────────────────
 
-type Ev =
-  | { type: 'added'; id: string; prompt: string }
-  | { type: 'submitted'; id: string; taskId: string }
-  | { type: 'done'; id: string; file: string };
+type Ev = { type: 'added'; id: string; prompt: string } | { type: 'submitted'; id: string; taskId: string } | { type: 'done'; id: string; file: string };
 
 interface Task {
   id: string;
@@ -468,7 +460,9 @@ describe('journal: versions', () => {
     writeFileSync(join(dir, 'journal.jsonl'), '{"format":"ltx-batch-studio/journal","version":2,"baseSeq":0}\n{"seq":1,"at":0,"ev":{}}\n');
     const error = await openJournal(dir).catch((e: unknown) => e);
     expect(isJournalError(error, 'newer_version')).toBe(true);
-    expect((error as Error).message).toMatch(/written by a newer version of LTX Batch Studio \(format version 2; this version reads up to 1\)\. Update the app/);
+    expect((error as Error).message).toMatch(
+      /written by a newer version of LTX Batch Studio \(format version 2; this version reads up to 1\)\. Update the app/
+    );
     // Nothing was touched.
     expect(read(join(dir, 'journal.jsonl'))).toContain('"version":2');
   });

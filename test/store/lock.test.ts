@@ -91,9 +91,7 @@ describe('data folder lock', () => {
     await acquire(dir);
     const error = await acquireDataLock(dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataFolderLockedError);
-    expect((error as Error).message).toBe(
-      `This LTX Batch Studio process (pid ${process.pid}) already holds the data folder ${dir}; it was opened twice.`
-    );
+    expect((error as Error).message).toBe(`This LTX Batch Studio process (pid ${process.pid}) already holds the data folder ${dir}; it was opened twice.`);
   });
 
   it('refuses while another process holds the folder, and takes over once it is SIGKILLed', async () => {

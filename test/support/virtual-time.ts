@@ -76,7 +76,8 @@ export class VirtualTime {
         continue;
       }
       if ((this.engine()?.status().downloading ?? 0) === 0) return;
-      if (performance.now() - started > REAL_WORK_LIMIT_MS) throw new Error('a download did not finish: it waits on time, which these tests do not move during a download');
+      if (performance.now() - started > REAL_WORK_LIMIT_MS)
+        throw new Error('a download did not finish: it waits on time, which these tests do not move during a download');
     }
   }
 

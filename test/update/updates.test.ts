@@ -48,7 +48,12 @@ async function appWithUpdates(version: string, feed: Feed): Promise<{ service: A
   });
   const events: UpdateStatus[] = [];
   service.on('update:changed', (s) => events.push(s));
-  cleanups.push(cleanup, () => sim.close(), () => service.close(), () => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(
+    cleanup,
+    () => sim.close(),
+    () => service.close(),
+    () => rmSync(dir, { recursive: true, force: true })
+  );
   return { service, sim, restarts: () => restarts, events };
 }
 
@@ -129,7 +134,7 @@ describe('updates', () => {
     });
     const advance = async (ms: number) => {
       now += ms;
-      for (const due = pending.filter((p) => p.at <= now); due.length; ) {
+      for (const due = pending.filter((p) => p.at <= now); due.length;) {
         pending.splice(pending.indexOf(due.shift()!), 1)[0]!.run();
       }
       await expect.poll(() => statuses.at(-1)?.state).not.toBe('checking');
@@ -140,7 +145,9 @@ describe('updates', () => {
     expect(feedReads()).toBe(0);
     await advance(1);
     await expect.poll(feedReads).toBe(1);
-    await expect.poll(() => statuses.at(-1)).toEqual({ state: 'error', message: 'Could not look for updates. The app looks again tomorrow, or use Check for updates.', checkedAt: 10_000 });
+    await expect
+      .poll(() => statuses.at(-1))
+      .toEqual({ state: 'error', message: 'Could not look for updates. The app looks again tomorrow, or use Check for updates.', checkedAt: 10_000 });
     await expect.poll(() => pending.length).toBe(1);
     expect(pending[0]!.at).toBe(10_000 + 24 * 60 * 60 * 1000);
 
@@ -153,7 +160,12 @@ describe('updates', () => {
 
   it('reads release notes as text, whatever shape they come in', () => {
     expect(notesText('<p>One &lt;b&gt; two</p><p>Three</p>')).toBe('One <b> two\nThree');
-    expect(notesText([{ version: '0.2.0', note: 'New' }, { version: '0.1.1', note: null }])).toBe('0.2.0\nNew\n\n0.1.1');
+    expect(
+      notesText([
+        { version: '0.2.0', note: 'New' },
+        { version: '0.1.1', note: null }
+      ])
+    ).toBe('0.2.0\nNew\n\n0.1.1');
     expect(notesText(null)).toBe('');
   });
 });

@@ -93,9 +93,24 @@ describe('a failed connection, in words, on this Node', () => {
 describe('the codes other Node versions and Electron report for the same faults', () => {
   it.each([
     // Node 20+ connects to every address of a dual-stack name and fails with all of them.
-    ['an AggregateError of refusals (Node 20–24, "localhost")', Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:80'), { code: 'ECONNREFUSED' })], ''), {}), 'refused', true],
-    ['ERR_SOCKET_CLOSED_BEFORE_CONNECTION (Node 24)', Object.assign(new Error('Socket closed before the connection was established'), { code: 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION' }), 'cut_off', true],
-    ['ERR_SOCKET_CONNECTION_TIMEOUT (autoSelectFamily, Node 20+)', Object.assign(new Error('Socket connection timeout'), { code: 'ERR_SOCKET_CONNECTION_TIMEOUT' }), 'timeout', true],
+    [
+      'an AggregateError of refusals (Node 20–24, "localhost")',
+      Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:80'), { code: 'ECONNREFUSED' })], ''), {}),
+      'refused',
+      true
+    ],
+    [
+      'ERR_SOCKET_CLOSED_BEFORE_CONNECTION (Node 24)',
+      Object.assign(new Error('Socket closed before the connection was established'), { code: 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION' }),
+      'cut_off',
+      true
+    ],
+    [
+      'ERR_SOCKET_CONNECTION_TIMEOUT (autoSelectFamily, Node 20+)',
+      Object.assign(new Error('Socket connection timeout'), { code: 'ERR_SOCKET_CONNECTION_TIMEOUT' }),
+      'timeout',
+      true
+    ],
     ['ENOTFOUND', Object.assign(new Error('getaddrinfo ENOTFOUND api.example'), { code: 'ENOTFOUND' }), 'name_not_found', true],
     ['EAI_AGAIN', Object.assign(new Error('getaddrinfo EAI_AGAIN api.example'), { code: 'EAI_AGAIN' }), 'name_not_found', true],
     ['ENETUNREACH', Object.assign(new Error('connect ENETUNREACH'), { code: 'ENETUNREACH' }), 'unreachable', true],
@@ -111,7 +126,10 @@ describe('the codes other Node versions and Electron report for the same faults'
   });
 
   it('looks through got’s wrapper to the cause when got gave only its own generic code', () => {
-    const wrapped = Object.assign(new Error('wrapped'), { code: 'ERR_GOT_REQUEST_ERROR', cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    const wrapped = Object.assign(new Error('wrapped'), {
+      code: 'ERR_GOT_REQUEST_ERROR',
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })
+    });
     expect(networkProblem(wrapped)).toMatchObject({ fault: 'cut_off', code: 'ECONNRESET' });
   });
 });

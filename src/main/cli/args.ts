@@ -6,7 +6,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Parses a command's arguments strictly; an unknown flag is a usage error, not ignored. */
 export function parseCommandArgs(argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };

@@ -172,7 +172,9 @@ export function printSummary(summary: RunSummary, io: Output): void {
   }
   if (summary.attention.length > SHOWN_TASKS) io.out(`  … and ${summary.attention.length - SHOWN_TASKS} more (see \`ltx-batch status\`)`);
   if (summary.attention.some((a) => a.state === 'needs_review')) {
-    io.out('Tasks that need review may or may not exist at APIXO; they are never submitted again on their own. Decide in the app (resubmit, abandon, or attach a task ID).');
+    io.out(
+      'Tasks that need review may or may not exist at APIXO; they are never submitted again on their own. Decide in the app (resubmit, abandon, or attach a task ID).'
+    );
   }
   if (summary.message) io.out(summary.message);
 }

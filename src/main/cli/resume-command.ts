@@ -39,7 +39,13 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
   let engine: BatchEngine | undefined;
   try {
     log.info(`resuming with ${api.label}`, { dataDir: common.dataDir });
-    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency, log: log.child('engine') });
+    engine = await BatchEngine.open({
+      dataDir: common.dataDir,
+      client: api.client,
+      timeScale: common.timeScale,
+      concurrency: common.concurrency,
+      log: log.child('engine')
+    });
     const open = engine.batches().filter((b) => !isSettled(engine!.summary(b.id)!));
     if (open.length === 0) {
       say('Nothing to resume: every batch has finished or waits for your review.');
@@ -48,7 +54,11 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
     say(`Using ${api.label}.`);
     say(`Resuming ${plural(open.length, 'batch')}: ${open.map((b) => b.name).join(', ')}.`);
     reportRecovery(engine, say);
-    return await driveBatches(engine, open.map((b) => b.id), { io, json, signal });
+    return await driveBatches(
+      engine,
+      open.map((b) => b.id),
+      { io, json, signal }
+    );
   } finally {
     await engine?.close();
     await api.close();

@@ -77,13 +77,20 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
   const json = values.json === true;
   const say = (line: string): void => (json ? undefined : io.out(line));
   const capMicros = values.budget === undefined ? undefined : parseUsd(String(values.budget));
-  if (values.budget !== undefined && capMicros === undefined) throw new UsageError(`--budget must be an amount in dollars, like 25 or 12.50 (got ${String(values.budget)}).`);
+  if (values.budget !== undefined && capMicros === undefined)
+    throw new UsageError(`--budget must be an amount in dollars, like 25 or 12.50 (got ${String(values.budget)}).`);
   const common = engineFlags(values);
   const log = logs.open(common.dataDir);
 
   const defaults = defaultsFromFlags(values);
   const result = await importCsvFile(file, { defaults });
-  log.info('CSV read', { file, videos: result.rows.length, valid: result.validCount, invalidRows: result.invalidRowCount, fileProblems: result.fileProblems.length || undefined });
+  log.info('CSV read', {
+    file,
+    videos: result.rows.length,
+    valid: result.validCount,
+    invalidRows: result.invalidRowCount,
+    fileProblems: result.fileProblems.length || undefined
+  });
   if (result.fileProblems.length > 0) {
     io.err(`✗ ${basename(file)} cannot be imported:`);
     for (const p of result.fileProblems) io.err(`  ${p}`);
@@ -114,20 +121,30 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
   try {
     say(`Using ${api.label}.`);
     log.info(`running with ${api.label}`, { dataDir: common.dataDir, libraryDir });
-    engine = await BatchEngine.open({ dataDir: common.dataDir, client: api.client, timeScale: common.timeScale, concurrency: common.concurrency, log: log.child('engine') });
+    engine = await BatchEngine.open({
+      dataDir: common.dataDir,
+      client: api.client,
+      timeScale: common.timeScale,
+      concurrency: common.concurrency,
+      log: log.child('engine')
+    });
     reportRecovery(engine, say);
     const batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
     let batchId: string;
     if (batch) {
       batchId = batch.id;
       const summary = engine.summary(batch.id)!;
-      say(`Resuming batch "${batch.name}" (${summary.counts.done ?? 0} of ${plural(summary.total, 'video')} done); no row is submitted twice. Use --again for a new batch.`);
+      say(
+        `Resuming batch "${batch.name}" (${summary.counts.done ?? 0} of ${plural(summary.total, 'video')} done); no row is submitted twice. Use --again for a new batch.`
+      );
     } else {
       const hosting = cliHosting(hostingSettings, api.simulator, log.child('hosting'));
       const refusal = hostingRefusal(hosting, tasks);
       if (refusal) {
         const local = localImageTasks(tasks);
-        io.err(`✗ ${plural(local.length, 'row')} ${local.length === 1 ? 'uses' : 'use'} a local image (first: row ${local[0].source.row}); nothing was submitted. ${refusal}`);
+        io.err(
+          `✗ ${plural(local.length, 'row')} ${local.length === 1 ? 'uses' : 'use'} a local image (first: row ${local[0].source.row}); nothing was submitted. ${refusal}`
+        );
         return EXIT.invalidInput;
       }
       if (!json) printEstimate('Estimate', result.estimate, io);
@@ -159,7 +176,12 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
 }
 
 /** Flags shared by the commands that drive the engine. */
-export function engineFlags(values: Record<string, string | boolean | undefined>): { dataDir: string; baseUrl?: string; timeScale: number; concurrency?: number } {
+export function engineFlags(values: Record<string, string | boolean | undefined>): {
+  dataDir: string;
+  baseUrl?: string;
+  timeScale: number;
+  concurrency?: number;
+} {
   return {
     dataDir: resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir()),
     baseUrl: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
@@ -172,7 +194,8 @@ export function reportRecovery(engine: Engine, say: (line: string) => void): voi
   const r = engine.recovery;
   if (r.resumedPolls > 0) say(`Picking up ${plural(r.resumedPolls, 'task')} still running at APIXO.`);
   if (r.resumedDownloads > 0) say(`Finishing ${plural(r.resumedDownloads, 'download')}.`);
-  if (r.needsReview > 0) say(`${plural(r.needsReview, 'task')} were being submitted when the app stopped: they need review and are not submitted again on their own.`);
+  if (r.needsReview > 0)
+    say(`${plural(r.needsReview, 'task')} were being submitted when the app stopped: they need review and are not submitted again on their own.`);
 }
 
 async function confirm(question: string, io: Output): Promise<boolean> {

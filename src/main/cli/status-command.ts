@@ -53,10 +53,14 @@ export async function statusCommand(argv: string[], io: Output, _signal: AbortSi
     const parts = Object.entries(counts)
       .filter(([state]) => state !== 'done')
       .map(([state, n]) => `${n} ${state.replace('_', ' ')}`);
-    io.out(`${batch.name} (${created}): ${counts.done ?? 0} of ${plural(total, 'video')} done${parts.length ? `, ${parts.join(', ')}` : ''} · spent ${formatUsd(c.spentMicros)}${batch.paused ? ` · ${batch.paused.message}` : ''}`);
+    io.out(
+      `${batch.name} (${created}): ${counts.done ?? 0} of ${plural(total, 'video')} done${parts.length ? `, ${parts.join(', ')}` : ''} · spent ${formatUsd(c.spentMicros)}${batch.paused ? ` · ${batch.paused.message}` : ''}`
+    );
     io.out(`  library: ${batch.libraryDir}`);
     for (const a of attention.slice(0, SHOWN)) {
-      io.out(`  Row ${a.row}${a.take > 1 ? ` take ${a.take}` : ''}: ${a.state.replace('_', ' ')}${a.failCode ? ` (${a.failCode})` : ''}${a.note ? ` — ${a.note}` : ''}`);
+      io.out(
+        `  Row ${a.row}${a.take > 1 ? ` take ${a.take}` : ''}: ${a.state.replace('_', ' ')}${a.failCode ? ` (${a.failCode})` : ''}${a.note ? ` — ${a.note}` : ''}`
+      );
     }
     if (attention.length > SHOWN) io.out(`  … and ${attention.length - SHOWN} more (--json lists them all)`);
   }

@@ -54,7 +54,13 @@ export async function validateCommand(argv: string[], io: Output, _signal: Abort
   const [file] = positionals;
   const result = await importCsvFile(file, { defaults: defaultsFromFlags(values) });
   const valid = result.fileProblems.length === 0 && result.problems.length === 0;
-  logs.open().info('CSV validated', { file, valid, videos: result.rows.length, invalidRows: result.invalidRowCount, fileProblems: result.fileProblems.length || undefined });
+  logs.open().info('CSV validated', {
+    file,
+    valid,
+    videos: result.rows.length,
+    invalidRows: result.invalidRowCount,
+    fileProblems: result.fileProblems.length || undefined
+  });
   if (values.json) io.out(JSON.stringify(jsonReport(file, result, valid), null, 2));
   else printReport(file, result, valid, io);
   return valid ? EXIT.ok : EXIT.invalidInput;
@@ -103,6 +109,7 @@ export function printEstimate(title: string, estimate: BatchEstimate, io: Output
   io.out(`${title}: ${plural(estimate.count, 'video')}, ${estimate.seconds} s of video, ${formatUsd(estimate.micros)}`);
   for (const resolution of RESOLUTIONS) {
     const line = estimate.byResolution[resolution];
-    if (line.count > 0) io.out(`  ${resolution.padEnd(5)} ${plural(line.count, 'video').padEnd(12)} ${String(line.seconds).padStart(7)} s  ${formatUsd(line.micros)}`);
+    if (line.count > 0)
+      io.out(`  ${resolution.padEnd(5)} ${plural(line.count, 'video').padEnd(12)} ${String(line.seconds).padStart(7)} s  ${formatUsd(line.micros)}`);
   }
 }

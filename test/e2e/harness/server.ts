@@ -164,7 +164,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   // The app's real log, as the desktop app writes it; each line is kept for the test too.
   const logsDir = join(dir, 'logs');
-  const fileLog = openFileLog({ dir: logsDir, fileName: 'main.log', level: 'debug', echo: (_level, line) => (options.log ?? ((l: string) => log.push(l)))(line) });
+  const fileLog = openFileLog({
+    dir: logsDir,
+    fileName: 'main.log',
+    level: 'debug',
+    echo: (_level, line) => (options.log ?? ((l: string) => log.push(l)))(line)
+  });
   fileLog.redactor.keep(() => [key]);
 
   const hostingSecret = memorySecret();

@@ -106,7 +106,10 @@ export class SigV4Gate {
     }
 
     // S3 decodes the path once and re-encodes each segment strictly; `/` stays.
-    const canonicalUri = rawPath.split('/').map((segment) => strictEncode(decodeURIComponent(segment))).join('/');
+    const canonicalUri = rawPath
+      .split('/')
+      .map((segment) => strictEncode(decodeURIComponent(segment)))
+      .join('/');
     const canonicalQuery = pairs
       .filter(([k]) => k !== 'X-Amz-Signature')
       .map(([k, v]) => [strictEncode(k), strictEncode(v)])
@@ -141,13 +144,10 @@ export class SigV4Gate {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
-    const upstream = request(
-      { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      }
-    );
+    const upstream = request({ host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   }

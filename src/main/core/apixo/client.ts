@@ -7,14 +7,7 @@ import { silentLog, type Logger } from '../log/logger';
 import { networkProblem } from '../util/network-error';
 import { sleep } from '../util/sleep';
 import { ApixoError, type ApixoErrorKind, type Delivery } from './errors';
-import {
-  DEFAULT_GET_RETRY,
-  DEFAULT_SUBMIT_RETRY,
-  MAX_RETRY_AFTER_MS,
-  backoffDelay,
-  parseRetryAfter,
-  type RetryPolicy
-} from '../util/retry';
+import { DEFAULT_GET_RETRY, DEFAULT_SUBMIT_RETRY, MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter, type RetryPolicy } from '../util/retry';
 
 export const DEFAULT_BASE_URL = 'https://api.apixo.ai/api/v1';
 
@@ -167,8 +160,7 @@ export class ApixoClient {
     for (let attempt = 1; ; attempt++) {
       const error = await this.submitOnce(path, body);
       if (typeof error === 'string') return { taskId: error };
-      const retryable =
-        error.kind === 'rate_limited' || error.status === 503 || (error.kind === 'network' && error.delivery === 'not_sent');
+      const retryable = error.kind === 'rate_limited' || error.status === 503 || (error.kind === 'network' && error.delivery === 'not_sent');
       if (!retryable || attempt >= policy.attempts) throw error;
       await this.wait(error, attempt - 1, policy, `POST ${path}`, options.signal);
     }
@@ -247,7 +239,12 @@ export class ApixoClient {
   private async wait(error: ApixoError, retry: number, policy: RetryPolicy, what: string, signal?: AbortSignal): Promise<void> {
     const serverWait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS) : undefined;
     const ms = (serverWait ?? backoffDelay(retry, policy, this.random)) * this.timeScale;
-    this.log.info(`${what} failed; retry ${retry + 1} in ${Math.round(ms)} ms`, { kind: error.kind, status: error.status, code: error.code, why: error.message });
+    this.log.info(`${what} failed; retry ${retry + 1} in ${Math.round(ms)} ms`, {
+      kind: error.kind,
+      status: error.status,
+      code: error.code,
+      why: error.message
+    });
     await sleep(ms, signal);
   }
 
@@ -255,7 +252,9 @@ export class ApixoClient {
     const started = Date.now();
     const res = await this.http(path, { method, json, signal });
     const envelope = parseEnvelope(res.body);
-    this.log.debug(`${method} /${path.split('?')[0]} → ${res.statusCode}${envelope && envelope.code !== res.statusCode ? ` (code ${envelope.code})` : ''} in ${Date.now() - started} ms`);
+    this.log.debug(
+      `${method} /${path.split('?')[0]} → ${res.statusCode}${envelope && envelope.code !== res.statusCode ? ` (code ${envelope.code})` : ''} in ${Date.now() - started} ms`
+    );
     return { status: res.statusCode, headers: res.headers, envelope };
   }
 
@@ -271,10 +270,14 @@ export class ApixoClient {
 
     if (httpOk && !envelope) {
       return call === 'submit'
-        ? new ApixoError('outcome_unknown', 'APIXO accepted the submit but its answer could not be read, so a task may have been created. It was not retried, so nothing is paid for twice.', details)
+        ? new ApixoError(
+            'outcome_unknown',
+            'APIXO accepted the submit but its answer could not be read, so a task may have been created. It was not retried, so nothing is paid for twice.',
+            details
+          )
         : new ApixoError('bad_response', `APIXO answered with something that is not its usual JSON (HTTP ${res.status}).`, details);
     }
-    if (status === 402 || /insufficient|balance|credit|quota/i.test(words ?? '') && status === 400) {
+    if (status === 402 || (/insufficient|balance|credit|quota/i.test(words ?? '') && status === 400)) {
       return new ApixoError('balance', `APIXO says the balance is too low${said}. Add balance or use another key.`, details);
     }
     const kindByStatus: Record<number, ApixoErrorKind> = { 400: 'validation', 401: 'auth', 403: 'forbidden', 404: 'not_found', 429: 'rate_limited' };

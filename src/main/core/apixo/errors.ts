@@ -70,7 +70,6 @@ export const ERROR_GUIDANCE: Record<ApixoErrorKind, string> = {
   rate_limited: 'APIXO is limiting requests; the app slows down and tries again.',
   server: 'APIXO had a problem; the app tries again with backoff.',
   network: 'Check your internet connection; the app tries again.',
-  outcome_unknown:
-    'The task may or may not have been created (and billed). Check it before submitting again: resubmit, abandon, or attach its task ID.',
+  outcome_unknown: 'The task may or may not have been created (and billed). Check it before submitting again: resubmit, abandon, or attach its task ID.',
   bad_response: 'APIXO answered something unexpected; the app tries again.'
 };

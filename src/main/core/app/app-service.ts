@@ -3,7 +3,17 @@ import { basename, join, relative, sep } from 'node:path';
 import { formatUsd } from '@shared/pricing';
 import { fileSize } from '@shared/file-size';
 import type { TaskRecord } from '@shared/batch';
-import type { CreateBatchRequest, EventChannel, EventMap, ImportPreview, InvokeChannel, InvokeHandlers, IpcResult, KeyStatus, QueueSnapshot } from '@shared/ipc';
+import type {
+  CreateBatchRequest,
+  EventChannel,
+  EventMap,
+  ImportPreview,
+  InvokeChannel,
+  InvokeHandlers,
+  IpcResult,
+  KeyStatus,
+  QueueSnapshot
+} from '@shared/ipc';
 import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { ImportResult } from '@shared/import-types';
 import type { Settings, SettingsPatch } from '@shared/settings';
@@ -240,7 +250,9 @@ export class AppService {
     for (const video of change.landed) {
       const inside = relative(root, video.path);
       if (inside.startsWith('..') || inside.startsWith(sep)) continue;
-      void this.library?.landed(video).catch((error: unknown) => this.log.warn(`the library could not list a new video: ${(error as Error).message}`, { file: video.path }));
+      void this.library
+        ?.landed(video)
+        .catch((error: unknown) => this.log.warn(`the library could not list a new video: ${(error as Error).message}`, { file: video.path }));
     }
   }
 
@@ -272,7 +284,12 @@ export class AppService {
     redact.keep(() => [this.options.secrets.get(), this.options.hostingSecret.get()]);
     return diagnosticsReport(
       {
-        runtime: this.options.runtime ?? { app: this.options.version, node: process.versions.node, v8: process.versions.v8, os: `${process.platform} ${process.arch}` },
+        runtime: this.options.runtime ?? {
+          app: this.options.version,
+          node: process.versions.node,
+          v8: process.versions.v8,
+          os: `${process.platform} ${process.arch}`
+        },
         settings: this.options.settings.read(),
         simulated: this.simulated,
         key: this.keyStatus(),

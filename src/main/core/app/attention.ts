@@ -55,7 +55,10 @@ export class AttentionTracker {
     this.account = account;
     const review = snapshot.status.needsReview;
     if (review > this.reviewed) {
-      notices.push({ title: 'Tasks need your review', body: `${review} task${review === 1 ? '' : 's'} may or may not exist at APIXO: decide to resubmit, abandon, or attach a task ID.` });
+      notices.push({
+        title: 'Tasks need your review',
+        body: `${review} task${review === 1 ? '' : 's'} may or may not exist at APIXO: decide to resubmit, abandon, or attach a task ID.`
+      });
     }
     this.reviewed = review;
     return notices;

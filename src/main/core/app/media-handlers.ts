@@ -85,7 +85,9 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
       const detail = await withSidecar(path);
       const { seed } = detail.sidecar;
       if (request.seeds === 'same' && (seed === undefined || seed < 0)) {
-        throw new TaskActionError(`“${detail.name}” was made with a random seed that APIXO did not report, so it cannot be made again with the same seed. Use New takes instead.`);
+        throw new TaskActionError(
+          `“${detail.name}” was made with a random seed that APIXO did not report, so it cannot be made again with the same seed. Use New takes instead.`
+        );
       }
       planned.push({ detail, seeds: request.seeds === 'same' ? [seed!] : freshSeeds(request.takes, seed, random) });
     }
@@ -122,7 +124,9 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
       image = await remember(await fetchRemoteImage(sidecar.imageUrl!, cache));
     }
     if (!image && sidecar.imageUrl) {
-      throw new TaskActionError(`The source image of “${detail.name}” is not beside it in the library and its link cannot be fetched again. Drop the image to use these settings with it.`);
+      throw new TaskActionError(
+        `The source image of “${detail.name}” is not beside it in the library and its link cannot be fetched again. Drop the image to use these settings with it.`
+      );
     }
     return { rows: [{ image, prompt: sidecar.prompt }], defaults: defaultsFromSidecar(sidecar, ctx.settings().defaults) };
   }

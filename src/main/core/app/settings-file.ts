@@ -37,7 +37,9 @@ export async function readSettingsFile(path: string, defaults: Settings): Promis
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { settings: sanitizeSettings(undefined, defaults) } : { settings: sanitizeSettings(undefined, defaults), problem: `${path} could not be read (${code ?? (error as Error).message})` };
+    return code === 'ENOENT'
+      ? { settings: sanitizeSettings(undefined, defaults) }
+      : { settings: sanitizeSettings(undefined, defaults), problem: `${path} could not be read (${code ?? (error as Error).message})` };
   }
   try {
     const stored = JSON.parse(text) as { settings?: unknown } | null;

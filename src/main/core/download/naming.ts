@@ -57,7 +57,11 @@ export function localDate(date: Date): string {
  * dot or dash, no trailing dot, not a reserved device name, at most 120 characters.
  */
 export function safeStem(stem: string): string {
-  let safe = stem.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 120).replace(/^[.-]+/, '').replace(/[.-]+$/, '');
+  let safe = stem
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 120)
+    .replace(/^[.-]+/, '')
+    .replace(/[.-]+$/, '');
   if (safe === '') safe = 'untitled';
   const dot = safe.indexOf('.');
   const first = dot < 0 ? safe : safe.slice(0, dot);

@@ -10,9 +10,7 @@ export const MAX_SIDECAR_BYTES = 16 * 1024 * 1024;
 
 export type { Sidecar, SidecarProblem, SidecarTimings } from '@shared/library';
 
-export type SidecarRead =
-  | { sidecar: Sidecar; problem?: undefined; reason?: undefined }
-  | { sidecar: undefined; problem: SidecarProblem; reason: string };
+export type SidecarRead = { sidecar: Sidecar; problem?: undefined; reason?: undefined } | { sidecar: undefined; problem: SidecarProblem; reason: string };
 
 type Obj = Record<string, unknown>;
 

@@ -11,10 +11,7 @@ import { SIMULATOR_HOST_LABEL } from './simulator-host';
 import { HostingError, type ImageHost, type ImageToHost } from './types';
 
 /** A 2×2 PNG: small enough for every host, a real image for any that checks. */
-export const TEST_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFElEQVR4nGP4z8DAAMIM/////w8AH+4F+7C4l8kAAAAASUVORK5CYII=',
-  'base64'
-);
+export const TEST_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFElEQVR4nGP4z8DAAMIM/////w8AH+4F+7C4l8kAAAAASUVORK5CYII=', 'base64');
 
 const TEST_NAME = 'ltx-batch-studio-test.png';
 
@@ -74,7 +71,8 @@ export async function testImageHost(host: ImageHost): Promise<HostingTest> {
     if (url.startsWith('data:')) {
       return {
         ok: true,
-        message: 'The test image was turned into a data: URL and read back unchanged. APIXO does not document data: URLs, so whether it accepts them shows only when an image task runs.'
+        message:
+          'The test image was turned into a data: URL and read back unchanged. APIXO does not document data: URLs, so whether it accepts them shows only when an image task runs.'
       };
     }
     if (host.label !== SIMULATOR_HOST_LABEL) {
@@ -86,7 +84,10 @@ export async function testImageHost(host: ImageHost): Promise<HostingTest> {
         };
       }
     }
-    return { ok: true, message: `A test image was uploaded to ${host.label} and fetched back through its link unchanged: APIXO can fetch images the same way.` };
+    return {
+      ok: true,
+      message: `A test image was uploaded to ${host.label} and fetched back through its link unchanged: APIXO can fetch images the same way.`
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

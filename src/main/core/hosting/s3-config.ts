@@ -32,7 +32,11 @@ export function s3ConfigProblem(config: S3Hosting): string | undefined {
   if (!Number.isInteger(hours) || hours < SETTINGS_LIMITS.urlHoursMin || hours > SETTINGS_LIMITS.urlHoursMax) {
     return `Links must stay valid for a whole number of hours from ${SETTINGS_LIMITS.urlHoursMin} to ${SETTINGS_LIMITS.urlHoursMax} (got ${hours}). Change it in ${WHERE}.`;
   }
-  if (normalPrefix(config.prefix).split('/').some((part) => part === '.' || part === '..')) {
+  if (
+    normalPrefix(config.prefix)
+      .split('/')
+      .some((part) => part === '.' || part === '..')
+  ) {
     return `The key prefix ${JSON.stringify(config.prefix)} has a "." or ".." folder, which web addresses cannot carry. Change the prefix in ${WHERE}.`;
   }
   return undefined;

@@ -69,10 +69,7 @@ export function createS3Host(config: S3Hosting, secretAccessKey: string, options
   async function send(method: 'HEAD' | 'PUT', key: string, body?: Buffer, contentType?: string): Promise<Answer> {
     const headers = contentType ? { 'content-type': contentType } : undefined;
     for (let attempt = 1; ; attempt++) {
-      const url = presignUrl(
-        { method, url: locate(key), region, expiresSeconds: REQUEST_EXPIRES_SECONDS, now: now(), headers },
-        credentials
-      );
+      const url = presignUrl({ method, url: locate(key), region, expiresSeconds: REQUEST_EXPIRES_SECONDS, now: now(), headers }, credentials);
       try {
         const res = await http(url, { method, body, headers });
         const answer = { status: res.statusCode, body: res.body, headers: res.headers };

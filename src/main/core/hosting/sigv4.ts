@@ -78,7 +78,10 @@ function hmac(key: Buffer | string, text: string): Buffer {
 
 /** `20130524T000000Z`. */
 function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** The canonical request, the string to sign and the signature, exposed for tests and diagnostics. */

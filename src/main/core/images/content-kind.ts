@@ -35,7 +35,11 @@ function describeIsoMedia(head: Uint8Array): string {
 
 /** Text, judged by how it starts: a web page, JSON, SVG or plain text. */
 function describeText(head: Uint8Array): string {
-  const text = new TextDecoder('utf-8').decode(head).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const text = new TextDecoder('utf-8')
+    .decode(head)
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (text.startsWith('<!doctype html') || text.startsWith('<html') || /<(head|body|title)[\s>]/.test(text)) {
     return 'an HTML page';
   }

@@ -120,13 +120,19 @@ function folderNotes(name: string, scan: FolderScan, maxDepth: number): RefusedI
     );
   }
   if (scan.linksSkipped > 0) {
-    notes.push(`${count(scan.linksSkipped, 'link', 'links')} in ${folder} ${scan.linksSkipped === 1 ? 'was' : 'were'} not followed: they lead outside the folder or to another folder.`);
+    notes.push(
+      `${count(scan.linksSkipped, 'link', 'links')} in ${folder} ${scan.linksSkipped === 1 ? 'was' : 'were'} not followed: they lead outside the folder or to another folder.`
+    );
   }
   if (scan.tooDeep > 0) {
-    notes.push(`Folders nested more than ${count(maxDepth, 'level', 'levels')} deep in ${folder} were not searched. Drop those folders themselves to use their images.`);
+    notes.push(
+      `Folders nested more than ${count(maxDepth, 'level', 'levels')} deep in ${folder} were not searched. Drop those folders themselves to use their images.`
+    );
   }
   if (scan.unlisted.length > 0) {
-    notes.push(`${count(scan.unlisted.length, 'folder', 'folders')} in ${folder} could not be opened (${listNames(scan.unlisted)}): check that you are allowed to read them.`);
+    notes.push(
+      `${count(scan.unlisted.length, 'folder', 'folders')} in ${folder} could not be opened (${listNames(scan.unlisted)}): check that you are allowed to read them.`
+    );
   }
   if (scan.truncated) {
     notes.push(`${folder} holds too many files: only the first ${count(MAX_FOLDER_ENTRIES, 'entry', 'entries')} were looked at. Drop a smaller folder.`);
@@ -141,7 +147,10 @@ function duplicateNote(duplicates: { name: string; sameAs: string }[]): RefusedI
     return { name: first.name, reason: `${quoted(first.name)} is the same picture as ${quoted(first.sameAs)}, so it appears once.` };
   }
   const names = listNames(duplicates.map((d) => d.name));
-  return { name: first.name, reason: `${count(duplicates.length, 'image', 'images')} (${names}) are the same pictures as others in this drop, so each picture appears once.` };
+  return {
+    name: first.name,
+    reason: `${count(duplicates.length, 'image', 'images')} (${names}) are the same pictures as others in this drop, so each picture appears once.`
+  };
 }
 
 /** Checks and caches the candidates in order, keeping each picture once and at most `maxImages`. */

@@ -17,9 +17,7 @@ import { fileSize } from '@shared/file-size';
 
 export { JPEG_HEAD_BYTES } from '@shared/images';
 
-export type ImageCheck =
-  | { ok: true; kind: ImageKind; width: number; height: number; sizeBytes: number }
-  | { ok: false; reason: string };
+export type ImageCheck = { ok: true; kind: ImageKind; width: number; height: number; sizeBytes: number } | { ok: false; reason: string };
 
 /** What the check found, before it is put into words. */
 export type ImageVerdict =

@@ -1,6 +1,9 @@
 /** An image that is not used, with the sentence that tells a person why and what to do. */
 export class ImageRefusal extends Error {
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown }
+  ) {
     super(reason, options);
     this.name = 'ImageRefusal';
   }

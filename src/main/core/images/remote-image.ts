@@ -54,7 +54,10 @@ function nameFromUrl(url: URL, kind: ImageKind): string {
   } catch {
     // A malformed escape: the raw segment is still a fine name.
   }
-  name = name.replace(/[\p{Cc}/\\]/gu, '').trim().slice(0, NAME_MAX_CHARS);
+  name = name
+    .replace(/[\p{Cc}/\\]/gu, '')
+    .trim()
+    .slice(0, NAME_MAX_CHARS);
   return name || `image.${IMAGE_EXTENSIONS[kind]}`;
 }
 
@@ -69,7 +72,8 @@ function unreachable(link: string, error: unknown, timeoutMs: number): ImageRefu
   const start = `The image at ${link} could not be fetched:`;
   let why: string;
   if (error instanceof TimeoutError) why = `the server did not answer within ${waitWords(timeoutMs)}. Try again later, or check the address.`;
-  else if (error instanceof MaxRedirectsError) why = `it redirects more than ${MAX_REDIRECTS} times. Open it in a browser and copy the address the image finally comes from.`;
+  else if (error instanceof MaxRedirectsError)
+    why = `it redirects more than ${MAX_REDIRECTS} times. Open it in a browser and copy the address the image finally comes from.`;
   else {
     const code = error instanceof RequestError ? error.code : undefined;
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'no server with that name was found. Check the address and the internet connection.';

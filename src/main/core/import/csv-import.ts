@@ -37,8 +37,7 @@ function parseErrorMessage(error: unknown): string {
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       return (
-        `${row} has a quoted cell with more text after its closing quote. ` +
-        'Put the whole cell in quotes and write each quote inside it as two quotes ("").'
+        `${row} has a quoted cell with more text after its closing quote. ` + 'Put the whole cell in quotes and write each quote inside it as two quotes ("").'
       );
     default:
       return `${row} could not be read as CSV (${error.message}). Check its quotes and delimiters.`;

@@ -8,14 +8,12 @@ export type Decoded = { ok: true; text: string; warnings: string[] } | { ok: fal
 
 const SAVE_AS = 'In Excel or Numbers, export it with File › Save As (or Export) › "CSV UTF-8" and import that file.';
 
-const NOT_TEXT =
-  `This file does not look like a CSV text file: it contains binary data (such as NUL bytes). ${SAVE_AS}`;
+const NOT_TEXT = `This file does not look like a CSV text file: it contains binary data (such as NUL bytes). ${SAVE_AS}`;
 
 const WORKBOOK = `This is a spreadsheet workbook (or another zip or binary file), not a CSV text file. ${SAVE_AS}`;
 
 const UTF16_WITHOUT_BOM =
-  'This file looks like UTF-16 text without a byte-order mark, which cannot be read reliably. ' +
-  `Save it again as "CSV UTF-8" and import that file.`;
+  'This file looks like UTF-16 text without a byte-order mark, which cannot be read reliably. ' + `Save it again as "CSV UTF-8" and import that file.`;
 
 const LEGACY_WARNING =
   'The file is not UTF-8, so it was read as Windows-1252 (Western European). If accented letters or ' +

@@ -2,8 +2,6 @@ import { showValue } from '@shared/validation';
 import { FIELDS, type Field, type ImportColumn } from '@shared/import-types';
 import { listItems } from './wording';
 
-
-
 const FIELD_SET: ReadonlySet<string> = new Set(FIELDS);
 
 /** The names people give each field, besides the field's own name. */
@@ -130,7 +128,10 @@ export function mapColumns(headers: readonly string[], mapping?: Record<string, 
 
   const warnings: string[] = [];
   if (unknown.length > 0) {
-    const names = listItems(unknown.map((c) => `${showValue(c.header)} (${c.letter})`), MAX_LISTED);
+    const names = listItems(
+      unknown.map((c) => `${showValue(c.header)} (${c.letter})`),
+      MAX_LISTED
+    );
     warnings.push(
       `Ignored ${unknown.length === 1 ? 'a column' : 'columns'} the importer does not know: ${names}. ` +
         'To import what such a column holds, rename it to a field name (prompt, duration, seed …) or map it.'

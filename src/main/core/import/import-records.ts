@@ -38,8 +38,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
   const { records, firstData, columns, delimiter } = input;
   const seen = { columns, delimiter, warnings: input.warnings };
   const countAt = columns.find((c) => c.field === 'count')?.index ?? 0;
-  const countOf = (cells: readonly string[]): CountCell =>
-    countAt > 0 && countAt <= cells.length ? parseCount(cells[countAt - 1]) : { ok: true, count: 1 };
+  const countOf = (cells: readonly string[]): CountCell => (countAt > 0 && countAt <= cells.length ? parseCount(cells[countAt - 1]) : { ok: true, count: 1 });
 
   let dataRows = 0;
   let totalTakes = 0;
@@ -53,17 +52,10 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   if (totalTakes > maxRows) return failedImport([tooManyTakesMessage(totalTakes, maxRows)], seen);
 
-  const ctx = createRowContext(
-    columns,
-    resolveDefaults(options.defaults),
-    options.baseDir ?? process.cwd(),
-    options.random ?? Math.random
-  );
+  const ctx = createRowContext(columns, resolveDefaults(options.defaults), options.baseDir ?? process.cwd(), options.random ?? Math.random);
   const width = columns.length;
   const unnamed = columns.filter((c) => c.header === '').map((c) => c.index - 1);
-  const formulaAt = input.formulaWarnings
-    ? columns.filter((c) => c.field === 'prompt' || c.field === 'name').map((c) => c.index - 1)
-    : [];
+  const formulaAt = input.formulaWarnings ? columns.filter((c) => c.field === 'prompt' || c.field === 'name').map((c) => c.index - 1) : [];
   const padded = new RowTally();
   const formulas = new RowTally();
   const unnamedData = new RowTally();
@@ -122,9 +114,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
     warnings.push(`${has(padded)} fewer cells than the header; the missing cells were read as empty.`);
   }
   if (unnamedData.total > 0) {
-    warnings.push(
-      `${has(unnamedData)} cells under a column without a header; they were ignored. Give the column a header to import them.`
-    );
+    warnings.push(`${has(unnamedData)} cells under a column without a header; they were ignored. Give the column a header to import them.`);
   }
   if (formulas.total > 0) {
     warnings.push(

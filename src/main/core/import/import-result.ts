@@ -3,10 +3,7 @@ import type { TaskDraft } from '@shared/request';
 import type { Delimiter, ImportColumn, ImportedRow, ImportResult } from './types';
 
 /** A result with nothing imported: the file itself is the problem. */
-export function failedImport(
-  fileProblems: string[],
-  seen: { columns?: ImportColumn[]; delimiter?: Delimiter; warnings?: string[] } = {}
-): ImportResult {
+export function failedImport(fileProblems: string[], seen: { columns?: ImportColumn[]; delimiter?: Delimiter; warnings?: string[] } = {}): ImportResult {
   return {
     columns: seen.columns ?? [],
     delimiter: seen.delimiter ?? ',',

@@ -6,13 +6,4 @@ export { validDrafts, validRows } from './import-result';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from './limits';
 export { importPromptLines } from './prompt-lines';
 export { formatRowProblem } from './row-problem';
-export type {
-  Delimiter,
-  ImportColumn,
-  ImportedRow,
-  ImportOptions,
-  ImportProblemCode,
-  ImportResult,
-  RowProblem,
-  RowProblemCode
-} from './types';
+export type { Delimiter, ImportColumn, ImportedRow, ImportOptions, ImportProblemCode, ImportResult, RowProblem, RowProblemCode } from './types';

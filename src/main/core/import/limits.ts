@@ -5,10 +5,7 @@ export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_ROWS = 100_000;
 
 export function tooLargeMessage(size: number, maxBytes: number): string {
-  return (
-    `The file is ${fileSize(size)}, more than the ${fileSize(maxBytes)} one import can take. ` +
-    'Split it into smaller files and import them one by one.'
-  );
+  return `The file is ${fileSize(size)}, more than the ${fileSize(maxBytes)} one import can take. ` + 'Split it into smaller files and import them one by one.';
 }
 
 export function tooManyTakesMessage(takes: number, maxRows: number): string {

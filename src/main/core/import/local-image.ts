@@ -10,9 +10,7 @@ import { inspectImageFileSync, type ImageVerdict } from '../images/image-check';
 import type { ImportProblemCode } from './types';
 import { fileSize } from './wording';
 
-export type LocalImage =
-  | { ok: true; path: string; type: ImageKind }
-  | { ok: false; path: string; code: ImportProblemCode; message: string };
+export type LocalImage = { ok: true; path: string; type: ImageKind } | { ok: false; path: string; code: ImportProblemCode; message: string };
 
 /** The absolute path a cell names: relative to `baseDir`, or a `file://` URL. */
 export function resolveImagePath(cell: string, baseDir: string): string {
@@ -55,7 +53,10 @@ function refusal(verdict: Exclude<ImageVerdict, { ok: true }>, named: string, pa
         `The image ${named} looks like a ${verdict.kind.toUpperCase()} file, but its width and height could not be read: it may be damaged. Open and save it again, or use another image.`
       ];
     case 'not_an_image':
-      return ['not_an_image', `The image ${named} is not a JPEG, PNG or WebP file (it is ${sniffImage(verdict.head.subarray(0, 16))}). Convert it to JPG, PNG or WebP.`];
+      return [
+        'not_an_image',
+        `The image ${named} is not a JPEG, PNG or WebP file (it is ${sniffImage(verdict.head.subarray(0, 16))}). Convert it to JPG, PNG or WebP.`
+      ];
     case 'unreadable': {
       const reason = (verdict.error as NodeJS.ErrnoException).code ?? (verdict.error as Error).message;
       return ['unreadable', `The image ${named} could not be read (${reason}).`];

@@ -46,12 +46,7 @@ export interface RowContext {
   images: Map<string, LocalImage>;
 }
 
-export function createRowContext(
-  columns: readonly ImportColumn[],
-  defaults: BatchDefaults,
-  baseDir: string,
-  random: () => number
-): RowContext {
+export function createRowContext(columns: readonly ImportColumn[], defaults: BatchDefaults, baseDir: string, random: () => number): RowContext {
   const at = {} as Record<Field, number>;
   const headerOf = {} as Record<Field, string>;
   for (const field of FIELDS) {
@@ -124,9 +119,7 @@ export function buildRowTakes(ctx: RowContext, input: RowInput): ImportedRow[] {
   const image = cell('image').trim();
   const modeCell = cell('mode').trim();
   const mode = (
-    modeCell !== ''
-      ? parseMode(modeCell)
-      : modeFor(image !== '' || isImageMode(ctx.defaultMode), rowLoras.length > 0 || isLoraMode(ctx.defaultMode))
+    modeCell !== '' ? parseMode(modeCell) : modeFor(image !== '' || isImageMode(ctx.defaultMode), rowLoras.length > 0 || isLoraMode(ctx.defaultMode))
   ) as Mode;
   const imageMode = isImageMode(mode);
   const loraMode = isLoraMode(mode);

@@ -1,16 +1,7 @@
 import type { BatchDefaults } from '@shared/batch-defaults';
 import type { Field } from '@shared/import-types';
 
-export type {
-  Delimiter,
-  Field,
-  ImportColumn,
-  ImportProblemCode,
-  ImportResult,
-  ImportedRow,
-  RowProblem,
-  RowProblemCode
-} from '@shared/import-types';
+export type { Delimiter, Field, ImportColumn, ImportProblemCode, ImportResult, ImportedRow, RowProblem, RowProblemCode } from '@shared/import-types';
 
 export interface ImportOptions {
   /** What empty cells and missing columns mean; missing entries keep DEFAULT_BATCH_DEFAULTS. */

@@ -257,7 +257,8 @@ export class FolderWatch {
     if (code === 'ENOENT' || this.warned) return;
     this.warned = true;
     const limit = code === 'ENOSPC' ? ' (the system limit of watched folders is reached)' : '';
-    this.options.log?.warn(`cannot follow ${rel === '' ? 'the library folder' : rel} for changes${limit}: ${code}. ` +
+    this.options.log?.warn(
+      `cannot follow ${rel === '' ? 'the library folder' : rel} for changes${limit}: ${code}. ` +
         'Changes made outside the app will still show, within a minute, at the next full look at the folder.'
     );
   }

@@ -9,7 +9,10 @@ export interface LibrarySearchResult extends LibraryQueryResult {
 
 /** Text folded for search: accents dropped, lower case. */
 export function foldText(text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 /** What a query's text is looked for in. */
@@ -152,7 +155,5 @@ export function listBatches(entries: Iterable<LibraryEntry>): LibraryBatch[] {
       batch.name = entry.batchName ?? batch.name;
     }
   }
-  return [...byId.values()]
-    .sort((a, b) => b.newest - a.newest || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map(({ id, name, count }) => ({ id, name, count }));
+  return [...byId.values()].sort((a, b) => b.newest - a.newest || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(({ id, name, count }) => ({ id, name, count }));
 }

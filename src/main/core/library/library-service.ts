@@ -297,7 +297,10 @@ export class LibraryService {
       const before = this.index.entries().map((e) => e.path);
       await this.follow(dir);
       const now = new Set(this.index.entries().map((e) => e.path));
-      this.changes.add(now, before.filter((path) => !now.has(path)));
+      this.changes.add(
+        now,
+        before.filter((path) => !now.has(path))
+      );
     });
     return this.switching;
   }
@@ -324,7 +327,8 @@ export class LibraryService {
       await index.build(dir);
     } catch (error) {
       index.clear(dir);
-      this.options.log?.warn(`the folder ${resolve(dir)} could not be read (${reason(error)}); the library shows empty until it can be. ` +
+      this.options.log?.warn(
+        `the folder ${resolve(dir)} could not be read (${reason(error)}); the library shows empty until it can be. ` +
           'Check that the folder exists and that you may open it, or choose another one in Settings.'
       );
     }
@@ -413,7 +417,8 @@ export class LibraryService {
 
   private entryOf(rel: string): LibraryEntry {
     const entry = this.index.get(rel);
-    if (!entry) throw new LibraryError('not_found', `${rel} is no longer in the library: it was moved or deleted. Refresh the library to see what is there now.`);
+    if (!entry)
+      throw new LibraryError('not_found', `${rel} is no longer in the library: it was moved or deleted. Refresh the library to see what is there now.`);
     return entry;
   }
 

@@ -251,7 +251,11 @@ export class LibraryWatcher {
       else due.push(video);
     }
     this.removeMissing('', scan.videos, scan.unreadable, removed);
-    await this.follow(due.map((video) => [video, scan.videos.get(video)!]), changed, removed);
+    await this.follow(
+      due.map((video) => [video, scan.videos.get(video)!]),
+      changed,
+      removed
+    );
     this.report(changed, removed);
   }
 
@@ -363,13 +367,16 @@ export class LibraryWatcher {
     if (this.settleTimer && next >= this.settleAt) return;
     if (this.settleTimer) this.clock.clearTimeout(this.settleTimer);
     this.settleAt = next;
-    this.settleTimer = this.clock.setTimeout(() => {
-      this.settleTimer = undefined;
-      this.settleAt = Infinity;
-      const now = this.clock.now();
-      const due = [...this.settling].filter(([, s]) => s.due <= now).map(([video]) => ({ video }));
-      void this.enqueue(() => this.diff(due)).then(() => this.scheduleSettle());
-    }, Math.max(0, next - this.clock.now()));
+    this.settleTimer = this.clock.setTimeout(
+      () => {
+        this.settleTimer = undefined;
+        this.settleAt = Infinity;
+        const now = this.clock.now();
+        const due = [...this.settling].filter(([, s]) => s.due <= now).map(([video]) => ({ video }));
+        void this.enqueue(() => this.diff(due)).then(() => this.scheduleSettle());
+      },
+      Math.max(0, next - this.clock.now())
+    );
     this.settleTimer.unref?.();
   }
 

@@ -29,12 +29,14 @@ export class Redactor {
         if (secret && secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join('***');
       }
     }
-    return out
-      // Punctuation after a link ("…photo.jpg?X-Amz-…: not found") belongs to the sentence.
-      .replace(SIGNED_QUERY, (_all, base: string, query: string) => `${base}?(signed query removed)${/[.,:;!?)\]]+$/.exec(query)?.[0] ?? ''}`)
-      .replace(SIGNED_PARAM, (_all, name: string) => `${name}=***`)
-      .replace(AUTH_HEADER, '$1$2***')
-      .replace(BEARER, '$1 ***')
-      .replace(INLINE_IMAGE, (all, head: string) => `${head}… (${Math.round(((all.length - head.length) * 3) / 4 / 1024)} KB inline)`);
+    return (
+      out
+        // Punctuation after a link ("…photo.jpg?X-Amz-…: not found") belongs to the sentence.
+        .replace(SIGNED_QUERY, (_all, base: string, query: string) => `${base}?(signed query removed)${/[.,:;!?)\]]+$/.exec(query)?.[0] ?? ''}`)
+        .replace(SIGNED_PARAM, (_all, name: string) => `${name}=***`)
+        .replace(AUTH_HEADER, '$1$2***')
+        .replace(BEARER, '$1 ***')
+        .replace(INLINE_IMAGE, (all, head: string) => `${head}… (${Math.round(((all.length - head.length) * 3) / 4 / 1024)} KB inline)`)
+    );
   }
 }

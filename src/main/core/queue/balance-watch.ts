@@ -34,13 +34,16 @@ export class BalanceWatch {
 
   /** Asks APIXO for the balance now. */
   refresh(): void {
-    this.d.client().balance({ retry: ONE_ATTEMPT }).then(
-      (micros) => {
-        this.balance = micros;
-        this.d.changed();
-      },
-      (error: unknown) => this.d.log.warn(`the balance could not be read: ${(error as Error).message}`)
-    );
+    this.d
+      .client()
+      .balance({ retry: ONE_ATTEMPT })
+      .then(
+        (micros) => {
+          this.balance = micros;
+          this.d.changed();
+        },
+        (error: unknown) => this.d.log.warn(`the balance could not be read: ${(error as Error).message}`)
+      );
   }
 
   /** After money moved: asks at most once per BALANCE_REFRESH_MS (real time). */

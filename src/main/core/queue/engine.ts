@@ -193,7 +193,18 @@ export class BatchEngine {
     const downloads = this.downloads.active + this.downloads.pending;
     const activity = describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
     const limit = this.limiter.limit;
-    return { running, limit, effectiveLimit: slots, inFlight, queued: queued + held, downloading: this.downloads.active, needsReview, account: this.account, submitPauseUntil: pauseUntil, activity };
+    return {
+      running,
+      limit,
+      effectiveLimit: slots,
+      inFlight,
+      queued: queued + held,
+      downloading: this.downloads.active,
+      needsReview,
+      account: this.account,
+      submitPauseUntil: pauseUntil,
+      activity
+    };
   }
 
   /** Subscribes to coalesced changes; returns the unsubscribe function. */
@@ -244,7 +255,12 @@ export class BatchEngine {
   /** Sets or clears a batch's spending cap; a batch the old cap paused goes on if the new one allows. */
   setBatchCap(batchId: string, capMicros: Micros | undefined): void {
     const batch = this.requireBatch(batchId);
-    this.journal.append({ type: 'batch_changed', id: batchId, patch: capMicros === undefined ? {} : { capMicros }, unset: capMicros === undefined ? ['capMicros'] : [] });
+    this.journal.append({
+      type: 'batch_changed',
+      id: batchId,
+      patch: capMicros === undefined ? {} : { capMicros },
+      unset: capMicros === undefined ? ['capMicros'] : []
+    });
     if (batch.paused?.reason === 'cap') this.resumeBatch(batchId);
     this.changes.mark(undefined, batchId);
   }

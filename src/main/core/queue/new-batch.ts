@@ -47,6 +47,8 @@ export function newBatchRecords(spec: NewBatch, createdAt: number, random: () =>
 
 function newBatchId(now: number, random: () => number): string {
   const time = now.toString(36);
-  const rand = Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0');
+  const rand = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0');
   return `b${time}${rand}`;
 }

@@ -100,7 +100,12 @@ export class PollHandler {
         if (task.state !== status.state || task.note) change(task, status.state, undefined, { unset: task.overdue ? [] : ['note'] });
         return false;
       case 'success':
-        change(task, 'succeeded', { resultUrl: status.resultUrls[0], spentMicros: task.spentMicros + task.estimateMicros }, { durable: true, unset: ['note', 'overdue'] });
+        change(
+          task,
+          'succeeded',
+          { resultUrl: status.resultUrls[0], spentMicros: task.spentMicros + task.estimateMicros },
+          { durable: true, unset: ['note', 'overdue'] }
+        );
         this.d.download(task.id);
         this.d.moneyMoved();
         return true;

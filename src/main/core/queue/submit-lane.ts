@@ -220,7 +220,12 @@ export class SubmitLane {
     const { change } = this.d;
     const notCreated = { attempts: task.attempts - 1 };
     if (!(error instanceof ApixoError)) {
-      change(task, 'needs_review', { note: `Submitting failed unexpectedly (${(error as Error).message}); APIXO may or may not have created the task.` }, { durable: true });
+      change(
+        task,
+        'needs_review',
+        { note: `Submitting failed unexpectedly (${(error as Error).message}); APIXO may or may not have created the task.` },
+        { durable: true }
+      );
       return;
     }
     switch (error.kind) {
@@ -235,7 +240,12 @@ export class SubmitLane {
         this.requeue(task, { ...notCreated, note: `${error.message} Trying again shortly.` });
         return;
       case 'validation':
-        change(task, 'rejected', { ...notCreated, failMsg: error.serverMessage ?? error.message, note: `${error.message} Fix the row and import it again.` }, { durable: true });
+        change(
+          task,
+          'rejected',
+          { ...notCreated, failMsg: error.serverMessage ?? error.message, note: `${error.message} Fix the row and import it again.` },
+          { durable: true }
+        );
         return;
       case 'auth':
       case 'forbidden':

@@ -4,7 +4,18 @@ import type { Logger } from '../log/logger';
 import { taskFields } from '../log/task-fields';
 
 /** States a person or a bug report cares about; the rest (pending, processing …) are debug lines. */
-const NOTABLE = new Set<TaskState>(['submitted', 'succeeded', 'done', 'failed', 'rejected', 'needs_review', 'download_failed', 'expired', 'canceled', 'abandoned']);
+const NOTABLE = new Set<TaskState>([
+  'submitted',
+  'succeeded',
+  'done',
+  'failed',
+  'rejected',
+  'needs_review',
+  'download_failed',
+  'expired',
+  'canceled',
+  'abandoned'
+]);
 const TROUBLE = new Set<TaskState>(['failed', 'rejected', 'needs_review', 'download_failed', 'expired']);
 
 /** One line per task transition, with everything that finds the task again. */

@@ -44,13 +44,7 @@ export const NO_FAULTS: Readonly<Faults> = {
 
 /** What a recorded request says about an injected fault. */
 export type FaultKind =
-  | 'server_error'
-  | 'error_after_accept'
-  | 'reset_after_accept'
-  | 'malformed_status'
-  | 'status_429'
-  | 'truncate_download'
-  | 'stall_download';
+  'server_error' | 'error_after_accept' | 'reset_after_accept' | 'malformed_status' | 'status_429' | 'truncate_download' | 'stall_download';
 
 function clampRate(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
@@ -60,7 +54,10 @@ function clampRate(value: unknown): number {
 export class FaultInjector {
   private faults: Faults = { ...NO_FAULTS };
 
-  constructor(private readonly random: Random, initial: Partial<Faults> = {}) {
+  constructor(
+    private readonly random: Random,
+    initial: Partial<Faults> = {}
+  ) {
     this.set(initial);
   }
 

@@ -24,13 +24,7 @@ export type StallTimers = Set<NodeJS.Timeout>;
  * answered 206 with `Content-Range`, an unsatisfiable one 416 with `Content-Range: bytes *\/size`.
  * Returns the HTTP status sent.
  */
-export function serveClip(
-  req: IncomingMessage,
-  res: ServerResponse,
-  clip: Buffer,
-  fault: DownloadFault | undefined,
-  stalls: StallTimers
-): number {
+export function serveClip(req: IncomingMessage, res: ServerResponse, clip: Buffer, fault: DownloadFault | undefined, stalls: StallTimers): number {
   const size = clip.length;
   const range = parseRange(req.headers.range, size);
   const common = { 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'cache-control': 'private, max-age=0' };

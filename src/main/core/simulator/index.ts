@@ -26,16 +26,7 @@ export {
   DEFAULT_CALLBACK_TIMEOUT_MS,
   MAX_BODY_BYTES
 } from './server';
-export type {
-  CallbackAttempt,
-  Endpoint,
-  RecordedRequest,
-  SimTaskView,
-  Simulator,
-  SimulatorCounts,
-  SimulatorOptions,
-  Submission
-} from './types';
+export type { CallbackAttempt, Endpoint, RecordedRequest, SimTaskView, Simulator, SimulatorCounts, SimulatorOptions, Submission } from './types';
 export { NO_FAULTS, type FaultKind, type FaultRate, type Faults } from './faults';
 export { REJECT_MESSAGE, SLOW_FACTOR, parseMarkers, type Markers } from './markers';
 export { GENERIC_FAIL_MESSAGE, failMessage } from './fail-messages';

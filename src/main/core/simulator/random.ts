@@ -34,6 +34,9 @@ export function uniform(random: Random, min: number, max: number): number {
 /** 32 lowercase hex characters, the shape of APIXO's task IDs in the wild. */
 export function randomHex32(random: Random): string {
   let out = '';
-  for (let i = 0; i < 4; i++) out += Math.floor(random() * 4_294_967_296).toString(16).padStart(8, '0');
+  for (let i = 0; i < 4; i++)
+    out += Math.floor(random() * 4_294_967_296)
+      .toString(16)
+      .padStart(8, '0');
   return out;
 }

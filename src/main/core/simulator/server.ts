@@ -15,16 +15,7 @@ import { substream } from './random';
 import { SlidingWindowLimiter } from './rate-limiter';
 import { findResourcesDir } from './resources';
 import { TaskStore, stateAt, statusData, type SimTask } from './tasks';
-import type {
-  CallbackAttempt,
-  Endpoint,
-  RecordedRequest,
-  SimTaskView,
-  Simulator,
-  SimulatorCounts,
-  SimulatorOptions,
-  Submission
-} from './types';
+import type { CallbackAttempt, Endpoint, RecordedRequest, SimTaskView, Simulator, SimulatorCounts, SimulatorOptions, Submission } from './types';
 import { UrlSigner } from './url-signer';
 import { DEFAULT_UPLOADS_CAP_BYTES, UPLOAD_PREFIX, UploadStore, imageFailure, receiveUpload, serveUpload, uploadId } from './uploads';
 import { serverStyleError } from './validation-errors';
@@ -264,12 +255,15 @@ class SimulatorServer implements Simulator {
     if (this.sweepTimer !== undefined && this.sweepAt <= next) return;
     clearTimeout(this.sweepTimer);
     this.sweepAt = next;
-    this.sweepTimer = setTimeout(() => {
-      this.sweepTimer = undefined;
-      this.sweepAt = Infinity;
-      this.advance(Date.now());
-      this.armSweeper();
-    }, Math.max(0, next - Date.now()));
+    this.sweepTimer = setTimeout(
+      () => {
+        this.sweepTimer = undefined;
+        this.sweepAt = Infinity;
+        this.advance(Date.now());
+        this.armSweeper();
+      },
+      Math.max(0, next - Date.now())
+    );
     this.sweepTimer.unref();
   }
 

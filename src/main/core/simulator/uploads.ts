@@ -124,13 +124,7 @@ function invalid(error: string): Envelope {
  * `PUT …/sim/uploads/<name>` (the key already checked): stores the image and answers its public
  * URL. Answers the HTTP status sent (0 when the socket went away first).
  */
-export async function receiveUpload(
-  req: IncomingMessage,
-  res: ServerResponse,
-  store: UploadStore,
-  name: string,
-  baseUrl: string
-): Promise<number> {
+export async function receiveUpload(req: IncomingMessage, res: ServerResponse, store: UploadStore, name: string, baseUrl: string): Promise<number> {
   const read = await readBytes(req, UPLOAD_MAX_BYTES);
   if (read.kind === 'aborted') return 0;
   let answer: Envelope;

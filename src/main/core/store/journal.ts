@@ -161,10 +161,7 @@ function newerVersionError(path: string, what: string, version: unknown): Journa
 }
 
 /** Calls `onLine` for every newline-terminated line; returns the file size and the unterminated rest. */
-async function forEachLine(
-  path: string,
-  onLine: (text: string, endOffset: number) => void
-): Promise<{ size: number; unterminated: number } | null> {
+async function forEachLine(path: string, onLine: (text: string, endOffset: number) => void): Promise<{ size: number; unterminated: number } | null> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -264,8 +261,7 @@ export class Journal<Ev, State> {
     const dir = resolve(dataDir);
     const fileName = options.fileName ?? DEFAULT_FILE_NAME;
     const snapshotFileName =
-      options.snapshotFileName ??
-      (fileName === DEFAULT_FILE_NAME ? 'snapshot.json' : `${fileName.replace(/\.[^.]*$/, '')}.snapshot.json`);
+      options.snapshotFileName ?? (fileName === DEFAULT_FILE_NAME ? 'snapshot.json' : `${fileName.replace(/\.[^.]*$/, '')}.snapshot.json`);
     const journalPath = join(dir, fileName);
     const snapshotPath = join(dir, snapshotFileName);
     if (openJournals.has(journalPath)) {
@@ -704,7 +700,6 @@ async function scanJournal<Ev, State>(
   };
 }
 
-
 /** The snapshot's seq and stored state, or null when there is none. */
 async function readSnapshot(path: string): Promise<{ seq: number; state: unknown } | null> {
   let text: string;
@@ -733,7 +728,6 @@ function unreadableSnapshot(path: string, reason: string): JournalError {
   return new JournalError(
     'unreadable_snapshot',
     path,
-    `The queue snapshot ${path} cannot be read (${reason}). ` +
-      'Restore it from a backup, or move the data folder aside to start with an empty queue.'
+    `The queue snapshot ${path} cannot be read (${reason}). ` + 'Restore it from a backup, or move the data folder aside to start with an empty queue.'
   );
 }

@@ -109,7 +109,11 @@ export class UpdateCoordinator {
       found = await this.options.source.check();
     } catch (error) {
       this.log.warn(`update check failed: ${(error as Error).message}`);
-      return this.set({ state: 'error', message: 'Could not look for updates. The app looks again tomorrow, or use Check for updates.', checkedAt: this.timers.now() });
+      return this.set({
+        state: 'error',
+        message: 'Could not look for updates. The app looks again tomorrow, or use Check for updates.',
+        checkedAt: this.timers.now()
+      });
     }
     if (!found) {
       this.log.info('no update: this is the newest version');
@@ -123,7 +127,11 @@ export class UpdateCoordinator {
       });
     } catch (error) {
       this.log.warn(`update download failed: ${(error as Error).message}`, { version: found.version });
-      return this.set({ state: 'error', message: `Version ${found.version} could not be downloaded. The app tries again tomorrow.`, checkedAt: this.timers.now() });
+      return this.set({
+        state: 'error',
+        message: `Version ${found.version} could not be downloaded. The app tries again tomorrow.`,
+        checkedAt: this.timers.now()
+      });
     }
     this.log.info('update downloaded', { version: found.version });
     return this.set({ state: 'ready', version: found.version, notes: found.notes, ...this.options.busy() });

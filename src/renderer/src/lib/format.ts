@@ -49,6 +49,9 @@ export function dollarsText(micros: number | undefined): string {
 
 function formatUsdPlain(micros: number): string {
   const whole = Math.floor(micros / 1_000_000);
-  const fraction = String(micros % 1_000_000).padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  const fraction = String(micros % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '')
+    .padEnd(2, '0');
   return `${whole}.${fraction}`;
 }

@@ -87,7 +87,8 @@ export const useComposerStore = defineStore('composer', () => {
     const have = new Set(rows.value.map((r) => r.image?.id).filter(Boolean));
     const fresh = images.filter((img) => !have.has(img.id));
     const room = MAX_ROWS - rows.value.length;
-    if (fresh.length > room) notices.value.push(`${plural(fresh.length - room, 'image')} left out: a batch holds at most ${MAX_ROWS.toLocaleString('en-US')} rows.`);
+    if (fresh.length > room)
+      notices.value.push(`${plural(fresh.length - room, 'image')} left out: a batch holds at most ${MAX_ROWS.toLocaleString('en-US')} rows.`);
     const repeated = images.length - fresh.length;
     if (repeated > 0) notices.value.push(`${plural(repeated, 'image')} ${repeated === 1 ? 'was' : 'were'} already in the list.`);
     for (const image of fresh.slice(0, Math.max(0, room))) rows.value.push({ key: nextKey++, image, prompt: '' });

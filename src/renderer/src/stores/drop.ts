@@ -73,7 +73,10 @@ export const useDropStore = defineStore('drop', () => {
     }
     const paths = withPath.filter((f) => f.path).map((f) => f.path);
     const unreadable = pathless.map((f) => f.file.name);
-    if (paths.length === 0) return refuse(`${names(unreadable)} could not be read from where ${unreadable.length === 1 ? 'it was' : 'they were'} dragged. Save the files to a folder first, then drop them.`);
+    if (paths.length === 0)
+      return refuse(
+        `${names(unreadable)} could not be read from where ${unreadable.length === 1 ? 'it was' : 'they were'} dragged. Save the files to a folder first, then drop them.`
+      );
 
     const found = await actions.run('inspect', 'drop:inspect', paths);
     if (!found) return refuse(actions.errors.inspect ?? 'The dropped files could not be read.');
@@ -82,13 +85,17 @@ export const useDropStore = defineStore('drop', () => {
     if (found.images.length > 0) {
       composer.addImages(found.images);
       composer.notices.push(...refused);
-      if (found.csv.length > 0) composer.notices.push(`${names(found.csv.map((p) => p.split(/[\\/]/).pop()!))} ${found.csv.length === 1 ? 'was' : 'were'} not imported: drop CSV files on their own.`);
+      if (found.csv.length > 0)
+        composer.notices.push(
+          `${names(found.csv.map((p) => p.split(/[\\/]/).pop()!))} ${found.csv.length === 1 ? 'was' : 'were'} not imported: drop CSV files on their own.`
+        );
       return 'compose';
     }
     if (found.csv.length > 0) {
       const importer = useImportStore();
       await importer.importPath(found.csv[0]);
-      if (found.csv.length > 1) refuse(`Only one CSV is imported at a time: ${plural(found.csv.length - 1, 'other file')} ${found.csv.length === 2 ? 'was' : 'were'} left out.`);
+      if (found.csv.length > 1)
+        refuse(`Only one CSV is imported at a time: ${plural(found.csv.length - 1, 'other file')} ${found.csv.length === 2 ? 'was' : 'were'} left out.`);
       else if (refused.length > 0) refuse('Some of what was dropped was left out:', refused);
       return 'import';
     }

@@ -114,13 +114,18 @@ export const useImportStore = defineStore('import', () => {
     const src = source.value!;
     const choices = withChoices ? { defaults: { ...defaults.value }, mapping: { ...mapping.value } } : {};
     if (src.kind === 'file') return { channel: 'import:file', req: { path: src.path, ...choices } };
-    return { channel: 'import:text', req: { text: sourceText, fileName: src.kind === 'text' ? src.fileName : undefined, lines: src.kind === 'text' && src.lines, ...choices } };
+    return {
+      channel: 'import:text',
+      req: { text: sourceText, fileName: src.kind === 'text' ? src.fileName : undefined, lines: src.kind === 'text' && src.lines, ...choices }
+    };
   }
 
   async function runImport(key: 'import' | 'reimport'): Promise<boolean> {
     const { channel, req } = request(key === 'reimport');
     const value =
-      channel === 'import:file' ? await actions.run(key, 'import:file', req as ImportFileRequest) : await actions.run(key, 'import:text', req as ImportTextRequest);
+      channel === 'import:file'
+        ? await actions.run(key, 'import:file', req as ImportFileRequest)
+        : await actions.run(key, 'import:text', req as ImportTextRequest);
     if (!value) return false;
     accept(value, key === 'import');
     return true;
@@ -248,7 +253,12 @@ export const useImportStore = defineStore('import', () => {
       return false;
     }
     const batchName = name.value.trim().slice(0, 200) || suggestName(p, source.value!);
-    const summary = await actions.run('create', 'batches:create', { token: p.token, name: batchName, skipInvalid: skipInvalid.value, ...(cap !== undefined ? { capMicros: cap } : {}) });
+    const summary = await actions.run('create', 'batches:create', {
+      token: p.token,
+      name: batchName,
+      skipInvalid: skipInvalid.value,
+      ...(cap !== undefined ? { capMicros: cap } : {})
+    });
     if (!summary) return false;
     useQueueStore().addCreated(summary);
     reset();

@@ -26,7 +26,11 @@ export async function invoke<C extends InvokeChannel>(channel: C, ...args: Invok
   try {
     return await api.invoke(channel, ...(plain(args) as InvokeArgs<C>));
   } catch (error) {
-    return { ok: false, code: 'internal', message: `Something went wrong talking to the app’s background service: ${(error as Error)?.message ?? String(error)}` };
+    return {
+      ok: false,
+      code: 'internal',
+      message: `Something went wrong talking to the app’s background service: ${(error as Error)?.message ?? String(error)}`
+    };
   }
 }
 

@@ -449,7 +449,11 @@ export const useLibraryStore = defineStore('library', () => {
 
   function patchItems(paths: Set<string>, patch: Partial<LibraryItem>): void {
     for (const [page, items] of pages) {
-      if (items.some((i) => paths.has(i.path))) pages.set(page, items.map((i) => (paths.has(i.path) ? { ...i, ...patch } : i)));
+      if (items.some((i) => paths.has(i.path)))
+        pages.set(
+          page,
+          items.map((i) => (paths.has(i.path) ? { ...i, ...patch } : i))
+        );
     }
     for (const path of paths) {
       const held = selection.get(path);
