@@ -1,6 +1,6 @@
 /**
- * The life of a task, from a CSV row to a file in the library (architecture.md, "The task,
- * from row to file").
+ * The life of a task, from a CSV row to a file in the library (architecture.md, "A task's
+ * life").
  */
 export const TASK_STATES = [
   'draft',

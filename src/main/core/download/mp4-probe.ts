@@ -1,8 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
- * What a video file says about itself, read from its ISO-BMFF boxes (architecture.md: "Read
- * width, height, duration, fps and audio from the downloaded file instead of assuming them").
+ * What a video file says about itself, read from its ISO-BMFF boxes (architecture.md,
+ * "Downloads": width, height, duration, fps and audio are read from the file, never assumed).
  */
 export type { VideoProbe } from '@shared/library';
 import type { VideoProbe } from '@shared/library';
