@@ -111,10 +111,10 @@ describe('the queue read back from disk', () => {
     await writeHistory(dir);
     const path = `${dir}/journal.jsonl`;
     const lines = readFileSync(path, 'utf8').split('\n');
-    // Line 5 is the first task's "submitted": its state becomes one no task can be in.
-    const record = JSON.parse(lines[4]) as { ev: { state: string } };
+    // Line 5 is the first task's "submitted": its state becomes something no build writes.
+    const record = JSON.parse(lines[4]) as { ev: { state: unknown } };
     expect(record.ev.state).toBe('submitted');
-    record.ev.state = 'teleported';
+    record.ev.state = 42;
     lines[4] = JSON.stringify(record);
     writeFileSync(path, lines.join('\n'));
 
@@ -124,6 +124,37 @@ describe('the queue read back from disk', () => {
     expect(warnings.join('\n')).toMatch(/not a queue event \(state: /);
     // The other events still apply: the task reaches "done" from the later line.
     expect(journal.state.tasks.get('b1-00000')?.state).toBe('done');
+  });
+
+  it('keeps what a newer build wrote: a state, a mode, a time stamp and a field this build does not know', async () => {
+    const dir = tempDir();
+    const journal = await Journal.open<QueueEvent, QueueState>(dir, OPTIONS);
+    const { batch, tasks } = batchOf(1);
+    const newer = {
+      ...tasks[0],
+      state: 'uploading',
+      times: { ...tasks[0].times, uploading: 5 },
+      request: { ...tasks[0].request, input: { ...tasks[0].request.input, mode: 'video-to-video', resolution: '4k' } },
+      lane: 'fast'
+    } as unknown as TaskRecord;
+    journal.append({ type: 'batch_added', batch, tasks: [newer] });
+    journal.append(
+      { type: 'task_changed', id: newer.id, at: 6, state: 'submitted', patch: { taskId: 'PAID-123' }, unset: ['lane' as never] },
+      { durable: true }
+    );
+    await journal.close();
+
+    const warnings: string[] = [];
+    const replayed = await openQueue(dir, warnings);
+    expect(replayed.recovery).toMatchObject({ rejected: 0, skippedCorrupt: 0 });
+    expect(warnings).toEqual([]);
+    const task = replayed.state.tasks.get(newer.id);
+    expect(task).toMatchObject({
+      state: 'submitted',
+      taskId: 'PAID-123',
+      times: { uploading: 5 },
+      request: { input: { mode: 'video-to-video', resolution: '4k' } }
+    });
   });
 
   it('refuses a snapshot with a damaged task, naming where, instead of loading it', async () => {

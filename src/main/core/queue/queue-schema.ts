@@ -3,59 +3,37 @@
  * journal event (architecture.md, "Persistence and recovery"). The app wrote these files itself,
  * so the schemas check types, not business rules: a record the reducer and engine can work on
  * passes, a damaged one is refused with the path of what is wrong. Objects are loose, so fields
- * an older or newer build wrote are kept as they are.
+ * an older or newer build wrote are kept as they are, and so are values this build does not know
+ * (a state, a mode, a resolution, a time stamp's name a newer build added): refusing the record
+ * would drop its task, and with it a paid task ID. Only the shape is checked.
  */
 import { z } from 'zod';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
-import { ASPECT_RATIOS, MODES, RESOLUTIONS } from '@shared/model';
 import type { GenerateRequest } from '@shared/request';
-import { TASK_STATES } from '@shared/task-state';
+import type { TaskState } from '@shared/task-state';
 import type { QueueEvent, TaskPatch } from './queue-state';
 
-const state = z.enum(TASK_STATES);
+/** A name this build may not know: any string is kept (typed as this build's names). */
+const known = <T extends string>() => z.string() as unknown as z.ZodType<T>;
+
+const state = known<TaskState>();
 const count = z.int().min(0);
 const lora = z.looseObject({ path: z.string(), scale: z.number() });
 
-const request: z.ZodType<GenerateRequest> = z.looseObject({
-  request_type: z.enum(['async', 'callback']),
+const request = z.looseObject({
+  request_type: z.string(),
   callback_url: z.string().optional(),
-  input: z.discriminatedUnion('mode', [
-    z.looseObject({
-      mode: z.literal(MODES[0]),
-      prompt: z.string(),
-      resolution: z.enum(RESOLUTIONS),
-      duration: z.number(),
-      seed: z.int().optional(),
-      aspect_ratio: z.enum(ASPECT_RATIOS).optional()
-    }),
-    z.looseObject({
-      mode: z.literal(MODES[1]),
-      prompt: z.string(),
-      resolution: z.enum(RESOLUTIONS),
-      duration: z.number(),
-      seed: z.int().optional(),
-      image_urls: z.tuple([z.string()])
-    }),
-    z.looseObject({
-      mode: z.literal(MODES[2]),
-      prompt: z.string(),
-      resolution: z.enum(RESOLUTIONS),
-      duration: z.number(),
-      seed: z.int().optional(),
-      aspect_ratio: z.enum(ASPECT_RATIOS).optional(),
-      loras: z.array(lora)
-    }),
-    z.looseObject({
-      mode: z.literal(MODES[3]),
-      prompt: z.string(),
-      resolution: z.enum(RESOLUTIONS),
-      duration: z.number(),
-      seed: z.int().optional(),
-      image_urls: z.tuple([z.string()]),
-      loras: z.array(lora)
-    })
-  ])
-});
+  input: z.looseObject({
+    mode: z.string(),
+    prompt: z.string(),
+    resolution: z.string(),
+    duration: z.number(),
+    seed: z.int().optional(),
+    aspect_ratio: z.string().optional(),
+    image_urls: z.array(z.string()).optional(),
+    loras: z.array(lora).optional()
+  })
+}) as unknown as z.ZodType<GenerateRequest>;
 
 /** What a transition may change (TaskPatch); also the optional fields of a task. */
 const taskFields = {
@@ -74,19 +52,19 @@ const taskFields = {
   overdue: z.boolean().optional()
 };
 
-export const taskRecordSchema: z.ZodType<TaskRecord> = z.looseObject({
+const taskRecordSchema: z.ZodType<TaskRecord> = z.looseObject({
   id: z.string(),
   batchId: z.string(),
   position: count,
   source: z.looseObject({ row: z.int(), take: z.int(), name: z.string().optional(), cells: z.record(z.string(), z.string()) }),
   request,
   ...taskFields,
-  times: z.partialRecord(z.enum([...TASK_STATES, 'created']), z.number())
+  times: z.record(z.string(), z.number())
 });
 
-const paused = z.looseObject({ reason: z.enum(['user', 'cap']), message: z.string() });
+const paused = z.looseObject({ reason: known<'user' | 'cap'>(), message: z.string() });
 
-export const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
+const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
   id: z.string(),
   name: z.string(),
   createdAt: z.number(),
@@ -99,15 +77,14 @@ export const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
 });
 
 const taskPatch: z.ZodType<TaskPatch> = z.looseObject(z.object(taskFields).partial().shape);
-const TASK_PATCH_KEYS = Object.keys(taskFields) as [keyof TaskPatch, ...(keyof TaskPatch)[]];
 
-export const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
+const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('batch_added'), batch: batchRecordSchema, tasks: z.array(taskRecordSchema) }),
   z.looseObject({
     type: z.literal('batch_changed'),
     id: z.string(),
     patch: z.looseObject({ name: z.string().optional(), paused: paused.optional(), capMicros: z.number().optional() }),
-    unset: z.array(z.enum(['paused', 'capMicros'])).optional()
+    unset: z.array(known<'paused' | 'capMicros'>()).optional()
   }),
   z.looseObject({
     type: z.literal('task_changed'),
@@ -115,7 +92,7 @@ export const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('typ
     at: z.number(),
     state: state.optional(),
     patch: taskPatch.optional(),
-    unset: z.array(z.enum(TASK_PATCH_KEYS)).optional()
+    unset: z.array(known<keyof TaskPatch>()).optional()
   })
 ]);
 
