@@ -9,7 +9,7 @@ import { defaultDataDir, userDataDir } from '../core/paths';
 export const HOSTING_SECRET_ENV = 'LTX_HOSTING_SECRET';
 
 /** What the CLI adds when the bucket's secret is missing: why it cannot simply use the app's. */
-export const KEYCHAIN_NOTE = `The command line cannot read the secret access key the app keeps in the OS keychain: set ${HOSTING_SECRET_ENV} to it.`;
+const KEYCHAIN_NOTE = `The command line cannot read the secret access key the app keeps in the OS keychain: set ${HOSTING_SECRET_ENV} to it.`;
 
 export interface CliHosting {
   host: () => ImageHost | undefined;

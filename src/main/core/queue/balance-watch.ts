@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger';
 import type { Clock, Timer } from '../util/clock';
 import { ONE_ATTEMPT } from './engine-types';
 
-/** The balance is asked for again this long after money moved (real ms). */
+/** The balance is asked for again this long after money moved (ms, not scaled by timeScale). */
 const BALANCE_REFRESH_MS = 5_000;
 
 export interface BalanceWatchDeps {
@@ -46,7 +46,7 @@ export class BalanceWatch {
       );
   }
 
-  /** After money moved: asks at most once per BALANCE_REFRESH_MS (real time). */
+  /** After money moved: asks at most once per BALANCE_REFRESH_MS. */
   soon(): void {
     if (this.timer) return;
     this.timer = this.d.clock.setTimeout(() => {

@@ -12,7 +12,7 @@ import type { TaskPatch } from './queue-state';
 export interface EngineOptions {
   dataDir: string;
   client: ApixoClient;
-  /** Multiplies every product delay (first poll, intervals, backoff); tests run at 0.01. */
+  /** Multiplies every product delay (first poll, intervals, backoff); below 1 in tests and demos. */
   timeScale?: number;
   /** Tasks in flight at once (default 4). */
   concurrency?: number;
@@ -24,9 +24,9 @@ export interface EngineOptions {
   autoRetryLimit?: number;
   /** Optional cap on money committed and spent across all batches. */
   overallCapMicros?: Micros;
-  /** A download that receives nothing for this long is retried (real ms, default 30 s). */
+  /** A download that receives nothing for this long is retried (ms, not scaled by timeScale; default 30 s). */
   downloadStallTimeoutMs?: number;
-  /** Coalescing interval of the change stream, in real ms (default 250). */
+  /** Coalescing interval of the change stream, in ms, not scaled by timeScale (default 250). */
   changeIntervalMs?: number;
   random?: () => number;
   log?: Logger;

@@ -7,7 +7,7 @@ import { sweepEmptyParts } from './download-stage';
 import type { ChangeTask, RecoveryReport } from './engine-types';
 import type { QueueEvent, QueueState } from './queue-state';
 
-export const INTERRUPTED_SUBMIT =
+const INTERRUPTED_SUBMIT =
   'The app stopped while this task was being submitted, so APIXO may or may not have created it (and charged for it). ' +
   'Check before submitting it again: resubmit, abandon, or attach its task ID.';
 
@@ -97,7 +97,7 @@ export function resumeQueue(journal: Journal<QueueEvent, QueueState>, to: Resume
   for (const task of plan.toQueue) to.queue(task);
   const times = to.firstPolls(plan.toPoll.length);
   plan.toPoll.forEach((task, i) => to.poll(task, times[i]));
-  return { ...journal.recovery, needsReview: plan.interrupted.length, resumedPolls: plan.toPoll.length, resumedDownloads: to.pendingDownloads() };
+  return { ...journal.recovery, needsReview: plan.interrupted.length, resumedPolls: plan.toPoll.length, resumedDownloads: plan.toDownload.length };
 }
 
 /** Removes empty `.part` files from a crash between choosing a file name and journaling it. */
