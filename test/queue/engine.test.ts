@@ -8,6 +8,9 @@ import { harness, rows, settled, submissionsByPrompt, filesIn, until, TIME_SCALE
 const SAMPLE_16x9 = statSync('resources/sim/sample-16x9.mp4').size;
 const SAMPLE = readFileSync('resources/sim/sample-16x9.mp4');
 
+// The engine's end-to-end runs, in real time on purpose (architecture.md, "Testing"): whole
+// batches over real loopback HTTP and real files, at the compressed TIME_SCALE, with real timers
+// and sockets. The scheduling details run on fake time in engine-control.test.ts.
 let h: Harness;
 afterEach(() => h?.cleanup());
 
