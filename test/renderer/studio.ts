@@ -132,7 +132,10 @@ export interface StudioOptions {
   apiKey?: string;
   /** The "real APIXO"'s balance, USD. Default 100. */
   balanceUsd?: number;
-  /** Multiplies every product delay. Default 0.01. */
+  /**
+   * Multiplies every product delay. Default 0.002 (a 720p video takes 0.12–0.18 s); a test
+   * whose steps must land between two moments of the schedule asks for more room (0.01).
+   */
   timeScale?: number;
   /** Faults of the "real APIXO" (e.g. `{ resetAfterAcceptRate: 1 }`: every submit's answer is lost). */
   faults?: Partial<Faults>;
@@ -182,7 +185,7 @@ export class Studio {
 
   async start(): Promise<this> {
     if (this.started) return this;
-    const timeScale = this.options.timeScale ?? 0.01;
+    const timeScale = this.options.timeScale ?? 0.002;
     const settings: SettingsStore = {
       read: () => structuredClone(this.stored),
       write: (next) => {
