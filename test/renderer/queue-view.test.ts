@@ -44,7 +44,8 @@ describe('queue view', () => {
   });
 
   it('a batch row counts by state, shows progress, spend and pause/resume', async () => {
-    const studio = await studioFor({ settings: { concurrency: 3 } });
+    // At the usual schedule: the pause lands before the quick one is done and frees its slot.
+    const studio = await studioFor({ settings: { concurrency: 3 }, timeScale: 0.01 });
     const csv = `name,prompt,duration,resolution\nquick,A calm lake at dawn,5,720p\n${SLOWEST_ROW}\nrefused,A storm at sea [sim:fail:NSFW],5,720p\nlast,Fog in a forest,5,720p\n`;
     const { batch } = await studio.addCsvBatch(csv, 'Spring campaign', { capMicros: 1 });
     const { api, wrapper } = await open(studio);

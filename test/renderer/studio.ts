@@ -7,7 +7,7 @@
  * failures a test cannot cause for real (a full disk), answer the next call of a channel with one.
  * A second simulator stands in for "the real APIXO" once a key is set (GOOD_KEY, $100).
  */
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,23 @@ export const SAMPLE_JPEG = join(REPO_DIR, 'test', 'fixtures', 'images', 'baselin
 export const GOOD_KEY = 'good-key-1a2b';
 /** A poster frame main accepts (a JPEG's first and last markers). */
 export const JPEG_DATA_URL = 'data:image/jpeg;base64,/9j/2Q==';
+
+/**
+ * Where studios keep their folders: a RAM-backed file system when the machine has one (Linux's
+ * /dev/shm), else the OS temp dir. The product's real files and writes are the same either way;
+ * on a busy shared disk each of the thousands of files a library test writes (and each fsync the
+ * engine makes) costs milliseconds, in RAM microseconds. LTX_TEST_TMP overrides it.
+ */
+export const STUDIO_ROOT = process.env.LTX_TEST_TMP ?? (writableDir('/dev/shm') ? '/dev/shm' : tmpdir());
+
+function writableDir(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export interface Call {
   channel: InvokeChannel;
@@ -115,7 +132,10 @@ export interface StudioOptions {
   apiKey?: string;
   /** The "real APIXO"'s balance, USD. Default 100. */
   balanceUsd?: number;
-  /** Multiplies every product delay. Default 0.01. */
+  /**
+   * Multiplies every product delay. Default 0.002 (a 720p video takes 0.12–0.18 s); a test
+   * whose steps must land between two moments of the schedule asks for more room (0.01).
+   */
   timeScale?: number;
   /** Faults of the "real APIXO" (e.g. `{ resetAfterAcceptRate: 1 }`: every submit's answer is lost). */
   faults?: Partial<Faults>;
@@ -123,7 +143,7 @@ export interface StudioOptions {
 
 /** One app's folders and, once started, its service; files put in the library before the start are there when it opens. */
 export class Studio {
-  readonly dir = mkdtempSync(join(tmpdir(), 'ltx-renderer-'));
+  readonly dir = mkdtempSync(join(STUDIO_ROOT, 'ltx-renderer-'));
   readonly libraryDir = join(this.dir, 'library');
   readonly dataDir = join(this.dir, 'data');
   readonly desktop: TestDesktop = testDesktop(this.dir);
@@ -137,6 +157,8 @@ export class Studio {
   api!: ServiceBridge;
   realApi!: Simulator;
   private nextVideo = 1;
+  /** The sample clip, copied once into this studio's folder (outside the library): every video is a hard link to it, on the same file system. */
+  private sampleClip: string | undefined;
 
   constructor(readonly options: StudioOptions = {}) {
     this.stored = { ...defaultSettings({ libraryDir: this.libraryDir, dataDir: this.dataDir }), ...options.settings };
@@ -163,7 +185,7 @@ export class Studio {
 
   async start(): Promise<this> {
     if (this.started) return this;
-    const timeScale = this.options.timeScale ?? 0.01;
+    const timeScale = this.options.timeScale ?? 0.002;
     const settings: SettingsStore = {
       read: () => structuredClone(this.stored),
       write: (next) => {
@@ -291,7 +313,7 @@ export class Studio {
     const abs = join(this.libraryDir, path);
     mkdirSync(dirname(abs), { recursive: true });
     if (options.truncated) writeFileSync(abs, Buffer.from([0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d]));
-    else linkSync(SAMPLE_MP4, abs);
+    else linkSync(this.sample(), abs);
     if (options.sidecarText !== undefined) writeFileSync(abs.replace(/\.mp4$/i, '.json'), options.sidecarText);
     return path;
   }
@@ -319,10 +341,18 @@ export class Studio {
     }
   }
 
+  private sample(): string {
+    if (!this.sampleClip) {
+      this.sampleClip = join(this.dir, 'sample.mp4');
+      copyFileSync(SAMPLE_MP4, this.sampleClip);
+    }
+    return this.sampleClip;
+  }
+
   private writeVideo(path: string, sidecar: Sidecar): void {
     const abs = join(this.libraryDir, path);
     mkdirSync(dirname(abs), { recursive: true });
-    linkSync(SAMPLE_MP4, abs);
+    linkSync(this.sample(), abs);
     writeFileSync(abs.replace(/\.mp4$/i, '.json'), JSON.stringify(sidecar, null, 2));
   }
 }

@@ -1,99 +1,30 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive, shallowRef, watch } from 'vue';
-import type { LibraryBulkResult, LibraryChange, LibraryDetail, LibraryItem, LibraryPage, LibraryQuery, LibrarySort } from '@shared/library';
-import { formatUsd, type Micros } from '@shared/pricing';
+import type { LibraryChange, LibraryDetail, LibraryItem, LibraryQuery } from '@shared/library';
 import { formatCount, plural } from '../lib/format';
-import { capturePoster } from '../lib/poster';
-import { useComposerStore } from './composer';
-import { createActions, invoke, mediaUrl, subscribe } from './ipc';
-import { useQueueStore } from './queue';
+import { createActions, mediaUrl, subscribe } from './ipc';
+import { useLibraryActions, type ActionScope } from './library-actions';
+import { usePosterFrames } from './library-posters';
+import { freshFilters, LIBRARY_PAGE, metaOf, narrows, toQuery, type LibraryFilters, type LibraryMeta } from './library-query';
+import { useSelection } from './library-selection';
 
-/** Videos fetched per `library:query` call as the grid scrolls. */
-export const LIBRARY_PAGE = 200;
-/** Larger pages when every match is wanted (select all). */
-const BULK_PAGE = 1000;
-/** Poster frames captured at once. */
-const MAX_CAPTURES = 2;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export type DateWindow = 'all' | 'today' | 'week' | 'month';
-
-/** What a person chose to look at; turned into a `LibraryQuery` when fetched. */
-export interface LibraryFilters {
-  text: string;
-  modes: string[];
-  resolutions: string[];
-  aspects: string[];
-  durationMin: number | null;
-  durationMax: number | null;
-  batchId: string | null;
-  date: DateWindow;
-  favouritesOnly: boolean;
-  sort: LibrarySort;
-}
-
-/** Where an action was started: errors and notices are shown there. */
-export type ActionScope = 'player' | 'selection' | 'grid';
-
-export type LibraryMeta = Omit<LibraryPage, 'items'>;
-
-function freshFilters(sort: LibrarySort = 'newest'): LibraryFilters {
-  return { text: '', modes: [], resolutions: [], aspects: [], durationMin: null, durationMax: null, batchId: null, date: 'all', favouritesOnly: false, sort };
-}
-
-/** The first moment a date window takes in (local time), or undefined for all time. */
-export function windowStart(date: DateWindow, now = Date.now()): number | undefined {
-  if (date === 'today') {
-    const start = new Date(now);
-    start.setHours(0, 0, 0, 0);
-    return start.getTime();
-  }
-  if (date === 'week') return now - 7 * DAY_MS;
-  if (date === 'month') return now - 30 * DAY_MS;
-  return undefined;
-}
-
-/** The query for a set of filters (without paging). */
-export function toQuery(filters: LibraryFilters, now = Date.now()): LibraryQuery {
-  const query: LibraryQuery = { sort: filters.sort };
-  const text = filters.text.trim();
-  if (text) query.text = text.slice(0, 1000);
-  if (filters.modes.length > 0) query.modes = [...filters.modes];
-  if (filters.resolutions.length > 0) query.resolutions = [...filters.resolutions];
-  if (filters.aspects.length > 0) query.aspects = [...filters.aspects];
-  if (filters.durationMin !== null) query.durationMin = filters.durationMin;
-  if (filters.durationMax !== null) query.durationMax = filters.durationMax;
-  if (filters.batchId) query.batchId = filters.batchId;
-  const from = windowStart(filters.date, now);
-  if (from !== undefined) query.from = from;
-  if (filters.favouritesOnly) query.favourite = true;
-  return query;
-}
-
-function metaOf(page: LibraryPage): LibraryMeta {
-  const { items: _items, ...meta } = page;
-  return meta;
-}
+export { LIBRARY_PAGE, toQuery, windowStart, type DateWindow, type LibraryFilters, type LibraryMeta } from './library-query';
+export type { ActionScope } from './library-actions';
 
 /**
  * The library as the window shows it: the filters, the matching videos fetched page by page
- * as the grid scrolls (a newer query or refresh always wins over a slower older answer), the
- * selection (by path), the video open in the player, poster frames made on demand, and every
- * action on one video or on the selection.
+ * as the grid scrolls (a newer query or refresh always wins over a slower older answer), and the
+ * video open in the player. The selection (library-selection.ts), poster frames
+ * (library-posters.ts) and the actions on videos (library-actions.ts) are parts of it.
  */
 export const useLibraryStore = defineStore('library', () => {
   const filters = reactive<LibraryFilters>(freshFilters());
   const meta = shallowRef<LibraryMeta | null>(null);
   // Shallow: pages are replaced whole.
   const pages = shallowReactive(new Map<number, LibraryItem[]>());
-  /** Selected videos by path, with what is known of each (for prompts and estimates). */
-  const selection = shallowReactive(new Map<string, LibraryItem>());
-  const anchor = ref<number | null>(null);
   const openIndex = ref<number | null>(null);
   const openPath = ref<string | null>(null);
   const detail = shallowRef<LibraryDetail | null>(null);
-  /** Poster frames made in this session, by path (the items' own `thumb` until a refresh brings it). */
-  const thumbs = shallowReactive(new Map<string, string>());
   /** Short results of actions ("Copied 3 videos to …"), by scope. */
   const notices = reactive<Partial<Record<ActionScope, string>>>({});
   /** Bumped on every change of the query (not on refreshes): the grid goes back to the top. */
@@ -107,29 +38,13 @@ export const useLibraryStore = defineStore('library', () => {
   let stale = false;
   let shown: [number, number] = [0, LIBRARY_PAGE];
   const pagesLoading = new Map<number, Promise<void>>();
-  const thumbTried = new Set<string>();
-  // The selection before the current Shift range: the next Shift range replaces that range, as in a file manager.
-  let rangeBase: Map<string, LibraryItem> | null = null;
-  let thumbQueue: LibraryItem[] = [];
-  let capturing = 0;
 
   const total = computed(() => meta.value?.total ?? 0);
   const librarySize = computed(() => meta.value?.librarySize ?? 0);
-  const filtersActive = computed(() => {
-    const f = filters;
-    return (
-      f.text.trim() !== '' ||
-      f.modes.length + f.resolutions.length + f.aspects.length > 0 ||
-      f.durationMin !== null ||
-      f.durationMax !== null ||
-      Boolean(f.batchId) ||
-      f.date !== 'all' ||
-      f.favouritesOnly
-    );
-  });
-  /** "1,234 of 10,000 videos", or "10,000 videos" when nothing narrows the view. */
+  const filtersActive = computed(() => narrows(filters));
   /** Whether the counts held were asked with filters: the count line changes its words with its numbers, not before. */
   const metaFiltered = ref(false);
+  /** "1,234 of 10,000 videos", or "10,000 videos" when nothing narrows the view. */
   const countText = computed(() => {
     const m = meta.value;
     if (!m) return '';
@@ -140,9 +55,9 @@ export const useLibraryStore = defineStore('library', () => {
     return pages.get(Math.floor(index / LIBRARY_PAGE))?.[index % LIBRARY_PAGE];
   }
 
-  function thumbOf(item: LibraryItem): string | undefined {
-    return thumbs.get(item.path) ?? item.thumb;
-  }
+  const picked = useSelection({ filters, pages, total, queryVersion, actions, itemAt, ensureLoaded, generation: () => gen });
+  const { selection, clearSelection, setAnchor } = picked;
+  const posters = usePosterFrames({ itemAt, total, shown: () => shown });
 
   // ── Fetching ────────────────────────────────────────────────────────────────────────────
 
@@ -184,7 +99,7 @@ export const useLibraryStore = defineStore('library', () => {
       const at = held.get(openPath.value);
       if (at !== undefined) openIndex.value = at;
     }
-    for (const [path, at] of held) if (selection.has(path)) selection.set(path, itemAt(at)!);
+    picked.refresh(held);
   }
 
   function loadPage(page: number): Promise<void> {
@@ -219,13 +134,13 @@ export const useLibraryStore = defineStore('library', () => {
       return;
     }
     await ensureLoaded(start, end);
-    requestThumbs();
+    posters.requestThumbs();
   }
 
   function onQueryChanged(): void {
     queryVersion.value++;
     clearSelection();
-    anchor.value = null;
+    picked.anchor.value = null;
     // Back to the top with as many cards as the grid shows (the grid's own range report may not
     // come when it was already at the top): posters are made for those only.
     shown = [0, shown[1] - shown[0] || LIBRARY_PAGE];
@@ -248,52 +163,12 @@ export const useLibraryStore = defineStore('library', () => {
     Object.assign(filters, freshFilters(filters.sort));
   }
 
-  // ── Poster frames ───────────────────────────────────────────────────────────────────────
-
-  /** Queues the videos on screen that have no poster frame yet (each is tried once). */
-  function requestThumbs(): void {
-    const wanted: LibraryItem[] = [];
-    for (let i = shown[0]; i < Math.min(shown[1], total.value); i++) {
-      const item = itemAt(i);
-      if (item && !thumbOf(item) && !thumbTried.has(item.path)) wanted.push(item);
-    }
-    // Only what is on screen now: what scrolled away waits until it comes back.
-    thumbQueue = wanted;
-    pumpThumbs();
-  }
-
-  function pumpThumbs(): void {
-    while (capturing < MAX_CAPTURES && thumbQueue.length > 0) {
-      const item = thumbQueue.shift()!;
-      if (thumbTried.has(item.path)) continue;
-      thumbTried.add(item.path);
-      capturing++;
-      void captureThumb(item).finally(() => {
-        capturing--;
-        pumpThumbs();
-      });
-    }
-  }
-
-  async function captureThumb(item: LibraryItem): Promise<void> {
-    let dataUrl: string;
-    try {
-      dataUrl = await capturePoster(mediaUrl(item.video));
-    } catch {
-      return; // the placeholder stays
-    }
-    const result = await invoke('library:thumbnail', item.path, dataUrl);
-    if (result.ok) thumbs.set(item.path, result.value);
-  }
-
   // ── Changes pushed by main ──────────────────────────────────────────────────────────────
 
   function forget(paths: Iterable<string>): void {
     for (const path of paths) {
-      selection.delete(path);
-      rangeBase?.delete(path);
-      thumbs.delete(path);
-      thumbTried.delete(path);
+      picked.deselect(path);
+      posters.forgetThumb(path);
       if (openPath.value === path) close();
     }
   }
@@ -301,10 +176,7 @@ export const useLibraryStore = defineStore('library', () => {
   function applyChange(change: LibraryChange): void {
     forget(change.removed);
     // A video changed in place gets a new poster: the reload brings the one main holds, if any.
-    for (const path of change.changed) {
-      thumbs.delete(path);
-      thumbTried.delete(path);
-    }
+    for (const path of change.changed) posters.forgetThumb(path);
     if (openPath.value !== null && change.changed.includes(openPath.value)) void loadDetail(openPath.value);
     if (!meta.value) return;
     if (!active) {
@@ -317,66 +189,6 @@ export const useLibraryStore = defineStore('library', () => {
 
   function listen(): () => void {
     return subscribe('library:changed', applyChange);
-  }
-
-  // ── Selection ───────────────────────────────────────────────────────────────────────────
-
-  function isSelected(path: string): boolean {
-    return selection.has(path);
-  }
-
-  function toggle(index: number): void {
-    const item = itemAt(index);
-    if (!item) return;
-    if (selection.has(item.path)) selection.delete(item.path);
-    else selection.set(item.path, item);
-    setAnchor(index);
-  }
-
-  /** Selects every video from the anchor (the last one clicked) to `index`. */
-  async function selectRange(index: number): Promise<void> {
-    const from = anchor.value ?? index;
-    const lo = Math.min(from, index);
-    const hi = Math.max(from, index);
-    const version = queryVersion.value;
-    await ensureLoaded(lo, hi + 1);
-    if (version !== queryVersion.value) return; // another query: that range means nothing now
-    rangeBase ??= new Map(selection);
-    selection.clear();
-    for (const [path, item] of rangeBase) selection.set(path, item);
-    for (let i = lo; i <= hi; i++) {
-      const item = itemAt(i);
-      if (item) selection.set(item.path, item);
-    }
-  }
-
-  /** Selects every video matching the query (fetched in large pages, which also fill the grid). */
-  async function selectAll(): Promise<boolean> {
-    const version = queryVersion.value;
-    const g = gen;
-    const count = total.value;
-    const found: LibraryItem[] = [];
-    for (let offset = 0; offset < count; offset += BULK_PAGE) {
-      const result = await actions.run('grid', 'library:query', { ...toQuery(filters), offset, limit: BULK_PAGE });
-      if (!result || version !== queryVersion.value) return false;
-      if (g === gen) {
-        for (let i = 0; i < result.items.length; i += LIBRARY_PAGE) pages.set((offset + i) / LIBRARY_PAGE, result.items.slice(i, i + LIBRARY_PAGE));
-      }
-      found.push(...result.items);
-    }
-    for (const item of found) selection.set(item.path, item);
-    return true;
-  }
-
-  function clearSelection(): void {
-    selection.clear();
-    rangeBase = null;
-  }
-
-  /** Where the next Shift range starts (the last video clicked). */
-  function setAnchor(index: number): void {
-    anchor.value = index;
-    rangeBase = null;
   }
 
   // ── The player ──────────────────────────────────────────────────────────────────────────
@@ -414,175 +226,18 @@ export const useLibraryStore = defineStore('library', () => {
     detail.value = null;
   }
 
-  // ── Actions ─────────────────────────────────────────────────────────────────────────────
-
-  /** The videos an action applies to: the one in the player, or the selection. */
-  function targets(scope: ActionScope): string[] {
-    if (scope === 'player') return openPath.value ? [openPath.value] : [];
-    return [...selection.keys()];
-  }
-
-  function itemsOf(scope: ActionScope): LibraryItem[] {
-    if (scope === 'player') return detail.value ? [detail.value] : [];
-    return [...selection.values()];
-  }
-
-  /** What generating these videos again would cost, when every one has a known cost. */
-  function estimate(scope: ActionScope, takes = 1): Micros | undefined {
-    const items = itemsOf(scope);
-    if (items.length === 0 || items.some((i) => i.costMicros === undefined)) return undefined;
-    return items.reduce((sum, i) => sum + i.costMicros!, 0) * takes;
-  }
-
-  function startAction(scope: ActionScope): void {
-    delete notices[scope];
-  }
-
-  /** Says which videos an action could not do, in the place it was started. */
-  function reportFailures(scope: ActionScope, verb: string, result: LibraryBulkResult): void {
-    if (result.failed.length === 0) return;
-    const first = result.failed[0];
-    const name = first.path.split('/').pop();
-    const more = result.failed.length > 1 ? ` (and ${plural(result.failed.length - 1, 'other')})` : '';
-    actions.fail(scope, `${plural(result.failed.length, 'video')} could not be ${verb}: “${name}”: ${first.message}${more}`);
-  }
-
-  function patchItems(paths: Set<string>, patch: Partial<LibraryItem>): void {
-    for (const [page, items] of pages) {
-      if (items.some((i) => paths.has(i.path)))
-        pages.set(
-          page,
-          items.map((i) => (paths.has(i.path) ? { ...i, ...patch } : i))
-        );
-    }
-    for (const path of paths) {
-      const held = selection.get(path);
-      if (held) selection.set(path, { ...held, ...patch });
-    }
-    if (detail.value && paths.has(detail.value.path)) detail.value = { ...detail.value, ...patch };
-  }
-
-  async function setFavourite(scope: ActionScope, on: boolean, paths = targets(scope)): Promise<boolean> {
-    if (paths.length === 0) return false;
-    startAction(scope);
-    const result = await actions.run(scope, 'library:favourite', paths, on);
-    if (!result) return false;
-    const failed = new Set(result.failed.map((f) => f.path));
-    patchItems(new Set(paths.filter((p) => !failed.has(p))), { favourite: on });
-    reportFailures(scope, on ? 'marked as favourites' : 'unmarked', result);
-    return result.failed.length === 0;
-  }
-
-  async function copyPrompts(scope: ActionScope): Promise<boolean> {
-    startAction(scope);
-    actions.clear(scope);
-    const prompts = itemsOf(scope)
-      .map((i) => i.prompt)
-      .filter((p) => p.trim() !== '');
-    if (prompts.length === 0) {
-      actions.fail(scope, 'There is no prompt to copy: this video was not made by LTX Batch Studio, so its prompt is unknown.');
-      return false;
-    }
-    try {
-      await navigator.clipboard.writeText(prompts.join('\n'));
-    } catch {
-      actions.fail(scope, 'The clipboard could not be written. Select the prompt and copy it by hand.');
-      return false;
-    }
-    notices[scope] = prompts.length === 1 ? 'Copied the prompt.' : `Copied ${plural(prompts.length, 'prompt')}, one per line.`;
-    return true;
-  }
-
-  /** Fills the composer with a video's prompt, settings, seed and source image; true when it did. */
-  async function useSettings(scope: ActionScope): Promise<boolean> {
-    const [path] = targets(scope);
-    if (!path) return false;
-    startAction(scope);
-    const draft = await actions.run(scope, 'library:use', path);
-    if (!draft) return false;
-    useComposerStore().prefill(draft);
-    close();
-    return true;
-  }
-
-  /** Generates the videos again as a new batch (same seeds, or `takes` new ones each); true when it was added. */
-  async function rerun(scope: ActionScope, seeds: 'same' | 'new', takes = 1): Promise<boolean> {
-    const paths = targets(scope);
-    if (paths.length === 0) return false;
-    if (seeds === 'new' && !(Number.isInteger(takes) && takes >= 1 && takes <= 10)) {
-      actions.fail(scope, 'Takes must be a whole number from 1 to 10.');
-      return false;
-    }
-    startAction(scope);
-    const summary = await actions.run(scope, 'library:rerun', { paths, seeds, takes: seeds === 'same' ? 1 : takes });
-    if (!summary) return false;
-    useQueueStore().addCreated(summary);
-    close();
-    return true;
-  }
-
-  async function reveal(scope: ActionScope): Promise<boolean> {
-    const [path] = targets(scope);
-    if (!path) return false;
-    startAction(scope);
-    const shownInFolder = await actions.run(scope, 'library:reveal', path);
-    if (shownInFolder === false) actions.fail(scope, 'The file could not be shown: it may have been moved or deleted outside the app.');
-    return shownInFolder === true;
-  }
-
-  /** Moves the videos (with their sidecars and source images) to the trash. */
-  async function remove(scope: ActionScope): Promise<boolean> {
-    const paths = targets(scope);
-    if (paths.length === 0) return false;
-    startAction(scope);
-    const result = await actions.run(scope, 'library:delete', paths);
-    if (!result) return false;
-    const failed = new Set(result.failed.map((f) => f.path));
-    forget(paths.filter((p) => !failed.has(p)));
-    if (result.done > 0) notices.grid = `Moved ${plural(result.done, 'video')} to the trash.`;
-    reportFailures(scope, 'moved to the trash', result);
-    void reload();
-    return failed.size === 0;
-  }
-
-  /** Asks for a folder and copies the videos there with a manifest; false when cancelled or failed. */
-  async function exportTo(scope: ActionScope): Promise<boolean> {
-    const paths = targets(scope);
-    if (paths.length === 0) return false;
-    startAction(scope);
-    const folder = await actions.run(scope, 'dialog:choose-folder', 'Export videos to…');
-    if (!folder) return false;
-    const result = await actions.run(scope, 'library:export', paths, folder);
-    if (!result) return false;
-    notices[scope] = `Copied ${plural(result.done, 'video')} to ${result.folder}. The manifest is ${result.manifest}.`;
-    reportFailures(scope, 'copied', result);
-    return result.failed.length === 0;
-  }
-
-  function dismissNotice(scope: ActionScope): void {
-    delete notices[scope];
-  }
-
-  function clearError(scope: ActionScope): void {
-    actions.clear(scope);
-  }
-
-  /** The estimate of a re-run in words, or '' when a cost is unknown. */
-  function estimateText(scope: ActionScope, takes = 1): string {
-    const micros = estimate(scope, takes);
-    return micros === undefined ? '' : formatUsd(micros);
-  }
+  const act = useLibraryActions({ pages, selection, openPath, detail, notices, actions, forget, reload, close });
 
   return {
     filters,
     meta,
     pages,
     selection,
-    anchor,
+    anchor: picked.anchor,
     openIndex,
     openPath,
     detail,
-    thumbs,
+    thumbs: posters.thumbs,
     notices,
     queryVersion,
     errors: actions.errors,
@@ -592,7 +247,7 @@ export const useLibraryStore = defineStore('library', () => {
     filtersActive,
     countText,
     itemAt,
-    thumbOf,
+    thumbOf: posters.thumbOf,
     mediaUrl,
     reload,
     ensureRange,
@@ -601,25 +256,15 @@ export const useLibraryStore = defineStore('library', () => {
     clearFilters,
     listen,
     applyChange,
-    isSelected,
-    toggle,
-    selectRange,
-    selectAll,
+    isSelected: picked.isSelected,
+    toggle: picked.toggle,
+    selectRange: picked.selectRange,
+    selectAll: picked.selectAll,
     clearSelection,
     setAnchor,
     open,
     step,
     close,
-    estimate,
-    estimateText,
-    setFavourite,
-    copyPrompts,
-    useSettings,
-    rerun,
-    reveal,
-    remove,
-    exportTo,
-    dismissNotice,
-    clearError
+    ...act
   };
 });
