@@ -79,7 +79,7 @@ const lines = (path: string): string[] => read(path).split('\n').filter(Boolean)
 /** The journal modules as plain .mjs, for child processes (Node 20 cannot import .ts). */
 const childModules = (() => {
   let dir: string | undefined;
-  return (): string => (dir ??= transpileCoreModules(['store/fs-durable', 'store/journal']));
+  return (): string => (dir ??= transpileCoreModules(['store/fs-durable', 'store/journal-format', 'store/journal-replay', 'store/journal']));
 })();
 
 /** Runs `body` as an ES module next to the transpiled journal; resolves with how it ended. */

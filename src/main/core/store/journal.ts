@@ -6,199 +6,47 @@
  * the OS, `durable: true` also syncs it to disk, a torn last line (crash mid-write) is dropped,
  * a damaged line elsewhere is skipped and counted, and a crash at any step of compaction leaves
  * files that replay to the same state.
+ *
+ * This file is the writer: appends, background syncs and compaction. The files' format and the
+ * errors' wording are in journal-format.ts, reading them back on open in journal-replay.ts.
  */
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, fdatasync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fsyncDir, fsyncDirSync, removeIfPresent, writeAllSync, writeFileDurable } from './fs-durable';
+import {
+  DEFAULT_FILE_NAME,
+  DEFAULT_SNAPSHOT_FILE_NAME,
+  JOURNAL_VERSION,
+  JournalError,
+  SNAPSHOT_FORMAT,
+  errorText,
+  headerLine,
+  type AppendOptions,
+  type CompactionStep,
+  type JournalOptions,
+  type JournalRecovery
+} from './journal-format';
+import { replay, type Replayed } from './journal-replay';
 
-/** The newest file format this code reads and the one it writes. */
-export const JOURNAL_VERSION = 1;
-const JOURNAL_FORMAT = 'ltx-batch-studio/journal';
-const SNAPSHOT_FORMAT = 'ltx-batch-studio/snapshot';
+export {
+  JOURNAL_VERSION,
+  JournalError,
+  isJournalError,
+  type AppendOptions,
+  type CompactionStep,
+  type JournalErrorKind,
+  type JournalOptions,
+  type JournalRecovery
+} from './journal-format';
+export { readJournalState } from './journal-replay';
 
-const DEFAULT_FILE_NAME = 'journal.jsonl';
 const DEFAULT_COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 const DEFAULT_FLUSH_INTERVAL_MS = 200;
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Individual warnings per replay before they are summarised, so a ruined file cannot flood the log. */
-const MAX_REPLAY_WARNINGS = 10;
-const NEWLINE = 0x0a;
-
-/** The points between compaction steps, in order; a crash after any of them is survivable. */
-export type CompactionStep =
-  /** `snapshot.json.tmp` is written and synced. */
-  | 'snapshot-written'
-  /** It is renamed to `snapshot.json` and the folder synced; the old journal is still in place. */
-  | 'snapshot-installed'
-  /** The fresh journal (`journal.jsonl.tmp`) is written and synced. */
-  | 'journal-written'
-  /** It is renamed over the old journal and the folder synced. */
-  | 'journal-installed';
-
-export interface JournalOptions<Ev, State> {
-  /** The empty state, used when there is no snapshot. */
-  initial: () => State;
-  /** The reducer: applies one event to the state in place. If it throws, the event is refused. */
-  apply: (state: State, event: Ev) => void;
-  /**
-   * Checks an event read back from the journal and returns it typed; throws when the line holds
-   * no such event, which replay then skips and counts like one `apply` refused. Without it the
-   * parsed JSON is taken as it is.
-   */
-  parseEvent?: (json: unknown) => Ev;
-  /** What to store in the snapshot (default: the state itself, as JSON). */
-  toSnapshot?: (state: State) => unknown;
-  /** Rebuilds the state from what `toSnapshot` stored (default: the parsed JSON itself). */
-  fromSnapshot?: (json: unknown) => State;
-  /** Compact automatically once the journal has grown this much since the last snapshot (default 8 MiB). */
-  compactAfterBytes?: number;
-  /** Journal file name inside the data folder (default `journal.jsonl`). */
-  fileName?: string;
-  /** Snapshot file name (default `snapshot.json`, or `<stem>.snapshot.json` for a custom `fileName`). */
-  snapshotFileName?: string;
-  /** Non-durable appends are synced in the background this long after the first one (default 200 ms). */
-  flushIntervalMs?: number;
-  /** Told about anything skipped or repaired, and about failed background work (default: console.warn). */
-  onWarning?: (message: string) => void;
-  /** Clock for each line's `at` (default Date.now). */
-  now?: () => number;
-  /** Called after each compaction step; lets tests crash the process at exactly that point. */
-  onCompactionStep?: (step: CompactionStep) => void;
-}
-
-export interface AppendOptions {
-  /** Sync the line to disk before returning (one fdatasync), and every line before it. */
-  durable?: boolean;
-}
-
-/** What replay found when the journal was opened. */
-export interface JournalRecovery {
-  /** Sequence number the snapshot covered (0 without a snapshot). */
-  snapshotSeq: number;
-  /** Last sequence number after replay; the next append gets `seq + 1`. */
-  seq: number;
-  /** Journal lines applied on top of the snapshot. */
-  lines: number;
-  /** Lines already covered by the snapshot, passed over (left by a crash during compaction). */
-  staleLines: number;
-  /** Whether an unfinished end of the file (a crash mid-write) was dropped and truncated away. */
-  tornTail: boolean;
-  /** How many bytes that was. */
-  tornBytes: number;
-  /** Lines skipped in the middle of the journal: unreadable ones plus those `apply` refused. */
-  skippedCorrupt: number;
-  /** Of `skippedCorrupt`, the readable events that `apply` threw on. */
-  rejected: number;
-  /** Time to open and replay, in milliseconds. */
-  ms: number;
-}
-
-export type JournalErrorKind =
-  /** A file was written by a newer version of the app: refuse rather than lose what it holds. */
-  | 'newer_version'
-  /** `snapshot.json` exists but cannot be read. */
-  | 'unreadable_snapshot'
-  /** The journal starts after a snapshot that is not there: events would be missing. */
-  | 'missing_snapshot'
-  /** This journal file is already open in this process. */
-  | 'in_use'
-  /** Used after `close()`. */
-  | 'closed'
-  /** Writing or syncing failed; nothing more is recorded, so nothing more may be paid for. */
-  | 'failed';
-
-export class JournalError extends Error {
-  readonly kind: JournalErrorKind;
-  readonly path: string;
-
-  constructor(kind: JournalErrorKind, path: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'JournalError';
-    this.kind = kind;
-    this.path = path;
-  }
-}
-
-export function isJournalError(error: unknown, kind?: JournalErrorKind): error is JournalError {
-  return error instanceof JournalError && (kind === undefined || error.kind === kind);
-}
-
-interface JournalRecord {
-  seq: number;
-  at: number;
-  ev: unknown;
-}
 
 /** Journal files open in this process: two writers on one file would interleave lines. */
 const openJournals = new Set<string>();
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isRecord(value: unknown): value is JournalRecord {
-  return isObject(value) && Number.isSafeInteger(value.seq) && (value.seq as number) > 0 && 'ev' in value;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function headerLine(baseSeq: number): Buffer {
-  return Buffer.from(`${JSON.stringify({ format: JOURNAL_FORMAT, version: JOURNAL_VERSION, baseSeq })}\n`);
-}
-
-function newerVersionError(path: string, what: string, version: unknown): JournalError {
-  return new JournalError(
-    'newer_version',
-    path,
-    `The queue ${what} ${path} was written by a newer version of LTX Batch Studio ` +
-      `(format version ${String(version)}; this version reads up to ${JOURNAL_VERSION}). ` +
-      'Update the app, or use another --data-dir.'
-  );
-}
-
-/** Calls `onLine` for every newline-terminated line; returns the file size and the unterminated rest. */
-async function forEachLine(path: string, onLine: (text: string, endOffset: number) => void): Promise<{ size: number; unterminated: number } | null> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  try {
-    let buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-    let filled = 0; // bytes of an unfinished line at the start of `buffer`
-    let base = 0; // file offset of buffer[0]
-    let position = 0;
-    for (;;) {
-      if (filled === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, filled);
-        buffer = bigger;
-      }
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const view = buffer.subarray(0, filled + bytesRead);
-      let start = 0;
-      for (let nl = view.indexOf(NEWLINE, filled); nl !== -1; nl = view.indexOf(NEWLINE, start)) {
-        onLine(view.toString('utf8', start, nl), base + nl + 1);
-        start = nl + 1;
-      }
-      view.copy(buffer, 0, start);
-      base += start;
-      filled = view.length - start;
-    }
-    return { size: position, unterminated: filled };
-  } finally {
-    await handle.close();
-  }
-}
-
 export class Journal<Ev, State> {
   readonly dir: string;
   readonly path: string;
@@ -230,12 +78,7 @@ export class Journal<Ev, State> {
   private failure: JournalError | null = null;
   private closed = false;
 
-  private constructor(
-    dir: string,
-    paths: { journal: string; snapshot: string },
-    options: JournalOptions<Ev, State>,
-    replayed: { state: State; fd: number; bytes: number; recovery: JournalRecovery }
-  ) {
+  private constructor(dir: string, paths: { journal: string; snapshot: string }, options: JournalOptions<Ev, State>, replayed: Replayed<State>) {
     this.dir = dir;
     this.path = paths.journal;
     this.snapshotPath = paths.snapshot;
@@ -261,7 +104,7 @@ export class Journal<Ev, State> {
     const dir = resolve(dataDir);
     const fileName = options.fileName ?? DEFAULT_FILE_NAME;
     const snapshotFileName =
-      options.snapshotFileName ?? (fileName === DEFAULT_FILE_NAME ? 'snapshot.json' : `${fileName.replace(/\.[^.]*$/, '')}.snapshot.json`);
+      options.snapshotFileName ?? (fileName === DEFAULT_FILE_NAME ? DEFAULT_SNAPSHOT_FILE_NAME : `${fileName.replace(/\.[^.]*$/, '')}.snapshot.json`);
     const journalPath = join(dir, fileName);
     const snapshotPath = join(dir, snapshotFileName);
     if (openJournals.has(journalPath)) {
@@ -519,215 +362,4 @@ export class Journal<Ev, State> {
     }
     step('journal-installed');
   }
-}
-
-/**
- * Replays a data folder's journal without changing any file and without taking it over: for a
- * look at the queue (`status`) while another process may be driving it.
- */
-export async function readJournalState<Ev, State>(
-  dataDir: string,
-  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'parseEvent' | 'fromSnapshot' | 'onWarning'>
-): Promise<{ state: State; recovery: JournalRecovery }> {
-  const started = performance.now();
-  const dir = resolve(dataDir);
-  const { state, recovery } = await scanJournal(join(dir, DEFAULT_FILE_NAME), join(dir, 'snapshot.json'), options, started);
-  return { state, recovery };
-}
-
-/** Reads the snapshot, replays the journal after it, and repairs a torn end. */
-async function replay<Ev, State>(
-  journalPath: string,
-  snapshotPath: string,
-  options: JournalOptions<Ev, State>,
-  started: number
-): Promise<{ state: State; fd: number; bytes: number; recovery: JournalRecovery }> {
-  const { state, recovery, hasHeader, validEnd } = await scanJournal(journalPath, snapshotPath, options, started);
-  const { snapshotSeq, tornTail } = recovery;
-  const warn = options.onWarning ?? ((message: string) => console.warn(`[journal] ${message}`));
-  if (tornTail) {
-    warn(`Dropped an unfinished end of ${journalPath} (${recovery.tornBytes} bytes, left by a crash mid-write).`);
-  }
-
-  let fd: number;
-  let bytes: number;
-  if (!hasHeader && validEnd === 0) {
-    // No journal yet (or nothing readable in it): start one, created whole by a rename.
-    const content = headerLine(snapshotSeq);
-    await writeFileDurable(`${journalPath}.tmp`, content);
-    await rename(`${journalPath}.tmp`, journalPath);
-    await fsyncDir(dirname(journalPath));
-    fd = openSync(journalPath, 'a');
-    bytes = content.length;
-  } else {
-    fd = openSync(journalPath, 'a');
-    if (tornTail) {
-      try {
-        ftruncateSync(fd, validEnd);
-        fdatasyncSync(fd);
-      } catch (error) {
-        closeSync(fd);
-        throw error;
-      }
-    }
-    bytes = validEnd;
-  }
-
-  return { state, fd, bytes, recovery: { ...recovery, ms: performance.now() - started } };
-}
-
-/** Reads the snapshot and applies every journal line after it; changes no file. */
-async function scanJournal<Ev, State>(
-  journalPath: string,
-  snapshotPath: string,
-  options: Pick<JournalOptions<Ev, State>, 'initial' | 'apply' | 'parseEvent' | 'fromSnapshot' | 'onWarning'>,
-  started: number
-): Promise<{ state: State; recovery: JournalRecovery; hasHeader: boolean; validEnd: number }> {
-  const warn = options.onWarning ?? ((message: string) => console.warn(`[journal] ${message}`));
-  const snapshot = await readSnapshot(snapshotPath);
-  let state: State;
-  if (snapshot) {
-    try {
-      state = (options.fromSnapshot ?? ((json: unknown) => json as State))(snapshot.state);
-    } catch (error) {
-      throw new JournalError(
-        'unreadable_snapshot',
-        snapshotPath,
-        `The queue snapshot ${snapshotPath} could not be loaded (${errorText(error)}). ` +
-          'Restore it from a backup, or move the data folder aside to start with an empty queue.',
-        { cause: error }
-      );
-    }
-  } else {
-    state = options.initial();
-  }
-  const snapshotSeq = snapshot?.seq ?? 0;
-
-  let lineNo = 0;
-  let hasHeader = false;
-  let lastSeq = snapshotSeq;
-  let validEnd = 0; // file offset just after the last readable line
-  let pendingBad: number[] = []; // unreadable lines not yet known to be in the middle
-  let lines = 0;
-  let staleLines = 0;
-  let skippedCorrupt = 0;
-  let rejected = 0;
-  let warnings = 0;
-  const note = (message: string): void => {
-    if (++warnings <= MAX_REPLAY_WARNINGS) warn(message);
-  };
-
-  const scan = await forEachLine(journalPath, (text, endOffset) => {
-    lineNo++;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      pendingBad.push(lineNo);
-      return;
-    }
-    if (lineNo === 1 && isObject(parsed) && !('seq' in parsed) && 'version' in parsed) {
-      if (typeof parsed.version !== 'number' || parsed.version > JOURNAL_VERSION) {
-        throw newerVersionError(journalPath, 'journal', parsed.version);
-      }
-      const baseSeq = Number.isSafeInteger(parsed.baseSeq) ? (parsed.baseSeq as number) : 0;
-      if (baseSeq > snapshotSeq) {
-        throw new JournalError(
-          'missing_snapshot',
-          journalPath,
-          `The queue journal ${journalPath} continues from snapshot #${baseSeq}, but ` +
-            `${snapshot ? `${snapshotPath} is older (#${snapshotSeq})` : `${snapshotPath} is missing`}, ` +
-            'so part of the queue history is gone. Restore the snapshot from a backup, or move the data folder aside.'
-        );
-      }
-      hasHeader = true;
-      validEnd = endOffset;
-      return;
-    }
-    if (!isRecord(parsed)) {
-      pendingBad.push(lineNo);
-      return;
-    }
-    if (pendingBad.length > 0) {
-      skippedCorrupt += pendingBad.length;
-      note(`Skipped unreadable journal line(s) ${pendingBad.join(', ')} in ${journalPath}.`);
-      pendingBad = [];
-    }
-    validEnd = endOffset;
-    if (parsed.seq <= snapshotSeq) {
-      staleLines++;
-      return;
-    }
-    if (parsed.seq <= lastSeq) {
-      skippedCorrupt++;
-      note(`Skipped journal line ${lineNo} in ${journalPath}: event #${parsed.seq} repeats an earlier number.`);
-      return;
-    }
-    if (parsed.seq !== lastSeq + 1) {
-      note(`Journal ${journalPath} jumps from event #${lastSeq} to #${parsed.seq} at line ${lineNo}.`);
-    }
-    lastSeq = parsed.seq;
-    try {
-      options.apply(state, options.parseEvent ? options.parseEvent(parsed.ev) : (parsed.ev as Ev));
-      lines++;
-    } catch (error) {
-      skippedCorrupt++;
-      rejected++;
-      note(`Skipped journal event #${parsed.seq} (line ${lineNo}) in ${journalPath}: ${errorText(error)}`);
-    }
-  });
-  if (warnings > MAX_REPLAY_WARNINGS) warn(`…and ${warnings - MAX_REPLAY_WARNINGS} more journal warning(s).`);
-
-  const size = scan?.size ?? 0;
-  const tornTail = scan !== null && (scan.unterminated > 0 || pendingBad.length > 0);
-  const tornBytes = size - validEnd;
-
-  return {
-    state,
-    hasHeader,
-    validEnd,
-    recovery: {
-      snapshotSeq,
-      seq: lastSeq,
-      lines,
-      staleLines,
-      tornTail,
-      tornBytes: tornTail ? tornBytes : 0,
-      skippedCorrupt,
-      rejected,
-      ms: performance.now() - started
-    }
-  };
-}
-
-/** The snapshot's seq and stored state, or null when there is none. */
-async function readSnapshot(path: string): Promise<{ seq: number; state: unknown } | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw unreadableSnapshot(path, `not valid JSON: ${errorText(error)}`);
-  }
-  if (!isObject(parsed)) throw unreadableSnapshot(path, 'not a snapshot');
-  const version = parsed.version ?? 1;
-  if (typeof version !== 'number' || version > JOURNAL_VERSION) throw newerVersionError(path, 'snapshot', version);
-  if (!Number.isSafeInteger(parsed.seq) || (parsed.seq as number) < 0 || !('state' in parsed)) {
-    throw unreadableSnapshot(path, 'no sequence number or state');
-  }
-  return { seq: parsed.seq as number, state: parsed.state };
-}
-
-function unreadableSnapshot(path: string, reason: string): JournalError {
-  return new JournalError(
-    'unreadable_snapshot',
-    path,
-    `The queue snapshot ${path} cannot be read (${reason}). ` + 'Restore it from a backup, or move the data folder aside to start with an empty queue.'
-  );
 }
