@@ -383,7 +383,6 @@ export class BatchEngine {
       download: (task) => this.downloads.enqueue(task.id),
       queue: (task) => this.lane.enqueue(task),
       poll: (task, at) => this.polls.schedule(task.id, at),
-      pendingDownloads: () => this.downloads.pending,
       firstPolls: (count) => firstPollTimes(count, this.budgetPerMinute, this.ts, this.clock.now(), this.random)
     });
   }

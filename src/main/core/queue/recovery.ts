@@ -77,8 +77,6 @@ export interface ResumeTargets {
   download: (task: TaskRecord) => void;
   queue: (task: TaskRecord) => void;
   poll: (task: TaskRecord, at: number) => void;
-  /** Downloads waiting for a slot. */
-  pendingDownloads: () => number;
   /** When to poll each of `count` resumed tasks first. */
   firstPolls: (count: number) => number[];
 }
