@@ -262,12 +262,6 @@ export class LibraryService {
     this.options.reveal(this.index.resolve(entry.path));
   }
 
-  /** The download stage has just written this video (or its sidecar), whole: show it now. */
-  async notify(absPath: string): Promise<void> {
-    const libraryPath = this.landedPath(absPath);
-    if (libraryPath) await this.watcher?.accept(libraryPath);
-  }
-
   /** "Video landed": the download stage wrote this video and this sidecar beside it; listed from that sidecar, not read back. */
   async landed(video: { path: string; sidecar: Sidecar }): Promise<void> {
     const libraryPath = this.landedPath(video.path);
