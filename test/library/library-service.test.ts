@@ -298,10 +298,11 @@ describe('LibraryService thumbnails', () => {
 
   it('stops serving it once the video changes', async () => {
     const root = await makeLibrary();
-    const { service } = await openService(root);
+    const { service } = await openService(root, { watch: true });
     await service.saveThumbnail('a/robot.mp4', dataUrl(JPEG));
     await copyFile(SAMPLE_TALL, join(root, 'a/robot.mp4'));
-    await service.notify(join(root, 'a/robot.mp4'));
+    const tall = (await readFile(SAMPLE_TALL)).length;
+    await until('the folder watch to see the new file', () => service.query({ text: 'small robot' }).items[0].sizeBytes === tall || undefined);
     const item = service.query({ text: 'small robot' }).items[0];
     expect(item.sizeBytes).toBe((await readFile(SAMPLE_TALL)).length);
     expect(item.thumb).toBeUndefined();
@@ -326,10 +327,11 @@ describe('LibraryService, other doors', () => {
   it('shows a video the download stage just wrote, at once', async () => {
     const root = await makeLibrary();
     const { service, changes } = await openService(root);
-    await addVideo(root, 'c/new.mp4', makeSidecar('new.mp4', { createdAt: '2025-02-01T00:00:00.000Z' }, { prompt: 'a brand new comet' }));
+    const sidecar = makeSidecar('new.mp4', { createdAt: '2025-02-01T00:00:00.000Z' }, { prompt: 'a brand new comet' });
+    await addVideo(root, 'c/new.mp4', sidecar);
     await writeFile(join(root, 'c/next.mp4.part'), 'partial');
-    await service.notify(join(root, 'c/next.mp4.part'));
-    await service.notify(join(root, 'c/new.mp4'));
+    await service.landed({ path: join(root, 'c/next.mp4.part'), sidecar });
+    await service.landed({ path: join(root, 'c/new.mp4'), sidecar });
     expect(service.query({ text: 'comet' }).items[0]).toMatchObject({ path: 'c/new.mp4', origin: 'app' });
     expect(service.query({}).total).toBe(6);
     const change = await until('a change event', () => changes.find((c) => c.changed.includes('c/new.mp4')));

@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { basename, dirname, posix, relative, resolve, sep, isAbsolute } from 'node:path';
+import { posix, relative, resolve, sep, isAbsolute } from 'node:path';
 import {
   mediaRef,
   type LibraryBulkResult,
@@ -15,10 +14,10 @@ import { ChangeBatcher } from './change-batcher';
 import { LibraryError } from './library-error';
 import { checkExportFolder, exportVideos } from './library-export';
 import { LibraryIndex } from './library-index';
+import { isFile, reason, trashVideos } from './library-trash';
 import { isIgnoredPath } from './library-scan';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
 import { mapLimit } from '../util/map-limit';
-import { sidecarPathFor } from '../download/naming';
 import { ThumbnailStore } from './thumbnails';
 import type { Logger } from '../log/logger';
 import type { Sidecar } from '../download/sidecar';
@@ -49,18 +48,6 @@ const BUILD_CONCURRENCY = 32;
 const PROBE_ROUND = 32;
 /** Unused thumbnails are cleared this long after the library last changed. */
 const PRUNE_DELAY_MS = 5000;
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function reason(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
-}
 
 /** Why a video without a usable sidecar cannot be a favourite, and what would make it one. */
 function cannotMark(entry: LibraryEntry): string {
@@ -167,58 +154,16 @@ export class LibraryService {
 
   /** Moves videos to the OS trash with their sidecars and source images, and forgets them. */
   async delete(paths: readonly string[]): Promise<LibraryBulkResult> {
-    const result: LibraryBulkResult = { done: 0, failed: [] };
-    const imageUsers = this.sourceImageUsers();
-    const removed: string[] = [];
-    for (const path of paths) {
-      let entry: LibraryEntry;
-      try {
-        entry = this.entryOf(this.pathOf(path));
-      } catch (error) {
-        result.failed.push({ path, message: (error as Error).message });
-        continue;
-      }
-      const video = this.index.resolve(entry.path);
-      try {
-        if (await isFile(video)) await this.options.trash(video);
-      } catch (error) {
-        result.failed.push({
-          path,
-          message: `${entry.name} could not be moved to the trash (${reason(error)}). Close any program that has it open and try again.`
-        });
-        continue;
-      }
-      const leftovers: string[] = [];
-      let why = '';
-      const extras = await this.companions(entry, video, imageUsers);
-      const image = entry.sidecar?.sourceImage;
-      if (image) {
-        const abs = resolve(dirname(video), image);
-        imageUsers.set(abs, (imageUsers.get(abs) ?? 1) - 1);
-      }
-      for (const extra of extras) {
-        try {
-          await this.options.trash(extra);
-        } catch (error) {
-          leftovers.push(basename(extra));
-          why = reason(error);
-        }
-      }
-      await this.thumbs.drop(entry).catch(() => undefined);
-      this.index.remove(entry.path);
-      this.watcher?.forget(entry.path);
-      removed.push(entry.path);
-      if (leftovers.length === 0) {
-        result.done++;
-      } else {
-        result.failed.push({
-          path,
-          message:
-            `${entry.name} was moved to the trash, but ${leftovers.join(' and ')} could not be (${why}). ` +
-            `Delete ${leftovers.length === 1 ? 'it' : 'them'} by hand from ${dirname(video)}.`
-        });
-      }
-    }
+    const { result, removed } = await trashVideos(
+      {
+        index: this.index,
+        thumbs: this.thumbs,
+        trash: this.options.trash,
+        entryOf: (path) => this.entryOf(this.pathOf(path)),
+        forget: (rel) => this.watcher?.forget(rel)
+      },
+      paths
+    );
     this.changes.add([], removed);
     return result;
   }
@@ -260,12 +205,6 @@ export class LibraryService {
   reveal(path: string): void {
     const entry = this.entryOf(this.pathOf(path));
     this.options.reveal(this.index.resolve(entry.path));
-  }
-
-  /** The download stage has just written this video (or its sidecar), whole: show it now. */
-  async notify(absPath: string): Promise<void> {
-    const libraryPath = this.landedPath(absPath);
-    if (libraryPath) await this.watcher?.accept(libraryPath);
   }
 
   /** "Video landed": the download stage wrote this video and this sidecar beside it; listed from that sidecar, not read back. */
@@ -420,30 +359,5 @@ export class LibraryService {
     if (!entry)
       throw new LibraryError('not_found', `${rel} is no longer in the library: it was moved or deleted. Refresh the library to see what is there now.`);
     return entry;
-  }
-
-  /** How many listed videos name each source image (absolute path): one shared by two is not trashed with either. */
-  private sourceImageUsers(): Map<string, number> {
-    const users = new Map<string, number>();
-    for (const entry of this.index.entries()) {
-      const image = entry.sidecar?.sourceImage;
-      if (!image) continue;
-      const abs = resolve(dirname(this.index.resolve(entry.path)), image);
-      users.set(abs, (users.get(abs) ?? 0) + 1);
-    }
-    return users;
-  }
-
-  /** The files that go with a video: its sidecar (unless it is another program's JSON) and its own source image. */
-  private async companions(entry: LibraryEntry, video: string, imageUsers: Map<string, number>): Promise<string[]> {
-    const files: string[] = [];
-    const sidecar = sidecarPathFor(video);
-    if ((entry.sidecar || (entry.sidecarProblem && entry.sidecarProblem.problem !== 'foreign')) && (await isFile(sidecar))) files.push(sidecar);
-    const image = entry.sidecar?.sourceImage;
-    if (image) {
-      const abs = resolve(dirname(video), image);
-      if ((imageUsers.get(abs) ?? 0) <= 1 && (await isFile(abs))) files.push(abs);
-    }
-    return files;
   }
 }
