@@ -11,24 +11,11 @@ import { taskCost } from '@shared/pricing';
 import { buildRequest } from '@shared/request-builder';
 import { videoBaseName } from '../../src/main/core/download/naming';
 import { Journal } from '../../src/main/core/store/journal';
-import {
-  applyQueueEvent,
-  emptyQueueState,
-  queueStateFromJson,
-  queueStateToJson,
-  type QueueEvent,
-  type QueueState
-} from '../../src/main/core/queue/queue-state';
+import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
+import type { QueueEvent, QueueState } from '../../src/main/core/queue/queue-state';
 import { failMessage } from '../../src/main/core/simulator';
 import { benchPrompt } from './csv-bench';
 import { seededRandom } from './stats';
-
-export const JOURNAL_OPTIONS = {
-  initial: emptyQueueState,
-  apply: applyQueueEvent,
-  toSnapshot: queueStateToJson,
-  fromSnapshot: queueStateFromJson
-};
 
 export interface JournalFixture {
   tasks: number;
@@ -53,7 +40,7 @@ export async function writeJournalFixture(dataDir: string, libraryDir: string, {
   const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   let clock = T0;
   const journal = await Journal.open<QueueEvent, QueueState>(dataDir, {
-    ...JOURNAL_OPTIONS,
+    ...QUEUE_JOURNAL,
     // The whole history in one journal, never compacted: the worst case for replay.
     compactAfterBytes: Number.MAX_SAFE_INTEGER,
     now: () => clock,
@@ -177,7 +164,7 @@ export async function writeJournalFixture(dataDir: string, libraryDir: string, {
 
 /** Compacts the fixture's journal into a snapshot, as the engine does once the journal passes 8 MiB. */
 export async function compactFixture(dataDir: string): Promise<{ snapshotBytes: number; journalBytes: number }> {
-  const journal = await Journal.open<QueueEvent, QueueState>(dataDir, JOURNAL_OPTIONS);
+  const journal = await Journal.open<QueueEvent, QueueState>(dataDir, QUEUE_JOURNAL);
   await journal.compact();
   await journal.close();
   return { snapshotBytes: statSync(journal.snapshotPath).size, journalBytes: statSync(journal.path).size };

@@ -3,28 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
 import { buildRequest } from '@shared/request-builder';
 import { Journal, isJournalError, type JournalOptions } from '../../src/main/core/store/journal';
-import { parseQueueEvent } from '../../src/main/core/queue/queue-schema';
 import { peekQueue } from '../../src/main/core/queue/peek';
-import {
-  applyQueueEvent,
-  emptyQueueState,
-  queueStateFromJson,
-  queueStateToJson,
-  type QueueEvent,
-  type QueueState
-} from '../../src/main/core/queue/queue-state';
+import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
+import { queueStateFromJson, type QueueEvent, type QueueState } from '../../src/main/core/queue/queue-state';
 import { tempDirs } from '../support/temp-dirs';
 
 const tempDir = tempDirs('ltx-queue-schema-');
 
 /** The options the engine opens its journal with. */
-const OPTIONS: JournalOptions<QueueEvent, QueueState> = {
-  initial: emptyQueueState,
-  apply: applyQueueEvent,
-  parseEvent: parseQueueEvent,
-  toSnapshot: queueStateToJson,
-  fromSnapshot: queueStateFromJson
-};
+const OPTIONS: JournalOptions<QueueEvent, QueueState> = QUEUE_JOURNAL;
 
 const open: Journal<QueueEvent, QueueState>[] = [];
 afterEach(async () => {

@@ -28,9 +28,9 @@ import {
 } from './engine-types';
 import { PollHandler } from './poll-handler';
 import { PollScheduler } from './poll-scheduler';
-import { applyQueueEvent, emptyQueueState, queueStateFromJson, queueStateToJson, type QueueEvent, type QueueState, type TaskPatch } from './queue-state';
+import type { QueueEvent, QueueState, TaskPatch } from './queue-state';
 import { newBatchRecords } from './new-batch';
-import { parseQueueEvent } from './queue-schema';
+import { QUEUE_JOURNAL } from './queue-journal';
 import { firstPollTimes, resumeQueue, sweepLeftovers } from './recovery';
 import { SpendLedger } from './spend-ledger';
 import { SubmitLane } from './submit-lane';
@@ -80,11 +80,7 @@ export class BatchEngine {
     const lock = await acquireDataLock(options.dataDir);
     try {
       const journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
-        initial: emptyQueueState,
-        apply: applyQueueEvent,
-        parseEvent: parseQueueEvent,
-        toSnapshot: queueStateToJson,
-        fromSnapshot: queueStateFromJson,
+        ...QUEUE_JOURNAL,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
       });
       await sweepLeftovers(journal.state, options.log);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJournalState } from '../store/journal';
-import { parseQueueEvent } from './queue-schema';
-import { applyQueueEvent, emptyQueueState, queueStateFromJson, type QueueEvent, type QueueState } from './queue-state';
+import { QUEUE_JOURNAL } from './queue-journal';
+import type { QueueEvent, QueueState } from './queue-state';
 
 /**
  * The queue as its journal says, read without taking the data folder over: safe while another
@@ -11,10 +11,7 @@ import { applyQueueEvent, emptyQueueState, queueStateFromJson, type QueueEvent, 
 export async function peekQueue(dataDir: string): Promise<QueueState | undefined> {
   if (!existsSync(join(dataDir, 'journal.jsonl')) && !existsSync(join(dataDir, 'snapshot.json'))) return undefined;
   const { state } = await readJournalState<QueueEvent, QueueState>(dataDir, {
-    initial: emptyQueueState,
-    apply: applyQueueEvent,
-    parseEvent: parseQueueEvent,
-    fromSnapshot: queueStateFromJson,
+    ...QUEUE_JOURNAL,
     onWarning: () => undefined
   });
   return state;
