@@ -1,12 +1,12 @@
 import { isSettled } from '@shared/batch-summary';
-import { BatchEngine } from '../core/queue/engine';
+import { type BatchEngine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { parseCommandArgs } from './args';
 import type { CliLog } from './cli-log';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
-import { RUN_FLAGS, engineFlags, reportRecovery } from './run-command';
+import { RUN_FLAGS, engineFlags, openEngine, reportRecovery } from './run-command';
 
 export const RESUME_HELP = `Usage: ltx-batch resume [options]
 
@@ -39,13 +39,7 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
   let engine: BatchEngine | undefined;
   try {
     log.info(`resuming with ${api.label}`, { dataDir: common.dataDir });
-    engine = await BatchEngine.open({
-      dataDir: common.dataDir,
-      client: api.client,
-      timeScale: common.timeScale,
-      concurrency: common.concurrency,
-      log: log.child('engine')
-    });
+    engine = await openEngine(common, api, log);
     const open = engine.batches().filter((b) => !isSettled(engine!.summary(b.id)!));
     if (open.length === 0) {
       say('Nothing to resume: every batch has finished or waits for your review.');

@@ -10,13 +10,14 @@ import { HostingError } from '../core/hosting';
 import { ImageCache, isImageRefusal } from '../core/images';
 import { BatchEngine, TaskActionError, type BatchEngine as Engine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
-import { connectApi } from './api-connection';
+import { connectApi, type ApiConnection } from './api-connection';
 import { appHostingSettings, cliHosting, HOSTING_SECRET_ENV } from './cli-hosting';
 import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { DEFAULT_FLAGS, defaultsFromFlags, printEstimate } from './validate-command';
 import type { CliLog } from './cli-log';
+import type { Logger } from '../core/log/logger';
 
 export const RUN_HELP = `Usage: ltx-batch run <file.csv> --out <library> [options]
 
@@ -121,13 +122,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
   try {
     say(`Using ${api.label}.`);
     log.info(`running with ${api.label}`, { dataDir: common.dataDir, libraryDir });
-    engine = await BatchEngine.open({
-      dataDir: common.dataDir,
-      client: api.client,
-      timeScale: common.timeScale,
-      concurrency: common.concurrency,
-      log: log.child('engine')
-    });
+    engine = await openEngine(common, api, log);
     reportRecovery(engine, say);
     const batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
     let batchId: string;
@@ -176,18 +171,25 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
 }
 
 /** Flags shared by the commands that drive the engine. */
-export function engineFlags(values: Record<string, string | boolean | undefined>): {
+export interface EngineFlags {
   dataDir: string;
   baseUrl?: string;
   timeScale: number;
   concurrency?: number;
-} {
+}
+
+export function engineFlags(values: Record<string, string | boolean | undefined>): EngineFlags {
   return {
     dataDir: resolve(typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir()),
     baseUrl: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
     timeScale: numberFlag(values['time-scale'], 'time-scale', 0.0001, 100) ?? 1,
     concurrency: numberFlag(values.concurrency, 'concurrency', 1, 1000, true)
   };
+}
+
+/** The queue in the flags' data folder, driven through `api`. */
+export function openEngine(flags: EngineFlags, api: ApiConnection, log: Logger): Promise<Engine> {
+  return BatchEngine.open({ dataDir: flags.dataDir, client: api.client, timeScale: flags.timeScale, concurrency: flags.concurrency, log: log.child('engine') });
 }
 
 export function reportRecovery(engine: Engine, say: (line: string) => void): void {
