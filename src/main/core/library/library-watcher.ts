@@ -118,23 +118,6 @@ export class LibraryWatcher {
   }
 
   /**
-   * The app itself has just written this video or its sidecar, whole (the download stage, a
-   * favourite): read it now, without waiting for it to settle.
-   */
-  accept(relPath: string): Promise<void> {
-    return this.enqueue(async () => {
-      for (const video of await this.videosFor(relPath)) {
-        const stats = await statVideo(this.root, video);
-        const changed: string[] = [];
-        const removed: string[] = [];
-        if (stats) await this.load(video, signature(stats), changed, removed);
-        else this.drop(video, removed);
-        this.report(changed, removed);
-      }
-    });
-  }
-
-  /**
    * The download stage has just written this video and its sidecar, whole: list it now from the
    * sidecar it was handed (architecture.md, "Downloads"), reading neither file back. Only the
    * file's size and time are looked at, so that the watch does not take the write for news.
