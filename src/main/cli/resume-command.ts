@@ -1,5 +1,5 @@
 import { isSettled } from '@shared/batch-summary';
-import { type BatchEngine } from '../core/queue/engine';
+import type { BatchEngine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { parseCommandArgs } from './args';
