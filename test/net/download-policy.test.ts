@@ -85,8 +85,8 @@ describe('downloadVideo with the network policy', () => {
     const url = `${targetAt.origin}/x.mp4`;
     const error = await rejection(downloadVideo(url, join(dir, 'clip.mp4'), { ...FAST, policy }), UrlRefusal);
     expect(error.message).toBe(
-      `The video's link points to ${url}, which is not a secure (https) address; the app fetches only over https ` +
-        '(plain http only from the built-in simulator on this computer), so nothing was fetched.'
+      "The video's link points to an address on this computer or a private network (127.0.0.1: this computer); " +
+        'the app fetches only from the internet, and from the API address set in Settings, so nothing was fetched.'
     );
     for (const spelling of [
       `https://127.0.0.1:${targetAt.port}/x.mp4`,
@@ -127,9 +127,10 @@ describe('redirects from the API host', () => {
   it('are checked at every hop: one to another port of this computer is refused there, once, and the target sees nothing', async () => {
     const policy = netPolicy({ apiBaseUrl: () => `${apiAt.origin}/api/v1`, subject: "The video's link" });
     const cases: [string, string][] = [
-      [`${targetAt.origin}/x.mp4`, 'scheme'],
+      [`${targetAt.origin}/x.mp4`, 'address'],
       [`https://127.0.0.1:${targetAt.port}/x.mp4`, 'address'],
-      [`http://[::ffff:127.0.0.1]:${apiAt.port}/x.mp4`, 'scheme'],
+      [`http://[::ffff:127.0.0.1]:${apiAt.port}/x.mp4`, 'address'],
+      [`http://cdn.example.com/x.mp4`, 'scheme'],
       [`https://[::ffff:127.0.0.1]:${targetAt.port}/x.mp4`, 'address'],
       [`https://0x7f.1:${targetAt.port}/x.mp4`, 'address'],
       [`https://169.254.169.254/latest/meta-data/`, 'address']
@@ -198,7 +199,7 @@ describe('the engine', () => {
     const batch = engine.addBatch({ name: 'hostile', libraryDir, tasks: rows(1) });
     const [task] = await settled(engine, batch.id);
     expect(task.state).toBe('download_failed');
-    expect(task.note).toMatch(/^The video's link points to http:\/\/127\.0\.0\.1:\d+\/stolen\.mp4, which is not a secure \(https\) address/);
+    expect(task.note).toMatch(/^The video's link points to an address on this computer or a private network \(127\.0\.0\.1: this computer\)/);
     expect(target.seen).toEqual([]);
     expect((await readdir(libraryDir).catch(() => [])).filter((f) => f.endsWith('.mp4'))).toEqual([]);
   });

@@ -125,6 +125,8 @@ export class NetPolicy {
     const href = shown(parsed.href);
     const kind = classifyHost(parsed.hostname);
     const apiHost = this.isApiHost(parsed);
+    // Where it points is said first: that is what makes the address dangerous.
+    if (kind !== undefined && !apiHost) throw this.addressRefusal(parsed.href, parsed.hostname, kind, redirected);
     if (parsed.protocol !== 'https:') {
       const local = apiHost && parsed.protocol === 'http:' && this.api()?.protocol === 'http:' && kind === 'loopback';
       if (!local) {
@@ -136,7 +138,6 @@ export class NetPolicy {
         );
       }
     }
-    if (kind !== undefined && !apiHost) throw this.addressRefusal(parsed.href, parsed.hostname, kind, redirected);
     return parsed;
   }
 
