@@ -109,7 +109,7 @@ describe('hostingStatus', () => {
       expect(status.message, endpoint).toMatch(/private network, which APIXO cannot reach from the internet/);
     }
     expect(hostingStatus(settings('s3', { endpoint: 'http://[::ffff:127.0.0.1]:9000' }), true, false).message).toBe(
-      'The endpoint [::ffff:7f00:1] (an IPv4 address written as IPv6) is on this computer or a private network, which APIXO cannot reach ' +
+      'The endpoint [::ffff:7f00:1] (127.0.0.1 written as IPv6, which is this computer) is on this computer or a private network, which APIXO cannot reach ' +
         'from the internet. Use a bucket endpoint that is publicly reachable in Settings → Image hosting.'
     );
     // A public address written as IPv6 through NAT64 is still public.

@@ -212,12 +212,12 @@ describe('fetchRemoteImage', () => {
     for (const url of spellings) {
       const reason = (await rejection(fetchRemoteImage(url, cache), ImageRefusal)).reason;
       expect(reason, url).toMatch(
-        /^The image link points to an address on this computer or a private network \(.+: (this computer|an IPv4 address written as IPv6)\)/
+        /^The image link points to an address on this computer or a private network \(.+: (127\.0\.0\.1 written as IPv6, which is )?this computer\)/
       );
       expect(reason, url).toMatch(/link to a public https address of it, or drop the file itself\.$/);
     }
     expect((await rejection(fetchRemoteImage(`https://[::ffff:7f00:1]:${port}/cat.png`, cache), ImageRefusal)).reason).toBe(
-      `The image link points to an address on this computer or a private network ([::ffff:7f00:1]: an IPv4 address written as IPv6); ` +
+      `The image link points to an address on this computer or a private network ([::ffff:7f00:1]: 127.0.0.1 written as IPv6, which is this computer); ` +
         'the app fetches only from the internet, so nothing was fetched. ' +
         'APIXO fetches the image from the internet too: link to a public https address of it, or drop the file itself.'
     );

@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { classifyAddress, classifyHost, netPolicy, refusalIn, UrlRefusal, type NetPolicy } from '../../src/main/core/net';
+import { addressWords, classifyAddress, classifyHost, netPolicy, refusalIn, UrlRefusal, type NetPolicy } from '../../src/main/core/net';
 
 /** The simulator's address, as the client is configured while simulating. */
 const SIM = 'http://127.0.0.1:47001/api/v1';
@@ -78,7 +78,7 @@ describe('the network policy, address by address', () => {
 
   it('says which address, and where it points, in words', () => {
     expect(refusal(policy, 'https://[::ffff:127.0.0.1]:47001/x.mp4').message).toBe(
-      "The video's link points to an address on this computer or a private network ([::ffff:7f00:1]: an IPv4 address written as IPv6); " +
+      "The video's link points to an address on this computer or a private network ([::ffff:7f00:1]: 127.0.0.1 written as IPv6, which is this computer); " +
         'the app fetches only from the internet, and from the API address set in Settings, so nothing was fetched.'
     );
     expect(refusal(policy, 'https://2130706433/x.mp4').message).toMatch(/\(127\.0\.0\.1: this computer\)/);
@@ -160,6 +160,13 @@ describe('classifying an address', () => {
     expect(classifyHost('Localhost.')).toBe('loopback');
     expect(classifyHost('s3.amazonaws.com')).toBeUndefined();
   });
+
+  it('says which IPv4 address an IPv4-in-IPv6 one is', () => {
+    expect(addressWords('::ffff:7f00:1', 'ipv4-in-ipv6')).toBe('127.0.0.1 written as IPv6, which is this computer');
+    expect(addressWords('[::ffff:a00:1]', 'ipv4-in-ipv6')).toBe('10.0.0.1 written as IPv6, which is a private network');
+    expect(addressWords('::ffff:808:808', 'ipv4-in-ipv6')).toBe('8.8.8.8 written as IPv6');
+    expect(addressWords('fe80::1', 'link-local')).toBe('the local network segment (link-local)');
+  });
 });
 
 describe('names that resolve to refused addresses', () => {
@@ -186,7 +193,8 @@ describe('names that resolve to refused addresses', () => {
       { address: '::1', family: 6 }
     ],
     'metadata.example.com': [{ address: '169.254.169.254', family: 4 }],
-    'sim.example.test': [{ address: '127.0.0.1', family: 4 }]
+    'sim.example.test': [{ address: '127.0.0.1', family: 4 }],
+    'mapped.example.com': [{ address: '::ffff:127.0.0.1', family: 6 }]
   });
   const guarded = netPolicy({ apiBaseUrl: () => 'https://sim.example.test:47001/api/v1', subject: "The video's link", resolve });
 
@@ -202,6 +210,9 @@ describe('names that resolve to refused addresses', () => {
         'the app fetches only from the internet, and from the API address set in Settings, so nothing was fetched.'
     );
     expect(refusalIn(await lookUp(guarded, 'https://metadata.example.com/', 'metadata.example.com').catch((e: unknown) => e))?.kind).toBe('link-local');
+    expect(refusalIn(await lookUp(guarded, 'https://mapped.example.com/', 'mapped.example.com').catch((e: unknown) => e))?.message).toMatch(
+      /\(mapped\.example\.com, which resolves to ::ffff:127\.0\.0\.1: 127\.0\.0\.1 written as IPv6, which is this computer\)/
+    );
   });
 
   it('lets the configured API name resolve to this computer, on its own port only', async () => {

@@ -1,4 +1,4 @@
-import { ADDRESS_WORDS, classifyHost } from '../net';
+import { addressWords, classifyHost } from '../net';
 
 /**
  * Hosts that APIXO, out on the internet, can never fetch from: loopback, private, link-local,
@@ -11,5 +11,5 @@ export function isPrivateHost(hostname: string): boolean {
 /** Where a private host points, in words ("this computer", "a private network" …); undefined for a public one. */
 export function privateHostWords(hostname: string): string | undefined {
   const kind = classifyHost(hostname);
-  return kind && ADDRESS_WORDS[kind];
+  return kind && addressWords(hostname, kind);
 }

@@ -121,6 +121,23 @@ export function classifyAddress(address: string): AddressKind | undefined {
   return v6 ? classifyV6(v6) : undefined;
 }
 
+/** The IPv4 address inside an IPv4-in-IPv6 one (`::ffff:7f00:1` → `127.0.0.1`); undefined for any other. */
+function embeddedIpv4(address: string): string | undefined {
+  const bytes = ipv6Bytes(normalizeHost(address));
+  return bytes && classifyV6(bytes) === 'ipv4-in-ipv6' ? bytes.slice(12).join('.') : undefined;
+}
+
+/**
+ * Where a refused address points, in words: "this computer", or for an IPv4 address written as
+ * IPv6, which one it is ("127.0.0.1 written as IPv6, which is this computer").
+ */
+export function addressWords(address: string, kind: AddressKind): string {
+  const v4 = kind === 'ipv4-in-ipv6' ? embeddedIpv4(address) : undefined;
+  if (!v4) return ADDRESS_WORDS[kind];
+  const inner = classifyAddress(v4);
+  return `${v4} written as IPv6${inner ? `, which is ${ADDRESS_WORDS[inner]}` : ''}`;
+}
+
 /** Names that always mean this computer, whatever DNS says (RFC 6761). */
 export function isLocalhostName(hostname: string): boolean {
   const host = normalizeHost(hostname);

@@ -10,7 +10,7 @@
  * - every redirect is checked again, as if it were the first address.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
-import { ADDRESS_WORDS, classifyAddress, classifyHost, normalizeHost, type AddressKind } from './address';
+import { addressWords, classifyAddress, classifyHost, normalizeHost, type AddressKind } from './address';
 
 export type UrlRefusalReason = 'malformed' | 'scheme' | 'address';
 
@@ -145,7 +145,7 @@ export class NetPolicy {
     const what = name ? `${name}, which resolves to ${address}` : address;
     return new UrlRefusal(
       'address',
-      `${this.subject} ${this.verb(redirected)} an address on this computer or a private network (${what}: ${ADDRESS_WORDS[kind]}); ${this.tail()}`,
+      `${this.subject} ${this.verb(redirected)} an address on this computer or a private network (${what}: ${addressWords(address, kind)}); ${this.tail()}`,
       url,
       kind
     );
