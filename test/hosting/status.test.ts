@@ -86,6 +86,36 @@ describe('hostingStatus', () => {
     }
   });
 
+  it('a bucket on this computer in another spelling is not ready either (IPv4 in IPv6, decimal, octal, hex, unspecified)', () => {
+    const spellings = [
+      'http://[::ffff:127.0.0.1]:9000',
+      'http://[::ffff:7f00:1]:9000',
+      'http://[::127.0.0.1]:9000',
+      'http://2130706433:9000',
+      'http://0177.0.0.1:9000',
+      'http://0x7f.1:9000',
+      'http://127.1:9000',
+      'http://0.0.0.0:9000',
+      'http://[::]:9000',
+      'http://minio.localhost.:9000',
+      'http://100.64.0.7:9000',
+      'http://169.254.169.254',
+      'http://[fe80::1]:9000',
+      'http://[fd12:3456::1]:9000'
+    ];
+    for (const endpoint of spellings) {
+      const status = hostingStatus(settings('s3', { endpoint }), true, false);
+      expect(status.ready, endpoint).toBe(false);
+      expect(status.message, endpoint).toMatch(/private network, which APIXO cannot reach from the internet/);
+    }
+    expect(hostingStatus(settings('s3', { endpoint: 'http://[::ffff:127.0.0.1]:9000' }), true, false).message).toBe(
+      'The endpoint [::ffff:7f00:1] (127.0.0.1 written as IPv6, which is this computer) is on this computer or a private network, which APIXO cannot reach ' +
+        'from the internet. Use a bucket endpoint that is publicly reachable in Settings → Image hosting.'
+    );
+    // A public address written as IPv6 through NAT64 is still public.
+    expect(hostingStatus(settings('s3', { endpoint: 'https://[64:ff9b::808:808]' }), true, false).ready).toBe(true);
+  });
+
   it('data: URLs: ready, and said to be experimental', () => {
     const status = hostingStatus(settings('data-url'), false, false);
     expect(status).toMatchObject({ label: 'data: URLs (experimental)', ready: true });

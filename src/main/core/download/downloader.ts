@@ -5,6 +5,7 @@ import got, { type PlainResponse } from 'got';
 import { MAX_RETRY_AFTER_MS, backoffDelay, parseRetryAfter, type RetryPolicy } from '../util/retry';
 import { silentLog, type Logger } from '../log/logger';
 import { networkProblem } from '../util/network-error';
+import { refusalIn, type NetPolicy } from '../net';
 import { sleep } from '../util/sleep';
 import { fsyncDir } from '../store/fs-durable';
 import { ChunkQueue } from './chunk-queue';
@@ -31,6 +32,12 @@ export interface DownloadOptions {
   onProgress?: (received: number, total: number | undefined) => void;
   /** One line per download and retry, for the log. */
   log?: Logger;
+  /**
+   * Where the video may come from (architecture.md, "Security"): the link, every redirect and
+   * every name looked up are checked, and a refusal (`UrlRefusal`) ends the download at once.
+   * The app always passes one; without it nothing is checked.
+   */
+  policy?: NetPolicy;
 }
 
 export interface DownloadResult {
@@ -138,6 +145,7 @@ interface AttemptContext {
   stallTimeoutMs: number;
   attempt: number;
   onProgress?: (received: number, total: number | undefined) => void;
+  policy?: NetPolicy;
 }
 
 interface AttemptResult {
@@ -168,7 +176,8 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
     maxRedirects: 5,
     retry: { limit: 0 },
     timeout: { request: ctx.timeoutMs },
-    signal: controller.signal
+    signal: controller.signal,
+    ...ctx.policy?.gotOptions(ctx.url)
   });
   const arm = (): void => {
     clearTimeout(watchdog);
@@ -276,6 +285,7 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
  * starts like an MP4, nothing is fetched and `alreadyPresent` is true.
  */
 export async function downloadVideo(url: string, targetPath: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  options.policy?.check(url);
   const key = resolve(targetPath);
   if (active.has(key)) throw new Error(`${targetPath} is already being downloaded.`);
   active.add(key);
@@ -335,7 +345,8 @@ async function download(url: string, targetPath: string, options: DownloadOption
         timeoutMs: options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
         stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
         attempt,
-        onProgress: options.onProgress
+        onProgress: options.onProgress,
+        policy: options.policy
       });
       if (result.continued && before > 0) resumed = true;
       const size = (await sizeOf(part)) ?? 0;
@@ -348,6 +359,8 @@ async function download(url: string, targetPath: string, options: DownloadOption
       return { bytes: size, resumed, attempts: attempt, alreadyPresent: false };
     } catch (error) {
       if (signal?.aborted) throw aborted(attempt);
+      const refused = refusalIn(error);
+      if (refused) throw refused;
       if (error instanceof DownloadError) {
         if (error.kind === 'expired' || error.kind === 'not_video') await discard();
         throw error;

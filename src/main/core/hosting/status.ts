@@ -3,7 +3,7 @@ import type { HostingSettings } from '@shared/settings';
 import { DATA_URL_LABEL, DATA_URL_MAX_BYTES } from './data-url-host';
 import { fileSize } from '@shared/file-size';
 import { listWords, missingS3Fields, s3ConfigProblem } from './s3-config';
-import { isPrivateHost } from './private-host';
+import { privateHostWords } from './private-host';
 import { SIMULATOR_HOST_LABEL } from './simulator-host';
 
 /** What `kind: 'none'` says: exactly what to set up. */
@@ -19,8 +19,9 @@ function unreachableEndpoint(endpoint: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!isPrivateHost(hostname)) return undefined;
-  return `The endpoint ${hostname} is on this computer or a private network, which APIXO cannot reach from the internet. Use a bucket endpoint that is publicly reachable in Settings → Image hosting.`;
+  const words = privateHostWords(hostname);
+  if (words === undefined) return undefined;
+  return `The endpoint ${hostname} (${words}) is on this computer or a private network, which APIXO cannot reach from the internet. Use a bucket endpoint that is publicly reachable in Settings → Image hosting.`;
 }
 
 /** Whether local images can be hosted now, and if not, what to set up. */

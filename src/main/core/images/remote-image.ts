@@ -1,6 +1,8 @@
 /**
  * A source image given as a web address: fetched once to check that it really is a JPEG, PNG or
- * WebP of at most 10 MB, and cached. APIXO is sent the address itself, so it must be public.
+ * WebP of at most 10 MB, and cached. APIXO is sent the address itself, so it must be public; the
+ * address, every redirect and every name looked up go through the network policy
+ * (architecture.md, "Security"), so a page cannot make the app fetch from this computer.
  */
 import { once } from 'node:events';
 import { STATUS_CODES } from 'node:http';
@@ -12,11 +14,29 @@ import { ImageRefusal } from './image-refusal';
 import { notAcceptedImage } from './image-words';
 import { fileSize } from '@shared/file-size';
 import { networkProblem } from '../util/network-error';
+import { netPolicy, refusalIn, type NetPolicy } from '../net';
 
 export interface RemoteImageOptions {
   /** Longest the whole request may take, from connecting to the last byte (ms). Default 30 s. */
   timeoutMs?: number;
+  /** Where images may come from (`remoteImagePolicy`); by default the internet only, over https. */
+  policy?: NetPolicy;
 }
+
+/**
+ * The policy for images from the web, worded for them: the internet only, over https, and no
+ * address on this computer or a private network other than the API's at `apiBaseUrl`, if given.
+ */
+export function remoteImagePolicy(apiBaseUrl?: () => string | undefined): NetPolicy {
+  return netPolicy({
+    apiBaseUrl,
+    subject: 'The image link',
+    advice: 'APIXO fetches the image from the internet too: link to a public https address of it, or drop the file itself.'
+  });
+}
+
+/** What `images:from-url` goes by unless told otherwise: the internet only. */
+const REMOTE_IMAGE_POLICY = remoteImagePolicy();
 
 export const DEFAULT_REMOTE_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 5;
@@ -38,7 +58,7 @@ function parseHttpUrl(url: string): URL {
   }
   if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
     throw new ImageRefusal(
-      `"${shown(url)}" is not a web address APIXO can fetch: it needs a public http(s) URL of the image (https://…). ` +
+      `"${shown(url)}" is not a web address APIXO can fetch: it needs a public https URL of the image (https://…). ` +
         'For a picture on this computer, drop the file itself.'
     );
   }
@@ -96,15 +116,22 @@ function httpRefusal(link: string, status: number): ImageRefusal {
 }
 
 /** Downloads the body, giving up as soon as it is longer than an image may be; also says where it ended up. */
-async function download(url: string, timeoutMs: number): Promise<{ bytes: Uint8Array; finalUrl: URL }> {
+async function download(url: string, timeoutMs: number, policy: NetPolicy): Promise<{ bytes: Uint8Array; finalUrl: URL }> {
   const link = shown(url);
+  let guard: ReturnType<NetPolicy['gotOptions']>;
+  try {
+    guard = policy.gotOptions(url);
+  } catch (error) {
+    throw new ImageRefusal(refusalIn(error)?.message ?? String(error), { cause: error });
+  }
   const stream = got.stream(url, {
     headers: { accept: 'image/jpeg, image/png, image/webp, */*;q=0.5', 'user-agent': 'LTX-Batch-Studio/0.1' },
     followRedirect: true,
     maxRedirects: MAX_REDIRECTS,
     retry: { limit: 0 },
     throwHttpErrors: false,
-    timeout: { request: timeoutMs }
+    timeout: { request: timeoutMs },
+    ...guard
   });
   try {
     const [res] = (await once(stream, 'response')) as [PlainResponse];
@@ -121,6 +148,8 @@ async function download(url: string, timeoutMs: number): Promise<{ bytes: Uint8A
     return { bytes: Buffer.concat(chunks), finalUrl: new URL(res.url || url) };
   } catch (error) {
     if (error instanceof ImageRefusal) throw error;
+    const refused = refusalIn(error);
+    if (refused) throw new ImageRefusal(refused.message, { cause: refused });
     throw unreachable(link, error, timeoutMs);
   } finally {
     stream.destroy();
@@ -131,7 +160,7 @@ async function download(url: string, timeoutMs: number): Promise<{ bytes: Uint8A
 export async function fetchRemoteImage(url: string, cache: ImageCache, options: RemoteImageOptions = {}): Promise<SourceImage> {
   const address = url.trim();
   const parsed = parseHttpUrl(address);
-  const { bytes, finalUrl } = await download(parsed.href, options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS);
+  const { bytes, finalUrl } = await download(parsed.href, options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS, options.policy ?? REMOTE_IMAGE_POLICY);
   const link = shown(address);
   const what = bytes.length === 0 ? 'empty' : describeContent(bytes.subarray(0, CONTENT_HEAD_BYTES));
   if (what === 'empty') throw new ImageRefusal(`The address ${link} gave an empty answer, not an image. Check the address.`);

@@ -8,6 +8,7 @@ import type { TaskState } from '@shared/task-state';
 import { backoffDelay } from '../util/retry';
 import { DownloadError } from '../download/download-error';
 import { downloadVideo } from '../download/downloader';
+import type { NetPolicy } from '../net';
 import { probeMp4, type VideoProbe } from '../download/mp4-probe';
 import { PART_SUFFIX, SOURCE_IMAGE_INFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
 import { removeIfPresent } from '../store/fs-durable';
@@ -28,6 +29,8 @@ export interface DownloadStageOptions {
   landed: (video: LandedVideo) => void;
   clock: Clock;
   log: Logger;
+  /** Where result videos may come from (architecture.md, "Security"). */
+  policy: NetPolicy;
 }
 
 /**
@@ -123,7 +126,8 @@ export class DownloadStage {
         timeScale: this.options.timeScale,
         stallTimeoutMs: this.options.stallTimeoutMs,
         random: this.options.random,
-        log: this.options.log.child('download', taskFields(task))
+        log: this.options.log.child('download', taskFields(task)),
+        policy: this.options.policy
       });
       const landing = task;
       const probe = await probeMp4(target).catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
 import { sumCosts, summarize } from '@shared/batch-summary';
 import type { ApixoClient } from '../apixo';
 import { silentLog, type Logger } from '../log/logger';
+import { netPolicy } from '../net';
 import { Journal } from '../store/journal';
 import { acquireDataLock, type DataLock } from '../store/lock';
 import { systemClock, type Clock } from '../util/clock';
@@ -142,7 +143,8 @@ export class BatchEngine {
       batch: (id) => this.journal.state.batches.get(id),
       change,
       landed: (video) => this.changes.land(video),
-      log: this.log
+      log: this.log,
+      policy: netPolicy({ apiBaseUrl: () => this.client.baseUrl, subject: "The video's link" })
     });
     this.choices = new TaskChoices({
       task: (id) => this.task(id),
