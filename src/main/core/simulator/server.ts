@@ -501,18 +501,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const startUsd = positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd');
   const warn = options.onWarning ?? ((message: string) => console.warn(`[simulator] ${message}`));
   const state = options.stateDir ? await SimulatorState.open(resolve(options.stateDir), usdToMicros(startUsd), warn) : undefined;
-  let simulator: SimulatorServer;
+  let simulator: SimulatorServer | undefined;
   try {
     simulator = new SimulatorServer(options, clips, state);
-  } catch (error) {
-    await state?.close();
-    throw error;
-  }
-  try {
     await simulator.listen(options.port);
+    return simulator;
   } catch (error) {
-    await simulator.close();
+    await (simulator ? simulator.close() : state?.close());
     throw error;
   }
-  return simulator;
 }
