@@ -52,13 +52,17 @@ afterEach(async () => {
 
 describe('a simulator with a state folder', () => {
   it('finds a task the previous one accepted, finishes it on its own clock, and serves its file', async () => {
-    const first = await sim();
+    // Slow (1.2–1.8 s), so the task is still running when the second simulator opens.
+    const first = await sim({ timeScale: 0.01 });
     const taskId = await new Api(first).create(body({ prompt: 'a lighthouse in a storm [sim:slow]' }));
     expect((await new Api(first).status(taskId)).json.data.state).toBe('pending');
     const completeTime = first.task(taskId)!.completeTime;
     await first.close();
 
-    const second = await sim();
+    const second = await sim({ timeScale: 0.01 });
+    // The same port (a new folder's comes from below the ephemeral range, so it stays free).
+    expect(first.port).toBeGreaterThanOrEqual(20_000);
+    expect(first.port).toBeLessThan(30_000);
     expect(second.port).toBe(first.port);
     const api = new Api(second);
     const running = await api.status(taskId);
@@ -113,16 +117,18 @@ describe('a simulator with a state folder', () => {
   });
 
   it('carries the balance on, refunding on the next run a task that failed while stopped', async () => {
-    const first = await sim({ balanceUsd: 5 });
+    // Slow enough (about a second) that the failure comes after the first simulator stopped.
+    const first = await sim({ balanceUsd: 5, timeScale: 0.02 });
     const api = new Api(first);
-    const failing = await api.create(body({ prompt: 'a calm lake [sim:fail:Timeout]' }));
+    const failing = await api.create(body({ prompt: 'a calm lake [sim:slow][sim:fail:Timeout]' }));
     const ok = await api.create(body({ prompt: 'a quiet forest' }));
     const cost = first.task(ok)!.costMicros / 1e6;
     const left = first.balanceUsd();
     expect(left).toBeCloseTo(5 - 2 * cost, 6);
+    expect(first.task(failing)!.refunded).toBe(false);
     await first.close();
 
-    const second = await sim({ balanceUsd: 5 });
+    const second = await sim({ balanceUsd: 5, timeScale: 0.02 });
     expect(second.balanceUsd()).toBeCloseTo(left, 6);
     await untilComplete(second, failing);
     expect(second.balanceUsd()).toBeCloseTo(5 - cost, 6);
@@ -153,6 +159,13 @@ describe('a simulator with a state folder', () => {
   it('is used by one simulator at a time', async () => {
     await sim();
     await expect(startSimulator({ stateDir: dir })).rejects.toBeInstanceOf(DataFolderLockedError);
+  });
+
+  it('starts without memory, saying so, when the folder cannot be made', async () => {
+    writeFileSync(join(dir, 'a-file'), 'not a folder');
+    const s = await sim({ stateDir: join(dir, 'a-file', 'state') });
+    expect(await new Api(s).create(body())).toMatch(/^[0-9a-f]{32}$/);
+    expect(warnings.join('\n')).toMatch(/cannot keep its tasks in .*a-file.*forgets them when it stops/);
   });
 
   it('ignores a torn last line on open, and writes whole lines after it', async () => {

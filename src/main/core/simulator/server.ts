@@ -23,7 +23,7 @@ import { REJECT_MESSAGE, parseMarkers } from './markers';
 import { substream } from './random';
 import { SlidingWindowLimiter } from './rate-limiter';
 import { findResourcesDir } from './resources';
-import { SimulatorState } from './state';
+import { openSimulatorState, type SimulatorState } from './state';
 import { TaskStore, stateAt, statusData, type SimTask } from './tasks';
 import type { CallbackAttempt, Endpoint, RecordedRequest, SimTaskView, Simulator, SimulatorCounts, SimulatorOptions, Submission } from './types';
 import { UrlSigner } from './url-signer';
@@ -500,7 +500,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const clips = await loadSampleClips(options.resourcesDir ?? findResourcesDir());
   const startUsd = positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd');
   const warn = options.onWarning ?? ((message: string) => console.warn(`[simulator] ${message}`));
-  const state = options.stateDir ? await SimulatorState.open(resolve(options.stateDir), usdToMicros(startUsd), warn) : undefined;
+  const state = options.stateDir ? await openSimulatorState(resolve(options.stateDir), usdToMicros(startUsd), warn) : undefined;
   let simulator: SimulatorServer | undefined;
   try {
     simulator = new SimulatorServer(options, clips, state);

@@ -12,7 +12,7 @@
  * Result files are not stored: they are the sample clips, chosen by the task's parameters.
  * One process at a time uses a state folder (store/lock.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { validateRequest } from '@shared/validation';
 import { errorText, isJournalError, isObject } from '../store/journal-format';
 import { exists } from '../store/fs-durable';
 import { Journal } from '../store/journal';
-import { acquireDataLock, type DataLock } from '../store/lock';
+import { DataFolderLockedError, acquireDataLock, type DataLock } from '../store/lock';
 import { DEFAULT_BALANCE_USD } from './answers';
 import type { Ledger } from './ledger';
 import type { SimTask, TaskStore } from './tasks';
@@ -34,6 +34,8 @@ const SNAPSHOT_NAME = 'simulator.snapshot.json';
 const UPLOADS = 'uploads';
 const UPLOAD_ID = /^[0-9a-f]{64}\.(jpg|png|webp)$/;
 const TASK_ID = /^[0-9a-f]{32}$/;
+/** Ephemeral ports start at 32768 (Linux) or 49152 (macOS, Windows). */
+const PORT_RANGE = { from: 20_000, size: 10_000 };
 const KINDS: Record<string, ImageKind> = Object.fromEntries(Object.entries(IMAGE_EXT).map(([kind, ext]) => [ext, kind as ImageKind]));
 
 /** Where the app and the CLI keep the built-in simulator's state, inside their data folder. */
@@ -328,9 +330,13 @@ export class SimulatorState {
     if (to.ledger.balanceMicros !== stored) this.balanceSet(to.ledger.balanceMicros);
   }
 
-  /** The port the last process listened on. */
-  get port(): number | undefined {
-    return this.journal.state.port;
+  /**
+   * The port to listen on: the last process's, so that the result and upload URLs clients kept
+   * stay valid. A new folder gets one from its path, below every system's ephemeral range, where
+   * no outgoing connection takes it in the meantime.
+   */
+  get port(): number {
+    return this.journal.state.port ?? PORT_RANGE.from + (createHash('sha256').update(this.dir).digest().readUInt32BE(0) % PORT_RANGE.size);
   }
 
   /** Uploaded images with their bytes, oldest first; one whose file is gone is left out. */
@@ -421,6 +427,21 @@ export class SimulatorState {
       `The simulator could not save its tasks in ${this.dir} (${errorText(error)}). It carries on, but what it accepts from now on ` +
         'is forgotten when it stops: free disk space, then restart.'
     );
+  }
+}
+
+/**
+ * Opens a state folder for a starting simulator. One that another process uses is refused (two
+ * simulators would answer for the same tasks); one that cannot be made or read (a read-only or
+ * missing disk) leaves the simulator without memory, saying so, rather than not starting.
+ */
+export async function openSimulatorState(dir: string, balanceMicros: number, warn: (message: string) => void): Promise<SimulatorState | undefined> {
+  try {
+    return await SimulatorState.open(dir, balanceMicros, warn);
+  } catch (error) {
+    if (error instanceof DataFolderLockedError) throw error;
+    warn(`The simulator cannot keep its tasks in ${dir} (${errorText(error)}): it runs on, but forgets them when it stops.`);
+    return undefined;
   }
 }
 
