@@ -168,6 +168,16 @@ describe('a simulator with a state folder', () => {
     expect(warnings.join('\n')).toMatch(/cannot keep its tasks in .*a-file.*forgets them when it stops/);
   });
 
+  it("leaves a newer version's state as it is, and runs without memory", async () => {
+    const newer = '{"format":"ltx-batch-studio/journal","version":99,"baseSeq":0}\n';
+    writeFileSync(join(dir, 'simulator.jsonl'), newer);
+    const s = await sim();
+    expect(await new Api(s).create(body())).toMatch(/^[0-9a-f]{32}$/);
+    await s.close();
+    expect(readFileSync(join(dir, 'simulator.jsonl'), 'utf8')).toBe(newer);
+    expect(warnings.join('\n')).toMatch(/cannot keep its tasks/);
+  });
+
   it('ignores a torn last line on open, and writes whole lines after it', async () => {
     const first = await sim();
     const kept = await new Api(first).create(body());
@@ -247,6 +257,8 @@ describe.skipIf(!isRoot)('a simulator whose state folder fills up (needs root fo
     for (let i = 0; i < 5; i++) ids.push(await api.create(body({ prompt: `row ${i} ${'x'.repeat(2000)}` })));
     expect(ids.every((id) => s.task(id) !== undefined)).toBe(true);
     expect(warnings.filter((m) => /could not save its tasks/.test(m))).toHaveLength(1);
+    expect(warnings.join('\n')).toMatch(/ENOSPC/);
+    expect(warnings.join('\n')).not.toMatch(/queue journal/);
     expect(existsSync(join(state, 'simulator.jsonl'))).toBe(true);
   });
 });

@@ -264,13 +264,17 @@ function fromSnapshot(json: unknown): SimState {
 
 const JOURNAL = { initial: emptyState, apply, parseEvent, toSnapshot, fromSnapshot, fileName: FILE_NAME, snapshotFileName: SNAPSHOT_NAME };
 
-/** Opens the journal; one that cannot be read is moved aside (with a warning) and a new one begun. */
+/**
+ * Opens the journal. A damaged one (its snapshot unreadable or missing) is moved aside, with a
+ * warning, and a new one begun; any other trouble (a newer version's file, a disk error) is
+ * thrown, and the simulator runs without memory, leaving the files as they are.
+ */
 async function openJournal(dir: string, warn: (message: string) => void): Promise<Journal<SimEvent, SimState>> {
   const options = { ...JOURNAL, onWarning: warn };
   try {
     return await Journal.open<SimEvent, SimState>(dir, options);
   } catch (error) {
-    if (isJournalError(error, 'in_use')) throw error;
+    if (!isJournalError(error, 'unreadable_snapshot') && !isJournalError(error, 'missing_snapshot')) throw error;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     for (const name of [FILE_NAME, SNAPSHOT_NAME]) {
       const path = join(dir, name);
@@ -423,8 +427,10 @@ export class SimulatorState {
   private failed(error: unknown): void {
     if (this.broken) return;
     this.broken = true;
+    // The journal's own words are about the queue; the system's reason (ENOSPC …) is what matters here.
+    const reason = isJournalError(error) && error.cause !== undefined ? error.cause : error;
     this.warn(
-      `The simulator could not save its tasks in ${this.dir} (${errorText(error)}). It carries on, but what it accepts from now on ` +
+      `The simulator could not save its tasks in ${this.dir} (${errorText(reason)}). It carries on, but what it accepts from now on ` +
         'is forgotten when it stops: free disk space, then restart.'
     );
   }
