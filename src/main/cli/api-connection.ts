@@ -1,6 +1,6 @@
 import { ApixoClient } from '../core/apixo';
 import type { Logger } from '../core/log/logger';
-import { startSimulator, type Simulator } from '../core/simulator';
+import { simulatorStateDir, startSimulator, type Simulator } from '../core/simulator';
 import { UsageError } from './output';
 
 export interface ApiConnection {
@@ -16,7 +16,14 @@ export interface ApiConnection {
  * The API a command talks to: APIXO with the key from APIXO_API_KEY (at --base-url if given),
  * or, with neither, the embedded simulator.
  */
-export async function connectApi(options: { baseUrl?: string; timeScale: number; env?: NodeJS.ProcessEnv; log?: Logger }): Promise<ApiConnection> {
+export async function connectApi(options: {
+  baseUrl?: string;
+  timeScale: number;
+  /** Where the embedded simulator remembers its tasks, so that a later `resume` finds them. */
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+}): Promise<ApiConnection> {
   const env = options.env ?? process.env;
   const key = env.APIXO_API_KEY?.trim();
   if (key || options.baseUrl) {
@@ -24,7 +31,11 @@ export async function connectApi(options: { baseUrl?: string; timeScale: number;
     const client = new ApixoClient({ apiKey: key, baseUrl: options.baseUrl, timeScale: options.timeScale, log: options.log });
     return { client, label: `APIXO at ${client.baseUrl} (key …${key.slice(-4)})`, close: async () => undefined };
   }
-  const simulator = await startSimulator({ timeScale: options.timeScale });
+  const simulator = await startSimulator({
+    timeScale: options.timeScale,
+    stateDir: options.dataDir === undefined ? undefined : simulatorStateDir(options.dataDir),
+    onWarning: (message) => options.log?.warn(message)
+  });
   const client = new ApixoClient({ apiKey: simulator.apiKey, baseUrl: simulator.baseUrl, timeScale: options.timeScale, log: options.log });
   return {
     client,

@@ -35,7 +35,7 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
   const json = values.json === true;
   const say = (line: string): void => (json ? undefined : io.out(line));
   const log = logs.open(common.dataDir);
-  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, log: log.child('apixo') });
+  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, dataDir: common.dataDir, log: log.child('apixo') });
   let engine: BatchEngine | undefined;
   try {
     log.info(`resuming with ${api.label}`, { dataDir: common.dataDir });

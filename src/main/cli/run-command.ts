@@ -117,7 +117,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
 
   const tasks = tasksFromRows(rows);
   const hostingSettings = localImageTasks(tasks).length > 0 ? await appHostingSettings(log.child('hosting')) : DEFAULT_HOSTING;
-  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, log: log.child('apixo') });
+  const api = await connectApi({ baseUrl: common.baseUrl, timeScale: common.timeScale, dataDir: common.dataDir, log: log.child('apixo') });
   let engine: Engine | undefined;
   try {
     say(`Using ${api.label}.`);

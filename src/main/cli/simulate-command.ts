@@ -1,4 +1,6 @@
+import { resolve as resolvePath } from 'node:path';
 import { startSimulator } from '../core/simulator';
+import { DataFolderLockedError } from '../core/store/lock';
 import { numberFlag, parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
 import type { CliLog } from './cli-log';
@@ -13,7 +15,10 @@ Options:
   --port N         port to listen on (default: a free one)
   --time-scale X   speed of simulated time: 0.1 runs ten times faster (default 1)
   --key K          the API key it accepts (default sim-key)
-  --balance USD    starting balance in dollars (default 100)
+  --balance USD    starting balance in dollars (default 100; a --state-dir keeps its own)
+  --state-dir DIR  remember tasks, balance and uploads in DIR, so that a simulator started
+                   again on it (after Ctrl-C or a crash) carries on where this one stopped,
+                   on the same port when it is free (default: nothing is kept)
   -h, --help       show this help`;
 
 export async function simulateCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
@@ -21,7 +26,8 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     port: { type: 'string' },
     'time-scale': { type: 'string' },
     key: { type: 'string' },
-    balance: { type: 'string' }
+    balance: { type: 'string' },
+    'state-dir': { type: 'string' }
   });
   if (values.help) {
     io.out(SIMULATE_HELP);
@@ -31,16 +37,27 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
   if (values.key !== undefined && (typeof values.key !== 'string' || values.key.trim() === '')) {
     throw new UsageError('--key must not be empty.');
   }
-  const sim = await startSimulator({
+  const stateDir = values['state-dir'];
+  if (stateDir !== undefined && (typeof stateDir !== 'string' || stateDir.trim() === '')) throw new UsageError('--state-dir must name a folder.');
+  const started = startSimulator({
     port: numberFlag(values.port, 'port', 0, 65535, true),
     timeScale: numberFlag(values['time-scale'], 'time-scale', 0.0001, 100),
     apiKey: values.key as string | undefined,
-    balanceUsd: numberFlag(values.balance, 'balance', 0, 1_000_000)
+    balanceUsd: numberFlag(values.balance, 'balance', 0, 1_000_000),
+    stateDir: stateDir === undefined ? undefined : resolvePath(stateDir),
+    onWarning: (message) => io.err(`⚠ ${message}`)
   });
+  const sim = await started.catch((error: unknown) => {
+    if (!(error instanceof DataFolderLockedError)) throw error;
+    io.err(`✗ Another process (pid ${error.owner.pid}) is using the state folder ${error.dir}: stop it, or choose another --state-dir.`);
+    return undefined;
+  });
+  if (!sim) return EXIT.someFailed;
   const log = logs.open();
   log.info('simulator started', { baseUrl: sim.baseUrl });
   io.out(`APIXO simulator listening at ${sim.baseUrl}`);
   io.out(`API key: ${values.key ?? 'sim-key'} · balance $${sim.balanceUsd().toFixed(2)} · time scale ${values['time-scale'] ?? 1}`);
+  if (stateDir !== undefined) io.out(`Remembering its tasks in ${resolvePath(stateDir)} (${plural(sim.counts().tasks, 'task')} there now).`);
   io.out('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

@@ -9,7 +9,7 @@ import type { Settings } from '@shared/settings';
 import { ApixoClient } from '../apixo';
 import { createImageHost, hostingStatus, type ImageHost } from '../hosting';
 import type { Logger } from '../log/logger';
-import { startSimulator, type Simulator } from '../simulator';
+import { simulatorStateDir, startSimulator, type Simulator } from '../simulator';
 
 /** A secret kept outside the settings file; reads come from memory, writes may take a moment (the OS keychain). */
 export interface SecretStore {
@@ -58,7 +58,7 @@ export class Connection {
     this.usingSimulator = simulate;
     const { timeScale, log } = this.options;
     if (simulate) {
-      this.simulator ??= await startSimulator({ timeScale });
+      this.simulator ??= await startSimulator({ timeScale, stateDir: simulatorStateDir(settings.dataDir), onWarning: (message) => log.warn(message) });
       this.current = new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale, log: log.child('simulator') });
     } else {
       this.current = new ApixoClient({ apiKey: key ?? '', baseUrl: this.options.apiBaseUrl, timeScale, log: log.child('apixo') });

@@ -13,11 +13,13 @@
  * - signed, expiring result URLs serving the sample clips with Range support (url-signer.ts,
  *   files.ts, range.ts); webhook callbacks with retries (callbacks.ts);
  * - deterministic prompt markers (markers.ts) and seeded random faults (faults.ts, random.ts);
- * - an image upload standing in for a bucket, whose URLs image tasks can use (uploads.ts).
+ * - an image upload standing in for a bucket, whose URLs image tasks can use (uploads.ts);
+ * - with a state folder, memory across processes: tasks, balance, signing secret, port and
+ *   uploads survive a stop or a crash (state.ts).
  * Every answer carries `x-apixo-simulator: 1`.
  */
+export { startSimulator } from './server';
 export {
-  startSimulator,
   DEFAULT_API_KEY,
   DEFAULT_BALANCE_USD,
   DEFAULT_CONCURRENCY_LIMIT,
@@ -25,7 +27,8 @@ export {
   DEFAULT_CALLBACK_RETRY_DELAYS_MS,
   DEFAULT_CALLBACK_TIMEOUT_MS,
   MAX_BODY_BYTES
-} from './server';
+} from './answers';
+export { readSimulatorTasks, simulatorStateDir, type StoredTask } from './state';
 export type { CallbackAttempt, Endpoint, RecordedRequest, SimTaskView, Simulator, SimulatorCounts, SimulatorOptions, Submission } from './types';
 export { NO_FAULTS, type FaultKind, type FaultRate, type Faults } from './faults';
 export { REJECT_MESSAGE, SLOW_FACTOR, parseMarkers, type Markers } from './markers';

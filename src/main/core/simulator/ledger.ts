@@ -8,6 +8,11 @@ export class Ledger {
     this.micros = usdToMicros(usd);
   }
 
+  /** Carries on from a balance the state folder kept (state.ts). */
+  restore(micros: Micros): void {
+    this.micros = micros;
+  }
+
   get balanceMicros(): Micros {
     return this.micros;
   }

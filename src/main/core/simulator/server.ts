@@ -1,10 +1,19 @@
+/**
+ * The simulator's HTTP server: routing, the checks every request passes, and each endpoint's
+ * answer. It is the one place that ties the parts together (tasks, ledger, limits, faults,
+ * files, uploads, callbacks, the state folder), so it stays a few hundred lines; each part's
+ * own logic lives in its file beside it (index.ts lists them), and new behaviour goes there.
+ */
 import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { MODEL_ID } from '@shared/model';
-import { taskCost } from '@shared/pricing';
+import { taskCost, usdToMicros } from '@shared/pricing';
 import type { GenerateRequest } from '@shared/request';
 import { validateRequest } from '@shared/validation';
+import * as A from './answers';
+import { positiveOr } from './answers';
 import { CallbackDispatcher } from './callbacks';
 import { FaultInjector, type Faults } from './faults';
 import { loadSampleClips, serveClip, type DownloadFault, type SampleClips, type StallTimers } from './files';
@@ -14,6 +23,7 @@ import { REJECT_MESSAGE, parseMarkers } from './markers';
 import { substream } from './random';
 import { SlidingWindowLimiter } from './rate-limiter';
 import { findResourcesDir } from './resources';
+import { openSimulatorState, type SimulatorState } from './state';
 import { TaskStore, stateAt, statusData, type SimTask } from './tasks';
 import type { CallbackAttempt, Endpoint, RecordedRequest, SimTaskView, Simulator, SimulatorCounts, SimulatorOptions, Submission } from './types';
 import { UrlSigner } from './url-signer';
@@ -24,51 +34,9 @@ const SUBMIT_PATH = `/api/v1/generateTask/${MODEL_ID}`;
 const STATUS_PATH = `/api/v1/statusTask/${MODEL_ID}`;
 const BALANCE_PATH = '/api/v1/apikeys/current-balance';
 const FILE_PATH = /^\/files\/([0-9a-f]{32})\.mp4$/;
-
-/** A submit body larger than this answers 413. */
-export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past this, an oversized body is no longer drained: the socket is destroyed. */
 const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
-
-export const DEFAULT_API_KEY = 'sim-key';
-export const DEFAULT_BALANCE_USD = 100;
-export const DEFAULT_CONCURRENCY_LIMIT = 1000;
-export const DEFAULT_RESULT_TTL_MS = 15 * 24 * 60 * 60 * 1000;
-export const DEFAULT_CALLBACK_RETRY_DELAYS_MS: readonly number[] = [30_000, 120_000, 600_000];
-export const DEFAULT_CALLBACK_TIMEOUT_MS = 30_000;
 const MINUTE_MS = 60_000;
-
-/** 5xx an injected server error picks from (a submit always gets 503: see faults.ts). */
-const SERVER_ERRORS: readonly Envelope[] = [
-  envelope(500, 'Internal server error'),
-  envelope(502, 'Bad gateway'),
-  envelope(503, 'Service temporarily unavailable'),
-  envelope(504, 'Gateway timeout')
-];
-const SERVICE_UNAVAILABLE = SERVER_ERRORS[2];
-
-const UNAUTHORIZED = envelope(401, 'Invalid or missing API key');
-const NOT_FOUND = envelope(404, 'Not found');
-const TASK_NOT_FOUND = envelope(404, 'Task not found');
-const METHOD_NOT_ALLOWED = envelope(405, 'Method not allowed');
-const INSUFFICIENT_BALANCE = envelope(402, 'Insufficient balance');
-const CONCURRENCY_LIMITED = envelope(429, 'Too many requests: concurrency limit reached');
-const RATE_LIMITED = envelope(429, 'Too many requests: rate limit reached');
-const BAD_JSON = envelope(400, 'Invalid request', { error: 'Request body is not valid JSON' });
-const TOO_LARGE = envelope(413, 'Request body too large', { error: `The request body exceeds ${MAX_BODY_BYTES / (1024 * 1024)} MB` });
-const MISSING_TASK_ID = envelope(400, 'Invalid request', { error: 'Missing required field: taskId' });
-
-function invalid(error: string): Envelope {
-  return envelope(400, 'Invalid request', { error });
-}
-
-function positiveOr(value: number | undefined, fallback: number, name: string, allowZero = true): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(`Simulator option ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number (got ${value}).`);
-  }
-  return value;
-}
 
 /** The per-request facts that end up in `requests`. */
 interface Pending {
@@ -101,7 +69,7 @@ class SimulatorServer implements Simulator {
   private readonly store: TaskStore;
   private readonly faults: FaultInjector;
   private readonly ledger: Ledger;
-  private readonly signer = new UrlSigner();
+  private readonly signer: UrlSigner;
   private readonly uploads: UploadStore;
   private readonly limiter: SlidingWindowLimiter | undefined;
   private readonly dispatcher: CallbackDispatcher;
@@ -121,41 +89,57 @@ class SimulatorServer implements Simulator {
 
   constructor(
     options: SimulatorOptions,
-    private readonly clips: SampleClips
+    private readonly clips: SampleClips,
+    private readonly state: SimulatorState | undefined
   ) {
-    this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
+    this.apiKey = options.apiKey ?? A.DEFAULT_API_KEY;
     this.timeScale = positiveOr(options.timeScale, 1, 'timeScale', false);
     this.seed = options.seed !== undefined ? options.seed >>> 0 : randomInt(2 ** 31);
-    this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale);
+    this.resultTtlMs = positiveOr(options.resultTtlMs, A.DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
+    this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale, this.resultTtlMs);
     this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
-    this.ledger = new Ledger(positiveOr(options.balanceUsd, DEFAULT_BALANCE_USD, 'balanceUsd'));
+    this.ledger = new Ledger(positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd'));
+    this.signer = new UrlSigner(state?.secret);
     this.uploads = new UploadStore(positiveOr(options.uploadsCapBytes, DEFAULT_UPLOADS_CAP_BYTES, 'uploadsCapBytes'));
-    this.concurrencyLimit = Math.floor(positiveOr(options.concurrencyLimit, DEFAULT_CONCURRENCY_LIMIT, 'concurrencyLimit'));
-    this.resultTtlMs = positiveOr(options.resultTtlMs, DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
+    this.concurrencyLimit = Math.floor(positiveOr(options.concurrencyLimit, A.DEFAULT_CONCURRENCY_LIMIT, 'concurrencyLimit'));
     if (options.rateLimitPerMinute !== undefined) {
       const limit = Math.floor(positiveOr(options.rateLimitPerMinute, 0, 'rateLimitPerMinute', false));
       this.limiter = new SlidingWindowLimiter(limit, MINUTE_MS * this.timeScale);
     }
-    const delays = options.callbackRetryDelaysMs ?? DEFAULT_CALLBACK_RETRY_DELAYS_MS;
+    const delays = options.callbackRetryDelaysMs ?? A.DEFAULT_CALLBACK_RETRY_DELAYS_MS;
     this.dispatcher = new CallbackDispatcher({
       retryDelaysMs: delays.map((ms) => positiveOr(ms, 0, 'callbackRetryDelaysMs') * this.timeScale),
-      timeoutMs: positiveOr(options.callbackTimeoutMs, DEFAULT_CALLBACK_TIMEOUT_MS, 'callbackTimeoutMs', false) * this.timeScale,
+      timeoutMs: positiveOr(options.callbackTimeoutMs, A.DEFAULT_CALLBACK_TIMEOUT_MS, 'callbackTimeoutMs', false) * this.timeScale,
       record: (attempt) => this.callbacks.push(attempt)
     });
     this.server = createServer((req, res) => this.handle(req, res));
+    state?.restore({ store: this.store, uploads: this.uploads, ledger: this.ledger }, options.balanceUsd === undefined);
+    this.armSweeper();
   }
 
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+  /** Listens on `port`; without one, on the port the state folder remembers when it is free (else any). */
+  async listen(port: number | undefined): Promise<void> {
+    const remembered = port === undefined ? this.state?.port : undefined;
+    try {
+      await this.bind(remembered ?? port ?? 0);
+    } catch (error) {
+      if (remembered === undefined) throw error;
+      await this.bind(0);
+    }
     this.port = (this.server.address() as AddressInfo).port;
     this.origin = `http://127.0.0.1:${this.port}`;
     this.baseUrl = `${this.origin}/api/v1`;
+    this.state?.listened(this.port);
+  }
+
+  private bind(port: number): Promise<void> {
+    return new Promise<void>((done, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        done();
+      });
+    });
   }
 
   // ── Public controls ──────────────────────────────────────────────────────────────────────
@@ -190,6 +174,7 @@ class SimulatorServer implements Simulator {
 
   setBalance(usd: number): void {
     this.ledger.set(positiveOr(usd, 0, 'balance'));
+    this.state?.balanceSet(this.ledger.balanceMicros);
   }
 
   setFaults(partial: Partial<Faults>): void {
@@ -225,7 +210,7 @@ class SimulatorServer implements Simulator {
       this.stalls.clear();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
-    });
+    }).then(() => this.state?.close());
     return this.closed;
   }
 
@@ -242,6 +227,7 @@ class SimulatorServer implements Simulator {
       this.ledger.refund(task.costMicros);
       task.refunded = true;
     }
+    this.state?.settled(task, this.ledger.balanceMicros);
     if (task.callbackUrl !== undefined && !this.closed) {
       const payload = JSON.stringify(envelope(200, 'success', statusData(task, task.completeTime, this.resultUrl)));
       this.dispatcher.deliver(task.taskId, task.callbackUrl, payload);
@@ -267,11 +253,8 @@ class SimulatorServer implements Simulator {
     this.sweepTimer.unref();
   }
 
-  private readonly resultUrl = (task: SimTask): string => {
-    // `[sim:expired]`: born expired. Otherwise valid for the (scaled) TTL after completion.
-    const expires = task.expiredUrl ? task.completeTime - 1 : task.completeTime + Math.round(this.resultTtlMs);
-    return `${this.origin}/files/${task.taskId}.mp4?expires=${expires}&sig=${this.signer.sign(task.taskId, expires)}`;
-  };
+  private readonly resultUrl = (task: SimTask): string =>
+    `${this.origin}/files/${task.taskId}.mp4?expires=${task.urlExpires}&sig=${this.signer.sign(task.taskId, task.urlExpires)}`;
 
   /** A wait in real ms as a `Retry-After` in whole simulated seconds (clients scale it back). */
   private retryAfter(realMs: number): string {
@@ -288,15 +271,15 @@ class SimulatorServer implements Simulator {
     try {
       if (path === SUBMIT_PATH) {
         p.endpoint = 'submit';
-        if (p.method !== 'POST') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'POST' });
+        if (p.method !== 'POST') return this.reply(res, p, A.METHOD_NOT_ALLOWED, { allow: 'POST' });
         this.submit(req, res, p).catch((error: unknown) => this.crashed(res, p, error));
       } else if (path === STATUS_PATH) {
         p.endpoint = 'status';
-        if (p.method !== 'GET') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'GET' });
+        if (p.method !== 'GET') return this.reply(res, p, A.METHOD_NOT_ALLOWED, { allow: 'GET' });
         this.status(req, res, p, query);
       } else if (path === BALANCE_PATH) {
         p.endpoint = 'balance';
-        if (p.method !== 'GET') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'GET' });
+        if (p.method !== 'GET') return this.reply(res, p, A.METHOD_NOT_ALLOWED, { allow: 'GET' });
         this.balance(req, res, p);
       } else if (path.startsWith('/files/')) {
         p.endpoint = 'file';
@@ -304,7 +287,7 @@ class SimulatorServer implements Simulator {
       } else if (path.startsWith(UPLOAD_PREFIX)) {
         this.upload(req, res, p).catch((error: unknown) => this.crashed(res, p, error));
       } else {
-        this.reply(res, p, NOT_FOUND);
+        this.reply(res, p, A.NOT_FOUND);
       }
     } catch (error) {
       this.crashed(res, p, error);
@@ -314,19 +297,19 @@ class SimulatorServer implements Simulator {
   /** The checks every API request passes first: the key, the rate limit, an injected 5xx. */
   private gate(req: IncomingMessage, res: ServerResponse, p: Pending, now: number): boolean {
     if (!this.keyMatches(req)) {
-      this.reply(res, p, UNAUTHORIZED);
+      this.reply(res, p, A.UNAUTHORIZED);
       return true;
     }
     if (this.limiter) {
       const wait = this.limiter.take(now);
       if (wait > 0) {
-        this.reply(res, p, RATE_LIMITED, { 'retry-after': this.retryAfter(wait) });
+        this.reply(res, p, A.RATE_LIMITED, { 'retry-after': this.retryAfter(wait) });
         return true;
       }
     }
     if (this.faults.hits('serverErrorRate')) {
       p.fault = 'server_error';
-      this.reply(res, p, p.endpoint === 'submit' ? SERVICE_UNAVAILABLE : this.faults.pick(SERVER_ERRORS));
+      this.reply(res, p, p.endpoint === 'submit' ? A.SERVICE_UNAVAILABLE : this.faults.pick(A.SERVER_ERRORS));
       return true;
     }
     this.advance(now);
@@ -342,39 +325,42 @@ class SimulatorServer implements Simulator {
   /** `POST /generateTask/ltx-2-19b`. */
   private async submit(req: IncomingMessage, res: ServerResponse, p: Pending): Promise<void> {
     if (this.gate(req, res, p, Date.now())) return;
-    const read = await readBody(req, MAX_BODY_BYTES, DRAIN_CAP_BYTES);
+    const read = await readBody(req, A.MAX_BODY_BYTES, DRAIN_CAP_BYTES);
     if (read.kind === 'aborted') return this.record(p, 0);
     if (read.kind === 'too_large') {
       if (req.socket.destroyed) return this.record(p, 0);
-      return this.reply(res, p, TOO_LARGE, { connection: 'close' });
+      return this.reply(res, p, A.TOO_LARGE, { connection: 'close' });
     }
     let body: unknown;
     try {
       body = JSON.parse(read.text);
     } catch {
-      return this.reply(res, p, BAD_JSON);
+      return this.reply(res, p, A.BAD_JSON);
     }
     p.body = body;
     const problems = validateRequest(body);
     // Like the real server, name the first problem only.
-    if (problems.length > 0) return this.reply(res, p, invalid(serverStyleError(problems[0], body)));
+    if (problems.length > 0) return this.reply(res, p, A.invalid(serverStyleError(problems[0], body)));
     const request = body as GenerateRequest;
     const markers = parseMarkers(request.input.prompt);
-    if (markers.reject) return this.reply(res, p, invalid(REJECT_MESSAGE));
+    if (markers.reject) return this.reply(res, p, A.invalid(REJECT_MESSAGE));
 
     const now = Date.now();
     this.advance(now);
     const cost = taskCost(request.input);
-    if (!this.ledger.canAfford(cost)) return this.reply(res, p, INSUFFICIENT_BALANCE);
+    if (!this.ledger.canAfford(cost)) return this.reply(res, p, A.INSUFFICIENT_BALANCE);
     if (this.store.active >= this.concurrencyLimit) {
       const next = this.store.nextCompletion();
-      return this.reply(res, p, CONCURRENCY_LIMITED, { 'retry-after': this.retryAfter(next === undefined ? 1000 : next - now) });
+      return this.reply(res, p, A.CONCURRENCY_LIMITED, { 'retry-after': this.retryAfter(next === undefined ? 1000 : next - now) });
     }
 
     // An image APIXO could not fetch or read fails the task (after being charged, then refunded).
     const imageFailCode = imageFailure(request, this.origin, this.uploads);
-    const task = this.store.create(request, imageFailCode ? { ...markers, failCode: imageFailCode } : markers, now);
+    const task = this.store.draft(request, imageFailCode ? { ...markers, failCode: imageFailCode } : markers, now);
+    this.store.add(task);
     this.ledger.debit(task.costMicros);
+    // On disk before the answer: a task ID the client holds is found again after a restart.
+    this.state?.accepted(task, this.ledger.balanceMicros);
     this.submissions.push({ taskId: task.taskId, body: request, time: now });
     p.taskId = task.taskId;
     this.armSweeper();
@@ -387,7 +373,7 @@ class SimulatorServer implements Simulator {
     }
     if (this.faults.hits('errorAfterAcceptRate')) {
       p.fault = 'error_after_accept';
-      return this.reply(res, p, SERVER_ERRORS[1]);
+      return this.reply(res, p, A.SERVER_ERRORS[1]);
     }
     this.reply(res, p, envelope(200, 'success', { taskId: task.taskId }));
   }
@@ -397,7 +383,7 @@ class SimulatorServer implements Simulator {
     const now = Date.now();
     if (this.gate(req, res, p, now)) return;
     const taskId = query.get('taskId');
-    if (!taskId) return this.reply(res, p, MISSING_TASK_ID);
+    if (!taskId) return this.reply(res, p, A.MISSING_TASK_ID);
     const task = this.store.get(taskId);
     if (task) {
       p.taskId = task.taskId;
@@ -405,9 +391,9 @@ class SimulatorServer implements Simulator {
     }
     if (this.faults.hits('status429Rate')) {
       p.fault = 'status_429';
-      return this.reply(res, p, RATE_LIMITED, { 'retry-after': '1' });
+      return this.reply(res, p, A.RATE_LIMITED, { 'retry-after': '1' });
     }
-    if (!task) return this.reply(res, p, TASK_NOT_FOUND);
+    if (!task) return this.reply(res, p, A.TASK_NOT_FOUND);
     const answer = envelope(200, 'success', statusData(task, now, this.resultUrl));
     if (this.faults.hits('malformedStatusRate')) {
       p.fault = 'malformed_status';
@@ -462,8 +448,8 @@ class SimulatorServer implements Simulator {
   private async upload(req: IncomingMessage, res: ServerResponse, p: Pending): Promise<void> {
     const id = uploadId(p.path);
     if (p.method === 'GET' || p.method === 'HEAD') return this.record(p, serveUpload(req, res, this.uploads, id));
-    if (p.method !== 'PUT') return this.reply(res, p, METHOD_NOT_ALLOWED, { allow: 'PUT, GET, HEAD' });
-    if (!this.keyMatches(req)) return this.reply(res, p, UNAUTHORIZED);
+    if (p.method !== 'PUT') return this.reply(res, p, A.METHOD_NOT_ALLOWED, { allow: 'PUT, GET, HEAD' });
+    if (!this.keyMatches(req)) return this.reply(res, p, A.UNAUTHORIZED);
     this.record(p, await receiveUpload(req, res, this.uploads, id, this.baseUrl));
   }
 
@@ -506,10 +492,22 @@ class SimulatorServer implements Simulator {
   }
 }
 
-/** Starts a simulator on 127.0.0.1 (a random free port unless `port` is given). */
+/**
+ * Starts a simulator on 127.0.0.1 (a random free port unless `port` is given). With `stateDir`
+ * it carries on from what that folder holds (state.ts).
+ */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const clips = await loadSampleClips(options.resourcesDir ?? findResourcesDir());
-  const simulator = new SimulatorServer(options, clips);
-  await simulator.listen(options.port ?? 0);
-  return simulator;
+  const startUsd = positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd');
+  const warn = options.onWarning ?? ((message: string) => console.warn(`[simulator] ${message}`));
+  const state = options.stateDir ? await openSimulatorState(resolve(options.stateDir), usdToMicros(startUsd), warn) : undefined;
+  let simulator: SimulatorServer | undefined;
+  try {
+    simulator = new SimulatorServer(options, clips, state);
+    await simulator.listen(options.port);
+    return simulator;
+  } catch (error) {
+    await (simulator ? simulator.close() : state?.close());
+    throw error;
+  }
 }

@@ -30,6 +30,8 @@ export interface SimTask {
   /** `[sim:expired]`: the result URL is born expired. */
   readonly expiredUrl: boolean;
   readonly callbackUrl?: string;
+  /** When the result URL stops being valid (ms): fixed at submit, so a restart signs the same URL. */
+  readonly urlExpires: number;
   /** Completion has been accounted for (refund, callback). */
   settled: boolean;
   refunded: boolean;
@@ -48,7 +50,9 @@ export class TaskStore {
 
   constructor(
     private readonly random: Random,
-    private readonly timeScale: number
+    private readonly timeScale: number,
+    /** How long a result URL stays valid after completion, already scaled. */
+    private readonly resultTtlMs: number
   ) {}
 
   get size(): number {
@@ -70,10 +74,11 @@ export class TaskStore {
   }
 
   /**
-   * Creates a task from a validated body. Generation time is drawn uniformly from the model
-   * page's latency table (+ the LoRA extra in LoRA modes), × 3 for `[sim:slow]`, × timeScale.
+   * Makes a task from a validated body, not yet stored (see `add`). Generation time is drawn
+   * uniformly from the model page's latency table (+ the LoRA extra in LoRA modes), × 3 for
+   * `[sim:slow]`, × timeScale.
    */
-  create(body: GenerateRequest, markers: Markers, now: number): SimTask {
+  draft(body: GenerateRequest, markers: Markers, now: number): SimTask {
     let taskId = randomHex32(this.random);
     while (this.byId.has(taskId)) taskId = randomHex32(this.random);
     const input = body.input;
@@ -84,24 +89,30 @@ export class TaskStore {
     ms *= this.timeScale;
     const span = markers.failCode !== undefined ? ms * FAIL_SHARE : ms;
     const aspect = 'aspect_ratio' in input ? input.aspect_ratio : undefined;
-    const task: SimTask = {
+    const completeTime = now + Math.max(1, Math.round(span));
+    return {
       taskId,
       body,
       createTime: now,
       processingTime: now + Math.round(ms * PENDING_SHARE),
-      completeTime: now + Math.max(1, Math.round(span)),
+      completeTime,
       costMicros: taskCost(input),
       clip: !isImageMode(input.mode) && aspect === '9:16' ? '9:16' : '16:9',
       customState: markers.state,
       failCode: markers.failCode,
       expiredUrl: markers.expired,
       callbackUrl: body.request_type === 'callback' ? body.callback_url : undefined,
+      // `[sim:expired]`: born expired. Otherwise valid for the (scaled) TTL after completion.
+      urlExpires: markers.expired ? completeTime - 1 : completeTime + Math.round(this.resultTtlMs),
       settled: false,
       refunded: false
     };
-    this.byId.set(taskId, task);
-    this.running.push(task);
-    return task;
+  }
+
+  /** Stores a task: a new one from `draft`, or one read back from the simulator's state folder. */
+  add(task: SimTask): void {
+    this.byId.set(task.taskId, task);
+    if (!task.settled) this.running.push(task);
   }
 
   /** Settles every task that has completed by `now`, oldest first, handing each to `onSettle`. */

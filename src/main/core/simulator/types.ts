@@ -14,7 +14,7 @@ export interface SimulatorOptions {
    * timeScale. Timestamps in status answers are real wall-clock milliseconds. Default 1.
    */
   timeScale?: number;
-  /** Starting balance in USD. Default 100. */
+  /** Starting balance in USD. Default 100. A `stateDir` that already has a balance keeps it. */
   balanceUsd?: number;
   /** Tasks pending or processing at once; a submit beyond it answers 429. Default 1000. */
   concurrencyLimit?: number;
@@ -34,6 +34,16 @@ export interface SimulatorOptions {
   callbackTimeoutMs?: number;
   /** Bytes of uploaded images kept in memory (`PUT …/sim/uploads/<name>`); the oldest go first. Default 256 MB. */
   uploadsCapBytes?: number;
+  /**
+   * A folder to remember everything in (state.ts): tasks and their timings, the balance, uploads,
+   * the URL-signing secret and the port. A simulator opened on it carries on where the last one
+   * stopped or crashed: on the same port when it is free (unless `port` is given), with the
+   * stored balance (`balanceUsd` is then only a new folder's; without it, a balance below $100
+   * is refilled to $100). One process at a time. Default: none, everything is in memory.
+   */
+  stateDir?: string;
+  /** Told when the state folder cannot be read or written (the simulator carries on). Default: console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 /** Which endpoint a request was for. */

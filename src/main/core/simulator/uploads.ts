@@ -10,8 +10,8 @@ import { envelope, sendEnvelope, sendText, type Envelope } from './http-io';
  * The simulator's own image upload, standing in for a bucket while simulating (APIXO has none):
  * `PUT <baseUrl>/sim/uploads/<name>` with the API key and the image's bytes answers
  * `{data: {url}}`, a public `<baseUrl>/sim/uploads/<sha256>.<ext>` that GET serves. Uploads are
- * kept in memory under a total cap, oldest dropped first; a task whose upload is gone fails the
- * way APIXO fails an image it cannot fetch.
+ * kept in memory under a total cap, oldest dropped first (and in the state folder, if there is
+ * one: state.ts); a task whose upload is gone fails the way APIXO fails an image it cannot fetch.
  */
 
 /** The path every upload lives under (the simulator's baseUrl ends in `/api/v1`). */
@@ -39,10 +39,17 @@ export interface StoredUpload {
   name: string;
 }
 
+/** Told of every upload kept and forgotten, to save them in the simulator's state folder. */
+export interface UploadHooks {
+  kept(upload: StoredUpload): void;
+  forgotten(id: string): void;
+}
+
 /** The uploads, in memory, oldest first (a Map keeps insertion order). */
 export class UploadStore {
   private readonly byId = new Map<string, StoredUpload>();
   private totalBytes = 0;
+  hooks: UploadHooks | undefined;
 
   constructor(private readonly capBytes: number = DEFAULT_UPLOADS_CAP_BYTES) {}
 
@@ -65,10 +72,12 @@ export class UploadStore {
     const upload: StoredUpload = { id, kind, bytes, name };
     this.byId.set(id, upload);
     this.totalBytes += bytes.length;
+    this.hooks?.kept(upload);
     for (const [oldest, stored] of this.byId) {
       if (this.totalBytes <= this.capBytes || oldest === id) break;
       this.byId.delete(oldest);
       this.totalBytes -= stored.bytes.length;
+      this.hooks?.forgotten(oldest);
     }
     return upload;
   }

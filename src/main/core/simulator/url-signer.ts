@@ -3,10 +3,16 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 /**
  * Signs result URLs the way object storage does: `?expires=<ms>&sig=<hmac>`, where the HMAC
  * covers the task ID and the expiry, so neither can be changed without the signature failing.
- * The secret is new for every simulator instance.
+ * The secret is new for every simulator, unless its state folder keeps one (state.ts): then a
+ * URL signed before a restart is still valid after it.
  */
 export class UrlSigner {
-  private readonly secret = randomBytes(32);
+  constructor(private readonly secret: Buffer = randomBytes(32)) {}
+
+  /** The secret, as hex, for the state folder. */
+  get secretHex(): string {
+    return this.secret.toString('hex');
+  }
 
   sign(taskId: string, expires: number): string {
     return createHmac('sha256', this.secret).update(`${taskId}\n${expires}`).digest('hex');
