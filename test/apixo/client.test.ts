@@ -211,11 +211,12 @@ describe('status', () => {
     ['no list', '{"urls":[]}', 'has no resultUrls list'],
     ['no usable URL', '{"resultUrls":["javascript:alert(1)", 7]}', 'lists no video URL'],
     ['missing', undefined, 'has no resultJson']
-  ])('a success whose resultJson is %s is a clear error, not a crash', async (_what, resultJson, words) => {
+  ])('a success whose resultJson is %s is a paid task with nothing to download, said once and not retried', async (_what, resultJson, words) => {
     server.script(ok({ taskId: id, state: 'success', resultJson }));
-    const error = await failure(client().status(id, { retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }));
-    expect(error.kind).toBe('bad_response');
-    expect(error.message).toContain(words);
+    const status = await client().status(id);
+    expect(status).toMatchObject({ state: 'no_result', taskId: id });
+    expect(status.state === 'no_result' && status.problem).toContain(words);
+    expect(server.seen).toHaveLength(1);
   });
 
   it('refuses a status that belongs to another task', async () => {
