@@ -124,7 +124,8 @@ export class PollHandler {
     const task = this.d.task(id);
     if (!task || !IN_FLIGHT_STATES.has(task.state)) return;
     if (!task.overdue && task.times.submitted !== undefined && this.awakeSince(task.times.submitted) > overdueAfterMs(task.request) * ts) {
-      this.d.change(task, undefined, { overdue: true, note: OVERDUE_NOTE });
+      // A note that says more (an unknown state, a poll error) stays; the flag is set either way.
+      this.d.change(task, undefined, task.note ? { overdue: true } : { overdue: true, note: OVERDUE_NOTE });
     }
     if (!this.d.closing() && IN_FLIGHT_STATES.has(this.d.task(id)!.state)) this.d.polls.schedule(id, clock.now() + next);
   }
