@@ -429,7 +429,7 @@ export class BatchEngine {
     if (offline) this.log.warn(`offline: APIXO cannot be reached since ${new Date(since).toISOString()}; failures are not counted against tasks`);
     else {
       this.log.info(`online again after ${Math.round((this.clock.now() - since) / 1000)} s`);
-      this.pollHandler.freshStart();
+      this.pollHandler.freshStart({ from: since, to: this.clock.now() });
       this.lane.pump();
     }
     this.changes.mark();

@@ -59,8 +59,8 @@ export class PollHandler {
   private readonly unknown = new Map<string, { since: number; answers: number }>();
   /** Polls held while the key is refused or the engine closes; polled again on resume. */
   private readonly held = new Set<string>();
-  /** The times the machine slept: they do not make a task overdue. */
-  private readonly sleeps: { from: number; to: number }[] = [];
+  /** The times the machine slept or APIXO could not be reached: they do not make a task overdue. */
+  private readonly away: { from: number; to: number }[] = [];
 
   constructor(private readonly d: PollHandlerDeps) {}
 
@@ -79,11 +79,11 @@ export class PollHandler {
   }
 
   /**
-   * The machine slept from `from` to `to`, or the connection was gone: failures counted before
-   * say nothing about the tasks, and a state that stayed unknown starts its wait again.
+   * The machine slept, or APIXO could not be reached, from `from` to `to`: failures counted
+   * before say nothing about the tasks, and a state that stayed unknown starts its wait again.
    */
-  freshStart(sleep?: { from: number; to: number }): void {
-    if (sleep && sleep.to > sleep.from) this.sleeps.push(sleep);
+  freshStart(away: { from: number; to: number }): void {
+    if (away.to > away.from) this.away.push(away);
     this.errors.clear();
     this.unknown.clear();
   }
@@ -123,17 +123,17 @@ export class PollHandler {
     }
     const task = this.d.task(id);
     if (!task || !IN_FLIGHT_STATES.has(task.state)) return;
-    if (!task.overdue && task.times.submitted !== undefined && this.awakeSince(task.times.submitted) > overdueAfterMs(task.request) * ts) {
+    if (!task.overdue && !this.d.network.offline && task.times.submitted !== undefined && this.awakeSince(task.times.submitted) > overdueAfterMs(task.request) * ts) {
       // A note that says more (an unknown state, a poll error) stays; the flag is set either way.
       this.d.change(task, undefined, task.note ? { overdue: true } : { overdue: true, note: OVERDUE_NOTE });
     }
     if (!this.d.closing() && IN_FLIGHT_STATES.has(this.d.task(id)!.state)) this.d.polls.schedule(id, clock.now() + next);
   }
 
-  /** Time since `from`, less the time the machine slept. */
+  /** Time since `from`, less the time the machine slept or was offline. */
   private awakeSince(from: number): number {
     let slept = 0;
-    for (const s of this.sleeps) slept += Math.max(0, Math.min(s.to, this.d.clock.now()) - Math.max(s.from, from));
+    for (const s of this.away) slept += Math.max(0, Math.min(s.to, this.d.clock.now()) - Math.max(s.from, from));
     return this.d.clock.now() - from - slept;
   }
 
