@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ let dir: string;
 const behaviour = new Map<string, string>();
 let statusAnswers = 0;
 
-function reply(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
@@ -51,7 +51,11 @@ beforeAll(async () => {
           case 'strange':
             return reply(res, 200, { code: 200, message: 'success', data: { ...data, state: `held-${KEY}` } });
           case 'linkless':
-            return reply(res, 200, { code: 200, message: 'success', data: { ...data, state: 'success', resultJson: JSON.stringify({ resultUrls: [`javascript:${KEY}`] }) } });
+            return reply(res, 200, {
+              code: 200,
+              message: 'success',
+              data: { ...data, state: 'success', resultJson: JSON.stringify({ resultUrls: [`javascript:${KEY}`] }) }
+            });
           default:
             return reply(res, 200, { code: 200, message: 'success', data: { ...data, state: 'success' } });
         }
@@ -101,7 +105,10 @@ describe('a hostile API that echoes the key and sends answers that never end a t
       expect(where.text, `the key in ${where.path}`).not.toContain(KEY);
     }
     // The unknown state was noted once, not once per poll.
-    const journal = written.filter((f) => !f.path.includes('logs')).map((f) => f.text).join('\n');
+    const journal = written
+      .filter((f) => !f.path.includes('logs'))
+      .map((f) => f.text)
+      .join('\n');
     expect(statusAnswers).toBeGreaterThan(20);
     expect(journal.split('it keeps checking').length - 1).toBeLessThanOrEqual(1);
   }, 60_000);

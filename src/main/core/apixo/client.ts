@@ -364,7 +364,10 @@ export class ApixoClient {
       case 'success': {
         const urls = parseResultUrls(data.resultJson);
         if (typeof urls === 'string') {
-          const came = data.resultJson === undefined ? undefined : this.serverText(typeof data.resultJson === 'string' ? data.resultJson : JSON.stringify(data.resultJson), 200);
+          const came =
+            data.resultJson === undefined
+              ? undefined
+              : this.serverText(typeof data.resultJson === 'string' ? data.resultJson : JSON.stringify(data.resultJson), 200);
           return { state: 'no_result', taskId, problem: urls, answered: came || undefined, completeTime };
         }
         return { state: 'success', taskId, resultUrls: urls, createTime, completeTime, costTime: optionalNumber(data.costTime) };

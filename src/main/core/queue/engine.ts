@@ -211,7 +211,8 @@ export class BatchEngine {
     const overallCapReached = this.ledger.overallCapReached !== undefined;
     const downloads = this.downloads.active + this.downloads.pending;
     const offline = this.lane.running ? this.network.words() : undefined;
-    const activity = offline ?? describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
+    const activity =
+      offline ?? describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
     const limit = this.limiter.limit;
     return {
       running,

@@ -123,7 +123,12 @@ export class PollHandler {
     }
     const task = this.d.task(id);
     if (!task || !IN_FLIGHT_STATES.has(task.state)) return;
-    if (!task.overdue && !this.d.network.offline && task.times.submitted !== undefined && this.awakeSince(task.times.submitted) > overdueAfterMs(task.request) * ts) {
+    if (
+      !task.overdue &&
+      !this.d.network.offline &&
+      task.times.submitted !== undefined &&
+      this.awakeSince(task.times.submitted) > overdueAfterMs(task.request) * ts
+    ) {
       // A note that says more (an unknown state, a poll error) stays; the flag is set either way.
       this.d.change(task, undefined, task.note ? { overdue: true } : { overdue: true, note: OVERDUE_NOTE });
     }
