@@ -111,5 +111,10 @@ describe('a hostile API that echoes the key and sends answers that never end a t
       .join('\n');
     expect(statusAnswers).toBeGreaterThan(20);
     expect(journal.split('it keeps checking').length - 1).toBeLessThanOrEqual(1);
+
+    // What each task ended as is on disk: another process reads it back.
+    const status = await runCli(['status', '--data-dir', data, '--json'], { env: { APIXO_API_KEY: KEY } });
+    expect(JSON.parse(status.stdout).batches[0]).toMatchObject({ total: 4, counts: { failed: 1, needs_review: 3 } });
+    expect(status.stdout + status.stderr).not.toContain(KEY);
   }, 60_000);
 });

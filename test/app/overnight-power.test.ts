@@ -100,6 +100,15 @@ describe('an overnight run and the power of the machine', () => {
     expect(blocks.started).toEqual([]);
   }, 40_000);
 
+  it('says at once when the system reports no network, and carries on when an answer comes again', async () => {
+    service.networkChanged(false);
+    expect(service.snapshot().status.activity).toMatch(/^Offline: cannot reach APIXO since \d\d:\d\d; carrying on when the connection is back$/);
+    service.networkChanged(true);
+    await until(() => !service.snapshot().status.activity.startsWith('Offline'), 10_000, 'the app to be online again');
+    expect(lines.filter((l) => l.includes('offline:'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('online again'))).toHaveLength(1);
+  });
+
   it('tells the queue when the computer sleeps and wakes', async () => {
     monitor.emit('suspend');
     monitor.emit('resume');
