@@ -12,9 +12,12 @@ export interface PowerDeps {
   log?: Logger;
 }
 
-/** Whether the queue has work a sleeping computer would hold up: tasks at APIXO or being submitted, queued, or downloading. */
+/**
+ * Whether the queue has work a sleeping computer would hold up: tasks being submitted, at APIXO,
+ * or downloading. Tasks that only wait (a paused batch, a spending cap) do not keep it awake.
+ */
 export function queueBusy(status: QueueStatus): boolean {
-  return status.running && status.inFlight + status.queued + status.downloading > 0;
+  return status.running && status.inFlight + status.downloading > 0;
 }
 
 /**
