@@ -2,7 +2,7 @@
 // logic lives in ./core and never imports Electron; this file and ./electron only adapt.
 import { release, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, net, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
 import updaterPkg from 'electron-updater';
 import { defaultSettings } from '@shared/settings';
 import { PAGE_HOST, PAGE_ORIGIN, PAGE_SCHEME } from '@shared/page-security';
@@ -119,7 +119,7 @@ async function start(): Promise<void> {
   forwardEvents(service, contents);
 
   // Overnight runs: the system stays awake while videos are in the works; sleep and wake reach the queue.
-  watchPower({ service, keepAwake: () => settings.read().keepAwake !== false, blocker: powerSaveBlocker, monitor: powerMonitor, log: log.child('power') });
+  watchPower({ service, keepAwake: () => settings.read().keepAwake !== false, blocker: powerSaveBlocker, monitor: powerMonitor, net, log: log.child('power') });
 
   const attention = new AttentionTracker(service.snapshot());
   service.on('queue:changed', () => {

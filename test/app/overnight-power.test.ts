@@ -20,6 +20,7 @@ let service: AppService;
 let stored: Settings;
 let lines: string[];
 let stop: () => void;
+let systemOnline = true;
 const blocks: { started: string[]; stopped: number[]; active: Set<number> } = { started: [], stopped: [], active: new Set() };
 const monitor = new EventEmitter();
 
@@ -45,6 +46,7 @@ beforeEach(async () => {
   blocks.started = [];
   blocks.stopped = [];
   blocks.active.clear();
+  systemOnline = true;
   const memory = memoryLog();
   lines = memory.lines;
   service = await AppService.start({
@@ -72,7 +74,9 @@ beforeEach(async () => {
         return blocks.active.delete(id);
       }
     },
-    monitor: monitor as unknown as Pick<PowerMonitor, 'on' | 'off'>
+    monitor: monitor as unknown as Pick<PowerMonitor, 'on' | 'off'>,
+    net: { isOnline: () => systemOnline },
+    onlineCheckMs: 5
   });
 });
 afterEach(async () => {
@@ -101,9 +105,10 @@ describe('an overnight run and the power of the machine', () => {
   }, 40_000);
 
   it('says at once when the system reports no network, and carries on when an answer comes again', async () => {
-    service.networkChanged(false);
+    systemOnline = false;
+    await until(() => service.snapshot().status.activity.startsWith('Offline'), 10_000, 'the app to say it is offline');
     expect(service.snapshot().status.activity).toMatch(/^Offline: cannot reach APIXO since \d\d:\d\d; carrying on when the connection is back$/);
-    service.networkChanged(true);
+    systemOnline = true;
     await until(() => !service.snapshot().status.activity.startsWith('Offline'), 10_000, 'the app to be online again');
     expect(lines.filter((l) => l.includes('offline:'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('online again'))).toHaveLength(1);
