@@ -2,7 +2,7 @@
 // logic lives in ./core and never imports Electron; this file and ./electron only adapt.
 import { release, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Notification, shell } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, net, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
 import updaterPkg from 'electron-updater';
 import { defaultSettings } from '@shared/settings';
 import { PAGE_HOST, PAGE_ORIGIN, PAGE_SCHEME } from '@shared/page-security';
@@ -13,6 +13,7 @@ import { APP_NAME } from './core/paths';
 import { electronUpdaterSource } from './core/update/electron-updater-source';
 import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
 import { installMenu } from './electron/menu';
+import { watchPower } from './electron/power';
 import { handleMediaProtocol, handlePageProtocol, registerSchemes } from './electron/protocols';
 import { createSettingsStore, openSecretStore } from './electron/settings-store';
 import { createMainWindow, rendererPaths } from './electron/window';
@@ -116,6 +117,9 @@ async function start(): Promise<void> {
     log.child('ipc')
   );
   forwardEvents(service, contents);
+
+  // Overnight runs: the system stays awake while videos are in the works; sleep and wake reach the queue.
+  watchPower({ service, keepAwake: () => settings.read().keepAwake !== false, blocker: powerSaveBlocker, monitor: powerMonitor, net, log: log.child('power') });
 
   const attention = new AttentionTracker(service.snapshot());
   service.on('queue:changed', () => {

@@ -80,6 +80,7 @@ export const settingsPatch = z
     defaults: batchDefaults,
     caps: z.object({ perBatchMicros: micros.optional(), overallMicros: micros.optional() }).strict(),
     notifications: z.boolean(),
+    keepAwake: z.boolean(),
     theme: z.enum(['system', 'light', 'dark']),
     requestBudgetPerMinute: z.number().int().min(SETTINGS_LIMITS.budgetMin).max(SETTINGS_LIMITS.budgetMax),
     simulator: z.enum(['auto', 'on', 'off']),

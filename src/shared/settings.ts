@@ -54,6 +54,8 @@ export interface Settings {
   caps: { perBatchMicros?: Micros; overallMicros?: Micros };
   /** Native notifications when a batch finishes or needs attention. */
   notifications: boolean;
+  /** Keeps the computer from sleeping while videos are being generated (an overnight run). */
+  keepAwake: boolean;
   theme: Theme;
   /** Status requests per minute, all polling together (APIXO allows 10,000). */
   requestBudgetPerMinute: number;
@@ -83,6 +85,7 @@ export function defaultSettings(folders: { libraryDir: string; dataDir: string }
     defaults: { ...DEFAULT_BATCH_DEFAULTS },
     caps: {},
     notifications: true,
+    keepAwake: true,
     theme: 'system',
     requestBudgetPerMinute: 7_000,
     simulator: 'auto',

@@ -211,11 +211,12 @@ describe('status', () => {
     ['no list', '{"urls":[]}', 'has no resultUrls list'],
     ['no usable URL', '{"resultUrls":["javascript:alert(1)", 7]}', 'lists no video URL'],
     ['missing', undefined, 'has no resultJson']
-  ])('a success whose resultJson is %s is a clear error, not a crash', async (_what, resultJson, words) => {
+  ])('a success whose resultJson is %s is a paid task with nothing to download, said once and not retried', async (_what, resultJson, words) => {
     server.script(ok({ taskId: id, state: 'success', resultJson }));
-    const error = await failure(client().status(id, { retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }));
-    expect(error.kind).toBe('bad_response');
-    expect(error.message).toContain(words);
+    const status = await client().status(id);
+    expect(status).toMatchObject({ state: 'no_result', taskId: id });
+    expect(status.state === 'no_result' && status.problem).toContain(words);
+    expect(server.seen).toHaveLength(1);
   });
 
   it('refuses a status that belongs to another task', async () => {
@@ -271,5 +272,35 @@ describe('the key stays secret', () => {
       expect(text).not.toContain(KEY);
     }
     expect(error.message).toContain('***');
+  });
+});
+
+describe('every text the server supplies is redacted before the client returns it', () => {
+  const id = 'task_12345678';
+  it('failCode, failMsg, an unknown state and a result that is not a link never carry the key', async () => {
+    server.script(
+      ok({ taskId: id, state: 'failed', failCode: `Code_${KEY}`, failMsg: `the key ${KEY} is banned` }),
+      ok({ taskId: id, state: `odd-${KEY}` }),
+      ok({ taskId: id, state: 'success', resultJson: JSON.stringify({ resultUrls: [`ftp://x/${KEY}`] }) })
+    );
+    const c = client();
+    const answers = [await c.status(id), await c.status(id), await c.status(id)];
+    expect(answers.map((a) => a.state)).toEqual(['failed', 'unknown', 'no_result']);
+    for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(KEY);
+    expect(answers[0]).toMatchObject({ failCode: 'Code_***', failMsg: 'the key *** is banned' });
+    expect(answers[1]).toMatchObject({ rawState: 'odd-***' });
+    expect(logs.join('\n')).not.toContain(KEY);
+  });
+
+  it('an abort stops a poll, a balance read and a retry wait at once', async () => {
+    server.script({ hang: true });
+    const controller = new AbortController();
+    const c = client({ timeoutMs: 60_000 });
+    const poll = c.status(id, { signal: controller.signal });
+    const balance = c.balance({ signal: controller.signal });
+    for (let i = 0; i < 200 && server.seen.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('closing'));
+    await expect(poll).rejects.toThrow();
+    await expect(balance).rejects.toThrow();
   });
 });

@@ -4,6 +4,7 @@ import { usdToMicros, type Micros } from '@shared/pricing';
 import type { ApiEnvelope, GenerateRequest } from '@shared/request';
 import { validateRequest } from '@shared/validation';
 import { silentLog, type Logger } from '../log/logger';
+import { Redactor } from '../log/redact';
 import { networkProblem } from '../util/network-error';
 import { sleep } from '../util/sleep';
 import { ApixoError, type ApixoErrorKind, type Delivery } from './errors';
@@ -53,8 +54,16 @@ export type TaskStatus =
       createTime?: number;
       completeTime?: number;
     }
-  /** A state the contract does not name: reported as it came, never guessed at. */
+  /**
+   * APIXO says the task succeeded (so it was paid for) but names no video this app can fetch:
+   * `problem` says what was wrong, `answered` is an excerpt of what came (redacted).
+   */
+  | { state: 'no_result'; taskId: string; problem: string; answered?: string; completeTime?: number }
+  /** A state the contract does not name: reported as it came (redacted), never guessed at. */
   | { state: 'unknown'; taskId: string; rawState: string };
+
+/** Whether each request reached APIXO (any HTTP answer) or failed on the way (refused, DNS, timeout, cut off). */
+export type ReachListener = (reached: boolean) => void;
 
 interface RawResponse {
   status: number;
@@ -63,6 +72,8 @@ interface RawResponse {
 }
 
 const TASK_ID_MAX = 256;
+/** Longest server-supplied text kept (a state, a failMsg, an excerpt of a result). */
+const SERVER_TEXT_MAX = 500;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -120,10 +131,13 @@ export class ApixoClient {
   private readonly submitRetry: RetryPolicy;
   private readonly random: () => number;
   private readonly log: Logger;
+  private readonly redactor = new Redactor();
+  private readonly reachListeners = new Set<ReachListener>();
   readonly baseUrl: string;
 
   constructor(options: ApixoClientOptions) {
     this.apiKey = options.apiKey;
+    this.redactor.keep(() => [options.apiKey]);
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.timeScale = options.timeScale ?? 1;
     this.getRetry = options.getRetry ?? DEFAULT_GET_RETRY;
@@ -248,9 +262,27 @@ export class ApixoClient {
     await sleep(ms, signal);
   }
 
+  /** Hears whether each request from now on reached APIXO; returns the unsubscribe function. */
+  onReach(listener: ReachListener): () => void {
+    this.reachListeners.add(listener);
+    return () => this.reachListeners.delete(listener);
+  }
+
+  private reached(yes: boolean): void {
+    for (const listener of this.reachListeners) listener(yes);
+  }
+
   private async send(method: 'GET' | 'POST', path: string, json: unknown, signal?: AbortSignal): Promise<RawResponse> {
     const started = Date.now();
-    const res = await this.http(path, { method, json, signal });
+    let res;
+    try {
+      res = await this.http(path, { method, json, signal });
+    } catch (thrown) {
+      // A request stopped on purpose says nothing about the network.
+      if (thrown instanceof RequestError && !signal?.aborted && networkProblem(thrown).fault !== 'aborted') this.reached(false);
+      throw thrown;
+    }
+    this.reached(true);
     const envelope = parseEnvelope(res.body);
     this.log.debug(
       `${method} /${path.split('?')[0]} → ${res.statusCode}${envelope && envelope.code !== res.statusCode ? ` (code ${envelope.code})` : ''} in ${Date.now() - started} ms`
@@ -321,7 +353,7 @@ export class ApixoClient {
     const bad = (why: string): ApixoError =>
       new ApixoError('bad_response', `APIXO's status for task ${taskId} ${why}.`, { delivery: 'received', status: res.status });
     if (!isRecord(data)) throw bad('has no data');
-    if (data.taskId !== undefined && data.taskId !== taskId) throw bad(`is for another task (${String(data.taskId).slice(0, 64)})`);
+    if (data.taskId !== undefined && data.taskId !== taskId) throw bad(`is for another task (${this.serverText(String(data.taskId), 64)})`);
     if (typeof data.state !== 'string') throw bad('has no state');
     const createTime = optionalNumber(data.createTime);
     const completeTime = optionalNumber(data.completeTime);
@@ -331,20 +363,26 @@ export class ApixoClient {
         return { state: data.state, taskId, createTime };
       case 'success': {
         const urls = parseResultUrls(data.resultJson);
-        if (typeof urls === 'string') throw bad(`says it succeeded, but ${urls}`);
+        if (typeof urls === 'string') {
+          const came =
+            data.resultJson === undefined
+              ? undefined
+              : this.serverText(typeof data.resultJson === 'string' ? data.resultJson : JSON.stringify(data.resultJson), 200);
+          return { state: 'no_result', taskId, problem: urls, answered: came || undefined, completeTime };
+        }
         return { state: 'success', taskId, resultUrls: urls, createTime, completeTime, costTime: optionalNumber(data.costTime) };
       }
       case 'failed':
         return {
           state: 'failed',
           taskId,
-          failCode: typeof data.failCode === 'string' && data.failCode ? data.failCode : 'Unknown error',
-          failMsg: typeof data.failMsg === 'string' ? data.failMsg : '',
+          failCode: typeof data.failCode === 'string' && data.failCode ? this.serverText(data.failCode, 100) : 'Unknown error',
+          failMsg: typeof data.failMsg === 'string' ? this.serverText(data.failMsg) : '',
           createTime,
           completeTime
         };
       default:
-        return { state: 'unknown', taskId, rawState: data.state.slice(0, 64) };
+        return { state: 'unknown', taskId, rawState: this.serverText(data.state, 64) };
     }
   }
 
@@ -364,8 +402,14 @@ export class ApixoClient {
     throw thrown;
   }
 
-  /** The key must never reach a message, a log or a file. */
+  /** The key (and any signed link or token) must never reach a message, a log or a file. */
   private redact(text: string): string {
-    return this.apiKey ? text.split(this.apiKey).join('***') : text;
+    return this.redactor.redact(this.apiKey ? text.split(this.apiKey).join('***') : text);
+  }
+
+  /** Text the server wrote, as it may be shown, journaled or logged: redacted, then cut to `max` characters. */
+  private serverText(text: string, max = SERVER_TEXT_MAX): string {
+    const clean = this.redact(text.replace(/\p{Cc}+/gu, ' '));
+    return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
   }
 }

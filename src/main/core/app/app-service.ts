@@ -199,6 +199,25 @@ export class AppService {
     return () => set.delete(listener as Listener<EventChannel>);
   }
 
+  // ── The machine's own life (architecture.md, "Time"): powerMonitor and the network in the app, injected events in tests.
+
+  /** The computer goes to sleep: no polls are sent until `resume`. */
+  suspend(): void {
+    this.engine?.suspend();
+  }
+
+  /** The computer woke up: polls catch up within the request budget. */
+  resume(): void {
+    this.engine?.resume();
+  }
+
+  /** The system says the network is gone (or back). */
+  networkChanged(online: boolean): void {
+    this.engine?.systemNetwork(online);
+  }
+
+  // ──
+
   async close(): Promise<void> {
     this.updates?.stop();
     this.unsubscribeEngine?.();

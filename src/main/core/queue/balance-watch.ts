@@ -13,6 +13,8 @@ export interface BalanceWatchDeps {
   changed: () => void;
   clock: Clock;
   log: Logger;
+  /** Aborted when the engine closes (or the machine sleeps): a read in flight stops at once. */
+  signal?: () => AbortSignal;
 }
 
 /** The account balance as APIXO last reported it; reading it never fails the queue. */
@@ -34,15 +36,18 @@ export class BalanceWatch {
 
   /** Asks APIXO for the balance now. */
   refresh(): void {
+    const signal = this.d.signal?.();
     this.d
       .client()
-      .balance({ retry: ONE_ATTEMPT })
+      .balance({ retry: ONE_ATTEMPT, signal })
       .then(
         (micros) => {
           this.balance = micros;
           this.d.changed();
         },
-        (error: unknown) => this.d.log.warn(`the balance could not be read: ${(error as Error).message}`)
+        (error: unknown) => {
+          if (!signal?.aborted) this.d.log.warn(`the balance could not be read: ${(error as Error).message}`);
+        }
       );
   }
 

@@ -27,6 +27,7 @@ import {
   type NewBatch,
   type RecoveryReport
 } from './engine-types';
+import { NetworkWatch } from './network-watch';
 import { PollHandler } from './poll-handler';
 import { PollScheduler } from './poll-scheduler';
 import type { QueueEvent, QueueState, TaskPatch } from './queue-state';
@@ -72,6 +73,13 @@ export class BatchEngine {
   private readonly changes: ChangeStream<EngineChange, LandedVideo>;
 
   private closing = false;
+  // ── Prompt stop, sleep and offline (architecture.md, "Time") ──
+  /** Aborted by close() (and on sleep, then renewed): polls and balance reads in flight stop at once. */
+  private requests = new AbortController();
+  private readonly network: NetworkWatch;
+  private unwatchClient: () => void;
+  private asleepSince: number | undefined;
+  // ──
   private account: QueueStatus['account'];
   private readonly balance: BalanceWatch;
   readonly recovery: RecoveryReport;
@@ -102,7 +110,15 @@ export class BatchEngine {
     this.log = options.log ?? silentLog;
     this.budgetPerMinute = options.requestBudgetPerMinute ?? DEFAULT_REQUEST_BUDGET_PER_MINUTE;
     this.ledger = new SpendLedger(options.overallCapMicros);
-    this.balance = new BalanceWatch({ client: () => this.client, changed: () => this.changes.mark(), clock: this.clock, log: this.log });
+    this.balance = new BalanceWatch({
+      client: () => this.client,
+      changed: () => this.changes.mark(),
+      clock: this.clock,
+      log: this.log,
+      signal: () => this.requests.signal
+    });
+    this.network = new NetworkWatch({ clock: this.clock, timeScale: this.ts, changed: (offline, since) => this.networkChanged(offline, since) });
+    this.unwatchClient = this.client.onReach((reached) => this.network.report(reached));
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? DEFAULT_CONCURRENCY, POLL_INTERVAL_MS * this.ts);
     const change = this.change.bind(this);
     this.polls = new PollScheduler({ budgetPerMinute: this.budgetPerMinute, timeScale: this.ts, clock: this.clock, poll: (id) => this.pollHandler.poll(id) });
@@ -131,6 +147,8 @@ export class BatchEngine {
       download: (id) => this.downloads.enqueue(id),
       moneyMoved: () => this.balance.soon(),
       closing: () => this.closing,
+      signal: () => this.requests.signal,
+      network: this.network,
       autoRetryLimit: options.autoRetryLimit ?? DEFAULT_AUTO_RETRY_LIMIT
     });
     this.downloads = new DownloadStage({
@@ -194,7 +212,9 @@ export class BatchEngine {
     const slots = this.limiter.slots;
     const overallCapReached = this.ledger.overallCapReached !== undefined;
     const downloads = this.downloads.active + this.downloads.pending;
-    const activity = describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
+    const offline = this.lane.running ? this.network.words() : undefined;
+    const activity =
+      offline ?? describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
     const limit = this.limiter.limit;
     return {
       running,
@@ -332,6 +352,8 @@ export class BatchEngine {
 
   /** Talks to APIXO through another client from now on (a new key or base URL). */
   setClient(client: ApixoClient): void {
+    this.unwatchClient();
+    this.unwatchClient = client.onReach((reached) => this.network.report(reached));
     this.client = client;
     this.balance.forget();
     this.balance.refresh();
@@ -361,12 +383,59 @@ export class BatchEngine {
     this.lane.stop();
     this.balance.stop();
     this.polls.stop();
+    // Polls and balance reads in flight stop now (a stopped poll changes nothing: the task is
+    // polled again at the next start). A submit already sent is never aborted: its answer is
+    // awaited, bounded by the client's request timeout, so that no task ID is lost.
+    this.requests.abort(new Error('the queue is closing'));
+    this.unwatchClient();
     await this.lane.settled();
     await this.downloads.stop();
     this.changes.flush();
     this.changes.close();
     await this.journal.close();
     await this.lock.release();
+  }
+
+  // ── The machine's own life: sleep and the network (architecture.md, "Time") ─────────────
+
+  /** The computer goes to sleep: no poll is sent until `resume`; polls in flight stop and are asked again later. */
+  suspend(): void {
+    if (this.closing || this.asleepSince !== undefined) return;
+    this.asleepSince = this.clock.now();
+    this.log.info('the computer is going to sleep: polls wait');
+    this.polls.pause();
+    const stopping = this.requests;
+    this.requests = new AbortController();
+    stopping.abort(new Error('the computer is going to sleep'));
+  }
+
+  /** Awake again: overdue polls are spread within the request budget; time asleep counts against no task. */
+  resume(): void {
+    if (this.closing || this.asleepSince === undefined) return;
+    const from = this.asleepSince;
+    this.asleepSince = undefined;
+    this.log.info(`awake again after ${Math.round((this.clock.now() - from) / 1000)} s: catching up`);
+    this.network.reset();
+    this.pollHandler.freshStart({ from, to: this.clock.now() });
+    this.polls.resume(POLL_INTERVAL_MS * this.ts);
+    this.changes.mark();
+    this.lane.pump();
+  }
+
+  /** The system says the network is gone (or back): gone counts at once; back is proven by the next answer. */
+  systemNetwork(online: boolean): void {
+    if (!online) this.network.systemOffline();
+    else if (this.network.offline) this.balance.refresh();
+  }
+
+  private networkChanged(offline: boolean, since: number): void {
+    if (offline) this.log.warn(`offline: APIXO cannot be reached since ${new Date(since).toISOString()}; failures are not counted against tasks`);
+    else {
+      this.log.info(`online again after ${Math.round((this.clock.now() - since) / 1000)} s`);
+      this.pollHandler.freshStart({ from: since, to: this.clock.now() });
+      this.lane.pump();
+    }
+    this.changes.mark();
   }
 
   // ── Internals ───────────────────────────────────────────────────────────────────────────

@@ -31,6 +31,7 @@ export class PollScheduler {
   private readonly maxConcurrent: number;
   private readonly clock: Clock;
   private stopped = false;
+  private paused = false;
 
   constructor(private readonly options: PollSchedulerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -71,8 +72,42 @@ export class PollScheduler {
 
   stop(): void {
     this.stopped = true;
+    this.disarm();
+  }
+
+  /** The machine goes to sleep: no poll is sent until `resume`, and due times keep their place. */
+  pause(): void {
+    this.paused = true;
+    this.disarm();
+  }
+
+  /**
+   * Awake again: every poll that fell due meanwhile is spread over at least `minSpreadMs`, and
+   * over as long as the request budget needs for that many (architecture.md, "Scheduling"),
+   * in the order they fell due, so catching up never sends a burst.
+   */
+  resume(minSpreadMs: number): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const now = this.clock.now();
+    const overdue: string[] = [];
+    for (let top = this.peekLive(); top && top.at <= now; top = this.peekLive()) {
+      this.heap.pop();
+      this.due.delete(top.id);
+      overdue.push(top.id);
+    }
+    const spreadMs = Math.max(minSpreadMs, overdue.length / this.ratePerMs);
+    // What was saved up while asleep is not spent at once either.
+    this.tokens = Math.min(this.tokens, 1);
+    this.tokensAt = now;
+    overdue.forEach((id, i) => this.schedule(id, now + (spreadMs * i) / Math.max(1, overdue.length)));
+    this.arm();
+  }
+
+  private disarm(): void {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   private refill(now: number): void {
@@ -81,7 +116,7 @@ export class PollScheduler {
   }
 
   private arm(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const top = this.peekLive();
     if (!top) return;
     let at = top.at;
@@ -104,6 +139,7 @@ export class PollScheduler {
   private fire(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
+    if (this.stopped || this.paused) return;
     const now = this.clock.now();
     this.refill(now);
     for (let top = this.peekLive(); top && top.at <= now; top = this.peekLive()) {

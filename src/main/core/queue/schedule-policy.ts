@@ -29,3 +29,10 @@ export function overdueAfterMs(request: GenerateRequest): number {
   const { mode, resolution } = modeAndResolution(request);
   return (LATENCY[resolution].maxMs + (isLoraMode(mode) ? LORA_LATENCY.extraMaxMs : 0)) * OVERDUE_FACTOR;
 }
+
+/** A state this app does not know goes to a person once it has lasted this long (unscaled ms)… */
+export const UNKNOWN_STATE_FOR_REVIEW_MS = 10 * 60_000;
+/** …over at least this many answers (time asleep or offline brings none). */
+export const UNKNOWN_POLLS_FOR_REVIEW = 20;
+/** While APIXO cannot be reached at all, polls come this many times less often. */
+export const OFFLINE_POLL_SLOWDOWN = 4;
