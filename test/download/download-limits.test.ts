@@ -211,9 +211,10 @@ describe('permanent errors fail at once, with guidance that fits', () => {
     const { url, server } = await serve((req, res, n) => {
       if (n <= 2) {
         res.writeHead(n === 1 ? 408 : 429, { 'retry-after': '0' });
-        return res.end();
+        res.end();
+      } else {
+        fileHandler(sample)(req, res);
       }
-      fileHandler(sample)(req, res);
     });
     const result = await downloadVideo(url, join(dir, 'clip.mp4'), FAST);
     expect(result).toMatchObject({ bytes: sample.length, attempts: 3 });

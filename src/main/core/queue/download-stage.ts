@@ -62,6 +62,8 @@ const DOWNLOAD_ROUNDS = 3;
 const ROUND_BACKOFF = { attempts: DOWNLOAD_ROUNDS, baseDelayMs: 30_000, maxDelayMs: 300_000 };
 /** How often a folder whose disk was full is checked for room (× timeScale). */
 export const ROOM_CHECK_MS = 30_000;
+/** Growth of free space since the last failure that lets the oldest waiting download try alone. */
+const PROBE_GROWTH_BYTES = 256 * 1024;
 
 /** Why a download failed, as `TaskRecord.downloadFailure` keeps it. */
 type FailureKind = DownloadErrorKind | 'other';
@@ -103,6 +105,8 @@ export class DownloadStage {
   private readonly roomWaits = new Map<string, RoomWait>();
   /** Tasks let go by a room check: they try even though others still wait in their folder. */
   private readonly released = new Set<string>();
+  /** Free bytes in each folder when a download there last failed for want of room. */
+  private readonly roomBaseline = new Map<string, number>();
   private roomTimer?: Timer;
   private checkingRoom = false;
   private readonly abort = new AbortController();
@@ -146,6 +150,8 @@ export class DownloadStage {
       this.waitingSet.delete(id);
       const run = this.download(id).finally(() => {
         this.running.delete(id);
+        // A video fitted: whoever waits for room on a disk may fit too.
+        if (this.roomWaits.size > 0 && this.options.task(id)?.state === 'done') void this.checkRoom();
         this.next();
       });
       this.running.set(id, run);
@@ -228,8 +234,6 @@ export class DownloadStage {
     this.options.landed({ taskId: task.id, batchId: batch.id, path: target, sidecar, probe });
     this.change(task, 'done', undefined, { durable: true, unset: ['note', 'downloadFailure'] });
     this.rounds.delete(task.id);
-    // A video fitted: whoever waits for room on this disk may fit too.
-    if (this.waitsForRoom(batch.libraryDir)) void this.checkRoom();
   }
 
   /** `change` threw: said once in the log; the task is left as the journal last had it. */
@@ -263,6 +267,7 @@ export class DownloadStage {
     const disk = error instanceof DownloadError ? error.disk : diskProblem(error);
     if (disk) {
       this.waitForRoom(task, batch.libraryDir, disk);
+      void freeBytes(batch.libraryDir).then((free) => this.roomBaseline.set(batch.libraryDir, free ?? 0));
       this.options.onDiskFull?.(batch.libraryDir);
       return;
     }
@@ -304,6 +309,15 @@ export class DownloadStage {
     this.armRoomCheck();
   }
 
+  /** Whether a download into this folder is running or about to. */
+  private downloadingIn(folder: string): boolean {
+    for (const id of [...this.running.keys(), ...this.waiting]) {
+      const task = this.options.task(id);
+      if (task && this.options.batch(task.batchId)?.libraryDir === folder) return true;
+    }
+    return false;
+  }
+
   private waitsForRoom(folder: string): boolean {
     for (const wait of this.roomWaits.values()) if (wait.folder === folder) return true;
     return false;
@@ -324,8 +338,9 @@ export class DownloadStage {
   /**
    * Lets go, oldest first, the waiting downloads that the free space now holds (what each still
    * needs: its expected size less the bytes its `.part` keeps), so that they do not fill the disk
-   * again between them. A read-only or missing folder shows no figure worth trusting: one
-   * download per check tries, and its success lets the others go.
+   * again between them. The expected size is an estimate: when the space has grown since the last
+   * failure but not to that figure, the oldest one tries alone. A read-only or missing folder
+   * shows no figure worth trusting: one download per check tries. Each success checks again.
    */
   private async checkRoom(): Promise<void> {
     if (this.checkingRoom || this.stopped) return;
@@ -348,8 +363,9 @@ export class DownloadStage {
           }
           if (wait.problem !== 'full' && i > 0) break;
           const need = await this.roomNeeded(task, folder);
-          if (need > free) break;
-          free -= need;
+          const grown = free >= (this.roomBaseline.get(folder) ?? 0) + PROBE_GROWTH_BYTES;
+          if (need > free && !(i === 0 && grown && !this.downloadingIn(folder))) break;
+          free = Math.max(0, free - need);
           this.roomWaits.delete(id);
           this.released.add(id);
           this.enqueue(id);
