@@ -129,6 +129,16 @@ export class DownloadStage {
 
   enqueue(id: string): void {
     if (this.stopped || this.waitingSet.has(id) || this.running.has(id)) return;
+    const task = this.options.task(id);
+    if (task && shouldRetryOnStart(task)) {
+      // At once, not when its turn comes: a batch holding it must not look settled meanwhile.
+      try {
+        this.change(task, 'succeeded', { note: 'Downloading again; it resumes where it stopped.' }, { unset: ['downloadFailure'] });
+      } catch (failure) {
+        this.changeFailed(task, failure);
+        return;
+      }
+    }
     this.waiting.push(id);
     this.waitingSet.add(id);
     this.next();
@@ -173,7 +183,7 @@ export class DownloadStage {
     const found = this.options.task(id);
     const batch = found && this.options.batch(found.batchId);
     if (!found || !batch || !found.resultUrl) return;
-    if (found.state !== 'succeeded' && found.state !== 'downloading' && !shouldRetryOnStart(found)) return;
+    if (found.state !== 'succeeded' && found.state !== 'downloading') return;
     let task = found;
     this.roomWaits.delete(id);
     try {
@@ -205,8 +215,6 @@ export class DownloadStage {
       const base = videoBaseName({ prompt: task.request.input.prompt, seed: task.request.input.seed, taskId: task.taskId ?? task.id });
       file = basename(await reserveUniquePath(batch.libraryDir, base, '.mp4'));
       task = this.change(task, 'downloading', { file }, { durable: true });
-    } else if (task.state === 'download_failed') {
-      task = this.change(task, 'downloading', { note: 'Downloading again; it resumes where it stopped.' });
     } else if (task.state !== 'downloading') {
       task = this.change(task, 'downloading');
     }
