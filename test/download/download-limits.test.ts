@@ -42,7 +42,11 @@ function fileHandler(file: Buffer) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
     if (from > 0) {
-      res.writeHead(206, { 'content-type': 'video/mp4', 'content-length': file.length - from, 'content-range': `bytes ${from}-${file.length - 1}/${file.length}` });
+      res.writeHead(206, {
+        'content-type': 'video/mp4',
+        'content-length': file.length - from,
+        'content-range': `bytes ${from}-${file.length - 1}/${file.length}`
+      });
       res.end(file.subarray(from));
     } else {
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
@@ -109,31 +113,47 @@ describe('the size cap', () => {
     expect((await readFile(target)).equals(sample)).toBe(true);
   });
 
-  it.skipIf(!canMountTmpfs)(`stops an endless stream at the cap a real 5 s 480p request gives, long before a 64 MB disk is full (${TMPFS_SKIP_REASON})`, async () => {
-    const disk = new Tmpfs('64m');
-    try {
-      const before = disk.free();
-      const sent = { bytes: 0, closed: false };
-      const { url } = await serve(endlessHandler(sent));
-      const cap = maxVideoBytes({ resolution: '480p', duration: 5 });
-      expect(cap).toBeLessThan(before);
-      const error = await failure(downloadVideo(url, join(disk.dir, 'clip.mp4'), { ...FAST, maxBytes: cap, videoLabel: '5 s 480p video' }));
-      // Not the disk's ENOSPC: the cap stopped it, and the .part went.
-      expect(error.kind).toBe('too_large');
-      expect(await readdir(disk.dir)).toEqual([]);
-      expect(disk.free()).toBe(before);
-      expect(sent.bytes).toBeGreaterThan(cap);
-    } finally {
-      disk.unmount();
+  it.skipIf(!canMountTmpfs)(
+    `stops an endless stream at the cap a real 5 s 480p request gives, long before a 64 MB disk is full (${TMPFS_SKIP_REASON})`,
+    async () => {
+      const disk = new Tmpfs('64m');
+      try {
+        const before = disk.free();
+        const sent = { bytes: 0, closed: false };
+        const { url } = await serve(endlessHandler(sent));
+        const cap = maxVideoBytes({ resolution: '480p', duration: 5 });
+        expect(cap).toBeLessThan(before);
+        const error = await failure(downloadVideo(url, join(disk.dir, 'clip.mp4'), { ...FAST, maxBytes: cap, videoLabel: '5 s 480p video' }));
+        // Not the disk's ENOSPC: the cap stopped it, and the .part went.
+        expect(error.kind).toBe('too_large');
+        expect(await readdir(disk.dir)).toEqual([]);
+        expect(disk.free()).toBe(before);
+        expect(sent.bytes).toBeGreaterThan(cap);
+      } finally {
+        disk.unmount();
+      }
     }
-  });
+  );
 });
 
 describe('permanent errors fail at once, with guidance that fits', () => {
-  const cases: { name: string; kind: DownloadError['kind']; requests: number; words: RegExp; url: (base: string) => string; handler?: Parameters<typeof serve>[0] }[] = [
+  const cases: {
+    name: string;
+    kind: DownloadError['kind'];
+    requests: number;
+    words: RegExp;
+    url: (base: string) => string;
+    handler?: Parameters<typeof serve>[0];
+  }[] = [
     { name: 'an ftp: link', kind: 'bad_link', requests: 0, words: /uses ftp:.*only http and https/, url: (b) => b.replace(/^http:/, 'ftp:') },
     { name: 'a file: link', kind: 'bad_link', requests: 0, words: /uses file:/, url: () => 'file:///etc/passwd' },
-    { name: 'a data: link', kind: 'bad_link', requests: 0, words: /uses data:/, url: () => `data:video/mp4;base64,${sample.subarray(0, 64).toString('base64')}` },
+    {
+      name: 'a data: link',
+      kind: 'bad_link',
+      requests: 0,
+      words: /uses data:/,
+      url: () => `data:video/mp4;base64,${sample.subarray(0, 64).toString('base64')}`
+    },
     {
       name: 'a redirect to ftp:',
       kind: 'bad_link',

@@ -54,7 +54,9 @@ function expectAllSaved(harness: Harness, tasks: TaskRecord[], libraryDir: strin
 function record(name: string, harness: Harness, savedBeforeRoom: number, saved: number): void {
   const counts = [...submissionsByPrompt(harness.sim).values()];
   const duplicates = counts.reduce((n, c) => n + Math.max(0, c - 1), 0);
-  figures.push(`  ${name}: tasks accepted ${harness.sim.submissions.length}, saved before room ${savedBeforeRoom}, saved in the end ${saved}, duplicates ${duplicates}`);
+  figures.push(
+    `  ${name}: tasks accepted ${harness.sim.submissions.length}, saved before room ${savedBeforeRoom}, saved in the end ${saved}, duplicates ${duplicates}`
+  );
 }
 
 describe.skipIf(!canMountTmpfs)(`a library disk that fills during downloads (${TMPFS_SKIP_REASON})`, () => {
@@ -117,10 +119,17 @@ describe.skipIf(!canMountTmpfs)(`a library disk that fills during downloads (${T
     const journal = await Journal.open<QueueEvent, QueueState>(h.dataDir, QUEUE_JOURNAL);
     const [tooLarge, ...older] = waiting;
     for (const t of older) {
-      const note = 'The video could not be downloaded after 6 attempts (last: ENOSPC: no space left on device). Retry the download when the connection is back.';
+      const note =
+        'The video could not be downloaded after 6 attempts (last: ENOSPC: no space left on device). Retry the download when the connection is back.';
       journal.append({ type: 'task_changed', id: t.id, at: Date.now(), state: 'download_failed', patch: { note }, unset: ['downloadFailure'] });
     }
-    journal.append({ type: 'task_changed', id: tooLarge.id, at: Date.now(), state: 'download_failed', patch: { note: 'Too large.', downloadFailure: 'too_large' } });
+    journal.append({
+      type: 'task_changed',
+      id: tooLarge.id,
+      at: Date.now(),
+      state: 'download_failed',
+      patch: { note: 'Too large.', downloadFailure: 'too_large' }
+    });
     await journal.close();
 
     rmSync(ballast);

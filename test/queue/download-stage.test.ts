@@ -43,7 +43,11 @@ function fileHandler(file: Buffer) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
     if (from > 0) {
-      res.writeHead(206, { 'content-type': 'video/mp4', 'content-length': file.length - from, 'content-range': `bytes ${from}-${file.length - 1}/${file.length}` });
+      res.writeHead(206, {
+        'content-type': 'video/mp4',
+        'content-length': file.length - from,
+        'content-range': `bytes ${from}-${file.length - 1}/${file.length}`
+      });
       res.end(file.subarray(from));
     } else {
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
