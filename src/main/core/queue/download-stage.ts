@@ -274,6 +274,7 @@ export class DownloadStage {
     // the name, the sidecar), all of which only touch the library folder.
     const disk = error instanceof DownloadError ? error.disk : diskProblem(error);
     if (disk) {
+      this.options.log.warn(`the library disk refused the download (${disk}): it waits for room`, { ...taskFields(task), folder: batch.libraryDir });
       this.waitForRoom(task, batch.libraryDir, disk);
       void freeBytes(batch.libraryDir).then((free) => this.roomBaseline.set(batch.libraryDir, free ?? 0));
       this.options.onDiskFull?.(batch.libraryDir);
