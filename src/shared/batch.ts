@@ -36,6 +36,11 @@ export interface TaskRecord {
   resultUrl?: string;
   /** The finished video, relative to the batch's library folder. */
   file?: string;
+  /**
+   * Why the last download failed, by kind (the download stage's `DownloadErrorKind`): a
+   * permanent kind is never retried on its own, the others are retried at the next start.
+   */
+  downloadFailure?: string;
   /** Money spent on this row so far (successful generations). */
   spentMicros: Micros;
   /** When each state was last entered (ms since epoch). */

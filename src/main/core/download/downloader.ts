@@ -8,6 +8,7 @@ import { networkProblem } from '../util/network-error';
 import { refusalIn, type NetPolicy } from '../net';
 import { sleep } from '../util/sleep';
 import { fsyncDir } from '../store/fs-durable';
+import { diskProblem, diskProblemWords } from '../util/disk-space';
 import { ChunkQueue } from './chunk-queue';
 import { DownloadError } from './download-error';
 import { isMp4Header } from './mp4-probe';
@@ -38,6 +39,14 @@ export interface DownloadOptions {
    * The app always passes one; without it nothing is checked.
    */
   policy?: NetPolicy;
+  /**
+   * The most bytes the video may have (from its request: `maxVideoBytes`). A larger announced
+   * size is refused before any byte is written; a body that grows past it is cut off. Either way
+   * the `.part` is removed and the error is `too_large`. Default: no cap.
+   */
+  maxBytes?: number;
+  /** The video in a few words for a `too_large` message, e.g. "5 s 480p video". */
+  videoLabel?: string;
 }
 
 export interface DownloadResult {
@@ -60,6 +69,8 @@ export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 const MAX_TOTAL_ATTEMPTS = 200;
 
 const EXPIRED_STATUSES = new Set([401, 403, 404, 410]);
+/** Redirects followed from the result URL to the file. */
+const MAX_REDIRECTS = 5;
 
 /** Targets being downloaded in this process: two downloads into one `.part` would corrupt it. */
 const active = new Set<string>();
@@ -126,6 +137,70 @@ function notVideoError(what: string, attempts: number, status?: number): Downloa
   return new DownloadError('not_video', `The download link gave ${what} instead of an MP4 video.`, { status, attempts });
 }
 
+/** A file operation on the library disk failed for a reason of the disk's own (full, read-only, gone). */
+class DiskFailure extends Error {
+  constructor(readonly original: unknown) {
+    super((original as Error).message);
+  }
+}
+
+/** Runs a file operation; a disk problem comes out as a `DiskFailure`, anything else as it was. */
+async function onDisk<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw diskProblem(error) ? new DiskFailure(error) : error;
+  }
+}
+
+function diskError(error: DiskFailure, folder: string, attempts: number): DownloadError {
+  const problem = diskProblem(error.original)!;
+  return new DownloadError('disk', diskProblemWords(problem, folder), { attempts, cause: error.original, disk: problem });
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.ceil(bytes / (1024 * 1024))} MB`;
+}
+
+function tooLargeError(what: { announced?: number; max: number; label: string }, attempts: number, status?: number): DownloadError {
+  const message =
+    what.announced === undefined
+      ? `The server sent more than any ${what.label} could be (over ${megabytes(what.max)}), so the download was stopped and its partial file removed.`
+      : `The server announced ${megabytes(what.announced)}, more than any ${what.label} could be (at most ${megabytes(what.max)}), so nothing was downloaded.`;
+  return new DownloadError('too_large', message, { status, attempts });
+}
+
+/**
+ * A request failure that trying the same link again cannot mend: a protocol other than http(s)
+ * (got: ERR_UNSUPPORTED_PROTOCOL, also for a redirect to one) or a redirect loop
+ * (got: ERR_TOO_MANY_REDIRECTS). A DownloadError thrown inside got (by a hook) comes out as itself.
+ */
+function permanentRequestError(error: unknown, attempts: number): DownloadError | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e instanceof DownloadError) return e;
+    if (e.code === 'ERR_UNSUPPORTED_PROTOCOL') {
+      const protocol = /protocol:\s*(\S+)/i.exec(String(e.message))?.[1] ?? 'a protocol';
+      return new DownloadError('bad_link', `The download link uses ${protocol}, which the app does not download from (only http and https links).`, {
+        attempts,
+        cause: error
+      });
+    }
+    if (e.code === 'ERR_TOO_MANY_REDIRECTS') {
+      return new DownloadError('bad_link', `The download link redirected more than ${MAX_REDIRECTS} times without reaching the file.`, {
+        attempts,
+        cause: error,
+        guidance:
+          'The server holding the file sends the link round in a loop: retry the download later, and if it keeps happening, contact APIXO support with the task ID.'
+      });
+    }
+  }
+  return undefined;
+}
+
+function refusedError(status: number, attempts: number): DownloadError {
+  return new DownloadError('bad_link', `The server refused the download (HTTP ${status}).`, { status, attempts });
+}
+
 function describe(error: unknown): string {
   // A failure of ours, thrown here or through the stream (which got wraps): already in words.
   const own = error instanceof RetryableFailure ? error : (error as { cause?: unknown } | undefined)?.cause;
@@ -146,6 +221,8 @@ interface AttemptContext {
   attempt: number;
   onProgress?: (received: number, total: number | undefined) => void;
   policy?: NetPolicy;
+  maxBytes: number;
+  videoLabel: string;
 }
 
 interface AttemptResult {
@@ -173,7 +250,7 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
     decompress: false,
     throwHttpErrors: false,
     followRedirect: true,
-    maxRedirects: 5,
+    maxRedirects: MAX_REDIRECTS,
     retry: { limit: 0 },
     timeout: { request: ctx.timeoutMs },
     signal: controller.signal,
@@ -204,6 +281,7 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
       if (total !== undefined && total === ctx.offset) return { size: ctx.offset, total, continued: true };
       throw new RetryableFailure('the partial download does not fit the file on the server', status, undefined, true);
     }
+    if (status >= 400 && status <= 499) throw refusedError(status, ctx.attempt);
     if (status !== 200 && status !== 206) {
       throw notVideoError(`an unexpected answer (HTTP ${status})`, ctx.attempt, status);
     }
@@ -223,13 +301,14 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
     if (total !== undefined && ctx.known.total !== undefined && total !== ctx.known.total && start > 0) {
       throw new RetryableFailure('the file on the server changed size since the download began', status, undefined, true);
     }
+    if (total !== undefined && total > ctx.maxBytes) throw tooLargeError({ announced: total, max: ctx.maxBytes, label: ctx.videoLabel }, ctx.attempt, status);
     if (total !== undefined) ctx.known.total = total;
 
     if (start === 0) {
-      handle = await open(ctx.part, 'w');
+      handle = await onDisk(open(ctx.part, 'w'));
     } else {
-      handle = await open(ctx.part, 'r+');
-      await handle.truncate(start);
+      handle = await onDisk(open(ctx.part, 'r+'));
+      await onDisk(handle.truncate(start));
     }
     let position = start;
     let head = Buffer.alloc(0);
@@ -246,9 +325,10 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
       if (total !== undefined && position + chunk.length > total) {
         throw new RetryableFailure('the server sent more bytes than it announced', status, undefined, true);
       }
+      if (position + chunk.length > ctx.maxBytes) throw tooLargeError({ max: ctx.maxBytes, label: ctx.videoLabel }, ctx.attempt, status);
       let written = 0;
       while (written < chunk.length) {
-        const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
+        const { bytesWritten } = await onDisk(handle.write(chunk, written, chunk.length - written, position + written));
         written += bytesWritten;
       }
       position += chunk.length;
@@ -256,7 +336,7 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
     }
     if (stalled) throw new Error('stalled');
     clearTimeout(watchdog);
-    await handle.sync();
+    await onDisk(handle.sync());
     if (total !== undefined && position < total) {
       throw new RetryableFailure(`the transfer ended after ${position} of ${total} bytes`, status);
     }
@@ -268,7 +348,7 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
     clearTimeout(watchdog);
     ctx.signal?.removeEventListener('abort', onParentAbort);
     if (!stream.destroyed) stream.destroy();
-    await handle?.close();
+    await handle?.close().catch(() => undefined);
   }
 }
 
@@ -278,8 +358,10 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
  * earlier run) the download resumes with `Range`; transient failures (network, reset, cut-short
  * body, stall, 5xx, 429) are retried with capped exponential backoff and full jitter; the
  * finished file must have the announced length and start with an `ftyp` box; it is flushed,
- * renamed to `targetPath`, and the folder flushed. Failures are `DownloadError`s. On `expired`
- * and `not_video` the `.part` is deleted; on `transient` and `aborted` it is kept to resume.
+ * renamed to `targetPath`, and the folder flushed. Failures are `DownloadError`s. A permanent
+ * one (`expired`, `not_video`, `too_large`, `bad_link`) comes at once, with no retry, and the
+ * `.part` is deleted; on `disk`, `transient` and `aborted` it is kept to resume. With `maxBytes`,
+ * no `.part` ever holds more than the cap.
  *
  * If `targetPath` already exists (a finished download whose completion was not recorded) and
  * starts like an MP4, nothing is fetched and `alreadyPresent` is true.
@@ -306,20 +388,28 @@ async function download(url: string, targetPath: string, options: DownloadOption
   const aborted = (attempts: number): DownloadError =>
     new DownloadError('aborted', 'The download was stopped before it finished; it can resume later.', { attempts, cause: signal?.reason });
 
-  const existing = await sizeOf(targetPath);
-  if (existing !== undefined) {
-    if (existing > 0 && isMp4Header(await readHead(targetPath))) {
-      await unlink(part).catch(() => undefined);
-      return { bytes: existing, resumed: false, attempts: 0, alreadyPresent: true };
+  const folder = dirname(targetPath);
+  const maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  let offset: number;
+  try {
+    const existing = await onDisk(sizeOf(targetPath));
+    if (existing !== undefined) {
+      if (existing > 0 && isMp4Header(await onDisk(readHead(targetPath)))) {
+        await unlink(part).catch(() => undefined);
+        return { bytes: existing, resumed: false, attempts: 0, alreadyPresent: true };
+      }
+      throw new Error(`${targetPath} already exists and is not a video: refusing to overwrite it.`);
     }
-    throw new Error(`${targetPath} already exists and is not a video: refusing to overwrite it.`);
-  }
-
-  // A `.part` from an earlier run is resumed, unless its first bytes show it is not an MP4.
-  let offset = (await sizeOf(part)) ?? 0;
-  if (offset >= 8 && !isMp4Header(await readHead(part))) {
-    await truncate(part, 0);
-    offset = 0;
+    // A `.part` from an earlier run is resumed, unless its first bytes show it is not an MP4, or
+    // it is already past the cap (it can only end as too large).
+    offset = (await onDisk(sizeOf(part))) ?? 0;
+    if ((offset >= 8 && !isMp4Header(await onDisk(readHead(part)))) || offset > maxBytes) {
+      await onDisk(truncate(part, 0));
+      offset = 0;
+    }
+  } catch (error) {
+    if (error instanceof DiskFailure) throw diskError(error, folder, 0);
+    throw error;
   }
   const known: { total?: number } = {};
   let resumed = false;
@@ -346,30 +436,41 @@ async function download(url: string, targetPath: string, options: DownloadOption
         stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
         attempt,
         onProgress: options.onProgress,
-        policy: options.policy
+        policy: options.policy,
+        maxBytes,
+        videoLabel: options.videoLabel ?? 'video of this length and resolution'
       });
       if (result.continued && before > 0) resumed = true;
-      const size = (await sizeOf(part)) ?? 0;
+      const size = (await onDisk(sizeOf(part))) ?? 0;
       const total = result.total ?? result.size;
       if (size !== total) throw new RetryableFailure(`the file has ${size} bytes, not the ${total} announced`, undefined, undefined, true);
-      if (!isMp4Header(await readHead(part))) throw notVideoError('something else', attempt);
-      await rename(part, targetPath);
-      await fsyncDir(dirname(targetPath));
+      if (!isMp4Header(await onDisk(readHead(part)))) throw notVideoError('something else', attempt);
+      await onDisk(rename(part, targetPath));
+      await onDisk(fsyncDir(folder));
       log.info(`downloaded ${size} bytes in ${attempt} attempt(s)${resumed ? ', resumed' : ''}`, { file: targetPath });
       return { bytes: size, resumed, attempts: attempt, alreadyPresent: false };
     } catch (error) {
       if (signal?.aborted) throw aborted(attempt);
       const refused = refusalIn(error);
       if (refused) throw refused;
-      if (error instanceof DownloadError) {
-        if (error.kind === 'expired' || error.kind === 'not_video') await discard();
-        throw error;
+      if (error instanceof DiskFailure) {
+        // The bytes written so far are whole (each write lands at its own offset): they stay
+        // in the `.part`, never past the cap, to resume with Range once there is room.
+        log.warn(`the library disk refused the download (${diskProblem(error.original)}); ${(await sizeOf(part).catch(() => undefined)) ?? 0} bytes kept`, {
+          file: targetPath
+        });
+        throw diskError(error, folder, attempt);
+      }
+      const permanent = error instanceof DownloadError ? error : permanentRequestError(error, attempt);
+      if (permanent) {
+        if (permanent.permanent) await discard();
+        throw permanent;
       }
       const restart = error instanceof RetryableFailure && error.restart;
       const retryAfterMs = error instanceof RetryableFailure ? error.retryAfterMs : undefined;
       lastStatus = error instanceof RetryableFailure ? error.status : undefined;
       lastProblem = describe(error);
-      offset = restart ? 0 : ((await sizeOf(part)) ?? 0);
+      offset = restart ? 0 : ((await sizeOf(part).catch(() => undefined)) ?? 0);
       if (restart) {
         known.total = undefined;
         await truncate(part, 0).catch(() => undefined);

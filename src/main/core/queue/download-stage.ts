@@ -6,12 +6,15 @@ import type { BatchRecord, TaskRecord } from '@shared/batch';
 import { MODEL_ID } from '@shared/model';
 import type { TaskState } from '@shared/task-state';
 import { backoffDelay } from '../util/retry';
-import { DownloadError } from '../download/download-error';
+import { diskProblem, diskProblemWords, freeBytes, type DiskProblem } from '../util/disk-space';
+import { DOWNLOAD_GUIDANCE, DownloadError, PERMANENT_DOWNLOAD_KINDS, type DownloadErrorKind } from '../download/download-error';
 import { downloadVideo } from '../download/downloader';
-import type { NetPolicy } from '../net';
+import { expectedVideoBytes, maxVideoBytes } from '../download/video-size';
+import { refusalIn, type NetPolicy } from '../net';
 import { probeMp4, type VideoProbe } from '../download/mp4-probe';
-import { PART_SUFFIX, SOURCE_IMAGE_INFIX, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
+import { PART_SUFFIX, SOURCE_IMAGE_INFIX, partPathFor, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
 import { removeIfPresent } from '../store/fs-durable';
+import { isJournalError } from '../store/journal';
 import { SIDECAR_APP, SIDECAR_SCHEMA, writeSidecar, type Sidecar } from '../download/sidecar';
 import type { Clock, Timer } from '../util/clock';
 import type { TaskPatch } from './queue-state';
@@ -23,10 +26,19 @@ export interface DownloadStageOptions {
   random: () => number;
   task: (id: string) => TaskRecord | undefined;
   batch: (id: string) => BatchRecord | undefined;
-  /** The engine's one way to change a task; returns the task as it is now. */
+  /**
+   * The engine's one way to change a task; returns the task as it is now. It may throw (the
+   * journal could not be written): the stage then stops handling that task, and the engine tells
+   * the person.
+   */
   change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => TaskRecord;
   /** Told of each video written whole, before its task is done. */
   landed: (video: LandedVideo) => void;
+  /**
+   * Told each time a download finds the disk of a library folder full (or read-only, or gone):
+   * the engine holds submits, since every new video would wait for room too.
+   */
+  onDiskFull?: (folder: string) => void;
   clock: Clock;
   log: Logger;
   /** Where result videos may come from (architecture.md, "Security"). */
@@ -48,13 +60,46 @@ export interface LandedVideo {
   probe?: VideoProbe;
 }
 
+const REFUSED_LINK_GUIDANCE =
+  'The app did not fetch it, so nothing reached that address. If APIXO keeps answering with such links, contact APIXO support with the task ID.';
+
 /** Rounds of downloading (each with the downloader's own retries) before a person is asked. */
 const DOWNLOAD_ROUNDS = 3;
 const ROUND_BACKOFF = { attempts: DOWNLOAD_ROUNDS, baseDelayMs: 30_000, maxDelayMs: 300_000 };
+/** How often a folder whose disk was full is checked for room (× timeScale). */
+export const ROOM_CHECK_MS = 30_000;
+/** Growth of free space since the last failure that lets the oldest waiting download try alone. */
+const PROBE_GROWTH_BYTES = 256 * 1024;
+
+/** Why a download failed, as `TaskRecord.downloadFailure` keeps it. */
+type FailureKind = DownloadErrorKind | 'other';
+
+/**
+ * Whether a task whose download failed is downloaded again when the queue opens: yes unless the
+ * failure was permanent (too large, not a video, a link that cannot work). A failure an older
+ * build recorded without a kind is tried once more; it then records its kind.
+ */
+export function shouldRetryOnStart(task: TaskRecord): boolean {
+  if (task.state !== 'download_failed' || !task.resultUrl) return false;
+  return !PERMANENT_DOWNLOAD_KINDS.has(task.downloadFailure as DownloadErrorKind);
+}
+
+/** A call to `change` threw: the task's state cannot be recorded, so nothing more is done with it. */
+class ChangeFailed extends Error {
+  constructor(readonly original: unknown) {
+    super((original as Error)?.message ?? String(original));
+  }
+}
+
+interface RoomWait {
+  folder: string;
+  problem: DiskProblem;
+}
 
 /**
  * The download stage: its own small pool, separate from the submit limit. Each finished video
  * lands in the batch's library folder whole, with its sidecar, and only then is the task done.
+ * A full library disk is not a failure: the task waits for room (architecture.md, "Downloads").
  */
 export class DownloadStage {
   private readonly waiting: string[] = [];
@@ -62,6 +107,14 @@ export class DownloadStage {
   private readonly running = new Map<string, Promise<void>>();
   private readonly rounds = new Map<string, number>();
   private readonly retryTimers = new Set<Timer>();
+  /** Tasks waiting for room on their library disk, oldest first. */
+  private readonly roomWaits = new Map<string, RoomWait>();
+  /** Tasks let go by a room check: they try even though others still wait in their folder. */
+  private readonly released = new Set<string>();
+  /** Free bytes in each folder when a download there last failed for want of room. */
+  private readonly roomBaseline = new Map<string, number>();
+  private roomTimer?: Timer;
+  private checkingRoom = false;
   private readonly abort = new AbortController();
   private stopped = false;
 
@@ -75,8 +128,23 @@ export class DownloadStage {
     return this.waiting.length;
   }
 
+  /** Downloads waiting for room on a full (or read-only, or missing) library disk. */
+  get waitingForRoom(): number {
+    return this.roomWaits.size;
+  }
+
   enqueue(id: string): void {
     if (this.stopped || this.waitingSet.has(id) || this.running.has(id)) return;
+    const task = this.options.task(id);
+    if (task && shouldRetryOnStart(task)) {
+      // At once, not when its turn comes: a batch holding it must not look settled meanwhile.
+      try {
+        this.change(task, 'succeeded', { note: 'Downloading again; it resumes where it stopped.' }, { unset: ['downloadFailure'] });
+      } catch (failure) {
+        this.changeFailed(task, failure);
+        return;
+      }
+    }
     this.waiting.push(id);
     this.waitingSet.add(id);
     this.next();
@@ -86,6 +154,8 @@ export class DownloadStage {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
+    this.options.clock.clearTimeout(this.roomTimer);
+    this.roomTimer = undefined;
     this.abort.abort(new Error('closing'));
     await Promise.allSettled(this.running.values());
   }
@@ -96,55 +166,96 @@ export class DownloadStage {
       this.waitingSet.delete(id);
       const run = this.download(id).finally(() => {
         this.running.delete(id);
+        // A video fitted: whoever waits for room on a disk may fit too.
+        if (this.roomWaits.size > 0 && this.options.task(id)?.state === 'done') void this.checkRoom();
         this.next();
       });
       this.running.set(id, run);
     }
   }
 
-  private async download(id: string): Promise<void> {
-    const { change } = this.options;
-    let task = this.options.task(id);
-    const batch = task && this.options.batch(task.batchId);
-    if (!task || !batch || !task.resultUrl || (task.state !== 'succeeded' && task.state !== 'downloading')) return;
-    const resultUrl = task.resultUrl;
+  /** `change`, with a throw turned into ChangeFailed (see DownloadStageOptions.change). */
+  private change(task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }): TaskRecord {
     try {
-      await mkdir(batch.libraryDir, { recursive: true });
-      let file = task.file;
-      if (!file) {
-        // The name is chosen once and journaled before any byte is written, so a restart
-        // resumes the same `.part` instead of leaving it behind.
-        const base = videoBaseName({ prompt: task.request.input.prompt, seed: task.request.input.seed, taskId: task.taskId ?? task.id });
-        file = basename(await reserveUniquePath(batch.libraryDir, base, '.mp4'));
-        task = change(task, 'downloading', { file }, { durable: true });
-      } else if (task.state !== 'downloading') {
-        task = change(task, 'downloading');
-      }
-      const target = join(batch.libraryDir, file);
-      await downloadVideo(resultUrl, target, {
-        signal: this.abort.signal,
-        timeScale: this.options.timeScale,
-        stallTimeoutMs: this.options.stallTimeoutMs,
-        random: this.options.random,
-        log: this.options.log.child('download', taskFields(task)),
-        policy: this.options.policy
-      });
-      const landing = task;
-      const probe = await probeMp4(target).catch((error: unknown) => {
-        this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(landing), file });
-        return undefined;
-      });
-      const sourceImage = await this.copySourceImage(task, target);
-      const downloadedAt = this.options.clock.now();
-      const sidecar = sidecarFor(task, batch, file, probe, downloadedAt, sourceImage);
-      await writeSidecar(sidecarPathFor(target), sidecar);
-      this.options.landed({ taskId: task.id, batchId: batch.id, path: target, sidecar, probe });
-      change(task, 'done', undefined, { durable: true, unset: ['note'] });
-      this.rounds.delete(id);
+      return this.options.change(task, state, patch, options);
     } catch (error) {
-      if (this.stopped) return;
-      this.onError(task, error);
+      throw new ChangeFailed(error);
     }
+  }
+
+  /** Never rejects: every failure ends in a task state, a wait for room, or (when that cannot be recorded) one log line. */
+  private async download(id: string): Promise<void> {
+    const released = this.released.delete(id);
+    const found = this.options.task(id);
+    const batch = found && this.options.batch(found.batchId);
+    if (!found || !batch || !found.resultUrl) return;
+    if (found.state !== 'succeeded' && found.state !== 'downloading') return;
+    let task = found;
+    this.roomWaits.delete(id);
+    try {
+      if (!released && this.waitsForRoom(batch.libraryDir)) {
+        // Others already wait for room on this disk: this one joins them without a request.
+        this.waitForRoom(task, batch.libraryDir, this.roomWaitsIn(batch.libraryDir)[0].problem);
+        return;
+      }
+      await this.fetch(task, batch, (now) => (task = now));
+    } catch (error) {
+      if (this.stopped && !(error instanceof ChangeFailed)) return;
+      try {
+        if (error instanceof ChangeFailed) throw error;
+        this.onError(task, batch, error);
+      } catch (failure) {
+        this.changeFailed(task, failure);
+      }
+    }
+  }
+
+  private async fetch(start: TaskRecord, batch: BatchRecord, track: (task: TaskRecord) => void): Promise<void> {
+    let task = start;
+    const resultUrl = task.resultUrl!;
+    await mkdir(batch.libraryDir, { recursive: true });
+    let file = task.file;
+    if (!file) {
+      // The name is chosen once and journaled before any byte is written, so a restart
+      // resumes the same `.part` instead of leaving it behind.
+      const base = videoBaseName({ prompt: task.request.input.prompt, seed: task.request.input.seed, taskId: task.taskId ?? task.id });
+      file = basename(await reserveUniquePath(batch.libraryDir, base, '.mp4'));
+      task = this.change(task, 'downloading', { file }, { durable: true });
+    } else if (task.state !== 'downloading') {
+      task = this.change(task, 'downloading');
+    }
+    track(task);
+    const target = join(batch.libraryDir, file);
+    const input = task.request.input;
+    await downloadVideo(resultUrl, target, {
+      signal: this.abort.signal,
+      timeScale: this.options.timeScale,
+      stallTimeoutMs: this.options.stallTimeoutMs,
+      random: this.options.random,
+      maxBytes: maxVideoBytes(input),
+      videoLabel: `${input.duration} s ${input.resolution} video`,
+      log: this.options.log.child('download', taskFields(task)),
+      policy: this.options.policy
+    });
+    const landing = task;
+    const probe = await probeMp4(target).catch((error: unknown) => {
+      this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(landing), file });
+      return undefined;
+    });
+    const sourceImage = await this.copySourceImage(task, target);
+    const downloadedAt = this.options.clock.now();
+    const sidecar = sidecarFor(task, batch, file, probe, downloadedAt, sourceImage);
+    await writeSidecar(sidecarPathFor(target), sidecar);
+    this.options.landed({ taskId: task.id, batchId: batch.id, path: target, sidecar, probe });
+    this.change(task, 'done', undefined, { durable: true, unset: ['note', 'downloadFailure'] });
+    this.rounds.delete(task.id);
+  }
+
+  /** `change` threw: said once in the log; the task is left as the journal last had it. */
+  private changeFailed(task: TaskRecord, failure: unknown): void {
+    const original = failure instanceof ChangeFailed ? failure.original : failure;
+    const why = isJournalError(original) ? 'the queue could not record it' : 'an unexpected error stopped it';
+    this.options.log.error(`the download of this task stops here: ${why} (${(original as Error)?.message ?? String(original)})`, taskFields(task));
   }
 
   /**
@@ -165,30 +276,140 @@ export class DownloadStage {
     }
   }
 
-  private onError(task: TaskRecord, error: unknown): void {
-    const { change } = this.options;
-    if (error instanceof DownloadError && error.kind === 'expired') {
-      change(task, 'expired', { note: error.message }, { durable: true });
+  private onError(task: TaskRecord, batch: BatchRecord, error: unknown): void {
+    // The disk, not the network: from the downloader, or from a file step around it (the folder,
+    // the name, the sidecar), all of which only touch the library folder.
+    const disk = error instanceof DownloadError ? error.disk : diskProblem(error);
+    if (disk) {
+      this.options.log.warn(`the library disk refused the download (${disk}): it waits for room`, { ...taskFields(task), folder: batch.libraryDir });
+      this.waitForRoom(task, batch.libraryDir, disk);
+      void freeBytes(batch.libraryDir).then((free) => this.roomBaseline.set(batch.libraryDir, free ?? 0));
+      this.options.onDiskFull?.(batch.libraryDir);
       return;
     }
+    const message = (error as Error).message;
+    if (refusalIn(error)) {
+      // The link points where the app never fetches from: no retry can change that.
+      this.rounds.delete(task.id);
+      this.change(task, 'download_failed', { note: `${message} ${REFUSED_LINK_GUIDANCE}`, downloadFailure: 'bad_link' }, { durable: true });
+      return;
+    }
+    if (error instanceof DownloadError && error.kind === 'expired') {
+      this.change(task, 'expired', { note: message, downloadFailure: 'expired' }, { durable: true });
+      return;
+    }
+    if (error instanceof DownloadError && error.permanent) {
+      this.rounds.delete(task.id);
+      this.change(task, 'download_failed', { note: `${message} ${error.guidance}`, downloadFailure: error.kind }, { durable: true });
+      return;
+    }
+    const kind: FailureKind = error instanceof DownloadError ? error.kind : 'other';
     const round = (this.rounds.get(task.id) ?? 0) + 1;
     this.rounds.set(task.id, round);
-    const message = (error as Error).message;
-    if (error instanceof DownloadError && error.kind === 'not_video') {
-      change(task, 'download_failed', { note: message }, { durable: true });
-      return;
-    }
     if (round >= DOWNLOAD_ROUNDS) {
-      change(task, 'download_failed', { note: `${message} Retry the download when the connection is back.` }, { durable: true });
+      this.rounds.delete(task.id);
+      const guidance = kind === 'transient' ? DOWNLOAD_GUIDANCE.transient : 'Retry the download; it resumes where it stopped.';
+      this.change(task, 'download_failed', { note: `${message} ${guidance}`, downloadFailure: kind }, { durable: true });
       return;
     }
     const waitMs = backoffDelay(round - 1, ROUND_BACKOFF, () => 0.5 + this.options.random() / 2) * this.options.timeScale;
-    change(task, 'succeeded', { note: `The download failed (${message}); trying again in ${Math.ceil(waitMs / 1000)} s.` });
+    this.change(task, 'succeeded', { note: `The download failed (${message}); trying again in ${Math.ceil(waitMs / 1000)} s.` });
     const timer = this.options.clock.setTimeout(() => {
       this.retryTimers.delete(timer);
       this.enqueue(task.id);
     }, waitMs);
     this.retryTimers.add(timer);
+  }
+
+  // ── Waiting for room ────────────────────────────────────────────────────────────────────
+
+  /** The task waits, counted as no failure, until a room check finds space for it. */
+  private waitForRoom(task: TaskRecord, folder: string, problem: DiskProblem): void {
+    const note = `${diskProblemWords(problem, folder)} This video is paid for: it downloads by itself once there is room (APIXO keeps results for a limited time, so do it soon).`;
+    if (task.state !== 'succeeded' || task.note !== note || task.downloadFailure !== 'disk') this.change(task, 'succeeded', { note, downloadFailure: 'disk' });
+    this.roomWaits.set(task.id, { folder, problem });
+    this.armRoomCheck();
+  }
+
+  /** Whether a download into this folder is running or about to. */
+  private downloadingIn(folder: string): boolean {
+    for (const id of [...this.running.keys(), ...this.waiting]) {
+      const task = this.options.task(id);
+      if (task && this.options.batch(task.batchId)?.libraryDir === folder) return true;
+    }
+    return false;
+  }
+
+  private waitsForRoom(folder: string): boolean {
+    for (const wait of this.roomWaits.values()) if (wait.folder === folder) return true;
+    return false;
+  }
+
+  private roomWaitsIn(folder: string): RoomWait[] {
+    return [...this.roomWaits.values()].filter((w) => w.folder === folder);
+  }
+
+  private armRoomCheck(): void {
+    if (this.roomTimer || this.stopped || this.roomWaits.size === 0) return;
+    this.roomTimer = this.options.clock.setTimeout(() => {
+      this.roomTimer = undefined;
+      void this.checkRoom();
+    }, ROOM_CHECK_MS * this.options.timeScale);
+  }
+
+  /**
+   * Lets go, oldest first, the waiting downloads that the free space now holds (what each still
+   * needs: its expected size less the bytes its `.part` keeps), so that they do not fill the disk
+   * again between them. The expected size is an estimate: when the space has grown since the last
+   * failure but not to that figure, the oldest one tries alone. A read-only or missing folder
+   * shows no figure worth trusting: one download per check tries. Each success checks again.
+   */
+  private async checkRoom(): Promise<void> {
+    if (this.checkingRoom || this.stopped) return;
+    this.checkingRoom = true;
+    try {
+      const folders = new Map<string, { id: string; wait: RoomWait }[]>();
+      for (const [id, wait] of this.roomWaits) {
+        const list = folders.get(wait.folder) ?? [];
+        list.push({ id, wait });
+        folders.set(wait.folder, list);
+      }
+      for (const [folder, waits] of folders) {
+        let free = await freeBytes(folder);
+        if (free === undefined) continue;
+        for (const [i, { id, wait }] of waits.entries()) {
+          const task = this.options.task(id);
+          if (!task || (task.state !== 'succeeded' && task.state !== 'downloading')) {
+            this.roomWaits.delete(id);
+            continue;
+          }
+          if (wait.problem !== 'full' && i > 0) break;
+          const need = await this.roomNeeded(task, folder);
+          const grown = free >= (this.roomBaseline.get(folder) ?? 0) + PROBE_GROWTH_BYTES;
+          if (need > free && !(i === 0 && grown && !this.downloadingIn(folder))) break;
+          free = Math.max(0, free - need);
+          this.roomWaits.delete(id);
+          this.released.add(id);
+          this.enqueue(id);
+        }
+      }
+    } catch (error) {
+      this.options.log.warn('checking the library disk for room failed', { error });
+    } finally {
+      this.checkingRoom = false;
+      this.armRoomCheck();
+    }
+  }
+
+  /** Bytes a waiting download still needs: its expected size less what its `.part` already holds. */
+  private async roomNeeded(task: TaskRecord, folder: string): Promise<number> {
+    const expected = expectedVideoBytes(task.request.input);
+    if (!task.file) return expected;
+    const kept = await stat(partPathFor(join(folder, task.file))).then(
+      (info) => info.size,
+      () => 0
+    );
+    return Math.max(0, expected - kept);
   }
 }
 

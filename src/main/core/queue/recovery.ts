@@ -3,7 +3,7 @@ import type { TaskRecord } from '@shared/batch';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Logger } from '../log/logger';
 import type { Journal } from '../store/journal';
-import { sweepEmptyParts } from './download-stage';
+import { shouldRetryOnStart, sweepEmptyParts } from './download-stage';
 import type { ChangeTask, RecoveryReport } from './engine-types';
 import type { QueueEvent, QueueState } from './queue-state';
 
@@ -47,6 +47,9 @@ export function planRecovery(state: QueueState): RecoveryPlan {
       case 'succeeded':
       case 'downloading':
         plan.toDownload.push(task);
+        break;
+      case 'download_failed':
+        if (shouldRetryOnStart(task)) plan.toDownload.push(task);
         break;
       case 'queued':
         plan.toQueue.push(task);

@@ -1,0 +1,258 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskRecord } from '@shared/batch';
+import type { TaskState } from '@shared/task-state';
+import { DownloadStage, ROOM_CHECK_MS, shouldRetryOnStart } from '../../src/main/core/queue/download-stage';
+import { newBatchRecords } from '../../src/main/core/queue/new-batch';
+import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
+import type { QueueEvent, QueueState, TaskPatch } from '../../src/main/core/queue/queue-state';
+import { Journal, isJournalError } from '../../src/main/core/store/journal';
+import { FileServer, TempDirs, readSample } from '../library/helpers';
+import { closedPort } from '../support/scripted-server';
+import { memoryLog } from '../support/memory-log';
+import { TestClock, settle } from '../support/test-clock';
+import { rows } from '../support/engine-harness';
+import { TMPFS_SKIP_REASON, Tmpfs, canMountTmpfs } from '../download/tmpfs';
+
+// The download stage over a real journal, real loopback servers and real (small) filesystems;
+// its timers run on a test clock (architecture.md, "Downloads").
+
+const TIME_SCALE = 0.001;
+const temp = new TempDirs();
+const servers: FileServer[] = [];
+let sample: Buffer;
+
+beforeAll(async () => {
+  sample = await readSample('wide');
+});
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+afterAll(() => temp.cleanup());
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; server: FileServer }> {
+  const server = new FileServer(handler);
+  servers.push(server);
+  return { url: await server.start(), server };
+}
+
+function fileHandler(file: Buffer) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    if (from > 0) {
+      res.writeHead(206, {
+        'content-type': 'video/mp4',
+        'content-length': file.length - from,
+        'content-range': `bytes ${from}-${file.length - 1}/${file.length}`
+      });
+      res.end(file.subarray(from));
+    } else {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
+      res.end(file);
+    }
+  };
+}
+
+/** A queue journal holding one batch whose tasks have succeeded at `url`, and a stage over it. */
+class Rig {
+  readonly clock = new TestClock();
+  readonly memory = memoryLog();
+  readonly diskFull: string[] = [];
+  changes = 0;
+  /** Called after each change that was written (a test's next step). */
+  afterChange?: () => void;
+  stage!: DownloadStage;
+  journal!: Journal<QueueEvent, QueueState>;
+  ids: string[] = [];
+
+  async open(dataDir: string, libraryDir: string, urls: string[]): Promise<this> {
+    this.journal = await Journal.open<QueueEvent, QueueState>(dataDir, QUEUE_JOURNAL);
+    const { batch, tasks } = newBatchRecords({ name: 'b', libraryDir, tasks: rows(urls.length) }, this.clock.now(), () => 0.5);
+    const succeeded = tasks.map((t, i) => ({ ...t, state: 'succeeded' as const, taskId: `task${i}`, resultUrl: urls[i] }));
+    this.journal.append({ type: 'batch_added', batch, tasks: succeeded }, { durable: true });
+    this.ids = succeeded.map((t) => t.id);
+    this.stage = new DownloadStage({
+      concurrency: 3,
+      stallTimeoutMs: 2_000,
+      timeScale: TIME_SCALE,
+      random: () => 0.5,
+      clock: this.clock,
+      log: this.memory.log,
+      task: (id) => this.journal.state.tasks.get(id),
+      batch: (id) => this.journal.state.batches.get(id),
+      change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => {
+        this.changes++;
+        this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options?.unset }, { durable: options?.durable });
+        this.afterChange?.();
+        return this.journal.state.tasks.get(task.id)!;
+      },
+      landed: () => undefined,
+      onDiskFull: (folder) => this.diskFull.push(folder)
+    });
+    return this;
+  }
+
+  task(i = 0): TaskRecord {
+    return this.journal.state.tasks.get(this.ids[i])!;
+  }
+
+  /** Lets real I/O (sockets, files) and the promises behind it run until `check` holds. */
+  async until(check: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 2_000 && !check(); i++) {
+      await settle();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (!check()) throw new Error(`never came: ${what} (task: ${JSON.stringify(this.task())})`);
+  }
+
+  async close(): Promise<void> {
+    await this.stage?.stop();
+    await this.journal?.close().catch(() => undefined);
+  }
+}
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+describe('permanent and passing download failures', () => {
+  it('a permanent error ends the download at once: no retry round, its cause in the note, never retried on start', async () => {
+    const { url, server } = await serve((_req, res) => {
+      res.writeHead(400);
+      res.end();
+    });
+    const dir = await temp.make();
+    rig = await new Rig().open(join(dir, 'data'), join(dir, 'library'), [url]);
+    rig.stage.enqueue(rig.ids[0]);
+    await rig.until(() => rig!.task().state === 'download_failed', 'download_failed');
+    const task = rig.task();
+    expect(task).toMatchObject({ downloadFailure: 'bad_link' });
+    expect(task.note).toMatch(/^The server refused the download \(HTTP 400\)\. Trying the same link again will not help/);
+    expect(task.note).not.toMatch(/connection/);
+    expect(server.seen).toHaveLength(1);
+    expect(rig.clock.pending).toBe(0);
+    expect(shouldRetryOnStart(task)).toBe(false);
+    expect(await readdir(join(dir, 'library'))).toEqual([]);
+  });
+
+  it('a connection that never answers fails after its rounds with connection guidance, and is retried on the next start', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/video.mp4`;
+    const dir = await temp.make();
+    rig = await new Rig().open(join(dir, 'data'), join(dir, 'library'), [url]);
+    rig.stage.enqueue(rig.ids[0]);
+    for (let round = 0; round < 3 && rig.task().state !== 'download_failed'; round++) {
+      await rig.until(() => rig!.clock.pending > 0 || rig!.task().state === 'download_failed', `round ${round + 1}`);
+      await rig.clock.advance(600_000 * TIME_SCALE);
+    }
+    await rig.until(() => rig!.task().state === 'download_failed', 'download_failed');
+    expect(rig.task()).toMatchObject({ downloadFailure: 'transient' });
+    expect(rig.task().note).toMatch(/Check your internet connection/);
+    expect(shouldRetryOnStart(rig.task())).toBe(true);
+  });
+});
+
+describe.skipIf(!canMountTmpfs)(`a full library disk (${TMPFS_SKIP_REASON})`, () => {
+  let library: Tmpfs;
+  beforeEach(() => {
+    library = new Tmpfs('1m');
+  });
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+    library.unmount();
+  });
+
+  it('waits for room without counting a failure, tells the engine, and resumes the .part on its own once room is made', async () => {
+    const { url, server } = await serve(fileHandler(sample));
+    const dir = await temp.make();
+    const ballast = library.fill(64 * 1024);
+    rig = await new Rig().open(join(dir, 'data'), library.dir, [url]);
+    rig.stage.enqueue(rig.ids[0]);
+    await rig.until(() => rig!.stage.waitingForRoom === 1, 'a wait for room');
+    const waiting = rig.task();
+    expect(waiting.state).toBe('succeeded');
+    expect(waiting.downloadFailure).toBe('disk');
+    expect(waiting.note).toMatch(new RegExp(`^The disk holding ${library.dir} is full\\. .* downloads by itself once there is room`));
+    expect(waiting.note).not.toMatch(/connection/);
+    expect(rig.diskFull).toEqual([library.dir]);
+    expect(server.seen).toHaveLength(1);
+    const part = join(library.dir, `${waiting.file}.part`);
+    const kept = (await readFile(part)).length;
+    expect(kept).toBeGreaterThan(0);
+
+    // Still full: the checks find no room and ask nothing of the server.
+    await rig.clock.advance(3 * ROOM_CHECK_MS * TIME_SCALE);
+    await rig.until(() => true, 'a turn');
+    expect(server.seen).toHaveLength(1);
+    expect(rig.task().state).toBe('succeeded');
+
+    await rm(ballast);
+    await rig.clock.advance(ROOM_CHECK_MS * TIME_SCALE);
+    await rig.until(() => rig!.task().state === 'done', 'done');
+    expect(server.seen.map((s) => s.range)).toEqual([undefined, `bytes=${kept}-`]);
+    expect((await readFile(join(library.dir, waiting.file!))).equals(sample)).toBe(true);
+    expect(existsSync(part)).toBe(false);
+    expect(rig.task().note).toBeUndefined();
+    expect(rig.task().downloadFailure).toBeUndefined();
+    expect(rig.stage.waitingForRoom).toBe(0);
+  });
+
+  it('when the journal cannot be written, says so once in the log and stops handling the task, with nothing thrown into the void', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { url } = await serve((_req, res) => {
+        res.writeHead(400);
+        res.end();
+      });
+      // The data folder is the small disk here: full after the first change, so that the
+      // failure's own change cannot be written.
+      const libraryDir = await temp.make();
+      rig = await new Rig().open(library.dir, libraryDir, [url]);
+      rig.afterChange = () => {
+        rig!.afterChange = undefined;
+        // The disk fills while the download runs: the journal's next write that needs a new
+        // block fails, and the journal then refuses every append.
+        library.fill(0, 'ballast-data.bin');
+        const batchId = rig!.task().batchId;
+        for (let i = 0; i < 100; i++) {
+          try {
+            rig!.journal.append({ type: 'batch_changed', id: batchId, patch: { name: 'x'.repeat(8192) } });
+          } catch {
+            return;
+          }
+        }
+        throw new Error('the journal never hit the full disk');
+      };
+      const before = rig.changes;
+      rig.stage.enqueue(rig.ids[0]);
+      await rig.until(() => rig!.memory.lines.some((l) => l.includes('stops here')), 'the log line');
+      await rig.clock.advance(600_000 * TIME_SCALE);
+      await rig.until(() => rig!.stage.active === 0, 'the stage idle');
+      // 'downloading' was written; the failure's change threw; nothing called change again.
+      expect(rig.changes - before).toBe(2);
+      expect(rig.memory.lines.filter((l) => l.includes('stops here'))).toHaveLength(1);
+      expect(rig.memory.lines.find((l) => l.includes('stops here'))).toMatch(/the queue could not record it/);
+      expect(rig.task().state).toBe('downloading');
+      expect(rig.clock.pending).toBe(0);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      expect(() => rig!.journal.append({ type: 'task_changed', id: rig!.ids[0], at: 0 })).toThrow();
+      let thrown: unknown;
+      try {
+        rig.journal.append({ type: 'task_changed', id: rig.ids[0], at: 0 });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isJournalError(thrown)).toBe(true);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
