@@ -9,6 +9,7 @@ import { DownloadStage, ROOM_CHECK_MS, shouldRetryOnStart } from '../../src/main
 import { newBatchRecords } from '../../src/main/core/queue/new-batch';
 import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
 import type { QueueEvent, QueueState, TaskPatch } from '../../src/main/core/queue/queue-state';
+import { netPolicy } from '../../src/main/core/net';
 import { Journal, isJournalError } from '../../src/main/core/store/journal';
 import { FileServer, TempDirs, readSample } from '../library/helpers';
 import { closedPort } from '../support/scripted-server';
@@ -78,6 +79,8 @@ class Rig {
       concurrency: 3,
       stallTimeoutMs: 2_000,
       timeScale: TIME_SCALE,
+      // Each rig's links come from one test server on loopback, allowed as the API host would be.
+      policy: netPolicy({ apiBaseUrl: () => new URL(urls[0]).origin }),
       random: () => 0.5,
       clock: this.clock,
       log: this.memory.log,
