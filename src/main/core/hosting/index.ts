@@ -49,7 +49,7 @@ function pickHost(settings: HostingSettings, secret: string | undefined, simulat
 }
 
 /** The same host, with a log line for every image hosted or refused (the link itself is never logged). */
-function loggedHost(host: ImageHost, log: Logger): ImageHost {
+export function loggedHost(host: ImageHost, log: Logger): ImageHost {
   return {
     label: host.label,
     reference: (image) => host.reference(image),
