@@ -193,6 +193,21 @@ describe('image links signed at submit', () => {
     expect(sim.submissions).toHaveLength(0);
   });
 
+  it('holds back a task whose image went to the simulator once images go to a bucket', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const sim = await simulator();
+    const engine = await queue(dataDir, sim, () => s3Host());
+    const batchId = await addImageBatch(engine, dataDir, createSimulatorHost(sim.baseUrl, sim.apiKey));
+    engine.start();
+    const [held] = await settled(engine, batchId);
+    expect(held.state).toBe('rejected');
+    expect(held.note).toBe(
+      'Its source image was uploaded to the built-in simulator, but images go to S3 bucket "clips" now. Add the row again to host the image there. ' +
+        'It was not submitted, so nothing was charged: retry it once that is fixed.'
+    );
+    expect(sim.submissions).toHaveLength(0);
+  });
+
   it('replays a journal that kept the signed link itself, and signs it afresh at submit; the sidecar gets the unsigned link', async () => {
     const root = tempDir();
     const dataDir = join(root, 'data');

@@ -36,7 +36,8 @@ export function createDataUrlHost(): ImageHost {
     reference: () => undefined,
     referenceOf: () => undefined,
     async relink(ref: ImageRef): Promise<string> {
-      throw new HostingError(`${placeWords(ref)}, but image hosting is set to data: URLs now, so its link cannot be signed again.`, 'settings');
+      const back = ref.host === 's3' ? 'Set the bucket back in Settings → Image hosting, or add the row again.' : 'Add the row again.';
+      throw new HostingError(`${placeWords(ref)}, but image hosting is set to data: URLs now, so its link cannot be signed again. ${back}`, 'settings');
     }
   };
 }

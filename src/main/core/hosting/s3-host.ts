@@ -120,7 +120,9 @@ export function createS3Host(config: S3Hosting, secretAccessKey: string, options
       return named && { host: 's3', ...named, endpoint, bucket, key };
     },
     async relink(ref: ImageRef): Promise<string> {
-      if (ref.host !== 's3') throw new HostingError(`${placeWords(ref)}, but images go to ${label} now, so its link cannot be made again.`, 'settings');
+      if (ref.host !== 's3') {
+        throw new HostingError(`${placeWords(ref)}, but images go to ${label} now. Add the row again to host the image there.`, 'settings');
+      }
       if (ref.endpoint !== endpoint || ref.bucket !== bucket || !ref.key) {
         throw new HostingError(
           `${placeWords(ref)}, but Settings → Image hosting now names bucket ${JSON.stringify(bucket)} at ${endpoint}, so its link cannot be signed again. ` +

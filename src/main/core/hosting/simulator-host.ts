@@ -42,7 +42,10 @@ export function createSimulatorHost(baseUrl: string, apiKey: string): ImageHost 
     },
     async relink(ref: ImageRef, image: ImageToHost | undefined): Promise<string> {
       if (ref.host !== 'simulator') {
-        throw new HostingError(`${placeWords(ref)}, but the built-in simulator is the API now, so its link cannot be signed again.`, 'settings');
+        throw new HostingError(
+          `${placeWords(ref)}, but the built-in simulator is the API now, so its link cannot be signed again. Connect to APIXO again, or add the row again.`,
+          'settings'
+        );
       }
       if (!image) {
         throw new HostingError(`${placeWords(ref)}, and its copy on this computer is gone. Add the image again.`, 'image');
