@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { HostingStatus } from '@shared/images';
 import type { S3Hosting } from '@shared/settings';
 import { ApixoClient } from '../../src/main/core/apixo';
-import { createBatch } from '../../src/main/core/app/create-batch';
+import { createBatch, hostedUrls } from '../../src/main/core/app/create-batch';
 import { readSidecar } from '../../src/main/core/download/sidecar';
 import { createS3Host, createSimulatorHost, requestSigner, type ImageHost } from '../../src/main/core/hosting';
 import { ImageCache } from '../../src/main/core/images';
@@ -241,6 +241,30 @@ describe('image links signed at submit', () => {
     const sidecar = (await readSidecar(join(root, 'library', done.file!.replace(/\.mp4$/, '.json')))).sidecar!;
     expect(sidecar.imageUrl).toBe(stale.slice(0, stale.indexOf('?')));
     expect(JSON.stringify(sidecar)).not.toMatch(/X-Amz-/);
+  });
+
+  it('keeps the reference, not the link, when a door hands over links it already had hosted (the composer, a re-run)', async () => {
+    const root = tempDir();
+    const dataDir = join(root, 'data');
+    const sim = await simulator();
+    const engine = await queue(dataDir, sim, () => s3Host());
+    const host = s3Host();
+    const images = new ImageCache(join(dataDir, 'cache'));
+    const image = await images.addFile(STILL);
+    const path = images.pathOf(image.id, image.kind);
+    const ctx = { engine: () => engine, images, host: () => host, hostingStatus: () => READY };
+    const urls = await hostedUrls(ctx, [{ image, path }]);
+    expect(urls.get(image.id)).toMatch(/X-Amz-Signature=/);
+    const task = imageTask();
+    const summary = await createBatch(ctx, {
+      name: 'composed',
+      libraryDir: join(root, 'library'),
+      tasks: [{ ...task, draft: { ...task.draft, imageUrl: urls.get(image.id) }, imagePath: path }]
+    });
+    const [kept] = engine.tasksOf(summary.batch.id);
+    expect(kept.image).toMatchObject({ host: 's3', sha256: image.id, key: `ltx/${image.id}.jpg` });
+    expect(kept.request.input).toMatchObject({ image_urls: [`${s3.endpoint}/clips/ltx/${image.id}.jpg`] });
+    expect(journalText(dataDir)).not.toMatch(/X-Amz-/);
   });
 
   it('sends a link no host of ours made as it is', async () => {
