@@ -3,7 +3,7 @@
  * before anything was submitted, and opened again later, still sends APIXO a link the bucket (or
  * the simulator) serves; a link that can no longer be signed holds its task back, nothing paid.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import got from 'got';
@@ -155,6 +155,27 @@ describe('image links signed at submit', () => {
     const served = await fetchLink(sent);
     expect(served.status).toBe(200);
     expect(served.body.equals(readFileSync(STILL))).toBe(true);
+  });
+
+  it('holds the task back when the simulator forgot the image and its copy on this computer is gone too', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const before = await simulator();
+    const first = await queue(dataDir, before, () => undefined);
+    const batchId = await addImageBatch(first, dataDir, createSimulatorHost(before.baseUrl, before.apiKey));
+    const copy = first.tasksOf(batchId)[0].imagePath!;
+    await first.close();
+    await before.close();
+    rmSync(copy);
+
+    const sim = await simulator();
+    const engine = await queue(dataDir, sim, () => createSimulatorHost(sim.baseUrl, sim.apiKey));
+    engine.start();
+    const [held] = await settled(engine, batchId);
+    expect(held.state).toBe('rejected');
+    expect(held.note).toMatch(
+      /^Its source image was uploaded to the built-in simulator, and its copy on this computer is gone\. Add the image again\. .*nothing was charged/
+    );
+    expect(sim.submissions).toHaveLength(0);
   });
 
   it('holds the task back, nothing paid, when the bucket in the settings changed; retrying once it is set back submits it', async () => {

@@ -47,16 +47,15 @@ export function createSimulatorHost(baseUrl: string, apiKey: string): ImageHost 
           'settings'
         );
       }
-      if (!image) {
-        throw new HostingError(`${placeWords(ref)}, and its copy on this computer is gone. Add the image again.`, 'image');
-      }
       // The simulator keeps uploads in memory: one that has it still serves it; a new one (after a restart) gets it again.
       const kept = `${baseUrl.replace(/\/+$/, '')}/sim/uploads/${ref.copy}`;
       const there = await got(kept, { method: 'HEAD', throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 10_000 } }).then(
         (res) => res.statusCode === 200,
         () => false
       );
-      return there ? kept : host.host(image);
+      if (there) return kept;
+      if (!image) throw new HostingError(`${placeWords(ref)}, and its copy on this computer is gone. Add the image again.`, 'image');
+      return host.host(image);
     },
     async host(image: ImageToHost): Promise<string> {
       const bytes = await readImage(image);
