@@ -1,5 +1,5 @@
 import type { Micros } from './pricing';
-import type { GenerateRequest } from './request';
+import type { GenerateRequest, ImageRef } from './request';
 import type { TaskState } from './task-state';
 
 /** Where a task came from: its CSV row (spreadsheet numbering) and take. */
@@ -21,6 +21,8 @@ export interface TaskRecord {
   request: GenerateRequest;
   /** A local source image that was hosted to give `request`'s image URL. */
   imagePath?: string;
+  /** Where that image was hosted: `request` holds the link's unsigned form, signed again at each submit. */
+  image?: ImageRef;
   estimateMicros: Micros;
   state: TaskState;
   /** APIXO's id, as soon as it is known. */

@@ -62,6 +62,8 @@ export interface TaskDraft {
   seed?: number;
   /** Image modes only: the one source image, as a URL the API can fetch. */
   imageUrl?: string;
+  /** Image modes only: where the app hosted that image, when it did (`imageUrl` is then its unsigned form). */
+  imageRef?: ImageRef;
   /** LoRA modes only. */
   loras?: LoraItem[];
 }
@@ -86,4 +88,23 @@ export interface ApiTaskStatus {
   createTime?: number;
   completeTime?: number;
   costTime?: number;
+}
+
+/**
+ * Where the app put a local source image so that APIXO can fetch it, without anything secret:
+ * the journal, the window and every file people share keep this (and the link's unsigned form),
+ * never a signed link. The link is signed again from it when the task is submitted.
+ */
+export interface ImageRef {
+  /** `s3`: a bucket (endpoint, bucket, key); `simulator`: the built-in simulator's upload. */
+  host: 's3' | 'simulator';
+  /** SHA-256 of the image's bytes, hex. */
+  sha256: string;
+  /** The local copy's file name in the app's image cache (`<sha256>.<ext>`). */
+  copy: string;
+  /** `s3` only: the endpoint as set in Settings → Image hosting, without a trailing slash. */
+  endpoint?: string;
+  bucket?: string;
+  /** The object's key (not encoded). */
+  key?: string;
 }

@@ -98,7 +98,15 @@ describe('LibraryService.exportTo', () => {
       ].sort()
     );
     expect(await readFile(join(out, 'shot.mp4'))).toEqual(await readFile(join(root, 'b/shot.mp4')));
-    expect(await readFile(join(out, 'shot.json'))).toEqual(await readFile(join(root, 'b/shot.json')));
+    expect(await readFile(join(out, 'robot.json'))).toEqual(await readFile(join(root, 'a/robot.json')));
+    // A sidecar holding a signed link is copied with the link unsigned, and nothing else changed.
+    const library = JSON.parse(await readFile(join(root, 'b/shot.json'), 'utf8'));
+    const exported = JSON.parse(await readFile(join(out, 'shot.json'), 'utf8'));
+    expect(exported).toEqual({
+      ...library,
+      imageUrl: 'https://hosted.example/expiring.jpg',
+      request: { ...library.request, input: { ...library.request.input, image_urls: ['https://hosted.example/expiring.jpg'] } }
+    });
     expect(await readFile(join(out, 'shot.source.jpg'))).toEqual(JPEG);
     // The second robot.mp4 was renamed, and its sidecar says so.
     expect((await readSidecar(join(out, 'robot-2.json'))).sidecar).toMatchObject({ file: 'robot-2.mp4', prompt: 'robot dancing' });
@@ -159,7 +167,7 @@ describe('LibraryService.exportTo', () => {
     expect(cell(nasty, 'cost_usd')).toBe('0.06');
     expect(cell(nasty, 'created_at')).toBe('2025-01-31T10:00:51.000Z');
     expect(cell(shot, 'image_url')).toBe('shot.source.jpg');
-    expect(cell(shot, 'original_image_url')).toBe('https://hosted.example/expiring.jpg?sig=abc');
+    expect(cell(shot, 'original_image_url')).toBe('https://hosted.example/expiring.jpg');
     expect(cell(shot, 'aspect_ratio')).toBe('');
     expect(found).toEqual(
       header.map(

@@ -1,7 +1,7 @@
 import type { HostingStatus } from '@shared/images';
 import { defaultSettings, type HostingSettings } from '@shared/settings';
 import { readSettingsFile, settingsFilePath } from '../core/app/settings-file';
-import { createImageHost, hostingStatus, type ImageHost } from '../core/hosting';
+import { createImageHost, hostingStatus, requestSigner, type ImageHost, type RequestSigner } from '../core/hosting';
 import type { Logger } from '../core/log/logger';
 import { defaultDataDir, userDataDir } from '../core/paths';
 
@@ -45,4 +45,18 @@ export function cliHosting(
       return { ...status, message: `${status.message} ${KEYCHAIN_NOTE}` };
     }
   };
+}
+
+/**
+ * Signs image links afresh before each submit, from the hosting set up in the app (read once,
+ * when the first task with a hosted image is submitted) and LTX_HOSTING_SECRET.
+ */
+export function cliRequestSigner(simulator: { baseUrl: string; apiKey: string } | undefined, log: Logger, env: NodeJS.ProcessEnv = process.env): RequestSigner {
+  let hosting: Promise<{ host: ImageHost | undefined; status: HostingStatus }> | undefined;
+  const current = (): Promise<{ host: ImageHost | undefined; status: HostingStatus }> =>
+    (hosting ??= appHostingSettings(log, env).then((settings) => {
+      const cli = cliHosting(settings, simulator, log, env);
+      return { host: cli.host(), status: cli.hostingStatus() };
+    }));
+  return requestSigner({ host: async () => (await current()).host, notReady: async () => (await current()).status.message });
 }

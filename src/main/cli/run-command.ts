@@ -11,7 +11,7 @@ import { ImageCache, isImageRefusal } from '../core/images';
 import { BatchEngine, TaskActionError, type BatchEngine as Engine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
 import { connectApi, type ApiConnection } from './api-connection';
-import { appHostingSettings, cliHosting, HOSTING_SECRET_ENV } from './cli-hosting';
+import { appHostingSettings, cliHosting, cliRequestSigner, HOSTING_SECRET_ENV } from './cli-hosting';
 import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
@@ -189,7 +189,14 @@ export function engineFlags(values: Record<string, string | boolean | undefined>
 
 /** The queue in the flags' data folder, driven through `api`. */
 export function openEngine(flags: EngineFlags, api: ApiConnection, log: Logger): Promise<Engine> {
-  return BatchEngine.open({ dataDir: flags.dataDir, client: api.client, timeScale: flags.timeScale, concurrency: flags.concurrency, log: log.child('engine') });
+  return BatchEngine.open({
+    dataDir: flags.dataDir,
+    client: api.client,
+    timeScale: flags.timeScale,
+    concurrency: flags.concurrency,
+    log: log.child('engine'),
+    signRequest: cliRequestSigner(api.simulator, log.child('hosting'))
+  });
 }
 
 export function reportRecovery(engine: Engine, say: (line: string) => void): void {

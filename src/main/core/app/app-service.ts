@@ -4,7 +4,7 @@ import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { Settings, SettingsPatch } from '@shared/settings';
 import type { UpdateStatus } from '@shared/update';
 import { isApixoError } from '../apixo';
-import { HostingError } from '../hosting';
+import { HostingError, requestSigner } from '../hosting';
 import { ImageCache, isImageRefusal } from '../images';
 import { LibraryError } from '../library/library-error';
 import { LibraryService } from '../library/library-service';
@@ -96,7 +96,8 @@ export class AppService {
       concurrency: settings.concurrency,
       requestBudgetPerMinute: settings.requestBudgetPerMinute,
       overallCapMicros: settings.caps.overallMicros,
-      log: options.log?.child('engine')
+      log: options.log?.child('engine'),
+      signRequest: requestSigner({ host: () => service.connection.imageHost(), notReady: () => service.connection.hostingStatus().message })
     });
     service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
       service.emit('queue:changed', toDelta(change));

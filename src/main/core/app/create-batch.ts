@@ -7,7 +7,7 @@
 import type { BatchSummary } from '@shared/batch';
 import type { HostingStatus, SourceImage } from '@shared/images';
 import type { Micros } from '@shared/pricing';
-import type { ImageHost } from '../hosting';
+import { imageReference, type ImageHost } from '../hosting';
 import type { ImageCache } from '../images';
 import { validRows, type ImportedRow, type ImportResult } from '../import';
 import { type BatchEngine, TaskActionError, type NewTask } from '../queue/engine';
@@ -45,7 +45,7 @@ export interface BatchSpec {
 
 /** Hosts the tasks' local images, adds the batch and answers its summary. Nothing is added when an image cannot be hosted. */
 export async function createBatch(ctx: BatchContext, spec: BatchSpec): Promise<BatchSummary> {
-  const tasks = await hostLocalImages(ctx, spec.tasks);
+  const tasks = withReferences(ctx, await hostLocalImages(ctx, spec.tasks));
   const engine = ctx.engine();
   const batch = engine.addBatch({
     name: spec.name,
@@ -105,6 +105,21 @@ async function hostLocalImages(ctx: BatchContext, tasks: NewTask[]): Promise<New
     const cached = task.imagePath && !task.draft.imageUrl ? byPath.get(task.imagePath) : undefined;
     if (!cached) return task;
     return { ...task, draft: { ...task.draft, imageUrl: urls.get(cached.image.id) }, imagePath: cached.path };
+  });
+}
+
+/**
+ * Tasks whose image link the app's host made keep its reference and the link's unsigned form:
+ * no signed link reaches the journal; each submit signs one afresh (architecture.md, "Security").
+ */
+function withReferences(ctx: Pick<BatchContext, 'host'>, tasks: NewTask[]): NewTask[] {
+  let host: ImageHost | undefined | null = null;
+  return tasks.map((task) => {
+    const url = task.draft.imageUrl;
+    if (url === undefined || task.draft.imageRef || /^data:/i.test(url)) return task;
+    if (host === null) host = ctx.host();
+    const found = imageReference(host, url);
+    return found ? { ...task, draft: { ...task.draft, imageUrl: found.url, imageRef: found.ref } } : task;
   });
 }
 

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { ASPECT_RATIOS, MODEL_ID, MODES, RESOLUTIONS, type AspectRatio, type Mode, type Resolution } from '@shared/model';
 import { writeFileAtomic } from '../store/fs-durable';
+import { unsignedRequest, unsignedUrl, withoutSignedQueries } from '@shared/image-link';
 import type { Sidecar, SidecarProblem } from '@shared/library';
 
 export const SIDECAR_SCHEMA = 1;
@@ -172,12 +173,28 @@ export function formatSidecar(data: Sidecar): string {
 }
 
 /**
+ * The sidecar with every link unsigned: a signed link (a presigned bucket link carries the access
+ * key ID and a signature valid for days) never goes into a file people copy and share. The image
+ * is known again by its unsigned link and the copy beside the video (architecture.md, "Security").
+ */
+export function unsignedSidecar(data: Sidecar): Sidecar {
+  const cells = Object.fromEntries(Object.entries(data.sourceRow.cells).map(([k, v]) => [k, withoutSignedQueries(v)]));
+  return {
+    ...data,
+    ...(data.imageUrl === undefined ? {} : { imageUrl: unsignedUrl(data.imageUrl) }),
+    request: unsignedRequest(data.request),
+    sourceRow: { ...data.sourceRow, cells }
+  };
+}
+
+/**
  * Writes a sidecar atomically (temporary file, flush, rename, folder flush). Refuses data that
- * would not read back as a valid sidecar, and anything that looks like a credential.
+ * would not read back as a valid sidecar, and anything that looks like a credential; links are
+ * written unsigned.
  */
 export async function writeSidecar(path: string, data: Sidecar): Promise<void> {
   const check = validateSidecar(data);
   if (!check.sidecar) throw new Error(`Not writing an invalid sidecar: ${check.reason}`);
   assertNoSecrets(data);
-  await writeFileAtomic(path, formatSidecar(data));
+  await writeFileAtomic(path, formatSidecar(unsignedSidecar(data)));
 }

@@ -2,6 +2,8 @@ import { fileSize } from '@shared/file-size';
 import { DATA_URL_MAX_BYTES } from '@shared/images';
 import { IMAGE_MIME } from './image-kinds';
 import { readImage } from './read-image';
+import type { ImageRef } from '@shared/request';
+import { placeWords } from './place-words';
 import { HostingError, type ImageHost, type ImageToHost } from './types';
 
 export { DATA_URL_MAX_BYTES } from '@shared/images';
@@ -29,6 +31,13 @@ export function createDataUrlHost(): ImageHost {
       // The file may have changed since it was checked.
       if (bytes.length > DATA_URL_MAX_BYTES) throw tooLarge(image, bytes.length);
       return `data:${IMAGE_MIME[image.kind]};base64,${bytes.toString('base64')}`;
+    },
+    // The data: URL is the image itself: it holds no credential and is kept as it is.
+    reference: () => undefined,
+    referenceOf: () => undefined,
+    async relink(ref: ImageRef): Promise<string> {
+      const back = ref.host === 's3' ? 'Set the bucket back in Settings → Image hosting, or add the row again.' : 'Add the row again.';
+      throw new HostingError(`${placeWords(ref)}, but image hosting is set to data: URLs now, so its link cannot be signed again. ${back}`, 'settings');
     }
   };
 }

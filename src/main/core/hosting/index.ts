@@ -21,6 +21,7 @@ export { TEST_PNG, testImageHost } from './host-test';
 export { MAX_EXPIRES_SECONDS, objectUrl, presignUrl, uriEncode, type Credentials, type ObjectLocation, type PresignRequest } from './sigv4';
 export { objectKey } from './s3-config';
 export { IMAGE_EXT, IMAGE_MIME } from './image-kinds';
+export { imageReference, requestSigner, type RequestSigner } from './relink';
 
 /**
  * The host local images go to, or undefined when none is set up (`hostingStatus` says what is
@@ -48,9 +49,19 @@ function pickHost(settings: HostingSettings, secret: string | undefined, simulat
 }
 
 /** The same host, with a log line for every image hosted or refused (the link itself is never logged). */
-function loggedHost(host: ImageHost, log: Logger): ImageHost {
+export function loggedHost(host: ImageHost, log: Logger): ImageHost {
   return {
     label: host.label,
+    reference: (image) => host.reference(image),
+    referenceOf: (url) => host.referenceOf(url),
+    async relink(ref, image) {
+      try {
+        return await host.relink(ref, image);
+      } catch (error) {
+        log.warn(`image link not made again: ${(error as Error).message}`, { image: ref.copy, host: host.label });
+        throw error;
+      }
+    },
     async host(image) {
       const fields = { image: image.name, id: image.id.slice(0, 12), bytes: image.sizeBytes, host: host.label };
       try {

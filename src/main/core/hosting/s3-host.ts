@@ -1,4 +1,5 @@
 import got, { RequestError, type Got } from 'got';
+import type { ImageRef } from '@shared/request';
 import type { S3Hosting } from '@shared/settings';
 import { backoffDelay, type RetryPolicy } from '../util/retry';
 import { sleep } from '../util/sleep';
@@ -7,7 +8,8 @@ import { readImage } from './read-image';
 import { assertS3Config, objectKey } from './s3-config';
 import { networkFailure, s3Failure, type S3Context } from './s3-errors';
 import { MAX_EXPIRES_SECONDS, objectUrl, presignUrl, type Credentials } from './sigv4';
-import type { ImageHost, ImageToHost } from './types';
+import { placeWords } from './place-words';
+import { HostingError, contentName, type ImageHost, type ImageToHost } from './types';
 
 export interface S3HostOptions {
   /** Retries of each request on network errors and 5xx (the PUT too: its key is content-addressed). */
@@ -83,8 +85,54 @@ export function createS3Host(config: S3Hosting, secretAccessKey: string, options
     }
   }
 
+  const label = `S3 bucket ${JSON.stringify(bucket)}`;
+  /** The link APIXO fetches: a presigned GET valid `urlHours` hours (a week at most). */
+  const link = (key: string): string => {
+    const expiresSeconds = Math.min(config.urlHours * 3600, MAX_EXPIRES_SECONDS);
+    return presignUrl({ method: 'GET', url: locate(key), region, expiresSeconds, now: now() }, credentials);
+  };
+  /** The key of an object link of this bucket (signed or not), else undefined. */
+  const keyOf = (url: string): string | undefined => {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    const base = locate('');
+    if (parsed.origin !== base.origin || !parsed.pathname.startsWith(base.pathname)) return undefined;
+    try {
+      return decodeURIComponent(parsed.pathname.slice(base.pathname.length));
+    } catch {
+      return undefined;
+    }
+  };
+
   return {
-    label: `S3 bucket ${JSON.stringify(bucket)}`,
+    label,
+    reference(image: ImageToHost): ImageRef {
+      const key = objectKey(config.prefix, image.id, image.kind);
+      return { host: 's3', sha256: image.id, copy: key.slice(key.lastIndexOf('/') + 1), endpoint, bucket, key };
+    },
+    referenceOf(url: string): ImageRef | undefined {
+      const key = keyOf(url);
+      const named = key === undefined ? undefined : contentName(key);
+      return named && { host: 's3', ...named, endpoint, bucket, key };
+    },
+    async relink(ref: ImageRef): Promise<string> {
+      if (ref.host !== 's3') {
+        throw new HostingError(`${placeWords(ref)}, but images go to ${label} now. Add the row again to host the image there.`, 'settings');
+      }
+      if (ref.endpoint !== endpoint || ref.bucket !== bucket || !ref.key) {
+        throw new HostingError(
+          `${placeWords(ref)}, but Settings → Image hosting now names bucket ${JSON.stringify(bucket)} at ${endpoint}, so its link cannot be signed again. ` +
+            'Set the bucket back, or add the row again to host the image in the new bucket.',
+          'settings'
+        );
+      }
+      assertS3Config(config, secretAccessKey);
+      return link(ref.key);
+    },
     async host(image: ImageToHost): Promise<string> {
       assertS3Config(config, secretAccessKey);
       const key = objectKey(config.prefix, image.id, image.kind);
@@ -96,8 +144,7 @@ export function createS3Host(config: S3Hosting, secretAccessKey: string, options
         const put = await send('PUT', key, bytes, IMAGE_MIME[image.kind]);
         if (put.status !== 200) throw s3Failure(put.status, put.body, context(key), `while uploading ${JSON.stringify(image.name)}`);
       }
-      const expiresSeconds = Math.min(config.urlHours * 3600, MAX_EXPIRES_SECONDS);
-      return presignUrl({ method: 'GET', url: locate(key), region, expiresSeconds, now: now() }, credentials);
+      return link(key);
     }
   };
 }

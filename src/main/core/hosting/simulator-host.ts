@@ -1,9 +1,11 @@
 import got from 'got';
-import { uploadUrl } from '../simulator/uploads';
+import type { ImageRef } from '@shared/request';
+import { UPLOAD_PREFIX, uploadUrl } from '../simulator/uploads';
 import { networkProblem } from '../util/network-error';
-import { IMAGE_MIME } from './image-kinds';
+import { IMAGE_EXT, IMAGE_MIME } from './image-kinds';
 import { readImage } from './read-image';
-import { HostingError, type ImageHost, type ImageToHost } from './types';
+import { placeWords } from './place-words';
+import { HostingError, contentName, type ImageHost, type ImageToHost } from './types';
 
 export const SIMULATOR_HOST_LABEL = 'the simulator';
 
@@ -21,8 +23,40 @@ function serverWords(body: string): string {
 
 /** Hosts images on the built-in simulator's upload (uploads.ts there), while it stands in for APIXO. */
 export function createSimulatorHost(baseUrl: string, apiKey: string): ImageHost {
-  return {
+  const host: ImageHost = {
     label: SIMULATOR_HOST_LABEL,
+    reference(image: ImageToHost): ImageRef {
+      return { host: 'simulator', sha256: image.id, copy: `${image.id}.${IMAGE_EXT[image.kind]}` };
+    },
+    referenceOf(url: string): ImageRef | undefined {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        return undefined;
+      }
+      // A simulator's upload, on this computer: an earlier simulator had another port, and forgot its uploads.
+      if (!/^(127\.0\.0\.1|localhost|\[::1\])$/.test(parsed.host.replace(/:\d+$/, '')) || !parsed.pathname.startsWith(UPLOAD_PREFIX)) return undefined;
+      const named = contentName(parsed.pathname);
+      return named && { host: 'simulator', ...named };
+    },
+    async relink(ref: ImageRef, image: ImageToHost | undefined): Promise<string> {
+      if (ref.host !== 'simulator') {
+        throw new HostingError(
+          `${placeWords(ref)}, but the built-in simulator is the API now, so its link cannot be signed again. Connect to APIXO again, or add the row again.`,
+          'settings'
+        );
+      }
+      // The simulator keeps uploads in memory: one that has it still serves it; a new one (after a restart) gets it again.
+      const kept = `${baseUrl.replace(/\/+$/, '')}/sim/uploads/${ref.copy}`;
+      const there = await got(kept, { method: 'HEAD', throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 10_000 } }).then(
+        (res) => res.statusCode === 200,
+        () => false
+      );
+      if (there) return kept;
+      if (!image) throw new HostingError(`${placeWords(ref)}, and its copy on this computer is gone. Add the image again.`, 'image');
+      return host.host(image);
+    },
     async host(image: ImageToHost): Promise<string> {
       const bytes = await readImage(image);
       let status: number;
@@ -67,4 +101,5 @@ export function createSimulatorHost(baseUrl: string, apiKey: string): ImageHost 
       return url;
     }
   };
+  return host;
 }

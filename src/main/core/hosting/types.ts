@@ -1,4 +1,5 @@
-import type { ImageKind } from '@shared/images';
+import { IMAGE_EXT, type ImageKind } from '@shared/images';
+import type { ImageRef } from '@shared/request';
 
 /** A checked local image, ready to be put where APIXO can fetch it. */
 export interface ImageToHost {
@@ -17,6 +18,18 @@ export interface ImageHost {
   readonly label: string;
   /** Makes the image fetchable and answers the URL APIXO will fetch. Throws `HostingError`. */
   host(image: ImageToHost): Promise<string>;
+  /**
+   * Where an image `host()` put lives, with nothing secret in it: what the journal keeps instead
+   * of the link. Undefined when the link itself holds no credential and never goes stale (`data:`).
+   */
+  reference(image: ImageToHost): ImageRef | undefined;
+  /** The reference behind a link this host answered (a journal from before references kept the link), else undefined. */
+  referenceOf(url: string): ImageRef | undefined;
+  /**
+   * A fresh link to an image hosted before, for the submit that needs it now. Throws a
+   * `HostingError` (reason `settings`) saying why when this host cannot give one for `ref`.
+   */
+  relink(ref: ImageRef, image: ImageToHost | undefined): Promise<string>;
 }
 
 /** Why hosting failed, for programs: transient ones (`unreachable`, `server`) are worth retrying later. */
@@ -32,4 +45,12 @@ export class HostingError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The content hash and cache name in the last part of a content-addressed path (`…/<sha256>.<ext>`), else undefined. */
+export function contentName(path: string): { sha256: string; copy: string } | undefined {
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  const exts = Object.values(IMAGE_EXT).join('|');
+  const match = new RegExp(`^([0-9a-f]{64})\\.(${exts})$`).exec(last);
+  return match ? { sha256: match[1], copy: last } : undefined;
 }

@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, isAbsolute, sep } from 'node:path';
+import { withoutSignedQueries } from '@shared/image-link';
 import type { LibraryEntry, LibraryExportResult } from '@shared/library';
 import { manifestCsv, type ManifestRow } from './manifest-csv';
 import { exists } from '../store/fs-durable';
 import { SOURCE_IMAGE_INFIX, sidecarPathFor } from '../download/naming';
-import { formatSidecar, readSidecar } from '../download/sidecar';
+import { formatSidecar, readSidecar, unsignedSidecar } from '../download/sidecar';
 
 /** Suffixes tried for one exported name before giving up. */
 const MAX_SUFFIX = 10_000;
@@ -73,20 +74,36 @@ async function writeNew(path: string, text: string): Promise<void> {
 }
 
 /**
- * The sidecar for the copy: the library's own bytes when the names are unchanged, otherwise the
- * sidecar rewritten to name the copies (so a library made from the export folder pairs them up).
+ * The sidecar for the copy: the library's own bytes when the names are unchanged and it holds no
+ * signed link, otherwise the sidecar rewritten to name the copies (so a library made from the
+ * export folder pairs them up) with its links unsigned. A sidecar written before links were kept
+ * unsigned may still hold one: the export never carries it (architecture.md, "Security").
  */
 async function copySidecar(source: ExportSource, names: ExportNames, folder: string, image: string | undefined): Promise<void> {
   const from = sidecarPathFor(source.video);
+  const to = join(folder, names.sidecar);
   const sidecar = source.entry.sidecar;
-  const renamed = names.video !== source.entry.name || (image !== undefined && image !== sidecar?.sourceImage);
-  if (!sidecar || !renamed) {
-    if (await exists(from)) await copyNew(from, join(folder, names.sidecar));
+  if (!sidecar) {
+    if (await exists(from)) await copyUnsigned(from, to);
     return;
   }
   const read = await readSidecar(from);
   const current = read.sidecar ?? sidecar;
-  await writeNew(join(folder, names.sidecar), formatSidecar({ ...current, file: names.video, ...(image ? { sourceImage: image } : {}) }));
+  const clean = unsignedSidecar(current);
+  const renamed = names.video !== source.entry.name || (image !== undefined && image !== sidecar.sourceImage);
+  if (!renamed && read.sidecar && JSON.stringify(clean) === JSON.stringify(current)) {
+    await copyNew(from, to);
+    return;
+  }
+  await writeNew(to, formatSidecar({ ...clean, file: names.video, ...(image ? { sourceImage: image } : {}) }));
+}
+
+/** Copies a file this app cannot read as its sidecar, with any signed query string taken out of the links in it. */
+async function copyUnsigned(from: string, to: string): Promise<void> {
+  const text = (await readFile(from)).toString('utf8');
+  const clean = withoutSignedQueries(text);
+  if (clean === text) await copyNew(from, to);
+  else await writeNew(to, clean);
 }
 
 /** The source image beside a library video, when its sidecar names one that is there. */

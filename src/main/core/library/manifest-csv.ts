@@ -1,3 +1,4 @@
+import { unsignedUrl } from '@shared/image-link';
 import type { LibraryEntry } from '@shared/library';
 import { MICROS_PER_USD } from '@shared/pricing';
 import { LIMITS } from '@shared/model';
@@ -11,7 +12,8 @@ import { LIMITS } from '@shared/model';
  * aliases: `source_image` is an alias of `image`, so a second image column by that name would
  * make the importer refuse the whole file. The image column therefore holds the exported copy of
  * the source image when there is one (a file beside the manifest, which never expires, unlike a
- * hosted link) and the URL APIXO fetched otherwise; `original_image_url` keeps that URL.
+ * hosted link) and the URL APIXO fetched otherwise; `original_image_url` keeps that URL, unsigned
+ * (scheme://host/path: never a signed query string, which carries a credential).
  *
  * Formula injection: a spreadsheet runs a cell that starts with = + - @ (or tab / CR before
  * one), so such cells get a leading apostrophe, which spreadsheets show as text. Two exceptions,
@@ -80,7 +82,8 @@ export function manifestCells(row: ManifestRow): Record<string, string> {
   const { entry } = row;
   const sidecar = entry.sidecar;
   const probe = entry.probe;
-  const sentImage = sidecar?.imageUrl && /^https?:\/\//i.test(sidecar.imageUrl) ? sidecar.imageUrl : '';
+  // Unsigned: a presigned link carries the bucket's access key ID and a signature valid for days.
+  const sentImage = sidecar?.imageUrl && /^https?:\/\//i.test(sidecar.imageUrl) ? unsignedUrl(sidecar.imageUrl) : '';
   const cells: Record<string, string> = {
     file: row.file,
     original_image_url: sentImage,

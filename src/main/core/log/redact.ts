@@ -7,7 +7,8 @@ export type SecretSource = () => Iterable<string | undefined>;
 
 /** Presigned-URL parameters that carry or prove a credential (AWS SigV4 and its look-alikes). */
 const SIGNED_PARAM = /(X-Amz-(?:Credential|Signature|Security-Token)|X-Goog-(?:Credential|Signature)|Signature|AWSAccessKeyId|sig)=[^&\s"'<>]+/gi;
-const SIGNED_QUERY = /(https?:\/\/[^\s"'<>?#]+)\?([^\s"'<>#]*(?:X-Amz-|X-Goog-|Signature=|AWSAccessKeyId=)[^\s"'<>#]*)/gi;
+/** A link whose query signs it: presigned bucket links, and result links signed `?expires=…&sig=…`. */
+const SIGNED_QUERY = /(https?:\/\/[^\s"'<>?#]+)\?([^\s"'<>#]*(?:X-Amz-|X-Goog-|Signature=|AWSAccessKeyId=|(?<=[?&])sig=)[^\s"'<>#]*)/gi;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
 const AUTH_HEADER = /\b(authorization|x-api-key|x-amz-security-token)(["']?\s*[:=]\s*["']?)(?:(?:Bearer|Basic|Token)\s+)?[^\s"',}]+/gi;
 const INLINE_IMAGE = /(data:[a-z]+\/[a-z0-9.+-]+;base64,)[A-Za-z0-9+/=]{64,}/gi;

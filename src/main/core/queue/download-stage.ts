@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import { taskFields } from '../log/task-fields';
 import { basename, extname, join } from 'node:path';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
+import { unsignedRequest, unsignedUrl } from '@shared/image-link';
 import { MODEL_ID } from '@shared/model';
 import type { TaskState } from '@shared/task-state';
 import { backoffDelay } from '../util/retry';
@@ -466,10 +467,11 @@ function sidecarFor(
     duration: input.duration,
     aspectRatio: 'aspect_ratio' in input ? input.aspect_ratio : undefined,
     seed: input.seed,
-    imageUrl: 'image_urls' in input ? input.image_urls[0] : undefined,
+    // Never a signed link (architecture.md, "Security"): a journal from before references may still hold one.
+    imageUrl: 'image_urls' in input ? unsignedUrl(input.image_urls[0]) : undefined,
     sourceImage,
     loras: 'loras' in input ? input.loras : undefined,
-    request: task.request,
+    request: unsignedRequest(task.request),
     taskId: task.taskId!,
     batch: { id: batch.id, name: batch.name },
     sourceRow: { row: task.source.row, take: task.source.take, cells: task.source.cells },

@@ -1,4 +1,5 @@
 import type { BatchSummary, CostTotals, QueueStatus, SourceRow, TaskRecord } from '@shared/batch';
+import type { SignedRequest } from '@shared/image-link';
 import type { Micros } from '@shared/pricing';
 import type { TaskDraft } from '@shared/request';
 import type { TaskState } from '@shared/task-state';
@@ -32,6 +33,8 @@ export interface EngineOptions {
   log?: Logger;
   /** What the engine reads the time from and arms its timers on (default: the system clock). */
   clock?: Clock;
+  /** Signs a task's image link afresh before each POST (the journal keeps only its reference); the request is sent as kept without it. */
+  signRequest?: (task: TaskRecord) => Promise<SignedRequest>;
 }
 
 /** One row to turn into a task. */

@@ -138,7 +138,8 @@ export class BatchEngine {
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
       limiter: this.limiter,
       ledger: this.ledger,
-      refreshBalance: () => this.balance.refresh()
+      refreshBalance: () => this.balance.refresh(),
+      signRequest: options.signRequest
     });
     this.pollHandler = new PollHandler({
       ...shared,

@@ -24,6 +24,8 @@ export function newBatchRecords(spec: NewBatch, createdAt: number, random: () =>
       source: row.source,
       request,
       imagePath: row.imagePath,
+      // Where the app hosted the image; the request holds the link's unsigned form (architecture.md, "Security").
+      ...(row.draft.imageRef && 'image_urls' in request.input ? { image: row.draft.imageRef } : {}),
       estimateMicros: taskCost(request.input),
       state: 'queued',
       attempts: 0,

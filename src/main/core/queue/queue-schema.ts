@@ -52,12 +52,24 @@ const taskFields = {
   overdue: z.boolean().optional()
 };
 
+/** Where the app hosted a task's image: the reference its link is signed again from (never the signed link). */
+const imageRef = z.looseObject({
+  host: known<'s3' | 'simulator'>(),
+  sha256: z.string(),
+  copy: z.string(),
+  endpoint: z.string().optional(),
+  bucket: z.string().optional(),
+  key: z.string().optional()
+});
+
 const taskRecordSchema: z.ZodType<TaskRecord> = z.looseObject({
   id: z.string(),
   batchId: z.string(),
   position: count,
   source: z.looseObject({ row: z.int(), take: z.int(), name: z.string().optional(), cells: z.record(z.string(), z.string()) }),
   request,
+  // A damaged reference is dropped, never the task: the link is then sent as it was kept.
+  image: imageRef.optional().catch(undefined),
   ...taskFields,
   times: z.record(z.string(), z.number())
 });

@@ -1,4 +1,6 @@
 import type { QueueStatus, TaskRecord } from '@shared/batch';
+import type { SignedRequest } from '@shared/image-link';
+import type { GenerateRequest } from '@shared/request';
 import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
 import { ApixoError, backoffDelay, type ApixoClient, type RetryPolicy } from '../apixo';
 import type { Journal } from '../store/journal';
@@ -31,6 +33,8 @@ export interface SubmitLaneDeps {
   clock: Clock;
   timeScale: number;
   random: () => number;
+  /** Signs the image link afresh before the POST (architecture.md, "Security"). */
+  signRequest?: (task: TaskRecord) => Promise<SignedRequest>;
 }
 
 /**
@@ -201,7 +205,9 @@ export class SubmitLane {
     // replays as "needs review", never as a silent second submit.
     const task = this.d.change(queued, 'submitting', { attempts: queued.attempts + 1 }, { durable: true, unset: ['note', 'failCode', 'failMsg'] });
     try {
-      const { taskId } = await this.d.client().submit(task.request, { retry: ONE_ATTEMPT });
+      const request = await this.signed(task);
+      if (!request) return;
+      const { taskId } = await this.d.client().submit(request, { retry: ONE_ATTEMPT });
       this.d.change(task, 'submitted', { taskId }, { durable: true });
       this.consecutiveErrors = 0;
       this.d.limiter.onAccepted(this.inFlightIds.size);
@@ -213,6 +219,15 @@ export class SubmitLane {
       if (this.submitsInProgress === 0) for (const resolve of this.submitIdle.splice(0)) resolve();
       this.pump();
     }
+  }
+
+  /** The request to POST, its image link signed afresh; undefined (the task rejected, saying why, nothing sent) when it cannot be. */
+  private async signed(task: TaskRecord): Promise<GenerateRequest | undefined> {
+    if (!this.d.signRequest) return task.request;
+    const signed = await this.d.signRequest(task);
+    if (signed.ok) return signed.request;
+    this.d.change(task, 'rejected', { attempts: task.attempts - 1, note: signed.message }, { durable: true });
+    return undefined;
   }
 
   /** `task` is the task as it was while submitting (its attempt counted). */
