@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DOMWrapper } from '@vue/test-utils';
@@ -381,7 +381,9 @@ describe('selection and actions', () => {
     expect(api.callsOf('library:export')).toHaveLength(0);
     expect(w.find(byTestId('notice-selection')).exists()).toBe(false);
 
+    // The person makes the folder in the dialog and picks it.
     const folder = join(s.dir, 'Delivery');
+    mkdirSync(folder);
     s.desktop.nextFolder = folder;
     await w.find(byTestId('action-export')).trigger('click');
     await settle();
