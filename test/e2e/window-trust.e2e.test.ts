@@ -6,10 +6,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { describeE2e, e2eSession, openApp } from './browser';
 import { pageInvoke } from './chromium';
 import { queuePastedPrompts, snapshot, until } from './helpers';
+
+const PHOTOS = fileURLToPath(new URL('../fixtures/photos/', import.meta.url));
 
 describeE2e('the window is not trusted: folders and files come from main’s dialogs', () => {
   const session = e2eSession();
@@ -129,6 +132,27 @@ describeE2e('the window is not trusted: folders and files come from main’s dia
       }
       expect(harness.settings().dataDir).toBe(harness.dataDir);
       expect(existsSync('/manifest.csv')).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('adds the images picked in main’s dialog to the composer, and does nothing when it is cancelled', async () => {
+    const { browser, harness } = session;
+    const app = await openApp(browser, harness, 'choose-images');
+    const { page } = app;
+    try {
+      await page.getByTestId('nav-compose').click();
+      harness.desktop.nextFiles = null;
+      await page.getByTestId('add-images').click();
+      await expect.poll(() => harness.desktop.dialogs.at(-1)).toBe('Add images');
+      expect(await page.getByTestId('composer-row').count()).toBe(0);
+
+      harness.desktop.nextFiles = [join(PHOTOS, 'forest.jpg'), join(PHOTOS, 'harbour.jpg')];
+      await page.getByTestId('add-images').click();
+      await expect.poll(() => page.getByTestId('composer-row').count()).toBe(2);
+      await app.screen('two-images');
+      expect(app.errors).toEqual([]);
     } finally {
       await app.close();
     }
