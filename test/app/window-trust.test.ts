@@ -204,6 +204,9 @@ describe('settings:update takes folders only from the dialog, and checks them', 
       expect(stored).toEqual(before);
     }
     expect(logSince(from).match(/IPC call refused/g)).toHaveLength(7);
+    // Structured clone keeps an `undefined`: it changes nothing, and clears no folder.
+    await call('settings:update', { libraryDir: undefined, dataDir: undefined, libraryFolder: undefined, concurrency: undefined, theme: 'dark' });
+    expect(stored).toEqual({ ...before, theme: 'dark' });
   });
 
   it('refuses system folders, the home folder, a missing folder and a file, even chosen in the dialog', async () => {

@@ -1,8 +1,7 @@
 import { join, relative, sep } from 'node:path';
-import type { EventChannel, EventMap, InvokeChannel, InvokeHandlers, IpcResult, QueueSnapshot } from '@shared/ipc';
+import type { EventChannel, EventMap, InvokeChannel, InvokeHandlers, IpcResult, QueueSnapshot, SettingsUpdate } from '@shared/ipc';
 import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { Settings, SettingsPatch } from '@shared/settings';
-import type { SettingsUpdate } from '@shared/ipc';
 import type { UpdateStatus } from '@shared/update';
 import { isApixoError } from '../apixo';
 import { HostingError } from '../hosting';
@@ -283,8 +282,16 @@ export class AppService {
    * folder) before anything is stored. A refused change leaves every setting as it was.
    */
   private async windowSettings(update: SettingsUpdate): Promise<Settings> {
-    const { libraryFolder, dataFolder, libraryDir: _typedLibrary, dataDir: _typedData, ...rest } = update as SettingsUpdate & SettingsPatch;
-    const patch: SettingsPatch = { ...rest };
+    // A folder the window sends as a path is refused by the argument schema; an `undefined` it
+    // sends (structured clone keeps them) is no change, never a setting cleared.
+    const {
+      libraryFolder,
+      dataFolder,
+      libraryDir: _path,
+      dataDir: _dataPath,
+      ...rest
+    } = update as SettingsUpdate & Pick<SettingsPatch, 'libraryDir' | 'dataDir'>;
+    const patch = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as SettingsPatch;
     if (libraryFolder !== undefined) {
       const chosen = this.chosen.path(libraryFolder, 'folder:library', 'settings:update');
       patch.libraryDir = await checkChosenFolder(chosen, 'library folder', 'settings:update');

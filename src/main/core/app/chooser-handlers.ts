@@ -3,8 +3,7 @@
  * drop the preload gathered. Each one keeps what the person chose (chosen-files.ts) and answers
  * tokens; images are checked and cached at once, so the window holds their ids, never a path.
  */
-import type { InvokeHandlers } from '@shared/ipc';
-import type { FolderPurpose } from '@shared/ipc';
+import type { FolderPurpose, InvokeHandlers } from '@shared/ipc';
 import type { SourceImage } from '@shared/images';
 import { inspectDrop, type ImageCache } from '../images';
 import type { Logger } from '../log/logger';
