@@ -83,7 +83,7 @@ export const useDropStore = defineStore('drop', () => {
   }
 
   /** Puts what main sorted where it belongs: images in the composer, one CSV in the import. */
-  async function settle(found: DroppedFiles, unreadable: string[]): Promise<'compose' | 'import' | undefined> {
+  async function settle(found: DroppedFiles, unreadable: string[], how: 'dropped' | 'chosen' = 'dropped'): Promise<'compose' | 'import' | undefined> {
     const composer = useComposerStore();
     const refused = [...found.refused.map((r) => r.reason), ...unreadable];
     if (found.images.length > 0) {
@@ -101,7 +101,7 @@ export const useDropStore = defineStore('drop', () => {
       else if (refused.length > 0) refuse('Some of what was dropped was left out:', refused);
       return 'import';
     }
-    return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`, refused);
+    return refuse(how === 'dropped' ? `Nothing usable was dropped. ${WHAT_TO_DROP}` : 'None of the chosen files is a JPG, PNG or WebP image.', refused);
   }
 
   /** "Add images…": main's own dialog, its choice sorted as a drop; undefined when cancelled. */
@@ -111,7 +111,7 @@ export const useDropStore = defineStore('drop', () => {
     try {
       const found = await actions.run('inspect', 'dialog:choose-images');
       if (found === undefined) return refuse(actions.errors.inspect ?? 'The images could not be read.');
-      return found ? await settle(found, []) : undefined;
+      return found ? await settle(found, [], 'chosen') : undefined;
     } finally {
       busy.value = false;
     }
