@@ -116,7 +116,9 @@ export class ServiceBridge implements WindowApi {
     }
     if (paths.length === 0) return { ok: true, value: { images: [], csv: [], refused: [], pathless } };
     this.calls.push({ channel: 'drop:inspect', args: [paths] });
-    const answer = structuredClone(await this.service.dispatch('drop:inspect', [paths])) as IpcResult<DroppedFiles>;
+    const dispatched = this.service.dispatch('drop:inspect', [paths]);
+    this.inFlight.add(dispatched);
+    const answer = structuredClone(await dispatched.finally(() => this.inFlight.delete(dispatched))) as IpcResult<DroppedFiles>;
     return answer.ok ? { ok: true, value: { ...answer.value, pathless } } : answer;
   }
 
