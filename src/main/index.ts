@@ -56,6 +56,12 @@ function updateSource() {
   return electronUpdaterSource(autoUpdater, restartIntoUpdate);
 }
 
+/** Main's open dialog, over the window when there is one. */
+async function showOpen(options: Electron.OpenDialogOptions): Promise<string[] | null> {
+  const chosen = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  return chosen.canceled || chosen.filePaths.length === 0 ? null : chosen.filePaths;
+}
+
 const openFolder = async (path: string): Promise<void> => {
   const failed = await shell.openPath(path);
   if (failed) throw new Error(`The folder ${path} could not be opened: ${failed}`);
@@ -63,7 +69,10 @@ const openFolder = async (path: string): Promise<void> => {
 
 async function start(): Promise<void> {
   log.info('starting', { version: app.getVersion(), electron: process.versions.electron, packaged: app.isPackaged });
-  const settings = createSettingsStore(defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') }));
+  const settings = createSettingsStore(
+    defaultSettings({ libraryDir: join(app.getPath('videos'), APP_NAME), dataDir: join(app.getPath('userData'), 'data') }),
+    log.child('settings')
+  );
   const secrets = await openSecretStore();
   const hostingSecret = await openSecretStore('hostingSecret', 'the bucket’s secret key');
   fileLog.redactor.keep(() => [secrets.get(), hostingSecret.get()]);
@@ -78,11 +87,9 @@ async function start(): Promise<void> {
       trash: (path) => shell.trashItem(path),
       reveal: (path) => shell.showItemInFolder(path),
       openFolder,
-      chooseFolder: async (title) => {
-        const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
-        const chosen = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
-        return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
-      }
+      // The only way, with a drop, that a path reaches main: the person picks it here.
+      chooseFolder: async (title) => (await showOpen({ title, properties: ['openDirectory', 'createDirectory'] }))?.[0] ?? null,
+      chooseFiles: async ({ title, filters, multiple }) => showOpen({ title, filters, properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'] })
     },
     version: app.getVersion(),
     // out/main → resources/, in the checkout and inside app.asar alike.

@@ -89,6 +89,18 @@ export const settingsPatch = z
   .partial()
   .strict();
 
+/** A token main gave for a file or folder the person chose (chosen-files.ts); never a path. */
+const token = z.string().min(1).max(128);
+
+/** A folder path the window sends instead of a token: refused with what to do instead. */
+const typedFolder = (what: string) =>
+  z.never({ error: `the ${what} is chosen with Browse… in Settings, never by a path the window sends. Click Browse… and pick the folder` }).optional();
+
+/** What `settings:update` takes from the window: the folders as tokens of folders chosen in main's dialog. */
+export const settingsUpdate = settingsPatch
+  .omit({ libraryDir: true, dataDir: true })
+  .extend({ libraryFolder: token.optional(), dataFolder: token.optional(), libraryDir: typedFolder('library folder'), dataDir: typedFolder('data folder') });
+
 const none = z.tuple([]);
 const oneId = z.tuple([id]);
 
@@ -98,7 +110,7 @@ export const INVOKE_SCHEMAS = {
   'app:diagnostics': none,
   'app:open-logs': none,
   'settings:get': none,
-  'settings:update': z.tuple([settingsPatch]),
+  'settings:update': z.tuple([settingsUpdate]),
   'key:status': none,
   'key:set': z.tuple([z.string().trim().min(8).max(512)]),
   'key:clear': none,
@@ -114,7 +126,7 @@ export const INVOKE_SCHEMAS = {
       })
       .strict()
   ]),
-  'import:file': z.tuple([z.object({ path: folder, defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
+  'import:file': z.tuple([z.object({ file: token, defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
   'import:example': none,
   'import:rows': z.tuple([id, page]),
   'import:columns': z.tuple([id]),
@@ -138,7 +150,7 @@ export const INVOKE_SCHEMAS = {
   'library:favourite': z.tuple([libraryPaths, z.boolean()]),
   'library:delete': z.tuple([libraryPaths]),
   'library:reveal': z.tuple([libraryPath]),
-  'library:export': z.tuple([libraryPaths, folder]),
+  'library:export': z.tuple([libraryPaths, token]),
   'library:thumbnail': z.tuple([
     libraryPath,
     z
@@ -148,7 +160,9 @@ export const INVOKE_SCHEMAS = {
   ]),
   'library:rerun': z.tuple([z.object({ paths: libraryPaths, seeds: z.enum(['same', 'new']), takes: z.number().int().min(1).max(100) }).strict()]),
   'library:use': z.tuple([libraryPath]),
-  'dialog:choose-folder': z.tuple([text(200)]),
+  'dialog:choose-folder': z.tuple([z.enum(['export', 'library', 'data'])]),
+  'dialog:choose-csv': none,
+  'dialog:choose-images': none,
   'drop:inspect': z.tuple([z.array(folder).min(1).max(10_000)]),
   'images:from-url': z.tuple([text(8192).min(1)]),
   'composer:create': z.tuple([

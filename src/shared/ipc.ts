@@ -67,8 +67,50 @@ export interface ImportTextRequest {
   mapping?: Record<string, Field | null>;
 }
 
-export interface ImportFileRequest {
+/**
+ * A file or folder the person chose in one of main's dialogs, or dropped on the window: main
+ * keeps its path and the window names it by `token` (random, unguessable) in later calls, so the
+ * window never hands main a path of its own.
+ */
+export interface ChosenFile {
+  token: string;
+  /** The file's or folder's name, for the window to show. */
+  name: string;
+}
+
+/** A folder chosen in main's folder dialog; its full path is shown beside the Browse button. */
+export interface ChosenFolder extends ChosenFile {
   path: string;
+}
+
+/** What a folder is chosen for: where an export goes, the library folder, the data folder. */
+export type FolderPurpose = 'export' | 'library' | 'data';
+
+/** A drop sorted by main: CSV files come back as tokens, never as paths. */
+export interface DroppedFiles extends Omit<DropInspection, 'csv'> {
+  csv: ChosenFile[];
+}
+
+/** What the preload answers for a drop: main's sorting, and the names of files that have no path on disk. */
+export interface DropResult extends DroppedFiles {
+  /** Files with no place on disk (dragged out of a web page, made in the page): the window may read their text. */
+  pathless: string[];
+}
+
+/**
+ * What `settings:update` takes from the window: any setting but the version and the two
+ * folders, which arrive as tokens of folders chosen with `dialog:choose-folder`.
+ */
+export interface SettingsUpdate extends Omit<SettingsPatch, 'libraryDir' | 'dataDir'> {
+  /** A token from `dialog:choose-folder('library')`. */
+  libraryFolder?: string;
+  /** A token from `dialog:choose-folder('data')`. */
+  dataFolder?: string;
+}
+
+export interface ImportFileRequest {
+  /** A token from `dialog:choose-csv` or a drop. */
+  file: string;
   defaults?: Partial<BatchDefaults>;
   mapping?: Record<string, Field | null>;
 }
@@ -111,7 +153,8 @@ export interface InvokeMap {
   /** Opens the logs folder in the file manager. */
   'app:open-logs': { args: []; result: void };
   'settings:get': { args: []; result: Settings };
-  'settings:update': { args: [patch: SettingsPatch]; result: Settings };
+  /** Folders arrive as tokens (`libraryFolder`, `dataFolder`); a system folder, a missing one or a file is refused. */
+  'settings:update': { args: [patch: SettingsUpdate]; result: Settings };
   'key:status': { args: []; result: KeyStatus };
   'key:set': { args: [key: string]; result: KeyStatus };
   'key:clear': { args: []; result: KeyStatus };
@@ -144,17 +187,25 @@ export interface InvokeMap {
   'library:delete': { args: [paths: string[]]; result: LibraryBulkResult };
   /** Shows the video in the file manager. */
   'library:reveal': { args: [path: string]; result: boolean };
-  /** Copies videos, sidecars and source images into `folder`, with a manifest CSV. */
+  /** Copies videos, sidecars and source images into the folder `folder` names (a token from `dialog:choose-folder('export')`), with a manifest CSV. */
   'library:export': { args: [paths: string[], folder: string]; result: LibraryExportResult };
   /** Saves a poster frame the window captured (a JPEG `data:` URL); answers its media reference. */
   'library:thumbnail': { args: [path: string, jpegDataUrl: string]; result: string };
   'library:rerun': { args: [request: RerunRequest]; result: BatchSummary };
   /** A composer prefilled with a video's prompt, settings, seed and source image. */
   'library:use': { args: [path: string]; result: ComposerDraft };
-  /** Asks for a folder; null when the person cancels. */
-  'dialog:choose-folder': { args: [title: string]; result: string | null };
-  /** Sorts dropped paths: images (checked and cached), CSV files, and what is refused with why. */
-  'drop:inspect': { args: [paths: string[]]; result: DropInspection };
+  /** Asks for a folder in main's dialog; null when the person cancels. */
+  'dialog:choose-folder': { args: [purpose: FolderPurpose]; result: ChosenFolder | null };
+  /** Asks for a CSV file in main's dialog; null when the person cancels. */
+  'dialog:choose-csv': { args: []; result: ChosenFile | null };
+  /** Asks for images in main's dialog and sorts them as a drop; null when the person cancels. */
+  'dialog:choose-images': { args: []; result: DroppedFiles | null };
+  /**
+   * Sorts dropped files: images (checked and cached), CSV files (as tokens), and what is refused
+   * with why. Only the preload calls it, with the paths it took from the dropped `File` objects
+   * (`window.api.drop`); the page's `invoke` refuses it.
+   */
+  'drop:inspect': { args: [paths: string[]]; result: DroppedFiles };
   /** Checks an image on the web (dragged from a page) and caches a copy; the URL itself is sent to APIXO. */
   'images:from-url': { args: [url: string]; result: SourceImage };
   'composer:create': { args: [request: ComposerRequest]; result: BatchSummary };
@@ -232,6 +283,8 @@ export const INVOKE_CHANNELS = [
   'library:rerun',
   'library:use',
   'dialog:choose-folder',
+  'dialog:choose-csv',
+  'dialog:choose-images',
   'drop:inspect',
   'images:from-url',
   'composer:create',
@@ -253,13 +306,22 @@ export const EVENT_CHANNELS = [
   'app:changed'
 ] as const satisfies readonly EventChannel[];
 
+/** Channels only the preload calls, with what it gathered itself: `window.api.invoke` refuses them. */
+export const PRELOAD_CHANNELS = ['drop:inspect'] as const satisfies readonly InvokeChannel[];
+
+/** Channels the page may call through `window.api.invoke`. */
+export type PageChannel = Exclude<InvokeChannel, (typeof PRELOAD_CHANNELS)[number]>;
+
 /** `window.api`: the renderer's only door to the main process. */
 export interface WindowApi {
-  invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>>;
+  invoke<C extends PageChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void;
-  /** The local path of a dropped or chosen file (File.path is gone). */
-  pathForFile(file: File): string;
+  /**
+   * Hands dropped files to main: the preload takes their paths from the `File` objects itself
+   * (Electron's `webUtils.getPathForFile`), so the page never names a path.
+   */
+  drop(files: File[]): Promise<IpcResult<DropResult>>;
   /** Prefix of local media URLs: `ltx-media://` in the app; a media reference (`library/…`) follows. */
   readonly mediaBase: string;
 }

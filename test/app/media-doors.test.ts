@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchSummary, TaskRecord } from '@shared/batch';
 import type { BatchDefaults } from '@shared/batch-defaults';
 import type { ComposerDraft, ComposerRequest, DropInspection, HostingStatus, SourceImage } from '@shared/images';
-import type { ImportPreview, IpcResult, QueueSnapshot } from '@shared/ipc';
+import type { DroppedFiles, ImportPreview, IpcResult, QueueSnapshot } from '@shared/ipc';
 import type { LibraryDetail, LibraryPage } from '@shared/library';
 import { defaultSettings, type HostingKind, type Settings } from '@shared/settings';
 import { AppService } from '../../src/main/core/app/app-service';
@@ -91,6 +91,12 @@ async function startApp(options: { key?: boolean; hosting?: HostingKind; dir?: s
   };
   running.push(app);
   return app;
+}
+
+/** A CSV the person dropped: the preload hands its path to `drop:inspect`, and the import names it by the token main answers. */
+async function importDropped(app: App, path: string): Promise<ImportPreview> {
+  const drop = await app.call<DroppedFiles>('drop:inspect', [path]);
+  return app.call<ImportPreview>('import:file', { file: drop.csv[0].token });
 }
 
 /** Polls until `check` answers something other than undefined. */
@@ -311,7 +317,7 @@ describe('batches:create from a CSV naming local images', () => {
 
   it('hosts the image on the simulator, keeps the cached copy and puts it beside the video', async () => {
     const app = await startApp();
-    const preview = await app.call<ImportPreview>('import:file', { path: csvWithLocalImage() });
+    const preview = await importDropped(app, csvWithLocalImage());
     expect(preview.invalidRowCount).toBe(0);
     const summary = await app.call<BatchSummary>('batches:create', { token: preview.token, name: 'from csv', skipInvalid: false });
     const [queued] = await tasksOf(app, summary.batch.id);
@@ -329,7 +335,7 @@ describe('batches:create from a CSV naming local images', () => {
 
   it('queues an import once, however often "Add to queue" arrives while its images are uploaded', async () => {
     const app = await startApp();
-    const preview = await app.call<ImportPreview>('import:file', { path: csvWithLocalImage() });
+    const preview = await importDropped(app, csvWithLocalImage());
     const request = { token: preview.token, name: 'from csv', skipInvalid: false };
     const answers = await Promise.all([app.service.dispatch('batches:create', [request]), app.service.dispatch('batches:create', [request])]);
     expect(answers.filter((a) => a.ok)).toHaveLength(1);
@@ -339,7 +345,7 @@ describe('batches:create from a CSV naming local images', () => {
 
   it('keeps the import when hosting refuses, so it can be added once hosting is set up', async () => {
     const app = await startApp({ key: true, hosting: 'none' });
-    const preview = await app.call<ImportPreview>('import:file', { path: csvWithLocalImage() });
+    const preview = await importDropped(app, csvWithLocalImage());
     await app.refusal('batches:create', { token: preview.token, name: 'from csv', skipInvalid: false });
     await app.call('settings:update', { hosting: { ...app.settings().hosting, kind: 'data-url' } });
     const summary = await app.call<BatchSummary>('batches:create', { token: preview.token, name: 'from csv', skipInvalid: false });
@@ -348,7 +354,7 @@ describe('batches:create from a CSV naming local images', () => {
 
   it('with a key and no hosting, is refused with what to set up', async () => {
     const app = await startApp({ key: true, hosting: 'none' });
-    const preview = await app.call<ImportPreview>('import:file', { path: csvWithLocalImage() });
+    const preview = await importDropped(app, csvWithLocalImage());
     const refused = await app.refusal('batches:create', { token: preview.token, name: 'from csv', skipInvalid: false });
     expect(refused).toEqual({ code: 'not_allowed', message: NO_HOSTING_MESSAGE });
     expect((await snapshot(app)).batches).toEqual([]);

@@ -1,8 +1,10 @@
 /**
- * A CSV with bad rows (chosen with the file picker), and pasted prompts with a bad line: each
+ * A CSV with bad rows (chosen in main’s file dialog), and pasted prompts with a bad line: each
  * problem shows at its row, "Add to queue" stays off until the rows are left out or fixed, and
  * nothing reaches the API until then. Then the fixed file, dropped on the drop zone, is queued.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatUsd } from '@shared/pricing';
@@ -68,8 +70,11 @@ describeE2e('e2e: a CSV with bad rows', () => {
       await page.getByTestId('drop-zone').waitFor();
       await app.screen('1-import');
 
-      // The file picker.
-      await page.getByTestId('file-input').setInputFiles({ name: 'bad-rows.csv', mimeType: 'text/csv', buffer: Buffer.from(BAD_CSV) });
+      // Main's file dialog: the person picks bad-rows.csv.
+      const csv = join(harness.dir, 'bad-rows.csv');
+      writeFileSync(csv, BAD_CSV);
+      harness.desktop.nextFiles = [csv];
+      await page.getByTestId('open-file').click();
       await addButton.waitFor();
       await expect.poll(() => page.getByTestId('import-row').count()).toBe(5);
       expect(await page.getByTestId('import-title').innerText()).toBe('bad-rows.csv');

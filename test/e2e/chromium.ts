@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_DIR, type Harness } from './harness/server';
-import type { InvokeChannel, IpcResult, WindowApi } from '@shared/ipc';
+import type { InvokeChannel, IpcResult, PageChannel, WindowApi } from '@shared/ipc';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -81,7 +81,7 @@ export async function screenshot(page: Page, scenario: string, moment: string): 
 
 /** Calls `window.api.invoke` in the page, the way the renderer's stores do. */
 export function pageInvoke<C extends InvokeChannel>(page: Page, channel: C, ...args: unknown[]): Promise<IpcResult<unknown>> {
-  return page.evaluate(([c, a]) => (window as unknown as { api: WindowApi }).api.invoke(c as InvokeChannel, ...(a as [])), [channel, args] as const);
+  return page.evaluate(([c, a]) => (window as unknown as { api: WindowApi }).api.invoke(c as PageChannel, ...(a as [])), [channel, args] as const);
 }
 
 /** The element by its data-testid. */

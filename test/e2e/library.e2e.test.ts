@@ -57,7 +57,8 @@ describeE2e('the library: browse, search, filter, favourite, delete, and follow 
       await page.getByTestId('filter-favourites').uncheck();
       await expect.poll(() => page.getByTestId('library-card').count()).toBe(6);
 
-      // Export the favourite with its manifest, into a folder the picker gives.
+      // Export the favourite with its manifest, into a folder the person makes and picks in main's dialog.
+      mkdirSync(join(harness.dir, 'export'));
       harness.desktop.nextFolder = join(harness.dir, 'export');
       await page.getByTestId('filter-favourites').check();
       await page

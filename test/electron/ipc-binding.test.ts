@@ -79,4 +79,21 @@ describe('IPC binding', () => {
     expect(await call('key:set', ownFrame)).toMatchObject({ ok: false, code: 'invalid_argument' });
     expect(await call('import:text', ownFrame, { text: 'prompt\nx\n', evil: true })).toMatchObject({ ok: false, code: 'invalid_argument' });
   });
+
+  it('refuses paths our own window sends where main wants a token of something the person chose', async () => {
+    const before = await call('settings:get', ownFrame);
+    for (const [channel, args] of [
+      ['import:file', [{ path: '/etc/shadow' }]],
+      ['import:file', [{ file: '/etc/shadow' }]],
+      ['library:export', [['a.mp4'], '/']],
+      ['settings:update', [{ libraryDir: '/' }]],
+      ['settings:update', [{ dataDir: '/etc' }]],
+      ['settings:update', [{ libraryFolder: 'relative/dir' }]]
+    ] as const) {
+      const answer = await call(channel, ownFrame, ...args);
+      expect(answer, channel).toMatchObject({ ok: false });
+      expect(JSON.stringify(answer)).not.toMatch(/root:/);
+    }
+    expect(await call('settings:get', ownFrame)).toEqual(before);
+  });
 });

@@ -21,7 +21,7 @@ vi.mock('electron', () => ({
     },
     removeListener: (event: string, listener: (...args: unknown[]) => void) => void listeners.get(event)?.delete(listener)
   },
-  webUtils: { getPathForFile: () => '/picked/file.csv' }
+  webUtils: { getPathForFile: (file: { name?: string }) => (file.name === 'in-page.csv' ? '' : `/picked/${file.name}`) }
 }));
 
 let api: WindowApi;
@@ -31,9 +31,9 @@ beforeAll(async () => {
 });
 
 describe('preload', () => {
-  it('exposes only window.api: invoke, on, pathForFile and the media prefix', () => {
+  it('exposes only window.api: invoke, on, drop and the media prefix', () => {
     expect(Object.keys(exposed)).toEqual(['api']);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'mediaBase', 'on', 'pathForFile']);
+    expect(Object.keys(api).sort()).toEqual(['drop', 'invoke', 'mediaBase', 'on']);
     expect(api.mediaBase).toBe('ltx-media://');
   });
 
@@ -55,8 +55,21 @@ describe('preload', () => {
     expect(() => (api.on as (e: string, l: () => void) => void)('fs:changed', () => undefined)).toThrow(/no event/);
   });
 
-  it('finds the path of a dropped file through webUtils', () => {
-    expect(api.pathForFile({} as File)).toBe('/picked/file.csv');
+  it('refuses the page a channel only the preload calls: the page cannot hand main a path', async () => {
+    invoked.length = 0;
+    const refused = await (api.invoke as (c: string, ...a: unknown[]) => Promise<unknown>)('drop:inspect', ['/etc/shadow']);
+    expect(refused).toMatchObject({ ok: false, code: 'not_found' });
+    expect(invoked).toEqual([]);
+  });
+
+  it('takes the paths of dropped files itself, through webUtils, and hands them to main', async () => {
+    invoked.length = 0;
+    const answer = await api.drop([{ name: 'list.csv' }, { name: 'in-page.csv' }] as File[]);
+    expect(invoked).toEqual([['drop:inspect', ['/picked/list.csv']]]);
+    expect(answer).toMatchObject({ ok: true, value: { pathless: ['in-page.csv'] } });
+    invoked.length = 0;
+    expect(await api.drop([{ name: 'in-page.csv' }] as File[])).toEqual({ ok: true, value: { images: [], csv: [], refused: [], pathless: ['in-page.csv'] } });
+    expect(invoked).toEqual([]);
   });
 });
 

@@ -27,12 +27,16 @@ describe('import view', () => {
     expect(wrapper.find(byTestId('import-title')).text()).toBe('mixed.csv');
   });
 
-  it('a dropped file with a local path is imported by path', async () => {
+  it('a dropped file with a local path reaches main through the preload, and is imported by the token main answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ltx-renderer-'));
     const path = join(dir, 'prompts.csv');
     writeFileSync(path, MIXED);
     const { api, wrapper } = await dropCsv(MIXED, 'prompts.csv', path);
-    expect(api.callsOf('import:file')[0].args[0]).toEqual({ path });
+    expect(api.callsOf('drop:inspect')[0].args).toEqual([[path]]);
+    const [request] = api.callsOf('import:file')[0].args as [{ file: string }];
+    expect(Object.keys(request)).toEqual(['file']);
+    expect(request.file).not.toContain(path);
+    expect(JSON.stringify(api.calls.filter((c) => c.channel !== 'drop:inspect'))).not.toContain(dir);
     expect(api.callsOf('import:text')).toHaveLength(0);
     expect(wrapper.find(byTestId('import-title')).text()).toBe('prompts.csv');
   });

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DOMWrapper } from '@vue/test-utils';
@@ -376,15 +376,19 @@ describe('selection and actions', () => {
     s.desktop.nextFolder = null;
     await w.find(byTestId('action-export')).trigger('click');
     await settle();
-    expect(api.callsOf('dialog:choose-folder').map((c) => c.args)).toEqual([['Export videos to…']]);
+    expect(api.callsOf('dialog:choose-folder').map((c) => c.args)).toEqual([['export']]);
+    expect(s.desktop.dialogs).toEqual(['Export videos to…']);
     expect(api.callsOf('library:export')).toHaveLength(0);
     expect(w.find(byTestId('notice-selection')).exists()).toBe(false);
 
+    // The person makes the folder in the dialog and picks it.
     const folder = join(s.dir, 'Delivery');
+    mkdirSync(folder);
     s.desktop.nextFolder = folder;
     await w.find(byTestId('action-export')).trigger('click');
     await settle();
-    expect(api.callsOf('library:export')[0].args[1]).toBe(folder);
+    // The export names the folder by the token main gave for it, never by its path.
+    expect(api.callsOf('library:export')[0].args[1]).not.toContain(folder);
     expect(readdirSync(folder).filter((f) => f.endsWith('.mp4'))).toHaveLength(2);
     expect(existsSync(join(folder, 'manifest.csv'))).toBe(true);
     expect(w.find(byTestId('notice-selection')).text()).toContain(`Copied 2 videos to ${folder}. The manifest is ${join(folder, 'manifest.csv')}.`);

@@ -32,10 +32,11 @@ describe('stores unwrap results and keep an error per action', () => {
     await install();
     const settings = useSettingsStore();
     await settings.load();
-    expect(await settings.update('libraryDir', { libraryDir: '' })).toBe(false);
+    expect(await settings.update('libraryDir', { libraryFolder: 'not-a-token' })).toBe(false);
     expect(await settings.update('theme', { theme: 'dark' })).toBe(true);
     expect(settings.errors).toEqual({
-      libraryDir: 'settings:update was called with a wrong argument (argument 0.libraryDir): Too small: expected string to have >=1 characters.'
+      libraryDir:
+        'That library folder was not chosen in this window, or the app no longer remembers it. Click Browse… beside the library folder in Settings and choose it again.'
     });
     expect(settings.settings?.theme).toBe('dark');
   });

@@ -12,7 +12,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchSummary, TaskRecord } from '@shared/batch';
-import type { EventChannel, EventMap, InvokeArgs, InvokeChannel, InvokeResult, IpcErrorCode, IpcResult, WindowApi } from '@shared/ipc';
+import type {
+  DropResult,
+  DroppedFiles,
+  EventChannel,
+  EventMap,
+  InvokeArgs,
+  InvokeChannel,
+  InvokeResult,
+  IpcErrorCode,
+  IpcResult,
+  WindowApi
+} from '@shared/ipc';
 import type { Sidecar } from '@shared/library';
 import { MODEL_ID } from '@shared/model';
 import { taskCost } from '@shared/pricing';
@@ -57,7 +68,7 @@ export interface Call {
 /** `window.api` over a real service, in-process. */
 export class ServiceBridge implements WindowApi {
   readonly calls: Call[] = [];
-  /** What `pathForFile` answers for a file; '' (a plain browser) when not set. */
+  /** The path the preload would find for a dropped file (webUtils.getPathForFile); none (a plain browser) when not set. */
   readonly paths = new Map<File, string>();
   readonly mediaBase = 'ltx-media://';
   private readonly failures = new Map<InvokeChannel, { code: IpcErrorCode; message: string }>();
@@ -94,8 +105,21 @@ export class ServiceBridge implements WindowApi {
     };
   }
 
-  pathForFile(file: File): string {
-    return this.paths.get(file) ?? '';
+  /** The preload's part in a drop: it takes the files' paths itself and hands them to `drop:inspect`. */
+  async drop(files: File[]): Promise<IpcResult<DropResult>> {
+    const paths: string[] = [];
+    const pathless: string[] = [];
+    for (const file of files) {
+      const path = this.paths.get(file);
+      if (path) paths.push(path);
+      else pathless.push(file.name);
+    }
+    if (paths.length === 0) return { ok: true, value: { images: [], csv: [], refused: [], pathless } };
+    this.calls.push({ channel: 'drop:inspect', args: [paths] });
+    const dispatched = this.service.dispatch('drop:inspect', [paths]);
+    this.inFlight.add(dispatched);
+    const answer = structuredClone(await dispatched.finally(() => this.inFlight.delete(dispatched))) as IpcResult<DroppedFiles>;
+    return answer.ok ? { ok: true, value: { ...answer.value, pathless } } : answer;
   }
 
   callsOf(channel: InvokeChannel): Call[] {

@@ -1,11 +1,13 @@
 /**
  * What the desktop gives the app service, for tests and the e2e harness: secrets kept in memory,
- * and a trash, file manager and folder picker that act on real folders.
+ * a trash and file manager that act on real folders, and a scripted chooser standing in for
+ * main's open dialogs (the test says what the person picks).
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SecretStore } from '../../src/main/core/app/app-service';
 import type { DesktopAdapters } from '../../src/main/core/app/media-handlers';
+import type { FileDialog } from '../../src/main/core/app/chooser-handlers';
 
 export function memorySecret(initial?: string): SecretStore {
   let value = initial;
@@ -25,6 +27,10 @@ export interface TestDesktop extends DesktopAdapters {
   readonly opened: string[];
   /** What the folder picker answers next (null = the person cancelled). */
   nextFolder: string | null;
+  /** What the file dialog answers next (null = the person cancelled). */
+  nextFiles: string[] | null;
+  /** The dialogs shown, in order: their titles. */
+  readonly dialogs: string[];
 }
 
 /** A trash that really moves files (into `<dir>/trash`), so a test sees them leave the library. */
@@ -36,13 +42,22 @@ export function testDesktop(dir: string): TestDesktop {
     revealed: [],
     opened: [],
     nextFolder: null,
+    nextFiles: null,
+    dialogs: [],
     trash: async (path) => {
       mkdirSync(trashDir, { recursive: true });
       renameSync(path, join(trashDir, `${++n}-${basename(path)}`));
     },
     reveal: (path) => void desktop.revealed.push(path),
     openFolder: async (path) => void desktop.opened.push(path),
-    chooseFolder: async () => desktop.nextFolder
+    chooseFolder: async (title: string) => {
+      desktop.dialogs.push(title);
+      return desktop.nextFolder;
+    },
+    chooseFiles: async (dialog: FileDialog) => {
+      desktop.dialogs.push(dialog.title);
+      return desktop.nextFiles;
+    }
   };
   return desktop;
 }

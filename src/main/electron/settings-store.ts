@@ -4,9 +4,16 @@ import type { SecretStore, SettingsStore } from '../core/app/app-service';
 import { sanitizeSettings } from '../core/app/settings-file';
 import { TaskActionError } from '../core/queue/engine';
 import { safeStorage } from 'electron';
+import type { Logger } from '../core/log/logger';
 
-/** Settings in electron-store (`settings.json` in the app's folder), checked on every read. */
-export function createSettingsStore(defaults: Settings): SettingsStore {
+/** Settings in electron-store (`settings.json` in the app's folder), checked on every read; a refused folder is logged once. */
+export function createSettingsStore(defaults: Settings, log?: Logger): SettingsStore {
+  const said = new Set<string>();
+  const refused = (problem: string): void => {
+    if (said.has(problem)) return;
+    said.add(problem);
+    log?.warn(problem);
+  };
   const store = new Store<{ settings: Settings }>({
     name: 'settings',
     defaults: { settings: defaults },
@@ -16,7 +23,7 @@ export function createSettingsStore(defaults: Settings): SettingsStore {
     }
   });
   return {
-    read: () => sanitizeSettings(store.get('settings'), defaults),
+    read: () => sanitizeSettings(store.get('settings'), defaults, refused),
     write: (next) => store.set('settings', next)
   };
 }

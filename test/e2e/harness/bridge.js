@@ -75,20 +75,44 @@
     };
   }
 
-  // A browser has no file paths. Electron's webUtils.getPathForFile gives the path of a dropped
-  // file; here a test names the paths of the files it is about to drop (by file name), and any
-  // other file has none — the renderer then falls back to reading a CSV's text.
+  // A browser has no file paths. In the app the preload takes a dropped file's path with
+  // Electron's webUtils.getPathForFile and hands it to main; here a test names the paths of the
+  // files it is about to drop (by file name), this bridge plays the preload's part, and any
+  // other file has none: it comes back in `pathless`, and the renderer reads a CSV's text.
   var dropPaths = {};
 
-  function pathForFile(file) {
-    return (file && Object.prototype.hasOwnProperty.call(dropPaths, file.name) && dropPaths[file.name]) || '';
+  function drop(files) {
+    var paths = [];
+    var pathless = [];
+    Array.prototype.forEach.call(files || [], function (file) {
+      var path = file && Object.prototype.hasOwnProperty.call(dropPaths, file.name) ? dropPaths[file.name] : '';
+      if (path) paths.push(path);
+      else pathless.push(file && typeof file.name === 'string' ? file.name : 'a file');
+    });
+    if (paths.length === 0) return Promise.resolve({ ok: true, value: { images: [], csv: [], refused: [], pathless: pathless } });
+    return fetch('/api/drop', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ paths: paths })
+    }).then(
+      function (response) {
+        if (!response.ok) return { ok: false, code: 'internal', message: 'The harness answered HTTP ' + response.status + '.' };
+        return response.json().then(function (result) {
+          if (!result.ok) return result;
+          return { ok: true, value: Object.assign({}, result.value, { pathless: pathless }) };
+        });
+      },
+      function (error) {
+        return { ok: false, code: 'unavailable', message: 'The harness could not be reached: ' + error.message };
+      }
+    );
   }
 
   // Connect at once, so events that follow the app's first snapshot are not missed.
   connect();
 
   Object.defineProperty(window, 'api', {
-    value: Object.freeze({ invoke: invoke, on: on, pathForFile: pathForFile, mediaBase: '/__media/' }),
+    value: Object.freeze({ invoke: invoke, on: on, drop: drop, mediaBase: '/__media/' }),
     enumerable: true
   });
   // For the tests only: whether the event stream is open.

@@ -3,8 +3,14 @@
  * importer, real library folder in a temp dir) behind a small HTTP server that serves the built
  * renderer (`out/renderer`) and implements `window.api` over two endpoints:
  *
- *   POST /api/invoke   {channel, args} → the IpcResult of `service.dispatch`, as JSON
+ *   POST /api/invoke   {channel, args} → the IpcResult of `service.dispatch`, as JSON; the
+ *                      preload's own channels (`drop:inspect`) are refused, as the preload does
+ *   POST /api/drop     {paths} → `drop:inspect` with the paths of dropped files: the bridge
+ *                      plays the preload's part (it takes them from the dropped File objects)
  *   GET  /api/events   Server-Sent Events: every `queue:changed` / `settings:changed`
+ *
+ * Main's open dialogs are a scripted chooser (`desktop.nextFiles`, `desktop.nextFolder`): the
+ * test says which file or folder the person picks, and the app gets a token for it as in the app.
  *
  * `bridge.js` (served at BRIDGE_PATH and injected into index.html before the app's module
  * script, as a same-origin file so the page's CSP stays as strict as in the app) turns those
@@ -18,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_CHANNELS, type EventChannel, type IpcResult } from '@shared/ipc';
+import { EVENT_CHANNELS, PRELOAD_CHANNELS, type EventChannel, type IpcResult } from '@shared/ipc';
 import { defaultSettings, type Settings, type SettingsPatch } from '@shared/settings';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -79,7 +85,7 @@ export interface Harness {
   readonly dir: string;
   readonly libraryDir: string;
   readonly dataDir: string;
-  /** The trash, file manager and folder picker the app sees. */
+  /** The trash, file manager and main's open dialogs the app sees (set `nextFiles` / `nextFolder` to pick). */
   readonly desktop: TestDesktop;
   /** Settings as the app stored them last. */
   settings(): Settings;
@@ -234,6 +240,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only');
       return invoke(req, res);
     }
+    if (url.pathname === '/api/drop') {
+      if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only');
+      return dropped(req, res);
+    }
     if (url.pathname === '/api/events') return events(req, res);
     if (url.pathname === BRIDGE_PATH) return send(res, 200, CONTENT_TYPES['.js'], bridge);
     if (url.pathname.startsWith(MEDIA_PATH)) return media(req, res);
@@ -247,9 +257,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const body = JSON.parse(await readBody(req)) as { channel?: unknown; args?: unknown };
       if (typeof body.channel !== 'string' || !Array.isArray(body.args)) {
         result = { ok: false, code: 'invalid_argument', message: 'The harness expects {"channel": string, "args": array}.' };
+      } else if ((PRELOAD_CHANNELS as readonly string[]).includes(body.channel)) {
+        result = { ok: false, code: 'not_found', message: `There is no channel "${body.channel}".` };
       } else {
         result = await service.dispatch(body.channel, body.args);
       }
+    } catch (error) {
+      result = { ok: false, code: 'invalid_argument', message: `Unreadable request: ${(error as Error).message}` };
+    }
+    invokeCount += 1;
+    send(res, 200, CONTENT_TYPES['.json'], JSON.stringify(result));
+  }
+
+  /** What the preload does with a drop: the paths it took from the dropped files, to `drop:inspect`. */
+  async function dropped(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let result: IpcResult<unknown>;
+    try {
+      const body = JSON.parse(await readBody(req)) as { paths?: unknown };
+      result = await service.dispatch('drop:inspect', [body.paths]);
     } catch (error) {
       result = { ok: false, code: 'invalid_argument', message: `Unreadable request: ${(error as Error).message}` };
     }

@@ -1,5 +1,5 @@
 import { join, relative, sep } from 'node:path';
-import type { EventChannel, EventMap, InvokeChannel, InvokeHandlers, IpcResult, QueueSnapshot } from '@shared/ipc';
+import type { EventChannel, EventMap, InvokeChannel, InvokeHandlers, IpcResult, QueueSnapshot, SettingsUpdate } from '@shared/ipc';
 import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { Settings, SettingsPatch } from '@shared/settings';
 import type { UpdateStatus } from '@shared/update';
@@ -12,9 +12,12 @@ import { silentLog, type Logger } from '../log/logger';
 import { Redactor } from '../log/redact';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
 import { UpdateCoordinator, type UpdateSource } from '../update/update-coordinator';
+import { chooserHandlers } from './chooser-handlers';
+import { ChosenFiles, WindowRefusal } from './chosen-files';
 import { Connection, type SecretStore } from './connection';
 import type { BatchContext } from './create-batch';
 import { DIAGNOSTIC_LOG_LINES, diagnosticsReport, type RuntimeInfo } from './diagnostics';
+import { checkChosenFolder } from './folder-rules';
 import { importHandlers } from './import-handlers';
 import { keyHandlers } from './key-handlers';
 import { mediaHandlers, type DesktopAdapters } from './media-handlers';
@@ -49,7 +52,7 @@ export interface AppServiceOptions {
   timeScale?: number;
   /** The secret key of the image-hosting bucket: safeStorage in the app. Never handed to the window. */
   hostingSecret: SecretStore;
-  /** The OS trash, the file manager and the folder picker. */
+  /** The OS trash, the file manager and main's open dialogs (a scripted chooser in tests). */
   desktop: DesktopAdapters;
   /** Follow the library folder for changes made outside the app (default true). */
   watchLibrary?: boolean;
@@ -82,6 +85,8 @@ export class AppService {
   private images!: ImageCache;
   private updates: UpdateCoordinator | undefined;
   private batches!: BatchContext;
+  /** Files and folders the person chose, by token: the only paths the window's calls reach. */
+  private readonly chosen = new ChosenFiles();
   /** Every channel's handler; built once the services behind them are open. */
   handlers!: InvokeHandlers;
 
@@ -142,9 +147,16 @@ export class AppService {
     service.handlers = {
       ...service.appHandlers(),
       ...keyHandlers({ connection: service.connection, secrets: options.secrets, hostingSecret: options.hostingSecret, engine }),
-      ...importHandlers({ settings: read, resourcesDir: options.resourcesDir, batches: service.batches }),
+      ...importHandlers({ settings: read, resourcesDir: options.resourcesDir, batches: service.batches, chosen: service.chosen }),
       ...queueHandlers({ engine, updateSettings: (patch) => service.updateSettings(patch) }),
-      ...mediaHandlers({ library: () => library, batches: service.batches, seen, settings: read, desktop: options.desktop })
+      ...mediaHandlers({ library: () => library, batches: service.batches, seen, settings: read, desktop: options.desktop, chosen: service.chosen }),
+      ...chooserHandlers({
+        chooser: options.desktop,
+        chosen: service.chosen,
+        images: service.images,
+        remember: (image) => seen.remember(image),
+        log: service.log.child('choices')
+      })
     };
     return service;
   }
@@ -189,7 +201,12 @@ export class AppService {
       const handler = this.handlers[channel as InvokeChannel] as (...a: unknown[]) => unknown;
       return { ok: true, value: await handler(...(parsed.args as unknown[])) };
     } catch (error) {
-      return toIpcError(error, log);
+      const answer = toIpcError(error, log);
+      // Every refusal is logged (what was sent and why, for a refused choice); the window gets the words.
+      if (!answer.ok && answer.code !== 'internal' && answer.code !== 'unavailable') {
+        log.warn(`IPC call refused: ${error instanceof WindowRefusal ? error.detail : answer.message}`);
+      }
+      return answer;
     }
   }
 
@@ -279,6 +296,36 @@ export class AppService {
     return queueSnapshot(this.engine);
   }
 
+  /**
+   * `settings:update` from the window: the folders come as tokens of folders the person chose in
+   * main's dialog, and each is checked (a full path to a folder that exists, not a system
+   * folder) before anything is stored. A refused change leaves every setting as it was.
+   */
+  private async windowSettings(update: SettingsUpdate): Promise<Settings> {
+    // A folder the window sends as a path is refused by the argument schema; an `undefined` it
+    // sends (structured clone keeps them) is no change, never a setting cleared.
+    const {
+      libraryFolder,
+      dataFolder,
+      libraryDir: _path,
+      dataDir: _dataPath,
+      ...rest
+    } = update as SettingsUpdate & Pick<SettingsPatch, 'libraryDir' | 'dataDir'>;
+    const patch = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as SettingsPatch;
+    if (libraryFolder !== undefined) {
+      const chosen = this.chosen.path(libraryFolder, 'folder:library', 'settings:update');
+      patch.libraryDir = await checkChosenFolder(chosen, 'library folder', 'settings:update');
+    }
+    if (dataFolder !== undefined) {
+      const chosen = this.chosen.path(dataFolder, 'folder:data', 'settings:update');
+      patch.dataDir = await checkChosenFolder(chosen, 'data folder', 'settings:update');
+    }
+    const log = this.log.child('settings');
+    if (patch.libraryDir) log.info('library folder set', { path: patch.libraryDir });
+    if (patch.dataDir) log.info('data folder set (used from the next start)', { path: patch.dataDir });
+    return this.updateSettings(patch);
+  }
+
   private updateSettings(patch: SettingsPatch): Settings {
     const before = this.options.settings.read();
     const next: Settings = { ...before, ...patch, caps: patch.caps ?? before.caps, defaults: patch.defaults ?? before.defaults };
@@ -308,7 +355,7 @@ export class AppService {
         await this.options.desktop.openFolder(this.options.logs.dir);
       },
       'settings:get': () => this.options.settings.read(),
-      'settings:update': (patch) => this.updateSettings(patch),
+      'settings:update': (patch) => this.windowSettings(patch),
       'update:status': () => this.updateStatus(),
       'update:check': () => this.updates?.check() ?? this.updateStatus(),
       'update:install': (now) => this.updates?.install(now) ?? this.updateStatus(),

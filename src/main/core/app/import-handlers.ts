@@ -1,5 +1,6 @@
 /**
- * The window's doors to imports: a CSV file, pasted text or the example is read into rows, kept
+ * The window's doors to imports: a CSV file (one the person chose or dropped, named by its
+ * token: chosen-files.ts), pasted text or the example is read into rows, kept
  * under a token for the window to page through, and turned into a batch (create-batch.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import type { ImportResult } from '@shared/import-types';
 import type { Settings } from '@shared/settings';
 import { importCsvFile, importCsvText, importPromptLines, type ImportOptions } from '../import';
 import { TaskActionError } from '../queue/engine';
+import type { ChosenFiles } from './chosen-files';
 import { createBatch, importedTasks, type BatchContext } from './create-batch';
 
 /** Imports kept for the window to page through and turn into batches. */
@@ -19,6 +21,8 @@ export interface ImportContext {
   /** Folder holding `examples/example.csv`. */
   resourcesDir: string;
   batches: BatchContext;
+  /** Files the person chose or dropped: only those are read. */
+  chosen: ChosenFiles;
 }
 
 export type ImportChannel = 'import:text' | 'import:file' | 'import:example' | 'import:rows' | 'import:columns' | 'batches:create';
@@ -68,7 +72,10 @@ export function importHandlers(ctx: ImportContext): Pick<InvokeHandlers, ImportC
       const result = request.lines ? importPromptLines(request.text, options) : importCsvText(request.text, options);
       return keep(result, request.fileName);
     },
-    'import:file': async (request) => keep(await importCsvFile(request.path, importOptions(request)), basename(request.path)),
+    'import:file': async (request) => {
+      const path = ctx.chosen.path(request.file, 'csv', 'import:file');
+      return keep(await importCsvFile(path, importOptions(request)), basename(path));
+    },
     'import:example': async () => {
       const path = join(ctx.resourcesDir, 'examples', 'example.csv');
       return keep(await importCsvFile(path, importOptions({})), 'example.csv');

@@ -8,20 +8,22 @@ import type { InvokeHandlers } from '@shared/ipc';
 import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
 import type { Settings } from '@shared/settings';
-import { fetchRemoteImage, inspectDrop } from '../images';
+import { fetchRemoteImage } from '../images';
 import type { LibraryService } from '../library/library-service';
 import { TaskActionError, type NewTask } from '../queue/engine';
 import { createBatch, hostedUrls, type BatchContext } from './create-batch';
+import type { FileChooser } from './chooser-handlers';
+import type { ChosenFiles } from './chosen-files';
+import { checkChosenFolder } from './folder-rules';
 import type { SeenImages } from './seen-images';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
-/** What only the desktop can do: the OS trash, the file manager, a folder picker. */
-export interface DesktopAdapters {
+/** What only the desktop can do: the OS trash, the file manager, main's open dialogs. */
+export interface DesktopAdapters extends FileChooser {
   trash(absPath: string): Promise<void>;
   reveal(absPath: string): void;
   /** Opens a folder in the file manager. */
   openFolder(absPath: string): Promise<void>;
-  chooseFolder(title: string): Promise<string | null>;
 }
 
 export interface MediaContext {
@@ -32,6 +34,8 @@ export interface MediaContext {
   seen: SeenImages;
   settings: () => Settings;
   desktop: DesktopAdapters;
+  /** Folders the person chose: an export goes only to one of them. */
+  chosen: ChosenFiles;
   random?: () => number;
 }
 
@@ -45,8 +49,6 @@ export type MediaChannel =
   | 'library:thumbnail'
   | 'library:rerun'
   | 'library:use'
-  | 'dialog:choose-folder'
-  | 'drop:inspect'
   | 'images:from-url'
   | 'composer:create';
 
@@ -140,17 +142,13 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
       ctx.library().reveal(path);
       return true;
     },
-    'library:export': (paths, folder) => ctx.library().exportTo(paths, folder),
+    'library:export': async (paths, folder) => {
+      const chosen = ctx.chosen.path(folder, 'folder:export', 'library:export');
+      return ctx.library().exportTo(paths, await checkChosenFolder(chosen, 'export folder', 'library:export'));
+    },
     'library:thumbnail': (path, dataUrl) => ctx.library().saveThumbnail(path, dataUrl),
     'library:rerun': (request) => rerun(request),
     'library:use': (path) => use(path),
-    'dialog:choose-folder': (title) => ctx.desktop.chooseFolder(title),
-    'drop:inspect': async (paths) => {
-      const found = await inspectDrop(paths, cache);
-      const images = [];
-      for (const image of found.images) images.push(await remember(image));
-      return { ...found, images };
-    },
     'images:from-url': async (url) => remember(await fetchRemoteImage(url, cache)),
     'composer:create': async (request) => {
       const tasks = await composerTasks(request, (id) => ctx.seen.find(id), urlsFor, ctx.random);

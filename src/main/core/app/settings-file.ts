@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { settingsPatch } from '@shared/ipc-schemas';
 import { SETTINGS_VERSION, type Settings } from '@shared/settings';
 import { userDataDir } from '../paths';
+import { folderPathProblem } from './folder-rules';
 
 /**
  * Settings as read from disk, made safe: every value that fails its schema (a hand-edited file,
- * an older version) falls back to its default, so a bad file never stops the app.
+ * an older version) falls back to its default, so a bad file never stops the app. A library or
+ * data folder that is not a full path, or is a system folder or the home folder itself
+ * (folder-rules.ts), falls back too, and `onRefused` hears why.
  */
-export function sanitizeSettings(stored: unknown, defaults: Settings): Settings {
+export function sanitizeSettings(stored: unknown, defaults: Settings, onRefused?: (problem: string) => void): Settings {
   const out: Settings = { ...defaults, schemaVersion: SETTINGS_VERSION };
   if (typeof stored !== 'object' || stored === null) return out;
   const shape = settingsPatch.shape;
@@ -16,7 +19,15 @@ export function sanitizeSettings(stored: unknown, defaults: Settings): Settings 
     const value = (stored as Record<string, unknown>)[key];
     if (value === undefined) continue;
     const parsed = shape[key].safeParse(value);
-    if (parsed.success && parsed.data !== undefined) (out as unknown as Record<string, unknown>)[key] = parsed.data;
+    if (!parsed.success || parsed.data === undefined) continue;
+    if (key === 'libraryDir' || key === 'dataDir') {
+      const problem = folderPathProblem(parsed.data as string);
+      if (problem) {
+        onRefused?.(`${key} in the settings file refused (${problem}); using ${defaults[key]}`);
+        continue;
+      }
+    }
+    (out as unknown as Record<string, unknown>)[key] = parsed.data;
   }
   return out;
 }

@@ -3,7 +3,8 @@ import { ref } from 'vue';
 import { plural } from '../lib/format';
 import { useComposerStore } from './composer';
 import { useImportStore } from './import';
-import { createActions, pathForFile } from './ipc';
+import type { DroppedFiles } from '@shared/ipc';
+import { createActions, describeError, dropFiles } from './ipc';
 
 const CSV_NAME = /\.(csv|tsv|txt)$/i;
 const WHAT_TO_DROP = 'Drop JPG, PNG or WebP images, a folder of them, or a CSV file.';
@@ -57,54 +58,68 @@ export const useDropStore = defineStore('drop', () => {
   async function route(data: DataTransfer): Promise<'compose' | 'import' | undefined> {
     const composer = useComposerStore();
     const files = Array.from(data.files);
-    const withPath = files.map((file) => ({ file, path: pathForFile(file) }));
     const url = droppedUrl(data);
-    // A picture dragged out of a web page may come as a file without a path: its URL is the real thing.
-    if (url && withPath.every((f) => !f.path)) {
-      if (await composer.addUrl(url)) return 'compose';
-      return refuse(composer.errors.url ?? 'That image could not be used.');
+    if (files.length === 0) {
+      if (url) return (await composer.addUrl(url)) ? 'compose' : refuse(composer.errors.url ?? 'That image could not be used.');
+      return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`);
     }
-    if (files.length === 0) return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`);
-
-    const pathless = withPath.filter((f) => !f.path);
-    if (pathless.length > 0 && pathless.length === files.length && files.length === 1 && CSV_NAME.test(files[0].name)) {
-      // A plain browser gives no paths; the import reads the CSV's text instead.
-      return (await useImportStore().importFile(files[0])) ? 'import' : undefined;
-    }
-    const paths = withPath.filter((f) => f.path).map((f) => f.path);
-    const unreadable = pathless.map((f) => f.file.name);
-    if (paths.length === 0)
+    // The preload takes the files' paths itself and main sorts them; the page never names a path.
+    const sorted = await dropFiles(files);
+    if (!sorted.ok) return refuse(describeError(sorted));
+    const { pathless } = sorted.value;
+    if (pathless.length === files.length) {
+      // A picture dragged out of a web page may come as a file without a path: its URL is the real thing.
+      if (url) return (await composer.addUrl(url)) ? 'compose' : refuse(composer.errors.url ?? 'That image could not be used.');
+      // A CSV with no place on disk (a plain browser): the import reads its text instead.
+      if (files.length === 1 && CSV_NAME.test(files[0].name)) return (await useImportStore().importText(files[0])) ? 'import' : undefined;
       return refuse(
-        `${names(unreadable)} could not be read from where ${unreadable.length === 1 ? 'it was' : 'they were'} dragged. Save the files to a folder first, then drop them.`
+        `${names(pathless)} could not be read from where ${pathless.length === 1 ? 'it was' : 'they were'} dragged. Save the files to a folder first, then drop them.`
       );
+    }
+    return settle(
+      sorted.value,
+      pathless.map((n) => `“${n}” could not be read from where it was dragged.`)
+    );
+  }
 
-    const found = await actions.run('inspect', 'drop:inspect', paths);
-    if (!found) return refuse(actions.errors.inspect ?? 'The dropped files could not be read.');
-    const refused = [...found.refused.map((r) => r.reason), ...unreadable.map((n) => `“${n}” could not be read from where it was dragged.`)];
-
+  /** Puts what main sorted where it belongs: images in the composer, one CSV in the import. */
+  async function settle(found: DroppedFiles, unreadable: string[], how: 'dropped' | 'chosen' = 'dropped'): Promise<'compose' | 'import' | undefined> {
+    const composer = useComposerStore();
+    const refused = [...found.refused.map((r) => r.reason), ...unreadable];
     if (found.images.length > 0) {
       composer.addImages(found.images);
       composer.notices.push(...refused);
       if (found.csv.length > 0)
-        composer.notices.push(
-          `${names(found.csv.map((p) => p.split(/[\\/]/).pop()!))} ${found.csv.length === 1 ? 'was' : 'were'} not imported: drop CSV files on their own.`
-        );
+        composer.notices.push(`${names(found.csv.map((f) => f.name))} ${found.csv.length === 1 ? 'was' : 'were'} not imported: drop CSV files on their own.`);
       return 'compose';
     }
     if (found.csv.length > 0) {
       const importer = useImportStore();
-      await importer.importPath(found.csv[0]);
+      await importer.importChosen(found.csv[0]);
       if (found.csv.length > 1)
         refuse(`Only one CSV is imported at a time: ${plural(found.csv.length - 1, 'other file')} ${found.csv.length === 2 ? 'was' : 'were'} left out.`);
       else if (refused.length > 0) refuse('Some of what was dropped was left out:', refused);
       return 'import';
     }
-    return refuse(`Nothing usable was dropped. ${WHAT_TO_DROP}`, refused);
+    return refuse(how === 'dropped' ? `Nothing usable was dropped. ${WHAT_TO_DROP}` : 'None of the chosen files is a JPG, PNG or WebP image.', refused);
+  }
+
+  /** "Add images…": main's own dialog, its choice sorted as a drop; undefined when cancelled. */
+  async function chooseImages(): Promise<'compose' | 'import' | undefined> {
+    refuse('');
+    busy.value = true;
+    try {
+      const found = await actions.run('inspect', 'dialog:choose-images');
+      if (found === undefined) return refuse(actions.errors.inspect ?? 'The images could not be read.');
+      return found ? await settle(found, [], 'chosen') : undefined;
+    } finally {
+      busy.value = false;
+    }
   }
 
   function dismiss(): void {
     refuse('');
   }
 
-  return { message, items, busy, handle, dismiss };
+  return { message, items, busy, handle, chooseImages, dismiss };
 });

@@ -1,12 +1,12 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
 import { resolveDefaults, type BatchDefaults } from '@shared/batch-defaults';
-import type { ImportFileRequest, ImportPreview, ImportTextRequest } from '@shared/ipc';
+import type { ChosenFile, ImportFileRequest, ImportPreview, ImportTextRequest } from '@shared/ipc';
 import type { Field, ImportedRow } from '@shared/import-types';
 import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
 import { toCsv } from '../lib/csv-text';
 import { dollarsText, plural } from '../lib/format';
-import { createActions, pathForFile } from './ipc';
+import { createActions, describeError, dropFiles } from './ipc';
 import { useQueueStore } from './queue';
 import { useSettingsStore } from './settings';
 
@@ -15,7 +15,8 @@ export const ROW_PAGE = 200;
 /** The importer refuses larger files; say so before reading one into memory. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
-type Source = { kind: 'file'; path: string } | { kind: 'text'; fileName?: string; lines: boolean } | { kind: 'example' };
+/** Where the rows came from: a file main keeps for us (by token), text, or the example. */
+type Source = { kind: 'file'; file: ChosenFile } | { kind: 'text'; fileName?: string; lines: boolean } | { kind: 'example' };
 
 function baseName(fileName: string | undefined): string {
   return (fileName ?? '').replace(/\.[^.]+$/, '').trim();
@@ -113,7 +114,7 @@ export const useImportStore = defineStore('import', () => {
   function request(withChoices: boolean): { channel: 'import:file'; req: ImportFileRequest } | { channel: 'import:text'; req: ImportTextRequest } {
     const src = source.value!;
     const choices = withChoices ? { defaults: { ...defaults.value }, mapping: { ...mapping.value } } : {};
-    if (src.kind === 'file') return { channel: 'import:file', req: { path: src.path, ...choices } };
+    if (src.kind === 'file') return { channel: 'import:file', req: { file: src.file.token, ...choices } };
     return {
       channel: 'import:text',
       req: { text: sourceText, fileName: src.kind === 'text' ? src.fileName : undefined, lines: src.kind === 'text' && src.lines, ...choices }
@@ -131,17 +132,31 @@ export const useImportStore = defineStore('import', () => {
     return true;
   }
 
-  /** A dropped or chosen file: by path where the host gives one, else by its text (a browser). */
+  /** A file dropped on the import: main reads it where the preload found it on disk, else its text is read here (a browser). */
   async function importFile(file: File): Promise<boolean> {
     reset();
     if (file.size > MAX_FILE_BYTES) {
       actions.fail('import', `“${file.name}” is larger than 32 MB. Split it into smaller files and import them one by one.`);
       return false;
     }
-    const path = pathForFile(file);
-    if (path) {
-      source.value = { kind: 'file', path };
-      return runImport('import');
+    const dropped = await dropFiles([file]);
+    if (!dropped.ok) {
+      actions.fail('import', describeError(dropped));
+      return false;
+    }
+    if (dropped.value.pathless.length > 0) return importText(file);
+    const [csv] = dropped.value.csv;
+    if (csv) return importChosen(csv);
+    actions.fail('import', dropped.value.refused[0]?.reason ?? `“${file.name}” is not a CSV file.`);
+    return false;
+  }
+
+  /** A file with no place on disk, read by its text. */
+  async function importText(file: File): Promise<boolean> {
+    reset();
+    if (file.size > MAX_FILE_BYTES) {
+      actions.fail('import', `“${file.name}” is larger than 32 MB. Split it into smaller files and import them one by one.`);
+      return false;
     }
     try {
       sourceText = await file.text();
@@ -153,11 +168,18 @@ export const useImportStore = defineStore('import', () => {
     return runImport('import');
   }
 
-  /** A CSV file the app found by path (dropped anywhere in the window). */
-  async function importPath(path: string): Promise<boolean> {
+  /** A CSV file main keeps for us: chosen in its dialog or dropped anywhere in the window. */
+  async function importChosen(file: ChosenFile): Promise<boolean> {
     reset();
-    source.value = { kind: 'file', path };
+    source.value = { kind: 'file', file };
     return runImport('import');
+  }
+
+  /** "Choose a CSV…": main's own dialog; false when cancelled or refused. */
+  async function chooseFile(): Promise<boolean> {
+    actions.clear('import');
+    const file = await actions.run('import', 'dialog:choose-csv');
+    return file ? importChosen(file) : false;
   }
 
   /** Prompts pasted one per line. */
@@ -284,7 +306,9 @@ export const useImportStore = defineStore('import', () => {
     rowAt,
     reset,
     importFile,
-    importPath,
+    importText,
+    importChosen,
+    chooseFile,
     importPaste,
     importExample,
     setMapping,

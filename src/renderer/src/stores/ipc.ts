@@ -3,7 +3,7 @@
  * back as the contract's envelope, even when the bridge itself is missing or throws.
  */
 import { reactive, toRaw } from 'vue';
-import type { EventChannel, EventMap, InvokeArgs, InvokeChannel, InvokeResult, IpcResult } from '@shared/ipc';
+import type { DropResult, EventChannel, EventMap, InvokeArgs, InvokeResult, IpcResult, PageChannel } from '@shared/ipc';
 
 const UNREACHABLE = 'The app’s background service is not reachable. Restart LTX Batch Studio; if it keeps happening, reinstall it.';
 
@@ -20,7 +20,7 @@ export function plain<T>(value: T): T {
   return raw;
 }
 
-export async function invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>> {
+export async function invoke<C extends PageChannel>(channel: C, ...args: InvokeArgs<C>): Promise<IpcResult<InvokeResult<C>>> {
   const api = window.api;
   if (!api) return { ok: false, code: 'unavailable', message: UNREACHABLE };
   try {
@@ -38,12 +38,21 @@ export function subscribe<E extends EventChannel>(event: E, listener: (payload: 
   return window.api?.on(event, listener) ?? (() => {});
 }
 
-/** The local path of a dropped or chosen file; '' where there is none (a plain browser). */
-export function pathForFile(file: File): string {
+/**
+ * Hands dropped files to main through the preload, which takes their paths itself: the page
+ * never names a path. Files with no place on disk come back by name in `pathless`.
+ */
+export async function dropFiles(files: File[]): Promise<IpcResult<DropResult>> {
+  const api = window.api;
+  if (!api) return { ok: false, code: 'unavailable', message: UNREACHABLE };
   try {
-    return window.api?.pathForFile(file) ?? '';
-  } catch {
-    return '';
+    return await api.drop(files);
+  } catch (error) {
+    return {
+      ok: false,
+      code: 'internal',
+      message: `Something went wrong talking to the app’s background service: ${(error as Error)?.message ?? String(error)}`
+    };
   }
 }
 
@@ -68,7 +77,7 @@ export function createActions() {
   const errors = reactive<Record<string, string>>({});
   const busy = reactive<Record<string, boolean>>({});
 
-  async function run<C extends InvokeChannel>(key: string, channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C> | undefined> {
+  async function run<C extends PageChannel>(key: string, channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C> | undefined> {
     busy[key] = true;
     delete errors[key];
     try {

@@ -172,9 +172,10 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
     const paths = targets(scope);
     if (paths.length === 0) return false;
     startAction(scope);
-    const folder = await actions.run(scope, 'dialog:choose-folder', 'Export videos to…');
+    // Main's folder dialog; the export names the chosen folder by its token, never by a path.
+    const folder = await actions.run(scope, 'dialog:choose-folder', 'export');
     if (!folder) return false;
-    const result = await actions.run(scope, 'library:export', paths, folder);
+    const result = await actions.run(scope, 'library:export', paths, folder.token);
     if (!result) return false;
     notices[scope] = `Copied ${plural(result.done, 'video')} to ${result.folder}. The manifest is ${result.manifest}.`;
     reportFailures(scope, 'copied', result);
