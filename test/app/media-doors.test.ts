@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -550,28 +550,25 @@ describe('library:use', () => {
 });
 
 describe('images:from-url', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
-  });
-
-  async function servePhoto(file: string): Promise<string> {
-    const bytes = photo(file);
-    server = createServer((req, res) => {
-      if (req.url !== `/pictures/${file}`) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': bytes.length });
-      res.end(bytes);
+  // The app fetches images only from the internet, or from the API's own host while that is the
+  // simulator on this computer (architecture.md, "Security"): so the test's picture is put on the
+  // simulator, which serves it back at a plain link, as a web server would.
+  async function putOnApiHost(app: App, file: string): Promise<string> {
+    const baseUrl = app.service.connection.client.baseUrl;
+    const res = await fetch(`${baseUrl}/sim/uploads/${file}`, {
+      method: 'PUT',
+      body: photo(file),
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'image/jpeg' }
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/pictures/${file}`;
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: { url: string } }).data.url;
   }
 
   it('caches a web image and keeps its address; the composer sends the address, needing no hosting', async () => {
-    const url = await servePhoto('harbour.jpg');
     const app = await startApp({ key: true, hosting: 'none' });
+    const url = await putOnApiHost(app, 'harbour.jpg');
     const image = await app.call<SourceImage>('images:from-url', url);
-    expect(image).toMatchObject({ id: sha256(photo('harbour.jpg')), name: 'harbour.jpg', kind: 'jpeg', origin: { kind: 'url', url } });
+    expect(image).toMatchObject({ id: sha256(photo('harbour.jpg')), kind: 'jpeg', origin: { kind: 'url', url } });
     expect(readFileSync(join(app.settings().dataDir, 'cache', 'sources', `${image.id}.jpg`)).equals(photo('harbour.jpg'))).toBe(true);
 
     const summary = await app.call<BatchSummary>('composer:create', composer([{ imageId: image.id, prompt: 'Boats rock in the harbour' }]));
@@ -583,9 +580,9 @@ describe('images:from-url', () => {
   });
 
   it('keeps a web image’s link after a restart; the same picture dropped as a file is that file', async () => {
-    const url = await servePhoto('harbour.jpg');
     const dir = makeDir();
     const first = await startApp({ key: true, hosting: 'none', dir });
+    const url = await putOnApiHost(first, 'harbour.jpg');
     const image = await first.call<SourceImage>('images:from-url', url);
     await first.service.close();
     await first.api?.close();
@@ -604,11 +601,35 @@ describe('images:from-url', () => {
   });
 
   it('refuses an address that is not an image with a sentence, caching nothing', async () => {
-    const url = await servePhoto('harbour.jpg');
-    const app = await startApp();
-    const refused = await app.refusal('images:from-url', url.replace('harbour.jpg', 'missing.jpg'));
+    const app = await startApp({ key: true, hosting: 'none' });
+    const url = await putOnApiHost(app, 'harbour.jpg');
+    const refused = await app.refusal('images:from-url', url.replace(/[0-9a-f]{64}/, '0'.repeat(64)));
     expect(refused.code).toBe('not_allowed');
     expect(refused.message).toMatch(/HTTP 404/);
     expect(existsSync(join(app.settings().dataDir, 'cache', 'sources'))).toBe(false);
+  });
+});
+
+describe('images:from-url refuses this computer and private networks', () => {
+  it('names the address and fetches nothing from a loopback server that is not the API', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo('harbour.jpg'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const app = await startApp({ key: true, hosting: 'none' });
+      const port = (server.address() as AddressInfo).port;
+      for (const url of [`http://127.0.0.1:${port}/p.jpg`, `http://[::ffff:127.0.0.1]:${port}/p.jpg`, `http://2130706433:${port}/p.jpg`]) {
+        const refused = await app.refusal('images:from-url', url);
+        expect(refused.code, url).toBe('not_allowed');
+        expect(refused.message, url).toMatch(/this computer/);
+      }
+      expect(requests).toBe(0);
+      expect(existsSync(join(app.settings().dataDir, 'cache', 'sources'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -21,6 +21,7 @@ import { checkChosenFolder } from './folder-rules';
 import { importHandlers } from './import-handlers';
 import { keyHandlers } from './key-handlers';
 import { mediaHandlers, type DesktopAdapters } from './media-handlers';
+import { remoteImagePolicy } from '../images/remote-image';
 import { queueHandlers, queueSnapshot, toDelta } from './queue-handlers';
 import { SeenImages } from './seen-images';
 
@@ -149,7 +150,15 @@ export class AppService {
       ...keyHandlers({ connection: service.connection, secrets: options.secrets, hostingSecret: options.hostingSecret, engine }),
       ...importHandlers({ settings: read, resourcesDir: options.resourcesDir, batches: service.batches, chosen: service.chosen }),
       ...queueHandlers({ engine, updateSettings: (patch) => service.updateSettings(patch) }),
-      ...mediaHandlers({ library: () => library, batches: service.batches, seen, settings: read, desktop: options.desktop, chosen: service.chosen }),
+      ...mediaHandlers({
+        library: () => library,
+        batches: service.batches,
+        seen,
+        settings: read,
+        desktop: options.desktop,
+        chosen: service.chosen,
+        imagePolicy: remoteImagePolicy(() => service.connection.client.baseUrl)
+      }),
       ...chooserHandlers({
         chooser: options.desktop,
         chosen: service.chosen,

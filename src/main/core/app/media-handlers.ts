@@ -9,6 +9,7 @@ import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
 import type { Settings } from '@shared/settings';
 import { fetchRemoteImage } from '../images';
+import type { NetPolicy } from '../net';
 import type { LibraryService } from '../library/library-service';
 import { TaskActionError, type NewTask } from '../queue/engine';
 import { createBatch, hostedUrls, type BatchContext } from './create-batch';
@@ -37,6 +38,7 @@ export interface MediaContext {
   /** Folders the person chose: an export goes only to one of them. */
   chosen: ChosenFiles;
   random?: () => number;
+  imagePolicy?: NetPolicy;
 }
 
 export type MediaChannel =
@@ -123,7 +125,7 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     const { sidecar } = detail;
     let image = (await sourceImageOf(detail))?.image;
     if (!image && sidecar.imageUrl && /^https?:/i.test(sidecar.imageUrl)) {
-      image = await remember(await fetchRemoteImage(sidecar.imageUrl!, cache));
+      image = await remember(await fetchRemoteImage(sidecar.imageUrl!, cache, { policy: ctx.imagePolicy }));
     }
     if (!image && sidecar.imageUrl) {
       throw new TaskActionError(
@@ -149,7 +151,7 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     'library:thumbnail': (path, dataUrl) => ctx.library().saveThumbnail(path, dataUrl),
     'library:rerun': (request) => rerun(request),
     'library:use': (path) => use(path),
-    'images:from-url': async (url) => remember(await fetchRemoteImage(url, cache)),
+    'images:from-url': async (url) => remember(await fetchRemoteImage(url, cache, { policy: ctx.imagePolicy })),
     'composer:create': async (request) => {
       const tasks = await composerTasks(request, (id) => ctx.seen.find(id), urlsFor, ctx.random);
       return addBatch(request.name, tasks, request.capMicros);
