@@ -554,10 +554,10 @@ describe('images:from-url', () => {
   // simulator on this computer (architecture.md, "Security"): so the test's picture is put on the
   // simulator, which serves it back at a plain link, as a web server would.
   async function putOnApiHost(app: App, file: string): Promise<string> {
-    const baseUrl = app.service.connection.client.baseUrl;
+    const baseUrl = app.api!.baseUrl;
     const res = await fetch(`${baseUrl}/sim/uploads/${file}`, {
       method: 'PUT',
-      body: photo(file),
+      body: new Uint8Array(photo(file)),
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'image/jpeg' }
     });
     expect(res.status).toBe(200);
