@@ -1,15 +1,19 @@
 import { mkdir } from 'node:fs/promises';
-import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, TaskRecord } from '@shared/batch';
+import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, RescuedTask, TaskRecord } from '@shared/batch';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Micros } from '@shared/pricing';
 import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import { firstPollDelayMs } from './schedule-policy';
 import { sumCosts, summarize } from '@shared/batch-summary';
 import type { ApixoClient } from '../apixo';
 import { silentLog, type Logger } from '../log/logger';
-import { Journal } from '../store/journal';
+import { Journal, JournalError, isJournalError } from '../store/journal';
+import { diskProblem, diskProblemWords, type DiskProblem } from '../util/disk-space';
 import { acquireDataLock, type DataLock } from '../store/lock';
 import { systemClock, type Clock } from '../util/clock';
 import { countWaiting, describeActivity } from './activity';
+import { DEFAULT_DISK_MARGIN_BYTES, DiskGuard } from './disk-guard';
+import { RescueKeeper, readRescueFiles, rescueFilePlaces, type RescueEntry } from './rescue';
 import { BalanceWatch } from './balance-watch';
 import { ChangeStream, type PendingChanges } from './change-stream';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -38,6 +42,18 @@ import { TaskChoices } from './task-choices';
 import { logTransition } from './task-log';
 
 export * from './engine-types';
+
+/** How often a storage hold tries to journal what was rescued (ms of the engine's clock). */
+const STORAGE_RETRY_MS = 10_000;
+const RESCUED_NOTE = 'Its task ID was kept in a rescue file while the data folder could not be written; checking it.';
+
+/** An error opening the queue, worded for the person when the data folder's disk is the cause. */
+function asStorageError(error: unknown, dataDir: string): unknown {
+  if (error instanceof JournalError) return error;
+  const problem = diskProblem(error);
+  if (!problem) return error;
+  return new JournalError('failed', dataDir, diskProblemWords(problem, dataDir), { cause: error, problem });
+}
 export type { LandedVideo } from './download-stage';
 
 /**
@@ -70,28 +86,53 @@ export class BatchEngine {
   private readonly choices: TaskChoices;
   private readonly changes: ChangeStream<EngineChange, LandedVideo>;
 
+  private readonly disk: DiskGuard;
+  private readonly rescue: RescueKeeper;
+
   private closing = false;
   private account: QueueStatus['account'];
+  /** Set at the first journal write that failed: no submit starts until the person resumes. */
+  private storage: { folder: string; message: string; problem?: DiskProblem } | undefined;
+  /** Tasks whose download could not be recorded; downloaded again once the journal writes again. */
+  private readonly stalledDownloads = new Set<string>();
+  /** A journal write succeeded since the storage hold began. */
+  private wroteSinceHold = false;
+  private storageTimer: ReturnType<Clock['setTimeout']> | undefined;
   private readonly balance: BalanceWatch;
   readonly recovery: RecoveryReport;
 
   static async open(options: EngineOptions): Promise<BatchEngine> {
-    await mkdir(options.dataDir, { recursive: true });
-    const lock = await acquireDataLock(options.dataDir);
+    const lock = await BatchEngine.lockDataDir(options.dataDir);
+    let journal: Journal<QueueEvent, QueueState> | undefined;
     try {
-      const journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
+      journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
         ...QUEUE_JOURNAL,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
       });
       await sweepLeftovers(journal.state, options.log);
-      return new BatchEngine(options, lock, journal);
+      // IDs a run could not journal, kept in rescue files: attached to their tasks now.
+      const libraries = [...journal.state.batches.values()].map((b) => b.libraryDir);
+      const found = await readRescueFiles(options.dataDir, rescueFilePlaces(options.dataDir, libraries));
+      const engine = new BatchEngine(options, lock, journal, found);
+      await engine.rescue.settled();
+      return engine;
     } catch (error) {
+      await journal?.close().catch(() => undefined);
       await lock.release();
-      throw error;
+      throw asStorageError(error, options.dataDir);
     }
   }
 
-  private constructor(options: EngineOptions, lock: DataLock, journal: Journal<QueueEvent, QueueState>) {
+  private static async lockDataDir(dataDir: string): Promise<DataLock> {
+    try {
+      await mkdir(dataDir, { recursive: true });
+      return await acquireDataLock(dataDir);
+    } catch (error) {
+      throw asStorageError(error, dataDir);
+    }
+  }
+
+  private constructor(options: EngineOptions, lock: DataLock, journal: Journal<QueueEvent, QueueState>, found: { entries: RescueEntry[]; files: string[] }) {
     this.lock = lock;
     this.journal = journal;
     this.client = options.client;
@@ -104,6 +145,21 @@ export class BatchEngine {
     this.balance = new BalanceWatch({ client: () => this.client, changed: () => this.changes.mark(), clock: this.clock, log: this.log });
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? DEFAULT_CONCURRENCY, POLL_INTERVAL_MS * this.ts);
     const change = this.change.bind(this);
+    this.disk = new DiskGuard({
+      libraryDir: (task) => this.journal.state.batches.get(task.batchId)?.libraryDir,
+      marginBytes: options.diskMarginBytes ?? DEFAULT_DISK_MARGIN_BYTES,
+      clock: this.clock,
+      log: this.log,
+      changed: () => this.changes.mark(),
+      pump: () => this.lane.pump()
+    });
+    this.rescue = new RescueKeeper({
+      dataDir: options.dataDir,
+      libraryDir: (batchId) => this.journal.state.batches.get(batchId)?.libraryDir,
+      log: this.log,
+      changed: () => this.changes.mark()
+    });
+    this.rescue.adopt(found.files);
     this.polls = new PollScheduler({ budgetPerMinute: this.budgetPerMinute, timeScale: this.ts, clock: this.clock, poll: (id) => this.pollHandler.poll(id) });
     const shared = {
       clock: this.clock,
@@ -118,6 +174,11 @@ export class BatchEngine {
     this.lane = new SubmitLane({
       ...shared,
       journal,
+      record: (event) => this.record(event),
+      storageHeld: () => this.storage !== undefined,
+      roomFor: (task) => this.disk.allows(task),
+      rescue: (task, outcome, taskId) => this.keepRescued(task, outcome, taskId),
+      fault: (error) => this.log.error('a submit ended with an unexpected error', { error }),
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
       limiter: this.limiter,
       ledger: this.ledger,
@@ -154,7 +215,8 @@ export class BatchEngine {
       clock: this.clock
     });
     this.changes = new ChangeStream<EngineChange, LandedVideo>(options.changeIntervalMs ?? 250, (pending) => this.buildChange(pending), this.clock);
-    this.recovery = this.recover();
+    this.recovery = this.recover(found.entries);
+    this.rescue.save();
   }
 
   // ── Reading ─────────────────────────────────────────────────────────────────────────────
@@ -192,9 +254,28 @@ export class BatchEngine {
     const slots = this.limiter.slots;
     const overallCapReached = this.ledger.overallCapReached !== undefined;
     const downloads = this.downloads.active + this.downloads.pending;
-    const activity = describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
+    const storage = this.storage && { folder: this.storage.folder, message: this.storage.message };
+    const diskSpace = this.disk.hold;
+    const activity = describeActivity({
+      account: this.account,
+      storage: this.storage,
+      diskSpace,
+      overallCapReached,
+      running,
+      inFlight,
+      queued,
+      held,
+      slots,
+      pauseUntil,
+      pauseReason,
+      downloads
+    });
     const limit = this.limiter.limit;
+    const rescued = this.rescued();
     return {
+      ...(storage ? { storage } : {}),
+      ...(rescued.length > 0 ? { rescued } : {}),
+      ...(diskSpace ? { diskSpace } : {}),
       running,
       limit,
       effectiveLimit: slots,
@@ -206,6 +287,26 @@ export class BatchEngine {
       submitPauseUntil: pauseUntil,
       activity
     };
+  }
+
+  /**
+   * Task IDs APIXO returned that the journal could not record yet, with the rescue file each was
+   * written to: a person must see them (architecture.md, "Persistence and recovery").
+   */
+  rescued(): RescuedTask[] {
+    return this.rescue
+      .list()
+      .filter((e) => e.outcome === 'accepted')
+      .map((e) => ({ batchId: e.batchId, row: e.row, take: e.take, taskId: e.taskId, file: this.rescue.fileOf(e.id) }));
+  }
+
+  /**
+   * A download found the library's disk full: submits hold the same way as when the free-space
+   * check finds too little room, and go on by themselves once a re-check finds room.
+   */
+  diskFull(folder: string): void {
+    this.disk.diskFull(folder);
+    this.changes.mark();
   }
 
   /** Subscribes to coalesced changes; returns the unsubscribe function. */
@@ -224,7 +325,7 @@ export class BatchEngine {
   addBatch(spec: NewBatch): BatchRecord {
     const { batch, tasks } = newBatchRecords(spec, this.clock.now(), this.random);
     const id = batch.id;
-    this.journal.append({ type: 'batch_added', batch, tasks }, { durable: true });
+    this.recordOrRefuse({ type: 'batch_added', batch, tasks }, true);
     this.log.info(`batch added: ${tasks.length} task(s)`, { batch: id, name: spec.name, libraryDir: spec.libraryDir });
     this.lane.order(id);
     for (const task of tasks) this.lane.enqueue(task);
@@ -241,13 +342,13 @@ export class BatchEngine {
 
   pauseBatch(batchId: string): void {
     this.requireBatch(batchId);
-    this.journal.append({ type: 'batch_changed', id: batchId, patch: { paused: { reason: 'user', message: 'Paused.' } } });
+    this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: { paused: { reason: 'user', message: 'Paused.' } } });
     this.changes.mark(undefined, batchId);
   }
 
   resumeBatch(batchId: string): void {
     this.requireBatch(batchId);
-    this.journal.append({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
+    this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
     this.lane.unpark(batchId);
     this.changes.mark(undefined, batchId);
     this.lane.pump();
@@ -256,7 +357,7 @@ export class BatchEngine {
   /** Sets or clears a batch's spending cap; a batch the old cap paused goes on if the new one allows. */
   setBatchCap(batchId: string, capMicros: Micros | undefined): void {
     const batch = this.requireBatch(batchId);
-    this.journal.append({
+    this.recordOrRefuse({
       type: 'batch_changed',
       id: batchId,
       patch: capMicros === undefined ? {} : { capMicros },
@@ -335,9 +436,17 @@ export class BatchEngine {
     this.balance.refresh();
   }
 
-  /** After the person fixed the key or added balance. */
+  /**
+   * After the person fixed the key, the API address or the data folder's disk, or added balance.
+   * A storage hold goes too: the next submit writes its intent first, so if the disk is still
+   * full that write fails and submits stop again before anything is sent.
+   */
   resumeAccount(): void {
     this.account = undefined;
+    if (this.storage) {
+      this.storage = undefined;
+      this.retryStorage();
+    }
     this.pollHandler.releaseHeld();
     this.refreshBalance();
     this.changes.mark();
@@ -359,21 +468,35 @@ export class BatchEngine {
     this.lane.stop();
     this.balance.stop();
     this.polls.stop();
-    await this.lane.settled();
-    await this.downloads.stop();
-    this.changes.flush();
-    this.changes.close();
-    await this.journal.close();
-    await this.lock.release();
+    this.disk.stop();
+    if (this.storageTimer) this.clock.clearTimeout(this.storageTimer);
+    try {
+      await this.lane.settled();
+      await this.downloads.stop();
+      // A last try to journal what was rescued (room may be back); the rest stays in its files.
+      this.retryRescued();
+      this.changes.flush();
+      this.changes.close();
+      await this.rescue.settled();
+      await this.journal.close().catch((error: unknown) => this.log.warn('the queue journal did not close cleanly', { error }));
+    } finally {
+      await this.lock.release();
+    }
   }
 
   // ── Internals ───────────────────────────────────────────────────────────────────────────
 
   /** What opening does with the tasks the journal left (architecture.md, "Persistence and recovery"). */
-  private recover(): RecoveryReport {
+  private recover(rescued: RescueEntry[]): RecoveryReport {
+    const byTask = new Map(rescued.map((e) => [`${e.id}:${e.attempts}`, e]));
     return resumeQueue(this.journal, {
       order: (batchId, place) => this.lane.order(batchId, place),
-      count: (task) => this.ledger.track(undefined, task),
+      count: (task) => {
+        this.ledger.track(undefined, task);
+        this.disk.follow(task);
+      },
+      rescued: (task) => byTask.get(`${task.id}:${task.attempts}`),
+      keep: (entry) => this.rescue.keep(entry),
       change: (task, state, patch, options) => this.change(task, state, patch, options),
       inFlight: (task) => this.lane.follow(task),
       download: (task) => this.downloads.enqueue(task.id),
@@ -391,10 +514,19 @@ export class BatchEngine {
    */
   private change(task: TaskRecord, state?: TaskState, patch?: TaskPatch, options: ChangeOptions = {}): TaskRecord {
     const before = this.task(task.id) ?? task;
-    this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset }, { durable: options.durable });
+    try {
+      this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset }, { durable: options.durable });
+    } catch (error) {
+      // Durable or not at all: the task stays as the journal has it, and the caller reads that.
+      if (!isJournalError(error)) throw error;
+      this.unrecorded(before, error);
+      return before;
+    }
+    if (this.storage) this.wroteSinceHold = true;
     const after = this.task(task.id)!;
     if (state && state !== before.state) logTransition(this.log, after, before.state);
     this.ledger.track(before, after);
+    this.disk.follow(after);
     this.lane.follow(after);
     if (!IN_FLIGHT_STATES.has(after.state)) {
       this.polls.remove(after.id);
@@ -404,8 +536,113 @@ export class BatchEngine {
     return after;
   }
 
+  /** A batch event; false (and submits held) when the journal could not write it. */
+  private record(event: QueueEvent, durable = false): boolean {
+    try {
+      this.journal.append(event, { durable });
+      return true;
+    } catch (error) {
+      if (!isJournalError(error)) throw error;
+      this.storageFailed(error);
+      return false;
+    }
+  }
+
+  /** A person's action on a batch: refused with the storage message when the journal cannot take it. */
+  private recordOrRefuse(event: QueueEvent, durable = false): void {
+    if (!this.record(event, durable)) throw new TaskActionError(this.storage?.message ?? 'The queue journal could not be written.');
+  }
+
+  /**
+   * A task change the journal refused. Submits stop; what is paid for goes on where it can: a
+   * task at the server is polled again later (its answer is recorded once there is room), and a
+   * download whose end could not be recorded runs again once the journal writes again.
+   */
+  private unrecorded(task: TaskRecord, error: JournalError): void {
+    if (error.kind === 'closed') {
+      this.log.warn('a task change came after the queue closed; the next start picks the task up', { task: task.id });
+      return;
+    }
+    this.storageFailed(error);
+    if (IN_FLIGHT_STATES.has(task.state) && task.taskId) this.polls.schedule(task.id, this.clock.now() + STORAGE_RETRY_MS);
+    if (task.state === 'succeeded' || task.state === 'downloading') this.stalledDownloads.add(task.id);
+  }
+
+  /** The first failed write holds submits, says which folder and what to do, and retries on a timer. */
+  private storageFailed(error: JournalError): void {
+    if (!this.storage) {
+      const folder = this.journal.dir;
+      const problem = error.problem ?? diskProblem(error);
+      const words = problem ? diskProblemWords(problem, folder) : error.message;
+      const message =
+        `${words} Submitting has stopped so that nothing is paid for unrecorded; videos already paid for are still checked and collected` +
+        ' where possible, and any task ID that could not be recorded is kept and shown.';
+      this.storage = { folder, message, problem };
+      this.wroteSinceHold = false;
+      this.log.error('the queue journal could not be written: submits stop', { folder, problem, error: error.message });
+      this.changes.mark();
+    }
+    this.armStorageRetry();
+  }
+
+  private armStorageRetry(): void {
+    if (this.storageTimer || this.closing) return;
+    this.storageTimer = this.clock.setTimeout(() => {
+      this.storageTimer = undefined;
+      this.retryStorage();
+    }, STORAGE_RETRY_MS);
+    this.storageTimer.unref?.();
+  }
+
+  /** Journals what was rescued, and restarts the downloads whose end could not be recorded. */
+  private retryStorage(): void {
+    this.retryRescued();
+    if (this.wroteSinceHold || !this.storage) {
+      const stalled = [...this.stalledDownloads];
+      this.stalledDownloads.clear();
+      for (const id of stalled) this.downloads.enqueue(id);
+    }
+    if (this.storage && (this.rescue.size > 0 || this.stalledDownloads.size > 0)) this.armStorageRetry();
+  }
+
+  /** Writes each rescued answer into the journal while it can; stops at the first refusal. */
+  private retryRescued(): void {
+    for (const entry of this.rescue.list()) {
+      const task = this.task(entry.id);
+      if (!task || task.state !== 'submitting' || task.attempts !== entry.attempts) {
+        this.rescue.done(entry.id);
+        continue;
+      }
+      if (entry.outcome === 'accepted') {
+        const after = this.change(task, 'submitted', { taskId: entry.taskId, note: RESCUED_NOTE }, { durable: true });
+        if (after.state !== 'submitted') return;
+        this.polls.schedule(after.id, this.clock.now() + firstPollDelayMs(after.request) * this.ts);
+      } else if (this.lane.requeue(task, { attempts: task.attempts - 1 }).state === 'submitting') {
+        return;
+      }
+      this.rescue.done(entry.id);
+    }
+  }
+
+  /** An answer of APIXO the journal could not record: kept, written to a rescue file, shown. */
+  private keepRescued(task: TaskRecord, outcome: RescueEntry['outcome'], taskId?: string): void {
+    if (outcome === 'accepted') this.log.error('APIXO returned a task ID the journal could not record: it is kept in a rescue file', { task: task.id, taskId });
+    this.rescue.keep({
+      id: task.id,
+      batchId: task.batchId,
+      row: task.source.row,
+      take: task.source.take,
+      taskId,
+      outcome,
+      attempts: task.attempts,
+      at: this.clock.now()
+    });
+    this.armStorageRetry();
+  }
+
   private pauseAccount(reason: AccountHold['reason'], message: string): void {
-    if (this.account?.reason === 'auth') return;
+    // A refused key or a wrong address outranks an empty balance: it must be fixed first.
+    if (this.account && this.account.reason !== 'balance') return;
     this.account = { reason, message };
     this.log.warn(`submits paused: ${message}`, { reason });
     this.changes.mark();
