@@ -117,6 +117,10 @@ describe.skipIf(!root)('ltx-batch run with a data folder that fills up (tmpfs; n
       expect(output).toMatch(/ltx-batch resume` attaches them by itself/);
       expect(existsSync(join(dataDir, 'lock'))).toBe(false);
 
+      expect(output).toContain('Then run `ltx-batch resume`');
+      const status = await runCli(['status', '--data-dir', dataDir]);
+      expect(status.stdout).toContain(`Row ${api.filledAt + 2}: ${rescued}`);
+
       // Room again: resume attaches the rescued ID and submits no row twice.
       rmSync(ballast);
       const resume = await runCli(['resume', '--data-dir', dataDir, '--base-url', baseUrl, '--time-scale', '0.002', '--concurrency', '1', '--json'], {

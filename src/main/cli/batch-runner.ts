@@ -132,7 +132,8 @@ export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: R
     message = engine.status().account?.message;
   } else if (outcome === 'storage') {
     exitCode = EXIT.stoppedByStorage;
-    message = engine.status().storage?.message;
+    const storage = engine.status().storage;
+    message = storage && `${storage.message} Then run \`ltx-batch resume\` (nothing is submitted twice).`;
   } else if (outcome === 'cap') {
     message = summaries.find((s) => s.batch.paused?.reason === 'cap')?.batch.paused?.message;
   } else if (outcome === 'interrupted') {
