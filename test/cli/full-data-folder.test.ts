@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -139,4 +139,40 @@ describe.skipIf(!root)('ltx-batch run with a data folder that fills up (tmpfs; n
       await api.stop();
     }
   }, 60_000);
+});
+
+describe.skipIf(!root)('ltx-batch run with a data folder that cannot be written from the start (tmpfs; needs root)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ltx-cli-nowrite-'));
+  const full = join(dir, 'full');
+  const readOnly = join(dir, 'ro');
+  beforeAll(() => {
+    requireBuiltCli();
+    mkdirSync(full);
+    mkdirSync(readOnly);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', readOnly]);
+    const info = statfsSync(full);
+    writeFileSync(join(full, 'ballast'), Buffer.alloc(info.bavail * info.bsize));
+  });
+  afterAll(() => {
+    execFileSync('umount', ['-l', full]);
+    execFileSync('umount', ['-l', readOnly]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['full', () => full, (d: string) => `The disk holding ${d} is full`],
+    ['read-only', () => join(readOnly, 'data'), (d: string) => `${d} cannot be written (the disk is read-only`]
+  ])('a %s data folder: one message naming it, exit 4, nothing left behind', async (_what, dataDir, words) => {
+    const csv = join(dir, 'one.csv');
+    writeFileSync(csv, 'prompt,duration\na boat,5\n');
+    const run = await runCli(['run', csv, '--out', join(dir, 'library'), '--data-dir', dataDir(), '--yes', '--time-scale', '0.002'], {
+      env: { APIXO_API_KEY: '' }
+    });
+    expect(run.code, run.stderr).toBe(EXIT.stoppedByStorage);
+    expect(run.stderr).toContain(`✗ ${words(dataDir())}`);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.stderr.match(/^✗/gm)).toHaveLength(1);
+    if (_what === 'full') expect(readdirSync(full).sort()).toEqual(['ballast', 'logs']);
+  });
 });

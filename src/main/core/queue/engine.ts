@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, RescuedTask, TaskRecord } from '@shared/batch';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Micros } from '@shared/pricing';
@@ -46,6 +48,19 @@ export * from './engine-types';
 /** How often a storage hold tries to journal what was rescued (ms of the engine's clock). */
 const STORAGE_RETRY_MS = 10_000;
 const RESCUED_NOTE = 'Its task ID was kept in a rescue file while the data folder could not be written; checking it.';
+
+/** The error writing into the nearest existing folder above `dir` gives (EROFS, EACCES), if any. */
+async function whyNotWritable(dir: string): Promise<unknown> {
+  for (let at = dirname(dir); ; at = dirname(at)) {
+    try {
+      await access(at, constants.W_OK);
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error;
+      if (dirname(at) === at) return undefined;
+    }
+  }
+}
 
 /** An error opening the queue, worded for the person when the data folder's disk is the cause. */
 function asStorageError(error: unknown, dataDir: string): unknown {
@@ -125,7 +140,10 @@ export class BatchEngine {
 
   private static async lockDataDir(dataDir: string): Promise<DataLock> {
     try {
-      await mkdir(dataDir, { recursive: true });
+      await mkdir(dataDir, { recursive: true }).catch(async (error: unknown) => {
+        // On a read-only disk, mkdir says ENOENT; the nearest folder that is there says why.
+        throw (await whyNotWritable(dataDir)) ?? error;
+      });
       return await acquireDataLock(dataDir);
     } catch (error) {
       throw asStorageError(error, dataDir);
