@@ -213,7 +213,8 @@ export class BatchEngine {
     });
     this.changes = new ChangeStream<EngineChange, LandedVideo>(options.changeIntervalMs ?? 250, (pending) => this.buildChange(pending), this.clock);
     this.recovery = this.recover(found.entries);
-    this.rescue.save();
+    // Files found at open are rewritten without what is now journaled (or removed).
+    if (found.files.length > 0 || this.rescue.size > 0) this.rescue.save();
   }
 
   // ── Reading ─────────────────────────────────────────────────────────────────────────────
