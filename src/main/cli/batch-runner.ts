@@ -67,6 +67,16 @@ function reportTask(task: TaskRecord, reported: Set<string>, display: RunDisplay
   }
 }
 
+/** A task ID the journal could not record, on screen the moment it is known (and again at the end). */
+function reportRescued(r: RescuedTask, reported: Set<string>, display: RunDisplay): void {
+  if (display.quiet || !r.taskId || reported.has(`rescued:${r.taskId}`)) return;
+  reported.add(`rescued:${r.taskId}`);
+  if (display.tty && display.io.write) display.io.write('\r\x1b[2K');
+  display.io.out(
+    `Row ${r.row}${r.take > 1 ? ` take ${r.take}` : ''}: APIXO created task ${r.taskId}, but the queue journal could not record it. Keep this ID.`
+  );
+}
+
 function describeTask(task: TaskRecord): string {
   const what = task.state.replace('_', ' ');
   const why = task.failCode ? `${task.failCode}${task.failMsg ? ` — ${task.failMsg}` : ''}. ${task.note ?? ''}` : (task.note ?? '');
@@ -208,12 +218,19 @@ export function printRescued(rescued: RescuedTask[], io: Output): void {
  */
 export async function driveBatches(engine: BatchEngine, batchIds: string[], options: { io: Output; json: boolean; signal: AbortSignal }): Promise<number> {
   const { io, json, signal } = options;
+  const display = { io, tty: !json && process.stdout.isTTY === true, quiet: json };
+  // Until the engine has closed (its last submits answer while it closes).
+  const shown = new Set<string>();
+  const unsubscribe = engine.onChange((change) => {
+    for (const r of change.status.rescued ?? []) reportRescued(r, shown, display);
+  });
   engine.start();
-  const outcome = await watchBatches(engine, batchIds, { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
+  const outcome = await watchBatches(engine, batchIds, display, signal);
   if (outcome === 'interrupted' && !json) io.out('Stopping: waiting for submits already sent to answer…');
   if (outcome === 'storage' && !json) io.out('Stopping: the data folder cannot be written; waiting for submits already sent to answer…');
   // Submits already sent are answered during close: their IDs are in the journal or rescued.
   await engine.close();
+  unsubscribe();
   const summary = summarizeRun(engine, batchIds, engine.status().storage ? 'storage' : outcome);
   const rescued = engine.rescued();
   if (rescued.length > 0) summary.rescued = rescued;
