@@ -1,10 +1,9 @@
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { QueueStatus, TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
 import { expectedVideoBytes } from '../download/video-size';
 import type { Logger } from '../log/logger';
 import type { Clock, Timer } from '../util/clock';
+import { freeBytesSync } from '../util/disk-space';
 
 /** Room kept free beyond the videos in flight (default). */
 export const DEFAULT_DISK_MARGIN_BYTES = 256 * 1024 * 1024;
@@ -23,21 +22,6 @@ export interface DiskGuardDeps {
   changed: () => void;
   /** Try submitting again (after a re-check). */
   pump: () => void;
-}
-
-/**
- * Free space in the library's filesystem, read with statfs (synchronous: one small system call),
- * from the nearest folder that exists; undefined when it cannot be read.
- */
-export function freeBytesSync(dir: string): number | undefined {
-  for (let at = dir; ; at = dirname(at)) {
-    try {
-      const info = statfsSync(at);
-      return info.bavail * info.bsize;
-    } catch {
-      if (dirname(at) === at) return undefined;
-    }
-  }
 }
 
 const mb = (bytes: number): string => `${Math.max(0, Math.floor(bytes / (1024 * 1024))).toLocaleString('en-US')} MB`;
