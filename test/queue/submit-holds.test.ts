@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApixoClient } from '../../src/main/core/apixo';
 import { expectedVideoBytes } from '../../src/main/core/download/video-size';
 import { BatchEngine } from '../../src/main/core/queue/engine';
@@ -58,8 +58,10 @@ describe('a 404 from the submit endpoint means a wrong API address', () => {
 const root = process.getuid?.() === 0;
 describe.skipIf(!root)('submits wait for room on the library disk (tmpfs; needs root)', () => {
   const library = join(base, 'library');
-  mkdirSync(library);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', library]);
+  beforeAll(() => {
+    mkdirSync(library);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', library]);
+  });
   afterAll(() => execFileSync('umount', ['-l', library]));
   let sim: Simulator;
   afterEach(async () => {

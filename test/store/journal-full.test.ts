@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { ftruncateSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal, isJournalError, type JournalFileOps } from '../../src/main/core/store/journal';
 import { tempDirs } from '../support/temp-dirs';
 
@@ -123,9 +123,12 @@ describe('journal: a disk that stops taking writes (fault-injected file calls)',
 
 const root = process.getuid?.() === 0;
 describe.skipIf(!root)('journal: a real filesystem that fills up (tmpfs; needs root)', () => {
-  const mount = join(tempDir(), 'small');
-  mkdirSync(mount);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
+  let mount = '';
+  beforeAll(() => {
+    mount = join(tempDir(), 'small');
+    mkdirSync(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]);
+  });
   afterAll(() => {
     execFileSync('umount', ['-l', mount]);
     rmSync(mount, { recursive: true, force: true });
