@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ApixoClient } from '../../src/main/core/apixo';
-import { BatchEngine, type EngineOptions } from '../../src/main/core/queue/engine';
+import { BatchEngine, TaskActionError, type EngineOptions } from '../../src/main/core/queue/engine';
 import { RESCUE_FILE_NAME, tempRescueFile } from '../../src/main/core/queue/rescue';
 import { rows, until } from '../support/engine-harness';
 import { TestClock } from '../support/test-clock';
@@ -191,5 +191,23 @@ describe.skipIf(!root)('rescued task IDs (tmpfs; needs root)', () => {
     await until(() => api.held.length === 2, 5_000, 'both submitted again, once');
     api.release();
     await until(() => again.tasksOf(batch.id).every((t) => t.state === 'submitted' && t.attempts === 1), 5_000, 'both submitted');
+  });
+
+  it('a batch added to a full data folder is refused in words, nothing is submitted, and closing releases the lock', async () => {
+    const dataDir = tmpfs('data-add');
+    const e = await open(dataDir);
+    const info = statfsSync(dataDir);
+    writeFileSync(join(dataDir, 'ballast'), Buffer.alloc(info.bavail * info.bsize));
+    // A batch's line is far longer than the room left in the journal's last page.
+    expect(() => e.addBatch({ name: 'too late', libraryDir: join(base, 'library-add'), tasks: rows(40) })).toThrow(TaskActionError);
+    expect(e.status().storage?.message).toMatch(new RegExp(`^The disk holding ${dataDir} is full\\.`));
+    expect(e.batches()).toEqual([]);
+    e.start();
+    await e.close();
+    expect(existsSync(join(dataDir, 'lock'))).toBe(false);
+    expect(api.held).toHaveLength(0);
+    rmSync(join(dataDir, 'ballast'));
+    const again = await open(dataDir);
+    expect(again.batches()).toEqual([]);
   });
 });
