@@ -128,11 +128,12 @@ describe.skipIf(!root)('rescued task IDs (tmpfs; needs root)', () => {
     await clock.advance(10_000);
     await until(() => e.rescued().length === 0 && !existsSync(rescueFile), 5_000, 'the rescued IDs journaled');
     expect(e.tasksOf(batch.id).map((t) => t.taskId)).toEqual([...ids, undefined, undefined]);
-    // The hold stays until the person resumes: nothing was submitted meanwhile.
+    // The hold stays until the person resumes: nothing was submitted meanwhile, even with free slots
+    // (a submit starts synchronously, with its intent, so a task still queued now was not sent).
     expect(api.held).toHaveLength(0);
     expect(e.status().storage).toBeDefined();
-    // The two at the API hold both slots; with room for more, resuming submits the other two.
     e.setConcurrency(4);
+    expect(e.tasksOf(batch.id).map((t) => t.state)).toEqual(['submitted', 'submitted', 'queued', 'queued']);
     e.resumeAccount();
     await until(() => api.held.length === 2, 5_000, 'the other two submits');
     api.release();
