@@ -82,7 +82,19 @@ export interface CostTotals {
   balanceMicros?: Micros;
 }
 
-export type AccountPause = 'auth' | 'balance';
+/** Why submits wait for the person: a refused key, no balance, or an API address that answers 404. */
+export type AccountPause = 'auth' | 'balance' | 'address';
+
+/** A task ID APIXO returned that the queue's journal could not record yet: shown so it is never lost. */
+export interface RescuedTask {
+  batchId: string;
+  row: number;
+  take: number;
+  /** APIXO's task ID (absent when APIXO said no task was made). */
+  taskId?: string;
+  /** The rescue file it was written to, if any place could be written. */
+  file?: string;
+}
 
 /** What the engine is doing, and why anything waits, in words a person reads. */
 export interface QueueStatus {
@@ -97,6 +109,15 @@ export interface QueueStatus {
   account?: { reason: AccountPause; message: string };
   /** Submits wait until then (ms since epoch) because the server asked. */
   submitPauseUntil?: number;
+  /**
+   * The queue's journal could not be written (a full, read-only or missing data folder): nothing
+   * more is submitted until the person resumes or restarts. `message` says which folder and what to do.
+   */
+  storage?: { folder: string; message: string };
+  /** Task IDs APIXO returned that are not in the journal yet; they must be shown (and can be copied). */
+  rescued?: RescuedTask[];
+  /** Submits wait because the library's disk has too little room for the videos in flight. */
+  diskSpace?: { folder: string; freeBytes: number; neededBytes: number; message: string };
   /** One line: "submitting 3 of 4 slots", "waiting: 4 of 4 slots busy", "paused by the server until 14:02:10". */
   activity: string;
 }

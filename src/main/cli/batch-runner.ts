@@ -1,4 +1,4 @@
-import type { BatchSummary, TaskRecord } from '@shared/batch';
+import type { BatchSummary, RescuedTask, TaskRecord } from '@shared/batch';
 import { formatUsd } from '@shared/pricing';
 import type { TaskState } from '@shared/task-state';
 import { isSettled } from '@shared/batch-summary';
@@ -13,7 +13,7 @@ export interface RunDisplay {
   quiet: boolean;
 }
 
-export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap';
+export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap' | 'storage';
 
 const SHOWN_TASKS = 20;
 
@@ -42,6 +42,7 @@ export async function watchBatches(engine: BatchEngine, batchIds: string[], disp
       const check = (): void => {
         if (signal.aborted) return resolve('interrupted');
         const summaries = batchIds.map((id) => engine.summary(id)!);
+        if (engine.status().storage) return resolve('storage');
         if (summaries.every(isSettled)) return resolve('settled');
         if (engine.status().account) return resolve('account');
         if (summaries.every((s) => isSettled(s) || s.batch.paused?.reason === 'cap')) return resolve('cap');
@@ -64,6 +65,16 @@ function reportTask(task: TaskRecord, reported: Set<string>, display: RunDisplay
     if (display.tty && display.io.write) display.io.write('\r\x1b[2K');
     display.io.out(describeTask(task));
   }
+}
+
+/** A task ID the journal could not record, on screen the moment it is known (and again at the end). */
+function reportRescued(r: RescuedTask, reported: Set<string>, display: RunDisplay): void {
+  if (display.quiet || !r.taskId || reported.has(`rescued:${r.taskId}`)) return;
+  reported.add(`rescued:${r.taskId}`);
+  if (display.tty && display.io.write) display.io.write('\r\x1b[2K');
+  display.io.out(
+    `Row ${r.row}${r.take > 1 ? ` take ${r.take}` : ''}: APIXO created task ${r.taskId}, but the queue journal could not record it. Keep this ID.`
+  );
 }
 
 function describeTask(task: TaskRecord): string {
@@ -108,6 +119,8 @@ export interface RunSummary {
   batches: { id: string; name: string; libraryDir: string; counts: BatchSummary['counts']; total: number; spent: string; committed: string }[];
   attention: { row: number; take: number; state: TaskState; taskId?: string; note?: string; failCode?: string }[];
   message?: string;
+  /** Task IDs APIXO returned that the journal could not record: each must reach the person. */
+  rescued?: RescuedTask[];
 }
 
 /** The closing summary and the exit status it stands for. */
@@ -127,6 +140,10 @@ export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: R
   if (outcome === 'account') {
     exitCode = EXIT.stoppedByAccount;
     message = engine.status().account?.message;
+  } else if (outcome === 'storage') {
+    exitCode = EXIT.stoppedByStorage;
+    const storage = engine.status().storage;
+    message = storage && `${storage.message} Then run \`ltx-batch resume\` (nothing is submitted twice).`;
   } else if (outcome === 'cap') {
     message = summaries.find((s) => s.batch.paused?.reason === 'cap')?.batch.paused?.message;
   } else if (outcome === 'interrupted') {
@@ -177,6 +194,22 @@ export function printSummary(summary: RunSummary, io: Output): void {
     );
   }
   if (summary.message) io.out(summary.message);
+  printRescued(summary.rescued ?? [], io);
+}
+
+/** Every task ID the journal could not record, with where it was saved and what to do. */
+export function printRescued(rescued: RescuedTask[], io: Output): void {
+  if (rescued.length === 0) return;
+  io.out(`${plural(rescued.length, 'task ID')} could not be recorded in the queue journal. APIXO created (and charges for) each one; keep them:`);
+  for (const r of rescued) {
+    io.out(
+      `  Row ${r.row}${r.take > 1 ? ` take ${r.take}` : ''}: ${r.taskId ?? '?'}${r.file ? `  (saved in ${r.file})` : '  (could not be saved anywhere: copy it now)'}`
+    );
+  }
+  io.out(
+    'Once the data folder can be written again, `ltx-batch resume` attaches them by itself (nothing is paid twice). ' +
+      'Or attach one by hand in the app: the row needs review, then "Attach task ID".'
+  );
 }
 
 /**
@@ -185,12 +218,23 @@ export function printSummary(summary: RunSummary, io: Output): void {
  */
 export async function driveBatches(engine: BatchEngine, batchIds: string[], options: { io: Output; json: boolean; signal: AbortSignal }): Promise<number> {
   const { io, json, signal } = options;
+  const display = { io, tty: !json && process.stdout.isTTY === true, quiet: json };
+  // Until the engine has closed (its last submits answer while it closes).
+  const shown = new Set<string>();
+  const unsubscribe = engine.onChange((change) => {
+    for (const r of change.status.rescued ?? []) reportRescued(r, shown, display);
+  });
   engine.start();
-  const outcome = await watchBatches(engine, batchIds, { io, tty: !json && process.stdout.isTTY === true, quiet: json }, signal);
+  const outcome = await watchBatches(engine, batchIds, display, signal);
   if (outcome === 'interrupted' && !json) io.out('Stopping: waiting for submits already sent to answer…');
-  const summary = summarizeRun(engine, batchIds, outcome);
+  if (outcome === 'storage' && !json) io.out('Stopping: the data folder cannot be written; waiting for submits already sent to answer…');
+  // Submits already sent are answered during close: their IDs are in the journal or rescued.
   await engine.close();
+  unsubscribe();
+  const summary = summarizeRun(engine, batchIds, engine.status().storage ? 'storage' : outcome);
+  const rescued = engine.rescued();
+  if (rescued.length > 0) summary.rescued = rescued;
   if (json) io.out(JSON.stringify(summary, null, 2));
   else printSummary(summary, io);
-  return outcome === 'interrupted' ? EXIT.interrupted : summary.exitCode;
+  return outcome === 'interrupted' && summary.outcome !== 'storage' ? EXIT.interrupted : summary.exitCode;
 }

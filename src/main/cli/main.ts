@@ -4,6 +4,7 @@ import { simulateCommand, SIMULATE_HELP } from './simulate-command';
 import { statusCommand, STATUS_HELP } from './status-command';
 import { validateCommand, VALIDATE_HELP } from './validate-command';
 import { cliLog, type CliLog } from './cli-log';
+import { isJournalError } from '../core/store/journal';
 import { EXIT, UsageError, type Output } from './output';
 
 export const MAIN_HELP = `LTX Batch Studio — bulk video generation with APIXO's LTX 2 19B, from the command line.
@@ -53,6 +54,11 @@ export async function runCli(argv: string[], io: Output, signal: AbortSignal): P
       return EXIT.invalidInput;
     }
     log.open().error('the command failed', { error });
+    if (isJournalError(error, 'failed')) {
+      // The data folder's disk: one sentence naming the folder and what to do, never a stack.
+      io.err(`✗ ${error.message}`);
+      return EXIT.stoppedByStorage;
+    }
     io.err(`Error: ${(error as Error).message}`);
     return EXIT.someFailed;
   }

@@ -18,6 +18,8 @@ export const EXIT = {
   someFailed: 1,
   invalidInput: 2,
   stoppedByAccount: 3,
+  /** The data folder could not be written: submits stopped (any task ID not journaled is printed). */
+  stoppedByStorage: 4,
   interrupted: 130
 } as const;
 

@@ -47,7 +47,8 @@ Options:
   -h, --help         show this help
 
 Exit status: 0 all done, 1 some failed or need review, 2 invalid input, 3 stopped by the
-API key or the balance, 130 interrupted.`;
+API key, the API address or the balance, 4 stopped because the data folder could not be
+written (full, read-only or gone; any task ID it could not record is printed), 130 interrupted.`;
 
 export const RUN_FLAGS = {
   'data-dir': { type: 'string' },
@@ -160,6 +161,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
       } catch (error) {
         if (!(error instanceof TaskActionError || error instanceof HostingError || isImageRefusal(error))) throw error;
         io.err(`✗ Nothing was submitted: ${(error as Error).message}`);
+        if (opened.status().storage) return EXIT.stoppedByStorage;
         return error instanceof HostingError ? EXIT.someFailed : EXIT.invalidInput;
       }
     }
@@ -201,6 +203,7 @@ export function openEngine(flags: EngineFlags, api: ApiConnection, log: Logger):
 
 export function reportRecovery(engine: Engine, say: (line: string) => void): void {
   const r = engine.recovery;
+  if (r.attachedRescued > 0) say(`Attached ${plural(r.attachedRescued, 'task ID')} kept in a rescue file while the data folder could not be written.`);
   if (r.resumedPolls > 0) say(`Picking up ${plural(r.resumedPolls, 'task')} still running at APIXO.`);
   if (r.resumedDownloads > 0) say(`Finishing ${plural(r.resumedDownloads, 'download')}.`);
   if (r.needsReview > 0)

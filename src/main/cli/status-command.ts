@@ -4,6 +4,7 @@ import { ATTENTION_STATES } from '@shared/task-state';
 import { sumCosts, summarize } from '@shared/batch-summary';
 import { defaultDataDir } from '../core/paths';
 import { peekQueue } from '../core/queue/peek';
+import { readRescueFiles, rescueFilePlaces } from '../core/queue/rescue';
 import { parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
 import type { CliLog } from './cli-log';
@@ -40,8 +41,20 @@ export async function statusCommand(argv: string[], io: Output, _signal: AbortSi
     return { ...summary, attention };
   });
   const costs = sumCosts(state?.tasks.values() ?? []);
+  // Task IDs a run could not journal: still waiting in rescue files for the next start.
+  const found = await readRescueFiles(
+    dataDir,
+    rescueFilePlaces(
+      dataDir,
+      batches.map((b) => b.libraryDir)
+    )
+  );
+  const rescued = found.entries.filter((e) => {
+    const task = state?.tasks.get(e.id);
+    return e.outcome === 'accepted' && task?.state === 'submitting' && task.attempts === e.attempts;
+  });
   if (values.json) {
-    io.out(JSON.stringify({ dataDir, batches: report, costs }, null, 2));
+    io.out(JSON.stringify({ dataDir, batches: report, costs, ...(rescued.length > 0 ? { rescued } : {}) }, null, 2));
     return EXIT.ok;
   }
   if (report.length === 0) {
@@ -63,6 +76,10 @@ export async function statusCommand(argv: string[], io: Output, _signal: AbortSi
       );
     }
     if (attention.length > SHOWN) io.out(`  … and ${attention.length - SHOWN} more (--json lists them all)`);
+  }
+  if (rescued.length > 0) {
+    io.out(`${plural(rescued.length, 'task ID')} APIXO returned could not be recorded and wait in rescue files; the next \`ltx-batch resume\` attaches them:`);
+    for (const e of rescued) io.out(`  Row ${e.row}${e.take > 1 ? ` take ${e.take}` : ''}: ${e.taskId}`);
   }
   io.out(`All batches: queued ${formatUsd(costs.queuedMicros)} · committed ${formatUsd(costs.committedMicros)} · spent ${formatUsd(costs.spentMicros)}`);
   return EXIT.ok;

@@ -222,6 +222,9 @@ export class DownloadStage {
       const base = videoBaseName({ prompt: task.request.input.prompt, seed: task.request.input.seed, taskId: task.taskId ?? task.id });
       file = basename(await reserveUniquePath(batch.libraryDir, base, '.mp4'));
       task = this.change(task, 'downloading', { file }, { durable: true });
+      // The journal could not take the name (the engine holds submits and says why): no byte goes
+      // under a name a restart would not know; the download is tried again once it can be written.
+      if (task.file !== file) return;
     } else if (task.state !== 'downloading') {
       task = this.change(task, 'downloading');
     }

@@ -29,6 +29,8 @@ export interface EngineOptions {
   downloadStallTimeoutMs?: number;
   /** Coalescing interval of the change stream, in ms, not scaled by timeScale (default 250). */
   changeIntervalMs?: number;
+  /** Room kept free on the library's disk beyond the videos in flight, before a submit (default 256 MB). */
+  diskMarginBytes?: number;
   random?: () => number;
   log?: Logger;
   /** What the engine reads the time from and arms its timers on (default: the system clock). */
@@ -66,6 +68,8 @@ export interface EngineChange {
 export interface RecoveryReport extends JournalRecovery {
   /** Tasks whose submit was interrupted: they may or may not exist at APIXO. */
   needsReview: number;
+  /** Interrupted submits whose task ID a rescue file kept: attached and polled, never paid twice. */
+  attachedRescued: number;
   resumedPolls: number;
   resumedDownloads: number;
 }
@@ -90,7 +94,7 @@ export interface ChangeOptions {
  */
 export type ChangeTask = (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: ChangeOptions) => TaskRecord;
 
-/** Why submits (and, for the key, checks) wait for the person: a key refused or no balance. */
+/** Why submits (and, for the key, checks) wait for the person: a key refused, a wrong API address, or no balance. */
 export type AccountHold = NonNullable<QueueStatus['account']>;
 
 export const DEFAULT_CONCURRENCY = 4;

@@ -1,5 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, TaskRecord } from '@shared/batch';
+import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, RescuedTask, TaskRecord } from '@shared/batch';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Micros } from '@shared/pricing';
 import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
@@ -7,10 +6,14 @@ import { sumCosts, summarize } from '@shared/batch-summary';
 import type { ApixoClient } from '../apixo';
 import { silentLog, type Logger } from '../log/logger';
 import { netPolicy } from '../net';
-import { Journal } from '../store/journal';
+import { Journal, isJournalError } from '../store/journal';
 import { acquireDataLock, type DataLock } from '../store/lock';
 import { systemClock, type Clock } from '../util/clock';
 import { countWaiting, describeActivity } from './activity';
+import { DEFAULT_DISK_MARGIN_BYTES, DiskGuard } from './disk-guard';
+import { RescueKeeper, readRescueFiles, rescueFilePlaces, type RescueEntry } from './rescue';
+import { firstPollDelayMs } from './schedule-policy';
+import { StorageHold, asStorageError, makeFolder } from './storage-hold';
 import { BalanceWatch } from './balance-watch';
 import { ChangeStream, type PendingChanges } from './change-stream';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -40,6 +43,7 @@ import { TaskChoices } from './task-choices';
 import { logTransition } from './task-log';
 
 export * from './engine-types';
+
 export type { LandedVideo } from './download-stage';
 
 /**
@@ -49,9 +53,10 @@ export type { LandedVideo } from './download-stage';
  * handler, the download stage and the spend ledger do the work; every task change goes through
  * `change()`, which journals it first and returns the task as it is now.
  *
- * It stays a little over 400 lines on purpose: what is left is the engine's public surface (one
- * short method per action the doors and the CLI call), its wiring of those parts in the
- * constructor, and `change()`, the single journalled path every task change takes. Splitting it
+ * It stays under 600 lines on purpose: what is left is the engine's public surface (one
+ * short method per action the doors and the CLI call), its wiring of those parts (and of the
+ * storage and disk-space holds) in the constructor, and `change()`, the single journalled path
+ * every task change takes. Splitting it
  * further would scatter that surface or that one path across files without any idea of its own.
  */
 export class BatchEngine {
@@ -72,6 +77,10 @@ export class BatchEngine {
   private readonly choices: TaskChoices;
   private readonly changes: ChangeStream<EngineChange, LandedVideo>;
 
+  private readonly disk: DiskGuard;
+  private readonly rescue: RescueKeeper;
+  private readonly hold: StorageHold;
+
   private closing = false;
   // ── Prompt stop, sleep and offline (architecture.md, "Time") ──
   /** Aborted by close() (and on sleep, then renewed): polls and balance reads in flight stop at once. */
@@ -85,22 +94,37 @@ export class BatchEngine {
   readonly recovery: RecoveryReport;
 
   static async open(options: EngineOptions): Promise<BatchEngine> {
-    await mkdir(options.dataDir, { recursive: true });
-    const lock = await acquireDataLock(options.dataDir);
+    const lock = await BatchEngine.lockDataDir(options.dataDir);
+    let journal: Journal<QueueEvent, QueueState> | undefined;
     try {
-      const journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
+      journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
         ...QUEUE_JOURNAL,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
       });
       await sweepLeftovers(journal.state, options.log);
-      return new BatchEngine(options, lock, journal);
+      // IDs a run could not journal, kept in rescue files: attached to their tasks now.
+      const libraries = [...journal.state.batches.values()].map((b) => b.libraryDir);
+      const found = await readRescueFiles(options.dataDir, rescueFilePlaces(options.dataDir, libraries));
+      const engine = new BatchEngine(options, lock, journal, found);
+      await engine.rescue.settled();
+      return engine;
     } catch (error) {
+      await journal?.close().catch(() => undefined);
       await lock.release();
-      throw error;
+      throw asStorageError(error, options.dataDir);
     }
   }
 
-  private constructor(options: EngineOptions, lock: DataLock, journal: Journal<QueueEvent, QueueState>) {
+  private static async lockDataDir(dataDir: string): Promise<DataLock> {
+    try {
+      await makeFolder(dataDir);
+      return await acquireDataLock(dataDir);
+    } catch (error) {
+      throw asStorageError(error, dataDir);
+    }
+  }
+
+  private constructor(options: EngineOptions, lock: DataLock, journal: Journal<QueueEvent, QueueState>, found: { entries: RescueEntry[]; files: string[] }) {
     this.lock = lock;
     this.journal = journal;
     this.client = options.client;
@@ -121,6 +145,35 @@ export class BatchEngine {
     this.unwatchClient = this.client.onReach((reached) => this.network.report(reached));
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? DEFAULT_CONCURRENCY, POLL_INTERVAL_MS * this.ts);
     const change = this.change.bind(this);
+    this.disk = new DiskGuard({
+      libraryDir: (task) => this.journal.state.batches.get(task.batchId)?.libraryDir,
+      marginBytes: options.diskMarginBytes ?? DEFAULT_DISK_MARGIN_BYTES,
+      clock: this.clock,
+      log: this.log,
+      changed: () => this.changes.mark(),
+      pump: () => this.lane.pump()
+    });
+    this.rescue = new RescueKeeper({
+      dataDir: options.dataDir,
+      libraryDir: (batchId) => this.journal.state.batches.get(batchId)?.libraryDir,
+      log: this.log,
+      changed: () => this.changes.mark()
+    });
+    this.rescue.adopt(found.files);
+    this.hold = new StorageHold({
+      folder: journal.dir,
+      task: (id) => this.task(id),
+      change,
+      requeue: (task, patch) => this.lane.requeue(task, patch),
+      poll: (id, at) => this.polls.schedule(id, at),
+      firstPollAt: (task) => this.clock.now() + firstPollDelayMs(task.request) * this.ts,
+      download: (id) => this.downloads.enqueue(id),
+      rescue: this.rescue,
+      clock: this.clock,
+      log: this.log,
+      changed: () => this.changes.mark(),
+      closing: () => this.closing
+    });
     this.polls = new PollScheduler({ budgetPerMinute: this.budgetPerMinute, timeScale: this.ts, clock: this.clock, poll: (id) => this.pollHandler.poll(id) });
     const shared = {
       clock: this.clock,
@@ -135,6 +188,11 @@ export class BatchEngine {
     this.lane = new SubmitLane({
       ...shared,
       journal,
+      record: (event) => this.record(event),
+      storageHeld: () => this.hold.held !== undefined,
+      roomFor: (task) => this.disk.allows(task),
+      rescue: (task, outcome, taskId) => this.hold.keep(task, outcome, taskId),
+      fault: (error) => this.log.error('a submit ended with an unexpected error', { error }),
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
       limiter: this.limiter,
       ledger: this.ledger,
@@ -162,6 +220,7 @@ export class BatchEngine {
       batch: (id) => this.journal.state.batches.get(id),
       change,
       landed: (video) => this.changes.land(video),
+      onDiskFull: (folder) => this.diskFull(folder),
       log: this.log,
       policy: netPolicy({ apiBaseUrl: () => this.client.baseUrl, subject: "The video's link" })
     });
@@ -175,7 +234,9 @@ export class BatchEngine {
       clock: this.clock
     });
     this.changes = new ChangeStream<EngineChange, LandedVideo>(options.changeIntervalMs ?? 250, (pending) => this.buildChange(pending), this.clock);
-    this.recovery = this.recover();
+    this.recovery = this.recover(found.entries);
+    // Files found at open are rewritten without what is now journaled (or removed).
+    if (found.files.length > 0 || this.rescue.size > 0) this.rescue.save();
   }
 
   // ── Reading ─────────────────────────────────────────────────────────────────────────────
@@ -213,11 +274,32 @@ export class BatchEngine {
     const slots = this.limiter.slots;
     const overallCapReached = this.ledger.overallCapReached !== undefined;
     const downloads = this.downloads.active + this.downloads.pending;
-    const offline = this.lane.running ? this.network.words() : undefined;
+    const storage = this.hold.status;
+    const diskSpace = this.disk.hold;
+    // Offline is the words while it lasts, unless the disk holds submits: that needs the person.
+    const offline = this.lane.running && !this.hold.held && !diskSpace ? this.network.words() : undefined;
     const activity =
-      offline ?? describeActivity({ account: this.account, overallCapReached, running, inFlight, queued, held, slots, pauseUntil, pauseReason, downloads });
+      offline ??
+      describeActivity({
+        account: this.account,
+        storage: this.hold.held,
+        diskSpace,
+        overallCapReached,
+        running,
+        inFlight,
+        queued,
+        held,
+        slots,
+        pauseUntil,
+        pauseReason,
+        downloads
+      });
     const limit = this.limiter.limit;
+    const rescued = this.rescued();
     return {
+      ...(storage ? { storage } : {}),
+      ...(rescued.length > 0 ? { rescued } : {}),
+      ...(diskSpace ? { diskSpace } : {}),
       running,
       limit,
       effectiveLimit: slots,
@@ -229,6 +311,26 @@ export class BatchEngine {
       submitPauseUntil: pauseUntil,
       activity
     };
+  }
+
+  /**
+   * Task IDs APIXO returned that the journal could not record yet, with the rescue file each was
+   * written to: a person must see them (architecture.md, "Persistence and recovery").
+   */
+  rescued(): RescuedTask[] {
+    return this.rescue
+      .list()
+      .filter((e) => e.outcome === 'accepted')
+      .map((e) => ({ batchId: e.batchId, row: e.row, take: e.take, taskId: e.taskId, file: this.rescue.fileOf(e.id) }));
+  }
+
+  /**
+   * A download found the library's disk full: submits hold the same way as when the free-space
+   * check finds too little room, and go on by themselves once a re-check finds room.
+   */
+  diskFull(folder: string): void {
+    this.disk.diskFull(folder);
+    this.changes.mark();
   }
 
   /** Subscribes to coalesced changes; returns the unsubscribe function. */
@@ -247,7 +349,7 @@ export class BatchEngine {
   addBatch(spec: NewBatch): BatchRecord {
     const { batch, tasks } = newBatchRecords(spec, this.clock.now(), this.random);
     const id = batch.id;
-    this.journal.append({ type: 'batch_added', batch, tasks }, { durable: true });
+    this.recordOrRefuse({ type: 'batch_added', batch, tasks }, true);
     this.log.info(`batch added: ${tasks.length} task(s)`, { batch: id, name: spec.name, libraryDir: spec.libraryDir });
     this.lane.order(id);
     for (const task of tasks) this.lane.enqueue(task);
@@ -264,13 +366,13 @@ export class BatchEngine {
 
   pauseBatch(batchId: string): void {
     this.requireBatch(batchId);
-    this.journal.append({ type: 'batch_changed', id: batchId, patch: { paused: { reason: 'user', message: 'Paused.' } } });
+    this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: { paused: { reason: 'user', message: 'Paused.' } } });
     this.changes.mark(undefined, batchId);
   }
 
   resumeBatch(batchId: string): void {
     this.requireBatch(batchId);
-    this.journal.append({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
+    this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
     this.lane.unpark(batchId);
     this.changes.mark(undefined, batchId);
     this.lane.pump();
@@ -279,7 +381,7 @@ export class BatchEngine {
   /** Sets or clears a batch's spending cap; a batch the old cap paused goes on if the new one allows. */
   setBatchCap(batchId: string, capMicros: Micros | undefined): void {
     const batch = this.requireBatch(batchId);
-    this.journal.append({
+    this.recordOrRefuse({
       type: 'batch_changed',
       id: batchId,
       patch: capMicros === undefined ? {} : { capMicros },
@@ -360,9 +462,14 @@ export class BatchEngine {
     this.balance.refresh();
   }
 
-  /** After the person fixed the key or added balance. */
+  /**
+   * After the person fixed the key, the API address or the data folder's disk, or added balance.
+   * A storage hold goes too: the next submit writes its intent first, so if the disk is still
+   * full that write fails and submits stop again before anything is sent.
+   */
   resumeAccount(): void {
     this.account = undefined;
+    this.hold.resume();
     this.pollHandler.releaseHeld();
     this.refreshBalance();
     this.changes.mark();
@@ -384,17 +491,25 @@ export class BatchEngine {
     this.lane.stop();
     this.balance.stop();
     this.polls.stop();
+    this.disk.stop();
+    this.hold.stop();
     // Polls and balance reads in flight stop now (a stopped poll changes nothing: the task is
     // polled again at the next start). A submit already sent is never aborted: its answer is
     // awaited, bounded by the client's request timeout, so that no task ID is lost.
     this.requests.abort(new Error('the queue is closing'));
     this.unwatchClient();
-    await this.lane.settled();
-    await this.downloads.stop();
-    this.changes.flush();
-    this.changes.close();
-    await this.journal.close();
-    await this.lock.release();
+    try {
+      await this.lane.settled();
+      await this.downloads.stop();
+      // A last try to journal what was rescued (room may be back); the rest stays in its files.
+      this.hold.retryRescued();
+      this.changes.flush();
+      this.changes.close();
+      await this.rescue.settled();
+      await this.journal.close().catch((error: unknown) => this.log.warn('the queue journal did not close cleanly', { error }));
+    } finally {
+      await this.lock.release();
+    }
   }
 
   // ── The machine's own life: sleep and the network (architecture.md, "Time") ─────────────
@@ -442,10 +557,16 @@ export class BatchEngine {
   // ── Internals ───────────────────────────────────────────────────────────────────────────
 
   /** What opening does with the tasks the journal left (architecture.md, "Persistence and recovery"). */
-  private recover(): RecoveryReport {
+  private recover(rescued: RescueEntry[]): RecoveryReport {
+    const byTask = new Map(rescued.map((e) => [`${e.id}:${e.attempts}`, e]));
     return resumeQueue(this.journal, {
       order: (batchId, place) => this.lane.order(batchId, place),
-      count: (task) => this.ledger.track(undefined, task),
+      count: (task) => {
+        this.ledger.track(undefined, task);
+        this.disk.follow(task);
+      },
+      rescued: (task) => byTask.get(`${task.id}:${task.attempts}`),
+      keep: (entry) => this.rescue.keep(entry),
       change: (task, state, patch, options) => this.change(task, state, patch, options),
       inFlight: (task) => this.lane.follow(task),
       download: (task) => this.downloads.enqueue(task.id),
@@ -463,10 +584,19 @@ export class BatchEngine {
    */
   private change(task: TaskRecord, state?: TaskState, patch?: TaskPatch, options: ChangeOptions = {}): TaskRecord {
     const before = this.task(task.id) ?? task;
-    this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset }, { durable: options.durable });
+    try {
+      this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset }, { durable: options.durable });
+    } catch (error) {
+      // Durable or not at all: the task stays as the journal has it, and the caller reads that.
+      if (!isJournalError(error)) throw error;
+      this.hold.unrecorded(before, error);
+      return before;
+    }
+    this.hold.wrote();
     const after = this.task(task.id)!;
     if (state && state !== before.state) logTransition(this.log, after, before.state);
     this.ledger.track(before, after);
+    this.disk.follow(after);
     this.lane.follow(after);
     if (!IN_FLIGHT_STATES.has(after.state)) {
       this.polls.remove(after.id);
@@ -476,8 +606,26 @@ export class BatchEngine {
     return after;
   }
 
+  /** A batch event; false (and submits held) when the journal could not write it. */
+  private record(event: QueueEvent, durable = false): boolean {
+    try {
+      this.journal.append(event, { durable });
+      return true;
+    } catch (error) {
+      if (!isJournalError(error)) throw error;
+      this.hold.failed(error);
+      return false;
+    }
+  }
+
+  /** A person's action on a batch: refused with the storage message when the journal cannot take it. */
+  private recordOrRefuse(event: QueueEvent, durable = false): void {
+    if (!this.record(event, durable)) throw new TaskActionError(this.hold.held?.message ?? 'The queue journal could not be written.');
+  }
+
   private pauseAccount(reason: AccountHold['reason'], message: string): void {
-    if (this.account?.reason === 'auth') return;
+    // A refused key or a wrong address outranks an empty balance: it must be fixed first.
+    if (this.account && this.account.reason !== 'balance') return;
     this.account = { reason, message };
     this.log.warn(`submits paused: ${message}`, { reason });
     this.changes.mark();

@@ -92,7 +92,10 @@ export class PollHandler {
     const { clock, timeScale: ts, random } = this.d;
     const asked = this.d.task(id);
     if (!asked?.taskId || !IN_FLIGHT_STATES.has(asked.state)) return;
-    if (this.d.account()?.reason === 'auth' || this.d.closing()) {
+    // A refused key, or an API address that is not APIXO's (every answer would be a 404), holds
+    // the polls until the person resumes: neither may count against the tasks.
+    const hold = this.d.account()?.reason;
+    if (hold === 'auth' || hold === 'address' || this.d.closing()) {
       this.held.add(id);
       return;
     }

@@ -6,6 +6,7 @@ import type { Journal } from '../store/journal';
 import { shouldRetryOnStart, sweepEmptyParts } from './download-stage';
 import type { ChangeTask, RecoveryReport } from './engine-types';
 import type { QueueEvent, QueueState } from './queue-state';
+import type { RescueEntry } from './rescue';
 
 const INTERRUPTED_SUBMIT =
   'The app stopped while this task was being submitted, so APIXO may or may not have created it (and charged for it). ' +
@@ -82,23 +83,49 @@ export interface ResumeTargets {
   poll: (task: TaskRecord, at: number) => void;
   /** When to poll each of `count` resumed tasks first. */
   firstPolls: (count: number) => number[];
+  /** What a rescue file says about this interrupted submit, if anything. */
+  rescued: (task: TaskRecord) => RescueEntry | undefined;
+  /** A rescued answer that still cannot be journaled: kept, to try again. */
+  keep: (entry: RescueEntry) => void;
 }
 
+const RESCUED_ATTACHED = 'Its task ID was kept in a rescue file while the data folder could not be written; attached and checking it.';
+const RESCUED_NOT_CREATED = 'APIXO made no task for its last submit (kept in a rescue file while the data folder could not be written); queued again.';
+
 /**
- * Takes over what the journal left: interrupted submits wait for a person, tasks at the server
- * are polled again (spread out), succeeded ones downloaded, queued ones queued.
+ * Takes over what the journal left: interrupted submits whose answer a rescue file kept get that
+ * answer (their task ID attached, or queued again when no task was made); the others wait for a
+ * person. Tasks at the server are polled again (spread out), succeeded ones downloaded, queued
+ * ones queued.
  */
 export function resumeQueue(journal: Journal<QueueEvent, QueueState>, to: ResumeTargets): RecoveryReport {
   const plan = planRecovery(journal.state);
   plan.batchOrder.forEach((id, i) => to.order(id, i));
   for (const task of journal.state.tasks.values()) to.count(task);
-  for (const task of plan.interrupted) to.change(task, 'needs_review', { note: INTERRUPTED_SUBMIT }, { durable: true });
+  let needsReview = 0;
+  let attached = 0;
+  for (const task of plan.interrupted) {
+    const entry = to.rescued(task);
+    if (entry?.outcome === 'accepted' && entry.taskId) {
+      const after = to.change(task, 'submitted', { taskId: entry.taskId, note: RESCUED_ATTACHED }, { durable: true });
+      if (after.state === 'submitted') {
+        plan.toPoll.push(after);
+        attached++;
+      } else to.keep(entry);
+    } else if (entry?.outcome === 'not_created') {
+      const after = to.change(task, 'queued', { attempts: task.attempts - 1, note: RESCUED_NOT_CREATED }, { durable: true });
+      if (after.state === 'queued') plan.toQueue.push(after);
+      else to.keep(entry);
+    } else if (to.change(task, 'needs_review', { note: INTERRUPTED_SUBMIT }, { durable: true }).state === 'needs_review') {
+      needsReview++;
+    }
+  }
   for (const task of plan.toPoll) to.inFlight(task);
   for (const task of plan.toDownload) to.download(task);
   for (const task of plan.toQueue) to.queue(task);
   const times = to.firstPolls(plan.toPoll.length);
   plan.toPoll.forEach((task, i) => to.poll(task, times[i]));
-  return { ...journal.recovery, needsReview: plan.interrupted.length, resumedPolls: plan.toPoll.length, resumedDownloads: plan.toDownload.length };
+  return { ...journal.recovery, needsReview, attachedRescued: attached, resumedPolls: plan.toPoll.length, resumedDownloads: plan.toDownload.length };
 }
 
 /** Removes empty `.part` files from a crash between choosing a file name and journaling it. */

@@ -20,6 +20,19 @@ const ACTIVE_SUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 
 
 export interface SubmitLaneDeps {
   journal: Journal<QueueEvent, QueueState>;
+  /** Journals a batch change; false when the journal could not write it (the engine then holds submits). */
+  record: (event: QueueEvent) => boolean;
+  /** The journal failed to write: no submit may start. */
+  storageHeld: () => boolean;
+  /** Whether the library's disk has room for this task's video on top of those in flight. */
+  roomFor: (task: TaskRecord) => boolean;
+  /**
+   * APIXO answered (with a task ID, or saying no task was made) but the journal could not record
+   * it: the engine keeps the answer, shows it and writes it down elsewhere.
+   */
+  rescue: (task: TaskRecord, outcome: 'accepted' | 'not_created', taskId?: string) => void;
+  /** Something went wrong that is no one's answer (a bug): logged, never thrown out of a submit. */
+  fault: (error: unknown) => void;
   client: () => ApixoClient;
   change: ChangeTask;
   /** Tells subscribers something changed (a task, a batch, or the status only). */
@@ -106,10 +119,12 @@ export class SubmitLane {
     this.queue.push({ key: (this.batchOrder.get(task.batchId) ?? 0) * 1e7 + task.position, id: task.id });
   }
 
-  requeue(task: TaskRecord, patch: TaskPatch, unset: (keyof TaskPatch)[] = []): void {
+  /** Queues a task again; returns it as it is now (still in its old state if the journal refused). */
+  requeue(task: TaskRecord, patch: TaskPatch, unset: (keyof TaskPatch)[] = []): TaskRecord {
     const queued = this.d.change(task, 'queued', patch, { unset });
     this.enqueue(queued);
     this.pump();
+    return queued;
   }
 
   /** A batch resumed: its parked tasks queue again. */
@@ -127,20 +142,26 @@ export class SubmitLane {
 
   /** Starts as many submits as the limits allow. */
   pump(): void {
-    if (!this.isRunning || this.d.account() || this.d.ledger.overallCapReached) return;
+    if (!this.isRunning || this.d.account() || this.d.ledger.overallCapReached || this.d.storageHeld()) return;
     const now = this.d.clock.now();
     if (now < this.pauseUntilMs) {
       this.armPump(this.pauseUntilMs - now);
       return;
     }
     while (this.inFlightIds.size < this.d.limiter.slots) {
+      // A journal write that failed (here or anywhere) stops submits at once.
+      if (this.d.storageHeld()) return;
       const task = this.nextQueued();
       if (!task) return;
       if (!this.withinCaps(task)) {
         if (this.d.ledger.overallCapReached) return; // the overall cap holds every batch
         continue;
       }
-      void this.submit(task);
+      if (!this.d.roomFor(task)) {
+        this.enqueue(task);
+        return;
+      }
+      void this.submit(task).catch((error: unknown) => this.d.fault(error));
     }
   }
 
@@ -189,7 +210,10 @@ export class SubmitLane {
     const verdict = this.d.ledger.check(task, batch);
     if (!verdict) return true;
     if (verdict.scope === 'batch') {
-      this.d.journal.append({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'cap', message: verdict.message } } });
+      if (!this.d.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'cap', message: verdict.message } } })) {
+        this.enqueue(task);
+        return false;
+      }
       this.park(batch.id, task.id);
       this.d.mark(undefined, batch.id);
     } else {
@@ -201,19 +225,32 @@ export class SubmitLane {
 
   private async submit(queued: TaskRecord): Promise<void> {
     this.submitsInProgress++;
-    // The intent is on disk before the POST: a crash from here on leaves `submitting`, which
-    // replays as "needs review", never as a silent second submit.
-    const task = this.d.change(queued, 'submitting', { attempts: queued.attempts + 1 }, { durable: true, unset: ['note', 'failCode', 'failMsg'] });
     try {
+      // The intent is on disk before the POST: a crash from here on leaves `submitting`, which
+      // replays as "needs review", never as a silent second submit. If the journal refuses it,
+      // nothing is sent (architecture.md, "Persistence and recovery").
+      const task = this.d.change(queued, 'submitting', { attempts: queued.attempts + 1 }, { durable: true, unset: ['note', 'failCode', 'failMsg'] });
+      if (task.state !== 'submitting') {
+        this.enqueue(task);
+        return;
+      }
       const request = await this.signed(task);
       if (!request) return;
-      const { taskId } = await this.d.client().submit(request, { retry: ONE_ATTEMPT });
-      this.d.change(task, 'submitted', { taskId }, { durable: true });
+      let taskId: string;
+      try {
+        ({ taskId } = await this.d.client().submit(request, { retry: ONE_ATTEMPT }));
+      } catch (error) {
+        this.onSubmitError(task, error);
+        return;
+      }
+      // Paid for from here on: an ID the journal cannot take is rescued, never dropped.
+      if (this.d.change(task, 'submitted', { taskId }, { durable: true }).state !== 'submitted') {
+        this.d.rescue(task, 'accepted', taskId);
+        return;
+      }
       this.consecutiveErrors = 0;
       this.d.limiter.onAccepted(this.inFlightIds.size);
       this.d.polls.schedule(task.id, this.d.clock.now() + firstPollDelayMs(task.request) * this.d.timeScale);
-    } catch (error) {
-      this.onSubmitError(task, error);
     } finally {
       this.submitsInProgress--;
       if (this.submitsInProgress === 0) for (const resolve of this.submitIdle.splice(0)) resolve();
@@ -230,10 +267,17 @@ export class SubmitLane {
     return undefined;
   }
 
-  /** `task` is the task as it was while submitting (its attempt counted). */
+  /**
+   * `task` is the task as it was while submitting (its attempt counted). When APIXO said no task
+   * was made but the journal cannot record that, the answer is rescued, so that the next start
+   * queues the row again instead of asking a person about a task that does not exist.
+   */
   private onSubmitError(task: TaskRecord, error: unknown): void {
     const { change } = this.d;
     const notCreated = { attempts: task.attempts - 1 };
+    const requeue = (patch: TaskPatch): void => {
+      if (this.requeue(task, patch).state === 'submitting') this.d.rescue(task, 'not_created');
+    };
     if (!(error instanceof ApixoError)) {
       change(
         task,
@@ -247,30 +291,40 @@ export class SubmitLane {
       case 'rate_limited':
         this.d.limiter.onRateLimited(this.d.clock.now(), this.inFlightIds.size - this.submitsInProgress);
         this.pauseSubmits(error.retryAfterMs, 'paused by the server until');
-        this.requeue(task, { ...notCreated, note: 'APIXO asked to slow down; waiting to submit.' });
+        requeue({ ...notCreated, note: 'APIXO asked to slow down; waiting to submit.' });
         return;
       case 'network':
       case 'server':
         this.pauseSubmits(error.retryAfterMs, error.kind === 'network' ? 'cannot reach APIXO; trying again at' : 'APIXO has a problem; trying again at');
-        this.requeue(task, { ...notCreated, note: `${error.message} Trying again shortly.` });
+        requeue({ ...notCreated, note: `${error.message} Trying again shortly.` });
         return;
       case 'validation':
-        change(
-          task,
-          'rejected',
-          { ...notCreated, failMsg: error.serverMessage ?? error.message, note: `${error.message} Fix the row and import it again.` },
-          { durable: true }
-        );
+        if (
+          change(
+            task,
+            'rejected',
+            { ...notCreated, failMsg: error.serverMessage ?? error.message, note: `${error.message} Fix the row and import it again.` },
+            { durable: true }
+          ).state === 'submitting'
+        ) {
+          this.d.rescue(task, 'not_created');
+        }
         return;
       case 'auth':
       case 'forbidden':
         this.d.pauseAccount('auth', `${error.message} Submits and checks are paused until you resume.`);
-        this.requeue(task, notCreated);
+        requeue(notCreated);
         return;
       case 'balance':
         this.d.pauseAccount('balance', `${error.message} Submits are paused; running tasks are still checked and downloaded.`);
-        this.requeue(task, notCreated);
+        requeue(notCreated);
         this.d.refreshBalance();
+        return;
+      case 'not_found':
+        // A 404 on submit: the address answers, but it is not APIXO's generate endpoint. No task
+        // was made, so the row waits (its attempt uncounted) until the address is fixed.
+        this.d.pauseAccount('address', wrongAddressMessage(error.serverMessage));
+        requeue({ ...notCreated, note: 'Not submitted: the API address answered "not found". Fix the address, then resume.' });
         return;
       default:
         change(task, 'needs_review', { note: error.message }, { durable: true });
@@ -288,4 +342,12 @@ export class SubmitLane {
     }
     this.d.mark();
   }
+}
+
+/** What a 404 on submit means and what to do about it. */
+export function wrongAddressMessage(serverWords?: string): string {
+  return (
+    `The API address answered the submit with 404 (not found)${serverWords ? `: ${serverWords}` : ''}, so no task was created and nothing was charged. ` +
+    'The API address (base URL) is probably wrong: check it in Settings (or --base-url), then resume.'
+  );
 }

@@ -4,6 +4,8 @@
  * The journal (journal.ts) writes these files; replay (journal-replay.ts) reads them back.
  */
 
+import { diskProblem, diskProblemWords, type DiskProblem } from '../util/disk-space';
+
 /** The newest file format this code reads and the one it writes. */
 export const JOURNAL_VERSION = 1;
 const JOURNAL_FORMAT = 'ltx-batch-studio/journal';
@@ -52,6 +54,15 @@ export interface JournalOptions<Ev, State> {
   now?: () => number;
   /** Called after each compaction step; lets tests crash the process at exactly that point. */
   onCompactionStep?: (step: CompactionStep) => void;
+  /** The file calls appends go through (default: node:fs); tests pass ones that fail on cue. */
+  fileOps?: Partial<JournalFileOps>;
+}
+
+/** The three calls an append makes on the journal's file. */
+export interface JournalFileOps {
+  writeSync: (fd: number, data: Buffer, offset: number, length: number) => number;
+  fdatasyncSync: (fd: number) => void;
+  ftruncateSync: (fd: number, length: number) => void;
 }
 
 export interface AppendOptions {
@@ -92,19 +103,35 @@ export type JournalErrorKind =
   | 'in_use'
   /** Used after `close()`. */
   | 'closed'
-  /** Writing or syncing failed; nothing more is recorded, so nothing more may be paid for. */
+  /** Writing or syncing failed; the event was not recorded (nor applied), so nothing may be paid for on it. */
   | 'failed';
 
 export class JournalError extends Error {
   readonly kind: JournalErrorKind;
   readonly path: string;
+  /** For a failed write: what is wrong with the disk, when the cause is the disk itself. */
+  readonly problem?: DiskProblem;
 
-  constructor(kind: JournalErrorKind, path: string, message: string, options?: { cause?: unknown }) {
+  constructor(kind: JournalErrorKind, path: string, message: string, options?: { cause?: unknown; problem?: DiskProblem }) {
     super(message, options);
     this.name = 'JournalError';
     this.kind = kind;
     this.path = path;
+    this.problem = options?.problem;
   }
+}
+
+/**
+ * A write or sync that failed. The journal rolled it back (nothing applied, no fragment left), so
+ * a later append may succeed once the disk has room again.
+ */
+export function writeFailure(path: string, dir: string, error: unknown): JournalError {
+  const problem = diskProblem(error);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = problem
+    ? `${diskProblemWords(problem, dir)} (The queue journal could not be written${code ? `: ${code}` : ''}.)`
+    : `The queue journal ${path} could not be written (${errorText(error)}). Fix the disk or the folder, then carry on.`;
+  return new JournalError('failed', path, message, { cause: error, problem });
 }
 
 export function isJournalError(error: unknown, kind?: JournalErrorKind): error is JournalError {

@@ -10,6 +10,7 @@
  * This file is the writer: appends, background syncs and compaction. The files' format and the
  * errors' wording are in journal-format.ts, reading them back on open in journal-replay.ts.
  */
+import * as fs from 'node:fs';
 import { closeSync, fdatasync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,7 +24,9 @@ import {
   SNAPSHOT_FORMAT,
   errorText,
   headerLine,
+  writeFailure,
   type AppendOptions,
+  type JournalFileOps,
   type CompactionStep,
   type JournalOptions,
   type JournalRecovery
@@ -37,6 +40,7 @@ export {
   type AppendOptions,
   type CompactionStep,
   type JournalErrorKind,
+  type JournalFileOps,
   type JournalOptions,
   type JournalRecovery
 } from './journal-format';
@@ -70,12 +74,19 @@ export class Journal<Ev, State> {
   private durableSeq: number;
   private journalBytes: number;
   private nextAutoCompactAt: number;
-  private syncing: Promise<void> | null = null;
+  private syncing: Promise<JournalError | undefined> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private compacting: Promise<void> | null = null;
   /** Lines appended while a compaction runs; they are copied into the fresh journal. */
   private carried: Buffer[] | null = null;
+  /** Set when the journal cannot go on at all (its file could not be reopened). */
   private failure: JournalError | null = null;
+  /** A failed append left bytes past this length that could not be cut off yet. */
+  private tornAt: number | null = null;
+  private tornError: unknown;
+  /** The last background sync failed: the next flush says so (or syncs again). */
+  private syncError: JournalError | null = null;
+  private readonly ops: JournalFileOps;
   private closed = false;
 
   private constructor(dir: string, paths: { journal: string; snapshot: string }, options: JournalOptions<Ev, State>, replayed: Replayed<State>) {
@@ -96,6 +107,7 @@ export class Journal<Ev, State> {
     this.durableSeq = this.lastSeq;
     this.journalBytes = replayed.bytes;
     this.nextAutoCompactAt = this.compactAfterBytes;
+    this.ops = { writeSync: fs.writeSync, fdatasyncSync: fs.fdatasyncSync, ftruncateSync: fs.ftruncateSync, ...options.fileOps };
   }
 
   /** Opens (creating if needed) the journal in `dir` and replays it onto the last snapshot. */
@@ -146,10 +158,15 @@ export class Journal<Ev, State> {
   }
 
   /**
-   * Applies `event` to the state and writes it as one line; returns its sequence number.
+   * Writes `event` as one line, then applies it to the state; returns its sequence number.
    * When this returns, the line is in the OS (it survives the app crashing); with `durable`
    * it and every line before it are on disk (they survive the machine crashing).
-   * If `apply` throws, nothing is written and the error is rethrown.
+   *
+   * Durable or not there (architecture.md, "Persistence and recovery"): when the write or the
+   * sync fails, nothing is applied, the part of the line that reached the file is cut off, and a
+   * JournalError (kind `failed`, with the disk's `problem`) is thrown. The journal stays usable:
+   * the next append tries again, so an event refused while the disk was full is written once
+   * there is room. If `apply` throws, the line is cut off again and the error is rethrown.
    */
   append(event: Ev, options?: AppendOptions): number {
     this.assertWritable();
@@ -158,23 +175,27 @@ export class Journal<Ev, State> {
     if (ev === undefined) throw new TypeError('A journal event must be serialisable as JSON.');
     const at = this.now();
     const line = Buffer.from(`{"seq":${seq},"at":${Number.isFinite(at) ? at : 0},"ev":${ev}}\n`);
-    this.options.apply(this.currentState, event);
+    const goodLength = this.journalBytes;
     try {
-      writeAllSync(this.fd, line);
+      this.writeAll(line);
+      if (options?.durable) this.ops.fdatasyncSync(this.fd);
     } catch (error) {
-      throw this.fail(error);
+      this.cutBackTo(goodLength);
+      throw writeFailure(this.path, this.dir, error);
+    }
+    try {
+      this.options.apply(this.currentState, event);
+    } catch (error) {
+      this.cutBackTo(goodLength);
+      throw error;
     }
     this.lastSeq = seq;
     this.writtenSeq = seq;
     this.journalBytes += line.length;
     this.carried?.push(line);
     if (options?.durable) {
-      try {
-        fdatasyncSync(this.fd);
-      } catch (error) {
-        throw this.fail(error);
-      }
       this.durableSeq = seq;
+      this.syncError = null;
     } else {
       this.scheduleFlush();
     }
@@ -187,7 +208,8 @@ export class Journal<Ev, State> {
     const target = this.writtenSeq;
     while (this.durableSeq < target) {
       if (this.failure) throw this.failure;
-      await (this.syncing ?? this.startSync());
+      const error = await (this.syncing ?? this.startSync());
+      if (error && this.durableSeq < target) throw error;
     }
     if (this.failure) throw this.failure;
   }
@@ -216,6 +238,7 @@ export class Journal<Ev, State> {
     let closeError: unknown;
     try {
       await this.compacting?.catch(() => undefined);
+      if (this.tornAt !== null) this.cutBackTo(this.tornAt);
       if (!this.failure && this.durableSeq < this.writtenSeq) fdatasyncSync(this.fd);
       this.durableSeq = this.writtenSeq;
       await this.syncing;
@@ -234,17 +257,40 @@ export class Journal<Ev, State> {
   private assertWritable(): void {
     if (this.closed) throw new JournalError('closed', this.path, `The queue journal ${this.path} is closed.`);
     if (this.failure) throw this.failure;
+    if (this.tornAt !== null) {
+      // An earlier failed append left a fragment: a line written after it would be unreadable.
+      const length = this.tornAt;
+      this.cutBackTo(length);
+      if (this.tornAt !== null) throw writeFailure(this.path, this.dir, this.tornError);
+    }
   }
 
-  /** Marks the journal unusable: state and disk may now differ, so no further event may be recorded. */
+  /** Every byte of `data` at the end of the file (a regular file may accept fewer per call). */
+  private writeAll(data: Buffer): void {
+    let offset = 0;
+    while (offset < data.length) offset += this.ops.writeSync(this.fd, data, offset, data.length - offset);
+  }
+
+  /** Cuts the file back to `length` (the end of the last whole line); remembers it if that fails. */
+  private cutBackTo(length: number): void {
+    try {
+      this.ops.ftruncateSync(this.fd, length);
+      this.tornAt = null;
+    } catch (error) {
+      this.tornAt = length;
+      this.tornError = error;
+    }
+  }
+
+  /** Marks the journal unusable: its file is gone from under it, so no further event may be recorded. */
   private fail(error: unknown): JournalError {
-    this.failure ??= new JournalError(
-      'failed',
-      this.path,
-      `The queue journal ${this.path} could not be written (${errorText(error)}). ` +
-        'Nothing more is recorded until the app restarts; free disk space or fix the disk, then restart.',
-      { cause: error }
-    );
+    if (!this.failure) {
+      const failure = writeFailure(this.path, this.dir, error);
+      this.failure = new JournalError('failed', this.path, `${failure.message} Nothing more is recorded until the app restarts.`, {
+        cause: error,
+        problem: failure.problem
+      });
+    }
     return this.failure;
   }
 
@@ -257,20 +303,26 @@ export class Journal<Ev, State> {
     this.flushTimer.unref();
   }
 
-  /** One fdatasync off the main thread; never rejects (a failure is recorded in `this.failure`). */
-  private startSync(): Promise<void> {
+  /**
+   * One fdatasync off the main thread; never rejects: resolves with the failure, if it failed
+   * (the lines stay written and in memory; the next flush or durable append syncs them again).
+   */
+  private startSync(): Promise<JournalError | undefined> {
     const fd = this.fd;
     const generation = this.fdGeneration;
     const upTo = this.writtenSeq;
-    const run = new Promise<void>((resolve) => {
+    const run = new Promise<JournalError | undefined>((resolve) => {
       fdatasync(fd, (error) => {
         if (this.syncing === run) this.syncing = null;
         // After a compaction swapped files, the new file was synced whole; the old fd is gone.
-        if (generation === this.fdGeneration) {
-          if (error) this.warn(this.fail(error).message);
-          else this.durableSeq = Math.max(this.durableSeq, upTo);
+        if (generation !== this.fdGeneration) return resolve(undefined);
+        if (error) {
+          this.syncError = writeFailure(this.path, this.dir, error);
+          this.warn(this.syncError.message);
+          return resolve(this.syncError);
         }
-        resolve();
+        this.durableSeq = Math.max(this.durableSeq, upTo);
+        resolve(undefined);
       });
     });
     this.syncing = run;
@@ -353,6 +405,7 @@ export class Journal<Ev, State> {
       throw error;
     }
     this.fd = fd;
+    this.tornAt = null;
     this.journalBytes = content.length;
     this.durableSeq = this.writtenSeq;
     try {

@@ -156,7 +156,13 @@ class HeldLock implements DataLock {
  */
 async function createExclusively(lockPath: string, content: string): Promise<boolean> {
   const tmp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content, { flag: 'wx' });
+  try {
+    await writeFile(tmp, content, { flag: 'wx' });
+  } catch (error) {
+    // A full disk creates the file and then refuses its bytes: leave nothing behind.
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
   try {
     await link(tmp, lockPath);
     return true;

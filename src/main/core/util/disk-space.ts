@@ -1,4 +1,6 @@
+import { statfsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Bytes free for this process in the filesystem holding `dir`; undefined when that cannot be read. */
 export async function freeBytes(dir: string): Promise<number | undefined> {
@@ -7,6 +9,22 @@ export async function freeBytes(dir: string): Promise<number | undefined> {
     return info.bavail * info.bsize;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The synchronous twin of {@link freeBytes}, for a check that must not let other code run in
+ * between (one small system call), read from the nearest folder of `dir` that exists (a library
+ * folder is made at the first download).
+ */
+export function freeBytesSync(dir: string): number | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      const info = statfsSync(at);
+      return info.bavail * info.bsize;
+    } catch {
+      if (dirname(at) === at) return undefined;
+    }
   }
 }
 
