@@ -73,8 +73,20 @@ export class ApiProxy {
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (!isStatus) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        // Result links name the server behind the proxy: they are rewritten to the proxy's own
+        // address, as a gateway in front of an API does, so that the videos come through it too.
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.from(Buffer.concat(chunks).toString('utf8').split(target.origin).join(`http://127.0.0.1:${this.port}`));
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': String(body.length) });
+          res.end(body);
+        });
       }
     );
     upstream.on('error', () => res.destroy());

@@ -61,8 +61,7 @@ export interface LandedVideo {
   probe?: VideoProbe;
 }
 
-const REFUSED_LINK_GUIDANCE =
-  'The app did not fetch it, so nothing reached that address. If APIXO keeps answering with such links, contact APIXO support with the task ID.';
+const REFUSED_LINK_GUIDANCE = 'If APIXO keeps answering with such links, contact APIXO support with the task ID.';
 
 /** Rounds of downloading (each with the downloader's own retries) before a person is asked. */
 const DOWNLOAD_ROUNDS = 3;
