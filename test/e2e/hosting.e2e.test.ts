@@ -58,11 +58,13 @@ async function holdNext(page: Page, channel: string, hold: 'request' | 'answer' 
 
 describeE2e('image hosting with APIXO (a key is set, so the simulator’s upload is not used)', () => {
   const session = e2eSession({ apiKey: GOOD_KEY });
-  // A web page's image, for the drag-a-picture-from-the-browser case.
+  // A server on this computer that is not the API: the app must never fetch from it.
   let web: Server;
   let webUrl = '';
+  let webRequests = 0;
   beforeAll(async () => {
     web = createServer((req, res) => {
+      webRequests++;
       if (req.url === '/pictures/harbour.jpg') {
         res.writeHead(200, { 'content-type': 'image/jpeg' });
         res.end(readFileSync(join(PHOTOS, 'harbour.jpg')));
@@ -189,12 +191,26 @@ describeE2e('image hosting with APIXO (a key is set, so the simulator’s upload
     const { browser, harness } = session;
     const app = await openApp(browser, harness, 'hosting-url');
     try {
-      await dropUrl(app.page, `${webUrl}/pictures/harbour.jpg`);
+      // The app fetches web images only from the internet, or from the API's own host while that
+      // is the simulator on this computer: the picture is put there, served back at a plain link.
+      const put = await fetch(`${harness.simulator.baseUrl}/sim/uploads/harbour.jpg`, {
+        method: 'PUT',
+        body: new Uint8Array(readFileSync(join(PHOTOS, 'harbour.jpg'))),
+        headers: { authorization: `Bearer ${GOOD_KEY}`, 'content-type': 'image/jpeg' }
+      });
+      const link = ((await put.json()) as { data: { url: string } }).data.url;
+      await dropUrl(app.page, link);
       await app.page.getByTestId('composer-view').waitFor();
       await expect.poll(() => app.page.getByTestId('composer-row').count()).toBe(1);
       await expect.poll(() => app.page.getByTestId('composer-row').innerText()).toMatch(/from the web/);
-      await dropUrl(app.page, `${webUrl}/pictures/missing.jpg`);
+      await dropUrl(app.page, link.replace(/[0-9a-f]{64}/, '0'.repeat(64)));
       await expect.poll(() => app.page.getByTestId('drop-message').innerText()).toMatch(/404|not found|could not/i);
+      // A picture on another server on this computer is refused, in words, and nothing is fetched from it.
+      const before = webRequests;
+      await dropUrl(app.page, `${webUrl}/pictures/harbour.jpg`);
+      await expect.poll(() => app.page.getByTestId('drop-message').innerText()).toMatch(/this computer/);
+      await app.screen('drop-url-refused');
+      expect(webRequests).toBe(before);
     } finally {
       await app.close();
     }
