@@ -86,6 +86,16 @@ describe('settings', () => {
     await until(() => expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(true));
   });
 
+  it('keeps the computer awake by default, and the checkbox turns it off', async () => {
+    const { wrapper, studio } = await openSettings();
+    const box = wrapper.find(byTestId('settings-keep-awake'));
+    expect((box.element as HTMLInputElement).checked).toBe(true);
+    await box.setValue(false);
+    await settle();
+    expect(studio.stored.keepAwake).toBe(false);
+    expect((wrapper.find(byTestId('settings-keep-awake')).element as HTMLInputElement).checked).toBe(false);
+  });
+
   it('saves batch defaults', async () => {
     const { wrapper, studio } = await openSettings();
     await wrapper.find(byTestId('settings-defaults-resolution')).setValue('480p');
