@@ -132,13 +132,17 @@ export const useImportStore = defineStore('import', () => {
     return true;
   }
 
+  /** Refuses, saying why, a file larger than the import takes. */
+  function tooLarge(file: File): boolean {
+    if (file.size <= MAX_FILE_BYTES) return false;
+    actions.fail('import', `“${file.name}” is larger than 32 MB. Split it into smaller files and import them one by one.`);
+    return true;
+  }
+
   /** A file dropped on the import: main reads it where the preload found it on disk, else its text is read here (a browser). */
   async function importFile(file: File): Promise<boolean> {
     reset();
-    if (file.size > MAX_FILE_BYTES) {
-      actions.fail('import', `“${file.name}” is larger than 32 MB. Split it into smaller files and import them one by one.`);
-      return false;
-    }
+    if (tooLarge(file)) return false;
     const dropped = await dropFiles([file]);
     if (!dropped.ok) {
       actions.fail('import', describeError(dropped));
@@ -154,10 +158,7 @@ export const useImportStore = defineStore('import', () => {
   /** A file with no place on disk, read by its text. */
   async function importText(file: File): Promise<boolean> {
     reset();
-    if (file.size > MAX_FILE_BYTES) {
-      actions.fail('import', `“${file.name}” is larger than 32 MB. Split it into smaller files and import them one by one.`);
-      return false;
-    }
+    if (tooLarge(file)) return false;
     try {
       sourceText = await file.text();
     } catch {
