@@ -40,6 +40,12 @@ export interface DownloadStageOptions {
    * the engine holds submits, since every new video would wait for room too.
    */
   onDiskFull?: (folder: string) => void;
+  /**
+   * Asks APIXO for the task's result link again (undefined when it has none now). A link that
+   * stopped working (expired, or its server gone, as a restarted simulator on another port) is
+   * tried once more with a fresh one before the download is called failed.
+   */
+  freshLink?: (task: TaskRecord) => Promise<string | undefined>;
   clock: Clock;
   log: Logger;
   /** Where result videos may come from (architecture.md, "Security"). */
@@ -106,6 +112,10 @@ export class DownloadStage {
   private readonly waitingSet = new Set<string>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly rounds = new Map<string, number>();
+  /** Tasks whose link was asked for again in this session: once each. */
+  private readonly relinked = new Set<string>();
+  /** Tasks to download again as soon as their current run ends (a fresh link came). */
+  private readonly again = new Set<string>();
   private readonly retryTimers = new Set<Timer>();
   /** Tasks waiting for room on their library disk, oldest first. */
   private readonly roomWaits = new Map<string, RoomWait>();
@@ -166,6 +176,7 @@ export class DownloadStage {
       this.waitingSet.delete(id);
       const run = this.download(id).finally(() => {
         this.running.delete(id);
+        if (this.again.delete(id)) this.enqueue(id);
         // A video fitted: whoever waits for room on a disk may fit too.
         if (this.roomWaits.size > 0 && this.options.task(id)?.state === 'done') void this.checkRoom();
         this.next();
@@ -203,6 +214,7 @@ export class DownloadStage {
       if (this.stopped && !(error instanceof ChangeFailed)) return;
       try {
         if (error instanceof ChangeFailed) throw error;
+        if (await this.relink(task, error)) return;
         this.onError(task, batch, error);
       } catch (failure) {
         this.changeFailed(task, failure);
@@ -277,6 +289,25 @@ export class DownloadStage {
       this.options.log.warn('the source image could not be copied beside the video', { ...taskFields(task), error });
       return undefined;
     }
+  }
+
+  /** True when APIXO gave a fresh link for a link that stopped working: the download starts again with it. */
+  private async relink(task: TaskRecord, error: unknown): Promise<boolean> {
+    const { freshLink } = this.options;
+    if (!freshLink || this.relinked.has(task.id) || !task.taskId) return false;
+    // Expired, unreachable, or pointing where the app never fetches from (an earlier simulator's
+    // port): a fresh link may mend each; a size or content problem it cannot.
+    const kind = error instanceof DownloadError ? error.kind : refusalIn(error) ? 'refused' : undefined;
+    if (kind !== 'expired' && kind !== 'transient' && kind !== 'refused') return false;
+    this.relinked.add(task.id);
+    const fresh = await freshLink(task).catch(() => undefined);
+    if (this.stopped || !fresh || fresh === task.resultUrl) return false;
+    this.options.log.info('the result link stopped working; APIXO gave a fresh one', taskFields(task));
+    const now = this.change(task, 'succeeded', { resultUrl: fresh, note: 'The result link stopped working; downloading again from a fresh one.' }, { durable: true });
+    if (now.resultUrl !== fresh) return false;
+    this.rounds.delete(task.id);
+    this.again.add(task.id);
+    return true;
   }
 
   private onError(task: TaskRecord, batch: BatchRecord, error: unknown): void {

@@ -22,6 +22,7 @@ import {
   DEFAULT_AUTO_RETRY_LIMIT,
   DEFAULT_CONCURRENCY,
   DEFAULT_REQUEST_BUDGET_PER_MINUTE,
+  ONE_ATTEMPT,
   TaskActionError,
   type AccountHold,
   type ChangeOptions,
@@ -221,6 +222,10 @@ export class BatchEngine {
       change,
       landed: (video) => this.changes.land(video),
       onDiskFull: (folder) => this.diskFull(folder),
+      freshLink: async (task) => {
+        const status = await this.client.status(task.taskId!, { retry: ONE_ATTEMPT, signal: this.requests.signal });
+        return status.state === 'success' ? status.resultUrls[0] : undefined;
+      },
       log: this.log,
       policy: netPolicy({ apiBaseUrl: () => this.client.baseUrl, subject: "The video's link" })
     });
