@@ -122,6 +122,8 @@ describe.skipIf(!canMountTmpfs)(`a library disk that fills during downloads (${T
       rmSync(ballast);
       const tasks = await settled(h.engine, batchId, 120_000);
       expectAllSaved(h, tasks, disk.dir);
+      // The hold a full download set ends by itself once the disk has room: nothing says "waiting" on.
+      await until(() => h!.engine.status().diskSpace === undefined, 2 * DISK_RECHECK_MS, 'the disk-space hold to end');
       record(`filled after ${BATCH} submits, room for ${room} video(s), same run`, h, savedBeforeRoom, tasks.filter((t) => t.state === 'done').length);
     });
   }
