@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TaskRecord } from '@shared/batch';
@@ -8,7 +9,8 @@ import { DISK_RECHECK_MS } from '../../src/main/core/queue/disk-guard';
 import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
 import type { QueueEvent, QueueState } from '../../src/main/core/queue/queue-state';
 import { Journal } from '../../src/main/core/store/journal';
-import { filesIn, harness, rows, settled, submissionsByPrompt, until, type Harness } from '../support/engine-harness';
+import { isSettled } from '@shared/batch-summary';
+import { filesIn, harness, rows, submissionsByPrompt, until as untilOnce, type Harness } from '../support/engine-harness';
 import { FAKED } from '../support/virtual-time';
 import { TMPFS_SKIP_REASON, Tmpfs, canMountTmpfs } from '../download/tmpfs';
 
@@ -58,6 +60,36 @@ afterEach(async () => {
     disk = undefined;
   }
 });
+
+/**
+ * `until` on fake time, across the download stage's room checks too: a check reads the disk (real
+ * I/O) between two of its timers, so for a moment no timer is armed although one is about to be.
+ * When the clock finds nothing left to happen, the real work gets up to 10 s to arm one again.
+ */
+async function until(check: () => boolean, limitMs: number, what: string): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    try {
+      return await untilOnce(check, Math.max(0, end - Date.now()), what);
+    } catch (error) {
+      if (vi.getTimerCount() > 0 || !(await rearmed(check))) throw error;
+    }
+  }
+}
+
+async function rearmed(check: () => boolean): Promise<boolean> {
+  const started = performance.now();
+  while (performance.now() - started < 10_000) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (vi.getTimerCount() > 0 || check()) return true;
+  }
+  return false;
+}
+
+async function settled(engine: Harness['engine'], batchId: string, limitMs: number): Promise<TaskRecord[]> {
+  await until(() => isSettled(engine.summary(batchId)!), limitMs, `batch ${batchId} to settle`);
+  return engine.tasksOf(batchId);
+}
 
 const waitingForRoom = (t: TaskRecord): boolean => t.state === 'succeeded' && t.downloadFailure === 'disk';
 const GENERATING: ReadonlySet<TaskState> = new Set<TaskState>(['submitted', 'pending', 'processing']);
