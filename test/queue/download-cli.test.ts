@@ -86,6 +86,5 @@ describe.skipIf(!canMountTmpfs)(`ltx-batch run on a library disk short of room (
     expect(videos).toHaveLength(ROWS);
     for (const video of videos) expect(readFileSync(join(disk.dir, video)).equals(SAMPLE)).toBe(true);
     expect(paid()).toEqual(Array(ROWS).fill(1));
-    if (process.env.SHOW_CLI) console.log(out);
   }, 90_000);
 });
