@@ -3,14 +3,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectedVideoBytes } from '../../src/main/core/download/video-size';
+import { DEFAULT_DISK_MARGIN_BYTES } from '../../src/main/core/queue/disk-guard';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
+import { DEFAULT_BATCH_DEFAULTS } from '@shared/batch-defaults';
 import { requireBuiltCli, runCli, startCli } from '../support/cli';
 import { submissionsByPrompt } from '../support/engine-harness';
 import { TMPFS_SKIP_REASON, Tmpfs, canMountTmpfs } from '../download/tmpfs';
 
-// The built CLI on a library disk that fills up (architecture.md, "Downloads"): the run waits for
-// room instead of calling the videos failed; stopped with Ctrl-C and run again on the same CSV once
-// there is room, it saves every paid video whole and submits no row twice.
+// The built CLI on a library disk too full for the batch (architecture.md, "Downloads"): the run
+// says it waits for disk space on that folder and submits nothing; once room is made it goes on by
+// itself, saves every video whole, submits no row twice and exits 0.
 
 const SAMPLE = readFileSync('resources/sim/sample-16x9.mp4');
 const ROWS = 6;
@@ -45,41 +48,43 @@ async function counts(dataDir: string): Promise<Record<string, number>> {
   return (JSON.parse(status.stdout) as { batches: { counts: Record<string, number> }[] }).batches[0]?.counts ?? {};
 }
 
-describe.skipIf(!canMountTmpfs)(`ltx-batch run on a full library disk (${TMPFS_SKIP_REASON})`, () => {
-  it('waits for room, and the same command run again after Ctrl-C and a cleanup saves every video once', async () => {
-    disk = new Tmpfs('4m');
-    const ballast = disk.fill(64 * 1024);
+/** Room for the whole batch in flight (at the CLI's default resolution and length) with the CLI's own margin, and some to spare. */
+const ROOMY = Math.ceil((DEFAULT_DISK_MARGIN_BYTES + ROWS * expectedVideoBytes(DEFAULT_BATCH_DEFAULTS)) / (1024 * 1024)) + 16;
+/** What the ballast leaves free: a few videos' worth, far below the margin. */
+const SHORT = 8 * 1024 * 1024;
+
+describe.skipIf(!canMountTmpfs)(`ltx-batch run on a library disk short of room (${TMPFS_SKIP_REASON})`, () => {
+  it('says it waits for disk space on that folder and submits nothing; once the disk is cleaned up it goes on by itself and exits 0', async () => {
+    disk = new Tmpfs(`${ROOMY}m`);
+    const ballast = disk.fill(SHORT);
     const csv = join(dir, 'pier.csv');
     writeFileSync(csv, ['prompt', ...Array.from({ length: ROWS }, (_, i) => `row ${i}: gulls over a pier at dusk`)].join('\n'));
     const dataDir = join(dir, 'data');
     const args = ['run', csv, '--out', disk.dir, '--data-dir', dataDir, '--time-scale', '0.002', '--yes', '--base-url', sim.baseUrl];
     const env = { APIXO_API_KEY: sim.apiKey };
 
-    const { child, output } = await startCli(args, /submitting|generating/, env);
+    const { child, output } = await startCli(args, /waiting for disk space[^\n]*\n/, env);
     run = child;
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Every video generated and paid for; none can land, and none is called failed.
-    let seen: Record<string, number> = {};
-    for (let i = 0; i < 200 && (seen.succeeded ?? 0) < ROWS; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      seen = await counts(dataDir);
-    }
-    expect(seen).toEqual({ succeeded: ROWS });
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
-    expect(output()).not.toMatch(/download failed|connection is back/);
+    const reason = /waiting for disk space[^\n]*/.exec(output())![0];
+    expect(reason).toContain(`the disk holding ${disk.dir} has `);
+    expect(reason).toMatch(/ has [78] MB free/);
+    expect(reason).toMatch(/free some space/);
+    const paid = (): number[] => [...submissionsByPrompt(sim).entries()].filter(([prompt]) => prompt.includes('gulls over a pier')).map(([, n]) => n);
+    expect(paid()).toEqual([]);
+    expect(await counts(dataDir)).toEqual({ queued: ROWS });
+    expect(paid()).toEqual([]);
 
     rmSync(ballast);
-    const again = await runCli(args, { env });
-    expect(again.stdout).toMatch(/Resuming batch "pier"/);
-    expect(again.stdout).toMatch(new RegExp(`${ROWS} of ${ROWS} videos done`));
-    expect(again.code).toBe(0);
+    expect(await exit).toBe(0);
+    const out = output();
+    expect(out).toMatch(new RegExp(`${ROWS} of ${ROWS} videos done`));
+    expect(out).not.toMatch(/download failed|connection is back/);
     const files = readdirSync(disk.dir);
     expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
     const videos = files.filter((f) => f.endsWith('.mp4'));
     expect(videos).toHaveLength(ROWS);
     for (const video of videos) expect(readFileSync(join(disk.dir, video)).equals(SAMPLE)).toBe(true);
-    const paid = [...submissionsByPrompt(sim).entries()].filter(([prompt]) => prompt.includes('gulls over a pier'));
-    expect(paid.map(([, n]) => n)).toEqual(Array(ROWS).fill(1));
-  });
+    expect(paid()).toEqual(Array(ROWS).fill(1));
+  }, 90_000);
 });

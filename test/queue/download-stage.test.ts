@@ -220,18 +220,22 @@ describe.skipIf(!canMountTmpfs)(`a full library disk (${TMPFS_SKIP_REASON})`, ()
       rig = await new Rig().open(library.dir, libraryDir, [url]);
       rig.afterChange = () => {
         rig!.afterChange = undefined;
-        // The disk fills while the download runs: the journal's next write that needs a new
-        // block fails, and the journal then refuses every append.
+        // The disk fills while the download runs. A journal write that fails is cut back off and
+        // the next one tries again, so what is left in the journal file's last page is used up
+        // too: once the smallest event no longer fits, no change of the task can be written.
         library.fill(0, 'ballast-data.bin');
         const batchId = rig!.task().batchId;
-        for (let i = 0; i < 100; i++) {
-          try {
-            rig!.journal.append({ type: 'batch_changed', id: batchId, patch: { name: 'x'.repeat(8192) } });
-          } catch {
-            return;
+        const fillWith = (patch: { name?: string }): boolean => {
+          for (let i = 0; i < 1_000; i++) {
+            try {
+              rig!.journal.append({ type: 'batch_changed', id: batchId, patch });
+            } catch {
+              return true;
+            }
           }
-        }
-        throw new Error('the journal never hit the full disk');
+          return false;
+        };
+        if (!fillWith({ name: 'x'.repeat(8192) }) || !fillWith({})) throw new Error('the journal never hit the full disk');
       };
       const before = rig.changes;
       rig.stage.enqueue(rig.ids[0]);

@@ -40,6 +40,8 @@ export class DiskGuard {
   private fullUntil = 0;
   private timer: Timer | undefined;
   private stopped = false;
+  /** How many submits asked for room: tells a re-check whether the pump looked at the disk. */
+  private asked = 0;
 
   constructor(private readonly d: DiskGuardDeps) {}
 
@@ -59,6 +61,7 @@ export class DiskGuard {
 
   /** Whether `task` may be submitted now; when not, submits hold and a re-check is armed. */
   allows(task: TaskRecord): boolean {
+    this.asked++;
     const folder = this.d.libraryDir(task);
     if (!folder) return true;
     const now = this.d.clock.now();
@@ -108,8 +111,26 @@ export class DiskGuard {
     if (this.timer || this.stopped) return;
     this.timer = this.d.clock.setTimeout(() => {
       this.timer = undefined;
+      const asked = this.asked;
       this.d.pump();
+      // No submit asked for room (nothing is queued, or submits wait for something else): the
+      // hold is looked at here, so that it ends once there is room instead of staying on show.
+      if (this.held && this.asked === asked) this.recheck(this.held.folder);
     }, DISK_RECHECK_MS);
     this.timer.unref?.();
+  }
+
+  /** Ends the hold when `folder` has room for what is in flight and the margin; else looks again later. */
+  private recheck(folder: string): void {
+    if (this.d.clock.now() >= this.fullUntil) {
+      const free = freeBytesSync(folder);
+      if (free === undefined || free >= this.reservedTotal + this.d.marginBytes) {
+        this.d.log.info('submits go on: the library has room again', { folder, freeBytes: free });
+        this.held = undefined;
+        this.d.changed();
+        return;
+      }
+    }
+    this.arm();
   }
 }
