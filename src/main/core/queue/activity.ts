@@ -46,7 +46,7 @@ export function describeActivity(f: ActivityFacts): string {
   if (f.overallCapReached) return 'paused: spending cap reached';
   if (!f.running) return f.inFlight + f.queued + f.held > 0 ? 'stopped' : 'idle';
   if (f.queued > 0 && f.diskSpace) {
-    return `waiting for disk space: the disk holding ${f.diskSpace.folder} has ${Math.floor(f.diskSpace.freeBytes / 1048576)} MB free; free some space`;
+    return `waiting for disk space: the disk holding ${f.diskSpace.folder} has ${Math.floor(f.diskSpace.freeBytes / 1048576)} MB free; free some space and submits go on by themselves`;
   }
   if (f.queued > 0 && f.pauseUntil) return `${f.pauseReason} ${new Date(f.pauseUntil).toLocaleTimeString('en-GB')}`;
   if (f.queued > 0 && f.inFlight >= f.slots) return `waiting: ${f.inFlight} of ${f.slots} slots busy`;
