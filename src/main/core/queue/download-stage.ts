@@ -303,7 +303,12 @@ export class DownloadStage {
     const fresh = await freshLink(task).catch(() => undefined);
     if (this.stopped || !fresh || fresh === task.resultUrl) return false;
     this.options.log.info('the result link stopped working; APIXO gave a fresh one', taskFields(task));
-    const now = this.change(task, 'succeeded', { resultUrl: fresh, note: 'The result link stopped working; downloading again from a fresh one.' }, { durable: true });
+    const now = this.change(
+      task,
+      'succeeded',
+      { resultUrl: fresh, note: 'The result link stopped working; downloading again from a fresh one.' },
+      { durable: true }
+    );
     if (now.resultUrl !== fresh) return false;
     this.rounds.delete(task.id);
     this.again.add(task.id);
