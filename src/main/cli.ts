@@ -11,6 +11,18 @@ if (tooOld) {
 
 const { runCli } = await import('./cli/main');
 const { stdio } = await import('./cli/output');
+// A fault no command caught is said in one line, never as a stack trace; the journal already
+// holds every task ID it was given, so the next `resume` carries on without paying twice.
+const unexpected = (error: unknown): void => {
+  console.error(
+    `Error: ltx-batch stopped on an internal fault (${error instanceof Error ? error.message : String(error)}). ` +
+      'Run `ltx-batch resume` to carry on: no row is submitted twice. Run it with --verbose to see the details.'
+  );
+  process.exit(1);
+};
+process.on('uncaughtException', unexpected);
+process.on('unhandledRejection', unexpected);
+
 const controller = new AbortController();
 let interrupts = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
