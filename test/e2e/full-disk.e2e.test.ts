@@ -285,6 +285,7 @@ describe.skipIf(!ROOT || !HAS_CHROMIUM)('e2e: full disks (tmpfs; needs root)', {
         const holdText = await hold.innerText();
         expect(holdText).toContain(`The disk holding ${dataDir} is full`);
         expect(holdText).toMatch(/Free some space/);
+        expect(holdText).toContain('Once there is room, press Resume');
         expect(await page.getByTestId('queue-activity').innerText()).toBe(
           `stopped submitting: the data folder ${dataDir} cannot be written (its disk is full)`
         );
@@ -351,6 +352,9 @@ describe.skipIf(!ROOT || !HAS_CHROMIUM)('e2e: full disks (tmpfs; needs root)', {
           .poll(() => page.getByTestId('queue-activity').innerText())
           .toMatch(new RegExp(`^waiting for disk space: the disk holding ${libraryDir} has \\d+ MB free`));
         expect((await status(harness)).diskSpace?.folder).toBe(libraryDir);
+        const notice = await page.getByTestId('disk-space-hold').innerText();
+        expect(notice).toContain(`The disk holding ${libraryDir} has`);
+        expect(notice).toContain('submits go on by themselves once there is room');
         expect(harness.simulator.submissions).toHaveLength(0);
         await app.screen('1-waiting-for-space');
 
@@ -359,6 +363,7 @@ describe.skipIf(!ROOT || !HAS_CHROMIUM)('e2e: full disks (tmpfs; needs root)', {
         await expect
           .poll(() => page.getByTestId('batch-progress').innerText(), { timeout: 10_000 })
           .toContain(`${prompts.length} of ${prompts.length} finished`);
+        expect(await page.getByTestId('disk-space-hold').count()).toBe(0);
         expect(mp4sUnder(libraryDir)).toHaveLength(prompts.length);
         expect(harness.simulator.submissions).toHaveLength(prompts.length);
         await app.screen('2-videos-landed');
