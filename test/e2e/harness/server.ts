@@ -73,6 +73,8 @@ export interface HarnessOptions {
   secretProtection?: 'encrypted' | 'obscured';
   /** Updates from this release feed, read by electron-updater as the installed app at `version` would. */
   updates?: { feed: Feed; version: string };
+  /** The API address the app talks to once a key is set (a door in front of `simulator`). Default: `simulator.baseUrl`. */
+  apiBaseUrl?: string;
 }
 
 export interface Harness {
@@ -146,8 +148,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     throw new Error(`No built renderer in ${rendererDir}: run \`npx electron-vite build\` first.`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'ltx-e2e-'));
-  const libraryDir = join(dir, 'library');
-  const dataDir = join(dir, 'data');
+  // `settings.libraryDir` / `settings.dataDir` put the folders elsewhere (a small disk).
+  const libraryDir = options.settings?.libraryDir ?? join(dir, 'library');
+  const dataDir = options.settings?.dataDir ?? join(dir, 'data');
   const log: string[] = [];
 
   let stored: Settings = { ...defaultSettings({ libraryDir, dataDir }), ...options.settings };
@@ -198,7 +201,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       desktop,
       version: readVersion(),
       resourcesDir: RESOURCES_DIR,
-      apiBaseUrl: simulator.baseUrl,
+      apiBaseUrl: options.apiBaseUrl ?? simulator.baseUrl,
       timeScale,
       log: fileLog.logger,
       updates: updater && electronUpdaterSource(updater.updater, async () => void restarts++),
