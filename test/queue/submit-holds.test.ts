@@ -55,6 +55,22 @@ describe('a 404 from the submit endpoint means a wrong API address', () => {
   });
 });
 
+describe('an API address that is no web address', () => {
+  it('pauses submits saying what is wrong with it, sends nothing, and sends no row to needs-review', async () => {
+    const client = new ApixoClient({ apiKey: 'k', baseUrl: '/api/v1', timeoutMs: 5_000 });
+    engine = await BatchEngine.open({ dataDir: join(base, 'data-bad-url'), client, timeScale: TIME_SCALE, concurrency: 2 });
+    const batch = engine.addBatch({ name: 'no address', libraryDir: join(base, 'lib-bad-url'), tasks: rows(4) });
+    engine.start();
+    await until(() => engine!.status().account?.reason === 'address' && engine!.status().inFlight === 0, 10_000, 'the address hold');
+    expect(engine.status().account?.message).toBe(
+      'The API address "/api/v1" is not a web address (it must start with https:// or http://), so nothing was sent. Nothing was charged. Fix it in Settings (or --base-url), then resume.'
+    );
+    const tasks = engine.tasksOf(batch.id);
+    expect(tasks.map((t) => t.state)).toEqual(Array(4).fill('queued'));
+    expect(tasks.every((t) => t.attempts === 0)).toBe(true);
+  });
+});
+
 const root = process.getuid?.() === 0;
 describe.skipIf(!root)('submits wait for room on the library disk (tmpfs; needs root)', () => {
   const library = join(base, 'library');

@@ -123,6 +123,19 @@ export function parseResultUrls(resultJson: unknown): string[] | string {
   return good;
 }
 
+/** Words for a base URL that is not an http(s) address; undefined when it is one. */
+function badAddress(baseUrl: string): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return undefined;
+  const shown = baseUrl.length > 80 ? `${baseUrl.slice(0, 80)}…` : baseUrl;
+  return `The API address ${JSON.stringify(shown)} is not a web address (it must start with https:// or http://), so nothing was sent.`;
+}
+
 export class ApixoClient {
   private readonly http: Got;
   private readonly apiKey: string;
@@ -134,11 +147,14 @@ export class ApixoClient {
   private readonly redactor = new Redactor();
   private readonly reachListeners = new Set<ReachListener>();
   readonly baseUrl: string;
+  /** Why the base URL cannot be an API address at all (then nothing is ever sent). */
+  private readonly addressProblem: string | undefined;
 
   constructor(options: ApixoClientOptions) {
     this.apiKey = options.apiKey;
     this.redactor.keep(() => [options.apiKey]);
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.addressProblem = badAddress(this.baseUrl);
     this.timeScale = options.timeScale ?? 1;
     this.getRetry = options.getRetry ?? DEFAULT_GET_RETRY;
     this.submitRetry = options.submitRetry ?? DEFAULT_SUBMIT_RETRY;
@@ -273,6 +289,7 @@ export class ApixoClient {
   }
 
   private async send(method: 'GET' | 'POST', path: string, json: unknown, signal?: AbortSignal): Promise<RawResponse> {
+    if (this.addressProblem) throw new ApixoError('not_found', this.addressProblem, { delivery: 'not_sent' });
     const started = Date.now();
     let res;
     try {

@@ -98,7 +98,7 @@ export class DiskGuard {
   private holdFor(folder: string, free: number, needed: number, why?: string): void {
     const message =
       `waiting for disk space: the disk holding ${folder} has ${mb(free)} free${why ? ` (${why})` : ''}; ` +
-      `the videos in flight need about ${mb(needed)}. Free some space (or choose another library folder); submits go on by themselves.`;
+      `the next videos need about ${mb(needed)}, with room to spare. Free some space (or choose another library folder); submits go on by themselves.`;
     if (this.held?.message !== message) {
       if (!this.held) this.d.log.warn('submits wait for disk space', { folder, freeBytes: free, neededBytes: needed });
       this.held = { folder, freeBytes: free, neededBytes: needed, message };

@@ -228,6 +228,12 @@ export class PollHandler {
         return -1;
       }
       if (error.kind === 'rate_limited') return Math.max(interval, (error.retryAfterMs ?? 0) * this.d.timeScale);
+      if (error.kind === 'not_found' && error.delivery === 'not_sent') {
+        // The address is no web address: the task is not missing, the address is.
+        this.d.pauseAccount('address', `${error.message} Fix it in Settings (or --base-url), then resume.`);
+        this.held.add(task.id);
+        return -1;
+      }
       if (error.kind === 'not_found') {
         // Only answers count here: a poll that never reached APIXO says nothing about the task.
         const missing = (this.notFound.get(task.id) ?? 0) + 1;

@@ -323,6 +323,12 @@ export class SubmitLane {
       case 'not_found':
         // A 404 on submit: the address answers, but it is not APIXO's generate endpoint. No task
         // was made, so the row waits (its attempt uncounted) until the address is fixed.
+        // (Or an address that is no web address at all: then nothing left the computer.)
+        if (error.delivery === 'not_sent') {
+          this.d.pauseAccount('address', `${error.message} Nothing was charged. Fix it in Settings (or --base-url), then resume.`);
+          requeue({ ...notCreated, note: 'Not submitted: the API address is not a web address. Fix the address, then resume.' });
+          return;
+        }
         this.d.pauseAccount('address', wrongAddressMessage(error.serverMessage));
         requeue({ ...notCreated, note: 'Not submitted: the API address answered "not found". Fix the address, then resume.' });
         return;
