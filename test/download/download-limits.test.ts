@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DownloadError, downloadVideo, type DownloadOptions } from '../../src/main/core/download';
 import { maxVideoBytes } from '../../src/main/core/download/video-size';
-import { FileServer, TempDirs, readSample } from '../library/helpers';
+import { FileServer, rangedFile, readSample, TempDirs } from '../library/helpers';
 import { rejection } from '../support/rejection';
 import { TMPFS_SKIP_REASON, Tmpfs, canMountTmpfs } from './tmpfs';
 
@@ -37,24 +37,6 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: num
   return { url: await server.start(), server };
 }
 
-/** Serves `file`, honouring `Range: bytes=N-` as object storage does. */
-function fileHandler(file: Buffer) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-    if (from > 0) {
-      res.writeHead(206, {
-        'content-type': 'video/mp4',
-        'content-length': file.length - from,
-        'content-range': `bytes ${from}-${file.length - 1}/${file.length}`
-      });
-      res.end(file.subarray(from));
-    } else {
-      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
-      res.end(file);
-    }
-  };
-}
-
 /** An MP4 header and then bytes without end, as fast as the client takes them; counts what it sent. */
 function endlessHandler(sent: { bytes: number; closed: boolean }) {
   return (_req: IncomingMessage, res: ServerResponse): void => {
@@ -78,7 +60,7 @@ const failure = (promise: Promise<unknown>): Promise<DownloadError> => rejection
 describe('the size cap', () => {
   it('refuses an announced size above the cap before writing a byte', async () => {
     const big = Buffer.concat([sample, Buffer.alloc(4096)]);
-    const { url, server } = await serve(fileHandler(big));
+    const { url, server } = await serve(rangedFile(big));
     const target = join(dir, 'clip.mp4');
     const error = await failure(downloadVideo(url, target, { ...FAST, maxBytes: sample.length, videoLabel: '5 s 480p video' }));
     expect(error.kind).toBe('too_large');
@@ -104,7 +86,7 @@ describe('the size cap', () => {
   });
 
   it('drops a .part that is already past the cap and downloads afresh', async () => {
-    const { url, server } = await serve(fileHandler(sample));
+    const { url, server } = await serve(rangedFile(sample));
     const target = join(dir, 'clip.mp4');
     await writeFile(`${target}.part`, Buffer.concat([sample.subarray(0, 64), Buffer.alloc(sample.length)]));
     const result = await downloadVideo(url, target, { ...FAST, maxBytes: sample.length });
@@ -213,7 +195,7 @@ describe('permanent errors fail at once, with guidance that fits', () => {
 
   for (const c of cases) {
     it(`${c.name}: ${c.kind}, after ${c.requests} request(s), no .part`, async () => {
-      const { url, server } = await serve(c.handler ?? fileHandler(sample));
+      const { url, server } = await serve(c.handler ?? rangedFile(sample));
       const target = join(dir, 'clip.mp4');
       await writeFile(`${target}.part`, sample.subarray(0, 1000));
       const error = await failure(downloadVideo(c.url(url), target, FAST));
@@ -233,7 +215,7 @@ describe('permanent errors fail at once, with guidance that fits', () => {
         res.writeHead(n === 1 ? 408 : 429, { 'retry-after': '0' });
         res.end();
       } else {
-        fileHandler(sample)(req, res);
+        rangedFile(sample)(req, res);
       }
     });
     const result = await downloadVideo(url, join(dir, 'clip.mp4'), FAST);
@@ -250,7 +232,7 @@ describe.skipIf(!canMountTmpfs)(`a full library disk (${TMPFS_SKIP_REASON})`, ()
   afterEach(() => disk.unmount());
 
   it('fails as a disk problem at once, keeps the whole bytes it wrote, and resumes them with Range once there is room', async () => {
-    const { url, server } = await serve(fileHandler(sample));
+    const { url, server } = await serve(rangedFile(sample));
     const ballast = disk.fill(64 * 1024);
     const target = join(disk.dir, 'clip.mp4');
     const error = await failure(downloadVideo(url, target, FAST));

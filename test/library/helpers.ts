@@ -119,3 +119,21 @@ export class FileServer {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 }
+
+/** A handler serving `file`, honouring `Range: bytes=N-` as object storage does. */
+export function rangedFile(file: Buffer): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    if (from > 0) {
+      res.writeHead(206, {
+        'content-type': 'video/mp4',
+        'content-length': file.length - from,
+        'content-range': `bytes ${from}-${file.length - 1}/${file.length}`
+      });
+      res.end(file.subarray(from));
+    } else {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
+      res.end(file);
+    }
+  };
+}

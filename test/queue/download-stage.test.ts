@@ -11,7 +11,7 @@ import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
 import type { QueueEvent, QueueState, TaskPatch } from '../../src/main/core/queue/queue-state';
 import { netPolicy } from '../../src/main/core/net';
 import { Journal, isJournalError } from '../../src/main/core/store/journal';
-import { FileServer, TempDirs, readSample } from '../library/helpers';
+import { FileServer, rangedFile, readSample, TempDirs } from '../library/helpers';
 import { closedPort } from '../support/scripted-server';
 import { memoryLog } from '../support/memory-log';
 import { TestClock, settle } from '../support/test-clock';
@@ -38,23 +38,6 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: num
   const server = new FileServer(handler);
   servers.push(server);
   return { url: await server.start(), server };
-}
-
-function fileHandler(file: Buffer) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-    if (from > 0) {
-      res.writeHead(206, {
-        'content-type': 'video/mp4',
-        'content-length': file.length - from,
-        'content-range': `bytes ${from}-${file.length - 1}/${file.length}`
-      });
-      res.end(file.subarray(from));
-    } else {
-      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': file.length });
-      res.end(file);
-    }
-  };
 }
 
 /** A queue journal holding one batch whose tasks have succeeded at `url`, and a stage over it. */
@@ -171,7 +154,7 @@ describe.skipIf(!canMountTmpfs)(`a full library disk (${TMPFS_SKIP_REASON})`, ()
   });
 
   it('waits for room without counting a failure, tells the engine, and resumes the .part on its own once room is made', async () => {
-    const { url, server } = await serve(fileHandler(sample));
+    const { url, server } = await serve(rangedFile(sample));
     const dir = await temp.make();
     const ballast = library.fill(64 * 1024);
     rig = await new Rig().open(join(dir, 'data'), library.dir, [url]);
