@@ -226,7 +226,10 @@ export async function driveBatches(engine: BatchEngine, batchIds: string[], opti
   });
   engine.start();
   const outcome = await watchBatches(engine, batchIds, display, signal);
-  if (outcome === 'interrupted' && !json) io.out('Stopping: waiting for submits already sent to answer…');
+  if (outcome === 'interrupted' && !json)
+    io.out(
+      'Stopping: waiting for submits already sent to answer, so that no task ID is lost (Ctrl-C again leaves at once; a row whose answer is lost then needs review)…'
+    );
   if (outcome === 'storage' && !json) io.out('Stopping: the data folder cannot be written; waiting for submits already sent to answer…');
   // Submits already sent are answered during close: their IDs are in the journal or rescued.
   await engine.close();
