@@ -1,9 +1,10 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
-import { requireBuiltCli, runCli } from '../support/cli';
+import { CLI, ROOT, requireBuiltCli, runCli } from '../support/cli';
 
 const FAST = ['--time-scale', '0.002'];
 let dir: string;
@@ -46,6 +47,23 @@ async function runLosingTheAnswer(name: string, prompt: string): Promise<void> {
   expect(submitsOf(prompt)).toHaveLength(1);
 }
 
+/** util-linux `script` gives the CLI a real terminal, so that it asks as it would a person. */
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/** Runs the built CLI in a pseudo-terminal, typing `answer`. */
+function inTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...key } });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(answer);
+  });
+}
+
 describe('cli review, resubmit, abandon and attach', () => {
   it('lists a row whose submit answer was lost; resubmit refuses without a terminal, and with --yes submits one new task', async () => {
     const prompt = 'a lighthouse in a storm, waves over the rocks';
@@ -86,6 +104,21 @@ describe('cli review, resubmit, abandon and attach', () => {
     expect(submitsOf(prompt)).toHaveLength(2);
   });
 
+  it.skipIf(!HAS_SCRIPT)('in a terminal, resubmit asks: "n" submits nothing, "y" submits once (needs util-linux script)', async () => {
+    const prompt = 'a kite over a windy beach';
+    await runLosingTheAnswer('kite', prompt);
+    const no = await inTerminal(['resubmit', '2', ...data(), ...api()], 'n\n');
+    expect(no.output).toMatch(/Submit row 2 of batch "kite" again for about \$\d+\.\d+\? \[y\/N\]/);
+    expect(no.output).toContain('Nothing was submitted.');
+    expect(no.code).toBe(0);
+    expect(submitsOf(prompt)).toHaveLength(1);
+    const yes = await inTerminal(['resubmit', '2', ...data(), ...api()], 'y\n');
+    expect(yes.output).toMatch(/kite: 1 of 1 video done/);
+    expect(yes.code).toBe(0);
+    expect(submitsOf(prompt)).toHaveLength(2);
+    expect(videos()).toHaveLength(1);
+  });
+
   it('attach collects the video of the task APIXO made, paying nothing again', async () => {
     const prompt = 'a paper boat drifting down a rainy gutter';
     await runLosingTheAnswer('boat', prompt);
@@ -118,6 +151,8 @@ describe('cli review, resubmit, abandon and attach', () => {
     const abandoned = await runCli(['abandon', '2', '--batch', 'first', ...data(), ...api()], { env: key });
     expect(abandoned.code).toBe(0);
     expect(abandoned.stdout).toContain('Abandoned row 2 of batch "first"');
+    const text = await runCli(['status', ...data()]);
+    expect(text.stdout.match(/`ltx-batch review` lists what needs your decision/g)).toHaveLength(1);
     const status = JSON.parse((await runCli(['status', ...data(), '--json'])).stdout);
     const counts = Object.fromEntries(status.batches.map((b: { batch: { name: string }; counts: object }) => [b.batch.name, b.counts]));
     expect(counts).toEqual({ first: { abandoned: 1 }, second: { needs_review: 1 } });

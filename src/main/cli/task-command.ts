@@ -48,6 +48,7 @@ ${NAMING}
 Options:
   --batch ID|NAME    the batch the row belongs to
   --data-dir DIR     the data folder (default: ${defaultDataDir()})
+  --json             print what was abandoned as JSON
   -h, --help         show this help
 
 Exit status: 0 abandoned, 2 the task cannot be abandoned or is not named clearly.`;
@@ -134,8 +135,17 @@ async function taskCommand(action: Action, argv: string[], io: Output, signal: A
     }
     try {
       if (action === 'abandon') {
+        const paid = task.state === 'download_failed';
         opened.abandon(task.id);
-        say(`Abandoned ${what}: nothing was submitted, and the batch counts it as ended.`);
+        if (json)
+          io.out(
+            JSON.stringify({ abandoned: { id: task.id, batch: target.batch.id, row: task.source.row, take: task.source.take, taskId: task.taskId } }, null, 2)
+          );
+        say(
+          paid
+            ? `Abandoned ${what}: its video (already paid for) is not downloaded, and the batch counts it as ended.`
+            : `Abandoned ${what}: nothing was submitted, and the batch counts it as ended.`
+        );
         return EXIT.ok;
       }
       if (action === 'attach') {
