@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ afterEach(() => {
 const data = (): string[] => ['--data-dir', join(dir, 'data')];
 const api = (): string[] => ['--base-url', sim.baseUrl, ...FAST];
 const submitsOf = (prompt: string): string[] => sim.submissions.filter((s) => (s.body.input as { prompt: string }).prompt === prompt).map((s) => s.taskId);
-const videos = (): string[] => readdirSync(join(dir, 'library')).filter((f) => f.endsWith('.mp4'));
+const videos = (): string[] => (existsSync(join(dir, 'library')) ? readdirSync(join(dir, 'library')).filter((f) => f.endsWith('.mp4')) : []);
 
 /**
  * Runs a one-row CSV whose submit APIXO accepts (and charges) but whose answer is lost, so
@@ -123,6 +123,13 @@ describe('cli review, resubmit, abandon and attach', () => {
     const prompt = 'a paper boat drifting down a rainy gutter';
     await runLosingTheAnswer('boat', prompt);
     const [made] = submitsOf(prompt);
+
+    const wrong = await runCli(['attach', '2', 'no-such-task-4711', ...data(), ...api()], { env: key });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/Row 2: needs review — /);
+    expect(videos()).toHaveLength(0);
+    const told = JSON.parse((await runCli(['review', ...data(), '--json'])).stdout);
+    expect(told.batches[0].tasks).toMatchObject([{ row: 2, state: 'needs_review', taskId: 'no-such-task-4711' }]);
 
     const attached = await runCli(['attach', '2', made, ...data(), ...api()], { env: key });
     expect(attached.stderr).toBe('');

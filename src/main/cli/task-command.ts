@@ -155,7 +155,7 @@ async function taskCommand(action: Action, argv: string[], io: Output, signal: A
         say(`${what[0].toUpperCase()}${what.slice(1)} needs review: ${task.note ?? 'its submit was interrupted.'}`);
         say(
           task.taskId
-            ? `APIXO already made task ${task.taskId} for it. Submitting again is a new task, paid again.`
+            ? `It carries APIXO task ID ${task.taskId}: if that task exists at APIXO, submitting again pays twice.`
             : `Its first submit may have made a task at APIXO (and been charged). Submitting again may pay twice. If you find that task at APIXO, \`ltx-batch attach\` collects it without paying again.`
         );
         say(`Estimate: 1 video, about ${formatUsd(task.estimateMicros)}.`);
