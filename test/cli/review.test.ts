@@ -21,7 +21,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ltx-review-'));
 });
 afterEach(() => {
-  sim.setFaults({ resetAfterAcceptRate: 0 });
+  sim.setFaults({ resetAfterAcceptRate: 0, truncateDownloadRate: 0 });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -167,6 +167,30 @@ describe('cli review, resubmit, abandon and attach', () => {
     const unknown = await runCli(['abandon', '2', '--batch', 'third', ...data(), ...api()], { env: key });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/There is no batch "third".*\n.*"first".*"second"/);
+  });
+
+  it('a failed download: review offers resume, which downloads the paid video without a new submit; abandon refuses, pointing to resume', async () => {
+    const csv = join(dir, 'rain.csv');
+    writeFileSync(csv, 'prompt\nrain on a tin roof\n');
+    sim.setFaults({ truncateDownloadRate: 1 });
+    const run = await runCli(['run', csv, '--out', join(dir, 'library'), ...data(), ...api(), '--yes'], { env: key });
+    sim.setFaults({ truncateDownloadRate: 0 });
+    expect(run.code).toBe(1);
+    const review = await runCli(['review', ...data()]);
+    expect(review.stdout).toMatch(/Row 2 \(\S+\): download failed — "rain on a tin roof"/);
+    expect(review.stdout).toMatch(/APIXO task ID: \S+/);
+    expect(review.stdout).toMatch(/ltx-batch resume --data-dir \S+ {3}downloads it again/);
+    expect(review.stdout).not.toContain('ltx-batch abandon');
+    const submits = sim.submissions.length;
+
+    const abandoned = await runCli(['abandon', '2', ...data(), ...api()], { env: key });
+    expect(abandoned.code).toBe(2);
+    expect(abandoned.stderr).toMatch(/row 2 of batch "rain" is paid for and its video waits to be downloaded .*Run `ltx-batch resume` to collect it/);
+    const resume = await runCli(['resume', ...data(), ...api()], { env: key });
+    expect(resume.code).toBe(0);
+    expect(resume.stdout).toMatch(/rain: 1 of 1 video done/);
+    expect(videos()).toHaveLength(1);
+    expect(sim.submissions.length).toBe(submits);
   });
 
   it('names the new commands in --help', async () => {

@@ -3,6 +3,7 @@ import type { TaskRecord } from '@shared/batch';
 import { formatUsd } from '@shared/pricing';
 import { defaultDataDir } from '../core/paths';
 import { peekQueue } from '../core/queue/peek';
+import { shouldRetryOnStart } from '../core/queue/download-stage';
 import { parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { TargetRefusal, pickBatches, targetArgs, type QueueView } from './task-target';
@@ -118,10 +119,13 @@ function commandsFor(task: TaskRecord, { name, flags }: { name: string; flags: s
     ];
   }
   if (task.state === 'download_failed') {
-    return [
-      `ltx-batch resume${flags.replace(/ --batch \S+/, '')}   tries the download again (the video is paid for; nothing is submitted)`,
-      `ltx-batch abandon ${name}${flags}   gives the video up`
-    ];
+    // Opening the queue downloads it again unless the failure was permanent: only then can it be given up here.
+    if (shouldRetryOnStart(task)) {
+      return [
+        `ltx-batch resume${flags.replace(/ --batch \S+/, '')}   downloads it again, resuming where it stopped (the video is paid for; nothing is submitted)`
+      ];
+    }
+    return [`ltx-batch abandon ${name}${flags}   gives the video up: it cannot be downloaded`];
   }
   return ['To try it again (a new submit, a new cost): press Retry in the app, or put the row, fixed, in a new CSV and `ltx-batch run` it.'];
 }

@@ -127,6 +127,13 @@ async function taskCommand(action: Action, argv: string[], io: Output, signal: A
     const { task } = target;
     const what = describeTarget(target);
     log.info(`${action} asked`, { batch: task.batchId, task: task.id, row: task.source.row, state: task.state, taskId: task.taskId });
+    if (action === 'abandon' && (task.state === 'succeeded' || task.state === 'downloading')) {
+      // A download that failed before is tried again whenever the queue opens (unless it cannot work).
+      io.err(
+        `✗ Nothing was done: ${what} is paid for and its video waits to be downloaded (a failed download is tried again each time the queue opens). Run \`ltx-batch resume\` to collect it.`
+      );
+      return EXIT.invalidInput;
+    }
     if (!ALLOWED[action].includes(task.state)) {
       io.err(
         `✗ Nothing was done: ${what} is ${task.state.replace('_', ' ')}; only ${ALLOWED[action].map((s) => s.replace('_', ' ')).join(' or ')} tasks can be ${action === 'attach' ? 'given a task ID' : `${action}ed`}.`
