@@ -20,11 +20,11 @@ Commands:
   status                show the batches, their money and what needs you
   review                list the tasks that wait for your decision, with the commands for each
   resubmit <row|task>   submit a task that needs review again (asks: it may pay twice)
-  abandon <row|task>    give up a task that needs review or whose download failed
+  abandon <row|task>    give up a task that needs review, or a video that cannot be downloaded
   attach <row> <taskId> give a task that needs review the APIXO task ID you found, and collect it
   simulate              run the APIXO simulator on 127.0.0.1
 
-With no APIXO_API_KEY set, run and resume use the built-in simulator: nothing is charged.
+With no APIXO_API_KEY set, run, resume, resubmit and attach use the built-in simulator: nothing is charged.
 
 Every command writes a log to <data folder>/logs/cli.log; --verbose also prints it on stderr.
 

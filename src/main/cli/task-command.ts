@@ -40,8 +40,10 @@ Exit status as for \`run\`; 2 also when the task cannot be resubmitted or nothin
 
 export const ABANDON_HELP = `Usage: ltx-batch abandon <row|task> [options]
 
-Gives up a task that needs review, or whose download failed: nothing is submitted, and the
-batch counts it as ended. Whatever APIXO may have made for it is not collected.
+Gives up a task that needs review, or whose video cannot be downloaded (a link that cannot
+work, a file too large): nothing is submitted, and the batch counts it as ended. Whatever APIXO
+may have made for it is not collected. A download that failed for a passing reason is tried
+again whenever the queue opens: \`resume\` collects it.
 
 ${NAMING}
 
