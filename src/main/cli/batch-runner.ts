@@ -190,7 +190,8 @@ export function printSummary(summary: RunSummary, io: Output): void {
   if (summary.attention.length > SHOWN_TASKS) io.out(`  … and ${summary.attention.length - SHOWN_TASKS} more (see \`ltx-batch status\`)`);
   if (summary.attention.some((a) => a.state === 'needs_review')) {
     io.out(
-      'Tasks that need review may or may not exist at APIXO; they are never submitted again on their own. Decide in the app (resubmit, abandon, or attach a task ID).'
+      'Tasks that need review may or may not exist at APIXO; they are never submitted again on their own. ' +
+        '`ltx-batch review` lists them with the commands that decide each: `attach <row> <taskId>`, `resubmit <row>` (may pay twice) or `abandon <row>` (the app offers the same).'
     );
   }
   if (summary.message) io.out(summary.message);
@@ -208,7 +209,7 @@ export function printRescued(rescued: RescuedTask[], io: Output): void {
   }
   io.out(
     'Once the data folder can be written again, `ltx-batch resume` attaches them by itself (nothing is paid twice). ' +
-      'Or attach one by hand in the app: the row needs review, then "Attach task ID".'
+      'Or attach one by hand: `ltx-batch attach <row> <taskId>` (or in the app: the row needs review, then "Attach task ID").'
   );
 }
 

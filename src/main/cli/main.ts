@@ -1,4 +1,6 @@
 import { resumeCommand, RESUME_HELP } from './resume-command';
+import { reviewCommand, REVIEW_HELP } from './review-command';
+import { abandonCommand, attachCommand, resubmitCommand, ABANDON_HELP, ATTACH_HELP, RESUBMIT_HELP } from './task-command';
 import { runCommand, RUN_HELP } from './run-command';
 import { simulateCommand, SIMULATE_HELP } from './simulate-command';
 import { statusCommand, STATUS_HELP } from './status-command';
@@ -16,9 +18,13 @@ Commands:
   run <file.csv>        generate every row's video into a library folder
   resume                pick up every unfinished batch
   status                show the batches, their money and what needs you
+  review                list the tasks that wait for your decision, with the commands for each
+  resubmit <row|task>   submit a task that needs review again (asks: it may pay twice)
+  abandon <row|task>    give up a task that needs review, or a video that cannot be downloaded
+  attach <row> <taskId> give a task that needs review the APIXO task ID you found, and collect it
   simulate              run the APIXO simulator on 127.0.0.1
 
-With no APIXO_API_KEY set, run and resume use the built-in simulator: nothing is charged.
+With no APIXO_API_KEY set, run, resume, resubmit and attach use the built-in simulator: nothing is charged.
 
 Every command writes a log to <data folder>/logs/cli.log; --verbose also prints it on stderr.
 
@@ -29,6 +35,10 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[], io: Output,
   run: { help: RUN_HELP, run: runCommand },
   resume: { help: RESUME_HELP, run: resumeCommand },
   status: { help: STATUS_HELP, run: statusCommand },
+  review: { help: REVIEW_HELP, run: reviewCommand },
+  resubmit: { help: RESUBMIT_HELP, run: resubmitCommand },
+  abandon: { help: ABANDON_HELP, run: abandonCommand },
+  attach: { help: ATTACH_HELP, run: attachCommand },
   simulate: { help: SIMULATE_HELP, run: simulateCommand }
 };
 

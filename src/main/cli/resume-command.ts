@@ -40,21 +40,31 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
   try {
     log.info(`resuming with ${api.label}`, { dataDir: common.dataDir });
     engine = await openEngine(common, api, log);
-    const open = engine.batches().filter((b) => !isSettled(engine!.summary(b.id)!));
-    if (open.length === 0) {
-      say('Nothing to resume: every batch has finished or waits for your review.');
-      return EXIT.ok;
-    }
-    say(`Using ${api.label}.`);
-    say(`Resuming ${plural(open.length, 'batch')}: ${open.map((b) => b.name).join(', ')}.`);
-    reportRecovery(engine, say);
-    return await driveBatches(
-      engine,
-      open.map((b) => b.id),
-      { io, json, signal }
-    );
+    return await driveOpenBatches(engine, api.label, { io, json, signal, say });
   } finally {
     await engine?.close();
     await api.close();
   }
+}
+
+/** Drives every unfinished batch to its end (or a stop), as `resume` does; returns the exit status. */
+export async function driveOpenBatches(
+  engine: BatchEngine,
+  apiLabel: string,
+  options: { io: Output; json: boolean; signal: AbortSignal; say: (line: string) => void }
+): Promise<number> {
+  const { io, json, signal, say } = options;
+  const open = engine.batches().filter((b) => !isSettled(engine.summary(b.id)!));
+  if (open.length === 0) {
+    say('Nothing to resume: every batch has finished or waits for your review (`ltx-batch review` lists what needs you).');
+    return EXIT.ok;
+  }
+  say(`Using ${apiLabel}.`);
+  say(`Resuming ${plural(open.length, 'batch')}: ${open.map((b) => b.name).join(', ')}.`);
+  reportRecovery(engine, say);
+  return driveBatches(
+    engine,
+    open.map((b) => b.id),
+    { io, json, signal }
+  );
 }

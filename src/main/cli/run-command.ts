@@ -207,10 +207,13 @@ export function reportRecovery(engine: Engine, say: (line: string) => void): voi
   if (r.resumedPolls > 0) say(`Picking up ${plural(r.resumedPolls, 'task')} still running at APIXO.`);
   if (r.resumedDownloads > 0) say(`Finishing ${plural(r.resumedDownloads, 'download')}.`);
   if (r.needsReview > 0)
-    say(`${plural(r.needsReview, 'task')} were being submitted when the app stopped: they need review and are not submitted again on their own.`);
+    say(
+      `${plural(r.needsReview, 'task')} were being submitted when the app stopped: they need review and are not submitted again on their own (\`ltx-batch review\` lists them).`
+    );
 }
 
-async function confirm(question: string, io: Output): Promise<boolean> {
+/** Asks a yes/no question on the terminal; without one, a usage error asking for --yes. */
+export async function confirm(question: string, io: Output): Promise<boolean> {
   if (!process.stdin.isTTY) {
     throw new UsageError('Not asking for confirmation without a terminal: add --yes to submit.');
   }

@@ -76,6 +76,8 @@ export async function statusCommand(argv: string[], io: Output, _signal: AbortSi
       );
     }
     if (attention.length > SHOWN) io.out(`  … and ${attention.length - SHOWN} more (--json lists them all)`);
+    if (attention.some((a) => a.state === 'needs_review' || a.state === 'download_failed'))
+      io.out('  `ltx-batch review` lists what needs your decision, with the commands for each.');
   }
   if (rescued.length > 0) {
     io.out(`${plural(rescued.length, 'task ID')} APIXO returned could not be recorded and wait in rescue files; the next \`ltx-batch resume\` attaches them:`);
