@@ -90,7 +90,7 @@ export type EntryOrigin = 'app' | 'unknown';
 
 /** One video in the library, with what its sidecar (or the file itself) says, ready to query. */
 export interface LibraryEntry {
-  /** Path from the library folder, with `/` separators: `batch-a/2025-01-31_robot_s42_0a1b2c3d.mp4`. */
+  /** Path from the library folder, with `/` separators: `batch-a/2025-01-31_robot_seed-42_0a1b2c3d.mp4`. */
   path: string;
   /** The file name. */
   name: string;

@@ -9,7 +9,8 @@ export interface BuildOptions {
 /**
  * Turns a draft into exactly the documented body: `aspect_ratio` only in text modes (written
  * out, 16:9 by default), `image_urls` only in image modes, `loras` only in LoRA modes, and
- * `seed` only when the person fixed one. Validate the result with `validateRequest`.
+ * `seed` when the draft has one (every batch gives each take a concrete seed before it is
+ * frozen, so the video can be made again). Validate the result with `validateRequest`.
  */
 export function buildRequest(draft: TaskDraft, options: BuildOptions = {}): GenerateRequest {
   const input: Record<string, unknown> = {
