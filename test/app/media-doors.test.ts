@@ -380,6 +380,17 @@ async function oneForestVideo(app: App, seed: BatchDefaults['seed'], libraryCoun
  * before the app chose every seed itself: made by a first run, its seed then taken out.
  */
 async function appWithSeedlessVideo(options: { key?: boolean; hosting?: HostingKind } = {}): Promise<{ app: App; old: LibraryDetail }> {
+  return appWithEditedVideo((sidecar) => {
+    delete sidecar.seed;
+    delete sidecar.request.input.seed;
+  }, options);
+}
+
+/** The app over a library holding a video made by a first run, its sidecar then changed by `edit`. */
+async function appWithEditedVideo(
+  edit: (sidecar: Record<string, unknown> & { request: { input: Record<string, unknown> } }) => void,
+  options: { key?: boolean; hosting?: HostingKind } = {}
+): Promise<{ app: App; old: LibraryDetail }> {
   const dir = makeDir();
   const first = await startApp({ dir });
   const made = await rainVideo(first);
@@ -387,8 +398,7 @@ async function appWithSeedlessVideo(options: { key?: boolean; hosting?: HostingK
   running.splice(running.indexOf(first), 1);
   const sidecarFile = join(first.settings().libraryDir, made.path.replace(/\.mp4$/, '.json'));
   const sidecar = JSON.parse(readFileSync(sidecarFile, 'utf8')) as Record<string, unknown> & { request: { input: Record<string, unknown> } };
-  delete sidecar.seed;
-  delete sidecar.request.input.seed;
+  edit(sidecar);
   writeFileSync(sidecarFile, JSON.stringify(sidecar, null, 2));
   const app = await startApp({ dir, ...options });
   await libraryOf(app, 1);
@@ -478,6 +488,18 @@ describe('library:rerun', () => {
     const seeds = (await tasksOf(app, takes.batch.id)).map((t) => t.request.input.seed);
     expect(seeds.every((s) => Number.isInteger(s) && s! >= 1 && s! <= 2_147_483_647)).toBe(true);
     expect(new Set(seeds).size).toBe(2);
+  });
+
+  it('keeps a named video’s name on its new takes: their files and sidecars carry it', async () => {
+    const { app, old } = await appWithEditedVideo((sidecar) => (sidecar.name = 'tin-roof rain'));
+    expect(old.title).toBe('tin-roof rain');
+    const takes = await app.call<BatchSummary>('library:rerun', { paths: [old.path], seeds: 'new', takes: 2 });
+    const tasks = await batchDone(app, takes.batch.id);
+    expect(tasks.map((t) => t.source.videoName)).toEqual(['tin-roof rain', 'tin-roof rain']);
+    for (const task of tasks) expect(task.file).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}_tin-roof-rain_seed-${task.request.input.seed}_`));
+    const items = await libraryOf(app, 3);
+    expect(items.filter((i) => i.title === 'tin-roof rain')).toHaveLength(3);
+    expect(items.every((i) => i.prompt === 'Rain on a tin roof')).toBe(true);
   });
 
   it('checks every video before hosting any image: a refused re-run says why and hosts nothing', async () => {

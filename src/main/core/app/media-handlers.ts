@@ -109,7 +109,14 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
         const draft = draftFromSidecar(sidecar, seed);
         if (draft.imageUrl !== undefined) draft.imageUrl = url;
         tasks.push({
-          source: { row: i + 1, take: t + 1, name: detail.name, cells: { prompt: sidecar.prompt, from: detail.path } },
+          source: {
+            row: i + 1,
+            take: t + 1,
+            name: sidecar.name || detail.name,
+            // A named video's takes keep its name.
+            ...(sidecar.name ? { videoName: sidecar.name } : {}),
+            cells: { prompt: sidecar.prompt, from: detail.path }
+          },
           draft,
           imagePath: source?.path
         });
