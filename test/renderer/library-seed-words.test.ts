@@ -13,7 +13,7 @@ afterEach(() => {
   mounted = undefined;
 });
 
-async function seedShownFor(seed: number | undefined): Promise<string> {
+async function openVideo(seed: number | undefined): Promise<Mounted['wrapper']> {
   const api = await studioFor({}, false);
   api.addVideos(1, () => ({ prompt: 'A koi pond seen from above', seed }));
   mounted = await mountApp(api);
@@ -22,7 +22,11 @@ async function seedShownFor(seed: number | undefined): Promise<string> {
   await settle();
   await w.find('[data-index="0"]').find(byTestId('card-open')).trigger('click');
   await settle();
-  return w.find(byTestId('library-player')).find(byTestId('meta-seed')).text();
+  return w;
+}
+
+async function seedShownFor(seed: number | undefined): Promise<string> {
+  return (await openVideo(seed)).find(byTestId('library-player')).find(byTestId('meta-seed')).text();
 }
 
 describe('the seed in a video’s details', () => {
@@ -34,5 +38,15 @@ describe('the seed in a video’s details', () => {
     const shown = await seedShownFor(undefined);
     expect(shown).toBe('not recorded');
     expect(shown).not.toMatch(/random/i);
+  });
+
+  it('offers "Re-run same seed" only when the seed is known, and says why not', async () => {
+    const known = (await openVideo(184467)).find(byTestId('library-player')).find(byTestId('action-rerun'));
+    expect(known.attributes('disabled')).toBeUndefined();
+    mounted?.wrapper.unmount();
+    mounted = undefined;
+    const unknown = (await openVideo(undefined)).find(byTestId('library-player')).find(byTestId('action-rerun'));
+    expect(unknown.attributes('disabled')).toBeDefined();
+    expect(unknown.attributes('title')).toBe('The seed of this video was not recorded, so it cannot be made again with the same seed. Use New takes instead.');
   });
 });
