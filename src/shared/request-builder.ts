@@ -1,5 +1,12 @@
-import { DEFAULT_ASPECT_RATIO, isImageMode, isLoraMode } from './model';
+import { DEFAULT_ASPECT_RATIO, LIMITS, isImageMode, isLoraMode } from './model';
 import type { GenerateRequest, GenerationInput, TaskDraft } from './request';
+
+/** A seed the API accepts (1–2147483647), drawn from `random` (a number in [0, 1)). */
+export function drawSeed(random: () => number): number {
+  const r = random();
+  const unit = r >= 0 && r < 1 ? r : 0;
+  return LIMITS.seedMin + Math.floor(unit * (LIMITS.seedMax - LIMITS.seedMin + 1));
+}
 
 export interface BuildOptions {
   /** Deliver the result by webhook to this URL instead of waiting to be polled. */

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { LIMITS } from '@shared/model';
+import { drawSeed } from '@shared/request-builder';
 import type { SeedPolicy } from '@shared/batch-defaults';
 
 /** Steps of `cryptoRandom` in [0, 1): 2^47, within what `randomInt` draws at once. */
@@ -10,12 +11,7 @@ export function cryptoRandom(): number {
   return randomInt(0, CRYPTO_STEPS) / CRYPTO_STEPS;
 }
 
-/** A seed the API accepts, drawn from `random` (a number in [0, 1)). */
-export function drawSeed(random: () => number): number {
-  const r = random();
-  const unit = r >= 0 && r < 1 ? r : 0;
-  return LIMITS.seedMin + Math.floor(unit * (LIMITS.seedMax - LIMITS.seedMin + 1));
-}
+export { drawSeed };
 
 export interface TakeSeedInput {
   /** The row's seed cell: undefined when empty or "random", a number, or text the validator refuses. */

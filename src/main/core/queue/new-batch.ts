@@ -1,7 +1,6 @@
 import { taskIdFor, type BatchRecord, type TaskRecord } from '@shared/batch';
 import { taskCost } from '@shared/pricing';
-import { buildRequest } from '@shared/request-builder';
-import { drawSeed } from '../import/seeds';
+import { buildRequest, drawSeed } from '@shared/request-builder';
 import { validateRequest } from '@shared/validation';
 import { TaskActionError, type NewBatch } from './engine-types';
 
