@@ -7,6 +7,8 @@ export interface SourceRow {
   row: number;
   take: number;
   name?: string;
+  /** The name the person gave the video (a CSV's `name` column): its file name and library title. */
+  videoName?: string;
   cells: Record<string, string>;
 }
 

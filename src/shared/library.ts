@@ -42,6 +42,8 @@ export interface Sidecar {
   model: typeof MODEL_ID;
   /** The video's file name (no folder). */
   file: string;
+  /** The name the person gave the video (a CSV's `name` column), when they gave one: its title in the library. */
+  name?: string;
   prompt: string;
   mode: Mode;
   resolution: Resolution;
@@ -90,7 +92,7 @@ export type EntryOrigin = 'app' | 'unknown';
 
 /** One video in the library, with what its sidecar (or the file itself) says, ready to query. */
 export interface LibraryEntry {
-  /** Path from the library folder, with `/` separators: `batch-a/2025-01-31_robot_s42_0a1b2c3d.mp4`. */
+  /** Path from the library folder, with `/` separators: `batch-a/2025-01-31_robot_seed-42_0a1b2c3d.mp4`. */
   path: string;
   /** The file name. */
   name: string;
@@ -106,6 +108,8 @@ export interface LibraryEntry {
   probeError?: string;
 
   // Derived, for querying and display.
+  /** The name the person gave the video (the sidecar's `name`): the card's title, and searched. */
+  title?: string;
   /** The prompt; empty for unknown videos. */
   prompt: string;
   mode?: Mode;
@@ -126,7 +130,7 @@ export interface LibraryEntry {
 export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';
 
 export interface LibraryQuery {
-  /** Words that must all appear (case- and accent-insensitive) in the prompt or the file name. */
+  /** Words that must all appear (case- and accent-insensitive) in the video's name, its prompt or its file name. */
   text?: string;
   /** Keep videos whose mode is one of these (unknown videos have none). */
   modes?: readonly string[];

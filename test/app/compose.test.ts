@@ -76,7 +76,7 @@ describe('composerTasks', () => {
           resolution: '1080p',
           duration: 8,
           aspectRatio: undefined,
-          seed: undefined,
+          seed: expect.any(Number),
           imageUrl: `https://cdn.example.com/${forest.id}`,
           loras: undefined
         },
@@ -90,7 +90,7 @@ describe('composerTasks', () => {
           resolution: '1080p',
           duration: 8,
           aspectRatio: '9:16',
-          seed: undefined,
+          seed: expect.any(Number),
           loras: undefined
         },
         imagePath: undefined
@@ -148,9 +148,11 @@ describe('composerTasks', () => {
   });
 
   describe('seeds of takes', () => {
-    it('random policy: one take leaves the seed out, several takes get different drawn seeds', async () => {
+    it('random policy: every take gets a concrete drawn seed, one take or several', async () => {
       const single = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }]), lookup().find, recordingHost().urls, mulberry32(1));
-      expect(single.map((t) => t.draft.seed)).toEqual([undefined, undefined]);
+      const again = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }]), lookup().find, recordingHost().urls, mulberry32(1));
+      expect(single.map((t) => t.draft.seed)).toEqual(again.map((t) => t.draft.seed));
+      for (const { draft } of single) expect(draft.seed).toSatisfy((s: number) => Number.isInteger(s) && s >= LIMITS.seedMin && s <= LIMITS.seedMax);
       const takes = await composerTasks(request([{ prompt: 'a' }, { prompt: 'b' }], {}, 3), lookup().find, recordingHost().urls, mulberry32(2));
       expect(takes).toHaveLength(6);
       for (const row of [1, 2]) {

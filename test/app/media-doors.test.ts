@@ -247,7 +247,8 @@ describe('composer:create (simulated)', () => {
       prompt: 'A paper boat on a puddle',
       resolution: '480p',
       duration: 7,
-      aspect_ratio: '9:16'
+      aspect_ratio: '9:16',
+      seed: expect.any(Number)
     });
     expect(tasks[0].imagePath).toBeUndefined();
     const [item] = await libraryOf(app, 1);
@@ -363,12 +364,49 @@ describe('batches:create from a CSV naming local images', () => {
 });
 
 /** One finished image-to-video made from forest.jpg with the given seed policy; its library entry. */
-async function oneForestVideo(app: App, seed: BatchDefaults['seed']): Promise<LibraryDetail> {
+async function oneForestVideo(app: App, seed: BatchDefaults['seed'], libraryCount = 1): Promise<LibraryDetail> {
   const { 'forest.jpg': forest } = Object.fromEntries(await dropPhotos(app, 'forest.jpg'));
   const made = await app.call<BatchSummary>(
     'composer:create',
     composer([{ imageId: forest.id, prompt: 'Mist drifts between the trees' }], { seed, duration: 6 })
   );
+  await batchDone(app, made.batch.id);
+  const item = (await libraryOf(app, libraryCount)).find((i) => i.prompt === 'Mist drifts between the trees')!;
+  return app.call<LibraryDetail>('library:get', item.path);
+}
+
+/**
+ * The app over a library holding a video whose sidecar has no seed, as sidecars were written
+ * before the app chose every seed itself: made by a first run, its seed then taken out.
+ */
+async function appWithSeedlessVideo(options: { key?: boolean; hosting?: HostingKind } = {}): Promise<{ app: App; old: LibraryDetail }> {
+  return appWithEditedVideo((sidecar) => {
+    delete sidecar.seed;
+    delete sidecar.request.input.seed;
+  }, options);
+}
+
+/** The app over a library holding a video made by a first run, its sidecar then changed by `edit`. */
+async function appWithEditedVideo(
+  edit: (sidecar: Record<string, unknown> & { request: { input: Record<string, unknown> } }) => void,
+  options: { key?: boolean; hosting?: HostingKind } = {}
+): Promise<{ app: App; old: LibraryDetail }> {
+  const dir = makeDir();
+  const first = await startApp({ dir });
+  const made = await rainVideo(first);
+  await first.service.close();
+  running.splice(running.indexOf(first), 1);
+  const sidecarFile = join(first.settings().libraryDir, made.path.replace(/\.mp4$/, '.json'));
+  const sidecar = JSON.parse(readFileSync(sidecarFile, 'utf8')) as Record<string, unknown> & { request: { input: Record<string, unknown> } };
+  edit(sidecar);
+  writeFileSync(sidecarFile, JSON.stringify(sidecar, null, 2));
+  const app = await startApp({ dir, ...options });
+  await libraryOf(app, 1);
+  return { app, old: await app.call<LibraryDetail>('library:get', made.path) };
+}
+
+async function rainVideo(app: App): Promise<LibraryDetail> {
+  const made = await app.call<BatchSummary>('composer:create', composer([{ prompt: 'Rain on a tin roof' }], { seed: { kind: 'random' } }));
   await batchDone(app, made.batch.id);
   const [item] = await libraryOf(app, 1);
   return app.call<LibraryDetail>('library:get', item.path);
@@ -421,28 +459,56 @@ describe('library:rerun', () => {
     expect(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64').equals(photo('forest.jpg'))).toBe(true);
   });
 
-  it('same seed on a video made with a random seed is refused with why', async () => {
-    const app = await startApp();
+  it('same seed on a video made with a random seed sends the very seed it was made with', async () => {
+    const app = await startApp({ key: true, hosting: 'data-url' });
     const original = await oneForestVideo(app, { kind: 'random' });
-    expect(original.sidecar?.seed).toBeUndefined();
-    const refused = await app.refusal('library:rerun', { paths: [original.path], seeds: 'same', takes: 1 });
+    const seed = original.sidecar!.seed!;
+    expect(Number.isInteger(seed) && seed >= 1 && seed <= 2_147_483_647).toBe(true);
+    expect(original.name).toContain(`_seed-${seed}_`);
+    expect(app.api!.submissions.map((s) => (s.body.input as { seed?: number }).seed)).toEqual([seed]);
+    const again = await app.call<BatchSummary>('library:rerun', { paths: [original.path], seeds: 'same', takes: 1 });
+    const [task] = await tasksOf(app, again.batch.id);
+    expect(task.request.input.seed).toBe(seed);
+    const resent = await until('the re-run to reach APIXO', () => app.api!.submissions[1]);
+    expect((resent.body.input as { seed?: number }).seed).toBe(seed);
+  });
+
+  it('same seed on an old video whose sidecar recorded no seed is refused with why', async () => {
+    const { app, old } = await appWithSeedlessVideo();
+    expect(old.sidecar?.seed).toBeUndefined();
+    const refused = await app.refusal('library:rerun', { paths: [old.path], seeds: 'same', takes: 1 });
     expect(refused.code).toBe('not_allowed');
     expect(refused.message).toBe(
-      `“${original.name}” was made with a random seed that APIXO did not report, so it cannot be made again with the same seed. Use New takes instead.`
+      `The seed of “${old.name}” was not recorded (it was made before the app chose every seed itself), so it cannot be made again with the same seed. Use New takes instead.`
     );
+    // Only the first run's batch: the refusal added none.
     expect((await snapshot(app)).batches).toHaveLength(1);
+    // New takes still work, each with a concrete seed of its own.
+    const takes = await app.call<BatchSummary>('library:rerun', { paths: [old.path], seeds: 'new', takes: 2 });
+    const seeds = (await tasksOf(app, takes.batch.id)).map((t) => t.request.input.seed);
+    expect(seeds.every((s) => Number.isInteger(s) && s! >= 1 && s! <= 2_147_483_647)).toBe(true);
+    expect(new Set(seeds).size).toBe(2);
+  });
+
+  it('keeps a named video’s name on its new takes: their files and sidecars carry it', async () => {
+    const { app, old } = await appWithEditedVideo((sidecar) => (sidecar.name = 'tin-roof rain'));
+    expect(old.title).toBe('tin-roof rain');
+    const takes = await app.call<BatchSummary>('library:rerun', { paths: [old.path], seeds: 'new', takes: 2 });
+    const tasks = await batchDone(app, takes.batch.id);
+    expect(tasks.map((t) => t.source.videoName)).toEqual(['tin-roof rain', 'tin-roof rain']);
+    for (const task of tasks) expect(task.file).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}_tin-roof-rain_seed-${task.request.input.seed}_`));
+    const items = await libraryOf(app, 3);
+    expect(items.filter((i) => i.title === 'tin-roof rain')).toHaveLength(3);
+    expect(items.every((i) => i.prompt === 'Rain on a tin roof')).toBe(true);
   });
 
   it('checks every video before hosting any image: a refused re-run says why and hosts nothing', async () => {
-    const app = await startApp({ key: true, hosting: 'data-url' });
-    const withSeed = await oneForestVideo(app, { kind: 'fixed', value: 4242 });
-    const made = await app.call<BatchSummary>('composer:create', composer([{ prompt: 'Rain on a tin roof' }], { seed: { kind: 'random' } }));
-    await batchDone(app, made.batch.id);
-    const random = (await libraryOf(app, 2)).find((i) => i.prompt === 'Rain on a tin roof')!;
+    const { app, old } = await appWithSeedlessVideo({ key: true, hosting: 'data-url' });
+    const withSeed = await oneForestVideo(app, { kind: 'fixed', value: 4242 }, 2);
     // With hosting now off, hosting the first video's image would fail: the seed check must come first.
     await app.call('settings:update', { hosting: { ...app.settings().hosting, kind: 'none' } });
-    const refused = await app.refusal('library:rerun', { paths: [withSeed.path, random.path], seeds: 'same', takes: 1 });
-    expect(refused.message).toMatch(/random seed that APIXO did not report/);
+    const refused = await app.refusal('library:rerun', { paths: [withSeed.path, old.path], seeds: 'same', takes: 1 });
+    expect(refused.message).toMatch(/was not recorded/);
     expect((await snapshot(app)).batches).toHaveLength(2);
   });
 
@@ -503,10 +569,16 @@ describe('library:use', () => {
     expect(task.request.input).toMatchObject({ mode: 'image-to-video', seed: 4242, duration: 6, resolution: '480p' });
   });
 
-  it('gives a random seed for a video made with a random seed', async () => {
+  it('fixes the seed a random-seed video was made with, so the composer can make it again', async () => {
     const app = await startApp();
     const original = await oneForestVideo(app, { kind: 'random' });
     const draft = await app.call<ComposerDraft>('library:use', original.path);
+    expect(draft.defaults.seed).toEqual({ kind: 'fixed', value: original.sidecar!.seed });
+  });
+
+  it('gives a random seed for an old video whose sidecar recorded none', async () => {
+    const { app, old } = await appWithSeedlessVideo();
+    const draft = await app.call<ComposerDraft>('library:use', old.path);
     expect(draft.defaults.seed).toEqual({ kind: 'random' });
   });
 

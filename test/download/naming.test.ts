@@ -50,14 +50,32 @@ describe('slugify', () => {
 describe('video names', () => {
   it('reads date, prompt, seed and task', () => {
     expect(videoBaseName({ prompt: 'A small robot in the rain', seed: 42, taskId: '0A1B2C3D4E5F60718293a4b5c6d7e8f9', date: DAY })).toBe(
-      '2025-01-31_a-small-robot-in-the-rain_s42_0a1b2c3d'
+      '2025-01-31_a-small-robot-in-the-rain_seed-42_0a1b2c3d'
     );
-    expect(videoFileName({ prompt: 'x', taskId: 'abc', date: DAY })).toBe('2025-01-31_x_srnd_abc.mp4');
+    expect(videoFileName({ prompt: 'x', seed: 2147483647, taskId: 'abc', date: DAY })).toBe('2025-01-31_x_seed-2147483647_abc.mp4');
   });
 
-  it('writes srnd for a random or unusable seed', () => {
+  it('leaves the seed out when none was recorded, or it is unusable, and never writes srnd', () => {
     for (const seed of [undefined, -1, 1.5, Number.NaN, 2 ** 60]) {
-      expect(videoBaseName({ prompt: 'p', seed, taskId: 'abcdef12', date: DAY })).toBe('2025-01-31_p_srnd_abcdef12');
+      const name = videoBaseName({ prompt: 'p', seed, taskId: 'abcdef12', date: DAY });
+      expect(name).toBe('2025-01-31_p_abcdef12');
+      expect(name).not.toContain('srnd');
+    }
+  });
+
+  it('uses the name given to the video in place of the prompt, sanitised', () => {
+    const parts = { prompt: 'A lighthouse in a storm at night', seed: 184467, taskId: 'abcdef12', date: DAY };
+    expect(videoBaseName({ ...parts, name: 'lighthouse-storm' })).toBe('2025-01-31_lighthouse-storm_seed-184467_abcdef12');
+    expect(videoBaseName({ ...parts, name: '  Phare / Tempête: v2 ' })).toBe('2025-01-31_phare-tempete-v2_seed-184467_abcdef12');
+    expect(videoBaseName({ ...parts, name: '../../etc/passwd' })).toBe('2025-01-31_etc-passwd_seed-184467_abcdef12');
+    expect(videoBaseName({ ...parts, name: 'con' })).toBe('2025-01-31_con_seed-184467_abcdef12');
+  });
+
+  it('falls back to the prompt slug when the name sanitises to nothing', () => {
+    for (const name of ['', '   ', '🎥🎥', '///', '***']) {
+      expect(videoBaseName({ prompt: 'A lighthouse in a storm', name, seed: 7, taskId: 'abcdef12', date: DAY })).toBe(
+        '2025-01-31_a-lighthouse-in-a-storm_seed-7_abcdef12'
+      );
     }
   });
 
@@ -65,9 +83,9 @@ describe('video names', () => {
     expect(sanitizeTaskId('../../ETC/passwd')).toBe('etcpasswd');
     expect(sanitizeTaskId('task\u0000id\n\r<>:"|?*é')).toBe('taskid');
     const name = videoBaseName({ prompt: 'p', taskId: '../..\\..//C:\\evil', date: DAY });
-    expect(name).toBe('2025-01-31_p_srnd_cevil');
-    expect(videoBaseName({ prompt: 'p', taskId: '////', date: DAY })).toBe('2025-01-31_p_srnd_noid');
-    expect(videoBaseName({ prompt: 'p', taskId: '🎥'.repeat(50), date: DAY })).toBe('2025-01-31_p_srnd_noid');
+    expect(name).toBe('2025-01-31_p_cevil');
+    expect(videoBaseName({ prompt: 'p', taskId: '////', date: DAY })).toBe('2025-01-31_p_noid');
+    expect(videoBaseName({ prompt: 'p', taskId: '🎥'.repeat(50), date: DAY })).toBe('2025-01-31_p_noid');
   });
 
   it('never produces a Windows device name', () => {

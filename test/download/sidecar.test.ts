@@ -31,6 +31,22 @@ describe('sidecar round trip', () => {
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('keeps the name given to the video, and still reads an older sidecar that has none', async () => {
+    const named = makeSidecar('named.mp4', { name: 'lighthouse-storm' });
+    await writeSidecar(join(dir, 'named.json'), named);
+    const read = await readSidecar(join(dir, 'named.json'));
+    expect(read.sidecar?.name).toBe('lighthouse-storm');
+    expect(read.sidecar?.prompt).toBe(named.prompt);
+
+    const older = JSON.parse(JSON.stringify(makeSidecar('older.mp4'))) as Record<string, unknown>;
+    delete older.name;
+    delete older.seed;
+    const old = await readSidecar(await writeRaw('older.json', JSON.stringify(older)));
+    expect(old.problem).toBeUndefined();
+    expect(old.sidecar).not.toHaveProperty('name');
+    expect(old.sidecar?.seed).toBeUndefined();
+  });
+
   it('replaces an existing sidecar whole', async () => {
     const path = join(dir, 'replace.json');
     await writeSidecar(path, makeSidecar('replace.mp4', { prompt: 'first version with a much longer prompt text' }));
@@ -101,6 +117,7 @@ describe('readSidecar never throws', () => {
       ['bad-date', (s) => (s.createdAt = 'yesterday'), /createdAt/],
       ['bad-cells', (s) => ((s.sourceRow as { cells: unknown }).cells = { a: 1 }), /cells/],
       ['bad-favourite', (s) => (s.favourite = 'yes'), /favourite/],
+      ['bad-name', (s) => (s.name = 42), /name is not text/],
       ['no-schema', (s) => delete s.schema, /schema/]
     ];
     for (const [name, damage, field] of cases) {

@@ -23,6 +23,7 @@ describe('mode inference', () => {
       resolution: '720p',
       duration: 5,
       imageUrl: IMAGE,
+      seed: expect.any(Number),
       loras: [{ path: LORA, scale: 0.8 }]
     });
   });
@@ -141,7 +142,8 @@ describe('source images', () => {
       mode: 'image-to-video',
       prompt: 'The tiny still comes alive',
       resolution: '720p',
-      duration: 5
+      duration: 5,
+      seed: expect.any(Number)
     });
     expect(validRows(r)).toHaveLength(1);
   });

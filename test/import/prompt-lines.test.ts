@@ -10,9 +10,9 @@ describe('importPromptLines', () => {
     expect(r.delimiter).toBe('\n');
     expect(r.columns).toEqual([{ header: 'prompt', index: 1, letter: 'A', field: 'prompt', automatic: true }]);
     expect(r.rows.map((row) => [row.row, row.draft])).toEqual([
-      [1, { mode: 'text-to-video', prompt: 'A red fox in the snow', resolution: '480p', duration: 6, aspectRatio: '9:16' }],
-      [3, { mode: 'text-to-video', prompt: 'A koi pond, seen from above', resolution: '480p', duration: 6, aspectRatio: '9:16' }],
-      [4, { mode: 'text-to-video', prompt: 'A lighthouse at dusk', resolution: '480p', duration: 6, aspectRatio: '9:16' }]
+      [1, { mode: 'text-to-video', prompt: 'A red fox in the snow', resolution: '480p', duration: 6, aspectRatio: '9:16', seed: expect.any(Number) }],
+      [3, { mode: 'text-to-video', prompt: 'A koi pond, seen from above', resolution: '480p', duration: 6, aspectRatio: '9:16', seed: expect.any(Number) }],
+      [4, { mode: 'text-to-video', prompt: 'A lighthouse at dusk', resolution: '480p', duration: 6, aspectRatio: '9:16', seed: expect.any(Number) }]
     ]);
     expect(r.estimate).toMatchObject({ count: 3, seconds: 18, micros: 216_000 });
   });

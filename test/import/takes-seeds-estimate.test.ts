@@ -71,16 +71,32 @@ describe('seeds', () => {
     expect(seedsOf(r)).toEqual([2_147_483_647, 1, 2, 3]);
   });
 
-  it('treats seed -1 as random: kept for one take, distinct drawn seeds for several', () => {
+  it('treats seed -1 as random: a drawn seed for one take, distinct drawn seeds for several', () => {
     const r = importCsvText('prompt,seed,count\nOne,-1,\nThree,-1,3\n', { random: seeded(3) });
     const seeds = seedsOf(r);
-    expect(seeds[0]).toBe(-1);
-    expect(new Set(seeds.slice(1)).size).toBe(3);
-    expect(seeds.slice(1).every((s) => s !== undefined && s >= 1)).toBe(true);
+    expect(new Set(seeds).size).toBe(4);
+    expect(seeds.every((s) => s !== undefined && Number.isInteger(s) && s >= 1 && s <= 2_147_483_647)).toBe(true);
+    expect(seedsOf(importCsvText('prompt,seed,count\nOne,-1,\nThree,-1,3\n', { random: seeded(3) }))).toEqual(seeds);
   });
 
-  it('leaves a single take without a seed to the batch policy: random → none', () => {
-    expect(seedsOf(importCsvText('prompt\nA\nB\n'))).toEqual([undefined, undefined]);
+  it('gives a single take without a seed, under the random policy, a concrete drawn seed', () => {
+    const a = seedsOf(importCsvText('prompt\nA\nB\n', { random: seeded(9) }));
+    expect(a).toEqual(seedsOf(importCsvText('prompt\nA\nB\n', { random: seeded(9) })));
+    expect(a.every((s) => s !== undefined && Number.isInteger(s) && s >= 1 && s <= 2_147_483_647)).toBe(true);
+    // Without an injected source the system's cryptographic generator draws them: still concrete, still in range.
+    const drawn = seedsOf(importCsvText('prompt,count\nA,\nB,3\n'));
+    expect(drawn.every((s) => s !== undefined && Number.isInteger(s) && s >= 1 && s <= 2_147_483_647)).toBe(true);
+  });
+
+  it('keeps a seed cell outside the range the same validation error', () => {
+    const r = importCsvText('prompt,seed\nA,0\nB,2147483648\nC,-2\nD,abc\n', { random: seeded(10) });
+    expect(r.problems.map((p) => [p.row, p.column, p.code])).toEqual([
+      [2, 'seed', 'out_of_range'],
+      [3, 'seed', 'out_of_range'],
+      [4, 'seed', 'out_of_range'],
+      [5, 'seed', expect.any(String)]
+    ]);
+    expect(r.validCount).toBe(0);
   });
 
   it('leaves a single take without a seed to the batch policy: fixed → its value', () => {

@@ -29,7 +29,11 @@ async function makeLibrary(): Promise<string> {
   await addVideo(
     root,
     'a/robot.mp4',
-    makeSidecar('robot.mp4', { seed: 42 }, { prompt: 'A small robot, in the rain', resolution: '720p', duration: 6, seed: 42, aspectRatio: '9:16' })
+    makeSidecar(
+      'robot.mp4',
+      { seed: 42, name: 'robot-rain' },
+      { prompt: 'A small robot, in the rain', resolution: '720p', duration: 6, seed: 42, aspectRatio: '9:16' }
+    )
   );
   await addVideo(
     root,
@@ -116,11 +120,14 @@ describe('LibraryService.exportTo', () => {
     const byRow = imported.rows.map((r) => ({ prompt: r.draft.prompt, seed: r.draft.seed, mode: r.draft.mode, problems: r.problems.length }));
     expect(byRow.slice(0, 4)).toEqual([
       { prompt: 'A small robot, in the rain', seed: 42, mode: 'text-to-video', problems: 0 },
-      { prompt: NASTY_PROMPT, seed: -1, mode: 'text-to-video', problems: 0 },
+      // A random seed (-1) reads back as random: the importer draws a concrete seed for it.
+      { prompt: NASTY_PROMPT, seed: expect.toSatisfy((s: number) => Number.isInteger(s) && s >= 1 && s <= 2147483647), mode: 'text-to-video', problems: 0 },
       { prompt: 'The photo comes alive', seed: 9, mode: 'image-to-video', problems: 0 },
       { prompt: 'robot dancing', seed: 5, mode: 'text-to-video-LoRA', problems: 0 }
     ]);
     expect(imported.rows[0].draft).toMatchObject({ resolution: '720p', duration: 6, aspectRatio: '9:16' });
+    // A named video's name comes back, so the videos made again are named the same; unnamed ones have none.
+    expect(imported.rows.slice(0, 4).map((r) => r.name)).toEqual(['robot-rain', undefined, undefined, undefined]);
     // The source image comes back as the exported copy, which never expires (the hosted link may).
     expect(imported.rows[2].imagePath).toBe(join(out, 'shot.source.jpg'));
     expect(imported.rows[2].draft).toMatchObject({ resolution: '1080p', duration: 10 });
@@ -144,7 +151,7 @@ describe('LibraryService.exportTo', () => {
     expect(text.endsWith('"\r\n')).toBe(true);
     const [header, nasty, shot, found] = parse(text) as string[][];
     const cell = (row: string[], name: string): string => row[header.indexOf(name)];
-    expect(header.slice(0, 7)).toEqual(['prompt', 'mode', 'resolution', 'duration', 'aspect_ratio', 'seed', 'image_url']);
+    expect(header.slice(0, 8)).toEqual(['name', 'prompt', 'mode', 'resolution', 'duration', 'aspect_ratio', 'seed', 'image_url']);
     expect(header).toEqual(
       expect.arrayContaining([
         'lora3_scale',

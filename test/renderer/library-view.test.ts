@@ -174,7 +174,7 @@ describe('search and filters', () => {
       expect(w.find(byTestId('library-no-match')).exists()).toBe(true);
     });
     expect(count(w)).toBe('0 of 30 videos');
-    expect(w.find(byTestId('library-no-match')).text()).toContain('Nothing in your 30 videos has “zebra” in its prompt or file name');
+    expect(w.find(byTestId('library-no-match')).text()).toContain('Nothing in your 30 videos has “zebra” in its name, prompt or file name');
     await w.find(byTestId('empty-clear')).trigger('click');
     await settle();
     expect(count(w)).toBe('30 videos');

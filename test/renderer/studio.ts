@@ -384,6 +384,8 @@ export class Studio {
 /** What a test chooses about a library video; the rest is filled in. */
 export interface VideoSpec {
   name?: string;
+  /** The name the person gave the video (the sidecar's `name`). */
+  title?: string;
   prompt?: string;
   mode?: Sidecar['mode'];
   resolution?: Sidecar['resolution'];
@@ -446,6 +448,7 @@ function makeSidecar(file: string, v: VideoSpec & { createdAt: number }, batch: 
   };
   if (v.aspectRatio) sidecar.aspectRatio = v.aspectRatio;
   if (v.seed !== undefined) sidecar.seed = v.seed;
+  if (v.title) sidecar.name = v.title;
   if (v.imageUrl) sidecar.imageUrl = v.imageUrl;
   if (v.sourceImage) sidecar.sourceImage = v.sourceImage;
   if (v.loras) sidecar.loras = v.loras;

@@ -10,7 +10,7 @@ import { LIMITS, isImageMode, modeFor } from '@shared/model';
 import type { TaskDraft } from '@shared/request';
 import { buildRequest } from '@shared/request-builder';
 import { validateRequest } from '@shared/validation';
-import { drawSeed, takeSeeds } from '../import/seeds';
+import { cryptoRandom, drawSeed, takeSeeds } from '../import/seeds';
 import { TaskActionError, type NewTask } from '../queue/engine';
 
 /** A source image found in the cache, with where its bytes are. */
@@ -51,7 +51,7 @@ export async function composerTasks(
   request: ComposerRequest,
   find: (id: string) => Promise<CachedImage | undefined>,
   urls: ImageUrlFor,
-  random: () => number = Math.random
+  random: () => number = cryptoRandom
 ): Promise<NewTask[]> {
   const images = new Map<string, CachedImage>();
   const planned: { row: number; prompt: string; image?: CachedImage; seeds: (number | string | undefined)[] }[] = [];
@@ -98,7 +98,7 @@ export function draftFromSidecar(sidecar: Sidecar, seed: number | undefined): Ta
 }
 
 /** `count` seeds, all different from each other and from `avoid` (a repeat moves on to the next free seed, so a poor `random` still ends). */
-export function freshSeeds(count: number, avoid: number | undefined, random: () => number = Math.random): number[] {
+export function freshSeeds(count: number, avoid: number | undefined, random: () => number = cryptoRandom): number[] {
   const seeds = new Set<number>();
   while (seeds.size < count) {
     let seed = drawSeed(random);

@@ -58,9 +58,13 @@ export async function createBatch(ctx: BatchContext, spec: BatchSpec): Promise<B
   return engine.summary(batch.id)!;
 }
 
-/** Imported rows (takes) as tasks: each keeps its row, take, name and cells. */
+/** Imported rows (takes) as tasks: each keeps its row, take, name (which also names its video) and cells. */
 export function tasksFromRows(rows: ImportedRow[]): NewTask[] {
-  return rows.map((r) => ({ source: { row: r.row, take: r.take, name: r.name, cells: r.source }, draft: r.draft, imagePath: r.imagePath }));
+  return rows.map((r) => ({
+    source: { row: r.row, take: r.take, name: r.name, ...(r.name ? { videoName: r.name } : {}), cells: r.source },
+    draft: r.draft,
+    imagePath: r.imagePath
+  }));
 }
 
 /** The tasks that name a local image not hosted yet. */

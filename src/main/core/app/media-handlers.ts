@@ -17,6 +17,7 @@ import type { FileChooser } from './chooser-handlers';
 import type { ChosenFiles } from './chosen-files';
 import { checkChosenFolder } from './folder-rules';
 import type { SeenImages } from './seen-images';
+import { cryptoRandom } from '../import/seeds';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
 /** What only the desktop can do: the OS trash, the file manager, main's open dialogs. */
@@ -82,7 +83,7 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
   }
 
   async function rerun(request: RerunRequest): Promise<BatchSummary> {
-    const random = ctx.random ?? Math.random;
+    const random = ctx.random ?? cryptoRandom;
     // Every video is checked before any image is hosted, so a refused re-run uploads nothing.
     const planned: { detail: LibraryDetail & { sidecar: Sidecar }; seeds: number[] }[] = [];
     for (const path of request.paths) {
@@ -90,7 +91,7 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
       const { seed } = detail.sidecar;
       if (request.seeds === 'same' && (seed === undefined || seed < 0)) {
         throw new TaskActionError(
-          `“${detail.name}” was made with a random seed that APIXO did not report, so it cannot be made again with the same seed. Use New takes instead.`
+          `The seed of “${detail.name}” was not recorded (it was made before the app chose every seed itself), so it cannot be made again with the same seed. Use New takes instead.`
         );
       }
       planned.push({ detail, seeds: request.seeds === 'same' ? [seed!] : freshSeeds(request.takes, seed, random) });
@@ -108,7 +109,14 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
         const draft = draftFromSidecar(sidecar, seed);
         if (draft.imageUrl !== undefined) draft.imageUrl = url;
         tasks.push({
-          source: { row: i + 1, take: t + 1, name: detail.name, cells: { prompt: sidecar.prompt, from: detail.path } },
+          source: {
+            row: i + 1,
+            take: t + 1,
+            name: sidecar.name || detail.name,
+            // A named video's takes keep its name.
+            ...(sidecar.name ? { videoName: sidecar.name } : {}),
+            cells: { prompt: sidecar.prompt, from: detail.path }
+          },
           draft,
           imagePath: source?.path
         });

@@ -71,7 +71,12 @@ export function safeStem(stem: string): string {
 
 export interface VideoNameParts {
   prompt: string;
-  /** A fixed seed; absent (or -1, or not a whole number) means random: `srnd`. */
+  /**
+   * The name the person gave the video (a CSV's `name` column): it takes the prompt's place in
+   * the file name; one with no usable character left falls back to the prompt.
+   */
+  name?: string;
+  /** The seed the video was made with: `seed-184467`; left out when not recorded (or -1, or not a whole number). */
   seed?: number;
   /** The task ID as APIXO sent it; only its first 8 safe characters are used. */
   taskId: string;
@@ -81,12 +86,19 @@ export interface VideoNameParts {
 
 /**
  * The stem of a video's file name, readable and safe:
- * `2025-01-31_a-small-robot-in-the-rain_s42_0a1b2c3d`.
+ * `2025-01-31_a-small-robot-in-the-rain_seed-42_0a1b2c3d`, or with a name given,
+ * `2025-01-31_lighthouse-storm_seed-42_0a1b2c3d`.
  */
 export function videoBaseName(parts: VideoNameParts): string {
-  const seed = parts.seed !== undefined && Number.isSafeInteger(parts.seed) && parts.seed >= 0 ? `s${parts.seed}` : 'srnd';
+  const seed = parts.seed !== undefined && Number.isSafeInteger(parts.seed) && parts.seed >= 0 ? `_seed-${parts.seed}` : '';
   const id = sanitizeTaskId(parts.taskId).slice(0, TASK_ID_CHARS) || 'noid';
-  return safeStem(`${localDate(parts.date ?? new Date())}_${slugify(parts.prompt)}_${seed}_${id}`);
+  return safeStem(`${localDate(parts.date ?? new Date())}_${titleSlug(parts)}${seed}_${id}`);
+}
+
+/** The slug of the video's name when it has a usable one, else of its prompt. */
+function titleSlug(parts: VideoNameParts): string {
+  const named = parts.name === undefined ? [] : asciiWords(parts.name);
+  return named.length > 0 ? slugify(named.join(' ')) : slugify(parts.prompt);
 }
 
 /** `<stem>.mp4`. */

@@ -43,6 +43,7 @@ function checkProbe(value: unknown): string | undefined {
 /** The first thing wrong with an app-written sidecar, or undefined when it is whole. */
 function checkFields(v: Obj): string | undefined {
   if (!isFileName(v.file)) return 'file is not a file name';
+  if (v.name !== undefined && !isString(v.name)) return 'name is not text';
   if (!isString(v.prompt)) return 'prompt is not text';
   if (!MODES.includes(v.mode as Mode)) return 'mode is not one of the model’s modes';
   if (!RESOLUTIONS.includes(v.resolution as Resolution)) return 'resolution is not 480p, 720p or 1080p';

@@ -5,6 +5,7 @@ import { looksLikeFormula, parseCount, type CountCell } from './cells';
 import { failedImport } from './import-result';
 import { DEFAULT_MAX_ROWS, tooManyTakesMessage } from './limits';
 import { buildRowTakes, createRowContext } from './row-builder';
+import { cryptoRandom } from './seeds';
 import type { Delimiter, ImportColumn, ImportedRow, ImportOptions, ImportResult, RowProblem } from './types';
 import { RowTally } from './wording';
 
@@ -52,7 +53,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
   if (totalTakes > maxRows) return failedImport([tooManyTakesMessage(totalTakes, maxRows)], seen);
 
-  const ctx = createRowContext(columns, resolveDefaults(options.defaults), options.baseDir ?? process.cwd(), options.random ?? Math.random);
+  const ctx = createRowContext(columns, resolveDefaults(options.defaults), options.baseDir ?? process.cwd(), options.random ?? cryptoRandom);
   const width = columns.length;
   const unnamed = columns.filter((c) => c.header === '').map((c) => c.index - 1);
   const formulaAt = input.formulaWarnings ? columns.filter((c) => c.field === 'prompt' || c.field === 'name').map((c) => c.index - 1) : [];

@@ -14,6 +14,6 @@ export interface ImportOptions {
   maxBytes?: number;
   /** More takes (rows × count) than this are refused (default 100,000). */
   maxRows?: number;
-  /** Source of the random seeds given to the takes of a multi-take row (default Math.random). */
+  /** Source of the random seeds given to takes without a seed of their own (default: the system's cryptographic generator). */
   random?: () => number;
 }

@@ -14,11 +14,13 @@ export interface FileFacts {
 export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
   const created = Date.parse(sidecar.createdAt);
   const probe = sidecar.probe;
+  const title = sidecar.name?.trim();
   return {
     ...file,
     origin: 'app',
     sidecar,
     probe,
+    ...(title ? { title } : {}),
     prompt: sidecar.prompt,
     mode: sidecar.mode,
     resolution: sidecar.resolution,

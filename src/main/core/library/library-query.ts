@@ -17,7 +17,7 @@ export function foldText(text: string): string {
 
 /** What a query's text is looked for in. */
 export function searchableText(entry: LibraryEntry): string {
-  return foldText(`${entry.prompt}\n${entry.name}`);
+  return foldText(`${entry.title ?? ''}\n${entry.prompt}\n${entry.name}`);
 }
 
 function inList(list: readonly string[] | undefined, value: string | undefined): boolean {

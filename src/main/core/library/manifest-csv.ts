@@ -7,7 +7,7 @@ import { LIMITS } from '@shared/model';
  * The manifest written beside exported videos: one row per video, readable by the CSV importer
  * so that the same videos can be made again, plus columns that only inform.
  *
- * Header names matter: the importer maps `prompt` … `lora3_scale` and `image_url` to its fields
+ * Header names matter: the importer maps `name`, `prompt` … `lora3_scale` and `image_url` to its fields
  * and ignores (with a warning) the informative ones. None of those may be one of the importer's
  * aliases: `source_image` is an alias of `image`, so a second image column by that name would
  * make the importer refuse the whole file. The image column therefore holds the exported copy of
@@ -27,6 +27,7 @@ import { LIMITS } from '@shared/model';
  */
 
 export const IMPORT_COLUMNS = [
+  'name',
   'prompt',
   'mode',
   'resolution',
@@ -99,6 +100,7 @@ export function manifestCells(row: ManifestRow): Record<string, string> {
   };
   // A video the app did not make has no settings to make it again with.
   if (!sidecar) return cells;
+  cells.name = sidecar.name ?? '';
   cells.prompt = sidecar.prompt;
   cells.mode = sidecar.mode;
   cells.resolution = sidecar.resolution;

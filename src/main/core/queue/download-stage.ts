@@ -230,7 +230,12 @@ export class DownloadStage {
     if (!file) {
       // The name is chosen once and journaled before any byte is written, so a restart
       // resumes the same `.part` instead of leaving it behind.
-      const base = videoBaseName({ prompt: task.request.input.prompt, seed: task.request.input.seed, taskId: task.taskId ?? task.id });
+      const base = videoBaseName({
+        prompt: task.request.input.prompt,
+        name: task.source.videoName,
+        seed: task.request.input.seed,
+        taskId: task.taskId ?? task.id
+      });
       file = basename(await reserveUniquePath(batch.libraryDir, base, '.mp4'));
       task = this.change(task, 'downloading', { file }, { durable: true });
       // The journal could not take the name (the engine holds submits and says why): no byte goes
@@ -499,6 +504,7 @@ function sidecarFor(
     app: SIDECAR_APP,
     model: MODEL_ID,
     file,
+    name: task.source.videoName?.trim() || undefined,
     prompt: input.prompt,
     mode: input.mode,
     resolution: input.resolution,

@@ -1,6 +1,6 @@
 import { taskIdFor, type BatchRecord, type TaskRecord } from '@shared/batch';
 import { taskCost } from '@shared/pricing';
-import { buildRequest } from '@shared/request-builder';
+import { buildRequest, drawSeed } from '@shared/request-builder';
 import { validateRequest } from '@shared/validation';
 import { TaskActionError, type NewBatch } from './engine-types';
 
@@ -11,7 +11,10 @@ import { TaskActionError, type NewBatch } from './engine-types';
 export function newBatchRecords(spec: NewBatch, createdAt: number, random: () => number): { batch: BatchRecord; tasks: TaskRecord[] } {
   const id = newBatchId(createdAt, random);
   const tasks: TaskRecord[] = spec.tasks.map((row, position) => {
-    const request = buildRequest(row.draft);
+    // Every take is sent with a concrete seed, so its video can be made again exactly: the doors
+    // choose them by the batch's seed policy, and a draft that arrives without one is given one here.
+    const draft = row.draft.seed === undefined ? { ...row.draft, seed: drawSeed(random) } : row.draft;
+    const request = buildRequest(draft);
     const problems = validateRequest(request);
     if (row.imagePath && !row.draft.imageUrl) {
       throw new TaskActionError(`Row ${row.source.row} uses a local image, which needs image hosting before it can be submitted.`);

@@ -53,7 +53,7 @@ export function sidecarProblemText(problem: SidecarProblem): string {
 
 /** What a screen reader says for a card. */
 export function cardLabel(item: LibraryItem, selected: boolean): string {
-  const what = item.prompt ? (item.prompt.length > 120 ? `${item.prompt.slice(0, 117)}…` : item.prompt) : item.name;
+  const what = item.title || (item.prompt ? (item.prompt.length > 120 ? `${item.prompt.slice(0, 117)}…` : item.prompt) : item.name);
   const parts = [what];
   if (item.durationSec !== undefined) parts.push(`${Math.round(item.durationSec)} seconds`);
   if (item.resolution) parts.push(item.resolution);
