@@ -12,7 +12,7 @@ import { defaultSettings, type Settings } from '@shared/settings';
 import { AppService, type SecretStore, type SettingsStore } from '../../src/main/core/app/app-service';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
 import { memorySecret, testDesktop } from '../support/app-options';
-import { closedPort } from '../support/scripted-server';
+import { closedPort, ScriptedServer } from '../support/scripted-server';
 
 const TIME_SCALE = 0.002;
 const GOOD = 'good-key-1234';
@@ -23,6 +23,7 @@ let stored: Settings;
 let secret: string | undefined;
 const services: AppService[] = [];
 const sims: Simulator[] = [];
+const servers: ScriptedServer[] = [];
 
 const settings: SettingsStore = { read: () => stored, write: (next) => void (stored = next) };
 const secrets: SecretStore = { get: () => secret, set: (v) => void (secret = v), clear: () => void (secret = undefined) };
@@ -68,6 +69,7 @@ beforeEach(() => {
 afterEach(async () => {
   for (const service of services.splice(0)) await service.close();
   for (const sim of sims.splice(0)) await sim.close();
+  for (const server of servers.splice(0)) await server.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -108,7 +110,9 @@ describe('a key checked when saved', () => {
       /^Saved, but not checked: could not reach APIXO at 127\.0\.0\.1:\d+: the connection was refused \(ECONNREFUSED\); it is checked again at the next start\.$/
     );
     expect(await call(offline, 'app:info')).toMatchObject({ simulated: false });
-    // Still in doubt when asked again.
+    // Still in doubt when asked again, and when testing the saved key cannot reach APIXO either.
+    expect(await call(offline, 'key:status')).toMatchObject({ check: { state: 'unchecked' } });
+    expect(await call(offline, 'key:test')).toMatchObject({ ok: false });
     expect(await call(offline, 'key:status')).toMatchObject({ check: { state: 'unchecked' } });
     await stop(offline);
 
@@ -123,6 +127,22 @@ describe('a key checked when saved', () => {
     // And the start after that has nothing to check again.
     const third = await start(sim.baseUrl);
     expect(await call(third, 'key:status')).toEqual({ set: true, hint: '…1234', protection: 'encrypted' });
+  });
+
+  it('saves a key with a warning when APIXO has a server error, and drops the warning once "Test the saved key" works', async () => {
+    const apixo = new ScriptedServer().script({ status: 503, body: { code: 503, message: 'Service Unavailable' } });
+    servers.push(apixo);
+    const service = await start(await apixo.start());
+    const status = await call<KeyStatus>(service, 'key:set', GOOD);
+    expect(secret).toBe(GOOD);
+    expect(status.check).toEqual({
+      state: 'unchecked',
+      message: 'Saved, but not checked: APIXO had a server error (HTTP 503): Service Unavailable; it is checked again at the next start.'
+    });
+    // APIXO is back and takes the key.
+    apixo.script({ status: 200, body: { code: 200, message: 'success', data: 12.5 } });
+    expect(await call(service, 'key:test')).toMatchObject({ ok: true, balanceMicros: 12_500_000 });
+    expect(await call(service, 'key:status')).toEqual({ set: true, hint: '…1234', protection: 'encrypted' });
   });
 
   it('holds submits, and says so, when the unchecked key is refused at the next start; the key is kept', async () => {

@@ -161,6 +161,8 @@ export function keyHandlers({ connection, secrets, hostingSecret, engine }: KeyC
       const client = connection.clientFor(key);
       try {
         const balanceMicros = await client.balance({ retry: CHECK_RETRY });
+        // The saved key answered: a doubt left by an unreachable APIXO is gone.
+        if (!key?.trim() && secrets.get() && record.get()?.state === 'unchecked') record.set(undefined);
         return { ok: true, balanceMicros, message: `The key works. Balance: ${formatUsd(balanceMicros)}.` };
       } catch (error) {
         return { ok: false, message: isApixoError(error) ? error.message : `The key could not be tested: ${(error as Error).message}` };
