@@ -41,6 +41,17 @@ export interface KeyStatus {
    * (Linux without a keyring: Electron's `basic_text` backend uses a fixed password).
    */
   protection?: 'encrypted' | 'obscured';
+  /**
+   * Only while the saved key is in doubt: APIXO could not be reached to check it (it is checked
+   * again at the next start), or APIXO refused it at the last start (submits are held).
+   */
+  check?: KeyCheck;
+}
+
+export interface KeyCheck {
+  state: 'unchecked' | 'refused';
+  /** What happened and what to do, in words. */
+  message: string;
 }
 
 export interface KeyTest {

@@ -1,6 +1,6 @@
 /**
- * The APIXO key against the harness's simulator: a bad key is refused in words, the good key
- * "works" with its balance; saving it switches the app off the simulator. The key is never
+ * The APIXO key against the harness's simulator: a bad key is refused in words, and not saved
+ * when saved anyway; the good key "works" with its balance; saving it switches the app off the simulator. The key is never
  * shown, and never comes back from the service.
  */
 import { expect, it } from 'vitest';
@@ -28,7 +28,8 @@ describeE2e('e2e: testing and saving the APIXO key', () => {
       await page.getByTestId('add-key').click();
       await page.getByTestId('key-input').waitFor();
       expect(await page.getByTestId('key-status').innerText()).toContain('No key set');
-      expect(await page.getByTestId('key-test').isDisabled()).toBe(true);
+      // With no key saved and nothing typed there is no "Test the saved key".
+      expect(await page.getByTestId('key-test').count()).toBe(0);
       await app.screen('1-settings');
 
       // A bad key: refused, in words, and nothing stored.
@@ -41,6 +42,20 @@ describeE2e('e2e: testing and saving the APIXO key', () => {
       expect(await keyResult.getAttribute('class')).toContain('notice-bad');
       expect(harness.storedKey()).toBeUndefined();
       await app.screen('2-bad-key');
+
+      // Saving it anyway: not saved, the simulator stays on, and the answer says why and what to do.
+      await page.getByTestId('key-save').click();
+      const refusedOnSave = page.getByTestId('key-error-set');
+      await refusedOnSave.waitFor();
+      expect(await refusedOnSave.innerText()).toMatch(
+        /^Not saved: APIXO did not accept this key \(HTTP 401.*\)\. The simulator stays on, and nothing is charged\./
+      );
+      expect(await refusedOnSave.innerText()).toContain('Copy the whole key again from your APIXO account');
+      expect(harness.storedKey()).toBeUndefined();
+      expect(await page.getByTestId('key-saved').count()).toBe(0);
+      expect(await page.getByTestId('key-status').innerText()).toContain('No key set');
+      expect(await page.getByTestId('sim-badge').isVisible()).toBe(true);
+      await app.screen('2b-refused-on-save');
 
       // The good key works, and says the balance.
       await page.getByTestId('key-input').fill(GOOD_KEY);

@@ -169,7 +169,9 @@ describe('queue view', () => {
       Array.from({ length: 2 }, () => SLOW),
       'more'
     );
-    await studio.call('key:set', 'wrong-key-0000');
+    // (A key refused when saved is not saved: this one is revoked behind the app's back.)
+    studio.key = 'wrong-key-0000';
+    await studio.call('settings:update', { simulator: 'off' });
     await studio.addBatch(1, 'after the new key');
     await until(() => expect(useQueueStore().status?.account?.reason).toBe('auth'));
     await wrapper.find(byTestId('open-settings')).trigger('click');

@@ -1,9 +1,12 @@
 // @vitest-environment happy-dom
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { StudioOptions } from './studio';
+import { Studio, type StudioOptions } from './studio';
+import { useQueueStore } from '../../src/renderer/src/stores/queue';
 import { byTestId, GOOD_KEY as KEY, mountApp, settle, until, type Mounted } from './setup';
 
-async function openSettings(options: StudioOptions = {}): Promise<Mounted> {
+async function openSettings(options: StudioOptions | Studio = {}): Promise<Mounted> {
   const mounted = await mountApp(options);
   await mounted.wrapper.find(byTestId('nav-settings')).trigger('click');
   await settle();
@@ -39,6 +42,67 @@ describe('settings', () => {
     expect(wrapper.find(byTestId('key-result')).text()).toBe('The key works. Balance: $100.00.');
     expect(wrapper.find(byTestId('balance-value')).text()).toBe('$100.00');
     expect(document.body.textContent).not.toContain(KEY);
+  });
+
+  it('does not save a key APIXO refuses: the simulator stays on, and the answer says why and what to do', async () => {
+    const { wrapper, studio } = await openSettings();
+    await wrapper.find(byTestId('key-input')).setValue('wrong-key-9999');
+    await wrapper.find(byTestId('key-save')).trigger('submit');
+    await settle();
+    expect(studio.key).toBeUndefined();
+    const refusal = wrapper.find(byTestId('key-error-set'));
+    expect(refusal.isVisible()).toBe(true);
+    expect(refusal.text()).toMatch(/^Not saved: APIXO did not accept this key \(HTTP 401: “Invalid or missing API key”\)\. The simulator stays on/);
+    expect(refusal.text()).toContain('Copy the whole key again from your APIXO account');
+    expect(wrapper.find(byTestId('key-saved')).exists()).toBe(false);
+    expect(wrapper.find(byTestId('key-status')).text()).toMatch(/No key set/);
+    expect(wrapper.find(byTestId('sim-badge')).exists()).toBe(true);
+    expect(document.body.textContent).not.toContain('wrong-key-9999');
+  });
+
+  it('saves a key APIXO cannot be asked about, with a warning that it is checked again at the next start', async () => {
+    const { wrapper, studio } = await openSettings();
+    await studio.realApi.close(); // APIXO out of reach
+    await wrapper.find(byTestId('key-input')).setValue(KEY);
+    await wrapper.find(byTestId('key-save')).trigger('submit');
+    await settle();
+    expect(studio.key).toBe(KEY);
+    const warning = wrapper.find(byTestId('key-check'));
+    expect(warning.classes()).toContain('notice-warn');
+    expect(warning.text()).toMatch(/^Saved, but not checked: could not reach APIXO at .+; it is checked again at the next start\.$/);
+    expect(wrapper.find(byTestId('key-saved')).exists()).toBe(false);
+    expect(wrapper.find(byTestId('key-status')).text()).toBe('Set, ends in …1a2b.');
+  });
+
+  it('offers "Test the saved key" only when a key is saved', async () => {
+    const { wrapper } = await openSettings();
+    expect(wrapper.find(byTestId('key-test')).exists()).toBe(false);
+    await wrapper.find(byTestId('key-input')).setValue(KEY);
+    expect(wrapper.find(byTestId('key-test')).text()).toBe('Test this key');
+    await wrapper.find(byTestId('key-save')).trigger('submit');
+    await settle();
+    expect(wrapper.find(byTestId('key-test')).text()).toBe('Test the saved key');
+    await wrapper.find(byTestId('key-clear')).trigger('click');
+    await settle();
+    expect(wrapper.find(byTestId('key-test')).exists()).toBe(false);
+  });
+
+  it('says prominently when the saved key left unchecked is refused at the next start, and holds submits', async () => {
+    const studio = new Studio({ apiKey: 'wrong-key-0000' });
+    // The last run saved this key while APIXO could not be reached.
+    mkdirSync(studio.dataDir, { recursive: true });
+    writeFileSync(join(studio.dataDir, 'key-check.json'), JSON.stringify({ state: 'unchecked', message: 'Saved, but not checked.' }));
+    const { wrapper } = await openSettings(studio);
+    await until(() => expect(wrapper.find(byTestId('key-check')).classes()).toContain('notice-bad'));
+    await until(() => expect(useQueueStore().status?.account?.reason).toBe('auth'));
+    expect(useQueueStore().status?.account).toMatchObject({
+      reason: 'auth',
+      message: expect.stringContaining('APIXO did not accept the saved key …0000 at start')
+    });
+    const check = wrapper.find(byTestId('key-check'));
+    expect(check.classes()).toContain('notice-bad');
+    expect(check.text()).toMatch(/^APIXO did not accept the saved key …0000 at start \(HTTP 401.*The key is kept, but submits are held\./);
+    expect(studio.key).toBe('wrong-key-0000');
   });
 
   it('clears the key and goes back to the simulator', async () => {

@@ -3,6 +3,7 @@
  * the settings say so (`auto` = no key). It owns the simulator, which keeps running once started
  * so tasks it made can still be collected, and knows where local images go while connected.
  */
+import { join } from 'node:path';
 import type { HostingStatus } from '@shared/images';
 import type { KeyStatus } from '@shared/ipc';
 import type { Settings } from '@shared/settings';
@@ -72,6 +73,19 @@ export class Connection {
   clientFor(key: string | undefined): ApixoClient {
     const apiKey = key?.trim() || this.options.secrets.get();
     return apiKey ? new ApixoClient({ apiKey, baseUrl: this.options.apiBaseUrl, timeScale: this.options.timeScale }) : this.current;
+  }
+
+  /**
+   * A client to check a key before it is saved, or the saved one at start: it gives up sooner
+   * than the queue's client, so an unreachable APIXO holds the person up for seconds, not minutes.
+   */
+  keyCheckClient(key: string): ApixoClient {
+    return new ApixoClient({ apiKey: key, baseUrl: this.options.apiBaseUrl, timeScale: this.options.timeScale, timeoutMs: 15_000, connectTimeoutMs: 5_000 });
+  }
+
+  /** Where the outcome of the last key check is kept, when it was not a plain yes (see key-handlers.ts). */
+  keyCheckFile(): string {
+    return join(this.options.settings().dataDir, 'key-check.json');
   }
 
   /** Where local images go now: the simulator's upload while simulating, else the setting. */

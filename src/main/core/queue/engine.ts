@@ -629,7 +629,8 @@ export class BatchEngine {
     if (!this.record(event, durable)) throw new TaskActionError(this.hold.held?.message ?? 'The queue journal could not be written.');
   }
 
-  private pauseAccount(reason: AccountHold['reason'], message: string): void {
+  /** Holds submits for the account (also when the saved key is refused at start); resumeAccount() lifts it. */
+  pauseAccount(reason: AccountHold['reason'], message: string): void {
     // A refused key or a wrong address outranks an empty balance: it must be fixed first.
     if (this.account && this.account.reason !== 'balance') return;
     this.account = { reason, message };

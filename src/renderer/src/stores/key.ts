@@ -48,6 +48,8 @@ export const useKeyStore = defineStore('key', () => {
     const clean = key?.trim();
     const value = clean ? await actions.run('test', 'key:test', clean) : await actions.run('test', 'key:test');
     if (value) lastTest.value = value;
+    // Testing the saved key may settle a doubt about it ("saved, but not checked").
+    if (value?.ok && !clean && status.value?.check) await load();
     return value;
   }
 
