@@ -70,7 +70,9 @@ describe('ApixoClient against the simulator', () => {
   it('retries a 503 submit, which created nothing, until it goes through', async () => {
     const client = await setup({ faults: { serverErrorRate: 1 } });
     const pending = client.submit(body());
-    await new Promise((r) => setTimeout(r, 5));
+    // The fault clears only once the server has answered a submit with 503 (never on a timer,
+    // which a loaded machine can outrun before the first request arrives).
+    while ((sim.counts().byStatus[503] ?? 0) < 1) await new Promise((r) => setTimeout(r, 5));
     sim.setFaults({ serverErrorRate: 0 });
     await pending;
     expect(sim.submissions).toHaveLength(1);
