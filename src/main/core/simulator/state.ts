@@ -198,40 +198,27 @@ function apply(state: SimState, event: SimEvent): void {
   }
 }
 
-/** Only the stored fields: a live task also carries its status text, rebuilt on demand. */
+/** The fields a task is stored with: a live task also carries its status text, rebuilt on demand. */
+const STORED_FIELDS = [
+  'taskId',
+  'body',
+  'createTime',
+  'processingTime',
+  'completeTime',
+  'urlExpires',
+  'costMicros',
+  'clip',
+  'customState',
+  'failCode',
+  'expiredUrl',
+  'callbackUrl',
+  'settled',
+  'refunded'
+] as const satisfies readonly (keyof StoredTask)[];
+
+/** Only the stored fields of a task. */
 function storedFields(t: StoredTask): StoredTask {
-  const {
-    taskId,
-    body,
-    createTime,
-    processingTime,
-    completeTime,
-    urlExpires,
-    costMicros,
-    clip,
-    customState,
-    failCode,
-    expiredUrl,
-    callbackUrl,
-    settled,
-    refunded
-  } = t;
-  return {
-    taskId,
-    body,
-    createTime,
-    processingTime,
-    completeTime,
-    urlExpires,
-    costMicros,
-    clip,
-    customState,
-    failCode,
-    expiredUrl,
-    callbackUrl,
-    settled,
-    refunded
-  };
+  return Object.fromEntries(STORED_FIELDS.map((key) => [key, t[key]])) as unknown as StoredTask;
 }
 
 function toSnapshot(state: SimState): unknown {
