@@ -1,3 +1,4 @@
+import type { BalanceReading, Charge, Ledger, SpendCheck } from './money';
 import type { Micros } from './pricing';
 import type { GenerateRequest, ImageRef } from './request';
 import type { TaskState } from './task-state';
@@ -45,15 +46,22 @@ export interface TaskRecord {
    * permanent kind is never retried on its own, the others are retried at the next start.
    */
   downloadFailure?: string;
-  /** Money spent on this row so far (successful generations). */
+  /** Money spent on this row so far (successful generations), as estimated. */
   spentMicros: Micros;
+  /** Where its last submit went: stamped with the submit, so a simulated task stays simulated for life. */
+  ledger?: Ledger;
+  /** The spend window its last submit fell in (money.ts): the balance readings that measure it. */
+  window?: number;
+  /** What the balance showed it cost, once its window closed; absent until then. */
+  charge?: Charge;
   /** When each state was last entered (ms since epoch). */
   times: Partial<Record<TaskState | 'created', number>>;
   /** Still polled, but far past the time this resolution usually takes. */
   overdue?: boolean;
 }
 
-export type PauseReason = 'user' | 'cap';
+/** Why a batch waits: the person, its cap, or a choice about its ledger (made on the simulator, a key since saved). */
+export type PauseReason = 'user' | 'cap' | 'ledger';
 
 export interface BatchRecord {
   id: string;
@@ -67,11 +75,13 @@ export interface BatchRecord {
   /** Optional spending cap for this batch. */
   capMicros?: Micros;
   paused?: { reason: PauseReason; message: string };
+  /** Made against the built-in simulator (and kept there): its tasks go to the simulator, and its money is simulated. */
+  simulated?: boolean;
   taskIds: string[];
 }
 
-/** Money by stage, derived from the tasks (never stored twice). */
-export interface CostTotals {
+/** Money by stage, of one ledger. */
+export interface MoneyByStage {
   /** Not yet submitted: what the queued tasks will cost. */
   queuedMicros: Micros;
   /** Submitted and not yet finished (or of unknown outcome). */
@@ -80,8 +90,16 @@ export interface CostTotals {
   spentMicros: Micros;
   /** Of that, for videos that succeeded since local midnight. */
   spentTodayMicros: Micros;
-  /** The account balance, when the API reported it. */
-  balanceMicros?: Micros;
+}
+
+/** Money by stage, derived from the tasks (never stored twice): the real ledger's, with the simulator's apart. */
+export interface CostTotals extends MoneyByStage {
+  /** The simulator's tasks: never added to the real figures. */
+  simulated: MoneyByStage;
+  /** The account balance as the engine last read it (the real API only), with its time. */
+  balance?: BalanceReading;
+  /** Estimated against measured spend over the spend windows closed so far (real ledger only). */
+  spend?: SpendCheck;
 }
 
 /** Why submits wait for the person: a refused key, no balance, or an API address that answers 404. */

@@ -145,6 +145,8 @@ export const INVOKE_SCHEMAS = {
   'queue:snapshot': none,
   'queue:set-concurrency': z.tuple([z.number().int().min(1).max(SETTINGS_LIMITS.concurrencyMax)]),
   'queue:resume-account': none,
+  'queue:ledger-question': none,
+  'queue:ledger-choice': z.union([z.tuple([z.enum(['keep', 'cancel', 'real'])]), z.tuple([z.enum(['keep', 'cancel', 'real']), z.array(id).max(10_000)])]),
   'library:query': z.tuple([libraryQuery]),
   'library:get': z.tuple([libraryPath]),
   'library:favourite': z.tuple([libraryPaths, z.boolean()]),

@@ -61,6 +61,22 @@ export interface KeyTest {
   message: string;
 }
 
+/** What to do with batches made on the simulator once a key is saved. */
+export type LedgerChoice = 'keep' | 'cancel' | 'real';
+
+/**
+ * The question asked when a key is saved while batches made on the simulator still have queued
+ * tasks: they wait (paused) until the person answers it. Nothing goes to APIXO without that answer.
+ */
+export interface LedgerQuestion {
+  batches: { id: string; name: string; queued: number; estimateMicros: Micros }[];
+  /** Queued tasks in all, and what they would cost at APIXO. */
+  queued: number;
+  estimateMicros: Micros;
+  /** When sending them for real would pass a spending cap: which, and how far it goes. */
+  capWarning?: string;
+}
+
 /** An import the main process keeps under `token`, so rows never cross IPC all at once. */
 export interface ImportPreview extends Omit<ImportResult, 'rows'> {
   token: string;
@@ -191,6 +207,10 @@ export interface InvokeMap {
   'queue:snapshot': { args: []; result: QueueSnapshot };
   'queue:set-concurrency': { args: [limit: number]; result: QueueStatus };
   'queue:resume-account': { args: []; result: QueueStatus };
+  /** The question about batches made on the simulator, when a key is saved and some still have queued tasks; null when there is none. */
+  'queue:ledger-question': { args: []; result: LedgerQuestion | null };
+  /** Answers it for the batches named (all of them in the question when none are): keep them simulated, cancel their queued tasks, or send those to APIXO. */
+  'queue:ledger-choice': { args: [choice: LedgerChoice, batchIds?: string[]]; result: QueueSnapshot };
   'library:query': { args: [query: LibraryQuery]; result: LibraryPage };
   'library:get': { args: [path: string]; result: LibraryDetail };
   'library:favourite': { args: [paths: string[], on: boolean]; result: LibraryBulkResult };
@@ -284,6 +304,8 @@ export const INVOKE_CHANNELS = [
   'queue:snapshot',
   'queue:set-concurrency',
   'queue:resume-account',
+  'queue:ledger-question',
+  'queue:ledger-choice',
   'library:query',
   'library:get',
   'library:favourite',

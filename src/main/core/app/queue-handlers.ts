@@ -29,7 +29,9 @@ export type QueueChannel =
   | 'tasks:attach'
   | 'queue:snapshot'
   | 'queue:set-concurrency'
-  | 'queue:resume-account';
+  | 'queue:resume-account'
+  | 'queue:ledger-question'
+  | 'queue:ledger-choice';
 
 /** The queue as a whole: status, money, every batch's summary. */
 export function queueSnapshot(engine: BatchEngine): QueueSnapshot {
@@ -95,6 +97,11 @@ export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<In
     'queue:resume-account': () => {
       engine().resumeAccount();
       return engine().status();
+    },
+    'queue:ledger-question': () => engine().ledgerQuestion() ?? null,
+    'queue:ledger-choice': (choice, batchIds) => {
+      engine().chooseLedger(choice, batchIds);
+      return queueSnapshot(engine());
     }
   };
 }

@@ -12,7 +12,12 @@ import type { TaskPatch } from './queue-state';
 
 export interface EngineOptions {
   dataDir: string;
+  /** The API new batches go to. */
   client: ApixoClient;
+  /** True when `client` is the built-in simulator: new batches are simulated, and their money too. */
+  simulated?: boolean;
+  /** The built-in simulator, for simulated batches' tasks while `client` is APIXO. */
+  simulatorClient?: ApixoClient;
   /** Multiplies every product delay (first poll, intervals, backoff); below 1 in tests and demos. */
   timeScale?: number;
   /** Tasks in flight at once (default 4). */

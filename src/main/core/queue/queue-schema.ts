@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { BatchRecord, TaskRecord } from '@shared/batch';
+import type { Charge, Ledger, SpendWindow, WindowVerdict } from '@shared/money';
 import type { GenerateRequest } from '@shared/request';
 import type { TaskState } from '@shared/task-state';
 import type { QueueEvent, TaskPatch } from './queue-state';
@@ -49,6 +50,9 @@ const taskFields = {
   resultUrl: z.string().optional(),
   file: z.string().optional(),
   spentMicros: z.number(),
+  ledger: known<Ledger>().optional(),
+  window: z.int().optional(),
+  charge: known<Charge>().optional(),
   overdue: z.boolean().optional()
 };
 
@@ -74,7 +78,7 @@ const taskRecordSchema: z.ZodType<TaskRecord> = z.looseObject({
   times: z.record(z.string(), z.number())
 });
 
-const paused = z.looseObject({ reason: known<'user' | 'cap'>(), message: z.string() });
+const paused = z.looseObject({ reason: known<'user' | 'cap' | 'ledger'>(), message: z.string() });
 
 const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
   id: z.string(),
@@ -85,8 +89,22 @@ const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
   sourceKey: z.string().optional(),
   capMicros: z.number().optional(),
   paused: paused.optional(),
+  simulated: z.boolean().optional(),
   taskIds: z.array(z.string())
 });
+
+const share = z.looseObject({ succeededMicros: z.number(), failedMicros: z.number() });
+
+const spendWindowSchema = z.looseObject({
+  id: z.int(),
+  openedAt: z.number(),
+  openingMicros: z.number().optional(),
+  closedAt: z.number().optional(),
+  closingMicros: z.number().optional(),
+  measuredMicros: z.number().optional(),
+  verdict: known<WindowVerdict>().optional(),
+  batches: z.record(z.string(), share).optional()
+}) as unknown as z.ZodType<SpendWindow>;
 
 const taskPatch: z.ZodType<TaskPatch> = z.looseObject(z.object(taskFields).partial().shape);
 
@@ -95,9 +113,10 @@ const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('batch_changed'),
     id: z.string(),
-    patch: z.looseObject({ name: z.string().optional(), paused: paused.optional(), capMicros: z.number().optional() }),
-    unset: z.array(known<'paused' | 'capMicros'>()).optional()
+    patch: z.looseObject({ name: z.string().optional(), paused: paused.optional(), capMicros: z.number().optional(), simulated: z.boolean().optional() }),
+    unset: z.array(known<'paused' | 'capMicros' | 'simulated'>()).optional()
   }),
+  z.looseObject({ type: z.literal('spend_window'), window: spendWindowSchema }),
   z.looseObject({
     type: z.literal('task_changed'),
     id: z.string(),
@@ -108,7 +127,11 @@ const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
   })
 ]);
 
-export const queueSnapshotSchema = z.looseObject({ batches: z.array(batchRecordSchema), tasks: z.array(taskRecordSchema) });
+export const queueSnapshotSchema = z.looseObject({
+  batches: z.array(batchRecordSchema),
+  tasks: z.array(taskRecordSchema),
+  windows: z.array(spendWindowSchema).optional()
+});
 
 /** The first issue as a short phrase: where it is, and what is wrong there. */
 export function describeIssue(error: z.ZodError): string {

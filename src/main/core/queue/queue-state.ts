@@ -1,4 +1,5 @@
 import type { BatchRecord, TaskRecord } from '@shared/batch';
+import { chargeFor, type SpendWindow } from '@shared/money';
 import type { TaskState } from '@shared/task-state';
 import { describeIssue, queueSnapshotSchema } from './queue-schema';
 
@@ -8,16 +9,25 @@ export type TaskPatch = Partial<Omit<TaskRecord, 'id' | 'batchId' | 'position' |
 /** One line of the journal: everything that ever happens to batches and tasks. */
 export type QueueEvent =
   | { type: 'batch_added'; batch: BatchRecord; tasks: TaskRecord[] }
-  | { type: 'batch_changed'; id: string; patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros'>>; unset?: ('paused' | 'capMicros')[] }
+  | {
+      type: 'batch_changed';
+      id: string;
+      patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros' | 'simulated'>>;
+      unset?: ('paused' | 'capMicros' | 'simulated')[];
+    }
+  /** A spend window opened (its opening balance read) or closed: closing settles the charge of every task in it. */
+  | { type: 'spend_window'; window: SpendWindow }
   | { type: 'task_changed'; id: string; at: number; state?: TaskState; patch?: TaskPatch; unset?: (keyof TaskPatch)[] };
 
 export interface QueueState {
   batches: Map<string, BatchRecord>;
   tasks: Map<string, TaskRecord>;
+  /** Spend windows by id (money.ts): few, one per stretch of submits between quiet moments. */
+  windows: Map<number, SpendWindow>;
 }
 
 export function emptyQueueState(): QueueState {
-  return { batches: new Map(), tasks: new Map() };
+  return { batches: new Map(), tasks: new Map(), windows: new Map() };
 }
 
 /**
@@ -54,17 +64,31 @@ export function applyQueueEvent(state: QueueState, event: QueueEvent): void {
       state.tasks.set(event.id, next);
       return;
     }
+    case 'spend_window': {
+      const { window } = event;
+      state.windows.set(window.id, window);
+      const { verdict } = window;
+      if (!verdict) return;
+      for (const task of state.tasks.values()) {
+        if (task.window === window.id && task.ledger === 'real') state.tasks.set(task.id, { ...task, charge: chargeFor(task, verdict) });
+      }
+      return;
+    }
   }
 }
 
 export function queueStateToJson(state: QueueState): unknown {
-  return { batches: [...state.batches.values()], tasks: [...state.tasks.values()] };
+  return { batches: [...state.batches.values()], tasks: [...state.tasks.values()], windows: [...state.windows.values()] };
 }
 
 /** The state a snapshot holds, checked; throws, naming the first damaged field, when it is not one. */
 export function queueStateFromJson(json: unknown): QueueState {
   const result = queueSnapshotSchema.safeParse(json);
   if (!result.success) throw new Error(`the queue state is damaged: ${describeIssue(result.error)}`);
-  const { batches, tasks } = result.data;
-  return { batches: new Map(batches.map((b) => [b.id, b])), tasks: new Map(tasks.map((t) => [t.id, t])) };
+  const { batches, tasks, windows } = result.data;
+  return {
+    batches: new Map(batches.map((b) => [b.id, b])),
+    tasks: new Map(tasks.map((t) => [t.id, t])),
+    windows: new Map((windows ?? []).map((w) => [w.id, w]))
+  };
 }
