@@ -64,6 +64,8 @@ export interface Sidecar {
   estimateMicros: Micros;
   /** What APIXO charged, when known. */
   costMicros?: Micros;
+  /** Made by the built-in simulator: nothing was charged, and its cost is only what APIXO would have asked. */
+  simulated?: boolean;
   timings: SidecarTimings;
   probe: VideoProbe;
   favourite?: boolean;
@@ -125,6 +127,8 @@ export interface LibraryEntry {
   favourite: boolean;
   /** What APIXO charged, else the estimate made before submitting. */
   costMicros?: Micros;
+  /** Made by the built-in simulator (the sidecar's `simulated`): its cost is shown as simulated, never as spent. */
+  simulated?: boolean;
 }
 
 export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';
