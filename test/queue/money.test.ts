@@ -211,6 +211,23 @@ describe('two ledgers', () => {
     expect(builtIn!.submissions).toHaveLength(0);
   });
 
+  it('never sends a real batch to the simulator when the key is removed: it waits for the key', async () => {
+    h = await harness();
+    const sim = await withBuiltIn();
+    const real = h.engine.addBatch({ name: 'paid', libraryDir: h.libraryDir, tasks: rows(2) });
+    h.engine.setClient(sim, true);
+    h.engine.start();
+    expect(h.engine.summary(real.id)!.batch.paused).toMatchObject({ reason: 'ledger', message: expect.stringMatching(/APIXO key, but the simulator is the API now/) });
+    const tried = h.engine.addBatch({ name: 'trial', libraryDir: h.libraryDir, tasks: rows(1, { prompt: () => 'trial' }) });
+    await settled(h.engine, tried.id);
+    expect(builtIn!.submissions.map((s) => (s.body as { input: { prompt: string } }).input.prompt)).toEqual(['trial']);
+    // The key is back: the paid batch goes on at APIXO; the trial stays simulated.
+    h.engine.setClient(h.client, false);
+    await settled(h.engine, real.id);
+    expect(h.sim.submissions).toHaveLength(2);
+    expect(h.engine.costs()).toMatchObject({ spentMicros: 2 * EST, simulated: { spentMicros: EST } });
+  });
+
   it('collects a simulated task in flight from the simulator after the key is saved, never from APIXO', async () => {
     h = await harness();
     const sim = await withBuiltIn();

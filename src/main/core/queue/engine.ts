@@ -758,7 +758,7 @@ export class BatchEngine {
     for (const batch of this.journal.state.batches.values()) {
       const real = !batch.simulated;
       const reason = real
-        ? !this.clients.real && NO_KEY_MESSAGE
+        ? (this.current !== 'real' || !this.clients.real) && NO_KEY_MESSAGE
         : (this.current === 'real' && !batch.simulatedKept && LEDGER_WAIT_MESSAGE) || (!this.clients.simulated && NO_SIMULATOR_MESSAGE);
       const waiting = batch.paused?.reason === 'ledger';
       if (reason && !waiting && !batch.paused && this.tasksOf(batch.id).some((t) => t.state === 'queued')) {

@@ -6,8 +6,9 @@ import type { SpendLedger } from './spend-ledger';
 /** Why a simulated batch waits once a key is saved. */
 export const LEDGER_WAIT_MESSAGE =
   'Made on the built-in simulator before your APIXO key was saved: choose to keep it simulated (nothing charged), cancel its queued videos, or send them to APIXO.';
-/** Why a batch made with the APIXO key waits while no key is set. */
-export const NO_KEY_MESSAGE = 'Made with your APIXO key, which is not set now: add the key again to go on (its videos are never sent to the simulator), or cancel the batch.';
+/** Why a batch made with the APIXO key waits while the simulator is the API (no key, or the simulator switched on). */
+export const NO_KEY_MESSAGE =
+  'Made with your APIXO key, but the simulator is the API now: save the key again (or turn the simulator off) to go on, or cancel the batch. Its videos are never sent to the simulator.';
 /** Why a simulated batch waits where the simulator is not running beside APIXO. */
 export const NO_SIMULATOR_MESSAGE = 'Made on the built-in simulator, which is not running now: its videos are never sent to APIXO without your choice.';
 
