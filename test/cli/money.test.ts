@@ -86,7 +86,7 @@ describe('money a person reads, by ledger', () => {
     expect(report.costs.simulated.spentMicros).toBe(0);
   });
 
-  it('when failures are billed, status flags the difference with the failed tasks\' amount', async () => {
+  it("when failures are billed, status flags the difference with the failed tasks' amount", async () => {
     const sim = await apixo({ balanceUsd: 20, billFailures: true });
     const file = csv(['a lighthouse at dusk', 'a fox in snow [sim:fail:GENERATION_FAILED]', 'rain on a window', 'a desert road [sim:fail:Timeout]']);
     const first = await runCli(run(file, '--yes', '--base-url', sim.baseUrl), withKey(sim));

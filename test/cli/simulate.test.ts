@@ -30,15 +30,14 @@ describe('cli simulate', () => {
     expect(output()).toContain('Simulator stopped after 1 submitted task.');
   });
 
-  it('--bill-failures keeps a failed task\'s cost: the balance over HTTP stays down once it has failed', async () => {
+  it("--bill-failures keeps a failed task's cost: the balance over HTTP stays down once it has failed", async () => {
     const { child, match } = await startCli(
       ['simulate', '--bill-failures', '--balance', '10', '--time-scale', '0.002'],
       /listening at (http:\/\/127\.0\.0\.1:\d+\/api\/v1)[\s\S]*Failed tasks are billed/
     );
     const baseUrl = match[1];
     const headers = { authorization: 'Bearer sim-key', 'content-type': 'application/json' };
-    const balance = async (): Promise<number> =>
-      ((await (await fetch(`${baseUrl}/apikeys/current-balance`, { headers })).json()) as { data: number }).data;
+    const balance = async (): Promise<number> => ((await (await fetch(`${baseUrl}/apikeys/current-balance`, { headers })).json()) as { data: number }).data;
     try {
       const submit = await fetch(`${baseUrl}/generateTask/ltx-2-19b`, {
         method: 'POST',

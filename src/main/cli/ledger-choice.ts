@@ -109,8 +109,7 @@ export async function answerLedgerQuestion(engine: BatchEngine, answer: LedgerAn
   return undefined;
 }
 
-const CHOICES_LINE =
-  'Run again without APIXO_API_KEY to finish them on the simulator, or add --keep-simulated, --cancel-simulated or --send-real.';
+const CHOICES_LINE = 'Run again without APIXO_API_KEY to finish them on the simulator, or add --keep-simulated, --cancel-simulated or --send-real.';
 
 /** The question in one block: what waits, what it would cost at APIXO, and (unless `withChoices` is false) the choices. */
 export function questionBlock(q: LedgerQuestion, withChoices = true): string[] {
