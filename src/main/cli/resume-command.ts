@@ -50,7 +50,6 @@ export async function resumeCommand(argv: string[], io: Output, signal: AbortSig
     log.info(`resuming with ${api.label}`, { dataDir: common.dataDir });
     engine = await openEngine(common, api, log);
     await connectSimulatedWork(engine, api, log, say);
-    if (engine.ledgerQuestion()) say(`Using ${api.label}.`);
     const stop = await answerLedgerQuestion(engine, { choice, yes: values.yes === true, io, json, say });
     if (stop !== undefined) return stop;
     return await driveOpenBatches(engine, api.label, { io, json, signal, say });
