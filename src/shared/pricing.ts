@@ -8,6 +8,12 @@ export type Micros = number;
 
 export const MICROS_PER_USD = 1_000_000;
 
+/** Where the billing table below was read, and when: the one place prices live (docs/architecture.md, "Money"). */
+export const PRICES_SOURCE = { page: "APIXO's LTX 2 19B page, Billing", readOn: '2026-11-24' } as const;
+
+/** "prices as read from APIXO's LTX 2 19B page, Billing, on 2026-11-24": said wherever an estimate is shown. */
+export const PRICES_WORDS = `prices as read from ${PRICES_SOURCE.page}, on ${PRICES_SOURCE.readOn}`;
+
 /** The billing table: USD per second, by resolution, for base and LoRA modes, in micros. */
 export const PRICE_PER_SECOND: Record<Resolution, { base: Micros; lora: Micros }> = {
   '480p': { base: 12_000, lora: 15_000 },

@@ -6,6 +6,7 @@
  */
 import type { QueueSnapshot } from '@shared/ipc';
 import type { KeyStatus } from '@shared/ipc';
+import { balanceWords, spendCheckWords } from '@shared/money';
 import { formatUsd } from '@shared/pricing';
 import type { Settings } from '@shared/settings';
 
@@ -64,9 +65,12 @@ export function diagnosticsReport(input: DiagnosticsInput, redact: (text: string
     `${status.running ? 'Running' : 'Stopped'}: ${status.inFlight} in flight (limit ${status.effectiveLimit} of ${status.limit}), ${status.queued} queued, ${status.downloading} downloading, ${status.needsReview} need review.`,
     `Now: ${status.activity}${status.account ? ` · paused: ${status.account.message}` : ''}`,
     `Money: ${formatUsd(costs.spentMicros)} spent, ${formatUsd(costs.committedMicros)} in flight, ${formatUsd(costs.queuedMicros)} queued.`,
+    `Simulated (nothing charged): ${formatUsd(costs.simulated.spentMicros)} used, ${formatUsd(costs.simulated.committedMicros + costs.simulated.queuedMicros)} to come.`,
+    `Balance: ${balanceWords(costs.balance, input.now.getTime())}.`,
+    ...(spendCheckWords(costs.spend) ? [`Measured: ${spendCheckWords(costs.spend)}`] : []),
     ...snapshot.batches.map(
       (b) =>
-        `- ${b.batch.id} "${b.batch.name}": ${b.total} tasks · ${Object.entries(b.counts)
+        `- ${b.batch.id} "${b.batch.name}"${b.batch.simulated ? ' (simulated)' : ''}: ${b.total} tasks · ${Object.entries(b.counts)
           .map(([state, n]) => `${n} ${state.replace('_', ' ')}`)
           .join(', ')}${b.batch.paused ? ` · paused (${b.batch.paused.reason})` : ''}`
     ),
