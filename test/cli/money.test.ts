@@ -91,7 +91,7 @@ describe('money a person reads, by ledger', () => {
 
   it("when failures are billed, status flags the difference with the failed tasks' amount", async () => {
     const sim = await apixo({ balanceUsd: 20, billFailures: true });
-    const file = csv(['a lighthouse at dusk', 'a fox in snow [sim:fail:GENERATION_FAILED]', 'rain on a window', 'a desert road [sim:fail:Timeout]']);
+    const file = csv(['a lighthouse at dusk', 'a fox in snow [sim:fail:SensitiveContent]', 'rain on a window', 'a desert road [sim:fail:SensitiveContent]']);
     const first = await runCli(run(file, '--yes', '--base-url', sim.baseUrl), withKey(sim));
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('batch: 2 of 4 videos done, 2 failed · spent $0.32');

@@ -4,6 +4,7 @@ import type { TaskState } from '@shared/task-state';
 import { isSettled } from '@shared/batch-summary';
 import type { BatchEngine } from '../core/queue/engine';
 import { moneyWords, spendWords } from './money-words';
+import { ledgerWaitExit, ledgerWaitWords } from './ledger-choice';
 import { EXIT, plural, type Output } from './output';
 
 export interface RunDisplay {
@@ -170,8 +171,9 @@ export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: R
     const storage = engine.status().storage;
     message = storage && `${storage.message} Then run \`ltx-batch resume\` (nothing is submitted twice).`;
   } else if (outcome === 'ledger') {
-    exitCode = EXIT.invalidInput;
-    message = summaries.find((s) => s.batch.paused?.reason === 'ledger')?.batch.paused?.message;
+    const waiting = summaries.filter((s) => s.batch.paused?.reason === 'ledger').map((s) => s.batch);
+    exitCode = ledgerWaitExit(waiting);
+    message = waiting.map(ledgerWaitWords).join('\n');
   } else if (outcome === 'cap') {
     message = summaries.find((s) => s.batch.paused?.reason === 'cap')?.batch.paused?.message;
   } else if (outcome === 'interrupted') {

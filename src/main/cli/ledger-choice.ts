@@ -7,7 +7,9 @@
  */
 import type { LedgerChoice, LedgerQuestion } from '@shared/ipc';
 import { formatUsd } from '@shared/pricing';
+import type { BatchInfo } from '@shared/batch';
 import type { BatchEngine } from '../core/queue/engine';
+import { LEDGER_WAIT_MESSAGE, NO_KEY_MESSAGE } from '../core/queue/ledger-question';
 import type { Logger } from '../core/log/logger';
 import type { ApiConnection } from './api-connection';
 import { EXIT, UsageError, plural, type Output } from './output';
@@ -128,4 +130,19 @@ export function questionBlock(q: LedgerQuestion, withChoices = true): string[] {
     `  --send-real                          send them to APIXO, about ${formatUsd(q.estimateMicros)} (asks to confirm unless --yes)`
   );
   return lines;
+}
+
+/** Why a batch paused for its ledger waits, in the command line's words. */
+export function ledgerWaitWords(batch: Pick<BatchInfo, 'name' | 'paused'>): string {
+  const message = batch.paused?.message;
+  if (message === NO_KEY_MESSAGE)
+    return `"${batch.name}" was made with your APIXO key, and no APIXO_API_KEY is set: set it to go on. Its videos are never sent to the simulator.`;
+  if (message === LEDGER_WAIT_MESSAGE)
+    return `"${batch.name}" was made on the built-in simulator and waits for your choice: \`ltx-batch resume\` shows the choices.`;
+  return `"${batch.name}": ${message ?? 'waits for your choice of API.'}`;
+}
+
+/** The exit status for batches left waiting on their ledger: no key for a real batch is the key's stop (3), else a choice is missing (2). */
+export function ledgerWaitExit(batches: Pick<BatchInfo, 'paused'>[]): number {
+  return batches.some((b) => b.paused?.message === NO_KEY_MESSAGE) ? EXIT.stoppedByAccount : EXIT.invalidInput;
 }

@@ -7,7 +7,7 @@ import type { CliLog } from './cli-log';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { RUN_FLAGS, engineFlags, openEngine, reportRecovery } from './run-command';
-import { LEDGER_FLAGS, LEDGER_HELP, answerLedgerQuestion, connectSimulatedWork, ledgerChoiceOf } from './ledger-choice';
+import { LEDGER_FLAGS, LEDGER_HELP, answerLedgerQuestion, connectSimulatedWork, ledgerChoiceOf, ledgerWaitExit, ledgerWaitWords } from './ledger-choice';
 
 export const RESUME_HELP = `Usage: ltx-batch resume [options]
 
@@ -67,13 +67,21 @@ export async function driveOpenBatches(
 ): Promise<number> {
   const { io, json, signal, say } = options;
   const unsettled = engine.batches().filter((b) => !isSettled(engine.summary(b.id)!));
-  // Batches made on the simulator waiting for a choice of ledger are not driven (ledger-choice.ts).
+  // Batches waiting on their ledger (a simulated one for a choice, a real one for a key) are not driven (ledger-choice.ts).
   const waiting = unsettled.filter((b) => b.paused?.reason === 'ledger');
   const open = unsettled.filter((b) => b.paused?.reason !== 'ledger');
-  if (waiting.length > 0)
-    say(
-      `${plural(waiting.length, 'batch')} made on the built-in simulator ${waiting.length === 1 ? 'waits' : 'wait'} for your choice, and ${waiting.length === 1 ? 'is' : 'are'} left as ${waiting.length === 1 ? 'it is' : 'they are'}: \`ltx-batch resume\` shows the choices.`
-    );
+  for (const batch of waiting) say(`Left waiting: ${ledgerWaitWords(batch)}`);
+  if (open.length === 0 && waiting.length > 0) {
+    if (json)
+      io.out(
+        JSON.stringify(
+          { outcome: 'ledger', exitCode: ledgerWaitExit(waiting), waiting: waiting.map((b) => ({ id: b.id, name: b.name, message: ledgerWaitWords(b) })) },
+          null,
+          2
+        )
+      );
+    return ledgerWaitExit(waiting);
+  }
   if (open.length === 0) {
     say('Nothing to resume: every batch has finished or waits for your review (`ltx-batch review` lists what needs you).');
     return EXIT.ok;
