@@ -260,6 +260,39 @@ describe('balance', () => {
     server.script({ status: 401, body: { code: 401, message: 'Invalid or missing API key' } });
     expect((await failure(client().balance())).kind).toBe('auth');
   });
+
+  // Each answer comes whole from a loopback server; none may become an amount ($0, NaN, a guess).
+  const untrusted: [string, string, RegExp][] = [
+    ['a negative amount', '{"code":200,"message":"success","data":-3.2}', /negative balance \(-3\.2\)/],
+    ['NaN written into the JSON', '{"code":200,"message":"success","data":NaN}', /not its usual JSON/],
+    ['"NaN" as text', '{"code":200,"message":"success","data":"NaN"}', /balance as text \("NaN"\)/],
+    ['a number as text', '{"code":200,"message":"success","data":"74.87"}', /balance as text \("74\.87"\), not as the number/],
+    ['an absurd amount', '{"code":200,"message":"success","data":5e12}', /balance of 5000000000000 dollars, more than any account holds/],
+    ['an amount past what a number holds', '{"code":200,"message":"success","data":1e400}', /not an amount \(not finite\)/],
+    ['no amount', '{"code":200,"message":"success"}', /without an amount/],
+    ['an object', '{"code":200,"message":"success","data":{"usd":74.87}}', /with an object, not an amount/]
+  ];
+  it.each(untrusted)('refuses %s with its reason, as an answer received', async (_what, text, reason) => {
+    server.script({ status: 200, body: text });
+    const error = await failure(client({ getRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }).balance());
+    expect(error.kind).toBe('bad_response');
+    expect(error.delivery).toBe('received');
+    expect(error.message).toMatch(reason);
+    expect(server.seen[0].url).toBe('/api/v1/apikeys/current-balance');
+  });
+
+  it('reads a zero balance and a large believable one as amounts', async () => {
+    server.script(ok(0), ok(9_999_999.99));
+    await expect(client().balance()).resolves.toBe(0);
+    await expect(client().balance()).resolves.toBe(9_999_999_990_000);
+  });
+
+  it('never echoes the key from a balance sent as text', async () => {
+    server.script(ok(`${KEY}`));
+    const error = await failure(client({ getRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }).balance());
+    expect(error.message).not.toContain(KEY);
+    expect(error.message).toMatch(/balance as text/);
+  });
 });
 
 describe('the key stays secret', () => {

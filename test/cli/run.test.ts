@@ -35,7 +35,7 @@ describe('cli run, status and resume', () => {
     const first = await runCli(args('resources/examples/example.csv', '--yes'), { env: NO_KEY });
     expect(first.stdout).toContain('built-in APIXO simulator');
     expect(first.stdout).toMatch(/Estimate: 13 videos/);
-    expect(first.stdout).toMatch(/example: 13 of 13 videos done · spent \$\d+\.\d+/);
+    expect(first.stdout).toMatch(/example: 13 of 13 videos done · simulated \$\d+\.\d+, nothing charged/);
     expect(first.code).toBe(0);
     expect(readdirSync(join(dir, 'library')).filter((f) => f.endsWith('.mp4'))).toHaveLength(13);
 

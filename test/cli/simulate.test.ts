@@ -29,4 +29,39 @@ describe('cli simulate', () => {
     }
     expect(output()).toContain('Simulator stopped after 1 submitted task.');
   });
+
+  it("--bill-failures keeps a failed task's cost: the balance over HTTP stays down once it has failed", async () => {
+    const { child, match } = await startCli(
+      ['simulate', '--bill-failures', '--balance', '10', '--time-scale', '0.002'],
+      /listening at (http:\/\/127\.0\.0\.1:\d+\/api\/v1)[\s\S]*Failed tasks are billed/
+    );
+    const baseUrl = match[1];
+    const headers = { authorization: 'Bearer sim-key', 'content-type': 'application/json' };
+    const balance = async (): Promise<number> => ((await (await fetch(`${baseUrl}/apikeys/current-balance`, { headers })).json()) as { data: number }).data;
+    try {
+      const submit = await fetch(`${baseUrl}/generateTask/ltx-2-19b`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          request_type: 'async',
+          input: { mode: 'text-to-video', prompt: 'a lighthouse [sim:fail:GENERATION_FAILED]', resolution: '720p', duration: 10 }
+        })
+      });
+      const { data } = (await submit.json()) as { data: { taskId: string } };
+      expect(await balance()).toBe(9.84);
+      let state = '';
+      while (state !== 'failed') {
+        const status = await fetch(`${baseUrl}/statusTask/ltx-2-19b?taskId=${data.taskId}`, { headers });
+        state = ((await status.json()) as { data: { state: string } }).data.state;
+        expect(['pending', 'processing', 'failed']).toContain(state);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Failed, and still billed: the $0.16 is not refunded.
+      expect(await balance()).toBe(9.84);
+    } finally {
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      expect(await closed).toBe(0);
+    }
+  });
 });

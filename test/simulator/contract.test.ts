@@ -248,6 +248,20 @@ describe('billing', () => {
     expect(await api.balance()).toBe(100);
     expect(sim.task(taskId)!.refunded).toBe(true);
   });
+
+  it('with billFailures, a failed task keeps its cost', async () => {
+    const { sim, api } = await start({ timeScale: 0.005, billFailures: true });
+    const failing = await api.create(body({ prompt: 'a cat [sim:fail:SensitiveContent]', resolution: '720p', duration: 10 }));
+    const succeeding = await api.create(body({ prompt: 'a dog', resolution: '720p', duration: 10 }));
+    expect(await api.balance()).toBe(99.68);
+    await untilComplete(sim, failing);
+    await untilComplete(sim, succeeding);
+    expect((await api.status(failing)).json.data.state).toBe('failed');
+    // Both were billed: the failure's $0.16 is not given back.
+    expect(await api.balance()).toBe(99.68);
+    expect(sim.task(failing)!.refunded).toBe(false);
+    expect(sim.task(failing)!.outcome).toBe('failed');
+  });
 });
 
 describe('limits', () => {

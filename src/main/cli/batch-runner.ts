@@ -3,6 +3,8 @@ import { formatUsd } from '@shared/pricing';
 import type { TaskState } from '@shared/task-state';
 import { isSettled } from '@shared/batch-summary';
 import type { BatchEngine } from '../core/queue/engine';
+import { moneyWords, spendWords } from './money-words';
+import { ledgerWaitExit, ledgerWaitWords } from './ledger-choice';
 import { EXIT, plural, type Output } from './output';
 
 export interface RunDisplay {
@@ -13,7 +15,7 @@ export interface RunDisplay {
   quiet: boolean;
 }
 
-export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap' | 'storage';
+export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap' | 'storage' | 'ledger';
 
 const SHOWN_TASKS = 20;
 
@@ -45,7 +47,10 @@ export async function watchBatches(engine: BatchEngine, batchIds: string[], disp
         if (engine.status().storage) return resolve('storage');
         if (summaries.every(isSettled)) return resolve('settled');
         if (engine.status().account) return resolve('account');
-        if (summaries.every((s) => isSettled(s) || s.batch.paused?.reason === 'cap')) return resolve('cap');
+        // A batch made on the simulator waits for the person's choice of ledger (ledger-choice.ts).
+        if (summaries.every((s) => isSettled(s) || s.batch.paused?.reason === 'cap' || s.batch.paused?.reason === 'ledger')) {
+          return resolve(summaries.some((s) => s.batch.paused?.reason === 'ledger') ? 'ledger' : 'cap');
+        }
         setTimeout(check, 100);
       };
       signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
@@ -99,6 +104,8 @@ export function progressLine(engine: BatchEngine, batchIds: string[]): string {
   const failed = countOf(summaries, 'failed', 'rejected', 'expired', 'download_failed');
   const review = countOf(summaries, 'needs_review');
   const spent = summaries.reduce((n, s) => n + s.costs.spentMicros, 0);
+  const simulated = summaries.reduce((n, s) => n + s.costs.simulated.spentMicros, 0);
+  const anySimulated = summaries.some((s) => s.batch.simulated);
   const width = 20;
   const filled = total === 0 ? width : Math.round((done / total) * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
@@ -108,7 +115,9 @@ export function progressLine(engine: BatchEngine, batchIds: string[]): string {
   if (downloading) parts.push(`${downloading} downloading`);
   if (failed) parts.push(`${failed} failed`);
   if (review) parts.push(`${review} need review`);
-  parts.push(`${formatUsd(spent)} spent`);
+  // Simulated money has its own label and is never counted as spent (docs/architecture.md, "Money").
+  if (!anySimulated || spent > 0) parts.push(`${formatUsd(spent)} spent`);
+  if (anySimulated || simulated > 0) parts.push(`${formatUsd(simulated)} simulated`);
   parts.push(engine.status().activity);
   return parts.join(' · ');
 }
@@ -116,7 +125,24 @@ export function progressLine(engine: BatchEngine, batchIds: string[]): string {
 export interface RunSummary {
   outcome: RunOutcome;
   exitCode: number;
-  batches: { id: string; name: string; libraryDir: string; counts: BatchSummary['counts']; total: number; spent: string; committed: string }[];
+  batches: {
+    id: string;
+    name: string;
+    libraryDir: string;
+    counts: BatchSummary['counts'];
+    total: number;
+    /** Made on the built-in simulator: its money is simulated, nothing charged. */
+    ledger: 'real' | 'simulated';
+    /** Real money (APIXO) only. */
+    spent: string;
+    committed: string;
+    /** The simulator's money, apart: never charged. */
+    simulated: string;
+    /** The batch's money in words, each ledger under its label. */
+    money: string;
+    /** Estimated against measured spend, once the balance measured it. */
+    spend?: string;
+  }[];
   attention: { row: number; take: number; state: TaskState; taskId?: string; note?: string; failCode?: string }[];
   message?: string;
   /** Task IDs APIXO returned that the journal could not record: each must reach the person. */
@@ -144,6 +170,10 @@ export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: R
     exitCode = EXIT.stoppedByStorage;
     const storage = engine.status().storage;
     message = storage && `${storage.message} Then run \`ltx-batch resume\` (nothing is submitted twice).`;
+  } else if (outcome === 'ledger') {
+    const waiting = summaries.filter((s) => s.batch.paused?.reason === 'ledger').map((s) => s.batch);
+    exitCode = ledgerWaitExit(waiting);
+    message = waiting.map(ledgerWaitWords).join('\n');
   } else if (outcome === 'cap') {
     message = summaries.find((s) => s.batch.paused?.reason === 'cap')?.batch.paused?.message;
   } else if (outcome === 'interrupted') {
@@ -160,8 +190,12 @@ export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: R
       libraryDir: s.batch.libraryDir,
       counts: s.counts,
       total: s.total,
+      ledger: s.batch.simulated ? ('simulated' as const) : ('real' as const),
       spent: formatUsd(s.costs.spentMicros),
-      committed: formatUsd(s.costs.committedMicros)
+      committed: formatUsd(s.costs.committedMicros),
+      simulated: formatUsd(s.costs.simulated.spentMicros),
+      money: moneyWords(s.costs, s.batch.simulated),
+      spend: spendWords(s.costs)
     }))
   };
 }
@@ -180,7 +214,8 @@ export function printSummary(summary: RunSummary, io: Output): void {
     if (c.canceled) parts.push(`${c.canceled} canceled`);
     const open = b.total - (c.done ?? 0) - failed - (c.needs_review ?? 0) - (c.canceled ?? 0) - (c.abandoned ?? 0);
     if (open > 0) parts.push(`${open} not finished`);
-    io.out(`${b.name}: ${parts.join(', ')} · spent ${b.spent}${b.committed !== '$0.00' ? ` (+${b.committed} committed)` : ''}`);
+    io.out(`${b.name}: ${parts.join(', ')} · ${b.money}`);
+    if (b.spend) io.out(`  ${b.spend}`);
     io.out(`  videos in ${b.libraryDir}`);
   }
   for (const a of summary.attention.slice(0, SHOWN_TASKS)) {

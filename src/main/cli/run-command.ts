@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { formatUsd, parseUsd } from '@shared/pricing';
 import { formatRowProblem, importCsvFile, validRows } from '../core/import';
 import { DEFAULT_HOSTING } from '@shared/settings';
 import { createBatch, hostingRefusal, localImageTasks, tasksFromRows } from '../core/app/create-batch';
-import { HostingError } from '../core/hosting';
+import { HostingError, type RequestSigner } from '../core/hosting';
 import { ImageCache, isImageRefusal } from '../core/images';
 import { BatchEngine, TaskActionError, type BatchEngine as Engine } from '../core/queue/engine';
 import { defaultDataDir } from '../core/paths';
@@ -16,6 +15,8 @@ import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
 import { DEFAULT_FLAGS, defaultsFromFlags, printEstimate } from './validate-command';
+import { confirm } from './confirm';
+import { LEDGER_FLAGS, LEDGER_HELP, answerLedgerQuestion, connectSimulatedWork, ledgerChoiceOf } from './ledger-choice';
 import type { CliLog } from './cli-log';
 import type { Logger } from '../core/log/logger';
 
@@ -31,6 +32,11 @@ S3-compatible bucket, whose secret access key comes from ${HOSTING_SECRET_ENV} (
 its own in the OS keychain, which the command line cannot read), or inline data: URLs. While
 the built-in simulator is used, they are uploaded to it.
 
+A batch made on the built-in simulator stays simulated: its money is labelled simulated and
+nothing is charged. If this file's batch was made there and APIXO_API_KEY is now set, its queued
+tasks wait until you choose: run again without the key, or one of --keep-simulated,
+--cancel-simulated, --send-real (exit status 2 until then).
+
 Options:
   --out DIR          library folder for the videos (required)
   --data-dir DIR     where the queue keeps its journal (default: ${defaultDataDir()})
@@ -42,6 +48,7 @@ Options:
   --skip-invalid     submit the valid rows and leave out the invalid ones
   --again            make a new batch even if this file was run before
   --yes              do not ask for confirmation
+${LEDGER_HELP}
   --json             print the final summary as JSON (and no progress)
   --resolution R, --duration S, --aspect A, --mode M   defaults for rows without them
   -h, --help         show this help
@@ -66,7 +73,8 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     budget: { type: 'string' },
     'skip-invalid': { type: 'boolean' },
     again: { type: 'boolean' },
-    yes: { type: 'boolean', short: 'y' }
+    yes: { type: 'boolean', short: 'y' },
+    ...LEDGER_FLAGS
   });
   if (values.help) {
     io.out(RUN_HELP);
@@ -82,6 +90,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
   if (values.budget !== undefined && capMicros === undefined)
     throw new UsageError(`--budget must be an amount in dollars, like 25 or 12.50 (got ${String(values.budget)}).`);
   const common = engineFlags(values);
+  const choice = ledgerChoiceOf(values);
   const log = logs.open(common.dataDir);
 
   const defaults = defaultsFromFlags(values);
@@ -124,6 +133,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     say(`Using ${api.label}.`);
     log.info(`running with ${api.label}`, { dataDir: common.dataDir, libraryDir });
     engine = await openEngine(common, api, log);
+    await connectSimulatedWork(engine, api, log, say);
     reportRecovery(engine, say);
     const batch = values.again ? undefined : engine.findBatchBySourceKey(sourceKey);
     let batchId: string;
@@ -133,6 +143,8 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
       say(
         `Resuming batch "${batch.name}" (${summary.counts.done ?? 0} of ${plural(summary.total, 'video')} done); no row is submitted twice. Use --again for a new batch.`
       );
+      const stop = await answerLedgerQuestion(engine, { choice, yes: values.yes === true, batchIds: [batch.id], io, json, say });
+      if (stop !== undefined) return stop;
     } else {
       const hosting = cliHosting(hostingSettings, api.simulator, log.child('hosting'));
       const refusal = hostingRefusal(hosting, tasks);
@@ -143,10 +155,14 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
         );
         return EXIT.invalidInput;
       }
-      if (!json) printEstimate('Estimate', result.estimate, io);
+      const simulated = api.simulator !== undefined;
+      if (!json) printEstimate('Estimate', result.estimate, io, simulated ? 'simulated: the built-in simulator makes them, nothing is charged' : undefined);
       if (result.problems.length > 0) say(`Leaving out ${plural(result.invalidRowCount, 'invalid row')} (--skip-invalid).`);
       if (capMicros !== undefined) say(`Spending cap for this batch: ${formatUsd(capMicros)}.`);
-      if (!values.yes && !(await confirm(`Submit ${plural(rows.length, 'video')} for about ${formatUsd(result.estimate.micros)}?`, io))) {
+      const question = simulated
+        ? `Submit ${plural(rows.length, 'video')} to the built-in simulator (simulated ${formatUsd(result.estimate.micros)}, nothing charged)?`
+        : `Submit ${plural(rows.length, 'video')} for about ${formatUsd(result.estimate.micros)}?`;
+      if (!values.yes && !(await confirm(question, io))) {
         io.err('Nothing was submitted.');
         return EXIT.ok;
       }
@@ -158,6 +174,8 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
           { name: basename(file).replace(/\.[^.]+$/, ''), libraryDir, sourceFile: file, sourceKey, capMicros, tasks }
         );
         batchId = summary.batch.id;
+        // Other batches made on the simulator may wait for a choice: named, never sent.
+        await answerLedgerQuestion(opened, { choice: undefined, yes: false, batchIds: [batchId], io, json, say });
       } catch (error) {
         if (!(error instanceof TaskActionError || error instanceof HostingError || isImageRefusal(error))) throw error;
         io.err(`✗ Nothing was submitted: ${(error as Error).message}`);
@@ -189,15 +207,26 @@ export function engineFlags(values: Record<string, string | boolean | undefined>
   };
 }
 
-/** The queue in the flags' data folder, driven through `api`. */
+/**
+ * The queue in the flags' data folder, driven through `api`: new batches are simulated when it is
+ * the built-in simulator. An image uploaded to the simulator is signed by the simulator beside
+ * APIXO, once started (ledger-choice.ts), since a simulated task stays there.
+ */
 export function openEngine(flags: EngineFlags, api: ApiConnection, log: Logger): Promise<Engine> {
+  const signer = cliRequestSigner(api.simulator, log.child('hosting'));
+  let besideSigner: RequestSigner | undefined;
   return BatchEngine.open({
     dataDir: flags.dataDir,
     client: api.client,
+    simulated: api.simulator !== undefined,
     timeScale: flags.timeScale,
     concurrency: flags.concurrency,
     log: log.child('engine'),
-    signRequest: cliRequestSigner(api.simulator, log.child('hosting'))
+    signRequest: (task) => {
+      if (task.image?.host !== 'simulator' || api.simulator || !api.beside) return signer(task);
+      besideSigner ??= cliRequestSigner(api.beside.simulator, log.child('hosting'));
+      return besideSigner(task);
+    }
   });
 }
 
@@ -212,17 +241,4 @@ export function reportRecovery(engine: Engine, say: (line: string) => void): voi
     );
 }
 
-/** Asks a yes/no question on the terminal; without one, a usage error asking for --yes. */
-export async function confirm(question: string, io: Output): Promise<boolean> {
-  if (!process.stdin.isTTY) {
-    throw new UsageError('Not asking for confirmation without a terminal: add --yes to submit.');
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await rl.question(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-    io.out('');
-  }
-}
+export { confirm };

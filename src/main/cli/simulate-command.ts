@@ -19,6 +19,8 @@ Options:
   --state-dir DIR  remember tasks, balance and uploads in DIR, so that a simulator started
                    again on it (after Ctrl-C or a crash) carries on where this one stopped,
                    on the same port when it is free (default: nothing is kept)
+  --bill-failures  a failed task keeps its cost instead of being refunded, as an API that
+                   bills failures would (not kept in --state-dir: give it again each start)
   -h, --help       show this help`;
 
 export async function simulateCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
@@ -27,7 +29,8 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     'time-scale': { type: 'string' },
     key: { type: 'string' },
     balance: { type: 'string' },
-    'state-dir': { type: 'string' }
+    'state-dir': { type: 'string' },
+    'bill-failures': { type: 'boolean' }
   });
   if (values.help) {
     io.out(SIMULATE_HELP);
@@ -45,6 +48,7 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     apiKey: values.key as string | undefined,
     balanceUsd: numberFlag(values.balance, 'balance', 0, 1_000_000),
     stateDir: stateDir === undefined ? undefined : resolvePath(stateDir),
+    billFailures: values['bill-failures'] === true,
     onWarning: (message) => io.err(`⚠ ${message}`)
   });
   const sim = await started.catch((error: unknown) => {
@@ -57,6 +61,7 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
   log.info('simulator started', { baseUrl: sim.baseUrl });
   io.out(`APIXO simulator listening at ${sim.baseUrl}`);
   io.out(`API key: ${values.key ?? 'sim-key'} · balance $${sim.balanceUsd().toFixed(2)} · time scale ${values['time-scale'] ?? 1}`);
+  io.out(values['bill-failures'] ? 'Failed tasks are billed (--bill-failures): their cost is not refunded.' : 'Failed tasks are refunded.');
   if (stateDir !== undefined) io.out(`Remembering its tasks in ${resolvePath(stateDir)} (${plural(sim.counts().tasks, 'task')} there now).`);
   io.out('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {

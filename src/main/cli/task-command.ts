@@ -5,6 +5,7 @@ import { defaultDataDir } from '../core/paths';
 import { connectApi } from './api-connection';
 import { parseCommandArgs } from './args';
 import { driveOpenBatches } from './resume-command';
+import { connectSimulatedWork } from './ledger-choice';
 import { EXIT, UsageError, type Output } from './output';
 import { RUN_FLAGS, confirm, engineFlags, openEngine } from './run-command';
 import { TargetRefusal, describeTarget, pickTask, type Target } from './task-target';
@@ -112,6 +113,7 @@ async function taskCommand(action: Action, argv: string[], io: Output, signal: A
   let engine: BatchEngine | undefined;
   try {
     engine = await openEngine(common, api, log);
+    await connectSimulatedWork(engine, api, log, say);
     const opened = engine;
     let target: Target;
     try {

@@ -105,8 +105,9 @@ function printReport(file: string, result: ImportResult, valid: boolean, io: Out
   printEstimate(valid ? 'Estimate' : 'Estimate of the valid rows', result.estimate, io);
 }
 
-export function printEstimate(title: string, estimate: BatchEstimate, io: Output): void {
-  io.out(`${title}: ${plural(estimate.count, 'video')}, ${estimate.seconds} s of video, ${formatUsd(estimate.micros)}`);
+/** The estimate's lines; `note` follows the amount (a run on the simulator: "simulated, nothing is charged"). */
+export function printEstimate(title: string, estimate: BatchEstimate, io: Output, note?: string): void {
+  io.out(`${title}: ${plural(estimate.count, 'video')}, ${estimate.seconds} s of video, ${formatUsd(estimate.micros)}${note ? ` (${note})` : ''}`);
   for (const resolution of RESOLUTIONS) {
     const line = estimate.byResolution[resolution];
     if (line.count > 0)

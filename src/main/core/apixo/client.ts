@@ -107,6 +107,32 @@ function serverWords(envelope: ApiEnvelope<unknown> | undefined): string | undef
   return detail || message || undefined;
 }
 
+/** Above this a balance is not believed: no prepaid account holds ten million dollars (and micros stay exact). */
+export const MAX_BELIEVABLE_BALANCE_USD = 10_000_000;
+
+/**
+ * Why a balance answer's `data` is not an amount to show, in words; undefined when it is one.
+ * The contract gives the balance as a JSON number of dollars. A number sent as text ("74.87") is
+ * refused too: it is another shape of answer than the documented one, and a figure guessed from
+ * text (a "1,234.50", a "74,87", a currency sign) could be wrong; unknown is honest, wrong is not.
+ */
+export function balanceProblem(data: unknown): string | undefined {
+  if (data === undefined || data === null) return 'APIXO answered the balance request without an amount.';
+  if (typeof data === 'string') {
+    const shown = data.length > 24 ? `${data.slice(0, 24)}…` : data;
+    return `APIXO answered the balance as text ("${shown}"), not as the number its API documents, so it is not read as an amount.`;
+  }
+  if (typeof data !== 'number') {
+    const what = Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'an object' : `a ${typeof data}`;
+    return `APIXO answered the balance with ${what}, not an amount.`;
+  }
+  if (!Number.isFinite(data)) return 'APIXO answered the balance with a number that is not an amount (not finite).';
+  if (data < 0) return `APIXO answered a negative balance (${data}), which an account cannot have; it is not shown as an amount.`;
+  if (data > MAX_BELIEVABLE_BALANCE_USD)
+    return `APIXO answered a balance of ${data} dollars, more than any account holds ($${MAX_BELIEVABLE_BALANCE_USD.toLocaleString('en-US')} at most is believed); it is not shown as an amount.`;
+  return undefined;
+}
+
 /** Parses `resultJson` defensively: only http(s) URLs come out. */
 export function parseResultUrls(resultJson: unknown): string[] | string {
   if (typeof resultJson !== 'string' || resultJson.trim() === '') return 'it has no resultJson';
@@ -237,14 +263,9 @@ export class ApixoClient {
   /** The account's remaining balance, in micro-dollars. */
   async balance(options: CallOptions = {}): Promise<Micros> {
     return this.getWithRetry('apikeys/current-balance', options, (res) => {
-      const data = res.envelope?.data;
-      if (typeof data !== 'number' || !Number.isFinite(data)) {
-        throw new ApixoError('bad_response', 'APIXO answered the balance request without an amount.', {
-          delivery: 'received',
-          status: res.status
-        });
-      }
-      return usdToMicros(data);
+      const problem = balanceProblem(res.envelope?.data);
+      if (problem) throw new ApixoError('bad_response', this.redact(problem), { delivery: 'received', status: res.status });
+      return usdToMicros(res.envelope!.data as number);
     });
   }
 

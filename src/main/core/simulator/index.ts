@@ -9,7 +9,8 @@
  * - tasks whose state is a function of the clock: pending for the first 15 % of a generation time
  *   drawn from the model's latency table, then processing, then success or failed (tasks.ts);
  * - billing in integer micros: the priced cost is debited at submit, refunded when a task fails
- *   (ledger.ts); concurrency and per-minute limits answer 429 with Retry-After (rate-limiter.ts);
+ *   (ledger.ts), or kept with `billFailures`; concurrency and per-minute limits answer 429
+ *   with Retry-After (rate-limiter.ts);
  * - signed, expiring result URLs serving the sample clips with Range support (url-signer.ts,
  *   files.ts, range.ts); webhook callbacks with retries (callbacks.ts);
  * - deterministic prompt markers (markers.ts) and seeded random faults (faults.ts, random.ts);

@@ -75,6 +75,7 @@ class SimulatorServer implements Simulator {
   private readonly dispatcher: CallbackDispatcher;
   private readonly stalls: StallTimers = new Set();
   private readonly resultTtlMs: number;
+  private readonly billFailures: boolean;
   private concurrencyLimit: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepAt = Infinity;
@@ -96,6 +97,7 @@ class SimulatorServer implements Simulator {
     this.timeScale = positiveOr(options.timeScale, 1, 'timeScale', false);
     this.seed = options.seed !== undefined ? options.seed >>> 0 : randomInt(2 ** 31);
     this.resultTtlMs = positiveOr(options.resultTtlMs, A.DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
+    this.billFailures = options.billFailures === true;
     this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale, this.resultTtlMs);
     this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
     this.ledger = new Ledger(positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd'));
@@ -216,14 +218,15 @@ class SimulatorServer implements Simulator {
 
   // ── Time: settling completed tasks ───────────────────────────────────────────────────────
 
-  /** Settles every task completed by `now`: refunds failures, sends callbacks. */
+  /** Settles every task completed by `now`: refunds failures (unless failures are billed), sends callbacks. */
   private advance(now: number): void {
     this.store.advance(now, this.settle);
   }
 
   private readonly settle = (task: SimTask): void => {
-    // A failed task is not charged: its cost is refunded the moment it fails.
-    if (task.failCode !== undefined) {
+    // A failed task is not charged: its cost is refunded the moment it fails. With
+    // `billFailures` it stays debited, as an API that bills failures would keep it.
+    if (task.failCode !== undefined && !this.billFailures) {
       this.ledger.refund(task.costMicros);
       task.refunded = true;
     }
@@ -354,7 +357,8 @@ class SimulatorServer implements Simulator {
       return this.reply(res, p, A.CONCURRENCY_LIMITED, { 'retry-after': this.retryAfter(next === undefined ? 1000 : next - now) });
     }
 
-    // An image APIXO could not fetch or read fails the task (after being charged, then refunded).
+    // An image APIXO could not fetch or read fails the task (after being charged, then refunded
+    // unless failures are billed).
     const imageFailCode = imageFailure(request, this.origin, this.uploads);
     const task = this.store.draft(request, imageFailCode ? { ...markers, failCode: imageFailCode } : markers, now);
     this.store.add(task);

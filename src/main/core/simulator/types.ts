@@ -26,6 +26,13 @@ export interface SimulatorOptions {
   seed?: number;
   /** Fault injection switches (faults.ts); all off by default. */
   faults?: Partial<Faults>;
+  /**
+   * Bill failed tasks: a task that fails keeps the cost debited at its submit instead of having
+   * it refunded (the contract leaves open whether APIXO bills failures; this plays the case
+   * where it does). Like `faults` and `timeScale`, it is not kept in a `stateDir`: the simulator
+   * that settles a failure decides, so give it again when starting on the same folder. Default false.
+   */
+  billFailures?: boolean;
   /** Folder holding sample-16x9.mp4 and sample-9x16.mp4. Default: `resources/sim` found by walking up. */
   resourcesDir?: string;
   /** Waits before callback retries 1, 2, 3 (ms, × timeScale). Default [30 s, 2 min, 10 min]. */
@@ -103,7 +110,7 @@ export interface SimTaskView {
   completeTime: number;
   /** What was debited at submit. */
   costMicros: Micros;
-  /** Whether the cost was given back (failed tasks, once they have failed). */
+  /** Whether the cost was given back (failed tasks, once they have failed, unless failures are billed). */
   refunded: boolean;
   /** How the task ends. */
   outcome: 'success' | 'failed';
