@@ -77,6 +77,8 @@ export interface BatchRecord {
   paused?: { reason: PauseReason; message: string };
   /** Made against the built-in simulator (and kept there): its tasks go to the simulator, and its money is simulated. */
   simulated?: boolean;
+  /** The person chose to keep it simulated after a key was saved: not asked again. */
+  simulatedKept?: boolean;
   taskIds: string[];
 }
 

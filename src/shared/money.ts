@@ -113,9 +113,9 @@ export function chargeFor(task: TaskRecord, verdict: WindowVerdict): Charge {
   return 'unknown';
 }
 
-/** The task's ledger: stamped when it was submitted; before that, its batch's. */
+/** The task's ledger: the one its last submit went to, stamped with it; while it waits to be sent, its batch's. */
 export function ledgerOf(task: TaskRecord, batch: { simulated?: boolean } | undefined): Ledger {
-  if (task.ledger) return task.ledger;
+  if (task.ledger && task.state !== 'queued' && task.state !== 'draft') return task.ledger;
   return batch?.simulated ? 'simulated' : 'real';
 }
 

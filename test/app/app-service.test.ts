@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueDelta } from '@shared/ipc';
+import type { CostTotals } from '@shared/batch';
 import { defaultSettings, type Settings } from '@shared/settings';
 import { AppService, type SecretStore, type SettingsStore } from '../../src/main/core/app/app-service';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
@@ -63,8 +64,11 @@ describe('app service', () => {
       if (snap.batches[0].counts.done === 13) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const snap = (await call('queue:snapshot')) as { costs: { spentMicros: number } };
-    expect(snap.costs.spentMicros).toBe(preview.estimate.micros);
+    const snap = (await call('queue:snapshot')) as { costs: CostTotals; batches: { batch: { simulated?: boolean } }[] };
+    // Simulated money is kept apart: nothing of it is real spend.
+    expect(snap.costs.simulated.spentMicros).toBe(preview.estimate.micros);
+    expect(snap.costs.spentMicros).toBe(0);
+    expect(snap.batches[0].batch.simulated).toBe(true);
     expect(readdirSync(join(dir, 'library')).filter((f) => f.endsWith('.mp4'))).toHaveLength(13);
     const tasks = (await call('tasks:page', summary.batch.id, { offset: 0, limit: 100 })) as { total: number };
     expect(tasks.total).toBe(13);

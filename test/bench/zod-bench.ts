@@ -52,7 +52,7 @@ async function timeAsync(fn: () => Promise<void>, rounds = 5): Promise<number> {
 /** The old snapshot reader: a cast. */
 function castStateFromJson(json: unknown): QueueState {
   const { batches, tasks } = json as { batches: BatchRecord[]; tasks: TaskRecord[] };
-  return { batches: new Map(batches.map((b) => [b.id, b])), tasks: new Map(tasks.map((t) => [t.id, t])) };
+  return { batches: new Map(batches.map((b) => [b.id, b])), tasks: new Map(tasks.map((t) => [t.id, t])), windows: new Map() };
 }
 
 /**

@@ -63,26 +63,26 @@ describe('the spend ledger', () => {
   it('counts what is committed or spent, following each change', () => {
     const ledger = new SpendLedger(ESTIMATE * 2);
     const queued = task('t0', 'queued');
-    ledger.track(undefined, queued);
-    expect(ledger.check(queued, batch())).toBeUndefined();
+    ledger.track(undefined, queued, 'real');
+    expect(ledger.check(queued, batch(), 'real')).toBeUndefined();
     const submitted = { ...queued, state: 'submitted' as const };
-    ledger.track(queued, submitted);
+    ledger.track(queued, submitted, 'real');
     const done = { ...submitted, state: 'done' as const, spentMicros: ESTIMATE };
-    ledger.track(submitted, done);
-    ledger.track(undefined, task('t1', 'processing'));
+    ledger.track(submitted, done, 'real');
+    ledger.track(undefined, task('t1', 'processing'), 'real');
     // One spent, one committed: the cap of two is full.
-    const verdict = ledger.check(task('t2', 'queued'), batch());
+    const verdict = ledger.check(task('t2', 'queued'), batch(), 'real');
     expect(verdict).toMatchObject({ scope: 'overall' });
     expect(ledger.overallCapReached).toMatch(/^Spending cap reached: \$0\.12 of the overall \$0\.12/);
     ledger.setOverallCap(undefined);
     expect(ledger.overallCapReached).toBeUndefined();
-    expect(ledger.check(task('t2', 'queued'), batch())).toBeUndefined();
+    expect(ledger.check(task('t2', 'queued'), batch(), 'real')).toBeUndefined();
   });
 
   it('holds a batch at its own cap before the overall one', () => {
     const ledger = new SpendLedger(ESTIMATE * 100);
-    ledger.track(undefined, task('t0', 'submitting'));
-    expect(ledger.check(task('t1', 'queued'), batch({ capMicros: ESTIMATE + 1 }))).toMatchObject({
+    ledger.track(undefined, task('t0', 'submitting'), 'real');
+    expect(ledger.check(task('t1', 'queued'), batch({ capMicros: ESTIMATE + 1 }), 'real')).toMatchObject({
       scope: 'batch',
       message: expect.stringMatching(/this batch's/)
     });

@@ -98,6 +98,7 @@ export class AppService {
     service.engine = await BatchEngine.open({
       dataDir: settings.dataDir,
       client: service.connection.client,
+      simulated: service.connection.simulated,
       timeScale: options.timeScale,
       concurrency: settings.concurrency,
       requestBudgetPerMinute: settings.requestBudgetPerMinute,
@@ -110,6 +111,7 @@ export class AppService {
       service.fileFinished(change);
       service.updates?.queueChanged();
     });
+    await service.simulatorBeside();
     // Paid tasks are polled and collected at once; the library (a read of every sidecar) opens after.
     service.engine.start();
     service.images = new ImageCache(join(settings.dataDir, 'cache'));
@@ -182,7 +184,8 @@ export class AppService {
       timeScale: options.timeScale,
       log: this.log,
       onConnect: (client, simulated) => {
-        this.engine?.setClient(client);
+        this.engine?.setClient(client, simulated);
+        if (!simulated) void this.simulatorBeside();
         // Every key save or clear and every simulator switch comes through here: the window asks again.
         this.emit('app:changed', { simulated, apiLabel: simulated ? 'Simulator' : 'APIXO' });
       }
@@ -192,6 +195,16 @@ export class AppService {
   /** True while the built-in simulator is the API. */
   get simulated(): boolean {
     return this.connection.simulated;
+  }
+
+  /** While APIXO is the API, batches made on the simulator still collect their tasks from it. */
+  private async simulatorBeside(): Promise<void> {
+    if (!this.engine || this.connection.simulated || this.engine.simulatedWork() === 0) return;
+    try {
+      this.engine.setSimulatorClient(await this.connection.simulatorClient());
+    } catch (error) {
+      this.log.warn(`the built-in simulator could not be started for the batches made on it: ${(error as Error).message}`);
+    }
   }
 
   /** Checks a call's arguments, runs its handler, and answers the IPC envelope; never throws. */

@@ -37,6 +37,7 @@ export interface ConnectionOptions {
 export class Connection {
   private current!: ApixoClient;
   private simulator: Simulator | undefined;
+  private simulatorApi: ApixoClient | undefined;
   private usingSimulator = false;
 
   constructor(private readonly options: ConnectionOptions) {}
@@ -59,14 +60,24 @@ export class Connection {
     this.usingSimulator = simulate;
     const { timeScale, log } = this.options;
     if (simulate) {
-      this.simulator ??= await startSimulator({ timeScale, stateDir: simulatorStateDir(settings.dataDir), onWarning: (message) => log.warn(message) });
-      this.current = new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale, log: log.child('simulator') });
+      this.current = await this.simulatorClient();
     } else {
       this.current = new ApixoClient({ apiKey: key ?? '', baseUrl: this.options.apiBaseUrl, timeScale, log: log.child('apixo') });
       // The simulator keeps running while tasks it made may still be collected.
     }
     log.info(simulate ? 'the API is the built-in simulator' : 'the API is APIXO', { baseUrl: this.current.baseUrl });
     this.options.onConnect(this.current, simulate);
+  }
+
+  /**
+   * The built-in simulator's client, starting the simulator if need be: the API while simulating,
+   * and beside APIXO while batches made on it still have tasks to collect.
+   */
+  async simulatorClient(): Promise<ApixoClient> {
+    const { timeScale, log } = this.options;
+    this.simulator ??= await startSimulator({ timeScale, stateDir: simulatorStateDir(this.options.settings().dataDir), onWarning: (message) => log.warn(message) });
+    this.simulatorApi ??= new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale, log: log.child('simulator') });
+    return this.simulatorApi;
   }
 
   /** A client for another key (one being tested), or the connected one when there is none. */

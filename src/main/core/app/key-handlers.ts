@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatUsd } from '@shared/pricing';
-import type { InvokeHandlers, KeyCheck, KeyStatus } from '@shared/ipc';
+import type { InvokeHandlers, KeyCheck, KeyStatus, KeyTest } from '@shared/ipc';
 import { isApixoError, type ApixoClient } from '../apixo';
 import { testImageHost } from '../hosting';
 import type { BatchEngine } from '../queue/engine';
@@ -130,6 +130,14 @@ export function keyHandlers({ connection, secrets, hostingSecret, engine }: KeyC
     }
   }
 
+  /** The saved key is tested by reading the engine's one balance, so Settings and the cost bar show the same figure. */
+  async function testSavedKey(): Promise<KeyTest> {
+    const reading = await engine().readBalance();
+    if (reading?.micros === undefined) return { ok: false, message: reading?.problem ?? 'The balance could not be read.' };
+    if (record.get()?.state === 'unchecked') record.set(undefined);
+    return { ok: true, balanceMicros: reading.micros, message: `The key works. Balance: ${formatUsd(reading.micros)}.` };
+  }
+
   return {
     'key:status': () => keyStatus(),
     'key:set': async (typed) => {
@@ -158,6 +166,7 @@ export function keyHandlers({ connection, secrets, hostingSecret, engine }: KeyC
       return keyStatus();
     },
     'key:test': async (key) => {
+      if (!key?.trim() && secrets.get() && !connection.simulated) return testSavedKey();
       const client = connection.clientFor(key);
       try {
         const balanceMicros = await client.balance({ retry: CHECK_RETRY });

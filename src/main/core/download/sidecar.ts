@@ -65,6 +65,7 @@ function checkFields(v: Obj): string | undefined {
   if (!Object.values(row.cells).every(isString)) return 'sourceRow.cells holds something other than text';
   if (!isNonNegative(v.estimateMicros)) return 'estimateMicros is not an amount';
   if (v.costMicros !== undefined && !isNonNegative(v.costMicros)) return 'costMicros is not an amount';
+  if (v.simulated !== undefined && typeof v.simulated !== 'boolean') return 'simulated is not true or false';
   const t = v.timings;
   if (!isObject(t)) return 'timings is missing';
   for (const key of ['submittedAt', 'succeededAt', 'downloadedAt'] as const) {

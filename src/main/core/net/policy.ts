@@ -41,9 +41,10 @@ export function refusalIn(error: unknown): UrlRefusal | undefined {
 export interface NetPolicyOptions {
   /**
    * The configured API base URL (the simulator's while simulating), read at every check because
-   * the client can change. Its exact host and port is the one private address allowed.
+   * the client can change. Its exact host and port is the one private address allowed (or each of
+   * them, while the simulator still collects simulated tasks beside APIXO).
    */
-  apiBaseUrl?: () => string | undefined;
+  apiBaseUrl?: () => string | readonly string[] | undefined;
   /** How messages name what is fetched: "The video's link", "The image link". */
   subject?: string;
   /** A sentence added to every refusal: what the person can do instead. */
@@ -80,21 +81,23 @@ export class NetPolicy {
     this.subject = options.subject ?? 'The link';
   }
 
-  /** The configured API address, when there is one that parses. */
-  private api(): URL | undefined {
+  /** The configured API addresses that parse. */
+  private apis(): URL[] {
     const base = this.options.apiBaseUrl?.();
-    if (!base) return undefined;
-    try {
-      return new URL(base);
-    } catch {
-      return undefined;
-    }
+    const bases = base === undefined ? [] : typeof base === 'string' ? [base] : base;
+    return bases.flatMap((b) => {
+      try {
+        return [new URL(b)];
+      } catch {
+        return [];
+      }
+    });
   }
 
-  /** Whether `url` is exactly the configured API host and port. */
+  /** Whether `url` is exactly a configured API host and port. */
   private isApiHost(url: URL): boolean {
-    const api = this.api();
-    return api !== undefined && hostPort(api) === hostPort(url);
+    const at = hostPort(url);
+    return this.apis().some((api) => hostPort(api) === at);
   }
 
   private verb(redirected: boolean): string {
@@ -103,7 +106,7 @@ export class NetPolicy {
 
   /** The end of every refusal: what the app does fetch, and what to do instead. */
   private tail(): string {
-    const where = this.api() ? 'from the internet, and from the API address set in Settings' : 'from the internet';
+    const where = this.apis().length > 0 ? 'from the internet, and from the API address set in Settings' : 'from the internet';
     return `the app fetches only ${where}, so nothing was fetched.${this.options.advice ? ` ${this.options.advice}` : ''}`;
   }
 
@@ -128,7 +131,8 @@ export class NetPolicy {
     // Where it points is said first: that is what makes the address dangerous.
     if (kind !== undefined && !apiHost) throw this.addressRefusal(parsed.href, parsed.hostname, kind, redirected);
     if (parsed.protocol !== 'https:') {
-      const local = apiHost && parsed.protocol === 'http:' && this.api()?.protocol === 'http:' && kind === 'loopback';
+      const at = hostPort(parsed);
+      const local = apiHost && parsed.protocol === 'http:' && kind === 'loopback' && this.apis().some((api) => api.protocol === 'http:' && hostPort(api) === at);
       if (!local) {
         throw new UrlRefusal(
           'scheme',

@@ -520,6 +520,7 @@ function sidecarFor(
     batch: { id: batch.id, name: batch.name },
     sourceRow: { row: task.source.row, take: task.source.take, cells: task.source.cells },
     estimateMicros: task.estimateMicros,
+    ...(task.ledger === 'simulated' ? { simulated: true } : {}),
     timings: {
       queuedAt: iso(task.times.queued),
       submittedAt: iso(submittedAt ?? succeededAt)!,

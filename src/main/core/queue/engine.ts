@@ -1,7 +1,10 @@
 import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, RescuedTask, TaskRecord } from '@shared/batch';
+import type { LedgerChoice, LedgerQuestion } from '@shared/ipc';
+import { ledgerOf, type Ledger } from '@shared/money';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Micros } from '@shared/pricing';
-import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import { COMMITTED_STATES, IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import type { BalanceReading } from '@shared/money';
 import { sumCosts, summarize } from '@shared/batch-summary';
 import type { ApixoClient } from '../apixo';
 import { silentLog, type Logger } from '../log/logger';
@@ -39,6 +42,8 @@ import { newBatchRecords } from './new-batch';
 import { QUEUE_JOURNAL } from './queue-journal';
 import { firstPollTimes, resumeQueue, sweepLeftovers } from './recovery';
 import { SpendLedger } from './spend-ledger';
+import { SpendMeter } from './spend-meter';
+import { ledgerQuestion, LEDGER_WAIT_MESSAGE, NO_KEY_MESSAGE, NO_SIMULATOR_MESSAGE } from './ledger-question';
 import { SubmitLane } from './submit-lane';
 import { TaskChoices } from './task-choices';
 import { logTransition } from './task-log';
@@ -64,7 +69,10 @@ export type { LandedVideo } from './download-stage';
 export class BatchEngine {
   private readonly journal: Journal<QueueEvent, QueueState>;
   private readonly lock: DataLock;
-  private client: ApixoClient;
+  /** The API of each ledger: APIXO's, and the built-in simulator's (architecture.md, "Money"). */
+  private readonly clients: Partial<Record<Ledger, ApixoClient>> = {};
+  /** The ledger new batches go to: the one whose client was set last with setClient. */
+  private current: Ledger;
   private readonly clock: Clock;
   private readonly ts: number;
   private readonly random: () => number;
@@ -72,6 +80,7 @@ export class BatchEngine {
   private budgetPerMinute: number;
   private readonly limiter: ConcurrencyLimiter;
   private readonly ledger: SpendLedger;
+  private readonly meter: SpendMeter;
   private readonly polls: PollScheduler;
   private readonly pollHandler: PollHandler;
   private readonly lane: SubmitLane;
@@ -129,7 +138,9 @@ export class BatchEngine {
   private constructor(options: EngineOptions, lock: DataLock, journal: Journal<QueueEvent, QueueState>, found: { entries: RescueEntry[]; files: string[] }) {
     this.lock = lock;
     this.journal = journal;
-    this.client = options.client;
+    this.current = options.simulated ? 'simulated' : 'real';
+    this.clients[this.current] = options.client;
+    if (options.simulatorClient) this.clients.simulated = options.simulatorClient;
     this.clock = options.clock ?? systemClock;
     this.ts = options.timeScale ?? 1;
     this.random = options.random ?? Math.random;
@@ -137,14 +148,27 @@ export class BatchEngine {
     this.budgetPerMinute = options.requestBudgetPerMinute ?? DEFAULT_REQUEST_BUDGET_PER_MINUTE;
     this.ledger = new SpendLedger(options.overallCapMicros);
     this.balance = new BalanceWatch({
-      client: () => this.client,
+      client: () => this.clients.real,
       changed: () => this.changes.mark(),
       clock: this.clock,
       log: this.log,
-      signal: () => this.requests.signal
+      signal: () => this.requests.signal,
+      busy: () => this.meter.busy
+    });
+    this.meter = new SpendMeter({
+      state: () => this.journal.state,
+      record: (event) => this.record(event),
+      readBalance: () => this.balance.read(),
+      opened: () => this.lane.pump(),
+      settled: (ids) => {
+        for (const id of ids) this.changes.mark(id, this.task(id)?.batchId);
+      },
+      clock: this.clock,
+      timeScale: this.ts,
+      log: this.log
     });
     this.network = new NetworkWatch({ clock: this.clock, timeScale: this.ts, changed: (offline, since) => this.networkChanged(offline, since) });
-    this.unwatchClient = this.client.onReach((reached) => this.network.report(reached));
+    this.unwatchClient = options.client.onReach((reached) => this.network.report(reached));
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? DEFAULT_CONCURRENCY, POLL_INTERVAL_MS * this.ts);
     const change = this.change.bind(this);
     this.disk = new DiskGuard({
@@ -181,7 +205,7 @@ export class BatchEngine {
       clock: this.clock,
       timeScale: this.ts,
       random: this.random,
-      client: () => this.client,
+      client: (task: TaskRecord) => this.clients[this.ledgerOf(task)],
       change,
       polls: this.polls,
       account: (): QueueStatus['account'] => this.account,
@@ -198,6 +222,10 @@ export class BatchEngine {
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
       limiter: this.limiter,
       ledger: this.ledger,
+      ledgerOf: (task) => this.ledgerOf(task),
+      noApiFor: (task) => this.noApiFor(task),
+      window: () => this.meter.window(),
+      openWindow: () => this.meter.open(),
       refreshBalance: () => this.balance.refresh(),
       signRequest: options.signRequest
     });
@@ -224,11 +252,13 @@ export class BatchEngine {
       landed: (video) => this.changes.land(video),
       onDiskFull: (folder) => this.diskFull(folder),
       freshLink: async (task) => {
-        const status = await this.client.status(task.taskId!, { retry: ONE_ATTEMPT, signal: this.requests.signal });
+        const client = this.clients[this.ledgerOf(task)];
+        if (!client) return undefined;
+        const status = await client.status(task.taskId!, { retry: ONE_ATTEMPT, signal: this.requests.signal });
         return status.state === 'success' ? status.resultUrls[0] : undefined;
       },
       log: this.log,
-      policy: netPolicy({ apiBaseUrl: () => this.client.baseUrl, subject: "The video's link" })
+      policy: netPolicy({ apiBaseUrl: () => this.apiBaseUrls(), subject: "The video's link" })
     });
     this.choices = new TaskChoices({
       task: (id) => this.task(id),
@@ -241,6 +271,8 @@ export class BatchEngine {
     });
     this.changes = new ChangeStream<EngineChange, LandedVideo>(options.changeIntervalMs ?? 250, (pending) => this.buildChange(pending), this.clock);
     this.recovery = this.recover(found.entries);
+    this.meter.settle();
+    this.askAboutLedgers();
     // Files found at open are rewritten without what is now journaled (or removed).
     if (found.files.length > 0 || this.rescue.size > 0) this.rescue.save();
   }
@@ -266,11 +298,34 @@ export class BatchEngine {
 
   summary(batchId: string): BatchSummary | undefined {
     const batch = this.journal.state.batches.get(batchId);
-    return batch && summarize(batch, this.tasksOf(batchId));
+    return batch && summarize(batch, this.tasksOf(batchId), this.journal.state.windows.values(), new Date(this.clock.now()));
   }
 
+  /** Money by stage (real, and the simulator's apart), the one balance reading, and measured against estimated spend. */
   costs(): CostTotals {
-    return { ...sumCosts(this.journal.state.tasks.values(), new Date(this.clock.now())), balanceMicros: this.balance.micros };
+    const { tasks, batches, windows } = this.journal.state;
+    const costs = sumCosts(tasks.values(), new Date(this.clock.now()), (id) => batches.get(id), windows.values());
+    const balance = this.balance.reading;
+    return balance ? { ...costs, balance } : costs;
+  }
+
+  /** Which money a task moves: its last submit's ledger, or (while it waits) its batch's. */
+  ledgerOf(task: TaskRecord): Ledger {
+    return ledgerOf(task, this.journal.state.batches.get(task.batchId));
+  }
+
+  /** Unfinished tasks of simulated batches: what needs the simulator connected beside APIXO. */
+  simulatedWork(): number {
+    let n = 0;
+    for (const task of this.journal.state.tasks.values()) {
+      if (this.ledgerOf(task) === 'simulated' && (task.state === 'queued' || COMMITTED_STATES.has(task.state) || task.state === 'succeeded' || task.state === 'downloading')) n++;
+    }
+    return n;
+  }
+
+  /** Reads the balance now and answers the engine's one reading (undefined while there is no APIXO key). */
+  async readBalance(): Promise<BalanceReading | undefined> {
+    return (await this.balance.read()) ?? this.balance.reading;
   }
 
   status(): QueueStatus {
@@ -353,7 +408,7 @@ export class BatchEngine {
 
   /** Adds a batch of valid rows; every request is built and validated now and frozen. */
   addBatch(spec: NewBatch): BatchRecord {
-    const { batch, tasks } = newBatchRecords(spec, this.clock.now(), this.random);
+    const { batch, tasks } = newBatchRecords({ ...spec, simulated: this.current === 'simulated' }, this.clock.now(), this.random);
     const id = batch.id;
     this.recordOrRefuse({ type: 'batch_added', batch, tasks }, true);
     this.log.info(`batch added: ${tasks.length} task(s)`, { batch: id, name: spec.name, libraryDir: spec.libraryDir });
@@ -377,7 +432,8 @@ export class BatchEngine {
   }
 
   resumeBatch(batchId: string): void {
-    this.requireBatch(batchId);
+    const batch = this.requireBatch(batchId);
+    if (batch.paused?.reason === 'ledger') throw new TaskActionError(batch.paused.message);
     this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
     this.lane.unpark(batchId);
     this.changes.mark(undefined, batchId);
@@ -442,6 +498,7 @@ export class BatchEngine {
     if (this.lane.running || this.closing) return;
     this.lane.start();
     this.refreshBalance();
+    this.balance.startSlowTimer();
     this.changes.mark();
     this.lane.pump();
   }
@@ -459,13 +516,58 @@ export class BatchEngine {
     this.polls.setBudget(perMinute);
   }
 
-  /** Talks to APIXO through another client from now on (a new key or base URL). */
-  setClient(client: ApixoClient): void {
+  /**
+   * Talks to another API from now on (a new key or base URL, or the simulator switched on or
+   * off): new batches go there. Batches of the other ledger keep theirs; those with queued tasks
+   * wait for the person's choice (askAboutLedgers).
+   */
+  setClient(client: ApixoClient, simulated = false): void {
+    const ledger: Ledger = simulated ? 'simulated' : 'real';
     this.unwatchClient();
     this.unwatchClient = client.onReach((reached) => this.network.report(reached));
-    this.client = client;
-    this.balance.forget();
-    this.balance.refresh();
+    this.clients[ledger] = client;
+    this.current = ledger;
+    if (!simulated) {
+      this.balance.forget();
+      this.balance.refresh();
+    }
+    this.askAboutLedgers();
+    this.pollHandler.releaseHeld();
+    this.changes.mark();
+    this.lane.pump();
+  }
+
+  /** The built-in simulator, for simulated batches while APIXO is the API; their held polls go on. */
+  setSimulatorClient(client: ApixoClient): void {
+    this.clients.simulated = client;
+    this.askAboutLedgers();
+    this.pollHandler.releaseHeld();
+    this.lane.pump();
+  }
+
+  /** The question about simulated batches with queued tasks once APIXO is the API; undefined when there is none. */
+  ledgerQuestion(): LedgerQuestion | undefined {
+    return ledgerQuestion(this.journal.state, this.ledger);
+  }
+
+  /**
+   * The person's answer for simulated batches waiting on the ledger question: keep them on the
+   * simulator, cancel their queued tasks, or send those to APIXO (each checked against the caps
+   * again as it is submitted). Only the batches in the question (of `batchIds`, if given).
+   */
+  chooseLedger(choice: LedgerChoice, batchIds?: string[]): void {
+    const asked = this.ledgerQuestion()?.batches.map((b) => b.id) ?? [];
+    const chosen = batchIds ? asked.filter((id) => batchIds.includes(id)) : asked;
+    for (const id of chosen) {
+      if (choice === 'cancel') this.choices.cancelBatch(id);
+      const patch = choice === 'real' ? { simulated: false } : choice === 'keep' ? { simulatedKept: true } : {};
+      if (choice === 'real') for (const task of this.tasksOf(id)) if (task.state === 'queued') this.ledger.track(task, task, 'simulated', 'real');
+      this.recordOrRefuse({ type: 'batch_changed', id, patch, unset: ['paused'] });
+      this.log.info(`simulated batch: ${choice === 'real' ? 'sent to APIXO' : choice === 'keep' ? 'kept simulated' : 'queued tasks cancelled'}`, { batch: id });
+      this.lane.unpark(id);
+      this.changes.mark(undefined, id);
+    }
+    this.lane.pump();
   }
 
   /**
@@ -496,6 +598,7 @@ export class BatchEngine {
     this.closing = true;
     this.lane.stop();
     this.balance.stop();
+    this.meter.stop();
     this.polls.stop();
     this.disk.stop();
     this.hold.stop();
@@ -547,7 +650,11 @@ export class BatchEngine {
   /** The system says the network is gone (or back): gone counts at once; back is proven by the next answer. */
   systemNetwork(online: boolean): void {
     if (!online) this.network.systemOffline();
-    else if (this.network.offline) this.balance.refresh();
+    else if (this.network.offline) {
+      // Any answer proves the network is back: the balance is the cheapest question.
+      if (this.current === 'real') this.balance.refresh();
+      else void this.clients.simulated?.balance({ retry: ONE_ATTEMPT, signal: this.requests.signal }).catch(() => undefined);
+    }
   }
 
   private networkChanged(offline: boolean, since: number): void {
@@ -568,7 +675,9 @@ export class BatchEngine {
     return resumeQueue(this.journal, {
       order: (batchId, place) => this.lane.order(batchId, place),
       count: (task) => {
-        this.ledger.track(undefined, task);
+        const ledger = this.ledgerOf(task);
+        this.ledger.track(undefined, task, ledger);
+        this.meter.follow(task, ledger === 'real');
         this.disk.follow(task);
       },
       rescued: (task) => byTask.get(`${task.id}:${task.attempts}`),
@@ -601,7 +710,9 @@ export class BatchEngine {
     this.hold.wrote();
     const after = this.task(task.id)!;
     if (state && state !== before.state) logTransition(this.log, after, before.state);
-    this.ledger.track(before, after);
+    const ledger = this.ledgerOf(after);
+    this.ledger.track(before, after, this.ledgerOf(before), ledger);
+    this.meter.follow(after, ledger === 'real');
     this.disk.follow(after);
     this.lane.follow(after);
     if (!IN_FLIGHT_STATES.has(after.state)) {
@@ -636,6 +747,43 @@ export class BatchEngine {
     this.account = { reason, message };
     this.log.warn(`submits paused: ${message}`, { reason });
     this.changes.mark();
+  }
+
+  /**
+   * Batches that wait for the person's choice about their ledger: simulated ones with queued
+   * tasks once APIXO is the API (unless kept simulated), and real ones while no key is set.
+   * Nothing goes to APIXO without that choice (architecture.md, "Money").
+   */
+  private askAboutLedgers(): void {
+    for (const batch of this.journal.state.batches.values()) {
+      const real = !batch.simulated;
+      const reason = real
+        ? !this.clients.real && NO_KEY_MESSAGE
+        : (this.current === 'real' && !batch.simulatedKept && LEDGER_WAIT_MESSAGE) || (!this.clients.simulated && NO_SIMULATOR_MESSAGE);
+      const waiting = batch.paused?.reason === 'ledger';
+      if (reason && !waiting && !batch.paused && this.tasksOf(batch.id).some((t) => t.state === 'queued')) {
+        this.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'ledger', message: reason } } });
+        this.changes.mark(undefined, batch.id);
+      } else if (!reason && waiting) {
+        this.record({ type: 'batch_changed', id: batch.id, patch: {}, unset: ['paused'] });
+        this.lane.unpark(batch.id);
+        this.changes.mark(undefined, batch.id);
+      }
+    }
+  }
+
+  /** A task whose ledger has no API connected came up: its batch waits, saying why. */
+  private noApiFor(task: TaskRecord): void {
+    const batch = this.journal.state.batches.get(task.batchId);
+    if (!batch || batch.paused) return;
+    const message = this.ledgerOf(task) === 'real' ? NO_KEY_MESSAGE : NO_SIMULATOR_MESSAGE;
+    this.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'ledger', message } } });
+    this.changes.mark(undefined, batch.id);
+  }
+
+  /** The API addresses videos may come from: each connected ledger's. */
+  private apiBaseUrls(): string[] {
+    return [this.clients.real?.baseUrl, this.clients.simulated?.baseUrl].filter((u): u is string => u !== undefined);
   }
 
   private buildChange(pending: PendingChanges<LandedVideo>): EngineChange {

@@ -20,7 +20,8 @@ const UNKNOWN_TASK =
 const OVERDUE_NOTE = 'Taking much longer than usual; still checking.';
 
 export interface PollHandlerDeps {
-  client: () => ApixoClient;
+  /** The API the task was sent to (its ledger's); undefined while that API is not connected: the poll is held. */
+  client: (task: TaskRecord) => ApixoClient | undefined;
   task: (id: string) => TaskRecord | undefined;
   change: ChangeTask;
   /** Queues a task again for a new submit (a transient failure at APIXO). */
@@ -95,7 +96,8 @@ export class PollHandler {
     // A refused key, or an API address that is not APIXO's (every answer would be a 404), holds
     // the polls until the person resumes: neither may count against the tasks.
     const hold = this.d.account()?.reason;
-    if (hold === 'auth' || hold === 'address' || this.d.closing()) {
+    const client = this.d.client(asked);
+    if (hold === 'auth' || hold === 'address' || this.d.closing() || !client) {
       this.held.add(id);
       return;
     }
@@ -103,7 +105,7 @@ export class PollHandler {
     let next = pollIntervalMs(asked.state === 'submitted' ? 'processing' : asked.state, random) * ts;
     const signal = this.d.signal();
     try {
-      const status = await this.d.client().status(asked.taskId, { retry: ONE_ATTEMPT, signal });
+      const status = await client.status(asked.taskId, { retry: ONE_ATTEMPT, signal });
       // Closing: what came stays unread; the journal still holds the task, polled again at the next start.
       if (this.d.closing()) return;
       // The task as it is now: it may have changed while the answer was on its way.

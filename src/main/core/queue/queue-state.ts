@@ -12,7 +12,7 @@ export type QueueEvent =
   | {
       type: 'batch_changed';
       id: string;
-      patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros' | 'simulated'>>;
+      patch: Partial<Pick<BatchRecord, 'name' | 'paused' | 'capMicros' | 'simulated' | 'simulatedKept'>>;
       unset?: ('paused' | 'capMicros' | 'simulated')[];
     }
   /** A spend window opened (its opening balance read) or closed: closing settles the charge of every task in it. */

@@ -1,4 +1,5 @@
 import type { BatchRecord, TaskRecord } from '@shared/batch';
+import type { Ledger } from '@shared/money';
 import { formatUsd, type Micros } from '@shared/pricing';
 import { COMMITTED_STATES } from '@shared/task-state';
 
@@ -7,7 +8,9 @@ export type CapVerdict = { scope: 'batch'; message: string } | { scope: 'overall
 
 /**
  * The spend ledger: money committed (submitted, not yet finished) or spent, per batch and in
- * all, kept in step with every task change so that checking a cap costs O(1).
+ * all, kept in step with every task change so that checking a cap costs O(1). Each ledger is
+ * counted apart: a batch's cap counts the money of its own ledger, and the cap across all
+ * batches counts real money only (simulated money is nobody's).
  */
 export class SpendLedger {
   private readonly byBatch = new Map<string, Micros>();
@@ -24,12 +27,31 @@ export class SpendLedger {
     return task.spentMicros + (COMMITTED_STATES.has(task.state) ? task.estimateMicros : 0);
   }
 
-  /** Follows one task from `before` (undefined: not counted yet) to `after`. */
-  track(before: TaskRecord | undefined, after: TaskRecord): void {
-    const delta = SpendLedger.used(after) - (before ? SpendLedger.used(before) : 0);
-    if (delta === 0) return;
-    this.byBatch.set(after.batchId, (this.byBatch.get(after.batchId) ?? 0) + delta);
-    this.total += delta;
+  /** Follows one task from `before` (undefined: not counted yet), counted in `was`, to `after`, counted in `now`. */
+  track(before: TaskRecord | undefined, after: TaskRecord, was: Ledger, now: Ledger = was): void {
+    if (before) this.add(before.batchId, was, -SpendLedger.used(before));
+    this.add(after.batchId, now, SpendLedger.used(after));
+  }
+
+  private add(batchId: string, ledger: Ledger, micros: Micros): void {
+    if (micros === 0) return;
+    const key = `${ledger}:${batchId}`;
+    this.byBatch.set(key, (this.byBatch.get(key) ?? 0) + micros);
+    if (ledger === 'real') this.total += micros;
+  }
+
+  /** Real money committed or spent, across all batches. */
+  get realMicros(): Micros {
+    return this.total;
+  }
+
+  /** Money committed or spent by one batch in one ledger. */
+  batchMicros(batchId: string, ledger: Ledger): Micros {
+    return this.byBatch.get(`${ledger}:${batchId}`) ?? 0;
+  }
+
+  get overallCapMicros(): Micros | undefined {
+    return this.overallCap;
   }
 
   /** Set while the cap across all batches holds the queue: the sentence saying so. */
@@ -44,20 +66,21 @@ export class SpendLedger {
   }
 
   /**
-   * Whether a submit at the task's estimate stays within the caps; if not, why. Passing the
-   * overall cap holds the whole queue until the cap changes.
+   * Whether a submit at the task's estimate, in `ledger`, stays within the caps; if not, why.
+   * Passing the overall cap holds the whole queue until the cap changes.
    */
-  check(task: TaskRecord, batch: BatchRecord): CapVerdict | undefined {
+  check(task: TaskRecord, batch: BatchRecord, ledger: Ledger): CapVerdict | undefined {
     if (batch.capMicros !== undefined) {
-      const used = this.byBatch.get(batch.id) ?? 0;
+      const used = this.batchMicros(batch.id, ledger);
       if (used + task.estimateMicros > batch.capMicros) {
+        const what = ledger === 'simulated' ? 'is used (simulated)' : 'is spent or committed';
         return {
           scope: 'batch',
-          message: `Spending cap reached: ${formatUsd(used)} of this batch's ${formatUsd(batch.capMicros)} is spent or committed; the next video would cost ${formatUsd(task.estimateMicros)}. Raise the cap to go on.`
+          message: `Spending cap reached: ${formatUsd(used)} of this batch's ${formatUsd(batch.capMicros)} ${what}; the next video would cost ${formatUsd(task.estimateMicros)}. Raise the cap to go on.`
         };
       }
     }
-    if (this.overallCap !== undefined && this.total + task.estimateMicros > this.overallCap) {
+    if (ledger === 'real' && this.overallCap !== undefined && this.total + task.estimateMicros > this.overallCap) {
       this.overallMessage = `Spending cap reached: ${formatUsd(this.total)} of the overall ${formatUsd(this.overallCap)} is spent or committed.`;
       return { scope: 'overall', message: this.overallMessage };
     }

@@ -1,4 +1,5 @@
 import type { QueueStatus, TaskRecord } from '@shared/batch';
+import type { Ledger } from '@shared/money';
 import type { SignedRequest } from '@shared/image-link';
 import type { GenerateRequest } from '@shared/request';
 import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
@@ -33,7 +34,14 @@ export interface SubmitLaneDeps {
   rescue: (task: TaskRecord, outcome: 'accepted' | 'not_created', taskId?: string) => void;
   /** Something went wrong that is no one's answer (a bug): logged, never thrown out of a submit. */
   fault: (error: unknown) => void;
-  client: () => ApixoClient;
+  /** The API a task goes to (its ledger's); undefined while that API is not connected. */
+  client: (task: TaskRecord) => ApixoClient | undefined;
+  ledgerOf: (task: TaskRecord) => Ledger;
+  /** A task's ledger has no API connected: its batch waits for the person (the engine pauses it, saying why). */
+  noApiFor: (task: TaskRecord) => void;
+  /** The spend window a real submit falls in now (undefined: none open yet), and a way to open one. */
+  window: () => number | undefined;
+  openWindow: () => void;
   change: ChangeTask;
   /** Tells subscribers something changed (a task, a batch, or the status only). */
   mark: (taskId?: string, batchId?: string) => void;
@@ -161,7 +169,20 @@ export class SubmitLane {
         this.enqueue(task);
         return;
       }
-      void this.submit(task).catch((error: unknown) => this.d.fault(error));
+      if (!this.d.client(task)) {
+        this.park(task.batchId, task.id);
+        this.d.noApiFor(task);
+        continue;
+      }
+      // A real submit falls in a spend window, opened by a balance reading first (money.ts):
+      // submits wait for that reading, then the window's `opened` pumps again.
+      const ledger = this.d.ledgerOf(task);
+      if (ledger === 'real' && this.d.window() === undefined) {
+        this.enqueue(task);
+        this.d.openWindow();
+        return;
+      }
+      void this.submit(task, ledger).catch((error: unknown) => this.d.fault(error));
     }
   }
 
@@ -207,7 +228,7 @@ export class SubmitLane {
   /** No submit whose estimate would pass a cap: the batch (or the queue) pauses saying why. */
   private withinCaps(task: TaskRecord): boolean {
     const batch = this.d.journal.state.batches.get(task.batchId)!;
-    const verdict = this.d.ledger.check(task, batch);
+    const verdict = this.d.ledger.check(task, batch, this.d.ledgerOf(task));
     if (!verdict) return true;
     if (verdict.scope === 'batch') {
       if (!this.d.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'cap', message: verdict.message } } })) {
@@ -223,13 +244,20 @@ export class SubmitLane {
     return false;
   }
 
-  private async submit(queued: TaskRecord): Promise<void> {
+  private async submit(queued: TaskRecord, ledger: Ledger): Promise<void> {
     this.submitsInProgress++;
     try {
       // The intent is on disk before the POST: a crash from here on leaves `submitting`, which
       // replays as "needs review", never as a silent second submit. If the journal refuses it,
-      // nothing is sent (architecture.md, "Persistence and recovery").
-      const task = this.d.change(queued, 'submitting', { attempts: queued.attempts + 1 }, { durable: true, unset: ['note', 'failCode', 'failMsg'] });
+      // nothing is sent (architecture.md, "Persistence and recovery"). The ledger and the spend
+      // window are stamped with it: a simulated task stays simulated, and its money apart.
+      const window = ledger === 'real' ? this.d.window() : undefined;
+      const task = this.d.change(
+        queued,
+        'submitting',
+        { attempts: queued.attempts + 1, ledger, ...(window === undefined ? {} : { window }) },
+        { durable: true, unset: ['note', 'failCode', 'failMsg', 'charge', ...(window === undefined ? (['window'] as const) : [])] }
+      );
       if (task.state !== 'submitting') {
         this.enqueue(task);
         return;
@@ -238,7 +266,9 @@ export class SubmitLane {
       if (!request) return;
       let taskId: string;
       try {
-        ({ taskId } = await this.d.client().submit(request, { retry: ONE_ATTEMPT }));
+        const client = this.d.client(task);
+        if (!client) throw new ApixoError('network', 'The API this task goes to is not connected any more; nothing was sent.', { delivery: 'not_sent' });
+        ({ taskId } = await client.submit(request, { retry: ONE_ATTEMPT }));
       } catch (error) {
         this.onSubmitError(task, error);
         return;

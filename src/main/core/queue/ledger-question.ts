@@ -1,0 +1,49 @@
+import type { LedgerQuestion } from '@shared/ipc';
+import { formatUsd } from '@shared/pricing';
+import type { QueueState } from './queue-state';
+import type { SpendLedger } from './spend-ledger';
+
+/** Why a simulated batch waits once a key is saved. */
+export const LEDGER_WAIT_MESSAGE =
+  'Made on the built-in simulator before your APIXO key was saved: choose to keep it simulated (nothing charged), cancel its queued videos, or send them to APIXO.';
+/** Why a batch made with the APIXO key waits while no key is set. */
+export const NO_KEY_MESSAGE = 'Made with your APIXO key, which is not set now: add the key again to go on (its videos are never sent to the simulator), or cancel the batch.';
+/** Why a simulated batch waits where the simulator is not running beside APIXO. */
+export const NO_SIMULATOR_MESSAGE = 'Made on the built-in simulator, which is not running now: its videos are never sent to APIXO without your choice.';
+
+/**
+ * The question asked when a key is saved while simulated batches still have queued tasks: which
+ * batches, what their queued tasks would cost at APIXO, and whether a spending cap would stop
+ * them (docs/architecture.md, "Money").
+ */
+export function ledgerQuestion(state: QueueState, ledger: SpendLedger): LedgerQuestion | undefined {
+  const batches: LedgerQuestion['batches'] = [];
+  const caps: string[] = [];
+  for (const batch of state.batches.values()) {
+    if (!batch.simulated || batch.paused?.reason !== 'ledger' || batch.paused.message !== LEDGER_WAIT_MESSAGE) continue;
+    let queued = 0;
+    let estimateMicros = 0;
+    for (const id of batch.taskIds) {
+      const task = state.tasks.get(id)!;
+      if (task.state !== 'queued') continue;
+      queued++;
+      estimateMicros += task.estimateMicros;
+    }
+    if (queued === 0) continue;
+    batches.push({ id: batch.id, name: batch.name, queued, estimateMicros });
+    if (batch.capMicros !== undefined && estimateMicros > batch.capMicros) {
+      caps.push(`"${batch.name}" has a cap of ${formatUsd(batch.capMicros)}, so it stops before all ${queued} are made.`);
+    }
+  }
+  if (batches.length === 0) return undefined;
+  const queued = batches.reduce((n, b) => n + b.queued, 0);
+  const estimateMicros = batches.reduce((n, b) => n + b.estimateMicros, 0);
+  const cap = ledger.overallCapMicros;
+  if (cap !== undefined && ledger.realMicros + estimateMicros > cap) {
+    const room = Math.max(0, cap - ledger.realMicros);
+    caps.unshift(
+      `Your overall cap is ${formatUsd(cap)} and ${formatUsd(ledger.realMicros)} is spent or committed: only ${formatUsd(room)} of the ${formatUsd(estimateMicros)} fits, and the queue stops there.`
+    );
+  }
+  return { batches, queued, estimateMicros, ...(caps.length > 0 ? { capWarning: caps.join(' ') } : {}) };
+}
