@@ -83,7 +83,15 @@ describeE2e('e2e: simulated money apart, then real money measured', () => {
 
       // A real batch: two videos and one that fails.
       await page.getByTestId('nav-import').click();
-      await queuePastedPrompts(page, ['A tram rattling down a hill', 'Steam rising from a bowl of ramen', 'A storm at sea [sim:fail:NSFW]']);
+      // (queuePastedPrompts waits for the one batch row; here a second one comes.)
+      await page
+        .getByTestId('paste-input')
+        .fill(['A tram rattling down a hill', 'Steam rising from a bowl of ramen', 'A storm at sea [sim:fail:NSFW]'].join('\n'));
+      await page.getByTestId('paste-import').click();
+      await expect.poll(() => page.getByTestId('import-row').count()).toBe(3);
+      await page.getByTestId('add-to-queue').click();
+      await page.getByTestId('confirm-add').click();
+      await expect.poll(() => page.getByTestId('batch-row').count()).toBe(2);
       const realId = await newestBatchId(harness);
       expect(realId).not.toBe(simId);
       const realTasks = await allDone(harness, realId);
@@ -143,13 +151,18 @@ describeE2e('e2e: simulated money apart, then real money measured', () => {
 });
 
 /**
- * A simulated batch with videos still queued as the key is saved: made with one video at a time,
- * paused at once, so most of it waits. Answers the batch's id and the question that opened.
+ * A simulated batch with videos still queued as the key is saved: one video at a time, the first
+ * slow (three times its usual generation, seconds at this time scale), so the others wait behind
+ * it while the key is saved. (A batch the person paused is not asked about: it stays paused.)
+ * Answers the batch's id and the question that opened.
  */
 async function waitingSimulatedBatch(page: Page, harness: Harness): Promise<{ batchId: string; question: LedgerQuestion }> {
-  await queuePastedPrompts(page, ['A hummingbird at a red flower', 'A sailboat in a stiff breeze', 'Fireflies over a meadow', 'A potter at the wheel']);
-  await page.getByTestId('pause-batch').click();
-  await page.getByTestId('resume-batch').waitFor();
+  await queuePastedPrompts(page, [
+    'A hummingbird at a red flower [sim:slow]',
+    'A sailboat in a stiff breeze',
+    'Fireflies over a meadow',
+    'A potter at the wheel'
+  ]);
   const batchId = await newestBatchId(harness);
   await saveKey(page, harness.goodKey);
   await page.getByTestId('ledger-dialog').waitFor();
@@ -160,6 +173,10 @@ async function waitingSimulatedBatch(page: Page, harness: Harness): Promise<{ ba
   expect((await summaryOf(harness, batchId)).batch.paused?.reason).toBe('ledger');
   return { batchId, question };
 }
+
+/** One video at a time, at a time scale where a slow one takes seconds. */
+const QUESTION_SESSION = { settings: { concurrency: 1 }, balanceUsd: BALANCE_USD, timeScale: 0.05 };
+const QUESTION_TIMEOUT = 120_000;
 
 async function dialogShows(page: Page, question: LedgerQuestion): Promise<void> {
   const dialog = page.getByRole('dialog', { name: /made on the simulator/ });
@@ -174,97 +191,109 @@ async function dialogShows(page: Page, question: LedgerQuestion): Promise<void> 
 }
 
 describeE2e('e2e: the question about simulated batches — keep them simulated', () => {
-  const session = e2eSession({ settings: { concurrency: 1 }, balanceUsd: BALANCE_USD });
+  const session = e2eSession(QUESTION_SESSION);
 
-  it('asks, waits when put off, and keeps them on the simulator: nothing reaches APIXO', async () => {
-    const { browser, harness } = session;
-    const app = await openApp(browser, harness, 'ledger-keep');
-    const { page } = app;
-    try {
-      const { batchId, question } = await waitingSimulatedBatch(page, harness);
-      await dialogShows(page, question);
-      await app.screen('1-question');
+  it(
+    'asks, waits when put off, and keeps them on the simulator: nothing reaches APIXO',
+    async () => {
+      const { browser, harness } = session;
+      const app = await openApp(browser, harness, 'ledger-keep');
+      const { page } = app;
+      try {
+        const { batchId, question } = await waitingSimulatedBatch(page, harness);
+        await dialogShows(page, question);
+        await app.screen('1-question');
 
-      // Escape decides later: the batch waits, says so, and opens the question again.
-      await page.keyboard.press('Escape');
-      await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
-      await page.getByTestId('nav-queue').click();
-      const row = page.locator(`[data-testid="batch-row"][data-batch-id="${batchId}"]`);
-      expect(await row.getByTestId('batch-paused').innerText()).toContain('Waiting for your choice');
-      await app.screen('2-waiting');
-      await row.getByTestId('ledger-decide').click();
-      await page.getByTestId('ledger-dialog').waitFor();
+        // Escape decides later: the batch waits, says so, and opens the question again.
+        await page.keyboard.press('Escape');
+        await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
+        await page.getByTestId('nav-queue').click();
+        const row = page.locator(`[data-testid="batch-row"][data-batch-id="${batchId}"]`);
+        expect(await row.getByTestId('batch-paused').innerText()).toContain('Waiting for your choice');
+        await app.screen('2-waiting');
+        await row.getByTestId('ledger-decide').click();
+        await page.getByTestId('ledger-dialog').waitFor();
 
-      await page.getByTestId('ledger-keep').click();
-      await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
-      const tasks = await allDone(harness, batchId);
-      expect(tasks.filter((t) => t.state === 'done')).toHaveLength(tasks.length);
-      expect(realSubmits(harness)).toBe(0);
-      expect(await harness.invoke('queue:ledger-question')).toBeNull();
-      await expect.poll(() => page.getByTestId('cost-simulated-value').innerText()).toBe(formatUsd(estimateOf(tasks)));
-      expect(await page.getByTestId('cost-spent').innerText()).toBe('$0.00');
-      expect(await row.getByTestId('batch-simulated').innerText()).toBe('Simulated');
-      await app.screen('3-kept');
-      expect(app.errors).toEqual([]);
-    } finally {
-      await app.close();
-    }
-  });
+        await page.getByTestId('ledger-keep').click();
+        await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
+        const tasks = await allDone(harness, batchId);
+        expect(tasks.filter((t) => t.state === 'done')).toHaveLength(tasks.length);
+        expect(realSubmits(harness)).toBe(0);
+        expect(await harness.invoke('queue:ledger-question')).toBeNull();
+        await expect.poll(() => page.getByTestId('cost-simulated-value').innerText()).toBe(formatUsd(estimateOf(tasks)));
+        expect(await page.getByTestId('cost-spent').innerText()).toBe('$0.00');
+        expect(await row.getByTestId('batch-simulated').innerText()).toBe('Simulated');
+        await app.screen('3-kept');
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    },
+    QUESTION_TIMEOUT
+  );
 });
 
 describeE2e('e2e: the question about simulated batches — cancel them', () => {
-  const session = e2eSession({ settings: { concurrency: 1 }, balanceUsd: BALANCE_USD });
+  const session = e2eSession(QUESTION_SESSION);
 
-  it('cancels their queued videos: nothing reaches APIXO', async () => {
-    const { browser, harness } = session;
-    const app = await openApp(browser, harness, 'ledger-cancel');
-    const { page } = app;
-    try {
-      const { batchId, question } = await waitingSimulatedBatch(page, harness);
-      await dialogShows(page, question);
-      await page.getByTestId('ledger-cancel').click();
-      await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
-      const tasks = await allDone(harness, batchId);
-      expect(tasks.filter((t) => t.state === 'canceled')).toHaveLength(question.queued);
-      expect(realSubmits(harness)).toBe(0);
-      await page.getByTestId('nav-queue').click();
-      await expect.poll(() => page.getByTestId('count-canceled').innerText()).toContain(String(question.queued));
-      expect(await page.getByTestId('cost-spent').innerText()).toBe('$0.00');
-      await app.screen('1-canceled');
-      expect(app.errors).toEqual([]);
-    } finally {
-      await app.close();
-    }
-  });
+  it(
+    'cancels their queued videos: nothing reaches APIXO',
+    async () => {
+      const { browser, harness } = session;
+      const app = await openApp(browser, harness, 'ledger-cancel');
+      const { page } = app;
+      try {
+        const { batchId, question } = await waitingSimulatedBatch(page, harness);
+        await dialogShows(page, question);
+        await page.getByTestId('ledger-cancel').click();
+        await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
+        const tasks = await allDone(harness, batchId);
+        expect(tasks.filter((t) => t.state === 'canceled')).toHaveLength(question.queued);
+        expect(realSubmits(harness)).toBe(0);
+        await page.getByTestId('nav-queue').click();
+        await expect.poll(() => page.getByTestId('count-canceled').innerText()).toContain(String(question.queued));
+        expect(await page.getByTestId('cost-spent').innerText()).toBe('$0.00');
+        await app.screen('1-canceled');
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    },
+    QUESTION_TIMEOUT
+  );
 });
 
 describeE2e('e2e: the question about simulated batches — send them to APIXO', () => {
-  const session = e2eSession({ settings: { concurrency: 1 }, balanceUsd: BALANCE_USD });
+  const session = e2eSession(QUESTION_SESSION);
 
-  it('sends their queued videos to APIXO for the estimate it showed', async () => {
-    const { browser, harness } = session;
-    const app = await openApp(browser, harness, 'ledger-real');
-    const { page } = app;
-    try {
-      const { batchId, question } = await waitingSimulatedBatch(page, harness);
-      await dialogShows(page, question);
-      expect(realSubmits(harness)).toBe(0);
-      await page.getByTestId('ledger-real').click();
-      await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
-      const tasks = await allDone(harness, batchId);
-      expect(tasks.filter((t) => t.state === 'done')).toHaveLength(tasks.length);
-      // Every queued video, and only those, went to APIXO, and the real figures hold them.
-      expect(realSubmits(harness)).toBe(question.queued);
-      const sent = tasks.filter((t) => t.ledger === 'real');
-      expect(sent).toHaveLength(question.queued);
-      expect(estimateOf(sent)).toBe(question.estimateMicros);
-      await page.getByTestId('nav-queue').click();
-      await expect.poll(() => page.getByTestId('cost-spent').innerText()).toBe(formatUsd(question.estimateMicros));
-      await expect.poll(() => page.getByTestId('cost-balance').innerText()).toBe(balanceAt(question.estimateMicros));
-      await app.screen('1-sent');
-      expect(app.errors).toEqual([]);
-    } finally {
-      await app.close();
-    }
-  });
+  it(
+    'sends their queued videos to APIXO for the estimate it showed',
+    async () => {
+      const { browser, harness } = session;
+      const app = await openApp(browser, harness, 'ledger-real');
+      const { page } = app;
+      try {
+        const { batchId, question } = await waitingSimulatedBatch(page, harness);
+        await dialogShows(page, question);
+        expect(realSubmits(harness)).toBe(0);
+        await page.getByTestId('ledger-real').click();
+        await expect.poll(() => page.getByTestId('ledger-dialog').count()).toBe(0);
+        const tasks = await allDone(harness, batchId);
+        expect(tasks.filter((t) => t.state === 'done')).toHaveLength(tasks.length);
+        // Every queued video, and only those, went to APIXO, and the real figures hold them.
+        expect(realSubmits(harness)).toBe(question.queued);
+        const sent = tasks.filter((t) => t.ledger === 'real');
+        expect(sent).toHaveLength(question.queued);
+        expect(estimateOf(sent)).toBe(question.estimateMicros);
+        await page.getByTestId('nav-queue').click();
+        await expect.poll(() => page.getByTestId('cost-spent').innerText()).toBe(formatUsd(question.estimateMicros));
+        await expect.poll(() => page.getByTestId('cost-balance').innerText()).toBe(balanceAt(question.estimateMicros));
+        await app.screen('1-sent');
+        expect(app.errors).toEqual([]);
+      } finally {
+        await app.close();
+      }
+    },
+    QUESTION_TIMEOUT
+  );
 });
