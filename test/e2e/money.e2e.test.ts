@@ -288,6 +288,9 @@ describeE2e('e2e: the question about simulated batches — send them to APIXO', 
         await page.getByTestId('nav-queue').click();
         await expect.poll(() => page.getByTestId('cost-spent').innerText()).toBe(formatUsd(question.estimateMicros));
         await expect.poll(() => page.getByTestId('cost-balance').innerText()).toBe(balanceAt(question.estimateMicros));
+        // What the simulator made before the choice stays simulated, apart.
+        const kept = tasks.filter((t) => t.ledger === 'simulated');
+        if (kept.length > 0) expect(await page.getByTestId('batch-sim-money').innerText()).toBe(`+ ${formatUsd(estimateOf(kept))} simulated, nothing charged`);
         await app.screen('1-sent');
         expect(app.errors).toEqual([]);
       } finally {
