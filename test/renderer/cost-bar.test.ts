@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatUsd } from '@shared/pricing';
 import { byTestId, GOOD_KEY, mountApp, settle, studioFor, until, type Mounted } from './setup';
 
 let mounted: Mounted | undefined;
@@ -59,5 +60,35 @@ describe('cost bar', () => {
     mounted = await mountApp({ apiKey: GOOD_KEY, balanceUsd: 42.5 });
     await until(() => expect(text(mounted!, 'cost-balance')).toBe('$42.50'));
     expect(mounted.wrapper.find(byTestId('cost-sim')).exists()).toBe(false);
+  });
+
+  it('keeps the simulator’s money apart from what was spent', async () => {
+    const studio = await studioFor();
+    const { batch } = await studio.addBatch(['A calm lake at dawn', 'Fog in a forest'], 'sim');
+    mounted = await mountApp(studio);
+    await until(async () => expect((await studio.tasksOf(batch.id)).every((t) => t.state === 'done')).toBe(true), 15_000);
+    const made = (await studio.tasksOf(batch.id)).reduce((sum, t) => sum + t.estimateMicros, 0);
+    await until(() => expect(text(mounted!, 'cost-simulated-value')).toBe(formatUsd(made)));
+    expect(text(mounted, 'cost-simulated')).toContain('Simulated (nothing charged)');
+    expect(text(mounted, 'cost-spent')).toBe('$0.00');
+    expect(text(mounted, 'cost-spent-today')).toBe('$0.00');
+    expect(text(mounted, 'cost-total')).toBe('$0.00');
+    expect(text(mounted, 'batch-simulated')).toBe('Simulated');
+  });
+
+  it('shows a balance that cannot be read as unknown with its reason, never $0', async () => {
+    mounted = await mountApp({ apiKey: GOOD_KEY, balanceUsd: 42.5 });
+    await until(() => expect(text(mounted!, 'cost-balance')).toBe('$42.50'));
+    // APIXO answers every request with a server error: testing the saved key reads the balance again.
+    mounted.studio.realApi.setFaults({ serverErrorRate: 1 });
+    await mounted.wrapper.find(byTestId('nav-settings')).trigger('click');
+    await settle();
+    await mounted.wrapper.find(byTestId('key-test')).trigger('click');
+    await until(() => expect(text(mounted!, 'cost-balance')).toBe('unknown'), 15_000);
+    const age = text(mounted, 'cost-balance-age');
+    expect(age).toMatch(/^· (just now|\d+ s ago): \S/);
+    const shown = text(mounted, 'balance-value');
+    expect(shown).toMatch(/^unknown · (just now|\d+ s ago): \S/);
+    for (const t of [age, shown]) expect(t).not.toMatch(/\$0\.00|NaN/);
   });
 });

@@ -40,7 +40,17 @@ describe('settings', () => {
     await wrapper.find(byTestId('key-test')).trigger('click');
     await settle();
     expect(wrapper.find(byTestId('key-result')).text()).toBe('The key works. Balance: $100.00.');
-    expect(wrapper.find(byTestId('balance-value')).text()).toBe('$100.00');
+    // A key only tested is not the account's: the balance shown is the engine's one reading, of a saved key.
+    expect(wrapper.find(byTestId('balance-value')).text()).toBe('No key saved: the simulator has no real balance.');
+    await wrapper.find(byTestId('key-save')).trigger('submit');
+    await settle();
+    await wrapper.find(byTestId('key-test')).trigger('click');
+    await settle();
+    expect(wrapper.find(byTestId('key-result')).text()).toBe('The key works. Balance: $100.00.');
+    // Settings and the cost bar show the same reading, with its age.
+    await until(() => expect(wrapper.find(byTestId('balance-value')).text()).toBe('$100.00 · just now'));
+    expect(wrapper.find(byTestId('cost-balance')).text()).toBe('$100.00');
+    expect(wrapper.find(byTestId('cost-balance-age')).text()).toBe('· just now');
     expect(document.body.textContent).not.toContain(KEY);
   });
 

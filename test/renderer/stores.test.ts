@@ -25,7 +25,7 @@ describe('stores unwrap results and keep an error per action', () => {
     const result = await key.test(GOOD_KEY);
     expect(result).toMatchObject({ ok: true, balanceMicros: 100_000_000 });
     expect(key.errors.test).toBeUndefined();
-    expect(key.balanceMicros).toBe(100_000_000);
+    expect(key.lastTest?.balanceMicros).toBe(100_000_000);
   });
 
   it('keeps errors of different actions apart: a settings field’s error stays with that field', async () => {

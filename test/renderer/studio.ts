@@ -399,6 +399,8 @@ export interface VideoSpec {
   favourite?: boolean;
   createdAt?: number;
   costMicros?: number;
+  /** Made by the built-in simulator (the sidecar's `simulated`). */
+  simulated?: boolean;
   probe?: Partial<Sidecar['probe']>;
 }
 
@@ -454,5 +456,9 @@ function makeSidecar(file: string, v: VideoSpec & { createdAt: number }, batch: 
   if (v.loras) sidecar.loras = v.loras;
   if (v.favourite) sidecar.favourite = true;
   sidecar.costMicros = v.costMicros ?? estimate;
+  if (v.simulated) {
+    sidecar.simulated = true;
+    delete sidecar.costMicros;
+  }
   return sidecar;
 }

@@ -6,6 +6,7 @@ import { applyTheme } from './lib/theme';
 import { createStudioRouter, type StudioRouter } from './router';
 import { useInfoStore } from './stores/info';
 import { useKeyStore } from './stores/key';
+import { useLedgerStore } from './stores/ledger';
 import { useLibraryStore } from './stores/library';
 import { useQueueStore } from './stores/queue';
 import { useSettingsStore } from './stores/settings';
@@ -37,8 +38,10 @@ export async function boot({ pinia, router }: Pick<Studio, 'pinia' | 'router'>):
   const key = useKeyStore(pinia);
   const queue = useQueueStore(pinia);
   const update = useUpdateStore(pinia);
-  const listening = [info.listen(), settings.listen(), queue.listen(), useLibraryStore(pinia).listen(), update.listen()];
-  await Promise.all([info.refresh(), settings.load(), key.load(), queue.load(), update.load()]);
+  const ledger = useLedgerStore(pinia);
+  const listening = [info.listen(), settings.listen(), queue.listen(), useLibraryStore(pinia).listen(), update.listen(), ledger.listen()];
+  // The question about batches made on the simulator is asked at start too, when there is one.
+  await Promise.all([info.refresh(), settings.load(), key.load(), queue.load(), update.load(), ledger.load()]);
   await router.started(queue.batches.size > 0 ? 'queue' : 'import');
   return () => listening.forEach((off) => off());
 }

@@ -30,7 +30,9 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     batchName: sidecar.batch.name,
     createdAt: Number.isNaN(created) ? file.mtimeMs : created,
     favourite: sidecar.favourite === true,
-    costMicros: sidecar.costMicros ?? sidecar.estimateMicros
+    costMicros: sidecar.costMicros ?? sidecar.estimateMicros,
+    // Made by the simulator: its cost is what APIXO would have asked, never money spent (docs/architecture.md, "Money").
+    ...(sidecar.simulated === true ? { simulated: true } : {})
   };
 }
 

@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { KeyStatus, KeyTest } from '@shared/ipc';
 import { createActions } from './ipc';
+import { useLedgerStore } from './ledger';
+import { useQueueStore } from './queue';
 
 const KEY_MIN = 8;
 
@@ -15,7 +17,6 @@ export const useKeyStore = defineStore('key', () => {
   const actions = createActions();
 
   const isSet = computed(() => status.value?.set ?? false);
-  const balanceMicros = computed(() => (lastTest.value?.ok ? lastTest.value.balanceMicros : undefined));
 
   async function load(): Promise<void> {
     const value = await actions.run('status', 'key:status');
@@ -32,6 +33,8 @@ export const useKeyStore = defineStore('key', () => {
     if (!value) return false;
     status.value = value;
     lastTest.value = null;
+    // Batches made on the simulator may now wait for a choice.
+    void useLedgerStore().load();
     return true;
   }
 
@@ -50,8 +53,10 @@ export const useKeyStore = defineStore('key', () => {
     if (value) lastTest.value = value;
     // Testing the saved key may settle a doubt about it ("saved, but not checked").
     if (value?.ok && !clean && status.value?.check) await load();
+    // Testing the saved key refreshes the engine's one balance reading: show that one.
+    if (value && !clean) await useQueueStore().load();
     return value;
   }
 
-  return { status, lastTest, isSet, balanceMicros, errors: actions.errors, busy: actions.busy, load, save, clear, test };
+  return { status, lastTest, isSet, errors: actions.errors, busy: actions.busy, load, save, clear, test };
 });

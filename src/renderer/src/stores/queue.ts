@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive } from 'vue';
 import { taskIdFor, type BatchSummary, type CostTotals, type QueueStatus, type TaskRecord } from '@shared/batch';
-import type { QueueDelta } from '@shared/ipc';
+import type { QueueDelta, QueueSnapshot } from '@shared/ipc';
 import { SETTINGS_LIMITS } from '@shared/settings';
 import type { TaskState } from '@shared/task-state';
 import { plural } from '../lib/format';
@@ -111,6 +111,19 @@ export const useQueueStore = defineStore('queue', () => {
     const since = statusSeq;
     const snap = await actions.run('snapshot', 'queue:snapshot');
     if (!snap) return;
+    mergeSnapshot(snap, since);
+  }
+
+  /** A snapshot an action answered with (e.g. the ledger choice): newer than anything before it. */
+  function applySnapshot(snap: QueueSnapshot): void {
+    statusSeq++;
+    status.value = snap.status;
+    costs.value = snap.costs;
+    for (const summary of snap.batches) putBatch(summary);
+    selectNewestIfNone();
+  }
+
+  function mergeSnapshot(snap: QueueSnapshot, since: number): void {
     if (statusSeq === since) {
       status.value = snap.status;
       costs.value = snap.costs;
@@ -280,6 +293,7 @@ export const useQueueStore = defineStore('queue', () => {
     selectedTask,
     visibleIds,
     applyDelta,
+    applySnapshot,
     listen,
     load,
     ensureTasks,
