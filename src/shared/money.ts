@@ -164,7 +164,8 @@ export function costWords(task: TaskRecord, ledger: Ledger): { short: string; lo
   const usd = formatUsd(task.estimateMicros);
   const s = task.state;
   if (ledger === 'simulated') {
-    if (s === 'queued' || COMMITTED_STATES.has(s)) return { short: `${usd} simulated`, long: `${usd} simulated: the built-in simulator runs it, and nothing is charged.` };
+    if (s === 'queued' || COMMITTED_STATES.has(s))
+      return { short: `${usd} simulated`, long: `${usd} simulated: the built-in simulator runs it, and nothing is charged.` };
     return { short: 'simulated', long: `Simulated (${usd} at APIXO's prices): nothing was charged.` };
   }
   if (s === 'queued' || s === 'draft') return { short: `${usd} estimate`, long: `${usd} estimated: charged if it succeeds.` };
@@ -210,7 +211,8 @@ export function balanceWords(reading: BalanceReading | undefined, now: number): 
 
 /** One sentence comparing measured with estimated spend, for a batch or in all. */
 export function spendCheckWords(check: SpendCheck | undefined): string | undefined {
-  if (!check || check.windows === 0) return check && check.pendingMicros > 0 ? `Measured once the queue is quiet (${formatUsd(check.pendingMicros)} to settle).` : undefined;
+  if (!check || check.windows === 0)
+    return check && check.pendingMicros > 0 ? `Measured once the queue is quiet (${formatUsd(check.pendingMicros)} to settle).` : undefined;
   const parts = [`Estimated ${formatUsd(check.estimatedMicros)}, measured ${formatUsd(check.measuredMicros)}`];
   if (check.shared) parts.push('(shared with batches that ran at the same time)');
   let sentence = parts.join(' ');
@@ -221,7 +223,7 @@ export function spendCheckWords(check: SpendCheck | undefined): string | undefin
       check.failuresBilledMicros !== undefined
         ? `, of which ${formatUsd(check.failuresBilledMicros)} for failed tasks APIXO billed.`
         : d > 0
-          ? '. APIXO\'s prices may have changed, or something else used the key meanwhile.'
+          ? ". APIXO's prices may have changed, or something else used the key meanwhile."
           : '. The balance may have been topped up meanwhile, or the prices lowered.';
   } else sentence += '.';
   if (check.unknownMicros > 0) sentence += ` ${formatUsd(check.unknownMicros)} could not be told apart from other batches.`;

@@ -20,12 +20,24 @@ describe('settings read from disk', () => {
 function snapshot(batches: Partial<BatchSummary>[], status: Partial<QueueStatus> = {}): QueueSnapshot {
   return {
     status: { running: true, limit: 4, effectiveLimit: 4, inFlight: 0, queued: 0, downloading: 0, needsReview: 0, activity: 'idle', ...status },
-    costs: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0, simulated: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0 } },
+    costs: {
+      queuedMicros: 0,
+      committedMicros: 0,
+      spentMicros: 0,
+      spentTodayMicros: 0,
+      simulated: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0 }
+    },
     batches: batches.map((b, i) => ({
       batch: { id: `b${i}`, name: `batch ${i}`, createdAt: 0, libraryDir: '/v', taskIds: [] },
       counts: {},
       total: 0,
-      costs: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0, simulated: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0 } },
+      costs: {
+        queuedMicros: 0,
+        committedMicros: 0,
+        spentMicros: 0,
+        spentTodayMicros: 0,
+        simulated: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0 }
+      },
       ...b
     })) as BatchSummary[]
   };

@@ -25,7 +25,8 @@ afterEach(async () => {
 async function measured(batchId: string): Promise<void> {
   await settled(h.engine, batchId);
   await until(
-    () => h.engine.tasksOf(batchId).every((t) => t.charge !== undefined || t.state === 'rejected') && [...h.engine.state.windows.values()].every((w) => w.closedAt),
+    () =>
+      h.engine.tasksOf(batchId).every((t) => t.charge !== undefined || t.state === 'rejected') && [...h.engine.state.windows.values()].every((w) => w.closedAt),
     10_000,
     'the spend window to close'
   );
@@ -83,6 +84,20 @@ describe('spend measured against the estimate', () => {
     // The first batch's own window matched.
     expect(h.engine.summary(first.id)!.costs.spend?.differenceMicros).toBeUndefined();
     expect(h.engine.costs().spend?.differenceMicros).toBe(500_000);
+  });
+
+  it('counts attempts retried on their own as failures: billed failures explain the difference to the cent', async () => {
+    h = await harness({ billFailures: true }, { autoRetryLimit: 2 });
+    h.engine.start();
+    const tasks = rows(2, { prompt: (i) => (i === 0 ? 'row 2 [sim:fail:GENERATION_FAILED] a storm' : 'row 3: calm sea') });
+    const batch = h.engine.addBatch({ name: 'a', libraryDir: h.libraryDir, tasks });
+    await measured(batch.id);
+    // Three attempts of the failing row were billed, and the success.
+    expect(h.engine.tasksOf(batch.id).map((t) => [t.state, t.autoRetries, t.charge])).toEqual([
+      ['failed', 2, 'charged'],
+      ['done', 0, 'charged']
+    ]);
+    expect(h.engine.costs().spend).toMatchObject({ estimatedMicros: EST, measuredMicros: 4 * EST, differenceMicros: 3 * EST, failuresBilledMicros: 3 * EST });
   });
 
   it('measures overlapping batches together: the total is right, and each batch says "shared"', async () => {
@@ -175,7 +190,11 @@ describe('two ledgers', () => {
   it('sends the queued tasks to APIXO on "send for real", checking the cap again', async () => {
     const id = await simulatedBatchThenKey(4);
     h.engine.chooseLedger('real');
-    await until(() => h.engine.status().activity.includes('cap') || h.engine.tasksOf(id).filter((t) => t.state === 'done').length === 3, 10_000, 'three videos or the cap');
+    await until(
+      () => h.engine.status().activity.includes('cap') || h.engine.tasksOf(id).filter((t) => t.state === 'done').length === 3,
+      10_000,
+      'three videos or the cap'
+    );
     await until(() => h.engine.tasksOf(id).filter((t) => t.state === 'done').length === 3, 10_000, 'three videos');
     expect(h.sim.submissions).toHaveLength(3);
     expect(builtIn!.submissions).toHaveLength(0);
@@ -217,7 +236,10 @@ describe('two ledgers', () => {
     const real = h.engine.addBatch({ name: 'paid', libraryDir: h.libraryDir, tasks: rows(2) });
     h.engine.setClient(sim, true);
     h.engine.start();
-    expect(h.engine.summary(real.id)!.batch.paused).toMatchObject({ reason: 'ledger', message: expect.stringMatching(/APIXO key, but the simulator is the API now/) });
+    expect(h.engine.summary(real.id)!.batch.paused).toMatchObject({
+      reason: 'ledger',
+      message: expect.stringMatching(/APIXO key, but the simulator is the API now/)
+    });
     const tried = h.engine.addBatch({ name: 'trial', libraryDir: h.libraryDir, tasks: rows(1, { prompt: () => 'trial' }) });
     await settled(h.engine, tried.id);
     expect(builtIn!.submissions.map((s) => (s.body as { input: { prompt: string } }).input.prompt)).toEqual(['trial']);
@@ -235,7 +257,11 @@ describe('two ledgers', () => {
     await h.open({ client: sim, simulated: true });
     h.engine.start();
     const batch = h.engine.addBatch({ name: 'try', libraryDir: h.libraryDir, tasks: rows(1) });
-    await until(() => h.engine.tasksOf(batch.id)[0].state === 'submitted' || h.engine.tasksOf(batch.id)[0].state === 'processing', 10_000, 'the task at the simulator');
+    await until(
+      () => h.engine.tasksOf(batch.id)[0].state === 'submitted' || h.engine.tasksOf(batch.id)[0].state === 'processing',
+      10_000,
+      'the task at the simulator'
+    );
     h.engine.setClient(h.client, false);
     await settled(h.engine, batch.id);
     expect(h.engine.tasksOf(batch.id)[0].state).toBe('done');

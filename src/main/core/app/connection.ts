@@ -75,7 +75,11 @@ export class Connection {
    */
   async simulatorClient(): Promise<ApixoClient> {
     const { timeScale, log } = this.options;
-    this.simulator ??= await startSimulator({ timeScale, stateDir: simulatorStateDir(this.options.settings().dataDir), onWarning: (message) => log.warn(message) });
+    this.simulator ??= await startSimulator({
+      timeScale,
+      stateDir: simulatorStateDir(this.options.settings().dataDir),
+      onWarning: (message) => log.warn(message)
+    });
     this.simulatorApi ??= new ApixoClient({ apiKey: this.simulator.apiKey, baseUrl: this.simulator.baseUrl, timeScale, log: log.child('simulator') });
     return this.simulatorApi;
   }

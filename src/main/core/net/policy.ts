@@ -132,7 +132,8 @@ export class NetPolicy {
     if (kind !== undefined && !apiHost) throw this.addressRefusal(parsed.href, parsed.hostname, kind, redirected);
     if (parsed.protocol !== 'https:') {
       const at = hostPort(parsed);
-      const local = apiHost && parsed.protocol === 'http:' && kind === 'loopback' && this.apis().some((api) => api.protocol === 'http:' && hostPort(api) === at);
+      const local =
+        apiHost && parsed.protocol === 'http:' && kind === 'loopback' && this.apis().some((api) => api.protocol === 'http:' && hostPort(api) === at);
       if (!local) {
         throw new UrlRefusal(
           'scheme',

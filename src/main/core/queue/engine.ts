@@ -318,7 +318,11 @@ export class BatchEngine {
   simulatedWork(): number {
     let n = 0;
     for (const task of this.journal.state.tasks.values()) {
-      if (this.ledgerOf(task) === 'simulated' && (task.state === 'queued' || COMMITTED_STATES.has(task.state) || task.state === 'succeeded' || task.state === 'downloading')) n++;
+      if (
+        this.ledgerOf(task) === 'simulated' &&
+        (task.state === 'queued' || COMMITTED_STATES.has(task.state) || task.state === 'succeeded' || task.state === 'downloading')
+      )
+        n++;
     }
     return n;
   }

@@ -8,7 +8,11 @@ import { TaskActionError, type NewBatch } from './engine-types';
  * A new batch and its tasks, as `batch_added` journals them: every request is built and
  * validated now and frozen. Throws TaskActionError on the first row that cannot be submitted.
  */
-export function newBatchRecords(spec: NewBatch & { simulated?: boolean }, createdAt: number, random: () => number): { batch: BatchRecord; tasks: TaskRecord[] } {
+export function newBatchRecords(
+  spec: NewBatch & { simulated?: boolean },
+  createdAt: number,
+  random: () => number
+): { batch: BatchRecord; tasks: TaskRecord[] } {
   const id = newBatchId(createdAt, random);
   const tasks: TaskRecord[] = spec.tasks.map((row, position) => {
     // Every take is sent with a concrete seed, so its video can be made again exactly: the doors

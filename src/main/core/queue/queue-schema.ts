@@ -114,7 +114,13 @@ const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('batch_changed'),
     id: z.string(),
-    patch: z.looseObject({ name: z.string().optional(), paused: paused.optional(), capMicros: z.number().optional(), simulated: z.boolean().optional(), simulatedKept: z.boolean().optional() }),
+    patch: z.looseObject({
+      name: z.string().optional(),
+      paused: paused.optional(),
+      capMicros: z.number().optional(),
+      simulated: z.boolean().optional(),
+      simulatedKept: z.boolean().optional()
+    }),
     unset: z.array(known<'paused' | 'capMicros' | 'simulated'>()).optional()
   }),
   z.looseObject({ type: z.literal('spend_window'), window: spendWindowSchema }),

@@ -153,9 +153,12 @@ export class SpendMeter {
       if (task.window !== windowId || task.ledger !== 'real') continue;
       tasks.push(task.id);
       const part = windowPart(task);
-      if (!part) continue;
+      // Attempts that failed and were submitted again on their own are failures of this window too.
+      const retried = task.autoRetries * task.estimateMicros;
+      if (!part && retried === 0) continue;
       const share = (batches[task.batchId] ??= { succeededMicros: 0, failedMicros: 0 });
-      share[part] += task.estimateMicros;
+      if (part) share[part] += task.estimateMicros;
+      share.failedMicros += retried;
     }
     return { batches, tasks };
   }
