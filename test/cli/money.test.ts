@@ -114,43 +114,6 @@ describe('money a person reads, by ledger', () => {
   });
 });
 
-describe('batches that ran at the same time', () => {
-  it('share one measurement: the total is exact, and each batch says "shared"', async () => {
-    const sim = await apixo({ balanceUsd: 20 });
-    const files = ['first', 'second'].map((name) => {
-      const file = join(dir, `${name}.csv`);
-      writeFileSync(file, ['prompt,resolution,duration', ...Array.from({ length: 6 }, (_, i) => `${name} ${i} a pier at night,720p,10`)].join('\n'));
-      return file;
-    });
-    // Each run stopped with tasks in flight and queued: the next resume drives both at once.
-    for (const file of files) {
-      const { child } = await startCli([...run(file, '--yes', '--base-url', sim.baseUrl), '--concurrency', '1'], /submitting|generating/, {
-        APIXO_API_KEY: sim.apiKey
-      });
-      const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-      child.kill('SIGINT');
-      expect(await exit).toBe(130);
-    }
-    const resumed = await runCli(['resume', '--data-dir', data(), ...FAST, '--base-url', sim.baseUrl], withKey(sim));
-    expect(resumed.code).toBe(0);
-    expect(sim.balanceUsd()).toBe(18.08);
-
-    const status = await runCli(['status', '--data-dir', data()]);
-    for (const name of ['first', 'second']) {
-      expect(status.stdout).toMatch(
-        new RegExp(
-          `${name} \\(.*\\): 6 of 6 videos done · spent \\$0\\.96\\n {2}Estimated \\$0\\.96, measured \\$0\\.96 \\(shared with batches that ran at the same time\\)\\.`
-        )
-      );
-    }
-    expect(status.stdout).toContain('Measured in all: Estimated $1.92, measured $1.92.');
-    const report = await statusJson();
-    expect(report.batches.map((b: any) => b.costs.spend.shared)).toEqual([true, true]);
-    expect(report.costs.spend).toMatchObject({ estimatedMicros: 12 * ROW_MICROS, measuredMicros: 12 * ROW_MICROS });
-    expect(report.costs.spend.shared).toBeUndefined();
-  });
-});
-
 describe('a batch made with the key, once no key is set', () => {
   it('waits for the key: resume stops like a key problem (3) and sends nothing to the simulator', async () => {
     const sim = await apixo();
