@@ -23,7 +23,8 @@ describe('cost bar', () => {
   });
 
   it('adds up queued, in flight and spent across batches as the batch runs', async () => {
-    const studio = await studioFor();
+    // With a key: real money (the simulator's is kept apart, below).
+    const studio = await studioFor({ apiKey: GOOD_KEY });
     const slow = 'A tide pool at dusk [sim:slow]';
     const { batch: a } = await studio.heldBatch([slow, 'A calm lake at dawn', 'Fog in a forest'], 'a');
     const { batch: b } = await studio.heldBatch([slow, 'A storm at sea'], 'b');

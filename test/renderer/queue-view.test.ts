@@ -64,7 +64,7 @@ describe('queue view', () => {
     expect(row().find(byTestId('count-running')).text()).toBe('1 generating');
     expect(row().find(byTestId('count-failed')).text()).toBe('1 failed');
     expect(row().find(byTestId('count-queued')).text()).toBe('1 queued');
-    expect(row().find(byTestId('batch-spent')).text()).toBe('$0.08');
+    expect(row().find(byTestId('batch-spent')).text()).toBe('$0.08 simulated');
 
     await wrapper.find(byTestId('resume-batch')).trigger('click');
     await settle();
