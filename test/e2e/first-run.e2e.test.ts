@@ -48,7 +48,7 @@ describeE2e('e2e: first run with the example batch', () => {
       await page.getByTestId('queue-activity').waitFor();
       expect(harness.simulator.submissions.length).toBe(0); // the app's own simulator, not the "real" one
       await expect.poll(() => page.getByTestId('task-row').count()).toBe(EXAMPLE_VIDEOS);
-      await until('a task in flight', async () => (await onlyBatch(harness)).costs.committedMicros > 0 || undefined, 20_000);
+      await until('a task in flight', async () => (await onlyBatch(harness)).costs.simulated.committedMicros > 0 || undefined, 20_000);
       await app.screen('4-running');
 
       // To the end: every task done, in the service and on the page.
@@ -57,9 +57,12 @@ describeE2e('e2e: first run with the example batch', () => {
         return s.counts.done === EXAMPLE_VIDEOS ? s : undefined;
       });
       expect(summary.total).toBe(EXAMPLE_VIDEOS);
-      expect(summary.costs.spentMicros).toBe(EXAMPLE_MICROS);
+      // Simulated money is kept apart: none of it is real spend.
+      expect(summary.costs.simulated.spentMicros).toBe(EXAMPLE_MICROS);
+      expect(summary.costs.spentMicros).toBe(0);
       await expect.poll(() => page.locator('[data-testid="task-row"][data-state="done"]').count(), { timeout: 10_000 }).toBe(EXAMPLE_VIDEOS);
-      await expect.poll(() => page.getByTestId('cost-spent').innerText(), { timeout: 10_000 }).toBe(formatUsd(EXAMPLE_MICROS));
+      await expect.poll(() => page.getByTestId('cost-simulated-value').innerText(), { timeout: 10_000 }).toBe(formatUsd(EXAMPLE_MICROS));
+      expect(await page.getByTestId('cost-spent').innerText()).toBe(formatUsd(0));
       expect(await page.getByTestId('cost-queued').innerText()).toBe(formatUsd(0));
       expect(await page.getByTestId('cost-committed').innerText()).toBe(formatUsd(0));
       expect(await page.getByTestId('sim-badge').isVisible()).toBe(true);

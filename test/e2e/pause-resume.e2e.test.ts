@@ -35,7 +35,7 @@ describeE2e('e2e: pause and resume a batch', () => {
       await queuePastedPrompts(page, PROMPTS);
 
       // Pause as soon as the first video is in flight.
-      await until('the first submit', async () => (await onlyBatch(harness)).costs.committedMicros > 0 || undefined, 15_000);
+      await until('the first submit', async () => (await onlyBatch(harness)).costs.simulated.committedMicros > 0 || undefined, 15_000);
       await page.getByTestId('pause-batch').click();
       await page.getByTestId('resume-batch').waitFor();
       await page.getByTestId('batch-paused').waitFor();

@@ -187,6 +187,20 @@ describe('two ledgers', () => {
     expect(() => h.engine.resumeBatch(id)).toThrow(/keep it simulated/);
   });
 
+  it('asks about a simulated batch the person had paused once it is resumed, instead of running it', async () => {
+    h = await harness();
+    const sim = await withBuiltIn();
+    await h.engine.close();
+    await h.open({ client: sim, simulated: true });
+    const batch = h.engine.addBatch({ name: 'held', libraryDir: h.libraryDir, tasks: rows(2) });
+    h.engine.pauseBatch(batch.id);
+    h.engine.setClient(h.client, false);
+    h.engine.start();
+    h.engine.resumeBatch(batch.id);
+    expect(h.engine.summary(batch.id)!.batch.paused?.reason).toBe('ledger');
+    expect(h.engine.ledgerQuestion()?.batches.map((b) => b.id)).toEqual([batch.id]);
+  });
+
   it('sends the queued tasks to APIXO on "send for real", checking the cap again', async () => {
     const id = await simulatedBatchThenKey(4);
     h.engine.chooseLedger('real');

@@ -439,6 +439,8 @@ export class BatchEngine {
     const batch = this.requireBatch(batchId);
     if (batch.paused?.reason === 'ledger') throw new TaskActionError(batch.paused.message);
     this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
+    // A simulated batch paused by the person before a key was saved is asked about now.
+    this.askAboutLedgers();
     this.lane.unpark(batchId);
     this.changes.mark(undefined, batchId);
     this.lane.pump();
