@@ -29,6 +29,9 @@ export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['done
 /** States in which APIXO holds a task we may have paid for: it must be polled to an end. */
 export const IN_FLIGHT_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['submitted', 'pending', 'processing']);
 
+/** Being submitted or at APIXO: a submit slot is taken, and the task's money may still move (debited at submit, refunded on failure). */
+export const AT_APIXO_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', ...IN_FLIGHT_STATES]);
+
 /** States that wait for a person's choice. */
 export const ATTENTION_STATES: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review', 'download_failed']);
 

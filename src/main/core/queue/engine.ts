@@ -553,7 +553,7 @@ export class BatchEngine {
 
   /** The question about simulated batches with queued tasks once APIXO is the API; undefined when there is none. */
   ledgerQuestion(): LedgerQuestion | undefined {
-    return ledgerQuestion(this.journal.state, this.ledger);
+    return ledgerQuestion(this.journal.state, this.ledger, this.current);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { LedgerQuestion } from '@shared/ipc';
+import type { Ledger } from '@shared/money';
 import { formatUsd } from '@shared/pricing';
 import type { QueueState } from './queue-state';
 import type { SpendLedger } from './spend-ledger';
@@ -17,11 +18,13 @@ export const NO_SIMULATOR_MESSAGE = 'Made on the built-in simulator, which is no
  * batches, what their queued tasks would cost at APIXO, and whether a spending cap would stop
  * them (docs/architecture.md, "Money").
  */
-export function ledgerQuestion(state: QueueState, ledger: SpendLedger): LedgerQuestion | undefined {
+export function ledgerQuestion(state: QueueState, ledger: SpendLedger, current: Ledger): LedgerQuestion | undefined {
+  // Only APIXO being the API asks: while simulating, a simulated batch simply runs.
+  if (current !== 'real') return undefined;
   const batches: LedgerQuestion['batches'] = [];
   const caps: string[] = [];
   for (const batch of state.batches.values()) {
-    if (!batch.simulated || batch.paused?.reason !== 'ledger' || batch.paused.message !== LEDGER_WAIT_MESSAGE) continue;
+    if (!batch.simulated || batch.simulatedKept || batch.paused?.reason !== 'ledger') continue;
     let queued = 0;
     let estimateMicros = 0;
     for (const id of batch.taskIds) {

@@ -1,12 +1,10 @@
 import type { TaskRecord } from '@shared/batch';
 import { verdictFor, windowPart, type BalanceReading, type SpendWindow, type WindowShare } from '@shared/money';
-import type { TaskState } from '@shared/task-state';
+import { AT_APIXO_STATES } from '@shared/task-state';
 import type { Logger } from '../log/logger';
 import type { Clock, Timer } from '../util/clock';
 import type { QueueEvent, QueueState } from './queue-state';
 
-/** States in which a real task's money may still move at APIXO (debited at submit, refunded on failure). */
-const MONEY_MAY_MOVE: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 'submitted', 'pending', 'processing']);
 /** Nothing real at APIXO for this long (ms, times timeScale) is a quiet moment: the window closes. */
 const QUIET_MS = 2_000;
 /** A closing reading this recent opens the next window too: nothing of ours moved money since (ms, not scaled). */
@@ -41,10 +39,14 @@ export class SpendMeter {
   private lastReading: BalanceReading | undefined;
   private readonly atApixo = new Set<string>();
   private stopped = false;
+  private nextId = 1;
 
   constructor(private readonly d: SpendMeterDeps) {
     // A window the last run left open (it stopped while tasks ran) goes on.
-    for (const w of d.state().windows.values()) if (w.closedAt === undefined) this.current = w;
+    for (const w of d.state().windows.values()) {
+      if (w.closedAt === undefined) this.current = w;
+      this.nextId = Math.max(this.nextId, w.id + 1);
+    }
   }
 
   /** The open window a real submit falls in now; undefined while none is open (call `open()` and wait). */
@@ -65,8 +67,7 @@ export class SpendMeter {
     const recent = this.lastReading && this.d.clock.now() - this.lastReading.at < REUSE_READING_MS ? this.lastReading : undefined;
     const reading = recent?.micros !== undefined ? recent : await this.d.readBalance();
     if (this.stopped) return;
-    const ids = [...this.d.state().windows.keys()];
-    const window: SpendWindow = { id: (ids.length > 0 ? Math.max(...ids) : 0) + 1, openedAt: this.d.clock.now(), openingMicros: reading?.micros };
+    const window: SpendWindow = { id: this.nextId++, openedAt: this.d.clock.now(), openingMicros: reading?.micros };
     if (!this.d.record({ type: 'spend_window', window })) this.d.log.warn('a spend window could not be journaled; it is measured from memory');
     this.current = window;
     if (reading?.micros === undefined) this.d.log.warn(`spend window ${window.id} opened without a balance: its spend cannot be measured`);
@@ -74,7 +75,7 @@ export class SpendMeter {
 
   /** Keeps the set of real tasks at APIXO in step with one task's change (and at recovery). */
   follow(task: TaskRecord, real: boolean): void {
-    if (real && MONEY_MAY_MOVE.has(task.state)) {
+    if (real && AT_APIXO_STATES.has(task.state)) {
       this.atApixo.add(task.id);
       this.cancelQuiet();
       return;

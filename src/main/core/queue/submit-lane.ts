@@ -2,7 +2,7 @@ import type { QueueStatus, TaskRecord } from '@shared/batch';
 import type { Ledger } from '@shared/money';
 import type { SignedRequest } from '@shared/image-link';
 import type { GenerateRequest } from '@shared/request';
-import { IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import { AT_APIXO_STATES } from '@shared/task-state';
 import { ApixoError, backoffDelay, type ApixoClient, type RetryPolicy } from '../apixo';
 import type { Journal } from '../store/journal';
 import type { Clock, Timer } from '../util/clock';
@@ -15,9 +15,6 @@ import { firstPollDelayMs } from './schedule-policy';
 import type { SpendLedger } from './spend-ledger';
 
 const SUBMIT_BACKOFF: RetryPolicy = { attempts: Infinity, baseDelayMs: 1_000, maxDelayMs: 60_000 };
-
-/** States that hold one of the submit slots. */
-const ACTIVE_SUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', ...IN_FLIGHT_STATES]);
 
 export interface SubmitLaneDeps {
   journal: Journal<QueueEvent, QueueState>;
@@ -143,7 +140,7 @@ export class SubmitLane {
 
   /** Keeps the lane's sets in step with one task's change (called by the engine's `change()`). */
   follow(task: TaskRecord): void {
-    if (ACTIVE_SUBMIT.has(task.state)) this.inFlightIds.add(task.id);
+    if (AT_APIXO_STATES.has(task.state)) this.inFlightIds.add(task.id);
     else if (this.inFlightIds.delete(task.id)) this.schedulePump();
     if (task.state !== 'queued') this.queued.delete(task.id);
   }
