@@ -1,6 +1,7 @@
 import type { BatchInfo, BatchRecord, BatchSummary, CostTotals, MoneyByStage, TaskRecord } from './batch';
 import { ledgerOf, spendCheck, type SpendWindow } from './money';
 import { ATTENTION_STATES, COMMITTED_STATES, TERMINAL_STATES, type TaskState } from './task-state';
+import { countFailure, type FailureCounts } from './triage';
 
 /** Where a task's batch is looked up: its ledger may be the batch's. */
 export type BatchLookup = (batchId: string) => Pick<BatchRecord, 'simulated'> | undefined;
@@ -40,8 +41,12 @@ export function sumCosts(
 
 export function summarize(batch: BatchRecord, tasks: TaskRecord[], windows?: Iterable<SpendWindow>, now: Date = new Date()): BatchSummary {
   const counts: BatchSummary['counts'] = {};
-  for (const task of tasks) counts[task.state] = (counts[task.state] ?? 0) + 1;
-  return { batch: batchInfo(batch), counts, total: tasks.length, costs: sumCosts(tasks, now, () => batch, windows, batch.id) };
+  const failures: FailureCounts = {};
+  for (const task of tasks) {
+    counts[task.state] = (counts[task.state] ?? 0) + 1;
+    countFailure(failures, task);
+  }
+  return { batch: batchInfo(batch), counts, total: tasks.length, costs: sumCosts(tasks, now, () => batch, windows, batch.id), failures };
 }
 
 function batchInfo(batch: BatchRecord): BatchInfo {

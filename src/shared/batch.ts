@@ -1,5 +1,7 @@
+import type { AspectRatio, Resolution } from './model';
 import type { BalanceReading, Charge, Ledger, SpendCheck } from './money';
 import type { Micros } from './pricing';
+import type { FailureCounts } from './triage';
 import type { GenerateRequest, ImageRef } from './request';
 import type { TaskState } from './task-state';
 
@@ -32,8 +34,14 @@ export interface TaskRecord {
   taskId?: string;
   /** POSTs that may have created a task for this row (each may have cost money). */
   attempts: number;
-  /** Automatic new submits after a transient failure. */
+  /** Automatic new submits after a transient failure: the row says "retry 2 of 3" (architecture.md, "Triage"). */
   autoRetries: number;
+  /** A queued task that waits before its automatic retry (backoff): not submitted before then (ms since epoch). */
+  retryAt?: number;
+  /** Moved to the front of its batch by the person: higher goes first, then `position`. Absent for most tasks. */
+  priority?: number;
+  /** The person edited the request and retried it: how many times. `request` then holds the edited body. */
+  edits?: number;
   failCode?: string;
   failMsg?: string;
   /** A sentence for people: why it waits, needs review, or failed to download. */
@@ -60,8 +68,11 @@ export interface TaskRecord {
   overdue?: boolean;
 }
 
-/** Why a batch waits: the person, its cap, or a choice about its ledger (made on the simulator, a key since saved). */
-export type PauseReason = 'user' | 'cap' | 'ledger';
+/**
+ * Why a batch waits: the person, its cap, a choice about its ledger (made on the simulator, a key
+ * since saved), or the breaker (several failures of one cause in a row: architecture.md, "Triage").
+ */
+export type PauseReason = 'user' | 'cap' | 'ledger' | 'breaker';
 
 export interface BatchRecord {
   id: string;
@@ -79,7 +90,25 @@ export interface BatchRecord {
   simulated?: boolean;
   /** The person chose to keep it simulated after a key was saved: not asked again. */
   simulatedKept?: boolean;
+  /** Its colour in the queue and the library: an index into `BATCH_COLOURS` (batch-colours.ts), picked at creation. */
+  colour?: number;
   taskIds: string[];
+}
+
+/** Where to move a batch in the queue's order: one place, to an end, or to an index (a drop). */
+export type BatchMove = 'up' | 'down' | 'top' | 'bottom' | number;
+
+/** What "edit and retry" may change in a failed task's request; absent fields keep their value. */
+export interface TaskEdit {
+  prompt?: string;
+  resolution?: Resolution;
+  duration?: number;
+  /** Text modes only. */
+  aspectRatio?: AspectRatio;
+  /** null: a random seed. */
+  seed?: number | null;
+  /** Image modes only: a public http(s) link to the source image. */
+  imageUrl?: string;
 }
 
 /** Money by stage, of one ledger. */
@@ -159,4 +188,8 @@ export interface BatchSummary {
   counts: BatchCounts;
   total: number;
   costs: CostTotals;
+  /** Its tasks that failed or wait for a person, by cause (triage.ts). */
+  failures: FailureCounts;
+  /** Archived: finished and put away. The queue lists it apart; its tasks are compacted away, its counts and money stay. */
+  archivedAt?: number;
 }

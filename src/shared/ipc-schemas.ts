@@ -7,6 +7,7 @@ import { ASPECT_RATIOS, LIMITS, MODES, RESOLUTIONS } from './model';
 import { FIELDS } from './import-types';
 import { SETTINGS_LIMITS } from './settings';
 import type { InvokeArgs, InvokeChannel } from './ipc';
+import { FAILURE_GROUPS } from './triage';
 
 const id = z.string().min(1).max(256);
 const micros = z.number().int().min(0).max(1e15);
@@ -49,6 +50,7 @@ const libraryQuery = z
     from: z.number().min(0).max(1e15),
     to: z.number().min(0).max(1e15),
     favourite: z.boolean(),
+    verdicts: z.array(z.enum(['keep', 'reject', 'unreviewed'])).max(3),
     sort: z.enum(['newest', 'oldest', 'duration', 'cost']),
     offset: z.number().int().min(0),
     limit: z.number().int().min(1).max(1000)
@@ -103,6 +105,20 @@ export const settingsUpdate = settingsPatch
 
 const none = z.tuple([]);
 const oneId = z.tuple([id]);
+const ids = z.array(id).min(1).max(100_000);
+const failureGroup = z.enum(FAILURE_GROUPS);
+const batchMove = z.union([z.enum(['up', 'down', 'top', 'bottom']), z.number().int().min(0).max(1_000_000)]);
+const taskEdit = z
+  .object({
+    prompt: text(LIMITS.promptMaxChars).min(1),
+    resolution: z.enum(RESOLUTIONS),
+    duration: z.number().int().min(LIMITS.durationMin).max(LIMITS.durationMax),
+    aspectRatio: z.enum(ASPECT_RATIOS),
+    seed: z.number().int().min(LIMITS.seedMin).max(LIMITS.seedMax).nullable(),
+    imageUrl: text(4096).min(1)
+  })
+  .partial()
+  .strict();
 
 /** One schema per channel, checked to match the contract's argument types. */
 export const INVOKE_SCHEMAS = {
@@ -136,21 +152,34 @@ export const INVOKE_SCHEMAS = {
   'batches:cancel': oneId,
   'batches:retry-failed': oneId,
   'batches:set-cap': z.tuple([id, micros.nullable()]),
+  'batches:move': z.tuple([id, batchMove]),
+  'batches:archive': z.tuple([ids]),
+  'batches:retry-group': z.tuple([id.nullable(), failureGroup]),
+  'batches:abandon-group': z.tuple([id.nullable(), failureGroup]),
   'tasks:page': z.tuple([id, page]),
   'tasks:resubmit': oneId,
   'tasks:abandon': oneId,
   'tasks:retry': oneId,
   'tasks:cancel': oneId,
   'tasks:attach': z.tuple([id, id]),
+  'tasks:failures': z.tuple([id.nullable(), failureGroup, page]),
+  'tasks:edit-retry': z.tuple([id, taskEdit]),
+  'tasks:to-front': z.tuple([ids]),
   'queue:snapshot': none,
   'queue:set-concurrency': z.tuple([z.number().int().min(1).max(SETTINGS_LIMITS.concurrencyMax)]),
   'queue:resume-account': none,
+  'queue:pause-all': none,
+  'queue:resume-all': none,
   'queue:ledger-question': none,
   'queue:ledger-choice': z.union([z.tuple([z.enum(['keep', 'cancel', 'real'])]), z.tuple([z.enum(['keep', 'cancel', 'real']), z.array(id).max(10_000)])]),
   'library:query': z.tuple([libraryQuery]),
   'library:get': z.tuple([libraryPath]),
   'library:favourite': z.tuple([libraryPaths, z.boolean()]),
+  'library:verdict': z.tuple([libraryPaths, z.enum(['keep', 'reject']).nullable()]),
   'library:delete': z.tuple([libraryPaths]),
+  'library:trash-rejected': oneId,
+  'library:undo-delete': z.tuple([token]),
+  'library:drag-out': z.tuple([libraryPath]),
   'library:reveal': z.tuple([libraryPath]),
   'library:export': z.tuple([libraryPaths, token]),
   'library:thumbnail': z.tuple([

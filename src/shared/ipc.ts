@@ -6,12 +6,23 @@
  * argument is a type error in all three.
  */
 import type { BatchDefaults } from './batch-defaults';
-import type { BatchSummary, CostTotals, QueueStatus, TaskRecord } from './batch';
+import type { BatchMove, BatchSummary, CostTotals, QueueStatus, TaskEdit, TaskRecord } from './batch';
 import type { ImportColumn, ImportedRow, ImportResult, Field } from './import-types';
 import type { ComposerDraft, ComposerRequest, DropInspection, HostingStatus, HostingTest, SourceImage } from './images';
-import type { LibraryBulkResult, LibraryChange, LibraryDetail, LibraryExportResult, LibraryPage, LibraryQuery, RerunRequest } from './library';
+import type {
+  LibraryBulkResult,
+  LibraryChange,
+  LibraryDeleteResult,
+  LibraryDetail,
+  LibraryExportResult,
+  LibraryPage,
+  LibraryQuery,
+  RerunRequest,
+  Verdict
+} from './library';
 import type { Micros } from './pricing';
 import type { Settings, SettingsPatch } from './settings';
+import type { FailureCounts, FailureGroup } from './triage';
 import type { UpdateStatus } from './update';
 
 export interface AppInfo {
@@ -163,8 +174,14 @@ export interface Page<T> {
 /** The queue as a whole: what the window shows on start, before deltas arrive. */
 export interface QueueSnapshot {
   status: QueueStatus;
+  /** Every batch's money, the archived ones' included. */
   costs: CostTotals;
+  /** The batches in the queue, in the order they are submitted (the person can reorder them). */
   batches: BatchSummary[];
+  /** Finished batches put away, newest first: their counts and money, without their tasks. */
+  archived: BatchSummary[];
+  /** Failures by cause over the batches in the queue (not the archived ones). */
+  failures: FailureCounts;
 }
 
 /** A coalesced change, a few per second at most. */
@@ -198,15 +215,33 @@ export interface InvokeMap {
   'batches:cancel': { args: [batchId: string]; result: number };
   'batches:retry-failed': { args: [batchId: string]; result: number };
   'batches:set-cap': { args: [batchId: string, capMicros: Micros | null]; result: BatchSummary };
+  /** Moves a batch in the submission order: one place up or down, to the top or bottom, or to an index (a drop). */
+  'batches:move': { args: [batchId: string, to: BatchMove]; result: QueueSnapshot };
+  /** Puts finished batches away (every task ended): the queue lists them apart, their tasks are compacted away. */
+  'batches:archive': { args: [batchIds: string[]]; result: QueueSnapshot };
+  /** Retries the tasks of one failure group, in one batch or (null) every batch; answers how many were queued again. */
+  'batches:retry-group': { args: [batchId: string | null, group: FailureGroup]; result: number };
+  /** Gives up on the tasks of one failure group, in one batch or (null) every batch; answers how many. */
+  'batches:abandon-group': { args: [batchId: string | null, group: FailureGroup]; result: number };
   'tasks:page': { args: [batchId: string, page: PageRequest]; result: Page<TaskRecord> };
   'tasks:resubmit': { args: [taskId: string]; result: TaskRecord };
   'tasks:abandon': { args: [taskId: string]; result: TaskRecord };
   'tasks:retry': { args: [taskId: string]; result: TaskRecord };
   'tasks:cancel': { args: [taskId: string]; result: TaskRecord };
   'tasks:attach': { args: [taskId: string, apixoTaskId: string]; result: TaskRecord };
+  /** The tasks of one failure group, in one batch or (null) every batch, in queue order. */
+  'tasks:failures': { args: [batchId: string | null, group: FailureGroup, page: PageRequest]; result: Page<TaskRecord> };
+  /** Changes a failed task's request (checked as an import's row is) and queues it again: a new submit, a new cost. */
+  'tasks:edit-retry': { args: [taskId: string, edit: TaskEdit]; result: TaskRecord };
+  /** Moves queued tasks to the front of their batches, in the order given; answers how many moved. */
+  'tasks:to-front': { args: [taskIds: string[]]; result: number };
   'queue:snapshot': { args: []; result: QueueSnapshot };
   'queue:set-concurrency': { args: [limit: number]; result: QueueStatus };
   'queue:resume-account': { args: []; result: QueueStatus };
+  /** Pauses every batch that has tasks to submit. */
+  'queue:pause-all': { args: []; result: QueueSnapshot };
+  /** Resumes every batch the person or the breaker paused (not those waiting on a cap or the ledger question). */
+  'queue:resume-all': { args: []; result: QueueSnapshot };
   /** The question about batches made on the simulator, when a key is saved and some still have queued tasks; null when there is none. */
   'queue:ledger-question': { args: []; result: LedgerQuestion | null };
   /** Answers it for the batches named (all of them in the question when none are): keep them simulated, cancel their queued tasks, or send those to APIXO. */
@@ -214,8 +249,16 @@ export interface InvokeMap {
   'library:query': { args: [query: LibraryQuery]; result: LibraryPage };
   'library:get': { args: [path: string]; result: LibraryDetail };
   'library:favourite': { args: [paths: string[], on: boolean]; result: LibraryBulkResult };
-  /** Moves videos (with their sidecars and source images) to the OS trash. */
-  'library:delete': { args: [paths: string[]]; result: LibraryBulkResult };
+  /** Keeps or rejects videos (null: back to unreviewed), in their sidecars. */
+  'library:verdict': { args: [paths: string[], verdict: Verdict | null]; result: LibraryBulkResult };
+  /** Moves videos (with their sidecars and source images) out of the library: to the OS trash once the undo's grace passes. */
+  'library:delete': { args: [paths: string[]]; result: LibraryDeleteResult };
+  /** Every rejected video of one batch, deleted as `library:delete` does. */
+  'library:trash-rejected': { args: [batchId: string]; result: LibraryDeleteResult };
+  /** Puts back what a delete took, while its grace lasts. */
+  'library:undo-delete': { args: [undo: string]; result: LibraryBulkResult };
+  /** Starts dragging a video out of the window into another app (the OS drag, with its poster); false when it cannot. */
+  'library:drag-out': { args: [path: string]; result: boolean };
   /** Shows the video in the file manager. */
   'library:reveal': { args: [path: string]; result: boolean };
   /** Copies videos, sidecars and source images into the folder `folder` names (a token from `dialog:choose-folder('export')`), with a manifest CSV. */
@@ -295,21 +338,34 @@ export const INVOKE_CHANNELS = [
   'batches:cancel',
   'batches:retry-failed',
   'batches:set-cap',
+  'batches:move',
+  'batches:archive',
+  'batches:retry-group',
+  'batches:abandon-group',
   'tasks:page',
   'tasks:resubmit',
   'tasks:abandon',
   'tasks:retry',
   'tasks:cancel',
   'tasks:attach',
+  'tasks:failures',
+  'tasks:edit-retry',
+  'tasks:to-front',
   'queue:snapshot',
   'queue:set-concurrency',
   'queue:resume-account',
+  'queue:pause-all',
+  'queue:resume-all',
   'queue:ledger-question',
   'queue:ledger-choice',
   'library:query',
   'library:get',
   'library:favourite',
+  'library:verdict',
   'library:delete',
+  'library:trash-rejected',
+  'library:undo-delete',
+  'library:drag-out',
   'library:reveal',
   'library:export',
   'library:thumbnail',

@@ -58,7 +58,8 @@ export interface Sidecar {
   /** The whole body as sent (it has no key in it). */
   request: GenerateRequest;
   taskId: string;
-  batch: { id: string; name: string };
+  /** The batch it was made in, with the batch's colour index (batch-colours.ts). */
+  batch: { id: string; name: string; colour?: number };
   /** Where the task came from: the spreadsheet row (header = row 1), the take, and the row's raw cells. */
   sourceRow: { row: number; take: number; cells: Record<string, string> };
   estimateMicros: Micros;
@@ -69,9 +70,17 @@ export interface Sidecar {
   timings: SidecarTimings;
   probe: VideoProbe;
   favourite?: boolean;
+  /** The person's review: kept or rejected; absent while unreviewed. */
+  verdict?: Verdict;
   /** ISO 8601. */
   createdAt: string;
 }
+
+/** A video's review: kept, or rejected (on its way to the trash). Unreviewed videos have none. */
+export type Verdict = 'keep' | 'reject';
+
+/** What the library filters and counts by: a verdict, or none yet. */
+export type VerdictFilter = Verdict | 'unreviewed';
 
 /** Why a sidecar was not used. */
 export type SidecarProblem =
@@ -125,6 +134,11 @@ export interface LibraryEntry {
   /** Epoch ms: the sidecar's `createdAt`, else the file's modification time. */
   createdAt: number;
   favourite: boolean;
+  /** Kept or rejected by the person (the sidecar's `verdict`); absent while unreviewed. */
+  verdict?: Verdict;
+  /** The source row (spreadsheet numbering) and take it came from, for app videos. */
+  row?: number;
+  take?: number;
   /** What APIXO charged, else the estimate made before submitting. */
   costMicros?: Micros;
   /** Made by the built-in simulator (the sidecar's `simulated`): its cost is shown as simulated, never as spent. */
@@ -150,6 +164,8 @@ export interface LibraryQuery {
   to?: number;
   /** true: favourites only; false: all but favourites. */
   favourite?: boolean;
+  /** Keep videos whose verdict is one of these (`unreviewed`: no verdict yet). */
+  verdicts?: readonly VerdictFilter[];
   /** Default `newest`. `duration` and `cost` put the largest first (videos without one last); ties newest first. */
   sort?: LibrarySort;
   offset?: number;
@@ -165,6 +181,8 @@ export interface LibraryFacets {
   modes: Record<string, number>;
   resolutions: Record<string, number>;
   aspects: Record<string, number>;
+  /** By verdict: `keep`, `reject`, `unreviewed`. */
+  verdicts: Record<string, number>;
 }
 
 export interface LibraryQueryResult {
@@ -181,20 +199,37 @@ export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {
   /** Media reference of its cached poster frame, once one was made (`cache/thumbs/…`). */
   thumb?: string;
   seed?: number;
+  /** Videos in the library from the same batch and source row (the takes of one prompt), this one included: 1 when alone. */
+  takes: number;
+  /** Media reference of the source image beside an image-to-video video, to show small on its card. */
+  sourceImage?: string;
 }
 
 /** One video with everything known about it, for the detail panel. */
 export interface LibraryDetail extends LibraryItem {
   sidecar?: Sidecar;
-  /** Media reference of the source image copied beside the video, when there is one. */
-  sourceImage?: string;
 }
 
-/** A batch the library holds videos of, for the batch filter. */
+/** What the kept videos of a set cost: everything its videos cost, over the kept ones. */
+export interface KeptCost {
+  kept: number;
+  rejected: number;
+  /** Every video's cost (charged, else estimated) in the set. */
+  costMicros: Micros;
+  /** `costMicros / kept`, when anything is kept. */
+  perKeptMicros?: Micros;
+  /** The set's videos were made on the simulator: the figures are what APIXO would have asked. */
+  simulated: boolean;
+}
+
+/** A batch the library holds videos of, for the batch filter, with what its kept videos cost. */
 export interface LibraryBatch {
   id: string;
   name: string;
   count: number;
+  /** Its colour index (batch-colours.ts), from the sidecar when it has one. */
+  colour?: number;
+  kept: KeptCost;
 }
 
 /** `library:query`'s answer: one page, the counts for the filters, and the whole library's size. */
@@ -205,6 +240,8 @@ export interface LibraryPage extends Omit<LibraryQueryResult, 'items'> {
   /** Favourites among the videos matching everything but the favourite filter. */
   favourites: number;
   batches: LibraryBatch[];
+  /** What a kept video cost over the whole library: the real videos, and the simulator's apart. */
+  kept: { real: KeptCost; simulated: KeptCost };
 }
 
 /** Pushed (coalesced) when videos appear, change or disappear: the window re-asks for its page. */
@@ -230,6 +267,16 @@ export function mediaRef(root: MediaRoot, relPath: string): string {
 export interface LibraryBulkResult {
   done: number;
   failed: { path: string; message: string }[];
+}
+
+/**
+ * Videos moved out of the library by a delete: held aside for `graceMs`, then sent to the OS
+ * trash. Until then `library:undo-delete` with `undo` puts every one back where it was.
+ */
+export interface LibraryDeleteResult extends LibraryBulkResult {
+  /** The token that undoes this delete; absent when nothing was deleted. */
+  undo?: string;
+  graceMs: number;
 }
 
 /** Videos copied out of the library, with their sidecars and source images, plus `manifest.csv`. */

@@ -38,8 +38,11 @@ function snapshot(batches: Partial<BatchSummary>[], status: Partial<QueueStatus>
         spentTodayMicros: 0,
         simulated: { queuedMicros: 0, committedMicros: 0, spentMicros: 0, spentTodayMicros: 0 }
       },
+      failures: {},
       ...b
-    })) as BatchSummary[]
+    })) as BatchSummary[],
+    archived: [],
+    failures: {}
   };
 }
 

@@ -47,6 +47,10 @@ export type MediaChannel =
   | 'library:get'
   | 'library:favourite'
   | 'library:delete'
+  | 'library:verdict'
+  | 'library:trash-rejected'
+  | 'library:undo-delete'
+  | 'library:drag-out'
   | 'library:reveal'
   | 'library:export'
   | 'library:thumbnail'
@@ -147,7 +151,12 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     'library:query': (query) => ctx.library().query(query),
     'library:get': (path) => ctx.library().get(path),
     'library:favourite': (paths, on) => ctx.library().setFavourite(paths, on),
-    'library:delete': (paths) => ctx.library().delete(paths),
+    'library:delete': async (paths) => ({ ...(await ctx.library().delete(paths)), graceMs: 0 }),
+    // The contract of review; built next.
+    'library:verdict': notYet,
+    'library:trash-rejected': notYet,
+    'library:undo-delete': notYet,
+    'library:drag-out': notYet,
     'library:reveal': (path) => {
       ctx.library().reveal(path);
       return true;
@@ -165,4 +174,8 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
       return addBatch(request.name, tasks, request.capMicros);
     }
   };
+}
+
+function notYet(): never {
+  throw new TaskActionError('This action is not available yet.');
 }

@@ -4,7 +4,8 @@
  * image would make them heavy.
  */
 import { fileSize } from '@shared/file-size';
-import type { TaskRecord } from '@shared/batch';
+import type { BatchSummary, TaskRecord } from '@shared/batch';
+import type { FailureCounts, FailureGroup } from '@shared/triage';
 import type { EventMap, InvokeHandlers, QueueSnapshot } from '@shared/ipc';
 import type { SettingsPatch } from '@shared/settings';
 import { TaskActionError, type BatchEngine, type EngineChange } from '../queue/engine';
@@ -31,12 +32,21 @@ export type QueueChannel =
   | 'queue:set-concurrency'
   | 'queue:resume-account'
   | 'queue:ledger-question'
-  | 'queue:ledger-choice';
+  | 'queue:ledger-choice'
+  | 'batches:move'
+  | 'batches:archive'
+  | 'batches:retry-group'
+  | 'batches:abandon-group'
+  | 'tasks:failures'
+  | 'tasks:edit-retry'
+  | 'tasks:to-front'
+  | 'queue:pause-all'
+  | 'queue:resume-all';
 
 /** The queue as a whole: status, money, every batch's summary. */
 export function queueSnapshot(engine: BatchEngine): QueueSnapshot {
   const batches = engine.batches().map((b) => engine.summary(b.id)!);
-  return { status: engine.status(), costs: engine.costs(), batches };
+  return { status: engine.status(), costs: engine.costs(), batches, archived: [], failures: sumFailures(batches) };
 }
 
 export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<InvokeHandlers, QueueChannel> {
@@ -102,13 +112,43 @@ export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<In
     'queue:ledger-choice': (choice, batchIds) => {
       engine().chooseLedger(choice, batchIds);
       return queueSnapshot(engine());
-    }
+    },
+    // The contract of triage and queue control; built next.
+    'batches:move': notYet,
+    'batches:archive': notYet,
+    'batches:retry-group': notYet,
+    'batches:abandon-group': notYet,
+    'tasks:failures': notYet,
+    'tasks:edit-retry': notYet,
+    'tasks:to-front': notYet,
+    'queue:pause-all': notYet,
+    'queue:resume-all': notYet
   };
+}
+
+function notYet(): never {
+  throw new TaskActionError('This action is not available yet.');
+}
+
+/** Failures by cause over the summaries given. */
+function sumFailures(batches: BatchSummary[]): FailureCounts {
+  const total: FailureCounts = {};
+  for (const summary of batches) {
+    for (const [group, n] of Object.entries(summary.failures) as [FailureGroup, number][]) total[group] = (total[group] ?? 0) + n;
+  }
+  return total;
 }
 
 /** A change from the engine as the window gets it. */
 export function toDelta(change: EngineChange): EventMap['queue:changed'] {
-  return { tasks: change.tasks.map(forWindow), batches: change.batches, status: change.status, costs: change.costs };
+  return {
+    tasks: change.tasks.map(forWindow),
+    batches: change.batches,
+    status: change.status,
+    costs: change.costs,
+    archived: [],
+    failures: sumFailures(change.batches)
+  };
 }
 
 /**

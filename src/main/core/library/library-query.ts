@@ -1,4 +1,4 @@
-import type { LibraryBatch, LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
+import type { KeptCost, LibraryBatch, LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
 
 export type { LibraryBatch, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
 
@@ -109,7 +109,7 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
   const words = foldText(query.text ?? '')
     .split(/\s+/)
     .filter((w) => w.length > 0);
-  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {} };
+  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {}, verdicts: {} };
   const matches: LibraryEntry[] = [];
   let favourites = 0;
   for (const item of items) {
@@ -139,6 +139,11 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
   return { total: matches.length, items: matches.slice(offset, offset + limit), facets, favourites };
 }
 
+/** Nothing kept yet (the review's figures are built next). */
+export function noKept(simulated: boolean): KeptCost {
+  return { kept: 0, rejected: 0, costMicros: 0, simulated };
+}
+
 /** The batches the entries belong to, newest first (by their newest video), named as their newest video says. */
 export function listBatches(entries: Iterable<LibraryEntry>): LibraryBatch[] {
   const byId = new Map<string, LibraryBatch & { newest: number }>();
@@ -146,7 +151,7 @@ export function listBatches(entries: Iterable<LibraryEntry>): LibraryBatch[] {
     if (entry.batchId === undefined) continue;
     const batch = byId.get(entry.batchId);
     if (!batch) {
-      byId.set(entry.batchId, { id: entry.batchId, name: entry.batchName ?? '', count: 1, newest: entry.createdAt });
+      byId.set(entry.batchId, { id: entry.batchId, name: entry.batchName ?? '', count: 1, newest: entry.createdAt, kept: noKept(false) });
       continue;
     }
     batch.count++;
@@ -155,5 +160,7 @@ export function listBatches(entries: Iterable<LibraryEntry>): LibraryBatch[] {
       batch.name = entry.batchName ?? batch.name;
     }
   }
-  return [...byId.values()].sort((a, b) => b.newest - a.newest || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(({ id, name, count }) => ({ id, name, count }));
+  return [...byId.values()]
+    .sort((a, b) => b.newest - a.newest || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ id, name, count }) => ({ id, name, count, kept: noKept(false) }));
 }

@@ -14,6 +14,7 @@ import { ChangeBatcher } from './change-batcher';
 import { LibraryError } from './library-error';
 import { checkExportFolder, exportVideos } from './library-export';
 import { LibraryIndex } from './library-index';
+import { noKept } from './library-query';
 import { isFile, reason, trashVideos } from './library-trash';
 import { isIgnoredPath } from './library-scan';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
@@ -111,7 +112,8 @@ export class LibraryService {
       facets: result.facets,
       librarySize: this.index.size,
       favourites: result.favourites,
-      batches: this.index.batches()
+      batches: this.index.batches(),
+      kept: { real: noKept(false), simulated: noKept(true) }
     };
   }
 
@@ -330,7 +332,7 @@ export class LibraryService {
 
   private item(entry: LibraryEntry): LibraryItem {
     const { sidecar, ...rest } = entry;
-    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path) };
+    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: 1 };
     const thumb = this.thumbs.refFor(entry);
     if (thumb) item.thumb = thumb;
     if (sidecar?.seed !== undefined) item.seed = sidecar.seed;
