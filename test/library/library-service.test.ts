@@ -166,12 +166,13 @@ describe('LibraryService.query', () => {
     expect(all.facets).toEqual({
       modes: { 'text-to-video': 2, 'image-to-video': 1, 'text-to-video-LoRA': 1 },
       resolutions: { '480p': 1, '720p': 2, '1080p': 1 },
-      aspects: { '16:9': 3, '9:16': 2 }
+      aspects: { '16:9': 3, '9:16': 2 },
+      verdicts: { keep: 0, reject: 0, unreviewed: 5 }
     });
     expect(all.favourites).toBe(2);
     expect(all.batches).toEqual([
-      { id: 'b2', name: 'Night', count: 2 },
-      { id: 'b1', name: 'Rainy', count: 2 }
+      { id: 'b2', name: 'Night', count: 2, kept: { kept: 0, rejected: 0, costMicros: 120_000, simulated: false } },
+      { id: 'b1', name: 'Rainy', count: 2, kept: { kept: 0, rejected: 0, costMicros: 120_000, simulated: false } }
     ]);
 
     const robots = service.query({ text: 'robot' });

@@ -153,7 +153,7 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     'library:favourite': (paths, on) => ctx.library().setFavourite(paths, on),
     'library:delete': async (paths) => ({ ...(await ctx.library().delete(paths)), graceMs: 0 }),
     // The contract of review; built next.
-    'library:verdict': notYet,
+    'library:verdict': (paths, verdict) => ctx.library().setVerdict(paths, verdict),
     'library:trash-rejected': notYet,
     'library:undo-delete': notYet,
     'library:drag-out': notYet,

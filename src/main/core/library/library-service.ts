@@ -8,13 +8,13 @@ import {
   type LibraryExportResult,
   type LibraryItem,
   type LibraryPage,
-  type LibraryQuery
+  type LibraryQuery,
+  type Verdict
 } from '@shared/library';
 import { ChangeBatcher } from './change-batcher';
 import { LibraryError } from './library-error';
 import { checkExportFolder, exportVideos } from './library-export';
-import { LibraryIndex } from './library-index';
-import { noKept } from './library-query';
+import { LibraryIndex, type SidecarMark } from './library-index';
 import { isFile, reason, trashVideos } from './library-trash';
 import { isIgnoredPath } from './library-scan';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
@@ -50,13 +50,13 @@ const PROBE_ROUND = 32;
 /** Unused thumbnails are cleared this long after the library last changed. */
 const PRUNE_DELAY_MS = 5000;
 
-/** Why a video without a usable sidecar cannot be a favourite, and what would make it one. */
-function cannotMark(entry: LibraryEntry): string {
+/** Why a video without a usable sidecar cannot be a favourite (or kept, or rejected), and what would make it one. */
+function cannotMark(entry: LibraryEntry, what: 'favourites' | 'verdicts'): string {
   if (!entry.sidecarProblem) {
-    return `${entry.name} was not made by this app (it has no sidecar), so it cannot be marked: favourites are kept in the sidecar.`;
+    return `${entry.name} was not made by this app (it has no sidecar), so it cannot be marked: ${what} are kept in the sidecar.`;
   }
   return (
-    `${entry.name} cannot be marked: favourites are kept in the sidecar, and its sidecar cannot be used (${entry.sidecarProblem.reason}). ` +
+    `${entry.name} cannot be marked: ${what} are kept in the sidecar, and its sidecar cannot be used (${entry.sidecarProblem.reason}). ` +
     'Put back a good copy of the sidecar to mark it.'
   );
 }
@@ -113,7 +113,7 @@ export class LibraryService {
       librarySize: this.index.size,
       favourites: result.favourites,
       batches: this.index.batches(),
-      kept: { real: noKept(false), simulated: noKept(true) }
+      kept: this.index.kept()
     };
   }
 
@@ -123,6 +123,8 @@ export class LibraryService {
     const entry = await this.probed(this.entryOf(rel));
     const detail: LibraryDetail = this.item(entry);
     if (entry.sidecar) detail.sidecar = entry.sidecar;
+    // Looked at again for the detail: the file may have gone since the video was read.
+    delete detail.sourceImage;
     const image = entry.sidecar?.sourceImage;
     if (image) {
       const imageRel = posix.join(posix.dirname(rel), image);
@@ -132,16 +134,31 @@ export class LibraryService {
   }
 
   /** Marks videos as favourites or not, in their sidecars. */
-  async setFavourite(paths: readonly string[], on: boolean): Promise<LibraryBulkResult> {
+  setFavourite(paths: readonly string[], on: boolean): Promise<LibraryBulkResult> {
+    return this.mark(paths, { favourite: on }, 'favourites', (entry) => entry.favourite === on);
+  }
+
+  /** Keeps or rejects videos (`null`: unreviewed again), in their sidecars. */
+  setVerdict(paths: readonly string[], verdict: Verdict | null): Promise<LibraryBulkResult> {
+    return this.mark(paths, { verdict }, 'verdicts', (entry) => (entry.verdict ?? null) === verdict);
+  }
+
+  /** Writes a mark into each video's sidecar (the ones already so are left alone), so that the folder watch does not take the write for news. */
+  private async mark(
+    paths: readonly string[],
+    mark: SidecarMark,
+    what: 'favourites' | 'verdicts',
+    already: (entry: LibraryEntry) => boolean
+  ): Promise<LibraryBulkResult> {
     const result: LibraryBulkResult = { done: 0, failed: [] };
     const changed: string[] = [];
     for (const path of paths) {
       try {
         const rel = this.pathOf(path);
         const entry = this.entryOf(rel);
-        if (entry.origin !== 'app') throw new LibraryError('not_allowed', cannotMark(entry));
-        if (entry.favourite !== on) {
-          await this.index.setFavourite(rel, on);
+        if (entry.origin !== 'app') throw new LibraryError('not_allowed', cannotMark(entry, what));
+        if (!already(entry)) {
+          await this.index.mark(rel, mark);
           await this.watcher?.remember(rel);
           changed.push(rel);
         }
@@ -332,10 +349,12 @@ export class LibraryService {
 
   private item(entry: LibraryEntry): LibraryItem {
     const { sidecar, ...rest } = entry;
-    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: 1 };
+    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: this.index.takesOf(entry) };
     const thumb = this.thumbs.refFor(entry);
     if (thumb) item.thumb = thumb;
     if (sidecar?.seed !== undefined) item.seed = sidecar.seed;
+    const image = this.index.sourceImageOf(entry.path);
+    if (image) item.sourceImage = mediaRef('library', image);
     return item;
   }
 
