@@ -6,6 +6,7 @@ import type { LibraryChange } from '@shared/library';
 import { LibraryService, type LibraryServiceOptions } from '../../src/main/core/library';
 import { formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
+import { TestClock } from '../support/test-clock';
 
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());
@@ -246,13 +247,17 @@ describe('LibraryService.setFavourite', () => {
 });
 
 describe('LibraryService.delete', () => {
-  it('moves the video, its sidecar and its source image to the trash and forgets them', async () => {
+  it('moves the video, its sidecar and its source image to the trash once the undo’s grace has passed, and forgets them', async () => {
     const root = await makeLibrary();
-    const { service, trashDir, changes } = await openService(root);
+    const clock = new TestClock();
+    const { service, trashDir, changes } = await openService(root, { clock, deleteGraceMs: 20_000 });
     await service.saveThumbnail('b/lighthouse.mp4', dataUrl(JPEG));
 
     const result = await service.delete(['b/lighthouse.mp4', 'orphan.mp4']);
-    expect(result).toEqual({ done: 2, failed: [] });
+    expect(result).toEqual({ done: 2, failed: [], undo: expect.stringMatching(/^[0-9a-f]{24}$/), graceMs: 20_000 });
+    expect(existsSync(trashDir)).toBe(false);
+    await clock.advance(20_000);
+    await service.idle();
     expect((await readdir(trashDir)).map((n) => n.replace(/^\d+-/, '')).sort()).toEqual([
       'lighthouse.json',
       'lighthouse.mp4',
@@ -267,10 +272,13 @@ describe('LibraryService.delete', () => {
     await expect(service.get('b/lighthouse.mp4')).rejects.toMatchObject({ code: 'not_found' });
     const change = await until('a change event', () => changes.find((c) => c.removed.length > 0));
     expect(change).toEqual({ changed: [], removed: ['b/lighthouse.mp4', 'orphan.mp4'], librarySize: 3 });
+    expect((await readdir(root)).sort()).toEqual(['a', 'b']);
   });
 
-  it('keeps a video the trash refused, and says what to do', async () => {
+  it('keeps a video the trash refused when it cannot be held for undo, and says what to do', async () => {
     const root = await makeLibrary();
+    // A file where the holding folder would be: the video goes straight to the trash, which refuses it.
+    await writeFile(join(root, '.ltx-deleted'), 'in the way');
     const { service } = await openService(root, {
       trash: async () => {
         throw Object.assign(new Error('busy'), { code: 'EBUSY' });
