@@ -11,6 +11,7 @@ import { AttentionTracker, overallProgress } from './core/app/attention';
 import { openFileLog } from './core/log/file-log';
 import { APP_NAME } from './core/paths';
 import { electronUpdaterSource } from './core/update/electron-updater-source';
+import { dragPort } from './electron/drag';
 import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
 import { installMenu } from './electron/menu';
 import { watchPower } from './electron/power';
@@ -79,6 +80,9 @@ async function start(): Promise<void> {
   const { preload, rendererDir } = rendererPaths(import.meta.dirname);
   if (!devUrl) await handlePageProtocol(rendererDir);
   handleMediaProtocol(() => ({ library: settings.read().libraryDir, cache: join(settings.read().dataDir, 'cache') }));
+  // out/main → resources/, in the checkout and inside app.asar alike.
+  const resourcesDir = join(import.meta.dirname, '../../resources');
+  const contents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
   service = await AppService.start({
     settings,
     secrets,
@@ -91,9 +95,10 @@ async function start(): Promise<void> {
       chooseFolder: async (title) => (await showOpen({ title, properties: ['openDirectory', 'createDirectory'] }))?.[0] ?? null,
       chooseFiles: async ({ title, filters, multiple }) => showOpen({ title, filters, properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'] })
     },
+    // A video dragged out of the window, with its poster under the pointer.
+    startDrag: dragPort(contents, join(resourcesDir, 'icons', 'png', '64x64.png')),
     version: app.getVersion(),
-    // out/main → resources/, in the checkout and inside app.asar alike.
-    resourcesDir: join(import.meta.dirname, '../../resources'),
+    resourcesDir,
     log,
     updates: updateSource(),
     logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem },
@@ -116,7 +121,6 @@ async function start(): Promise<void> {
     }
   });
   win = createMainWindow({ preload, pageUrl, dev });
-  const contents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
   bindIpc(
     ipcMain,
     service,

@@ -30,6 +30,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MEDIA_SCHEME } from '@shared/library';
 import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
+import type { DragOut } from '../../../src/main/core/app/media-handlers';
 import { openFileLog } from '../../../src/main/core/log/file-log';
 import { electronUpdaterSource } from '../../../src/main/core/update/electron-updater-source';
 import { loopbackUpdater, type Feed } from '../../support/update-feed';
@@ -89,6 +90,8 @@ export interface Harness {
   readonly dataDir: string;
   /** The trash, file manager and main's open dialogs the app sees (set `nextFiles` / `nextFolder` to pick). */
   readonly desktop: TestDesktop;
+  /** Every drag out of the window the app started (`library:drag-out`), in order: the file and the picture under the pointer. */
+  readonly drags: readonly DragOut[];
   /** Settings as the app stored them last. */
   settings(): Settings;
   /** Whether a key is stored (the harness never hands it to the page either). */
@@ -183,6 +186,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const hostingSecret = memorySecret();
   const desktop = testDesktop(dir);
+  const drags: DragOut[] = [];
   const simulator = await startSimulator({
     apiKey: GOOD_KEY,
     timeScale,
@@ -199,6 +203,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       secrets,
       hostingSecret,
       desktop,
+      // The browser cannot start an OS drag: the harness records what the app asked for.
+      startDrag: (drag) => {
+        drags.push(drag);
+        return true;
+      },
       version: readVersion(),
       resourcesDir: RESOURCES_DIR,
       apiBaseUrl: options.apiBaseUrl ?? simulator.baseUrl,
@@ -350,6 +359,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     libraryDir,
     dataDir,
     desktop,
+    drags,
     settings: () => structuredClone(stored),
     storedKey: () => key,
     async invoke<T>(channel: string, ...args: unknown[]): Promise<T> {

@@ -20,7 +20,7 @@ import { DIAGNOSTIC_LOG_LINES, diagnosticsReport, type RuntimeInfo } from './dia
 import { checkChosenFolder } from './folder-rules';
 import { importHandlers } from './import-handlers';
 import { keyHandlers } from './key-handlers';
-import { mediaHandlers, type DesktopAdapters } from './media-handlers';
+import { mediaHandlers, type DesktopAdapters, type StartDrag } from './media-handlers';
 import { remoteImagePolicy } from '../images/remote-image';
 import { queueHandlers, queueSnapshot, toDelta } from './queue-handlers';
 import { SeenImages } from './seen-images';
@@ -55,6 +55,8 @@ export interface AppServiceOptions {
   hostingSecret: SecretStore;
   /** The OS trash, the file manager and main's open dialogs (a scripted chooser in tests). */
   desktop: DesktopAdapters;
+  /** Drags a video out of the window into another app (`webContents.startDrag` in the app, a recorder in the harness); absent: no drag. */
+  startDrag?: StartDrag;
   /** Follow the library folder for changes made outside the app (default true). */
   watchLibrary?: boolean;
   log?: Logger;
@@ -64,6 +66,9 @@ export interface AppServiceOptions {
   /** Where new versions come from (the packaged app); none in development and tests. */
   updates?: UpdateSource;
 }
+
+/** The app's icon under the pointer while a video with no poster frame is dragged out (resources/). */
+const DRAG_ICON = join('icons', 'png', '64x64.png');
 
 type UpdateChannel = 'update:status' | 'update:check' | 'update:install' | 'update:cancel';
 
@@ -159,7 +164,9 @@ export class AppService {
         settings: read,
         desktop: options.desktop,
         chosen: service.chosen,
-        imagePolicy: remoteImagePolicy(() => service.connection.client.baseUrl)
+        imagePolicy: remoteImagePolicy(() => service.connection.client.baseUrl),
+        startDrag: options.startDrag,
+        dragIcon: join(options.resourcesDir, DRAG_ICON)
       }),
       ...chooserHandlers({
         chooser: options.desktop,

@@ -20,6 +20,15 @@ import type { SeenImages } from './seen-images';
 import { cryptoRandom } from '../import/seeds';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
 
+/** A drag of one file out of the window into another app: the file and the picture under the pointer (absolute paths). */
+export interface DragOut {
+  file: string;
+  icon: string;
+}
+
+/** Starts the OS drag of a file from the window (Electron's `webContents.startDrag`); false when it could not start. */
+export type StartDrag = (drag: DragOut) => boolean;
+
 /** What only the desktop can do: the OS trash, the file manager, main's open dialogs. */
 export interface DesktopAdapters extends FileChooser {
   trash(absPath: string): Promise<void>;
@@ -40,6 +49,10 @@ export interface MediaContext {
   chosen: ChosenFiles;
   random?: () => number;
   imagePolicy?: NetPolicy;
+  /** Drags a video out of the window; absent where the door cannot drag (the harness records them). */
+  startDrag?: StartDrag;
+  /** The picture under the pointer for a video with no poster frame yet: the app's icon. */
+  dragIcon: string;
 }
 
 export type MediaChannel =
@@ -155,8 +168,11 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     'library:verdict': (paths, verdict) => ctx.library().setVerdict(paths, verdict),
     'library:trash-rejected': (batchId) => ctx.library().trashRejected(batchId),
     'library:undo-delete': (token) => ctx.library().undoDelete(token),
-    // Built next.
-    'library:drag-out': notYet,
+    'library:drag-out': (path) => {
+      // Only a video of the library, as the library names it: never a path the window makes up.
+      const { file, poster } = ctx.library().dragSource(path);
+      return ctx.startDrag?.({ file, icon: poster ?? ctx.dragIcon }) ?? false;
+    },
     'library:reveal': (path) => {
       ctx.library().reveal(path);
       return true;
@@ -174,8 +190,4 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
       return addBatch(request.name, tasks, request.capMicros);
     }
   };
-}
-
-function notYet(): never {
-  throw new TaskActionError('This action is not available yet.');
 }

@@ -116,8 +116,8 @@ export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<In
       engine().moveBatch(id, to);
       return queueSnapshot(engine());
     },
-    'batches:archive': (ids) => {
-      engine().archive(ids);
+    'batches:archive': async (ids) => {
+      await engine().archive(ids);
       return queueSnapshot(engine());
     },
     'batches:retry-group': (batchId, group) => engine().retryGroup(batchId ?? undefined, group),

@@ -250,6 +250,13 @@ export class LibraryService {
     }
   }
 
+  /** The files a drag out of the window carries: the video (absolute path) and its poster frame when one was made. */
+  dragSource(path: string): { file: string; poster?: string } {
+    const entry = this.entryOf(this.pathOf(path));
+    const poster = this.thumbs.fileFor(entry);
+    return { file: this.index.resolve(entry.path), ...(poster ? { poster } : {}) };
+  }
+
   /** Shows the video in the file manager. */
   reveal(path: string): void {
     const entry = this.entryOf(this.pathOf(path));

@@ -605,9 +605,10 @@ export class BatchEngine {
   /**
    * Puts finished batches away (every task ended): they leave the queue with their tasks, which
    * the journal compacts away; their frozen summaries, money included, stay. Refuses (changing
-   * nothing) when any named batch is unfinished, saying which tasks.
+   * nothing) when any named batch is unfinished, saying which tasks. Resolves once the journal
+   * is compacted.
    */
-  archive(batchIds: string[]): void {
+  archive(batchIds: string[]): Promise<void> {
     const ids = [...new Set(batchIds)];
     for (const id of ids) {
       const batch = this.requireBatch(id);
@@ -624,8 +625,9 @@ export class BatchEngine {
     }
     this.lane.reorder(this.journal.state.order);
     this.changes.mark();
-    // The archived tasks leave the snapshot now, not at the next size-driven compaction.
-    void this.journal.compact().catch((error: unknown) => this.log.warn('the queue journal could not be compacted after archiving', { error }));
+    // The archived tasks leave the snapshot now, not at the next size-driven compaction; the
+    // promise is that compaction (the archive itself is journaled already).
+    return this.journal.compact().catch((error: unknown) => this.log.warn('the queue journal could not be compacted after archiving', { error }));
   }
 
   // ── Tasks: a person's choices (TaskChoices says what each state allows) ─────────────────
