@@ -74,16 +74,6 @@ export function isFinished(summary: Pick<BatchSummary, 'counts' | 'total'>): boo
   return summary.total > 0 && finishedCount(summary.counts) >= summary.total;
 }
 
-/**
- * "attempt 2 of 3" for a task the engine sent again on its own after a provider problem
- * (`autoRetries` so far; `attempts` is `QueueStatus.autoAttempts`, the first and the retries in all), or ''.
- */
-export function autoRetryWords(task: Pick<TaskRecord, 'autoRetries'>, attempts?: number): string {
-  if (!task.autoRetries) return '';
-  const now = task.autoRetries + 1;
-  return `attempt ${now} of ${Math.max(attempts ?? now, now)}`;
-}
-
 /** When a task waiting for its automatic retry goes: "retries at 14:02:10", or '' when it does not wait. */
 export function retryAtWords(task: Pick<TaskRecord, 'state' | 'retryAt'>, now: number): string {
   if (task.state !== 'queued' || task.retryAt === undefined || task.retryAt <= now) return '';

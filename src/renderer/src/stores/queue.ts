@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive, watchEffect } from 'vue';
 import { taskIdFor, type BatchMove, type BatchSummary, type CostTotals, type QueueStatus, type TaskEdit, type TaskRecord } from '@shared/batch';
 import type { Page, PageRequest, QueueDelta, QueueSnapshot } from '@shared/ipc';
-import { FAILURE_GROUPS, type FailureCounts, type FailureGroup } from '@shared/triage';
+import { FAILURE_GROUPS, FAILURE_GROUP_WORDS, type FailureCounts, type FailureGroup } from '@shared/triage';
 import { SETTINGS_LIMITS } from '@shared/settings';
 import type { TaskState } from '@shared/task-state';
 import { plural } from '../lib/format';
@@ -325,15 +325,23 @@ export const useQueueStore = defineStore('queue', () => {
     return value;
   }
 
+  /** One notice per panel: the last group action's result replaces the one before. */
+  function groupNotice(scope: FailureScope, group: FailureGroup, words: string): void {
+    const prefix = `group:${scope ?? 'all'}:`;
+    for (const key of Object.keys(notices)) if (key.startsWith(prefix)) delete notices[key];
+    notices[scopeKey(scope, group)] = words;
+  }
+
   async function retryGroup(scope: FailureScope, group: FailureGroup): Promise<number | undefined> {
     const n = await actions.run(scopeKey(scope, group), 'batches:retry-group', scope, group);
-    if (n !== undefined) notices[scopeKey(scope, group)] = n === 0 ? 'Nothing to retry.' : `Queued ${plural(n, 'video')} again; each is a new, paid submit.`;
+    if (n !== undefined) groupNotice(scope, group, n === 0 ? 'Nothing to retry.' : `Queued ${plural(n, 'video')} again; each is a new, paid submit.`);
     return n;
   }
 
   async function abandonGroup(scope: FailureScope, group: FailureGroup): Promise<number | undefined> {
     const n = await actions.run(scopeKey(scope, group), 'batches:abandon-group', scope, group);
-    if (n !== undefined) notices[scopeKey(scope, group)] = n === 0 ? 'Nothing to abandon.' : `Gave up on ${plural(n, 'video')}.`;
+    if (n !== undefined)
+      groupNotice(scope, group, n === 0 ? 'Nothing to abandon.' : `Gave up on ${plural(n, 'video')}: ${FAILURE_GROUP_WORDS[group].label.toLowerCase()}.`);
     return n;
   }
 
