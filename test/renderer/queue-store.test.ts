@@ -19,13 +19,13 @@ async function started(from?: Studio | StudioOptions) {
 }
 
 describe('queue store: snapshot, then deltas merged by id', () => {
-  it('starts from the snapshot and selects the newest batch', async () => {
+  it('starts from the snapshot, in the order batches are submitted, and selects the newest batch', async () => {
     const studio = await studioFor();
     await studio.heldBatch(3, 'older');
     await new Promise((ok) => setTimeout(ok, 5));
     const newer = await studio.heldBatch(2, 'newer');
     const { queue } = await started(studio);
-    expect(queue.batchList.map((b) => b.batch.name)).toEqual(['newer', 'older']);
+    expect(queue.batchList.map((b) => b.batch.name)).toEqual(['older', 'newer']);
     expect(queue.selectedBatchId).toBe(newer.batch.id);
     // On the built-in simulator: its money is the simulated ledger's, apart from the real figures.
     expect(queue.costs?.simulated.queuedMicros).toBe(5 * 80_000);

@@ -68,7 +68,9 @@ describe('queue view', () => {
 
     await wrapper.find(byTestId('resume-batch')).trigger('click');
     await settle();
-    expect(wrapper.find(byTestId('pause-batch')).exists()).toBe(true);
+    expect(api.callsOf('batches:resume')[0].args).toEqual([batch.id]);
+    expect(wrapper.find(byTestId('batch-paused')).exists()).toBe(false);
+    expect(wrapper.find(byTestId('resume-batch')).exists()).toBe(false);
   });
 
   it('cancels only what is not submitted, after asking', async () => {
@@ -125,7 +127,7 @@ describe('queue view', () => {
     await settle();
     expect(wrapper.findAll(byTestId('task-row'))[0].attributes('data-state')).toBe('abandoned');
 
-    await wrapper.findAll(byTestId('task-row'))[1].find(byTestId('task-attach')).trigger('click');
+    await wrapper.findAll(byTestId('task-row'))[1].find(byTestId('task-open')).trigger('click');
     await settle();
     expect(wrapper.find(byTestId('needs-review')).exists()).toBe(true);
     await wrapper.find(byTestId('attach-save')).trigger('submit');

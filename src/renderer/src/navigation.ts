@@ -29,3 +29,14 @@ export function useNavigate(): (view: View) => Promise<void> {
     await router.push({ name: view });
   };
 }
+
+/**
+ * Opens the library on one video: `#/library?video=<library path>`, with `play=1` to start it in
+ * the player. The library screen reads the query when it opens.
+ */
+export function useOpenVideo(): (path: string, play: boolean) => Promise<void> {
+  const router = useRouter();
+  return async (path, play) => {
+    await router.push({ name: 'library', query: { video: path, ...(play ? { play: '1' } : {}) } });
+  };
+}

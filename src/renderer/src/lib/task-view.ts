@@ -2,7 +2,7 @@
  * How the window groups and labels task states, and which of a person's actions each state
  * allows (the engine refuses the others; these only decide which buttons to show).
  */
-import type { BatchCounts } from '@shared/batch';
+import type { BatchCounts, BatchSummary } from '@shared/batch';
 import { LATENCY, LORA_LATENCY, isLoraMode } from '@shared/model';
 import { TERMINAL_STATES, type TaskState } from '@shared/task-state';
 import type { TaskRecord } from '@shared/batch';
@@ -69,10 +69,25 @@ export function finishedCount(counts: BatchCounts): number {
   return countOf(counts, [...TERMINAL_STATES]);
 }
 
+/** Every task of the batch ended: nothing left to pause, cancel or wait for. */
+export function isFinished(summary: Pick<BatchSummary, 'counts' | 'total'>): boolean {
+  return summary.total > 0 && finishedCount(summary.counts) >= summary.total;
+}
+
+/** When a task waiting for its automatic retry goes: "retries at 14:02:10", or '' when it does not wait. */
+export function retryAtWords(task: Pick<TaskRecord, 'state' | 'retryAt'>, now: number): string {
+  if (task.state !== 'queued' || task.retryAt === undefined || task.retryAt <= now) return '';
+  const secs = Math.ceil((task.retryAt - now) / 1000);
+  if (secs < 60) return `retries in ${secs} s`;
+  return `retries at ${new Date(task.retryAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`;
+}
+
 export const CAN_RETRY: ReadonlySet<TaskState> = new Set<TaskState>(['failed', 'expired', 'download_failed', 'rejected']);
 export const CAN_CANCEL: ReadonlySet<TaskState> = new Set<TaskState>(['queued']);
 export const CAN_ABANDON: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review', 'download_failed']);
 export const CAN_RESUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review']);
+/** A failed or refused request can be edited (prompt, duration, resolution, aspect, seed, image link) and retried. */
+export const CAN_EDIT: ReadonlySet<TaskState> = new Set<TaskState>(['failed', 'rejected']);
 export const CAN_ATTACH: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review']);
 
 const ACTIVE: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 'submitted', 'pending', 'processing', 'succeeded', 'downloading']);

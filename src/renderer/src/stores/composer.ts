@@ -4,9 +4,11 @@ import type { BatchDefaults } from '@shared/batch-defaults';
 import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import { LIMITS, modeFor } from '@shared/model';
 import { estimateBatch, parseUsd, type BatchEstimate } from '@shared/pricing';
+import { promptsName } from '../lib/batch-name';
 import { plural } from '../lib/format';
 import { useHostingStore } from './hosting';
 import { createActions } from './ipc';
+import { useQueueStore } from './queue';
 import { useSettingsStore } from './settings';
 
 /** One row being composed: an optional source image and its prompt. */
@@ -77,9 +79,15 @@ export const useComposerStore = defineStore('composer', () => {
 
   const videoCount = computed(() => rows.value.length * (takesValid.value ? takes.value : 1));
 
+  /** The first prompt's first words and how many more; for images alone, the first image's name. */
   function defaultName(): string {
     const stamp = new Date().toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
     const images = rows.value.filter((r) => r.image).length;
+    const first = rows.value.map((r) => promptOf(r)).find((p) => p.trim());
+    const named = promptsName(first, rows.value.length);
+    if (named) return named;
+    const firstImage = rows.value.find((r) => r.image)?.image?.name;
+    if (firstImage) return images > 1 ? `${firstImage} and ${(images - 1).toLocaleString('en-US')} more` : firstImage;
     return images > 0 ? `${plural(images, 'image')}, ${stamp}` : `Prompts, ${stamp}`;
   }
 
@@ -155,6 +163,7 @@ export const useComposerStore = defineStore('composer', () => {
     const sent = new Set(rows.value.map((r) => r.key));
     const batch = await actions.run('create', 'composer:create', request);
     if (!batch) return false;
+    useQueueStore().addCreated(batch);
     // Uploading can take a while: rows added meanwhile stay for the next batch.
     const added = rows.value.filter((r) => !sent.has(r.key));
     clear();

@@ -4,6 +4,7 @@ import { resolveDefaults, type BatchDefaults } from '@shared/batch-defaults';
 import type { ChosenFile, ImportFileRequest, ImportPreview, ImportTextRequest } from '@shared/ipc';
 import type { Field, ImportedRow } from '@shared/import-types';
 import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
+import { promptsName } from '../lib/batch-name';
 import { toCsv } from '../lib/csv-text';
 import { dollarsText, plural } from '../lib/format';
 import { createActions, describeError, dropFiles } from './ipc';
@@ -22,9 +23,14 @@ function baseName(fileName: string | undefined): string {
   return (fileName ?? '').replace(/\.[^.]+$/, '').trim();
 }
 
-function suggestName(preview: ImportPreview, source: Source): string {
+function suggestName(preview: ImportPreview, source: Source, text: string): string {
   const base = baseName(preview.fileName);
   if (base) return base;
+  if (source.kind === 'text' && source.lines) {
+    const lines = text.split(/\r?\n/).filter((line) => line.trim());
+    const named = promptsName(lines[0], preview.rowCount);
+    if (named) return named;
+  }
   const when = new Date().toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   return source.kind === 'text' && source.lines ? `Pasted prompts, ${when}` : `Batch, ${when}`;
 }
@@ -107,7 +113,7 @@ export const useImportStore = defineStore('import', () => {
     preview.value = next;
     pages.clear();
     pagesLoading.clear();
-    if (fresh || !name.value.trim()) name.value = suggestName(next, source.value!);
+    if (fresh || !name.value.trim()) name.value = suggestName(next, source.value!, sourceText);
     void ensureRows(...shownRange);
   }
 
@@ -275,7 +281,7 @@ export const useImportStore = defineStore('import', () => {
       actions.fail('create', 'The spending cap must be an amount in dollars, like 25 or 12.50 — or leave it empty.');
       return false;
     }
-    const batchName = name.value.trim().slice(0, 200) || suggestName(p, source.value!);
+    const batchName = name.value.trim().slice(0, 200) || suggestName(p, source.value!, sourceText);
     const summary = await actions.run('create', 'batches:create', {
       token: p.token,
       name: batchName,

@@ -1,11 +1,13 @@
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, shallowReactive } from 'vue';
-import { taskIdFor, type BatchSummary, type CostTotals, type QueueStatus, type TaskRecord } from '@shared/batch';
-import type { QueueDelta, QueueSnapshot } from '@shared/ipc';
+import { computed, reactive, ref, shallowReactive, watchEffect } from 'vue';
+import { taskIdFor, type BatchMove, type BatchSummary, type CostTotals, type QueueStatus, type TaskEdit, type TaskRecord } from '@shared/batch';
+import type { Page, PageRequest, QueueDelta, QueueSnapshot } from '@shared/ipc';
+import { FAILURE_GROUPS, FAILURE_GROUP_WORDS, type FailureCounts, type FailureGroup } from '@shared/triage';
 import { SETTINGS_LIMITS } from '@shared/settings';
 import type { TaskState } from '@shared/task-state';
 import { plural } from '../lib/format';
-import { COUNT_GROUPS } from '../lib/task-view';
+import { queueTitle } from '../lib/queue-progress';
+import { COUNT_GROUPS, isFinished } from '../lib/task-view';
 import { createActions, subscribe } from './ipc';
 
 /** Tasks fetched per `tasks:page` call. */
@@ -32,6 +34,9 @@ function idsOf(summary: BatchSummary): readonly string[] {
 
 type TaskActionKind = 'resubmit' | 'abandon' | 'retry' | 'cancel';
 
+/** Where the failures panel looks: one batch, or (null) every batch in the queue. */
+export type FailureScope = string | null;
+
 /**
  * The queue as the window knows it. A snapshot on start, then coalesced deltas: each delta's
  * tasks are merged into one map by id and its batches into another; nothing is fetched again
@@ -49,6 +54,18 @@ export const useQueueStore = defineStore('queue', () => {
   const filter = ref<TaskFilter>('all');
   /** Short results of batch actions ("Canceled 12 videos …"), by batch id. */
   const notices = reactive<Record<string, string>>({});
+  /** The batches in the queue's order, as the engine last told it (a batch new since then comes last). */
+  const order = ref<string[]>([]);
+  /** Finished batches put away, newest first. */
+  const archived = ref<BatchSummary[]>([]);
+  /** Tasks of the selected batch ticked in the table (for "Move to front"), and the last one clicked (Shift-click ranges). */
+  const checked = ref<ReadonlySet<string>>(new Set());
+  const checkAnchor = ref<string | null>(null);
+  /** What the right-hand side shows: the selected batch's videos, or a failures panel. */
+  const pane = ref<'tasks' | 'failures'>('tasks');
+  const failureScope = ref<FailureScope>(null);
+  /** Short results of queue-wide actions ("Paused 3 batches"). */
+  const queueNotice = ref('');
   const deltaCount = ref(0);
   const actions = createActions();
 
@@ -60,7 +77,26 @@ export const useQueueStore = defineStore('queue', () => {
   const pagesLoaded = new Map<string, Set<number>>();
   const pagesLoading = new Map<string, Set<number>>();
 
-  const batchList = computed(() => [...batches.values()].sort((a, b) => b.batch.createdAt - a.batch.createdAt));
+  const batchList = computed(() => {
+    const known = new Set(order.value);
+    const listed = order.value.map((id) => batches.get(id)).filter((s): s is BatchSummary => s !== undefined && s.archivedAt === undefined);
+    // Batches the order does not know yet (added since): last, oldest first, as the engine appends them.
+    const fresh = [...batches.values()].filter((s) => !known.has(s.batch.id) && s.archivedAt === undefined).sort((a, b) => a.batch.createdAt - b.batch.createdAt);
+    return [...listed, ...fresh];
+  });
+  /** Failures by cause over the batches in the queue, from their summaries (always as fresh as they are). */
+  const failures = computed<FailureCounts>(() => {
+    const total: FailureCounts = {};
+    for (const summary of batchList.value) {
+      for (const group of FAILURE_GROUPS) {
+        const n = summary.failures?.[group] ?? 0;
+        if (n > 0) total[group] = (total[group] ?? 0) + n;
+      }
+    }
+    return total;
+  });
+  /** Batches whose every task ended: they may be archived. */
+  const finishedIds = computed(() => batchList.value.filter((s) => isFinished(s)).map((s) => s.batch.id));
   const selectedBatch = computed(() => (selectedBatchId.value ? batches.get(selectedBatchId.value) : undefined));
   const selectedTask = computed(() => (selectedTaskId.value ? tasks.get(selectedTaskId.value) : undefined));
 
@@ -80,6 +116,23 @@ export const useQueueStore = defineStore('queue', () => {
   function putBatch(summary: BatchSummary): void {
     batches.set(summary.batch.id, summary);
     batchTouched.set(summary.batch.id, ++statusSeq);
+    if (summary.archivedAt !== undefined) putArchived(summary);
+  }
+
+  /** A batch put away: out of the queue's list, into the archived one (newest first). */
+  function putArchived(summary: BatchSummary): void {
+    batches.delete(summary.batch.id);
+    order.value = order.value.filter((id) => id !== summary.batch.id);
+    archived.value = [summary, ...archived.value.filter((s) => s.batch.id !== summary.batch.id)].sort((a, b) => (b.archivedAt ?? 0) - (a.archivedAt ?? 0));
+    if (selectedBatchId.value === summary.batch.id) selectedBatchId.value = null;
+  }
+
+  /** The queue's order and its archived batches, from a snapshot. */
+  function takeOrder(snap: QueueSnapshot): void {
+    order.value = snap.batches.map((s) => s.batch.id);
+    const inQueue = new Set(order.value);
+    for (const id of [...batches.keys()]) if (!inQueue.has(id) && snap.archived?.some((s) => s.batch.id === id)) batches.delete(id);
+    archived.value = [...(snap.archived ?? [])];
   }
 
   function putTask(task: TaskRecord): void {
@@ -87,9 +140,13 @@ export const useQueueStore = defineStore('queue', () => {
     taskTouched.set(task.id, ++taskSeq);
   }
 
+  /** Keeps a batch selected: the newest that still has work, else the newest. */
   function selectNewestIfNone(): void {
     if (selectedBatchId.value && batches.has(selectedBatchId.value)) return;
-    selectedBatchId.value = batchList.value[0]?.batch.id ?? null;
+    const list = [...batchList.value].sort((a, b) => b.batch.createdAt - a.batch.createdAt);
+    selectedBatchId.value = (list.find((s) => !isFinished(s)) ?? list[0])?.batch.id ?? null;
+    selectedTaskId.value = null;
+    checked.value = new Set();
   }
 
   function applyDelta(delta: QueueDelta): void {
@@ -98,12 +155,21 @@ export const useQueueStore = defineStore('queue', () => {
     status.value = delta.status;
     costs.value = delta.costs;
     for (const summary of delta.batches) putBatch(summary);
+    for (const summary of delta.archived ?? []) putArchived(summary);
     for (const task of delta.tasks) putTask(task);
     selectNewestIfNone();
   }
 
   function listen(): () => void {
-    return subscribe('queue:changed', applyDelta);
+    const off = subscribe('queue:changed', applyDelta);
+    // The window's title says how far the queue is, while anything runs (architecture.md, "Triage").
+    const stopTitle = watchEffect(() => {
+      if (typeof document !== 'undefined') document.title = queueTitle(batchList.value, status.value);
+    });
+    return () => {
+      off();
+      stopTitle();
+    };
   }
 
   /** The snapshot on start; deltas that arrived while it was on its way win. */
@@ -119,6 +185,7 @@ export const useQueueStore = defineStore('queue', () => {
     statusSeq++;
     status.value = snap.status;
     costs.value = snap.costs;
+    takeOrder(snap);
     for (const summary of snap.batches) putBatch(summary);
     selectNewestIfNone();
   }
@@ -128,6 +195,7 @@ export const useQueueStore = defineStore('queue', () => {
       status.value = snap.status;
       costs.value = snap.costs;
     }
+    takeOrder(snap);
     for (const summary of snap.batches) {
       if ((batchTouched.get(summary.batch.id) ?? 0) <= since) batches.set(summary.batch.id, summary);
     }
@@ -177,10 +245,24 @@ export const useQueueStore = defineStore('queue', () => {
   }
 
   function selectBatch(batchId: string): void {
+    pane.value = 'tasks';
     if (selectedBatchId.value === batchId) return;
     selectedBatchId.value = batchId;
     selectedTaskId.value = null;
     filter.value = 'all';
+    checked.value = new Set();
+    checkAnchor.value = null;
+  }
+
+  /** The failures panel, for one batch or (null) every batch. */
+  function showFailures(scope: FailureScope): void {
+    failureScope.value = scope;
+    if (scope) selectBatch(scope);
+    pane.value = 'failures';
+  }
+
+  function showTasks(): void {
+    pane.value = 'tasks';
   }
 
   function selectTask(taskId: string | null): void {
@@ -192,12 +274,132 @@ export const useQueueStore = defineStore('queue', () => {
     if (next !== 'all' && selectedBatchId.value) await ensureAllTasks(selectedBatchId.value);
   }
 
-  /** A batch just created here: shown and selected at once, before its first delta. */
+  /** A batch just created (from any door: import, compose, the library): shown and selected at once, before its first delta. */
   function addCreated(summary: BatchSummary): void {
     putBatch(summary);
-    selectedBatchId.value = summary.batch.id;
-    selectedTaskId.value = null;
-    filter.value = 'all';
+    if (!order.value.includes(summary.batch.id)) order.value = [...order.value, summary.batch.id];
+    selectBatch(summary.batch.id);
+  }
+
+  // ── Queue order and archive ─────────────────────────────────────────────────────────────
+
+  async function moveBatch(batchId: string, to: BatchMove): Promise<boolean> {
+    const snap = await actions.run(`batch:${batchId}`, 'batches:move', batchId, to);
+    if (snap) applySnapshot(snap);
+    return snap !== undefined;
+  }
+
+  async function archive(batchIds: string[]): Promise<boolean> {
+    if (batchIds.length === 0) return false;
+    const snap = await actions.run(batchIds.length === 1 ? `batch:${batchIds[0]}` : 'archive', 'batches:archive', batchIds);
+    if (!snap) return false;
+    applySnapshot(snap);
+    queueNotice.value = `Archived ${plural(batchIds.length, 'finished batch', 'finished batches')}: their videos stay in the library, their money in the totals.`;
+    return true;
+  }
+
+  function archiveFinished(): Promise<boolean> {
+    return archive(finishedIds.value);
+  }
+
+  async function pauseAll(): Promise<void> {
+    const snap = await actions.run('all', 'queue:pause-all');
+    if (snap) applySnapshot(snap);
+  }
+
+  async function resumeAll(): Promise<void> {
+    const snap = await actions.run('all', 'queue:resume-all');
+    if (snap) applySnapshot(snap);
+  }
+
+  // ── Failure triage ──────────────────────────────────────────────────────────────────────
+
+  const scopeKey = (scope: FailureScope, group: FailureGroup): string => `group:${scope ?? 'all'}:${group}`;
+
+  /** One page of a failure group's tasks; they join the task map, so deltas keep them fresh. */
+  async function failurePage(scope: FailureScope, group: FailureGroup, page: PageRequest): Promise<Page<TaskRecord> | undefined> {
+    const since = taskSeq;
+    const value = await actions.run(`${scopeKey(scope, group)}:page`, 'tasks:failures', scope, group, page);
+    if (!value) return undefined;
+    for (const task of value.items) if ((taskTouched.get(task.id) ?? 0) <= since) tasks.set(task.id, task);
+    return value;
+  }
+
+  /** One notice per panel: the last group action's result replaces the one before. */
+  function groupNotice(scope: FailureScope, group: FailureGroup, words: string): void {
+    const prefix = `group:${scope ?? 'all'}:`;
+    for (const key of Object.keys(notices)) if (key.startsWith(prefix)) delete notices[key];
+    notices[scopeKey(scope, group)] = words;
+  }
+
+  async function retryGroup(scope: FailureScope, group: FailureGroup): Promise<number | undefined> {
+    const n = await actions.run(scopeKey(scope, group), 'batches:retry-group', scope, group);
+    if (n !== undefined) groupNotice(scope, group, n === 0 ? 'Nothing to retry.' : `Queued ${plural(n, 'video')} again; each is a new, paid submit.`);
+    return n;
+  }
+
+  async function abandonGroup(scope: FailureScope, group: FailureGroup): Promise<number | undefined> {
+    const n = await actions.run(scopeKey(scope, group), 'batches:abandon-group', scope, group);
+    if (n !== undefined)
+      groupNotice(scope, group, n === 0 ? 'Nothing to abandon.' : `Gave up on ${plural(n, 'video')}: ${FAILURE_GROUP_WORDS[group].label.toLowerCase()}.`);
+    return n;
+  }
+
+  /** Changes a failed task's request and queues it again; the edited task comes back. */
+  async function editRetry(taskId: string, edit: TaskEdit): Promise<TaskRecord | undefined> {
+    const value = await actions.run(`edit:${taskId}`, 'tasks:edit-retry', taskId, edit);
+    if (value) putTask(value);
+    return value;
+  }
+
+  /** Shows a finished video in the file manager (its library path). */
+  async function reveal(taskId: string, path: string): Promise<boolean> {
+    const shown = await actions.run(`task:${taskId}`, 'library:reveal', path);
+    return shown === true;
+  }
+
+  // ── Ticked tasks ────────────────────────────────────────────────────────────────────────
+
+  /** Ticks or unticks a task; with `range`, every task from the last one clicked to this one takes its new state. */
+  function toggleChecked(taskId: string, range = false): void {
+    const next = new Set(checked.value);
+    const on = !next.has(taskId);
+    const ids = visibleIds.value ?? [];
+    const from = checkAnchor.value ? ids.indexOf(checkAnchor.value) : -1;
+    const to = ids.indexOf(taskId);
+    if (range && from >= 0 && to >= 0) {
+      for (let i = Math.min(from, to); i <= Math.max(from, to); i++) {
+        if (on) next.add(ids[i]);
+        else next.delete(ids[i]);
+      }
+    } else if (on) next.add(taskId);
+    else next.delete(taskId);
+    checkAnchor.value = taskId;
+    checked.value = next;
+  }
+
+  function checkAll(): void {
+    checked.value = new Set(visibleIds.value ?? []);
+  }
+
+  function clearChecked(): void {
+    checked.value = new Set();
+    checkAnchor.value = null;
+  }
+
+  /** Moves the ticked tasks that still wait to the front of their batch, in table order. */
+  async function toFront(): Promise<number | undefined> {
+    const ids = (visibleIds.value ?? []).filter((id) => checked.value.has(id) && tasks.get(id)?.state === 'queued');
+    const key = `front:${selectedBatchId.value ?? ''}`;
+    if (ids.length === 0) {
+      actions.fail(key, 'Tick videos that still wait (queued) to move them to the front.');
+      return undefined;
+    }
+    const n = await actions.run(key, 'tasks:to-front', ids);
+    if (n === undefined) return undefined;
+    if (selectedBatchId.value) notices[key] = `Moved ${plural(n, 'video')} to the front of the batch: they are submitted next.`;
+    clearChecked();
+    return n;
   }
 
   // ── Batch actions ───────────────────────────────────────────────────────────────────────
@@ -225,8 +427,8 @@ export const useQueueStore = defineStore('queue', () => {
     notices[batchId] = n === 0 ? 'No failed videos to retry.' : `Queued ${plural(n, 'failed video')} again; each is a new, paid submit.`;
   }
 
-  function dismissNotice(batchId: string): void {
-    delete notices[batchId];
+  function dismissNotice(key: string): void {
+    delete notices[key];
   }
 
   // ── Task actions ────────────────────────────────────────────────────────────────────────
@@ -285,6 +487,14 @@ export const useQueueStore = defineStore('queue', () => {
     selectedTaskId,
     filter,
     notices,
+    order,
+    archived,
+    checked,
+    pane,
+    failureScope,
+    queueNotice,
+    failures,
+    finishedIds,
     deltaCount,
     errors: actions.errors,
     busy: actions.busy,
@@ -302,6 +512,22 @@ export const useQueueStore = defineStore('queue', () => {
     selectTask,
     setFilter,
     addCreated,
+    showFailures,
+    showTasks,
+    moveBatch,
+    archive,
+    archiveFinished,
+    pauseAll,
+    resumeAll,
+    failurePage,
+    retryGroup,
+    abandonGroup,
+    editRetry,
+    reveal,
+    toggleChecked,
+    checkAll,
+    clearChecked,
+    toFront,
     pauseBatch,
     resumeBatch,
     cancelBatch,
