@@ -28,7 +28,19 @@ export interface LibraryFilters {
 export type LibraryMeta = Omit<LibraryPage, 'items'>;
 
 export function freshFilters(sort: LibrarySort = 'newest'): LibraryFilters {
-  return { text: '', modes: [], resolutions: [], aspects: [], durationMin: null, durationMax: null, batchId: null, date: 'all', favouritesOnly: false, verdicts: [], sort };
+  return {
+    text: '',
+    modes: [],
+    resolutions: [],
+    aspects: [],
+    durationMin: null,
+    durationMax: null,
+    batchId: null,
+    date: 'all',
+    favouritesOnly: false,
+    verdicts: [],
+    sort
+  };
 }
 
 /** Whether anything narrows the view. */
