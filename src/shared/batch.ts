@@ -34,10 +34,19 @@ export interface TaskRecord {
   taskId?: string;
   /** POSTs that may have created a task for this row (each may have cost money). */
   attempts: number;
-  /** Automatic new submits after a transient failure: the row says "retry 2 of 3" (architecture.md, "Triage"). */
+  /**
+   * Automatic new submits after a provider-transient failure since the person last sent it
+   * (architecture.md, "Triage"): attempt `autoRetries + 1` of `QueueStatus.autoAttempts` is the
+   * one running or waiting now, which the row shows as "attempt 2 of 3" (`autoRetryWords`, triage.ts).
+   */
   autoRetries: number;
   /** A queued task that waits before its automatic retry (backoff): not submitted before then (ms since epoch). */
   retryAt?: number;
+  /**
+   * Attempts that failed in a spend window and were sent again (automatically or by the person):
+   * the window each failed in and its estimate, so that window counts the failure once (money.ts).
+   */
+  failedAttempts?: { window: number; micros: Micros }[];
   /** Moved to the front of its batch by the person: higher goes first, then `position`. Absent for most tasks. */
   priority?: number;
   /** The person edited the request and retried it: how many times. `request` then holds the edited body. */
@@ -92,6 +101,8 @@ export interface BatchRecord {
   simulatedKept?: boolean;
   /** Its colour in the queue and the library: an index into `BATCH_COLOURS` (batch-colours.ts), picked at creation. */
   colour?: number;
+  /** The breaker counts failures in a row from this time on (ms since epoch): set when the person resumes a batch it paused. */
+  breakerSince?: number;
   taskIds: string[];
 }
 
@@ -160,6 +171,10 @@ export interface QueueStatus {
   account?: { reason: AccountPause; message: string };
   /** Submits wait until then (ms since epoch) because the server asked. */
   submitPauseUntil?: number;
+  /** Attempts in all a task gets at a provider-transient failure (the first and the automatic retries): the "3" of "attempt 2 of 3". */
+  autoAttempts?: number;
+  /** Queued tasks waiting out the backoff before their automatic retry (outside paused batches). */
+  retrying?: number;
   /**
    * The queue's journal could not be written (a full, read-only or missing data folder): nothing
    * more is submitted until the person resumes or restarts. `message` says which folder and what to do.

@@ -47,7 +47,12 @@ export function describeFailure(failCode: string): FailureInfo {
   return BY_CODE[failCode] ?? { kind: 'unknown', guidance: 'The provider gave no known reason: retry, or contact APIXO support with the task ID.' };
 }
 
-/** Failures that the same request may not hit again: retried automatically up to a limit. */
+/**
+ * Failures that the same request may not hit again: retried automatically up to a limit
+ * (architecture.md, "Triage"). Codes this app does not know count as transient; safety refusals,
+ * bad prompts, images and LoRAs, and the account's balance never do.
+ */
 export function isTransientFailure(failCode: string): boolean {
-  return describeFailure(failCode).kind === 'transient';
+  const { kind } = describeFailure(failCode);
+  return kind === 'transient' || kind === 'unknown';
 }

@@ -15,6 +15,7 @@ import type {
   LibraryDeleteResult,
   LibraryDetail,
   LibraryExportResult,
+  LibraryUndoResult,
   LibraryPage,
   LibraryQuery,
   RerunRequest,
@@ -255,8 +256,8 @@ export interface InvokeMap {
   'library:delete': { args: [paths: string[]]; result: LibraryDeleteResult };
   /** Every rejected video of one batch, deleted as `library:delete` does. */
   'library:trash-rejected': { args: [batchId: string]; result: LibraryDeleteResult };
-  /** Puts back what a delete took, while its grace lasts. */
-  'library:undo-delete': { args: [undo: string]; result: LibraryBulkResult };
+  /** Puts back what a delete took, while its grace lasts; a name taken meanwhile gets a new one (`renamed`). */
+  'library:undo-delete': { args: [undo: string]; result: LibraryUndoResult };
   /** Starts dragging a video out of the window into another app (the OS drag, with its poster); false when it cannot. */
   'library:drag-out': { args: [path: string]; result: boolean };
   /** Shows the video in the file manager. */

@@ -279,6 +279,14 @@ export interface LibraryDeleteResult extends LibraryBulkResult {
   graceMs: number;
 }
 
+/**
+ * What `library:undo-delete` put back. A video whose name another file took meanwhile is put
+ * back beside it under a new name (`clip (restored).mp4`): both are kept, and `renamed` says so.
+ */
+export interface LibraryUndoResult extends LibraryBulkResult {
+  renamed: { path: string; restoredAs: string; message: string }[];
+}
+
 /** Videos copied out of the library, with their sidecars and source images, plus `manifest.csv`. */
 export interface LibraryExportResult extends LibraryBulkResult {
   folder: string;

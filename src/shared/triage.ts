@@ -100,3 +100,13 @@ export function failureTotal(counts: FailureCounts): number {
   for (const group of FAILURE_GROUPS) total += counts[group] ?? 0;
   return total;
 }
+
+/**
+ * Where a task stands in its automatic retries, for its row: "attempt 2 of 3" while its second
+ * attempt runs or waits; undefined before any automatic retry. `attempts` is
+ * `QueueStatus.autoAttempts`, the first attempt and the automatic retries in all.
+ */
+export function autoRetryWords(task: Pick<TaskRecord, 'autoRetries'>, attempts: number): string | undefined {
+  if (task.autoRetries <= 0) return undefined;
+  return `attempt ${task.autoRetries + 1} of ${Math.max(attempts, task.autoRetries + 1)}`;
+}

@@ -52,7 +52,13 @@ async function timeAsync(fn: () => Promise<void>, rounds = 5): Promise<number> {
 /** The old snapshot reader: a cast. */
 function castStateFromJson(json: unknown): QueueState {
   const { batches, tasks } = json as { batches: BatchRecord[]; tasks: TaskRecord[] };
-  return { batches: new Map(batches.map((b) => [b.id, b])), tasks: new Map(tasks.map((t) => [t.id, t])), windows: new Map() };
+  return {
+    batches: new Map(batches.map((b) => [b.id, b])),
+    tasks: new Map(tasks.map((t) => [t.id, t])),
+    windows: new Map(),
+    order: batches.map((b) => b.id),
+    archived: new Map()
+  };
 }
 
 /**

@@ -142,7 +142,11 @@ describe('LibraryIndex.build', () => {
     const empty = new LibraryIndex();
     await empty.build(join(root, 'not-there'));
     expect(empty.size).toBe(0);
-    expect(empty.query()).toEqual({ total: 0, items: [], facets: { modes: {}, resolutions: {}, aspects: {} } });
+    expect(empty.query()).toEqual({
+      total: 0,
+      items: [],
+      facets: { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 } }
+    });
   });
 
   it('can leave the probing of unknown videos for later', async () => {
@@ -218,7 +222,8 @@ describe('LibraryIndex.query', () => {
     expect(all.facets).toEqual({
       modes: { 'text-to-video': 2, 'image-to-video': 1, 'text-to-video-LoRA': 1 },
       resolutions: { '480p': 1, '720p': 2, '1080p': 1 },
-      aspects: { '16:9': 4, '9:16': 2 }
+      aspects: { '16:9': 4, '9:16': 2 },
+      verdicts: { keep: 0, reject: 0, unreviewed: 6 }
     });
     const hd = index.query({ resolutions: ['720p'] });
     expect(hd.total).toBe(2);

@@ -6,6 +6,7 @@ import type { LibraryChange } from '@shared/library';
 import { LibraryService, type LibraryServiceOptions } from '../../src/main/core/library';
 import { formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
+import { TestClock } from '../support/test-clock';
 
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());
@@ -166,12 +167,13 @@ describe('LibraryService.query', () => {
     expect(all.facets).toEqual({
       modes: { 'text-to-video': 2, 'image-to-video': 1, 'text-to-video-LoRA': 1 },
       resolutions: { '480p': 1, '720p': 2, '1080p': 1 },
-      aspects: { '16:9': 3, '9:16': 2 }
+      aspects: { '16:9': 3, '9:16': 2 },
+      verdicts: { keep: 0, reject: 0, unreviewed: 5 }
     });
     expect(all.favourites).toBe(2);
     expect(all.batches).toEqual([
-      { id: 'b2', name: 'Night', count: 2 },
-      { id: 'b1', name: 'Rainy', count: 2 }
+      { id: 'b2', name: 'Night', count: 2, kept: { kept: 0, rejected: 0, costMicros: 120_000, simulated: false } },
+      { id: 'b1', name: 'Rainy', count: 2, kept: { kept: 0, rejected: 0, costMicros: 120_000, simulated: false } }
     ]);
 
     const robots = service.query({ text: 'robot' });
@@ -245,13 +247,17 @@ describe('LibraryService.setFavourite', () => {
 });
 
 describe('LibraryService.delete', () => {
-  it('moves the video, its sidecar and its source image to the trash and forgets them', async () => {
+  it('moves the video, its sidecar and its source image to the trash once the undo’s grace has passed, and forgets them', async () => {
     const root = await makeLibrary();
-    const { service, trashDir, changes } = await openService(root);
+    const clock = new TestClock();
+    const { service, trashDir, changes } = await openService(root, { clock, deleteGraceMs: 20_000 });
     await service.saveThumbnail('b/lighthouse.mp4', dataUrl(JPEG));
 
     const result = await service.delete(['b/lighthouse.mp4', 'orphan.mp4']);
-    expect(result).toEqual({ done: 2, failed: [] });
+    expect(result).toEqual({ done: 2, failed: [], undo: expect.stringMatching(/^[0-9a-f]{24}$/), graceMs: 20_000 });
+    expect(existsSync(trashDir)).toBe(false);
+    await clock.advance(20_000);
+    await service.idle();
     expect((await readdir(trashDir)).map((n) => n.replace(/^\d+-/, '')).sort()).toEqual([
       'lighthouse.json',
       'lighthouse.mp4',
@@ -266,10 +272,13 @@ describe('LibraryService.delete', () => {
     await expect(service.get('b/lighthouse.mp4')).rejects.toMatchObject({ code: 'not_found' });
     const change = await until('a change event', () => changes.find((c) => c.removed.length > 0));
     expect(change).toEqual({ changed: [], removed: ['b/lighthouse.mp4', 'orphan.mp4'], librarySize: 3 });
+    expect((await readdir(root)).sort()).toEqual(['a', 'b']);
   });
 
-  it('keeps a video the trash refused, and says what to do', async () => {
+  it('keeps a video the trash refused when it cannot be held for undo, and says what to do', async () => {
     const root = await makeLibrary();
+    // A file where the holding folder would be: the video goes straight to the trash, which refuses it.
+    await writeFile(join(root, '.ltx-deleted'), 'in the way');
     const { service } = await openService(root, {
       trash: async () => {
         throw Object.assign(new Error('busy'), { code: 'EBUSY' });

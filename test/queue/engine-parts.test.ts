@@ -91,11 +91,14 @@ describe('the spend ledger', () => {
 });
 
 describe('recovery', () => {
-  it('sorts what the journal left by what must happen next, batches oldest first', () => {
+  it('sorts what the journal left by what must happen next, batches in the queue order', () => {
     const state = emptyQueueState();
     const tasks = [task('t0', 'submitting'), task('t1', 'processing'), task('t2', 'downloading'), task('t3', 'queued'), task('t4', 'done')];
     applyQueueEvent(state, { type: 'batch_added', batch: batch({ id: 'b2', createdAt: 5 }), tasks: [] });
     applyQueueEvent(state, { type: 'batch_added', batch: batch({ createdAt: 1 }), tasks });
+    // As added, until the person moves one.
+    expect(planRecovery(state).batchOrder).toEqual(['b2', 'b1']);
+    applyQueueEvent(state, { type: 'batch_order', ids: ['b1', 'b2'] });
     const plan = planRecovery(state);
     expect(plan.batchOrder).toEqual(['b1', 'b2']);
     expect(plan.interrupted.map((t) => t.id)).toEqual(['t0']);

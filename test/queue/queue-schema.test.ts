@@ -163,8 +163,8 @@ describe('the queue read back from disk', () => {
 
   it('keeps fields it does not know', () => {
     const { batch, tasks } = batchOf(1);
-    const state = queueStateFromJson({ batches: [{ ...batch, colour: 'blue' }], tasks: [{ ...tasks[0], rating: 5 }] });
-    expect(state.batches.get('b1')).toMatchObject({ colour: 'blue' });
+    const state = queueStateFromJson({ batches: [{ ...batch, mood: 'blue' }], tasks: [{ ...tasks[0], rating: 5 }] });
+    expect(state.batches.get('b1')).toMatchObject({ mood: 'blue' });
     expect(state.tasks.get('b1-00000')).toMatchObject({ rating: 5 });
   });
 });

@@ -151,11 +151,11 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     'library:query': (query) => ctx.library().query(query),
     'library:get': (path) => ctx.library().get(path),
     'library:favourite': (paths, on) => ctx.library().setFavourite(paths, on),
-    'library:delete': async (paths) => ({ ...(await ctx.library().delete(paths)), graceMs: 0 }),
-    // The contract of review; built next.
-    'library:verdict': notYet,
-    'library:trash-rejected': notYet,
-    'library:undo-delete': notYet,
+    'library:delete': (paths) => ctx.library().delete(paths),
+    'library:verdict': (paths, verdict) => ctx.library().setVerdict(paths, verdict),
+    'library:trash-rejected': (batchId) => ctx.library().trashRejected(batchId),
+    'library:undo-delete': (token) => ctx.library().undoDelete(token),
+    // Built next.
     'library:drag-out': notYet,
     'library:reveal': (path) => {
       ctx.library().reveal(path);

@@ -4,8 +4,7 @@
  * image would make them heavy.
  */
 import { fileSize } from '@shared/file-size';
-import type { BatchSummary, TaskRecord } from '@shared/batch';
-import type { FailureCounts, FailureGroup } from '@shared/triage';
+import type { TaskRecord } from '@shared/batch';
 import type { EventMap, InvokeHandlers, QueueSnapshot } from '@shared/ipc';
 import type { SettingsPatch } from '@shared/settings';
 import { TaskActionError, type BatchEngine, type EngineChange } from '../queue/engine';
@@ -43,10 +42,10 @@ export type QueueChannel =
   | 'queue:pause-all'
   | 'queue:resume-all';
 
-/** The queue as a whole: status, money, every batch's summary. */
+/** The queue as a whole: status, money, every batch's summary in submission order, the archive, and failures by cause. */
 export function queueSnapshot(engine: BatchEngine): QueueSnapshot {
   const batches = engine.batches().map((b) => engine.summary(b.id)!);
-  return { status: engine.status(), costs: engine.costs(), batches, archived: [], failures: sumFailures(batches) };
+  return { status: engine.status(), costs: engine.costs(), batches, archived: engine.archived(), failures: engine.failures() };
 }
 
 export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<InvokeHandlers, QueueChannel> {
@@ -113,30 +112,34 @@ export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<In
       engine().chooseLedger(choice, batchIds);
       return queueSnapshot(engine());
     },
-    // The contract of triage and queue control; built next.
-    'batches:move': notYet,
-    'batches:archive': notYet,
-    'batches:retry-group': notYet,
-    'batches:abandon-group': notYet,
-    'tasks:failures': notYet,
-    'tasks:edit-retry': notYet,
-    'tasks:to-front': notYet,
-    'queue:pause-all': notYet,
-    'queue:resume-all': notYet
+    'batches:move': (id, to) => {
+      engine().moveBatch(id, to);
+      return queueSnapshot(engine());
+    },
+    'batches:archive': (ids) => {
+      engine().archive(ids);
+      return queueSnapshot(engine());
+    },
+    'batches:retry-group': (batchId, group) => engine().retryGroup(batchId ?? undefined, group),
+    'batches:abandon-group': (batchId, group) => engine().abandonGroup(batchId ?? undefined, group),
+    'tasks:failures': (batchId, group, page) => {
+      const tasks = engine().failuresOf(batchId ?? undefined, group);
+      return { total: tasks.length, items: tasks.slice(page.offset, page.offset + page.limit).map(forWindow) };
+    },
+    'tasks:edit-retry': (id, edit) => {
+      engine().editRetry(id, edit);
+      return task(id);
+    },
+    'tasks:to-front': (ids) => engine().toFront(ids),
+    'queue:pause-all': () => {
+      engine().pauseAll();
+      return queueSnapshot(engine());
+    },
+    'queue:resume-all': () => {
+      engine().resumeAll();
+      return queueSnapshot(engine());
+    }
   };
-}
-
-function notYet(): never {
-  throw new TaskActionError('This action is not available yet.');
-}
-
-/** Failures by cause over the summaries given. */
-function sumFailures(batches: BatchSummary[]): FailureCounts {
-  const total: FailureCounts = {};
-  for (const summary of batches) {
-    for (const [group, n] of Object.entries(summary.failures) as [FailureGroup, number][]) total[group] = (total[group] ?? 0) + n;
-  }
-  return total;
 }
 
 /** A change from the engine as the window gets it. */
@@ -146,8 +149,8 @@ export function toDelta(change: EngineChange): EventMap['queue:changed'] {
     batches: change.batches,
     status: change.status,
     costs: change.costs,
-    archived: [],
-    failures: sumFailures(change.batches)
+    archived: change.archived,
+    failures: change.failures
   };
 }
 

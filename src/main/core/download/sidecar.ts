@@ -60,6 +60,7 @@ function checkFields(v: Obj): string | undefined {
   if (!isObject(v.request) || !isObject(v.request.input)) return 'request is not a request body';
   if (!isString(v.taskId) || v.taskId.length === 0) return 'taskId is missing';
   if (!isObject(v.batch) || !isString(v.batch.id) || !isString(v.batch.name)) return 'batch is not {id, name}';
+  if (v.batch.colour !== undefined && !(isInteger(v.batch.colour) && v.batch.colour >= 0)) return 'batch.colour is not a colour number';
   const row = v.sourceRow;
   if (!isObject(row) || !isInteger(row.row) || !isInteger(row.take) || !isObject(row.cells)) return 'sourceRow is not {row, take, cells}';
   if (!Object.values(row.cells).every(isString)) return 'sourceRow.cells holds something other than text';
@@ -76,6 +77,7 @@ function checkFields(v: Obj): string | undefined {
   const probe = checkProbe(v.probe);
   if (probe) return probe;
   if (v.favourite !== undefined && typeof v.favourite !== 'boolean') return 'favourite is not true or false';
+  if (v.verdict !== undefined && v.verdict !== 'keep' && v.verdict !== 'reject') return 'verdict is not keep or reject';
   if (!isTimestamp(v.createdAt)) return 'createdAt is not a date';
   return undefined;
 }

@@ -30,6 +30,9 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     batchName: sidecar.batch.name,
     createdAt: Number.isNaN(created) ? file.mtimeMs : created,
     favourite: sidecar.favourite === true,
+    ...(sidecar.verdict === 'keep' || sidecar.verdict === 'reject' ? { verdict: sidecar.verdict } : {}),
+    row: sidecar.sourceRow.row,
+    take: sidecar.sourceRow.take,
     costMicros: sidecar.costMicros ?? sidecar.estimateMicros,
     // Made by the simulator: its cost is what APIXO would have asked, never money spent (docs/architecture.md, "Money").
     ...(sidecar.simulated === true ? { simulated: true } : {})

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import type { KeptCost, Verdict } from '@shared/library';
 import { appEntry, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
 import {
+  libraryKept,
   listBatches,
   runQuery,
   runSearch,
@@ -30,6 +32,31 @@ export interface LibraryIndexOptions {
   probeUnknown?: boolean;
 }
 
+/** What a sidecar may be changed to by the person: a favourite, a verdict (`null`: unreviewed again). */
+export interface SidecarMark {
+  favourite?: boolean;
+  verdict?: Verdict | null;
+}
+
+/** The takes of one prompt: videos of one batch and one source row. */
+function takeKey(entry: LibraryEntry): string | undefined {
+  return entry.batchId !== undefined && entry.row !== undefined ? `${entry.batchId}\n${entry.row}` : undefined;
+}
+
+/** What loading a video found: its entry, and its source image's library path when that file is there. */
+interface Loaded {
+  entry: LibraryEntry;
+  image?: string;
+}
+
+async function isFileAt(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function factsOf(entry: LibraryEntry): FileFacts {
   return { path: entry.path, name: entry.name, sizeBytes: entry.sizeBytes, mtimeMs: entry.mtimeMs };
 }
@@ -51,6 +78,11 @@ export class LibraryIndex {
   private version = 0;
   private readonly orders = new Map<LibrarySort, { version: number; items: Searchable[] }>();
   private batchList: { version: number; batches: LibraryBatch[] } | undefined;
+  private keptList: { version: number; kept: { real: KeptCost; simulated: KeptCost } } | undefined;
+  /** The videos of each batch and source row (see `takeKey`), kept as entries come and go. */
+  private readonly takeSets = new Map<string, Set<string>>();
+  /** The library path of each video's source image, for videos whose image was found beside them. */
+  private readonly images = new Map<string, string>();
   private readonly concurrency: number;
   private readonly probeUnknown: boolean;
 
@@ -74,15 +106,20 @@ export class LibraryIndex {
     const paths = await this.listVideos(root);
     const entries = await mapLimit(paths, this.concurrency, (rel) => this.load(root, rel));
     this.rootDir = root;
-    this.byPath.clear();
-    this.version++;
-    for (const entry of entries) if (entry) this.put(entry);
+    this.reset();
+    for (const loaded of entries) if (loaded) this.put(loaded.entry, loaded.image);
   }
 
   /** Starts over, empty, on `dir`: for a library folder that cannot be read now (the watch may find it later). */
   clear(dir: string): void {
     this.rootDir = resolve(dir);
+    this.reset();
+  }
+
+  private reset(): void {
     this.byPath.clear();
+    this.takeSets.clear();
+    this.images.clear();
     this.version++;
   }
 
@@ -110,6 +147,24 @@ export class LibraryIndex {
     return this.batchList.batches.map((b) => ({ ...b }));
   }
 
+  /** What a kept video cost over the whole library, the real videos and the simulator's apart. */
+  kept(): { real: KeptCost; simulated: KeptCost } {
+    if (this.keptList?.version !== this.version) this.keptList = { version: this.version, kept: libraryKept(this.entries()) };
+    const { real, simulated } = this.keptList.kept;
+    return { real: { ...real }, simulated: { ...simulated } };
+  }
+
+  /** The videos listed from the same batch and source row as this one (the takes of one prompt), itself included. */
+  takesOf(entry: LibraryEntry): number {
+    const key = takeKey(entry);
+    return (key && this.takeSets.get(key)?.size) || 1;
+  }
+
+  /** The library path of a video's source image, when it was found beside the video. */
+  sourceImageOf(relPath: string): string | undefined {
+    return this.images.get(relPath);
+  }
+
   /** A library path in index form (`/` separators); throws if it climbs out of the library. */
   relative(relPath: string): string {
     return this.normalize(relPath);
@@ -131,13 +186,13 @@ export class LibraryIndex {
     let rel = this.normalize(relPath);
     if (/\.json$/i.test(rel)) rel = (await this.videoForSidecar(rel)) ?? rel.replace(/\.json$/i, '.mp4');
     if (!isVideoName(rel.split('/').pop() ?? '') || rel.split('/').some((part) => part.startsWith('.'))) return undefined;
-    const entry = await this.load(this.rootDir, rel, options.probe ?? this.probeUnknown);
-    if (!entry) {
-      if (this.byPath.delete(rel)) this.version++;
+    const loaded = await this.load(this.rootDir, rel, options.probe ?? this.probeUnknown);
+    if (!loaded) {
+      this.remove(rel);
       return undefined;
     }
-    this.put(entry);
-    return entry;
+    this.put(loaded.entry, loaded.image);
+    return loaded.entry;
   }
 
   /**
@@ -151,15 +206,21 @@ export class LibraryIndex {
     const name = rel.split('/').pop() ?? rel;
     if (!isVideoName(name) || rel.split('/').some((part) => part.startsWith('.'))) return undefined;
     const entry = appEntry({ path: rel, name, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs }, sidecar);
-    this.put(entry);
+    // The download stage names the source image only once it copied it beside the video.
+    this.put(entry, sidecar.sourceImage === undefined ? undefined : posix.join(posix.dirname(rel), sidecar.sourceImage));
     return entry;
   }
 
   /** Forgets a video (after it was deleted or moved away). Returns whether it was listed. */
   remove(relPath: string): boolean {
-    const removed = this.byPath.delete(this.normalize(relPath));
-    if (removed) this.version++;
-    return removed;
+    const rel = this.normalize(relPath);
+    const current = this.byPath.get(rel);
+    if (!current) return false;
+    this.byPath.delete(rel);
+    this.images.delete(rel);
+    this.untake(current.entry);
+    this.version++;
+    return true;
   }
 
   /** Probes a video listed without a probe (built with `probeUnknown: false`). */
@@ -175,7 +236,7 @@ export class LibraryIndex {
       problem = probeProblem(error);
     }
     const entry = unknownEntry(factsOf(current), probe, problem, current.sidecarProblem);
-    this.put(entry);
+    this.put(entry, this.images.get(current.path));
     return entry;
   }
 
@@ -183,22 +244,52 @@ export class LibraryIndex {
    * Marks a video as a favourite or not, in its sidecar (rewritten atomically, every other field
    * kept as it is on disk). Videos without a valid sidecar cannot be marked.
    */
-  async setFavourite(relPath: string, on: boolean): Promise<LibraryEntry> {
+  setFavourite(relPath: string, on: boolean): Promise<LibraryEntry> {
+    return this.mark(relPath, { favourite: on });
+  }
+
+  /**
+   * Writes what the person marked on a video into its sidecar: a favourite, a verdict (`null`
+   * clears it). The sidecar is read again and rewritten atomically, every other field kept as it
+   * is on disk. Videos without a valid sidecar cannot be marked.
+   */
+  async mark(relPath: string, mark: SidecarMark): Promise<LibraryEntry> {
     const current = this.get(relPath);
     if (!current) throw new Error(`${relPath} is not in the library.`);
     const sidecarPath = sidecarPathFor(this.absolute(current.path));
     const read = await readSidecar(sidecarPath);
     if (!read.sidecar) throw new Error(`${current.name} cannot be marked: it has no usable sidecar (${read.reason})`);
-    const sidecar = { ...read.sidecar, favourite: on };
+    const sidecar: Sidecar = { ...read.sidecar };
+    if (mark.favourite !== undefined) sidecar.favourite = mark.favourite;
+    if (mark.verdict === null) delete sidecar.verdict;
+    else if (mark.verdict !== undefined) sidecar.verdict = mark.verdict;
     await writeSidecar(sidecarPath, sidecar);
     const entry = appEntry(factsOf(current), sidecar);
-    this.put(entry);
+    this.put(entry, this.images.get(current.path));
     return entry;
   }
 
-  private put(entry: LibraryEntry): void {
+  private put(entry: LibraryEntry, image?: string): void {
+    const before = this.byPath.get(entry.path);
+    if (before) this.untake(before.entry);
     this.byPath.set(entry.path, searchable(entry));
+    if (image === undefined) this.images.delete(entry.path);
+    else this.images.set(entry.path, image);
+    const key = takeKey(entry);
+    if (key) {
+      const set = this.takeSets.get(key) ?? new Set<string>();
+      set.add(entry.path);
+      this.takeSets.set(key, set);
+    }
     this.version++;
+  }
+
+  private untake(entry: LibraryEntry): void {
+    const key = takeKey(entry);
+    const set = key === undefined ? undefined : this.takeSets.get(key);
+    if (!set) return;
+    set.delete(entry.path);
+    if (set.size === 0) this.takeSets.delete(key!);
   }
 
   /** Every entry in a sort's order, sorted once per change of the index rather than once per query. */
@@ -248,8 +339,8 @@ export class LibraryIndex {
     return listing.found.map((f) => f.rel);
   }
 
-  /** Reads one video and its sidecar; undefined when the video is not there. */
-  private async load(root: string, rel: string, probeUnknown = this.probeUnknown): Promise<LibraryEntry | undefined> {
+  /** Reads one video and its sidecar (and looks for its source image); undefined when the video is not there. */
+  private async load(root: string, rel: string, probeUnknown = this.probeUnknown): Promise<Loaded | undefined> {
     const abs = join(root, ...rel.split('/'));
     let facts: FileFacts;
     try {
@@ -261,13 +352,17 @@ export class LibraryIndex {
       throw error;
     }
     const read = await readSidecar(sidecarPathFor(abs));
-    if (read.sidecar) return appEntry(facts, read.sidecar);
+    if (read.sidecar) {
+      const image = read.sidecar.sourceImage === undefined ? undefined : posix.join(posix.dirname(rel), read.sidecar.sourceImage);
+      const found = image !== undefined && (await isFileAt(join(root, ...image.split('/'))));
+      return { entry: appEntry(facts, read.sidecar), image: found ? image : undefined };
+    }
     const sidecarProblem = read.problem === 'missing' ? undefined : { problem: read.problem, reason: read.reason };
-    if (!probeUnknown) return unknownEntry(facts, undefined, undefined, sidecarProblem);
+    if (!probeUnknown) return { entry: unknownEntry(facts, undefined, undefined, sidecarProblem) };
     try {
-      return unknownEntry(facts, await probeMp4(abs), undefined, sidecarProblem);
+      return { entry: unknownEntry(facts, await probeMp4(abs), undefined, sidecarProblem) };
     } catch (error) {
-      return unknownEntry(facts, undefined, probeProblem(error), sidecarProblem);
+      return { entry: unknownEntry(facts, undefined, probeProblem(error), sidecarProblem) };
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { KeptCost, LibraryBatch, LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
+import type { KeptCost, LibraryBatch, LibraryEntry, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort, VerdictFilter } from '@shared/library';
 
 export type { LibraryBatch, LibraryFacets, LibraryQuery, LibraryQueryResult, LibrarySort } from '@shared/library';
 
@@ -71,6 +71,12 @@ export interface Searchable {
   batchId: string | undefined;
   createdAt: number;
   favourite: boolean;
+  verdict: VerdictFilter;
+}
+
+/** What a video's review is, for filtering and counting: its verdict, or `unreviewed`. */
+export function verdictOf(entry: Pick<LibraryEntry, 'verdict'>): VerdictFilter {
+  return entry.verdict ?? 'unreviewed';
 }
 
 export function searchable(entry: LibraryEntry): Searchable {
@@ -85,7 +91,8 @@ export function searchable(entry: LibraryEntry): Searchable {
     costMicros: entry.costMicros,
     batchId: entry.batchId,
     createdAt: entry.createdAt,
-    favourite: entry.favourite
+    favourite: entry.favourite,
+    verdict: verdictOf(entry)
   };
 }
 
@@ -109,7 +116,7 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
   const words = foldText(query.text ?? '')
     .split(/\s+/)
     .filter((w) => w.length > 0);
-  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {}, verdicts: {} };
+  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 } };
   const matches: LibraryEntry[] = [];
   let favourites = 0;
   for (const item of items) {
@@ -125,13 +132,17 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
     const modeOk = inList(query.modes, item.mode);
     const resolutionOk = inList(query.resolutions, item.resolution);
     const aspectOk = inList(query.aspects, item.aspect);
-    if (modeOk && resolutionOk && aspectOk && item.favourite) favourites++;
+    const verdictOk = inList(query.verdicts, item.verdict);
+    if (modeOk && resolutionOk && aspectOk && verdictOk && item.favourite) favourites++;
     // Last: the favourites count above ignores this filter, the facets and matches do not.
     if (query.favourite !== undefined && item.favourite !== query.favourite) continue;
-    if (resolutionOk && aspectOk) bump(facets.modes, item.mode);
-    if (modeOk && aspectOk) bump(facets.resolutions, item.resolution);
-    if (modeOk && resolutionOk) bump(facets.aspects, item.aspect);
-    if (modeOk && resolutionOk && aspectOk) matches.push(item.entry);
+    if (resolutionOk && aspectOk && verdictOk) bump(facets.modes, item.mode);
+    if (modeOk && aspectOk && verdictOk) bump(facets.resolutions, item.resolution);
+    if (modeOk && resolutionOk && verdictOk) bump(facets.aspects, item.aspect);
+    if (modeOk && resolutionOk && aspectOk) {
+      bump(facets.verdicts, item.verdict);
+      if (verdictOk) matches.push(item.entry);
+    }
   }
   if (!sorted) matches.sort(compareBy(query.sort ?? 'newest'));
   const offset = Math.max(0, Math.floor(query.offset ?? 0));
@@ -139,28 +150,73 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
   return { total: matches.length, items: matches.slice(offset, offset + limit), facets, favourites };
 }
 
-/** Nothing kept yet (the review's figures are built next). */
-export function noKept(simulated: boolean): KeptCost {
-  return { kept: 0, rejected: 0, costMicros: 0, simulated };
+/** What the kept videos of a set cost, counted as entries are added (see `keptCost`). */
+export class KeptTally {
+  private kept = 0;
+  private rejected = 0;
+  private cost = 0;
+  private videos = 0;
+  private simulatedVideos = 0;
+
+  constructor(private readonly simulatedWhenEmpty = false) {}
+
+  add(entry: Pick<LibraryEntry, 'verdict' | 'costMicros' | 'simulated'>): void {
+    this.videos++;
+    if (entry.simulated === true) this.simulatedVideos++;
+    if (entry.verdict === 'keep') this.kept++;
+    else if (entry.verdict === 'reject') this.rejected++;
+    this.cost += entry.costMicros ?? 0;
+  }
+
+  result(): KeptCost {
+    const simulated = this.videos === 0 ? this.simulatedWhenEmpty : this.simulatedVideos === this.videos;
+    const cost: KeptCost = { kept: this.kept, rejected: this.rejected, costMicros: this.cost, simulated };
+    if (this.kept > 0) cost.perKeptMicros = Math.round(this.cost / this.kept);
+    return cost;
+  }
 }
 
-/** The batches the entries belong to, newest first (by their newest video), named as their newest video says. */
+/**
+ * What a kept video cost over a set of videos: every video's cost (charged, else estimated), the
+ * rejected and unreviewed ones included, over the kept ones (architecture.md, "The library
+ * folder is the source of truth").
+ */
+export function keptCost(entries: Iterable<Pick<LibraryEntry, 'verdict' | 'costMicros' | 'simulated'>>, simulatedWhenEmpty = false): KeptCost {
+  const tally = new KeptTally(simulatedWhenEmpty);
+  for (const entry of entries) tally.add(entry);
+  return tally.result();
+}
+
+/** The whole library's kept cost, the real videos and the simulator's apart (videos without a sidecar cost nothing and are never kept). */
+export function libraryKept(entries: Iterable<LibraryEntry>): { real: KeptCost; simulated: KeptCost } {
+  const real = new KeptTally(false);
+  const simulated = new KeptTally(true);
+  for (const entry of entries) {
+    if (entry.origin !== 'app') continue;
+    (entry.simulated === true ? simulated : real).add(entry);
+  }
+  return { real: real.result(), simulated: simulated.result() };
+}
+
+/** The batches the entries belong to, newest first (by their newest video), named and coloured as their newest video says. */
 export function listBatches(entries: Iterable<LibraryEntry>): LibraryBatch[] {
-  const byId = new Map<string, LibraryBatch & { newest: number }>();
+  const byId = new Map<string, { id: string; name: string; colour?: number; count: number; newest: number; tally: KeptTally }>();
   for (const entry of entries) {
     if (entry.batchId === undefined) continue;
-    const batch = byId.get(entry.batchId);
+    let batch = byId.get(entry.batchId);
     if (!batch) {
-      byId.set(entry.batchId, { id: entry.batchId, name: entry.batchName ?? '', count: 1, newest: entry.createdAt, kept: noKept(false) });
-      continue;
+      batch = { id: entry.batchId, name: entry.batchName ?? '', count: 0, newest: -Infinity, tally: new KeptTally() };
+      byId.set(entry.batchId, batch);
     }
     batch.count++;
+    batch.tally.add(entry);
     if (entry.createdAt > batch.newest) {
       batch.newest = entry.createdAt;
       batch.name = entry.batchName ?? batch.name;
+      batch.colour = entry.sidecar?.batch.colour;
     }
   }
   return [...byId.values()]
     .sort((a, b) => b.newest - a.newest || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map(({ id, name, count }) => ({ id, name, count, kept: noKept(false) }));
+    .map(({ id, name, colour, count, tally }) => ({ id, name, count, ...(colour === undefined ? {} : { colour }), kept: tally.result() }));
 }

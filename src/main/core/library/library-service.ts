@@ -3,19 +3,21 @@ import {
   mediaRef,
   type LibraryBulkResult,
   type LibraryChange,
+  type LibraryDeleteResult,
   type LibraryDetail,
   type LibraryEntry,
   type LibraryExportResult,
   type LibraryItem,
   type LibraryPage,
-  type LibraryQuery
+  type LibraryQuery,
+  type LibraryUndoResult,
+  type Verdict
 } from '@shared/library';
 import { ChangeBatcher } from './change-batcher';
 import { LibraryError } from './library-error';
 import { checkExportFolder, exportVideos } from './library-export';
-import { LibraryIndex } from './library-index';
-import { noKept } from './library-query';
-import { isFile, reason, trashVideos } from './library-trash';
+import { LibraryIndex, type SidecarMark } from './library-index';
+import { DELETE_GRACE_MS, DeleteHolds, isFile, reason } from './library-trash';
 import { isIgnoredPath } from './library-scan';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
 import { mapLimit } from '../util/map-limit';
@@ -40,6 +42,8 @@ export interface LibraryServiceOptions {
   follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive'>;
   /** How long changes are gathered before they are pushed to listeners. Default 250 ms. */
   changeDelayMs?: number;
+  /** How long a delete can be undone before its files go to the OS trash. Default 20 s. */
+  deleteGraceMs?: number;
   clock?: Clock;
 }
 
@@ -50,13 +54,13 @@ const PROBE_ROUND = 32;
 /** Unused thumbnails are cleared this long after the library last changed. */
 const PRUNE_DELAY_MS = 5000;
 
-/** Why a video without a usable sidecar cannot be a favourite, and what would make it one. */
-function cannotMark(entry: LibraryEntry): string {
+/** Why a video without a usable sidecar cannot be a favourite (or kept, or rejected), and what would make it one. */
+function cannotMark(entry: LibraryEntry, what: 'favourites' | 'verdicts'): string {
   if (!entry.sidecarProblem) {
-    return `${entry.name} was not made by this app (it has no sidecar), so it cannot be marked: favourites are kept in the sidecar.`;
+    return `${entry.name} was not made by this app (it has no sidecar), so it cannot be marked: ${what} are kept in the sidecar.`;
   }
   return (
-    `${entry.name} cannot be marked: favourites are kept in the sidecar, and its sidecar cannot be used (${entry.sidecarProblem.reason}). ` +
+    `${entry.name} cannot be marked: ${what} are kept in the sidecar, and its sidecar cannot be used (${entry.sidecarProblem.reason}). ` +
     'Put back a good copy of the sidecar to mark it.'
   );
 }
@@ -75,6 +79,9 @@ export class LibraryService {
   private switching: Promise<void> = Promise.resolve();
   private pruneTimer: Timer | undefined;
   private readonly clock: Clock;
+  private readonly holds: DeleteHolds;
+  /** The trashing of what an earlier run left held (see `DeleteHolds.sweep`). */
+  private sweeping: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -83,6 +90,21 @@ export class LibraryService {
   ) {
     this.clock = options.clock ?? systemClock;
     this.changes = new ChangeBatcher((changed, removed) => this.emit(changed, removed), options.changeDelayMs ?? 250, this.clock);
+    this.holds = new DeleteHolds({
+      index: () => this.index,
+      thumbs,
+      trash: options.trash,
+      entryOf: (path) => this.entryOf(this.pathOf(path)),
+      forget: (rel) => this.watcher?.forget(rel),
+      relist: async (rel, was) => {
+        await this.index.update(rel, { probe: was.origin === 'unknown' });
+        await this.watcher?.remember(rel);
+      },
+      changed: (changed, removed) => this.changes.add(changed, removed),
+      clock: this.clock,
+      graceMs: options.deleteGraceMs ?? DELETE_GRACE_MS,
+      log: options.log
+    });
   }
 
   /** Reads the library folder and starts following it. */
@@ -113,7 +135,7 @@ export class LibraryService {
       librarySize: this.index.size,
       favourites: result.favourites,
       batches: this.index.batches(),
-      kept: { real: noKept(false), simulated: noKept(true) }
+      kept: this.index.kept()
     };
   }
 
@@ -123,6 +145,8 @@ export class LibraryService {
     const entry = await this.probed(this.entryOf(rel));
     const detail: LibraryDetail = this.item(entry);
     if (entry.sidecar) detail.sidecar = entry.sidecar;
+    // Looked at again for the detail: the file may have gone since the video was read.
+    delete detail.sourceImage;
     const image = entry.sidecar?.sourceImage;
     if (image) {
       const imageRel = posix.join(posix.dirname(rel), image);
@@ -132,16 +156,31 @@ export class LibraryService {
   }
 
   /** Marks videos as favourites or not, in their sidecars. */
-  async setFavourite(paths: readonly string[], on: boolean): Promise<LibraryBulkResult> {
+  setFavourite(paths: readonly string[], on: boolean): Promise<LibraryBulkResult> {
+    return this.mark(paths, { favourite: on }, 'favourites', (entry) => entry.favourite === on);
+  }
+
+  /** Keeps or rejects videos (`null`: unreviewed again), in their sidecars. */
+  setVerdict(paths: readonly string[], verdict: Verdict | null): Promise<LibraryBulkResult> {
+    return this.mark(paths, { verdict }, 'verdicts', (entry) => (entry.verdict ?? null) === verdict);
+  }
+
+  /** Writes a mark into each video's sidecar (the ones already so are left alone), so that the folder watch does not take the write for news. */
+  private async mark(
+    paths: readonly string[],
+    mark: SidecarMark,
+    what: 'favourites' | 'verdicts',
+    already: (entry: LibraryEntry) => boolean
+  ): Promise<LibraryBulkResult> {
     const result: LibraryBulkResult = { done: 0, failed: [] };
     const changed: string[] = [];
     for (const path of paths) {
       try {
         const rel = this.pathOf(path);
         const entry = this.entryOf(rel);
-        if (entry.origin !== 'app') throw new LibraryError('not_allowed', cannotMark(entry));
-        if (entry.favourite !== on) {
-          await this.index.setFavourite(rel, on);
+        if (entry.origin !== 'app') throw new LibraryError('not_allowed', cannotMark(entry, what));
+        if (!already(entry)) {
+          await this.index.mark(rel, mark);
           await this.watcher?.remember(rel);
           changed.push(rel);
         }
@@ -154,20 +193,28 @@ export class LibraryService {
     return result;
   }
 
-  /** Moves videos to the OS trash with their sidecars and source images, and forgets them. */
-  async delete(paths: readonly string[]): Promise<LibraryBulkResult> {
-    const { result, removed } = await trashVideos(
-      {
-        index: this.index,
-        thumbs: this.thumbs,
-        trash: this.options.trash,
-        entryOf: (path) => this.entryOf(this.pathOf(path)),
-        forget: (rel) => this.watcher?.forget(rel)
-      },
-      paths
-    );
-    this.changes.add([], removed);
-    return result;
+  /**
+   * Takes videos out of the library with their sidecars and source images, into the holding
+   * folder: `undoDelete` with the answer's token puts them back until `graceMs` has passed,
+   * then they go to the OS trash (library-trash.ts).
+   */
+  delete(paths: readonly string[]): Promise<LibraryDeleteResult> {
+    return this.holds.delete(paths);
+  }
+
+  /** Deletes every rejected video of one batch, as one delete with one undo. */
+  trashRejected(batchId: string): Promise<LibraryDeleteResult> {
+    const rejected = this.index
+      .entries()
+      .filter((e) => e.batchId === batchId && e.verdict === 'reject')
+      .map((e) => e.path)
+      .sort();
+    return this.holds.delete(rejected);
+  }
+
+  /** Puts back what a delete took, while its grace lasts; refused in words once its files are in the trash. */
+  undoDelete(token: string): Promise<LibraryUndoResult> {
+    return this.holds.undo(token);
   }
 
   /** Copies videos, their sidecars and source images into `folder`, with a manifest CSV. */
@@ -235,6 +282,8 @@ export class LibraryService {
   setLibraryDir(dir: string): Promise<void> {
     this.switching = this.switching.then(async () => {
       if (this.closed || resolve(dir) === this.index.root) return;
+      // The old folder's deletes cannot be undone from the new one: they go to the trash now.
+      await this.holds.flush();
       const before = this.index.entries().map((e) => e.path);
       await this.follow(dir);
       const now = new Set(this.index.entries().map((e) => e.path));
@@ -246,17 +295,22 @@ export class LibraryService {
     return this.switching;
   }
 
-  /** Resolves when the folder watch has caught up with what it has seen so far (for tests and benchmarks). */
+  /** Resolves when the folder watch has caught up with what it has seen so far, and deletes whose grace passed are in the trash (for tests and benchmarks). */
   async idle(): Promise<void> {
     await this.switching;
+    await this.sweeping;
+    await this.holds.settled();
     await this.watcher?.idle();
   }
 
+  /** Closes the library; deletes still within their grace go to the OS trash first (the person saw them go). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.pruneTimer) this.clock.clearTimeout(this.pruneTimer);
-    this.changes.close();
     await this.switching;
+    await this.sweeping;
+    await this.holds.flush();
+    this.changes.close();
     await this.watcher?.close();
     this.listeners.clear();
   }
@@ -286,6 +340,9 @@ export class LibraryService {
       clock: this.clock
     });
     await this.watcher.start();
+    this.sweeping = this.holds
+      .sweep(index.root)
+      .catch((error: unknown) => this.options.log?.warn(`the deletes left from the last run could not be sent to the trash: ${reason(error)}`));
     void this.probeUnprobed(index, this.watcher);
     this.schedulePrune();
   }
@@ -325,17 +382,21 @@ export class LibraryService {
       this.pruneTimer = undefined;
       // An empty library may be a drive not plugged in: its thumbnails are kept for its return.
       if (this.index.size === 0) return;
-      void this.thumbs.prune(this.index.entries()).catch((error: unknown) => this.options.log?.warn(`clearing thumbnails: ${reason(error)}`));
+      void this.thumbs
+        .prune([...this.index.entries(), ...this.holds.heldFacts()])
+        .catch((error: unknown) => this.options.log?.warn(`clearing thumbnails: ${reason(error)}`));
     }, PRUNE_DELAY_MS);
     this.pruneTimer.unref?.();
   }
 
   private item(entry: LibraryEntry): LibraryItem {
     const { sidecar, ...rest } = entry;
-    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: 1 };
+    const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: this.index.takesOf(entry) };
     const thumb = this.thumbs.refFor(entry);
     if (thumb) item.thumb = thumb;
     if (sidecar?.seed !== undefined) item.seed = sidecar.seed;
+    const image = this.index.sourceImageOf(entry.path);
+    if (image) item.sourceImage = mediaRef('library', image);
     return item;
   }
 

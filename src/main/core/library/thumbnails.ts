@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mediaRef } from '@shared/library';
 import { writeFileAtomic } from '../store/fs-durable';
@@ -72,6 +72,22 @@ export class ThumbnailStore {
     await writeFileAtomic(join(this.dir, `${key}.jpg`), bytes);
     this.keys.add(key);
     return mediaRef('cache', `${THUMBS_FOLDER}/${key}.jpg`);
+  }
+
+  /** The file of the video's thumbnail (absolute), when there is one for it as it is now. */
+  fileFor(video: FileFacts): string | undefined {
+    const key = thumbnailKey(video);
+    return this.keys.has(key) ? join(this.dir, `${key}.jpg`) : undefined;
+  }
+
+  /** Keeps a video's thumbnail for it under its new name (a delete undone beside a file that took the old one). */
+  async move(from: FileFacts, to: FileFacts): Promise<void> {
+    const was = thumbnailKey(from);
+    if (!this.keys.has(was)) return;
+    const now = thumbnailKey(to);
+    await rename(join(this.dir, `${was}.jpg`), join(this.dir, `${now}.jpg`));
+    this.keys.delete(was);
+    this.keys.add(now);
   }
 
   /** Deletes the thumbnail of a video that is going away. */

@@ -27,6 +27,8 @@ export interface ActivityFacts {
   pauseReason: string;
   /** Downloads running or waiting. */
   downloads: number;
+  /** Of the queued tasks, those waiting out the backoff before an automatic retry. */
+  retrying?: number;
 }
 
 /** The words the window shows for what the queue is doing and why anything waits. */
@@ -39,6 +41,15 @@ const ACCOUNT_WORDS: Record<AccountHold['reason'], string> = {
 const STORAGE_WORDS: Record<DiskProblem, string> = { full: 'its disk is full', read_only: 'it is read-only', gone: 'it is not there' };
 
 export function describeActivity(f: ActivityFacts): string {
+  const retrying = f.retrying ?? 0;
+  // Holds that need the person say only that; otherwise the tasks waiting to retry are named too.
+  if (retrying === 0 || f.storage || f.account || f.overallCapReached || !f.running || f.diskSpace) return activityLine(f);
+  const words = `${retrying} task${retrying === 1 ? '' : 's'} wait${retrying === 1 ? 's' : ''} to retry after a provider error`;
+  const line = activityLine({ ...f, queued: f.queued - retrying });
+  return line === 'idle' ? words : `${line}; ${words}`;
+}
+
+function activityLine(f: ActivityFacts): string {
   if (f.storage) {
     return `stopped submitting: the data folder ${f.storage.folder} cannot be written${f.storage.problem ? ` (${STORAGE_WORDS[f.storage.problem]})` : ''}`;
   }
@@ -57,13 +68,19 @@ export function describeActivity(f: ActivityFacts): string {
   return 'idle';
 }
 
-/** Queued tasks (outside paused batches), those held in paused batches, and those a person must look at. */
-export function countWaiting(state: QueueState): { queued: number; held: number; needsReview: number } {
-  const counts = { queued: 0, held: 0, needsReview: 0 };
+/**
+ * Queued tasks (outside paused batches), those held in paused batches, those a person must look
+ * at, and of the queued ones those waiting (at `now`) to retry after a provider error.
+ */
+export function countWaiting(state: QueueState, now = 0): { queued: number; held: number; needsReview: number; retrying: number } {
+  const counts = { queued: 0, held: 0, needsReview: 0, retrying: 0 };
   for (const task of state.tasks.values()) {
     if (task.state === 'queued') {
       if (state.batches.get(task.batchId)?.paused) counts.held++;
-      else counts.queued++;
+      else {
+        counts.queued++;
+        if (task.retryAt !== undefined && task.retryAt > now) counts.retrying++;
+      }
     } else if (task.state === 'needs_review') counts.needsReview++;
   }
   return counts;

@@ -517,7 +517,7 @@ function sidecarFor(
     loras: 'loras' in input ? input.loras : undefined,
     request: unsignedRequest(task.request),
     taskId: task.taskId!,
-    batch: { id: batch.id, name: batch.name },
+    batch: { id: batch.id, name: batch.name, ...(batch.colour === undefined ? {} : { colour: batch.colour }) },
     sourceRow: { row: task.source.row, take: task.source.take, cells: task.source.cells },
     estimateMicros: task.estimateMicros,
     ...(task.ledger === 'simulated' ? { simulated: true } : {}),

@@ -1,4 +1,5 @@
 import type { BatchSummary, CostTotals, QueueStatus, SourceRow, TaskRecord } from '@shared/batch';
+import type { FailureCounts } from '@shared/triage';
 import type { SignedRequest } from '@shared/image-link';
 import type { Micros } from '@shared/pricing';
 import type { TaskDraft } from '@shared/request';
@@ -26,8 +27,15 @@ export interface EngineOptions {
   downloadConcurrency?: number;
   /** Status requests per minute for all polling together (default 70 % of APIXO's 10,000). */
   requestBudgetPerMinute?: number;
-  /** Automatic new submits of a task after a transient failure (default 2). */
+  /**
+   * Automatic new submits of a task after a provider-transient failure (default 2: three
+   * attempts in all, architecture.md, "Triage"). Each is a new paid submit, checked against the caps.
+   */
   autoRetryLimit?: number;
+  /** Failures of one cause in a row (safety, invalid input, image, rejected) that pause a batch (default 5). */
+  breakerThreshold?: number;
+  /** Provider-transient failures in a row that pause a batch (default 10). */
+  breakerTransientThreshold?: number;
   /** Optional cap on money committed and spent across all batches. */
   overallCapMicros?: Micros;
   /** A download that receives nothing for this long is retried (ms, not scaled by timeScale; default 30 s). */
@@ -66,6 +74,10 @@ export interface EngineChange {
   batches: BatchSummary[];
   status: QueueStatus;
   costs: CostTotals;
+  /** Failures by cause over every batch in the queue. */
+  failures: FailureCounts;
+  /** Batches archived since the last change, newest first. */
+  archived: BatchSummary[];
   /** Videos written whole since the last change, each with the sidecar written beside it. */
   landed: LandedVideo[];
 }

@@ -1,9 +1,11 @@
-import type { BatchRecord, BatchSummary, CostTotals, QueueStatus, RescuedTask, TaskRecord } from '@shared/batch';
+import type { BatchMove, BatchRecord, BatchSummary, CostTotals, QueueStatus, RescuedTask, TaskEdit, TaskRecord } from '@shared/batch';
+import { nextBatchColour } from '@shared/batch-colours';
+import { countFailure, type FailureCounts, type FailureGroup } from '@shared/triage';
 import type { LedgerChoice, LedgerQuestion } from '@shared/ipc';
 import { ledgerOf, type Ledger } from '@shared/money';
 import { POLL_INTERVAL_MS } from '@shared/model';
 import type { Micros } from '@shared/pricing';
-import { COMMITTED_STATES, IN_FLIGHT_STATES, type TaskState } from '@shared/task-state';
+import { COMMITTED_STATES, IN_FLIGHT_STATES, TERMINAL_STATES, type TaskState } from '@shared/task-state';
 import type { BalanceReading } from '@shared/money';
 import { sumCosts, summarize } from '@shared/batch-summary';
 import type { ApixoClient } from '../apixo';
@@ -18,6 +20,8 @@ import { RescueKeeper, readRescueFiles, rescueFilePlaces, type RescueEntry } fro
 import { firstPollDelayMs } from './schedule-policy';
 import { StorageHold, asStorageError, makeFolder } from './storage-hold';
 import { BalanceWatch } from './balance-watch';
+import { archivedCosts, archiveRecord, distinctName, movedOrder, unfinishedWords } from './queue-control';
+import { Breaker, breakerMessage } from './breaker';
 import { ChangeStream, type PendingChanges } from './change-stream';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DownloadStage, type LandedVideo } from './download-stage';
@@ -87,6 +91,10 @@ export class BatchEngine {
   private readonly downloads: DownloadStage;
   private readonly choices: TaskChoices;
   private readonly changes: ChangeStream<EngineChange, LandedVideo>;
+  private readonly breaker: Breaker;
+  private readonly autoAttempts: number;
+  /** Batches archived since the last change was sent. */
+  private archivedSince: BatchSummary[] = [];
 
   private readonly disk: DiskGuard;
   private readonly rescue: RescueKeeper;
@@ -147,6 +155,8 @@ export class BatchEngine {
     this.log = options.log ?? silentLog;
     this.budgetPerMinute = options.requestBudgetPerMinute ?? DEFAULT_REQUEST_BUDGET_PER_MINUTE;
     this.ledger = new SpendLedger(options.overallCapMicros);
+    this.breaker = new Breaker({ threshold: options.breakerThreshold, transientThreshold: options.breakerTransientThreshold });
+    this.autoAttempts = (options.autoRetryLimit ?? DEFAULT_AUTO_RETRY_LIMIT) + 1;
     this.balance = new BalanceWatch({
       client: () => this.clients.real,
       changed: () => this.changes.mark(),
@@ -267,10 +277,13 @@ export class BatchEngine {
       requeue: (task, patch, unset) => this.lane.requeue(task, patch, unset),
       poll: (id, at) => this.polls.schedule(id, at),
       download: (id) => this.downloads.enqueue(id),
-      clock: this.clock
+      batchIds: () => this.journal.state.order,
+      clock: this.clock,
+      random: this.random
     });
     this.changes = new ChangeStream<EngineChange, LandedVideo>(options.changeIntervalMs ?? 250, (pending) => this.buildChange(pending), this.clock);
     this.recovery = this.recover(found.entries);
+    for (const batch of journal.state.batches.values()) this.breaker.derive(batch, this.tasksOf(batch.id));
     this.meter.settle();
     this.askAboutLedgers();
     // Files found at open are rewritten without what is now journaled (or removed).
@@ -287,8 +300,22 @@ export class BatchEngine {
     return this.journal.state.tasks.get(id);
   }
 
+  /** The batches in the queue, in the order they are submitted. */
   batches(): BatchRecord[] {
-    return [...this.journal.state.batches.values()];
+    const { order, batches } = this.journal.state;
+    return order.map((id) => batches.get(id)).filter((b): b is BatchRecord => b !== undefined);
+  }
+
+  /** Archived batches' frozen summaries, newest first. */
+  archived(): BatchSummary[] {
+    return [...this.journal.state.archived.values()].map((a) => a.summary).sort((a, b) => b.archivedAt - a.archivedAt);
+  }
+
+  /** Failures by cause over every batch in the queue (triage.ts). */
+  failures(): FailureCounts {
+    const counts: FailureCounts = {};
+    for (const task of this.journal.state.tasks.values()) countFailure(counts, task);
+    return counts;
   }
 
   tasksOf(batchId: string): TaskRecord[] {
@@ -303,8 +330,14 @@ export class BatchEngine {
 
   /** Money by stage (real, and the simulator's apart), the one balance reading, and measured against estimated spend. */
   costs(): CostTotals {
-    const { tasks, batches, windows } = this.journal.state;
-    const costs = sumCosts(tasks.values(), new Date(this.clock.now()), (id) => batches.get(id), windows.values());
+    const { tasks, batches, windows, archived } = this.journal.state;
+    const now = new Date(this.clock.now());
+    // Archived batches' money stays: their tasks are gone from the journal, their frozen totals count.
+    const costs = archivedCosts(
+      sumCosts(tasks.values(), now, (id) => batches.get(id), windows.values()),
+      archived.values(),
+      now
+    );
     const balance = this.balance.reading;
     return balance ? { ...costs, balance } : costs;
   }
@@ -333,7 +366,7 @@ export class BatchEngine {
   }
 
   status(): QueueStatus {
-    const { queued, held, needsReview } = countWaiting(this.journal.state);
+    const { queued, held, needsReview, retrying } = countWaiting(this.journal.state, this.clock.now());
     const { running, inFlight, pauseReason } = this.lane;
     const pauseUntil = this.lane.pausedUntil(this.clock.now());
     const slots = this.limiter.slots;
@@ -357,7 +390,8 @@ export class BatchEngine {
         slots,
         pauseUntil,
         pauseReason,
-        downloads
+        downloads,
+        retrying
       });
     const limit = this.limiter.limit;
     const rescued = this.rescued();
@@ -374,6 +408,8 @@ export class BatchEngine {
       needsReview,
       account: this.account,
       submitPauseUntil: pauseUntil,
+      autoAttempts: this.autoAttempts,
+      ...(retrying > 0 ? { retrying } : {}),
       activity
     };
   }
@@ -410,13 +446,21 @@ export class BatchEngine {
 
   // ── Batches ─────────────────────────────────────────────────────────────────────────────
 
-  /** Adds a batch of valid rows; every request is built and validated now and frozen. */
+  /**
+   * Adds a batch of valid rows; every request is built and validated now and frozen. It gets a
+   * colour and a name no batch in the queue or the archive has ("Prompts (2)"), and goes last.
+   */
   addBatch(spec: NewBatch): BatchRecord {
-    const { batch, tasks } = newBatchRecords({ ...spec, simulated: this.current === 'simulated' }, this.clock.now(), this.random);
+    const state = this.journal.state;
+    const name = distinctName(spec.name, [...this.batches().map((b) => b.name), ...this.archived().map((a) => a.batch.name)]);
+    const colour = nextBatchColour(this.batches().map((b) => b.colour));
+    const records = newBatchRecords({ ...spec, name, simulated: this.current === 'simulated' }, this.clock.now(), this.random);
+    const batch = { ...records.batch, colour };
+    const { tasks } = records;
     const id = batch.id;
     this.recordOrRefuse({ type: 'batch_added', batch, tasks }, true);
-    this.log.info(`batch added: ${tasks.length} task(s)`, { batch: id, name: spec.name, libraryDir: spec.libraryDir });
-    this.lane.order(id);
+    this.log.info(`batch added: ${tasks.length} task(s)`, { batch: id, name, libraryDir: spec.libraryDir });
+    this.lane.order(id, state.order.length - 1);
     for (const task of tasks) this.lane.enqueue(task);
     this.changes.mark(undefined, id);
     this.lane.pump();
@@ -438,7 +482,10 @@ export class BatchEngine {
   resumeBatch(batchId: string): void {
     const batch = this.requireBatch(batchId);
     if (batch.paused?.reason === 'ledger') throw new TaskActionError(batch.paused.message);
-    this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: {}, unset: ['paused'] });
+    // Resuming what the breaker paused starts its count again, also after a restart.
+    const breaker = batch.paused?.reason === 'breaker';
+    this.recordOrRefuse({ type: 'batch_changed', id: batchId, patch: breaker ? { breakerSince: this.clock.now() } : {}, unset: ['paused'] });
+    if (breaker) this.breaker.reset(batchId);
     // A simulated batch paused by the person before a key was saved is asked about now.
     this.askAboutLedgers();
     this.lane.unpark(batchId);
@@ -474,6 +521,111 @@ export class BatchEngine {
   /** Queues every failed (or expired) task of the batch again; each is a new, paid submit. */
   retryFailed(batchId: string): number {
     return this.choices.retryFailed(batchId);
+  }
+
+  // ── Triage and queue control (architecture.md, "Triage") ────────────────────────────────
+
+  /** The tasks of one failure group, of one batch or (undefined) every batch, in queue order. */
+  failuresOf(batchId: string | undefined, group: FailureGroup): TaskRecord[] {
+    if (batchId !== undefined) this.requireBatch(batchId);
+    return this.choices.failures(batchId, group);
+  }
+
+  /** Retries one failure group, of one batch or every batch; answers how many were sent again. */
+  retryGroup(batchId: string | undefined, group: FailureGroup): number {
+    if (batchId !== undefined) this.requireBatch(batchId);
+    return this.choices.retryGroup(batchId, group);
+  }
+
+  /** Gives up on one failure group (failed tasks are dismissed and leave the counts); answers how many. */
+  abandonGroup(batchId: string | undefined, group: FailureGroup): number {
+    if (batchId !== undefined) this.requireBatch(batchId);
+    return this.choices.abandonGroup(batchId, group);
+  }
+
+  /** Edits a failed task's request and queues it again (a new submit); an invalid edit is refused in words, nothing changed. */
+  editRetry(id: string, edit: TaskEdit): void {
+    this.choices.editRetry(id, edit);
+  }
+
+  /** Moves a batch in the submission order; journaled, so the order survives a restart. */
+  moveBatch(batchId: string, to: BatchMove): void {
+    this.requireBatch(batchId);
+    const order = movedOrder(this.journal.state.order, batchId, to);
+    if (order.every((id, i) => id === this.journal.state.order[i])) return;
+    this.recordOrRefuse({ type: 'batch_order', ids: order });
+    this.lane.reorder(this.journal.state.order);
+    for (const id of order) this.changes.mark(undefined, id);
+    this.lane.pump();
+  }
+
+  /**
+   * Moves queued tasks to the front of their batches, the first given first; tasks that are not
+   * queued are skipped. Answers how many moved.
+   */
+  toFront(taskIds: string[]): number {
+    const tasks = [...new Set(taskIds)].map((id) => this.task(id)).filter((t): t is TaskRecord => t?.state === 'queued');
+    if (tasks.length === 0) return 0;
+    const top = new Map<string, number>();
+    for (const task of this.journal.state.tasks.values()) {
+      if (task.priority) top.set(task.batchId, Math.max(top.get(task.batchId) ?? 0, task.priority));
+    }
+    let moved = 0;
+    tasks.forEach((task, i) => {
+      const priority = (top.get(task.batchId) ?? 0) + tasks.length - i;
+      if (this.change(task, undefined, { priority }).priority === priority) moved++;
+    });
+    this.lane.reorder(this.journal.state.order);
+    this.lane.pump();
+    return moved;
+  }
+
+  /** Pauses every batch that has tasks to submit and is not paused yet; answers how many. */
+  pauseAll(): number {
+    let n = 0;
+    for (const batch of this.batches()) {
+      if (batch.paused || !this.tasksOf(batch.id).some((t) => t.state === 'queued')) continue;
+      this.pauseBatch(batch.id);
+      n++;
+    }
+    return n;
+  }
+
+  /** Resumes every batch the person or the breaker paused (not those waiting on a cap or the ledger question); answers how many. */
+  resumeAll(): number {
+    let n = 0;
+    for (const batch of this.batches()) {
+      if (batch.paused?.reason !== 'user' && batch.paused?.reason !== 'breaker') continue;
+      this.resumeBatch(batch.id);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Puts finished batches away (every task ended): they leave the queue with their tasks, which
+   * the journal compacts away; their frozen summaries, money included, stay. Refuses (changing
+   * nothing) when any named batch is unfinished, saying which tasks.
+   */
+  archive(batchIds: string[]): void {
+    const ids = [...new Set(batchIds)];
+    for (const id of ids) {
+      const batch = this.requireBatch(id);
+      const open = this.tasksOf(id).filter((t) => !TERMINAL_STATES.has(t.state));
+      if (open.length > 0) throw new TaskActionError(unfinishedWords(batch.name, open));
+    }
+    const now = this.clock.now();
+    for (const id of ids) {
+      const archived = archiveRecord(this.summary(id)!, this.tasksOf(id), this.journal.state.windows, now);
+      this.recordOrRefuse({ type: 'batch_archived', id, archived }, true);
+      this.breaker.reset(id);
+      this.archivedSince.unshift(archived.summary);
+      this.log.info('batch archived', { batch: id });
+    }
+    this.lane.reorder(this.journal.state.order);
+    this.changes.mark();
+    // The archived tasks leave the snapshot now, not at the next size-driven compaction.
+    void this.journal.compact().catch((error: unknown) => this.log.warn('the queue journal could not be compacted after archiving', { error }));
   }
 
   // ── Tasks: a person's choices (TaskChoices says what each state allows) ─────────────────
@@ -678,6 +830,8 @@ export class BatchEngine {
   /** What opening does with the tasks the journal left (architecture.md, "Persistence and recovery"). */
   private recover(rescued: RescueEntry[]): RecoveryReport {
     const byTask = new Map(rescued.map((e) => [`${e.id}:${e.attempts}`, e]));
+    // Archived batches' money still counts against the cap across all batches.
+    for (const { summary } of this.journal.state.archived.values()) this.ledger.carry(summary.costs.spentMicros);
     return resumeQueue(this.journal, {
       order: (batchId, place) => this.lane.order(batchId, place),
       count: (task) => {
@@ -718,6 +872,7 @@ export class BatchEngine {
     if (state && state !== before.state) logTransition(this.log, after, before.state);
     const ledger = this.ledgerOf(after);
     this.ledger.track(before, after, this.ledgerOf(before), ledger);
+    if (state && state !== before.state) this.breakerCounts(after);
     this.meter.follow(after, ledger === 'real');
     this.disk.follow(after);
     this.lane.follow(after);
@@ -727,6 +882,23 @@ export class BatchEngine {
     }
     this.changes.mark(after.id, after.batchId);
     return after;
+  }
+
+  /**
+   * A task ended: the breaker counts it, and a run of one cause long enough pauses its batch,
+   * saying why (architecture.md, "Triage"). A batch already paused, or with nothing left to
+   * submit, is left as it is.
+   */
+  private breakerCounts(task: TaskRecord): void {
+    const run = this.breaker.ended(task);
+    if (!run) return;
+    const batch = this.journal.state.batches.get(task.batchId);
+    if (!batch || batch.paused || !this.tasksOf(batch.id).some((t) => t.state === 'queued')) return;
+    const message = breakerMessage(run);
+    if (this.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'breaker', message } } })) {
+      this.log.warn(`batch paused by the breaker: ${message}`, { batch: batch.id, group: run.group, count: run.count });
+      this.changes.mark(undefined, batch.id);
+    }
   }
 
   /** A batch event; false (and submits held) when the journal could not write it. */
@@ -796,7 +968,9 @@ export class BatchEngine {
     const tasks = [...pending.tasks].map((id) => this.task(id)).filter((t): t is TaskRecord => t !== undefined);
     const batchIds = new Set([...pending.batches, ...tasks.map((t) => t.batchId)]);
     const batches = [...batchIds].map((id) => this.summary(id)).filter((b): b is BatchSummary => b !== undefined);
-    return { tasks, batches, status: this.status(), costs: this.costs(), landed: pending.landed };
+    const archived = this.archivedSince;
+    this.archivedSince = [];
+    return { tasks, batches, status: this.status(), costs: this.costs(), failures: this.failures(), archived, landed: pending.landed };
   }
 
   private requireBatch(id: string): BatchRecord {

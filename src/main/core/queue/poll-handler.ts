@@ -7,7 +7,17 @@ import { ONE_ATTEMPT, type AccountHold, type ChangeTask } from './engine-types';
 import type { PollScheduler } from './poll-scheduler';
 import type { TaskPatch } from './queue-state';
 import type { NetworkWatch } from './network-watch';
+import { failedAttempt } from './spend-meter';
 import { OFFLINE_POLL_SLOWDOWN, UNKNOWN_POLLS_FOR_REVIEW, UNKNOWN_STATE_FOR_REVIEW_MS, overdueAfterMs, pollIntervalMs } from './schedule-policy';
+
+/** The wait before each automatic retry (ms, times timeScale): 30 s, 60 s, then 120 s. */
+const AUTO_RETRY_DELAYS_MS = [30_000, 60_000, 120_000];
+
+/** The wait before automatic retry `done + 1`, with ±25 % jitter so that a burst of failures does not come back at once. */
+export function autoRetryDelayMs(done: number, random: () => number): number {
+  const base = AUTO_RETRY_DELAYS_MS[Math.min(done, AUTO_RETRY_DELAYS_MS.length - 1)];
+  return Math.round(base * (0.75 + 0.5 * random()));
+}
 
 /** Consecutive failed polls of one task before its row says so. */
 const POLL_ERRORS_SHOWN = 3;
@@ -183,8 +193,15 @@ export class PollHandler {
       case 'failed': {
         const info = describeFailure(status.failCode);
         if (isTransientFailure(status.failCode) && task.autoRetries < autoRetryLimit) {
-          const note = `APIXO failed it (${status.failCode}: ${status.failMsg}); trying again automatically (${task.autoRetries + 1} of ${autoRetryLimit}).`;
-          this.d.requeue(task, { autoRetries: task.autoRetries + 1, failCode: status.failCode, failMsg: status.failMsg, note }, ['taskId', 'overdue']);
+          // A new paid submit after a wait (architecture.md, "Triage"): it passes the caps like any other.
+          const retryAt = this.d.clock.now() + autoRetryDelayMs(task.autoRetries, this.d.random) * this.d.timeScale;
+          const attempt = `attempt ${task.autoRetries + 2} of ${autoRetryLimit + 1}`;
+          const note = `APIXO failed it (${status.failCode}: ${status.failMsg}); trying again automatically shortly (${attempt}), as a new submit.`;
+          this.d.requeue(
+            task,
+            { autoRetries: task.autoRetries + 1, failCode: status.failCode, failMsg: status.failMsg, note, retryAt, ...failedAttempt(task) },
+            ['taskId', 'overdue']
+          );
         } else {
           change(task, 'failed', { failCode: status.failCode, failMsg: status.failMsg, note: info.guidance }, { durable: true, unset: ['overdue'] });
         }

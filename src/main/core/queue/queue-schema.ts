@@ -12,7 +12,7 @@ import type { BatchRecord, TaskRecord } from '@shared/batch';
 import type { Charge, Ledger, SpendWindow, WindowVerdict } from '@shared/money';
 import type { GenerateRequest } from '@shared/request';
 import type { TaskState } from '@shared/task-state';
-import type { QueueEvent, TaskPatch } from './queue-state';
+import type { ArchivedBatch, QueueEvent, TaskPatch } from './queue-state';
 
 /** A name this build may not know: any string is kept (typed as this build's names). */
 const known = <T extends string>() => z.string() as unknown as z.ZodType<T>;
@@ -53,7 +53,11 @@ const taskFields = {
   ledger: known<Ledger>().optional(),
   window: z.int().optional(),
   charge: known<Charge>().optional(),
-  overdue: z.boolean().optional()
+  overdue: z.boolean().optional(),
+  retryAt: z.number().optional(),
+  priority: z.number().optional(),
+  edits: count.optional(),
+  failedAttempts: z.array(z.looseObject({ window: z.int(), micros: z.number() })).optional()
 };
 
 /** Where the app hosted a task's image: the reference its link is signed again from (never the signed link). */
@@ -78,7 +82,7 @@ const taskRecordSchema: z.ZodType<TaskRecord> = z.looseObject({
   times: z.record(z.string(), z.number())
 });
 
-const paused = z.looseObject({ reason: known<'user' | 'cap' | 'ledger'>(), message: z.string() });
+const paused = z.looseObject({ reason: known<'user' | 'cap' | 'ledger' | 'breaker'>(), message: z.string() });
 
 const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
   id: z.string(),
@@ -91,6 +95,9 @@ const batchRecordSchema: z.ZodType<BatchRecord> = z.looseObject({
   paused: paused.optional(),
   simulated: z.boolean().optional(),
   simulatedKept: z.boolean().optional(),
+  // Not worth a batch: a damaged colour or breaker time is dropped.
+  colour: z.int().optional().catch(undefined),
+  breakerSince: z.number().optional().catch(undefined),
   taskIds: z.array(z.string())
 });
 
@@ -107,7 +114,25 @@ const spendWindowSchema = z.looseObject({
   batches: z.record(z.string(), share).optional()
 }) as unknown as z.ZodType<SpendWindow>;
 
-const taskPatch: z.ZodType<TaskPatch> = z.looseObject(z.object(taskFields).partial().shape);
+/** A frozen summary of an archived batch: its batch, counts and money (checked loosely: it is shown, not worked on). */
+const archivedBatchSchema = z.looseObject({
+  summary: z.looseObject({
+    batch: z.looseObject({ id: z.string(), name: z.string(), createdAt: z.number(), libraryDir: z.string() }),
+    counts: z.record(z.string(), z.number()),
+    total: count,
+    costs: z.looseObject({ spentMicros: z.number(), simulated: z.looseObject({ spentMicros: z.number() }) }),
+    failures: z.record(z.string(), z.number()),
+    archivedAt: z.number()
+  }),
+  openShares: z.record(z.string(), share).optional()
+}) as unknown as z.ZodType<ArchivedBatch>;
+
+const taskPatch: z.ZodType<TaskPatch> = z.looseObject({
+  ...z.object(taskFields).partial().shape,
+  // Only "edit and retry" changes these.
+  request: request.optional(),
+  image: imageRef.optional().catch(undefined)
+});
 
 const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('batch_added'), batch: batchRecordSchema, tasks: z.array(taskRecordSchema) }),
@@ -119,10 +144,14 @@ const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
       paused: paused.optional(),
       capMicros: z.number().optional(),
       simulated: z.boolean().optional(),
-      simulatedKept: z.boolean().optional()
+      simulatedKept: z.boolean().optional(),
+      breakerSince: z.number().optional(),
+      colour: z.int().optional()
     }),
     unset: z.array(known<'paused' | 'capMicros' | 'simulated'>()).optional()
   }),
+  z.looseObject({ type: z.literal('batch_order'), ids: z.array(z.string()) }),
+  z.looseObject({ type: z.literal('batch_archived'), id: z.string(), archived: archivedBatchSchema }),
   z.looseObject({ type: z.literal('spend_window'), window: spendWindowSchema }),
   z.looseObject({
     type: z.literal('task_changed'),
@@ -137,7 +166,9 @@ const queueEventSchema: z.ZodType<QueueEvent> = z.discriminatedUnion('type', [
 export const queueSnapshotSchema = z.looseObject({
   batches: z.array(batchRecordSchema),
   tasks: z.array(taskRecordSchema),
-  windows: z.array(spendWindowSchema).optional()
+  windows: z.array(spendWindowSchema).optional(),
+  order: z.array(z.string()).optional(),
+  archived: z.array(archivedBatchSchema).optional()
 });
 
 /** The first issue as a short phrase: where it is, and what is wrong there. */

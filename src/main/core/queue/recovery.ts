@@ -14,7 +14,7 @@ const INTERRUPTED_SUBMIT =
 
 /** What opening the queue does with the tasks the journal left (architecture.md, "Persistence and recovery"). */
 export interface RecoveryPlan {
-  /** Batch ids, oldest first: the order tasks are submitted in. */
+  /** Batch ids in the queue's order (as added, or as the person set it): the order tasks are submitted in. */
   batchOrder: string[];
   /** Submits cut short: APIXO may or may not have the task, so a person decides (never a silent second submit). */
   interrupted: TaskRecord[];
@@ -29,7 +29,7 @@ export interface RecoveryPlan {
 /** Sorts the tasks left in the journal by what must happen to them next. */
 export function planRecovery(state: QueueState): RecoveryPlan {
   const plan: RecoveryPlan = {
-    batchOrder: [...state.batches.values()].sort((a, b) => a.createdAt - b.createdAt).map((b) => b.id),
+    batchOrder: [...state.order],
     interrupted: [],
     toPoll: [],
     toDownload: [],

@@ -40,6 +40,11 @@ export class SpendLedger {
     if (ledger === 'real') this.total += micros;
   }
 
+  /** Real money spent by batches archived since (their tasks are gone): still counted against the cap across all batches. */
+  carry(micros: Micros): void {
+    this.total += micros;
+  }
+
   /** Real money committed or spent, across all batches. */
   get realMicros(): Micros {
     return this.total;

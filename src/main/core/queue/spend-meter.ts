@@ -154,12 +154,20 @@ export class SpendMeter {
       if (task.window !== windowId || task.ledger !== 'real') continue;
       tasks.push(task.id);
       const part = windowPart(task);
-      // Attempts that failed and were submitted again on their own are failures of this window too.
-      const retried = task.autoRetries * task.estimateMicros;
+      // Attempts that failed in this window and were sent again are failures of this window too.
+      const retried = retriedIn(task, windowId);
       if (!part && retried === 0) continue;
       const share = (batches[task.batchId] ??= { succeededMicros: 0, failedMicros: 0 });
       if (part) share[part] += task.estimateMicros;
       share.failedMicros += retried;
+    }
+    // Batches archived while this window was open keep their part of it.
+    for (const { summary, openShares } of this.d.state().archived.values()) {
+      const part = openShares?.[windowId];
+      if (!part) continue;
+      const share = (batches[summary.batch.id] ??= { succeededMicros: 0, failedMicros: 0 });
+      share.succeededMicros += part.succeededMicros;
+      share.failedMicros += part.failedMicros;
     }
     return { batches, tasks };
   }
@@ -168,4 +176,40 @@ export class SpendMeter {
     this.stopped = true;
     this.cancelQuiet();
   }
+}
+
+/** A batch's parts of the windows still open, by window id: what archiving it keeps for them. */
+export function openShares(tasks: Iterable<TaskRecord>, windows: ReadonlyMap<number, SpendWindow>): Record<string, WindowShare> | undefined {
+  const shares: Record<string, WindowShare> = {};
+  let any = false;
+  const add = (windowId: number, part: keyof WindowShare, micros: number): void => {
+    const w = windows.get(windowId);
+    if (!w || w.closedAt !== undefined || micros === 0) return;
+    const share = (shares[windowId] ??= { succeededMicros: 0, failedMicros: 0 });
+    share[part] += micros;
+    any = true;
+  };
+  for (const task of tasks) {
+    if (task.ledger !== 'real') continue;
+    for (const attempt of task.failedAttempts ?? []) add(attempt.window, 'failedMicros', attempt.micros);
+    const part = windowPart(task);
+    if (part && task.window !== undefined) add(task.window, part, task.estimateMicros);
+  }
+  return any ? shares : undefined;
+}
+
+/** The estimates of a task's attempts that failed in the window and were sent again. */
+export function retriedIn(task: Pick<TaskRecord, 'failedAttempts'>, windowId: number): number {
+  let micros = 0;
+  for (const attempt of task.failedAttempts ?? []) if (attempt.window === windowId) micros += attempt.micros;
+  return micros;
+}
+
+/**
+ * What sending a failed task again adds to its record: the attempt that failed, in the window it
+ * failed in, so that window still counts it (the task's `window` moves on with its next submit).
+ */
+export function failedAttempt(task: TaskRecord): Pick<TaskRecord, 'failedAttempts'> {
+  if (task.ledger !== 'real' || task.window === undefined) return {};
+  return { failedAttempts: [...(task.failedAttempts ?? []), { window: task.window, micros: task.estimateMicros }] };
 }

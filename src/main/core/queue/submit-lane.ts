@@ -66,6 +66,10 @@ export class SubmitLane {
   /** Tasks met while their batch was paused, waiting for it to resume. */
   private readonly parked = new Map<string, string[]>();
   private readonly batchOrder = new Map<string, number>();
+  /** Queued tasks waiting out the backoff before an automatic retry, by when they are due. */
+  private readonly backoff = new MinHeap<{ at: number; id: string }>((item) => item.at);
+  private retryTimer: Timer | undefined;
+  private retryTimerAt = 0;
   private readonly inFlightIds = new Set<string>();
   private isRunning = false;
   private submitsInProgress = 0;
@@ -106,6 +110,8 @@ export class SubmitLane {
   stop(): void {
     this.isRunning = false;
     if (this.pumpTimer) this.d.clock.clearTimeout(this.pumpTimer);
+    if (this.retryTimer) this.d.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Resolves once the submits already sent have their answer (so no taskId is lost). */
@@ -113,15 +119,37 @@ export class SubmitLane {
     if (this.submitsInProgress > 0) await new Promise<void>((resolve) => this.submitIdle.push(resolve));
   }
 
-  /** A batch's place in the submission order (the order batches were added in). */
+  /** A batch's place in the submission order (the order batches were added in, or as the person set it). */
   order(batchId: string, place = this.batchOrder.size): void {
     this.batchOrder.set(batchId, place);
+  }
+
+  /**
+   * The person reordered the batches, or moved tasks to the front of theirs: the queued tasks
+   * are sorted again, so that the next submit follows the new order.
+   */
+  reorder(batchIds: string[]): void {
+    this.batchOrder.clear();
+    batchIds.forEach((id, place) => this.batchOrder.set(id, place));
+    this.queue.clear();
+    const { tasks } = this.d.journal.state;
+    for (const id of this.queued) {
+      const task = tasks.get(id);
+      if (task) this.queue.push({ key: this.keyOf(task), id });
+    }
   }
 
   enqueue(task: TaskRecord): void {
     if (this.queued.has(task.id)) return;
     this.queued.add(task.id);
-    this.queue.push({ key: (this.batchOrder.get(task.batchId) ?? 0) * 1e7 + task.position, id: task.id });
+    this.queue.push({ key: this.keyOf(task), id: task.id });
+  }
+
+  /** Submission order: the batch's place, then the tasks moved to the front (higher priority first), then position. */
+  private keyOf(task: TaskRecord): number {
+    const place = this.batchOrder.get(task.batchId) ?? 0;
+    const within = task.priority ? 5e8 - Math.min(task.priority, 5e8) : 5e8 + task.position;
+    return place * 1e9 + within;
   }
 
   /** Queues a task again; returns it as it is now (still in its old state if the journal refused). */
@@ -213,9 +241,40 @@ export class SubmitLane {
         this.park(batch.id, task.id);
         continue;
       }
+      if (task.retryAt !== undefined && task.retryAt > this.d.clock.now()) {
+        this.waitForRetry(task.id, task.retryAt);
+        continue;
+      }
       return task;
     }
     return undefined;
+  }
+
+  /** A task waits out its backoff: queued again when it is due, and the lane wakes then (on the engine's clock). */
+  private waitForRetry(id: string, at: number): void {
+    this.backoff.push({ at, id });
+    if (this.retryTimer && this.retryTimerAt <= at) return;
+    if (this.retryTimer) this.d.clock.clearTimeout(this.retryTimer);
+    this.retryTimerAt = at;
+    this.retryTimer = this.d.clock.setTimeout(() => this.retryDue(), Math.max(0, at - this.d.clock.now()));
+  }
+
+  private retryDue(): void {
+    this.retryTimer = undefined;
+    const now = this.d.clock.now();
+    const { tasks } = this.d.journal.state;
+    for (let top = this.backoff.peek(); top && top.at <= now; top = this.backoff.peek()) {
+      this.backoff.pop();
+      const task = tasks.get(top.id);
+      if (task?.state === 'queued') this.enqueue(task);
+    }
+    const next = this.backoff.peek();
+    if (next && this.isRunning) {
+      this.retryTimerAt = next.at;
+      this.retryTimer = this.d.clock.setTimeout(() => this.retryDue(), Math.max(0, next.at - now));
+    }
+    this.d.mark();
+    this.pump();
   }
 
   private park(batchId: string, taskId: string): void {

@@ -1,5 +1,8 @@
-import type { TaskRecord } from '@shared/batch';
+import type { TaskEdit, TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
+import { failureGroupOf, type FailureGroup } from '@shared/triage';
+import { editedRequest } from './edit-request';
+import { failedAttempt } from './spend-meter';
 import type { Clock } from '../util/clock';
 import { TaskActionError, type ChangeTask } from './engine-types';
 import type { TaskPatch } from './queue-state';
@@ -12,8 +15,14 @@ export interface TaskChoicesDeps {
   /** Polls a task at the given time. */
   poll: (id: string, at: number) => void;
   download: (id: string) => void;
+  /** The batches' ids in queue order. */
+  batchIds: () => string[];
   clock: Clock;
+  random: () => number;
 }
+
+/** What a person's retry clears: the last attempt's outcome, and any wait for an automatic retry. */
+const RETRY_UNSET: (keyof TaskPatch)[] = ['taskId', 'resultUrl', 'failCode', 'failMsg', 'file', 'retryAt', 'overdue'];
 
 const CANCELED = 'Canceled before it was submitted: nothing was charged.';
 
@@ -30,10 +39,18 @@ export class TaskChoices {
     this.d.requeue(task, { note: 'Resubmitted by you.' }, ['taskId']);
   }
 
-  /** Gives up on a task without submitting again. */
+  /**
+   * Gives up on a task without submitting again; a failed, rejected or expired one is dismissed
+   * (architecture.md, "Triage"): it leaves the failure counts.
+   */
   abandon(id: string): void {
-    const task = this.require(id, ['needs_review', 'download_failed'], 'Only a task that needs review or whose download failed can be abandoned.');
-    this.d.change(task, 'abandoned', { note: 'Abandoned by you.' }, { durable: true });
+    const task = this.require(
+      id,
+      ['needs_review', 'download_failed', 'failed', 'rejected', 'expired'],
+      'Only a task that failed, needs review or whose download failed can be abandoned.'
+    );
+    const note = task.state === 'needs_review' || task.state === 'download_failed' ? 'Abandoned by you.' : 'Dismissed by you.';
+    this.d.change(task, 'abandoned', { note }, { durable: true });
   }
 
   /** The person found the task at APIXO: poll it from now on. */
@@ -53,7 +70,50 @@ export class TaskChoices {
       this.d.download(task.id);
       return;
     }
-    this.d.requeue(task, { note: 'Queued again by you: this is a new submit.' }, ['taskId', 'resultUrl', 'failCode', 'failMsg', 'file']);
+    this.d.requeue(task, { note: 'Queued again by you: this is a new submit.', autoRetries: 0, ...failedAttempt(task) }, RETRY_UNSET);
+  }
+
+  /**
+   * Changes a failed, rejected or expired task's request (checked as an import's row is) and
+   * queues it again: a new submit, at the new request's estimate. An edit that is not valid is
+   * refused, saying why, and nothing changes.
+   */
+  editRetry(id: string, edit: TaskEdit): void {
+    const task = this.require(id, ['failed', 'rejected', 'expired'], 'Only a task that failed, was rejected or expired can be edited and retried.');
+    const { patch, unset } = editedRequest(task, edit, this.d.random);
+    this.d.requeue(task, { ...patch, note: 'Edited and queued again by you: this is a new submit.', autoRetries: 0, ...failedAttempt(task) }, [
+      ...RETRY_UNSET,
+      ...unset
+    ]);
+  }
+
+  /** The tasks of one failure group, of one batch or (undefined) every batch, in queue order. */
+  failures(batchId: string | undefined, group: FailureGroup): TaskRecord[] {
+    const ids = batchId === undefined ? this.d.batchIds() : [batchId];
+    return ids.flatMap((b) => this.d.tasksOf(b).filter((t) => failureGroupOf(t) === group));
+  }
+
+  /**
+   * Retries one failure group (failed, rejected and expired tasks are queued again as new
+   * submits; failed downloads are downloaded again, with no new charge); answers how many.
+   * "Needs review" is refused: a resubmit may pay twice, so the person resubmits them one by one.
+   */
+  retryGroup(batchId: string | undefined, group: FailureGroup): number {
+    if (group === 'needs_review') {
+      throw new TaskActionError(
+        'Tasks that need review are not retried together: each may have been made and charged already. Check them at APIXO, then attach, resubmit or abandon them one by one.'
+      );
+    }
+    const tasks = this.failures(batchId, group);
+    for (const task of tasks) this.retry(task.id);
+    return tasks.length;
+  }
+
+  /** Gives up on one failure group (failed ones are dismissed, the others abandoned); answers how many. */
+  abandonGroup(batchId: string | undefined, group: FailureGroup): number {
+    const tasks = this.failures(batchId, group);
+    for (const task of tasks) this.abandon(task.id);
+    return tasks.length;
   }
 
   /** Cancels a task that has not been submitted (APIXO has no cancel). */
