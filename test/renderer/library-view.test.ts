@@ -74,7 +74,7 @@ describe('library grid', () => {
     expect(c.find(byTestId('card-duration')).text()).toBe('0:12');
     expect(c.findAll('.badge').map((b) => b.text())).toEqual(['i2v', 'LoRA']);
     expect(c.find('img.poster').attributes('src')).toMatch(/^ltx-media:\/\/cache\/thumbs\/[\w-]+\.jpg$/);
-    expect(c.find(byTestId('card-open')).attributes('aria-label')).toBe('A lighthouse in a storm, 12 seconds, 1080p, image to video, LoRA');
+    expect(c.find(byTestId('card-open')).attributes('aria-label')).toBe('A lighthouse in a storm, seed 1001, 12 seconds, 1080p, image to video, LoRA');
   });
 
   it('marks videos of unknown origin (no sidecar), and they cannot be starred', async () => {

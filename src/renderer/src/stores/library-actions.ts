@@ -4,23 +4,26 @@
  * notices are shown where the action was started (its scope).
  */
 import type { ShallowReactive, ShallowRef, Ref } from 'vue';
-import type { LibraryBulkResult, LibraryDetail, LibraryItem } from '@shared/library';
+import type { LibraryBulkResult, LibraryDeleteResult, LibraryDetail, LibraryItem, Verdict } from '@shared/library';
 import { formatUsd, type Micros } from '@shared/pricing';
 import { plural } from '../lib/format';
 import { useComposerStore } from './composer';
 import type { createActions } from './ipc';
+import type { useTimedNotices } from './library-notices';
 import { useQueueStore } from './queue';
 
 /** Where an action was started: errors and notices are shown there. */
-export type ActionScope = 'player' | 'selection' | 'grid';
+export type ActionScope = 'player' | 'selection' | 'grid' | 'compare';
 
 export interface LibraryActionsContext {
   pages: ShallowReactive<Map<number, LibraryItem[]>>;
   selection: ShallowReactive<Map<string, LibraryItem>>;
   openPath: Ref<string | null>;
   detail: ShallowRef<LibraryDetail | null>;
-  /** Short results of actions ("Copied 3 videos to …"), by scope. */
-  notices: Partial<Record<ActionScope, string>>;
+  /** The videos side by side in the compare view, if it is open. */
+  compare: ShallowRef<LibraryItem[] | null>;
+  /** Short results of actions ("Copied 3 videos to …"), by scope; they go away on their own (library-notices.ts). */
+  notices: ReturnType<typeof useTimedNotices<ActionScope>>;
   actions: ReturnType<typeof createActions>;
   /** Drops videos that are gone from everything held. */
   forget(paths: Iterable<string>): void;
@@ -30,7 +33,8 @@ export interface LibraryActionsContext {
 }
 
 export function useLibraryActions(ctx: LibraryActionsContext) {
-  const { pages, selection, openPath, detail, notices, actions } = ctx;
+  const { pages, selection, openPath, detail, compare, actions } = ctx;
+  const { say } = ctx.notices;
 
   /** The videos an action applies to: the one in the player, or the selection. */
   function targets(scope: ActionScope): string[] {
@@ -57,7 +61,7 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
   }
 
   function startAction(scope: ActionScope): void {
-    delete notices[scope];
+    ctx.notices.dismissNotice(scope);
   }
 
   /** Says which videos an action could not do, in the place it was started. */
@@ -82,6 +86,7 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
       if (held) selection.set(path, { ...held, ...patch });
     }
     if (detail.value && paths.has(detail.value.path)) detail.value = { ...detail.value, ...patch };
+    if (compare.value?.some((i) => paths.has(i.path))) compare.value = compare.value.map((i) => (paths.has(i.path) ? { ...i, ...patch } : i));
   }
 
   async function setFavourite(scope: ActionScope, on: boolean, paths = targets(scope)): Promise<boolean> {
@@ -111,7 +116,7 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
       actions.fail(scope, 'The clipboard could not be written. Select the prompt and copy it by hand.');
       return false;
     }
-    notices[scope] = prompts.length === 1 ? 'Copied the prompt.' : `Copied ${plural(prompts.length, 'prompt')}, one per line.`;
+    say(scope, prompts.length === 1 ? 'Copied the prompt.' : `Copied ${plural(prompts.length, 'prompt')}, one per line.`);
     return true;
   }
 
@@ -152,19 +157,71 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
     return shownInFolder === true;
   }
 
-  /** Moves the videos (with their sidecars and source images) to the trash. */
+  /** Keep, reject, or back to unreviewed (null): written to each video's sidecar. True when every one took it. */
+  async function setVerdict(scope: ActionScope, verdict: Verdict | null, paths = targets(scope)): Promise<boolean> {
+    if (paths.length === 0) return false;
+    startAction(scope);
+    const result = await actions.run(scope, 'library:verdict', paths, verdict);
+    if (!result) return false;
+    const failed = new Set(result.failed.map((f) => f.path));
+    patchItems(new Set(paths.filter((p) => !failed.has(p))), { verdict: verdict ?? undefined });
+    reportFailures(scope, verdict === 'keep' ? 'kept' : verdict === 'reject' ? 'rejected' : 'marked as unreviewed', result);
+    return result.failed.length === 0;
+  }
+
+  /** What a delete did: the videos leave the window, and Undo is offered for as long as main holds them. */
+  function afterDelete(scope: ActionScope, paths: string[], result: LibraryDeleteResult): void {
+    const failed = new Set(result.failed.map((f) => f.path));
+    ctx.forget(paths.filter((p) => !failed.has(p)));
+    if (result.done > 0) {
+      const text = `Moved ${plural(result.done, 'video')} to the trash.`;
+      if (result.undo) ctx.notices.offerUndo({ text, token: result.undo, graceMs: result.graceMs, count: result.done });
+      else say('grid', text);
+    }
+    reportFailures(scope, 'moved to the trash', result);
+    void ctx.reload();
+  }
+
+  /** Moves the videos (with their sidecars and source images) to the trash, with an undo while the grace lasts. */
   async function remove(scope: ActionScope): Promise<boolean> {
     const paths = targets(scope);
     if (paths.length === 0) return false;
     startAction(scope);
     const result = await actions.run(scope, 'library:delete', paths);
     if (!result) return false;
-    const failed = new Set(result.failed.map((f) => f.path));
-    ctx.forget(paths.filter((p) => !failed.has(p)));
-    if (result.done > 0) notices.grid = `Moved ${plural(result.done, 'video')} to the trash.`;
-    reportFailures(scope, 'moved to the trash', result);
+    afterDelete(scope, paths, result);
+    return result.failed.length === 0;
+  }
+
+  /** Moves every rejected video of a batch to the trash, with an undo. */
+  async function trashRejected(batchId: string): Promise<boolean> {
+    startAction('grid');
+    const result = await actions.run('grid', 'library:trash-rejected', batchId);
+    if (!result) return false;
+    if (result.done === 0 && result.failed.length === 0) say('grid', 'This batch has no rejected videos left.');
+    afterDelete('grid', [], result);
+    return result.failed.length === 0;
+  }
+
+  /** Puts back the videos of the last delete, while its grace lasts. */
+  async function undoDelete(): Promise<boolean> {
+    const offer = ctx.notices.undoOffer.value;
+    if (!offer) return false;
+    startAction('grid');
+    const result = await actions.run('grid', 'library:undo-delete', offer.token);
+    if (!result) return false;
+    ctx.notices.dismissUndo();
+    if (result.done > 0) say('grid', `Put back ${plural(result.done, 'video')}.`);
+    reportFailures('grid', 'put back', result);
     void ctx.reload();
-    return failed.size === 0;
+    return result.failed.length === 0;
+  }
+
+  /** Hands a video to the OS drag (main starts it with the file and its poster). */
+  async function dragOut(path: string): Promise<boolean> {
+    const started = await actions.run('grid', 'library:drag-out', path);
+    if (started === false) actions.fail('grid', 'The video could not be dragged: it may have been moved or deleted outside the app.');
+    return started === true;
   }
 
   /** Asks for a folder and copies the videos there with a manifest; false when cancelled or failed. */
@@ -177,18 +234,29 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
     if (!folder) return false;
     const result = await actions.run(scope, 'library:export', paths, folder.token);
     if (!result) return false;
-    notices[scope] = `Copied ${plural(result.done, 'video')} to ${result.folder}. The manifest is ${result.manifest}.`;
+    say(scope, `Copied ${plural(result.done, 'video')} to ${result.folder}. The manifest is ${result.manifest}.`);
     reportFailures(scope, 'copied', result);
     return result.failed.length === 0;
-  }
-
-  function dismissNotice(scope: ActionScope): void {
-    delete notices[scope];
   }
 
   function clearError(scope: ActionScope): void {
     actions.clear(scope);
   }
 
-  return { estimate, estimateText, setFavourite, copyPrompts, useSettings, rerun, reveal, remove, exportTo, dismissNotice, clearError };
+  return {
+    estimate,
+    estimateText,
+    setFavourite,
+    setVerdict,
+    copyPrompts,
+    useSettings,
+    rerun,
+    reveal,
+    remove,
+    trashRejected,
+    undoDelete,
+    dragOut,
+    exportTo,
+    clearError
+  };
 }

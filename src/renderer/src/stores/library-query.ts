@@ -1,5 +1,5 @@
 /** What the library screen asks main for: the filters a person chose, and the query they make. */
-import type { LibraryPage, LibraryQuery, LibrarySort } from '@shared/library';
+import type { LibraryPage, LibraryQuery, LibrarySort, VerdictFilter } from '@shared/library';
 
 /** Videos fetched per `library:query` call as the grid scrolls. */
 export const LIBRARY_PAGE = 200;
@@ -20,20 +20,34 @@ export interface LibraryFilters {
   batchId: string | null;
   date: DateWindow;
   favouritesOnly: boolean;
+  /** Keep, reject, unreviewed: none ticked shows every video. */
+  verdicts: VerdictFilter[];
   sort: LibrarySort;
 }
 
 export type LibraryMeta = Omit<LibraryPage, 'items'>;
 
 export function freshFilters(sort: LibrarySort = 'newest'): LibraryFilters {
-  return { text: '', modes: [], resolutions: [], aspects: [], durationMin: null, durationMax: null, batchId: null, date: 'all', favouritesOnly: false, sort };
+  return {
+    text: '',
+    modes: [],
+    resolutions: [],
+    aspects: [],
+    durationMin: null,
+    durationMax: null,
+    batchId: null,
+    date: 'all',
+    favouritesOnly: false,
+    verdicts: [],
+    sort
+  };
 }
 
 /** Whether anything narrows the view. */
 export function narrows(f: LibraryFilters): boolean {
   return (
     f.text.trim() !== '' ||
-    f.modes.length + f.resolutions.length + f.aspects.length > 0 ||
+    f.modes.length + f.resolutions.length + f.aspects.length + f.verdicts.length > 0 ||
     f.durationMin !== null ||
     f.durationMax !== null ||
     Boolean(f.batchId) ||
@@ -68,6 +82,7 @@ export function toQuery(filters: LibraryFilters, now = Date.now()): LibraryQuery
   const from = windowStart(filters.date, now);
   if (from !== undefined) query.from = from;
   if (filters.favouritesOnly) query.favourite = true;
+  if (filters.verdicts.length > 0) query.verdicts = [...filters.verdicts];
   return query;
 }
 

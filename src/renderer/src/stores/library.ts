@@ -1,10 +1,12 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive, shallowRef, watch } from 'vue';
-import type { LibraryChange, LibraryDetail, LibraryItem, LibraryQuery } from '@shared/library';
+import type { LibraryChange, LibraryDetail, LibraryItem, LibraryQuery, Verdict } from '@shared/library';
 import { formatCount, plural } from '../lib/format';
 import { createActions, mediaUrl, subscribe } from './ipc';
 import { useLibraryActions, type ActionScope } from './library-actions';
+import { useTimedNotices } from './library-notices';
 import { usePosterFrames } from './library-posters';
+import { reviewable } from './library-review';
 import { freshFilters, LIBRARY_PAGE, metaOf, narrows, toQuery, type LibraryFilters, type LibraryMeta } from './library-query';
 import { useSelection } from './library-selection';
 
@@ -25,8 +27,11 @@ export const useLibraryStore = defineStore('library', () => {
   const openIndex = ref<number | null>(null);
   const openPath = ref<string | null>(null);
   const detail = shallowRef<LibraryDetail | null>(null);
-  /** Short results of actions ("Copied 3 videos to …"), by scope. */
-  const notices = reactive<Partial<Record<ActionScope, string>>>({});
+  /** Short results of actions ("Copied 3 videos to …"), by scope, and a delete's undo: they go away on their own. */
+  const timed = useTimedNotices<ActionScope>();
+  const notices = timed.notices;
+  /** The videos side by side in the compare view (2 to 4), while it is open. */
+  const compare = shallowRef<LibraryItem[] | null>(null);
   /** Bumped on every change of the query (not on refreshes): the grid goes back to the top. */
   const queryVersion = ref(0);
   const actions = createActions();
@@ -170,6 +175,10 @@ export const useLibraryStore = defineStore('library', () => {
       picked.deselect(path);
       posters.forgetThumb(path);
       if (openPath.value === path) close();
+      if (compare.value?.some((i) => i.path === path)) {
+        const left = compare.value.filter((i) => i.path !== path);
+        compare.value = left.length >= 2 ? left : null;
+      }
     }
   }
 
@@ -207,7 +216,7 @@ export const useLibraryStore = defineStore('library', () => {
     setAnchor(index);
     detail.value = { ...item };
     actions.clear('player');
-    delete notices.player;
+    timed.dismissNotice('player');
     await loadDetail(item.path);
   }
 
@@ -226,7 +235,63 @@ export const useLibraryStore = defineStore('library', () => {
     detail.value = null;
   }
 
-  const act = useLibraryActions({ pages, selection, openPath, detail, notices, actions, forget, reload, close });
+  const act = useLibraryActions({ pages, selection, openPath, detail, compare, notices: timed, actions, forget, reload, close });
+
+  // ── Review ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The first video after `from` (wrapping round to the top) that has no verdict yet and can
+   * have one, fetching pages as it looks; null when every video of the list has one.
+   */
+  async function nextUnreviewed(from: number, skip?: string): Promise<number | null> {
+    const count = total.value;
+    for (let k = 1; k <= count; k++) {
+      const i = (from + k) % count;
+      if (!itemAt(i)) await ensureLoaded(i, i + LIBRARY_PAGE);
+      const item = itemAt(i);
+      if (item && item.path !== skip && !item.verdict && reviewable(item)) return i;
+    }
+    return null;
+  }
+
+  /**
+   * A verdict for the video at `index` (from the grid or the player), then on to the next video
+   * without one: its index, or null when none is left (or the verdict was not written). Back to
+   * unreviewed (null) stays where it is.
+   */
+  async function judge(scope: 'grid' | 'player', index: number, verdict: Verdict | null): Promise<number | null> {
+    const item = scope === 'player' ? detail.value : itemAt(index);
+    if (!item) return null;
+    if (!reviewable(item)) {
+      actions.fail(scope, 'Only videos made by LTX Batch Studio (with a sidecar) can be kept or rejected.');
+      return null;
+    }
+    if (!(await act.setVerdict(scope, verdict, [item.path]))) return null;
+    if (verdict === null) return index;
+    const next = await nextUnreviewed(index, item.path);
+    if (next === null) {
+      timed.say(scope, 'Every video here has a verdict.');
+      return null;
+    }
+    if (scope === 'player') await open(next);
+    return next;
+  }
+
+  /** Opens the selected videos side by side (2 to 4 of them), in the grid's order. */
+  function openCompare(): boolean {
+    const items = [...selection.values()];
+    if (items.length < 2 || items.length > 4) return false;
+    const order = new Map<string, number>();
+    for (const [page, held] of pages) held.forEach((i, at) => order.set(i.path, page * LIBRARY_PAGE + at));
+    items.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
+    actions.clear('compare');
+    compare.value = items;
+    return true;
+  }
+
+  function closeCompare(): void {
+    compare.value = null;
+  }
 
   return {
     filters,
@@ -239,6 +304,11 @@ export const useLibraryStore = defineStore('library', () => {
     detail,
     thumbs: posters.thumbs,
     notices,
+    undoOffer: timed.undoOffer,
+    dismissNotice: timed.dismissNotice,
+    dismissUndo: timed.dismissUndo,
+    dismissNotices: timed.dismissAll,
+    compare,
     queryVersion,
     errors: actions.errors,
     busy: actions.busy,
@@ -265,6 +335,10 @@ export const useLibraryStore = defineStore('library', () => {
     open,
     step,
     close,
+    nextUnreviewed,
+    judge,
+    openCompare,
+    closeCompare,
     ...act
   };
 });
