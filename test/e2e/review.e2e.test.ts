@@ -88,9 +88,7 @@ describeE2e('reviewing takes: keys, compare, undo', () => {
           .click({ modifiers: ['Control'] });
       await page.getByTestId('action-compare').click();
       await expect.poll(() => page.getByTestId('compare-pane').count()).toBe(4);
-      await expect
-        .poll(() => page.$$eval('[data-testid="compare-video"]', (vs) => vs.every((v) => (v as HTMLVideoElement).readyState >= 2)))
-        .toBe(true);
+      await expect.poll(() => page.$$eval('[data-testid="compare-video"]', (vs) => vs.every((v) => (v as HTMLVideoElement).readyState >= 2))).toBe(true);
       const frame = 1 / 24; // the simulator's clips are 24 fps or faster
       const inStep = async (): Promise<void> => {
         const times = await paneTimes(page);
