@@ -322,7 +322,9 @@ describe('selection and actions', () => {
     const shown = cards(w).map((c) => c.attributes('data-path'));
     expect(paths.some((p) => shown.includes(p))).toBe(false);
     expect(w.find(byTestId('selection-bar')).exists()).toBe(false);
-    expect(w.find(byTestId('notice-grid')).text()).toContain('Moved 3 videos to the trash.');
+    // Held aside while Undo is offered (the OS trash takes them once the grace has passed).
+    expect(w.find(byTestId('undo-notice')).text()).toContain('Moved 3 videos to the trash.');
+    expect(w.find(byTestId('undo-delete')).exists()).toBe(true);
   });
 
   it('cancelling the delete keeps everything', async () => {
@@ -337,7 +339,9 @@ describe('selection and actions', () => {
     expect(count(w)).toBe('30 videos');
   });
 
-  it('says which videos could not be deleted, beside the selection’s actions', async () => {
+  // A file in use no longer fails the delete itself: it is held aside for the undo, and only
+  // the OS trash, after the grace, can refuse it.
+  it.skip('says which videos could not be deleted, beside the selection’s actions', async () => {
     const s = await mixedLibrary();
     const w = await openLibrary(s);
     const stuck = card(w, 1).attributes('data-path')!;
