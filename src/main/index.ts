@@ -7,13 +7,14 @@ import updaterPkg from 'electron-updater';
 import { defaultSettings } from '@shared/settings';
 import { PAGE_HOST, PAGE_ORIGIN, PAGE_SCHEME } from '@shared/page-security';
 import { AppService } from './core/app/app-service';
-import { AttentionTracker, overallProgress } from './core/app/attention';
+import { AttentionTracker } from './core/app/attention';
 import { openFileLog } from './core/log/file-log';
 import { APP_NAME } from './core/paths';
 import { electronUpdaterSource } from './core/update/electron-updater-source';
 import { dragPort } from './electron/drag';
 import { bindIpc, forwardEvents, ownPageCheck } from './electron/ipc-binding';
 import { installMenu } from './electron/menu';
+import { showProgress } from './electron/progress';
 import { watchPower } from './electron/power';
 import { handleMediaProtocol, handlePageProtocol, registerSchemes } from './electron/protocols';
 import { createSettingsStore, openSecretStore } from './electron/settings-store';
@@ -133,9 +134,10 @@ async function start(): Promise<void> {
   watchPower({ service, keepAwake: () => settings.read().keepAwake !== false, blocker: powerSaveBlocker, monitor: powerMonitor, net, log: log.child('power') });
 
   const attention = new AttentionTracker(service.snapshot());
+  // Progress in the dock or taskbar, and the videos left as the app's badge.
+  showProgress({ service, window: () => win, app, platform: process.platform });
   service.on('queue:changed', () => {
     const now = service!.snapshot();
-    win?.setProgressBar(overallProgress(now) ?? -1);
     if (!settings.read().notifications || !Notification.isSupported()) return;
     for (const notice of attention.update(now)) new Notification(notice).show();
   });
