@@ -97,7 +97,8 @@ async function start(): Promise<void> {
       chooseFiles: async ({ title, filters, multiple }) => showOpen({ title, filters, properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'] })
     },
     // A video dragged out of the window, with its poster under the pointer.
-    startDrag: dragPort(contents, join(resourcesDir, 'icons', 'png', '64x64.png')),
+    // The app's icon, for a video with no poster yet: beside app.asar once packaged (electron-builder.yml).
+    startDrag: dragPort(contents, app.isPackaged ? join(process.resourcesPath, 'drag-icon.png') : join(resourcesDir, 'icons', 'png', '64x64.png')),
     version: app.getVersion(),
     resourcesDir,
     log,
