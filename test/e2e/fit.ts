@@ -18,7 +18,10 @@ export const WINDOW_SIZES = [
  * Every visible control (button, link, input, select, text area, anything focusable) that a person
  * cannot reach, with why: beyond the window's left or right edge, cut off by a box around it that
  * does not scroll, or a label cut short. Controls below the fold of a page or a list that scrolls
- * are within reach; a control marked `data-primary` must be on screen without scrolling the page.
+ * are within reach; a control marked `data-primary` must be on screen without scrolling anything.
+ * Sideways, only a box marked `data-scroll-x` (a wide grid whose columns pan, like the import
+ * preview) brings its controls within reach by scrolling: anywhere else a control beyond the
+ * edge of its box is cut off, as row actions of a table must never need a sideways scroll.
  */
 export function outOfReach(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -42,29 +45,30 @@ export function outOfReach(page: Page): Promise<string[]> {
       if (r.width === 0 && r.height === 0) continue;
       // A visually hidden control with a visible stand-in (a styled checkbox, a file input): the stand-in is checked.
       if (r.width <= 1 && r.height <= 1) continue;
-      if (r.left < -1 || r.right > width + 1) {
-        problems.push(`${name(el)} at ${box(r)} lies beyond the window's ${r.left < 0 ? 'left' : 'right'} edge (${width} px)`);
-        continue;
-      }
       let clipped = false;
-      let scrolls = false;
-      // The part of the control's height that must show through each box around it: once inside a
-      // box that scrolls, the box's own height (scrolling it brings the control into view).
+      // The part of the control that must show through each box around it: once inside a box that
+      // scrolls, the box's own extent (scrolling it brings the control into view).
       let top = r.top;
       let bottom = r.bottom;
+      let left = r.left;
+      let right = r.right;
       for (let up = el.parentElement; up && up !== document.body && up !== document.documentElement; up = up.parentElement) {
         const s = getComputedStyle(up);
         const a = up.getBoundingClientRect();
         const clipX = s.overflowX !== 'visible';
         const clipY = s.overflowY !== 'visible';
         const scrollY = (s.overflowY === 'auto' || s.overflowY === 'scroll') && up.scrollHeight > up.clientHeight;
-        if (clipX && (r.left < a.left - 1 || r.right > a.right + 1)) {
+        const scrollX = up.hasAttribute('data-scroll-x') && (s.overflowX === 'auto' || s.overflowX === 'scroll') && up.scrollWidth > up.clientWidth;
+        if (scrollX) {
+          left = Math.max(a.left, Math.min(left, a.right - 1));
+          right = Math.min(a.right, Math.max(right, a.left + 1));
+          left = Math.min(left, right);
+        } else if (clipX && (left < a.left - 1 || right > a.right + 1)) {
           problems.push(`${name(el)} at ${box(r)} is cut off by ${name(up)} at ${box(a)}`);
           clipped = true;
           break;
         }
         if (scrollY) {
-          scrolls = true;
           top = Math.max(a.top, Math.min(top, a.bottom - 1));
           bottom = Math.min(a.bottom, Math.max(bottom, a.top + 1));
           top = Math.min(top, bottom);
@@ -75,10 +79,15 @@ export function outOfReach(page: Page): Promise<string[]> {
         }
       }
       if (clipped) continue;
+      if (left < -1 || right > width + 1) {
+        problems.push(`${name(el)} at ${box(r)} lies beyond the window's ${left < 0 ? 'left' : 'right'} edge (${width} px)`);
+        continue;
+      }
       if ((el.tagName === 'BUTTON' || el.getAttribute('role') === 'button') && el.scrollWidth > el.clientWidth + 1 && style.overflowX !== 'visible') {
         problems.push(`${name(el)}'s label is cut short (${el.scrollWidth} px in ${el.clientWidth} px)`);
       }
-      if (el.hasAttribute('data-primary') && !scrolls && (r.top < 0 || r.bottom > height + 1)) {
+      // A primary action is on screen as the page opens, not once something is scrolled (a sticky action bar).
+      if (el.hasAttribute('data-primary') && (r.top < -1 || r.bottom > height + 1)) {
         problems.push(`${name(el)}, a primary action, is off screen at ${box(r)} in a ${height} px window`);
       }
     }

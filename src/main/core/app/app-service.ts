@@ -3,6 +3,7 @@ import type { EventChannel, EventMap, InvokeChannel, InvokeHandlers, IpcResult, 
 import { parseInvokeArgs } from '@shared/ipc-schemas';
 import type { Settings, SettingsPatch } from '@shared/settings';
 import type { UpdateStatus } from '@shared/update';
+import { unreachableEndpoint } from '@shared/address';
 import { isApixoError } from '../apixo';
 import { HostingError, requestSigner } from '../hosting';
 import { ImageCache, isImageRefusal } from '../images';
@@ -349,6 +350,10 @@ export class AppService {
       const chosen = this.chosen.path(dataFolder, 'folder:data', 'settings:update');
       patch.dataDir = await checkChosenFolder(chosen, 'data folder', 'settings:update');
     }
+    // A bucket endpoint APIXO could never reach is refused as the Settings page refuses it while it is typed.
+    const endpoint = patch.hosting?.s3.endpoint;
+    const refused = endpoint !== undefined && endpoint !== this.options.settings.read().hosting.s3.endpoint ? unreachableEndpoint(endpoint) : undefined;
+    if (refused) throw new WindowRefusal(refused, `settings:update: bucket endpoint ${JSON.stringify(endpoint)} refused: not on the internet`);
     const log = this.log.child('settings');
     if (patch.libraryDir) log.info('library folder set', { path: patch.libraryDir });
     if (patch.dataDir) log.info('data folder set (used from the next start)', { path: patch.dataDir });

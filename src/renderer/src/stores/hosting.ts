@@ -61,5 +61,11 @@ export const useHostingStore = defineStore('hosting', () => {
     if (value) lastTest.value = value;
   }
 
-  return { status, lastTest, errors: actions.errors, busy: actions.busy, load, save, setSecret, clearSecret, test };
+  /** Drops the last test's answer (and its error): it was about settings that have changed since. */
+  function forgetTest(): void {
+    lastTest.value = null;
+    actions.clear('test');
+  }
+
+  return { status, lastTest, errors: actions.errors, busy: actions.busy, load, save, setSecret, clearSecret, test, forgetTest };
 });
