@@ -20,7 +20,8 @@ async function addBatch(harness: Harness, name: string, prompts: string[]): Prom
   return harness.invoke<BatchSummary>('batches:create', { token: preview.token, name, skipInvalid: false });
 }
 
-const finished = (s: BatchSummary) => Object.entries(s.counts).every(([state, n]) => !n || ['done', 'failed', 'rejected', 'canceled', 'abandoned', 'expired'].includes(state));
+const finished = (s: BatchSummary) =>
+  Object.entries(s.counts).every(([state, n]) => !n || ['done', 'failed', 'rejected', 'canceled', 'abandoned', 'expired'].includes(state));
 
 async function namesShown(page: Page): Promise<string[]> {
   return page.getByTestId('batch-title').allInnerTexts();
@@ -80,7 +81,12 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
     const { browser, harness } = session;
     const delta = await addBatch(harness, 'Delta', ['A kite over a beach']);
     await until('Delta done', async () => (await snapshot(harness)).batches.every(finished) || undefined, 30_000);
-    for (const name of ['Alpha', 'Bravo', 'Charlie']) await addBatch(harness, name, Array.from({ length: 4 }, (_, i) => `${name} take ${i + 1} [sim:slow]`));
+    for (const name of ['Alpha', 'Bravo', 'Charlie'])
+      await addBatch(
+        harness,
+        name,
+        Array.from({ length: 4 }, (_, i) => `${name} take ${i + 1} [sim:slow]`)
+      );
     const app = await openApp(browser, harness, 'queue-control');
     const { page } = app;
     const order = async () => (await snapshot(harness)).batches.map((b) => b.batch.name);
@@ -120,7 +126,9 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
       await slot('Delta').getByTestId('batch-select').focus();
       await page.keyboard.press('Alt+ArrowDown');
       await expect.poll(order).toEqual(['Charlie', 'Alpha', 'Delta', 'Bravo']);
-      expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="batch-row"]')?.querySelector('[data-testid="batch-title"]')?.textContent)).toBe('Delta');
+      expect(
+        await page.evaluate(() => document.activeElement?.closest('[data-testid="batch-row"]')?.querySelector('[data-testid="batch-title"]')?.textContent)
+      ).toBe('Delta');
       // By a drag: Bravo onto the top half of Charlie (a window tall enough to show both, so nothing scrolls mid-drag).
       await page.setViewportSize({ width: 1280, height: 1200 });
       await slot('Bravo').dragTo(slot('Charlie'), { targetPosition: { x: 40, y: 6 } });
@@ -131,7 +139,10 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
 
       // Pause all, resume all.
       await page.getByTestId('pause-all').click();
-      await until('every batch with work paused', async () => (await snapshot(harness)).batches.filter((b) => b.batch.name !== 'Delta').every((b) => b.batch.paused?.reason === 'user') || undefined);
+      await until(
+        'every batch with work paused',
+        async () => (await snapshot(harness)).batches.filter((b) => b.batch.name !== 'Delta').every((b) => b.batch.paused?.reason === 'user') || undefined
+      );
       await page.getByTestId('resume-all').waitFor();
       await expect.poll(() => page.getByTestId('batch-paused').count()).toBe(3);
       await app.screen('2-paused-all');

@@ -10,7 +10,11 @@ function parts(path: string): string[] {
   return path.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
 }
 
-export function libraryPathOf(task: Pick<TaskRecord, 'state' | 'file'>, batch: Pick<BatchInfo, 'libraryDir'> | undefined, libraryRoot: string | undefined): string | undefined {
+export function libraryPathOf(
+  task: Pick<TaskRecord, 'state' | 'file'>,
+  batch: Pick<BatchInfo, 'libraryDir'> | undefined,
+  libraryRoot: string | undefined
+): string | undefined {
   if (task.state !== 'done' || !task.file || !batch || !libraryRoot) return undefined;
   const root = parts(libraryRoot);
   const folder = parts(batch.libraryDir);

@@ -81,7 +81,9 @@ export const useQueueStore = defineStore('queue', () => {
     const known = new Set(order.value);
     const listed = order.value.map((id) => batches.get(id)).filter((s): s is BatchSummary => s !== undefined && s.archivedAt === undefined);
     // Batches the order does not know yet (added since): last, oldest first, as the engine appends them.
-    const fresh = [...batches.values()].filter((s) => !known.has(s.batch.id) && s.archivedAt === undefined).sort((a, b) => a.batch.createdAt - b.batch.createdAt);
+    const fresh = [...batches.values()]
+      .filter((s) => !known.has(s.batch.id) && s.archivedAt === undefined)
+      .sort((a, b) => a.batch.createdAt - b.batch.createdAt);
     return [...listed, ...fresh];
   });
   /** Failures by cause over the batches in the queue, from their summaries (always as fresh as they are). */
