@@ -147,7 +147,9 @@ describe('queue view', () => {
     await wrapper.find(byTestId('task-abandon')).trigger('click');
     await settle();
     const row = wrapper.find(`[data-task-id="${taskIdFor(batch.id, 0)}"]`);
-    expect(row.find(byTestId('task-error')).text()).toBe('Only a task that needs review or whose download failed can be abandoned. (This one is abandoned.)');
+    expect(row.find(byTestId('task-error')).text()).toBe(
+      'Only a task that failed, needs review or whose download failed can be abandoned. (This one is abandoned.)'
+    );
   });
 
   it('when the account pauses, a banner says why and offers Resume and settings', async () => {
