@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useComposerStore } from '../../src/renderer/src/stores/composer';
