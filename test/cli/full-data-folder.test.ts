@@ -53,10 +53,12 @@ class FillingApi {
           res.end(JSON.stringify({ code: 200, msg: 'success', data: { taskId } }));
           return;
         }
-        // Every task fails for good (no video to fetch), so that each run settles and exits.
+        // Every task fails for good (no video to fetch), so that each run settles and exits; by two
+        // causes in turn, so that no run of one cause pauses the batch (the breaker).
         const taskId = new URL(req.url ?? '/', 'http://x').searchParams.get('taskId') ?? '';
         this.polled.add(taskId);
-        res.end(JSON.stringify({ code: 200, msg: 'success', data: { taskId, state: 'failed', failCode: 'PROMPT_TOO_LONG', failMsg: 'too long' } }));
+        const [failCode, failMsg] = this.created.indexOf(taskId) % 2 === 0 ? ['PROMPT_TOO_LONG', 'too long'] : ['ImageNotAccess', 'no image'];
+        res.end(JSON.stringify({ code: 200, msg: 'success', data: { taskId, state: 'failed', failCode, failMsg } }));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

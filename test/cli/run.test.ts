@@ -100,4 +100,23 @@ describe('cli run, status and resume', () => {
     const prompts = sim.submissions.map((s) => (s.body as { input: { prompt: string } }).input.prompt).filter((p) => p.includes('waves under a pier'));
     expect(new Set(prompts).size).toBe(prompts.length);
   });
+
+  it('stops at the breaker, saying why, and goes on with what is left at resume', async () => {
+    const rows = Array.from({ length: 8 }, (_, n) => `a storm over the sea ${n + 1} [sim:fail:SensitiveContent],5`).join('\n');
+    const first = await runCli(args(csv(`prompt,duration\n${rows}\n`), '--yes', '--concurrency', '1'), { env: NO_KEY });
+    const said = `${first.stdout}\n${first.stderr}`;
+    expect(first.code, said).toBe(1);
+    expect(said).toContain('Paused after 5 safety refusals in a row');
+    expect(said).toContain('Run `ltx-batch resume` to go on');
+    // The breaker stopped the run: three rows were never sent.
+    const status = JSON.parse((await runCli(['status', '--data-dir', join(dir, 'data'), '--json'])).stdout) as {
+      batches: { counts: Record<string, number> }[];
+    };
+    expect(status.batches[0].counts).toMatchObject({ failed: 5, queued: 3 });
+
+    const resume = await runCli(['resume', '--data-dir', join(dir, 'data'), ...FAST, '--concurrency', '1'], { env: NO_KEY });
+    expect(resume.stdout).toContain('It goes on now.');
+    const after = JSON.parse((await runCli(['status', '--data-dir', join(dir, 'data'), '--json'])).stdout) as { batches: { counts: Record<string, number> }[] };
+    expect(after.batches[0].counts).toEqual({ failed: 8 });
+  });
 });

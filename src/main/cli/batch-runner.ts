@@ -15,7 +15,7 @@ export interface RunDisplay {
   quiet: boolean;
 }
 
-export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap' | 'storage' | 'ledger';
+export type RunOutcome = 'settled' | 'account' | 'interrupted' | 'cap' | 'breaker' | 'storage' | 'ledger';
 
 const SHOWN_TASKS = 20;
 
@@ -48,8 +48,12 @@ export async function watchBatches(engine: BatchEngine, batchIds: string[], disp
         if (summaries.every(isSettled)) return resolve('settled');
         if (engine.status().account) return resolve('account');
         // A batch made on the simulator waits for the person's choice of ledger (ledger-choice.ts).
-        if (summaries.every((s) => isSettled(s) || s.batch.paused?.reason === 'cap' || s.batch.paused?.reason === 'ledger')) {
-          return resolve(summaries.some((s) => s.batch.paused?.reason === 'ledger') ? 'ledger' : 'cap');
+        // A batch waits for the person: its cap, its breaker, or (made on the simulator) a choice of ledger (ledger-choice.ts).
+        const stopped = (s: BatchSummary): boolean =>
+          s.batch.paused?.reason === 'cap' || s.batch.paused?.reason === 'breaker' || s.batch.paused?.reason === 'ledger';
+        if (summaries.every((s) => isSettled(s) || stopped(s))) {
+          const reasons = new Set(summaries.map((s) => s.batch.paused?.reason));
+          return resolve(reasons.has('ledger') ? 'ledger' : reasons.has('breaker') ? 'breaker' : 'cap');
         }
         setTimeout(check, 100);
       };
@@ -176,6 +180,9 @@ export function summarizeRun(engine: BatchEngine, batchIds: string[], outcome: R
     message = waiting.map(ledgerWaitWords).join('\n');
   } else if (outcome === 'cap') {
     message = summaries.find((s) => s.batch.paused?.reason === 'cap')?.batch.paused?.message;
+  } else if (outcome === 'breaker') {
+    const paused = summaries.filter((s) => s.batch.paused?.reason === 'breaker');
+    message = `${paused.map((s) => `${s.batch.name}: ${s.batch.paused!.message}`).join('\n')}\nRun \`ltx-batch resume\` to go on with what is left (nothing is submitted twice).`;
   } else if (outcome === 'interrupted') {
     message = 'Stopped. Tasks already running at APIXO keep going; run the same command again to collect them (nothing is submitted twice).';
   }

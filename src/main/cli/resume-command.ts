@@ -88,6 +88,11 @@ export async function driveOpenBatches(
   }
   say(`Using ${apiLabel}.`);
   say(`Resuming ${plural(open.length, 'batch')}: ${open.map((b) => b.name).join(', ')}.`);
+  // Resuming is the person's answer to a breaker: its batch goes on.
+  for (const batch of open.filter((b) => b.paused?.reason === 'breaker')) {
+    say(`${batch.name} was paused: ${batch.paused!.message} It goes on now.`);
+    engine.resumeBatch(batch.id);
+  }
   reportRecovery(engine, say);
   return driveBatches(
     engine,
