@@ -95,7 +95,7 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
       await page.getByTestId('nav-queue').click();
       await expect.poll(() => namesShown(page)).toEqual(['Delta', 'Alpha', 'Bravo', 'Charlie']);
       // The window's title says how far the queue is while it runs.
-      await expect.poll(() => page.title()).toMatch(/^\d+ of 12 videos finished — LTX Batch Studio$/);
+      await expect.poll(() => page.title()).toMatch(/^\d+% · \d+ of 12 videos — LTX Batch Studio$/);
 
       // A Done video: Play and Open in library go to the library on it, Reveal shows its file.
       await slot('Delta').getByTestId('batch-select').click();
@@ -110,11 +110,16 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
       expect(harness.desktop.revealed[0].endsWith(doneTask.file)).toBe(true);
       await page.getByTestId('task-play').click();
       await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/library?video=${doneTask.file}&play=1`);
+      // The library opens that video in its player.
+      await expect.poll(() => page.getByTestId('player-video').getAttribute('src')).toContain(doneTask.file.split('/').map(encodeURIComponent).join('/'));
+      await page.keyboard.press('Escape');
       await page.getByTestId('nav-queue').click();
       await slot('Delta').getByTestId('batch-select').click();
       await page.getByTestId('task-open').first().click();
       await page.getByTestId('task-open-library').click();
       await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/library?video=${doneTask.file}`);
+      await page.getByTestId('player-video').waitFor();
+      await page.keyboard.press('Escape');
       await page.getByTestId('nav-queue').click();
 
       // Reorder by the buttons: Charlie to the top.

@@ -220,6 +220,20 @@ export const useLibraryStore = defineStore('library', () => {
     await loadDetail(item.path);
   }
 
+  /**
+   * Opens one video in the player by its library path (the queue's Play and "Open in library"):
+   * its place in the grid is found once the list holds it.
+   */
+  async function openVideo(path: string): Promise<void> {
+    openIndex.value = null;
+    openPath.value = path;
+    detail.value = null;
+    actions.clear('player');
+    timed.dismissNotice('player');
+    afterReload();
+    await loadDetail(path);
+  }
+
   /** The next (1) or previous (-1) video of the list, if there is one. */
   async function step(by: 1 | -1): Promise<void> {
     if (openIndex.value === null) return;
@@ -300,6 +314,7 @@ export const useLibraryStore = defineStore('library', () => {
     selection,
     anchor: picked.anchor,
     openIndex,
+    openVideo,
     openPath,
     detail,
     thumbs: posters.thumbs,
