@@ -98,11 +98,14 @@ describe('queue screen: triage and control', () => {
   });
 
   it('says the queue’s progress in the window title while it runs, the plain name when idle', async () => {
-    const studio = await studioFor({ settings: { concurrency: 1 } });
-    await studio.addBatch(['A slow tide [sim:slow]', 'Another [sim:slow]', 'Third [sim:slow]'], 'Slow');
+    const studio = await studioFor();
+    // Held by its cap: three videos to go, none ended.
+    const held = await studio.heldBatch(3, 'Held');
     await mountApp(studio);
-    await until(() => expect(document.title).toMatch(/^[0-2] of 3 videos finished — LTX Batch Studio$/));
-    await until(() => expect(document.title).toBe('LTX Batch Studio'), 20_000);
+    await until(() => expect(document.title).toBe('0% · 0 of 3 videos — LTX Batch Studio'));
+    // Canceled, every task has ended: nothing runs.
+    await studio.call('batches:cancel', held.batch.id);
+    await until(() => expect(document.title).toBe('LTX Batch Studio'));
   });
 
   it('selects the new batch after an add from Compose or Import', async () => {

@@ -166,7 +166,7 @@ export const useQueueStore = defineStore('queue', () => {
     const off = subscribe('queue:changed', applyDelta);
     // The window's title says how far the queue is, while anything runs (architecture.md, "Triage").
     const stopTitle = watchEffect(() => {
-      if (typeof document !== 'undefined') document.title = queueTitle(batchList.value, status.value);
+      if (typeof document !== 'undefined') document.title = queueTitle(batchList.value);
     });
     return () => {
       off();
