@@ -7,7 +7,10 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Harness } from './harness/server';
 
-/** Every `.mp4` under a folder (finished videos only: downloads in progress end in `.part`). */
+/**
+ * Every `.mp4` under a folder (finished videos only: downloads in progress end in `.part`), as the
+ * library lists them: a folder whose name starts with a dot (the held deletes) is not looked in.
+ */
 export function mp4sUnder(dir: string): string[] {
   const found: string[] = [];
   const walk = (at: string): void => {
@@ -19,8 +22,9 @@ export function mp4sUnder(dir: string): string[] {
     }
     for (const name of names) {
       const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.mp4')) found.push(path);
+      if (statSync(path).isDirectory()) {
+        if (!name.startsWith('.')) walk(path);
+      } else if (name.endsWith('.mp4')) found.push(path);
     }
   };
   walk(dir);

@@ -341,24 +341,6 @@ describe('selection and actions', () => {
 
   // A file in use no longer fails the delete itself: it is held aside for the undo, and only
   // the OS trash, after the grace, can refuse it.
-  it.skip('says which videos could not be deleted, beside the selection’s actions', async () => {
-    const s = await mixedLibrary();
-    const w = await openLibrary(s);
-    const stuck = card(w, 1).attributes('data-path')!;
-    s.inUse.add(stuck);
-    await card(w, 0).find(byTestId('card-check')).trigger('click');
-    await card(w, 1).find(byTestId('card-check')).trigger('click');
-    await w.find(byTestId('action-delete')).trigger('click');
-    await w.find(byTestId('confirm-delete')).trigger('click');
-    await settle();
-    expect(count(w)).toBe('29 videos');
-    expect(w.find(byTestId('selection-count')).text()).toBe('1 selected');
-    const name = stuck.split('/').pop();
-    expect(w.find(byTestId('error-selection')).text()).toBe(
-      `1 video could not be moved to the trash: “${name}”: ${name} could not be moved to the trash (the file is in use by another program.). Close any program that has it open and try again.`
-    );
-  });
-
   it('a call that fails shows its message next to the controls', async () => {
     const w = await openLibrary(mixedLibrary());
     const api = mounted!.api;
