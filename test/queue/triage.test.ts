@@ -81,6 +81,24 @@ describe('failures grouped by cause', () => {
     expect(h.engine.abandonGroup(batch.id, 'safety')).toBe(0);
   });
 
+  it('"Retry failed" sends again only what sending again can mend; refusals and bad prompts wait for an edit', async () => {
+    h = await harness({}, { autoRetryLimit: 0 });
+    h.engine.start();
+    const batch = h.engine.addBatch({ name: 'mixed', libraryDir: h.libraryDir, tasks: prompts(MIXED) });
+    await settled(h.engine, batch.id);
+    // The image, the timeout and the unknown code: not the safety refusal, the invalid prompt or the rejected request.
+    expect(h.engine.retryFailed(batch.id)).toBe(3);
+    await settled(h.engine, batch.id);
+    for (const [i, times] of [
+      [0, 1],
+      [1, 2],
+      [2, 2],
+      [3, 1],
+      [6, 2]
+    ] as const)
+      expect(submissionsByPrompt(h.sim).get(MIXED[i]), MIXED[i]).toBe(times);
+  });
+
   it('refuses to retry "needs review" as a group, in words', async () => {
     h = await harness({}, { autoRetryLimit: 0 });
     const batch = h.engine.addBatch({ name: 'one', libraryDir: h.libraryDir, tasks: rows(1) });

@@ -1,6 +1,6 @@
 import type { TaskEdit, TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
-import { failureGroupOf, type FailureGroup } from '@shared/triage';
+import { FAILURE_GROUP_WORDS, failureGroupOf, type FailureGroup } from '@shared/triage';
 import { editedRequest } from './edit-request';
 import { failedAttempt } from './spend-meter';
 import type { Clock } from '../util/clock';
@@ -134,11 +134,16 @@ export class TaskChoices {
     return n;
   }
 
-  /** Queues every failed (or expired) task of the batch again; each is a new, paid submit. */
+  /**
+   * Queues again every failed (or expired) task of the batch that sending again can mend; each is
+   * a new, paid submit. A safety refusal or an invalid prompt would only be refused (and maybe
+   * charged) again: those wait for an edit (architecture.md, "Triage").
+   */
   retryFailed(batchId: string): number {
     let n = 0;
     for (const task of this.d.tasksOf(batchId)) {
-      if (task.state === 'failed' || task.state === 'expired') {
+      const group = failureGroupOf(task);
+      if ((task.state === 'failed' || task.state === 'expired') && group && FAILURE_GROUP_WORDS[group].retryHelps) {
         this.retry(task.id);
         n++;
       }
