@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BatchSummary, QueueStatus } from '@shared/batch';
 import type { QueueSnapshot } from '@shared/ipc';
 import { defaultSettings } from '@shared/settings';
-import { AttentionTracker, overallProgress } from '../../src/main/core/app/attention';
+import { AttentionTracker } from '../../src/main/core/app/attention';
 import { sanitizeSettings } from '../../src/main/core/app/settings-file';
 
 const defaults = defaultSettings({ libraryDir: '/videos/LTX Batch Studio', dataDir: '/config/data' });
@@ -60,17 +60,5 @@ describe('attention: what deserves a notification', () => {
     const paused = tracker.update(snapshot([], { account: { reason: 'balance', message: 'Add balance.' }, needsReview: 2 }));
     expect(paused.map((n) => n.title)).toEqual(['LTX Batch Studio paused', 'Tasks need your review']);
     expect(tracker.update(snapshot([], { account: { reason: 'balance', message: 'Add balance.' }, needsReview: 2 }))).toEqual([]);
-  });
-
-  it('reports progress over the running batches only', () => {
-    expect(
-      overallProgress(
-        snapshot([
-          { total: 4, counts: { done: 1, processing: 3 } },
-          { total: 2, counts: { done: 2 } }
-        ])
-      )
-    ).toBe(0.25);
-    expect(overallProgress(snapshot([{ total: 2, counts: { done: 2 } }]))).toBeUndefined();
   });
 });

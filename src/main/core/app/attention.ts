@@ -1,4 +1,3 @@
-import type { BatchSummary } from '@shared/batch';
 import type { QueueSnapshot } from '@shared/ipc';
 import { isSettled } from '@shared/batch-summary';
 
@@ -6,23 +5,6 @@ import { isSettled } from '@shared/batch-summary';
 export interface Notice {
   title: string;
   body: string;
-}
-
-/** Share of work finished across the batches still running (for the dock or taskbar), or undefined when none run. */
-export function overallProgress(snapshot: QueueSnapshot): number | undefined {
-  let total = 0;
-  let finished = 0;
-  for (const summary of snapshot.batches) {
-    if (isSettled(summary)) continue;
-    total += summary.total;
-    finished += settledCount(summary);
-  }
-  return total === 0 ? undefined : finished / total;
-}
-
-function settledCount(summary: BatchSummary): number {
-  const c = summary.counts;
-  return (c.done ?? 0) + (c.failed ?? 0) + (c.rejected ?? 0) + (c.canceled ?? 0) + (c.abandoned ?? 0) + (c.expired ?? 0);
 }
 
 /**
