@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { taskCost } from '@shared/pricing';
 import { TaskActionError } from '../../src/main/core/queue/engine';
 import { harness, rows, settled, until, type Harness } from '../support/engine-harness';
+import { thrown } from '../support/rejection';
 import { FAKED } from '../support/virtual-time';
 
 const EST = taskCost({ mode: 'text-to-video', resolution: '480p', duration: 5 });
@@ -36,14 +37,9 @@ function batchOf(name: string, n: number) {
   return h.engine.addBatch({ name, libraryDir: h.libraryDir, tasks: rows(n, { prompt: (i) => `${name}${i}` }) });
 }
 
+/** What the engine said when it refused. */
 function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TaskActionError);
-    return (error as Error).message;
-  }
-  throw new Error('it was not refused');
+  return thrown(fn, TaskActionError).message;
 }
 
 describe('the order of the queue', () => {

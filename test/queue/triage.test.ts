@@ -9,6 +9,7 @@ import { taskCost } from '@shared/pricing';
 import { autoRetryWords } from '@shared/triage';
 import { TaskActionError } from '../../src/main/core/queue/engine';
 import { harness, rows, settled, submissionsByPrompt, until, type Harness } from '../support/engine-harness';
+import { thrown } from '../support/rejection';
 import { FAKED } from '../support/virtual-time';
 
 const EST = taskCost({ mode: 'text-to-video', resolution: '480p', duration: 5 });
@@ -41,14 +42,9 @@ function prompts(list: string[]) {
   return rows(list.length, { prompt: (i) => list[i] });
 }
 
+/** What the engine said when it refused. */
 function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TaskActionError);
-    return (error as Error).message;
-  }
-  throw new Error('it was not refused');
+  return thrown(fn, TaskActionError).message;
 }
 
 describe('failures grouped by cause', () => {
