@@ -113,6 +113,24 @@ describe('spend measured against the estimate', () => {
     expect(h.engine.summary(b.id)!.costs.spend).toMatchObject({ shared: true, estimatedMicros: 2 * EST, measuredMicros: 2 * EST });
   });
 
+  it('lets a run that ends wait for its last window: measured once spendMeasured() answers', async () => {
+    h = await harness({ billFailures: true }, { autoRetryLimit: 0 });
+    h.engine.start();
+    // Only failures: the batch settles the moment the last one ends, before the quiet moment.
+    const batch = h.engine.addBatch({
+      name: 'a',
+      libraryDir: h.libraryDir,
+      tasks: rows(2, { prompt: (i) => `row ${i + 2} [sim:fail:SensitiveContent] a fight` })
+    });
+    await settled(h.engine, batch.id);
+    await h.engine.spendMeasured();
+    const [window] = h.engine.state.windows.values();
+    expect(window).toMatchObject({ verdict: 'failures_billed', measuredMicros: 2 * EST });
+    expect(h.engine.tasksOf(batch.id).map((t) => t.charge)).toEqual(['charged', 'charged']);
+    // Nothing open: it answers at once.
+    await h.engine.spendMeasured();
+  });
+
   it('carries an open window over a restart and measures it once the tasks end', async () => {
     h = await harness({ balanceUsd: 30 });
     h.engine.start();

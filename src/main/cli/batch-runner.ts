@@ -274,6 +274,8 @@ export async function driveBatches(engine: BatchEngine, batchIds: string[], opti
       'Stopping: waiting for submits already sent to answer, so that no task ID is lost (Ctrl-C again leaves at once; a row whose answer is lost then needs review)…'
     );
   if (outcome === 'storage' && !json) io.out('Stopping: the data folder cannot be written; waiting for submits already sent to answer…');
+  // A run that ends with nothing at APIXO has its last spend measured before it goes.
+  if (outcome !== 'interrupted' && outcome !== 'storage') await engine.spendMeasured();
   // Submits already sent are answered during close: their IDs are in the journal or rescued.
   await engine.close();
   unsubscribe();

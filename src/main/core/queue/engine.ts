@@ -744,6 +744,11 @@ export class BatchEngine {
     this.lane.pump();
   }
 
+  /** Resolves once the open spend window is measured, or at once when it cannot be yet (spend-meter.ts). */
+  spendMeasured(): Promise<void> {
+    return this.meter.measured();
+  }
+
   /** Asks APIXO for the balance; never fails the queue. */
   refreshBalance(): void {
     this.balance.refresh();

@@ -40,6 +40,8 @@ export class SpendMeter {
   private readonly atApixo = new Set<string>();
   private stopped = false;
   private nextId = 1;
+  /** Whoever waits for the open window to be measured (`measured()`). */
+  private waiting: (() => void)[] = [];
 
   constructor(private readonly d: SpendMeterDeps) {
     // A window the last run left open (it stopped while tasks ran) goes on.
@@ -84,6 +86,27 @@ export class SpendMeter {
     if (this.atApixo.size === 0) this.armQuiet();
   }
 
+  /**
+   * Resolves once the open window is measured (its quiet moment came and it closed), or at once
+   * when none is open, something real is still at APIXO, or the meter stopped: a run that ends
+   * waits for it, so its spend is measured before it goes (architecture.md, "Money").
+   */
+  measured(): Promise<void> {
+    if (!this.current || this.atApixo.size > 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      // Armed again, held: the process stays up for the window it waits for.
+      this.cancelQuiet();
+      this.armQuiet();
+    });
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
   /** Whether real tasks are at APIXO now. */
   get busy(): boolean {
     return this.atApixo.size > 0;
@@ -103,7 +126,8 @@ export class SpendMeter {
       },
       Math.max(20, QUIET_MS * this.d.timeScale)
     );
-    this.quietTimer.unref?.();
+    // Nobody waiting: a quiet moment never keeps the process up on its own.
+    if (this.waiting.length === 0) this.quietTimer.unref?.();
   }
 
   private cancelQuiet(): void {
@@ -143,6 +167,7 @@ export class SpendMeter {
     } finally {
       this.closing = false;
       this.d.opened();
+      this.wake();
     }
   }
 
@@ -175,6 +200,7 @@ export class SpendMeter {
   stop(): void {
     this.stopped = true;
     this.cancelQuiet();
+    this.wake();
   }
 }
 
