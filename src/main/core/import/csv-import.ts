@@ -3,10 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
 import { decodeText } from './decode';
 import { detectDelimiter, type CsvDelimiter } from './delimiter';
-import { mapColumns } from './headers';
-import { importRecords, isBlankRecord } from './import-records';
 import { failedImport } from './import-result';
 import { DEFAULT_MAX_BYTES, tooLargeMessage } from './limits';
+import { importTable, type ImportTable } from './table-import';
 import type { ImportOptions, ImportResult } from './types';
 
 const RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
@@ -44,50 +43,33 @@ function parseErrorMessage(error: unknown): string {
   }
 }
 
+/** A CSV's bytes or text read into a table, or why it cannot be. */
+export type CsvTable = ({ ok: true } & ImportTable) | { ok: false; result: ImportResult };
+
+/** Decodes a CSV, detects its delimiter and parses its records, without mapping the header. */
+export function readCsvTable(text: string | Uint8Array, options: Pick<ImportOptions, 'maxBytes'> = {}): CsvTable {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+  if (size > maxBytes) return { ok: false, result: failedImport([tooLargeMessage(size, maxBytes)]) };
+  const decoded = decodeText(text);
+  if (!decoded.ok) return { ok: false, result: failedImport([decoded.problem]) };
+  const { delimiter, start } = detectDelimiter(decoded.text);
+  try {
+    const records = parseRecords(start > 0 ? decoded.text.slice(start) : decoded.text, delimiter);
+    return { ok: true, records, delimiter, warnings: decoded.warnings };
+  } catch (error) {
+    return { ok: false, result: failedImport([parseErrorMessage(error)], { delimiter, warnings: decoded.warnings }) };
+  }
+}
+
 /**
  * Imports a CSV given as text or bytes: decodes it, detects the delimiter, maps the header,
  * then reads, validates and prices every row. Never throws for bad input: what stops the
  * import is in `fileProblems`, what is wrong with a row in `problems`.
  */
 export function importCsvText(text: string | Uint8Array, options: ImportOptions = {}): ImportResult {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const size = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
-  if (size > maxBytes) return failedImport([tooLargeMessage(size, maxBytes)]);
-  const decoded = decodeText(text);
-  if (!decoded.ok) return failedImport([decoded.problem]);
-
-  const { delimiter, start } = detectDelimiter(decoded.text);
-  let records: string[][];
-  try {
-    records = parseRecords(start > 0 ? decoded.text.slice(start) : decoded.text, delimiter);
-  } catch (error) {
-    return failedImport([parseErrorMessage(error)], { delimiter, warnings: decoded.warnings });
-  }
-
-  const headerAt = records.findIndex((r) => !isBlankRecord(r));
-  if (headerAt < 0) {
-    return failedImport(['The file has no rows: it is empty. Add a header line (such as "prompt,duration") and one row per video.'], {
-      delimiter,
-      warnings: decoded.warnings
-    });
-  }
-  const mapped = mapColumns(records[headerAt], options.mapping);
-  const warnings = [...decoded.warnings, ...mapped.warnings];
-  if (mapped.fileProblems.length > 0) {
-    return failedImport(mapped.fileProblems, { columns: mapped.columns, delimiter, warnings });
-  }
-  return importRecords(
-    {
-      records,
-      firstData: headerAt + 1,
-      columns: mapped.columns,
-      delimiter,
-      warnings,
-      noRowsMessage: 'The file has no rows: there is nothing under its header. Add one row per video.',
-      formulaWarnings: true
-    },
-    options
-  );
+  const table = readCsvTable(text, options);
+  return table.ok ? importTable(table, options) : table.result;
 }
 
 /** Imports a CSV file; relative image paths are read from the file's folder unless `baseDir` says otherwise. */
