@@ -1,7 +1,7 @@
 /**
  * Steering the queue in the browser: batches reordered by their buttons, by Alt+arrows and by a
  * drag; pause all and resume all; finished batches archived and listed apart; a batch added from
- * Compose selected at once; a Done video's Play, Open in library and Reveal; the queue's progress
+ * Compose selected at once; a Done video's Play and Reveal; the queue's progress
  * in the window title; and the queue screen at every window size in both themes, every action
  * within reach and no serious accessibility violation.
  */
@@ -97,7 +97,7 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
       // The window's title says how far the queue is while it runs.
       await expect.poll(() => page.title()).toMatch(/^\d+% · \d+ of 12 videos — LTX Batch Studio$/);
 
-      // A Done video: Play and Open in library go to the library on it, Reveal shows its file.
+      // A Done video: Play goes to the library on it, Reveal shows its file.
       await slot('Delta').getByTestId('batch-select').click();
       expect(await page.getByTestId('table-title').innerText()).toBe('Videos in “Delta”');
       // A finished batch offers Archive, not pause, resume or cancel.
@@ -109,17 +109,13 @@ describeE2e('e2e: reorder, pause all, archive, the new batch and a Done video', 
       await expect.poll(() => harness.desktop.revealed.length).toBe(1);
       expect(harness.desktop.revealed[0].endsWith(doneTask.file)).toBe(true);
       await page.getByTestId('task-play').click();
-      await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/library?video=${doneTask.file}&play=1`);
+      await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/library?video=${doneTask.file}`);
       // The library opens that video in its player.
       await expect.poll(() => page.getByTestId('player-video').getAttribute('src')).toContain(doneTask.file.split('/').map(encodeURIComponent).join('/'));
+      // Closing the player leaves the library showing, with the video among its cards.
       await page.keyboard.press('Escape');
-      await page.getByTestId('nav-queue').click();
-      await slot('Delta').getByTestId('batch-select').click();
-      await page.getByTestId('task-open').first().click();
-      await page.getByTestId('task-open-library').click();
-      await expect.poll(() => page.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/library?video=${doneTask.file}`);
-      await page.getByTestId('player-video').waitFor();
-      await page.keyboard.press('Escape');
+      await page.getByTestId('player-video').waitFor({ state: 'detached' });
+      await page.getByTestId('library-view').waitFor();
       await page.getByTestId('nav-queue').click();
 
       // Reorder by the buttons: Charlie to the top.

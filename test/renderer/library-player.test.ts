@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LibraryDetail } from '@shared/library';
 import { useComposerStore } from '../../src/renderer/src/stores/composer';
+import { useLibraryStore } from '../../src/renderer/src/stores/library';
 import { byTestId, mountApp, settle, studioFor, until, viewOf, type Mounted } from './setup';
 import type { Studio } from './studio';
 
@@ -187,6 +189,24 @@ describe('the player', () => {
     await until(() => expect(w.find(byTestId('library-player')).exists()).toBe(false));
     expect(w.find(byTestId('selection-count')).text()).toBe('1 selected');
     expect(w.find(byTestId('library-count')).text()).toBe('4 videos');
+  });
+
+  it('P keeps a video opened from the queue even when the grid does not list it', async () => {
+    const api = await library();
+    const [path] = api.addVideos(1, () => ({ prompt: 'A heron at dawn' }));
+    const w = await openLibrary(api);
+    // Favourites only: the grid lists none of the five, as when the queue's Play opens an unlisted video.
+    const store = useLibraryStore();
+    store.filters.favouritesOnly = true;
+    await until(() => expect(store.total).toBe(0));
+    await mounted!.router.push({ name: 'library', query: { video: path } });
+    await until(() => expect(store.detail?.path).toBe(path));
+    expect(store.openIndex).toBeNull();
+    await w.find(byTestId('library-player')).trigger('keydown', { key: 'p' });
+    await until(async () => {
+      const detail = await api.api.invoke('library:get', path);
+      expect(detail.ok && (detail.value as LibraryDetail).verdict).toBe('keep');
+    });
   });
 
   it('“Use these settings” prefills the composer and shows it', async () => {

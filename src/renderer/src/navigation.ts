@@ -31,12 +31,12 @@ export function useNavigate(): (view: View) => Promise<void> {
 }
 
 /**
- * Opens the library on one video: `#/library?video=<library path>`, with `play=1` to start it in
- * the player. The library screen reads the query when it opens.
+ * Opens the library on one video in its player: `#/library?video=<library path>`. The library
+ * screen reads the query when it opens; closing the player leaves the library showing.
  */
-export function useOpenVideo(): (path: string, play: boolean) => Promise<void> {
+export function useOpenVideo(): (path: string) => Promise<void> {
   const router = useRouter();
-  return async (path, play) => {
-    await router.push({ name: 'library', query: { video: path, ...(play ? { play: '1' } : {}) } });
+  return async (path) => {
+    await router.push({ name: 'library', query: { video: path } });
   };
 }

@@ -221,7 +221,7 @@ export const useLibraryStore = defineStore('library', () => {
   }
 
   /**
-   * Opens one video in the player by its library path (the queue's Play and "Open in library"):
+   * Opens one video in the player by its library path (the queue's Play):
    * its place in the grid is found once the list holds it.
    */
   async function openVideo(path: string): Promise<void> {
@@ -271,10 +271,12 @@ export const useLibraryStore = defineStore('library', () => {
   /**
    * A verdict for the video at `index` (from the grid or the player), then on to the next video
    * without one: its index, or null when none is left (or the verdict was not written). Back to
-   * unreviewed (null) stays where it is.
+   * unreviewed (null) stays where it is. The player's video may have no index yet (opened by its
+   * path from the queue, before the list holds it): it is judged all the same, and the next
+   * unreviewed video is looked for from the top.
    */
-  async function judge(scope: 'grid' | 'player', index: number, verdict: Verdict | null): Promise<number | null> {
-    const item = scope === 'player' ? detail.value : itemAt(index);
+  async function judge(scope: 'grid' | 'player', index: number | null, verdict: Verdict | null): Promise<number | null> {
+    const item = scope === 'player' ? detail.value : index === null ? undefined : itemAt(index);
     if (!item) return null;
     if (!reviewable(item)) {
       actions.fail(scope, 'Only videos made by LTX Batch Studio (with a sidecar) can be kept or rejected.');
@@ -282,7 +284,7 @@ export const useLibraryStore = defineStore('library', () => {
     }
     if (!(await act.setVerdict(scope, verdict, [item.path]))) return null;
     if (verdict === null) return index;
-    const next = await nextUnreviewed(index, item.path);
+    const next = await nextUnreviewed(index ?? -1, item.path);
     if (next === null) {
       timed.say(scope, 'Every video here has a verdict.');
       return null;
