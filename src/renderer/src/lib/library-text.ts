@@ -1,5 +1,5 @@
 /** Words and numbers the library screen shows for a video. */
-import type { LibraryItem, SidecarProblem } from '@shared/library';
+import type { SidecarProblem } from '@shared/library';
 import { isLoraMode, type Mode } from '@shared/model';
 import { formatClock } from './format';
 
@@ -49,18 +49,4 @@ const PROBLEM_TEXT: Record<SidecarProblem, string> = {
 /** Why a video's sidecar was not used, in words. */
 export function sidecarProblemText(problem: SidecarProblem): string {
   return PROBLEM_TEXT[problem];
-}
-
-/** What a screen reader says for a card. */
-export function cardLabel(item: LibraryItem, selected: boolean): string {
-  const what = item.title || (item.prompt ? (item.prompt.length > 120 ? `${item.prompt.slice(0, 117)}…` : item.prompt) : item.name);
-  const parts = [what];
-  if (item.durationSec !== undefined) parts.push(`${Math.round(item.durationSec)} seconds`);
-  if (item.resolution) parts.push(item.resolution);
-  parts.push(...modeBadges(item.mode).map((b) => (b === 't2v' ? 'text to video' : b === 'i2v' ? 'image to video' : b)));
-  if (item.favourite) parts.push('favourite');
-  if (item.origin === 'unknown') parts.push('unknown origin');
-  if (item.simulated) parts.push('simulated, nothing charged');
-  if (selected) parts.push('selected');
-  return parts.join(', ');
 }

@@ -88,7 +88,6 @@ export const CAN_ABANDON: ReadonlySet<TaskState> = new Set<TaskState>(['needs_re
 export const CAN_RESUBMIT: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review']);
 /** A failed or refused request can be edited (prompt, duration, resolution, aspect, seed, image link) and retried. */
 export const CAN_EDIT: ReadonlySet<TaskState> = new Set<TaskState>(['failed', 'rejected']);
-export const CAN_ATTACH: ReadonlySet<TaskState> = new Set<TaskState>(['needs_review']);
 
 const ACTIVE: ReadonlySet<TaskState> = new Set<TaskState>(['submitting', 'submitted', 'pending', 'processing', 'succeeded', 'downloading']);
 

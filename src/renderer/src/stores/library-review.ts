@@ -3,9 +3,6 @@ import type { KeptCost, LibraryItem, Verdict } from '@shared/library';
 import { formatUsd } from '@shared/pricing';
 import { formatCount, plural } from '../lib/format';
 
-/** The keys of a verdict, in the grid, the player and the compare view: P keep, X reject, U back to unreviewed. */
-export const VERDICT_KEYS = { keep: 'P', reject: 'X', unreviewed: 'U' } as const;
-
 export const VERDICT_LABEL: Record<Verdict, string> = { keep: 'Kept', reject: 'Rejected' };
 
 /** The verdict a key press gives (null: back to unreviewed), or undefined when it is not a verdict key. */

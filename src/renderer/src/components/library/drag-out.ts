@@ -26,11 +26,6 @@ function end(): void {
   for (const type of END_EVENTS) window.removeEventListener(type, end, true);
 }
 
-/** Whether a drag out of the window is on its way. */
-export function isDraggingOut(): boolean {
-  return draggingOut;
-}
-
 /**
  * On `dragstart` of a card or the player's video: cancels the page's drag and asks main to
  * start the OS drag of `path`. The drag ends with a drop on the window, or with the pointer's
