@@ -51,7 +51,8 @@ const libraryQuery = z
     to: z.number().min(0).max(1e15),
     favourite: z.boolean(),
     verdicts: z.array(z.enum(['keep', 'reject', 'unreviewed'])).max(3),
-    sort: z.enum(['newest', 'oldest', 'duration', 'cost']),
+    axes: z.record(text(64), z.array(text(1000)).max(256)).refine((axes) => Object.keys(axes).length <= 16, 'at most 16 axes'),
+    sort: z.enum(['newest', 'oldest', 'duration', 'cost', 'row']),
     offset: z.number().int().min(0),
     limit: z.number().int().min(1).max(1000)
   })

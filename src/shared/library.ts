@@ -61,7 +61,7 @@ export interface Sidecar {
   /** The batch it was made in, with the batch's colour index (batch-colours.ts). */
   batch: { id: string; name: string; colour?: number };
   /** Where the task came from: the spreadsheet row (header = row 1), the take, and the row's raw cells. */
-  sourceRow: { row: number; take: number; cells: Record<string, string> };
+  sourceRow: { row: number; take: number; cells: Record<string, string>; axes?: Record<string, string> };
   estimateMicros: Micros;
   /** What APIXO charged, when known. */
   costMicros?: Micros;
@@ -139,13 +139,16 @@ export interface LibraryEntry {
   /** The source row (spreadsheet numbering) and take it came from, for app videos. */
   row?: number;
   take?: number;
+  /** The sweep axes that made this take (the sidecar's `sourceRow.axes`): `{ seed: '42', duration: '10' }`. */
+  axes?: Record<string, string>;
   /** What APIXO charged, else the estimate made before submitting. */
   costMicros?: Micros;
   /** Made by the built-in simulator (the sidecar's `simulated`): its cost is shown as simulated, never as spent. */
   simulated?: boolean;
 }
 
-export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';
+/** `row`: a batch's videos by source row and take, so the takes of one prompt (a swept row) sit together. */
+export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost' | 'row';
 
 export interface LibraryQuery {
   /** Words that must all appear (case- and accent-insensitive) in the video's name, its prompt or its file name. */
@@ -166,6 +169,8 @@ export interface LibraryQuery {
   favourite?: boolean;
   /** Keep videos whose verdict is one of these (`unreviewed`: no verdict yet). */
   verdicts?: readonly VerdictFilter[];
+  /** Keep videos whose sweep axes have one of the listed values, for every axis named: `{ duration: ['10', '20'] }`. */
+  axes?: Readonly<Record<string, readonly string[]>>;
   /** Default `newest`. `duration` and `cost` put the largest first (videos without one last); ties newest first. */
   sort?: LibrarySort;
   offset?: number;
@@ -183,6 +188,8 @@ export interface LibraryFacets {
   aspects: Record<string, number>;
   /** By verdict: `keep`, `reject`, `unreviewed`. */
   verdicts: Record<string, number>;
+  /** By sweep axis, then value: `{ duration: { '10': 60, '20': 60 } }` (videos without axes are not counted). */
+  axes: Record<string, Record<string, number>>;
 }
 
 export interface LibraryQueryResult {
@@ -201,6 +208,8 @@ export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {
   seed?: number;
   /** Videos in the library from the same batch and source row (the takes of one prompt), this one included: 1 when alone. */
   takes: number;
+  /** The sweep axes that vary among those takes, with how many values each has: `{ seed: 3, duration: 2 }`. */
+  rowAxes?: Record<string, number>;
   /** Media reference of the source image beside an image-to-video video, to show small on its card. */
   sourceImage?: string;
 }

@@ -145,7 +145,7 @@ describe('LibraryIndex.build', () => {
     expect(empty.query()).toEqual({
       total: 0,
       items: [],
-      facets: { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 } }
+      facets: { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 }, axes: {} }
     });
   });
 
@@ -223,7 +223,8 @@ describe('LibraryIndex.query', () => {
       modes: { 'text-to-video': 2, 'image-to-video': 1, 'text-to-video-LoRA': 1 },
       resolutions: { '480p': 1, '720p': 2, '1080p': 1 },
       aspects: { '16:9': 4, '9:16': 2 },
-      verdicts: { keep: 0, reject: 0, unreviewed: 6 }
+      verdicts: { keep: 0, reject: 0, unreviewed: 6 },
+      axes: {}
     });
     const hd = index.query({ resolutions: ['720p'] });
     expect(hd.total).toBe(2);

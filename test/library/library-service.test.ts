@@ -168,7 +168,8 @@ describe('LibraryService.query', () => {
       modes: { 'text-to-video': 2, 'image-to-video': 1, 'text-to-video-LoRA': 1 },
       resolutions: { '480p': 1, '720p': 2, '1080p': 1 },
       aspects: { '16:9': 3, '9:16': 2 },
-      verdicts: { keep: 0, reject: 0, unreviewed: 5 }
+      verdicts: { keep: 0, reject: 0, unreviewed: 5 },
+      axes: {}
     });
     expect(all.favourites).toBe(2);
     expect(all.batches).toEqual([

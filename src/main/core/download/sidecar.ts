@@ -103,6 +103,9 @@ export function validateSidecar(value: unknown): SidecarRead {
   if (value.schema !== SIDECAR_SCHEMA) return { sidecar: undefined, problem: 'invalid', reason: 'The sidecar has no valid schema number.' };
   const wrong = checkFields(value);
   if (wrong) return { sidecar: undefined, problem: 'invalid', reason: `The sidecar is damaged: ${wrong}.` };
+  // Sweep axes only add to what the sidecar says: ones that are not text by name are left out, never a reason to refuse it.
+  const row = value.sourceRow as Record<string, unknown>;
+  if (row.axes !== undefined && !(isObject(row.axes) && Object.values(row.axes).every(isString))) delete row.axes;
   return { sidecar: value as unknown as Sidecar };
 }
 

@@ -33,6 +33,7 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     ...(sidecar.verdict === 'keep' || sidecar.verdict === 'reject' ? { verdict: sidecar.verdict } : {}),
     row: sidecar.sourceRow.row,
     take: sidecar.sourceRow.take,
+    ...(sidecar.sourceRow.axes ? { axes: sidecar.sourceRow.axes } : {}),
     costMicros: sidecar.costMicros ?? sidecar.estimateMicros,
     // Made by the simulator: its cost is what APIXO would have asked, never money spent (docs/architecture.md, "Money").
     ...(sidecar.simulated === true ? { simulated: true } : {})

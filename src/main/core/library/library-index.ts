@@ -160,6 +160,25 @@ export class LibraryIndex {
     return (key && this.takeSets.get(key)?.size) || 1;
   }
 
+  /** The sweep axes that vary among a video's takes (see `takesOf`), with how many values each has; undefined when none varies. */
+  rowAxesOf(entry: LibraryEntry): Record<string, number> | undefined {
+    const key = takeKey(entry);
+    const paths = key ? this.takeSets.get(key) : undefined;
+    if (!paths || paths.size < 2 || !entry.axes) return undefined;
+    const values = new Map<string, Set<string>>();
+    for (const path of paths) {
+      const axes = this.byPath.get(path)?.entry.axes;
+      if (!axes) continue;
+      for (const [axis, value] of Object.entries(axes)) {
+        let seen = values.get(axis);
+        if (!seen) values.set(axis, (seen = new Set()));
+        seen.add(value);
+      }
+    }
+    const varied = [...values].filter(([, seen]) => seen.size > 1);
+    return varied.length > 0 ? Object.fromEntries(varied.map(([axis, seen]) => [axis, seen.size])) : undefined;
+  }
+
   /** The library path of a video's source image, when it was found beside the video. */
   sourceImageOf(relPath: string): string | undefined {
     return this.images.get(relPath);

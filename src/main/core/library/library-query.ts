@@ -28,8 +28,35 @@ function bump(counts: Record<string, number>, key: string | undefined): void {
   if (key !== undefined) counts[key] = (counts[key] ?? 0) + 1;
 }
 
+/** The axes a query filters on, those with at least one value ticked. */
+function axisFilters(query: LibraryQuery): [string, readonly string[]][] {
+  return query.axes ? Object.entries(query.axes).filter(([, values]) => values.length > 0) : [];
+}
+
+/** Which of the axis filters a video's axes fail: -1 none, -2 more than one, else the one's position. */
+function failedAxis(filters: [string, readonly string[]][], axes: Record<string, string> | undefined): number {
+  let failed = -1;
+  for (let i = 0; i < filters.length; i++) {
+    const [key, values] = filters[i];
+    const value = axes && Object.prototype.hasOwnProperty.call(axes, key) ? axes[key] : undefined;
+    if (value !== undefined && values.includes(value)) continue;
+    if (failed !== -1) return -2;
+    failed = i;
+  }
+  return failed;
+}
+
+/** Counts a video's axis values, each within the filters of the other axes (`failed` from `failedAxis`). */
+function bumpAxes(counts: Record<string, Record<string, number>>, axes: Record<string, string>, filters: [string, readonly string[]][], failed: number): void {
+  const failedKey = failed >= 0 ? filters[failed][0] : undefined;
+  for (const key of Object.keys(axes)) {
+    if (failedKey !== undefined && key !== failedKey) continue;
+    bump((counts[key] ??= {}), axes[key]);
+  }
+}
+
 /** What sorting looks at: an entry, or its `Searchable` (faster, all of one shape). */
-type Sortable = Pick<LibraryEntry, 'path' | 'createdAt' | 'durationSec' | 'costMicros'>;
+type Sortable = Pick<LibraryEntry, 'path' | 'createdAt' | 'durationSec' | 'costMicros' | 'batchId' | 'row' | 'take'>;
 
 function compareBy(sort: LibrarySort): (a: Sortable, b: Sortable) => number {
   const newest = (a: Sortable, b: Sortable): number => b.createdAt - a.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -42,6 +69,13 @@ function compareBy(sort: LibrarySort): (a: Sortable, b: Sortable) => number {
       return y - x || newest(a, b);
     };
   switch (sort) {
+    case 'row':
+      // Batches newest first (by their id, which starts with the time it was made), then rows and takes in order.
+      return (a, b) =>
+        (a.batchId === b.batchId ? 0 : a.batchId === undefined ? 1 : b.batchId === undefined ? -1 : a.batchId < b.batchId ? 1 : -1) ||
+        (a.row ?? Infinity) - (b.row ?? Infinity) ||
+        (a.take ?? 0) - (b.take ?? 0) ||
+        newest(a, b);
     case 'oldest':
       return (a, b) => -newest(a, b);
     case 'duration':
@@ -69,9 +103,12 @@ export interface Searchable {
   durationSec: number | undefined;
   costMicros: number | undefined;
   batchId: string | undefined;
+  row: number | undefined;
+  take: number | undefined;
   createdAt: number;
   favourite: boolean;
   verdict: VerdictFilter;
+  axes: Record<string, string> | undefined;
 }
 
 /** What a video's review is, for filtering and counting: its verdict, or `unreviewed`. */
@@ -90,9 +127,12 @@ export function searchable(entry: LibraryEntry): Searchable {
     durationSec: entry.durationSec,
     costMicros: entry.costMicros,
     batchId: entry.batchId,
+    row: entry.row,
+    take: entry.take,
     createdAt: entry.createdAt,
     favourite: entry.favourite,
-    verdict: verdictOf(entry)
+    verdict: verdictOf(entry),
+    axes: entry.axes
   };
 }
 
@@ -116,7 +156,8 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
   const words = foldText(query.text ?? '')
     .split(/\s+/)
     .filter((w) => w.length > 0);
-  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 } };
+  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 }, axes: {} };
+  const axes = axisFilters(query);
   const matches: LibraryEntry[] = [];
   let favourites = 0;
   for (const item of items) {
@@ -129,13 +170,19 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
       const haystack = item.haystack;
       if (!words.every((w) => haystack.includes(w))) continue;
     }
+    // Axis filters count as one more dimension for the other facets: a video failing any axis is in none of them.
+    const failed = axes.length === 0 ? -1 : failedAxis(axes, item.axes);
+    if (failed === -2) continue;
+    const axesOk = failed === -1;
     const modeOk = inList(query.modes, item.mode);
     const resolutionOk = inList(query.resolutions, item.resolution);
     const aspectOk = inList(query.aspects, item.aspect);
     const verdictOk = inList(query.verdicts, item.verdict);
-    if (modeOk && resolutionOk && aspectOk && verdictOk && item.favourite) favourites++;
+    if (axesOk && modeOk && resolutionOk && aspectOk && verdictOk && item.favourite) favourites++;
     // Last: the favourites count above ignores this filter, the facets and matches do not.
     if (query.favourite !== undefined && item.favourite !== query.favourite) continue;
+    if (item.axes && modeOk && resolutionOk && aspectOk && verdictOk) bumpAxes(facets.axes, item.axes, axes, failed);
+    if (!axesOk) continue;
     if (resolutionOk && aspectOk && verdictOk) bump(facets.modes, item.mode);
     if (modeOk && aspectOk && verdictOk) bump(facets.resolutions, item.resolution);
     if (modeOk && resolutionOk && verdictOk) bump(facets.aspects, item.aspect);

@@ -399,6 +399,8 @@ export class LibraryService {
   private item(entry: LibraryEntry): LibraryItem {
     const { sidecar, ...rest } = entry;
     const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: this.index.takesOf(entry) };
+    const rowAxes = this.index.rowAxesOf(entry);
+    if (rowAxes) item.rowAxes = rowAxes;
     const thumb = this.thumbs.refFor(entry);
     if (thumb) item.thumb = thumb;
     if (sidecar?.seed !== undefined) item.seed = sidecar.seed;

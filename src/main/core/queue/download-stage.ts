@@ -518,7 +518,7 @@ function sidecarFor(
     request: unsignedRequest(task.request),
     taskId: task.taskId!,
     batch: { id: batch.id, name: batch.name, ...(batch.colour === undefined ? {} : { colour: batch.colour }) },
-    sourceRow: { row: task.source.row, take: task.source.take, cells: task.source.cells },
+    sourceRow: { row: task.source.row, take: task.source.take, cells: task.source.cells, ...(task.source.axes ? { axes: task.source.axes } : {}) },
     estimateMicros: task.estimateMicros,
     ...(task.ledger === 'simulated' ? { simulated: true } : {}),
     timings: {
