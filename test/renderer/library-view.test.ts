@@ -200,6 +200,46 @@ describe('search and filters', () => {
     expect(count(w)).toBe('30 of 30 videos');
   });
 
+  it('a swept library filters by its axes, says each take’s values, and sorts a row’s takes together', async () => {
+    const w = await openLibrary(
+      studio((s) => {
+        s.addVideos(3, () => ({ prompt: 'A lake, unswept' }));
+        let take = 0;
+        for (const seed of [11, 12, 13]) {
+          for (const duration of [5, 10]) {
+            take++;
+            s.addVideos(1, () => ({ prompt: 'A kite over a beach', seed, duration, row: 4, take, axes: { seed: String(seed), duration: String(duration) } }));
+          }
+        }
+      })
+    );
+    // The axes show only because the library has swept videos; each value with its count.
+    expect(w.find(byTestId('filter-axis-seed')).find('legend').text()).toBe('Sweep: Seed');
+    expect(w.find(byTestId('filter-axis-duration')).text()).toContain('10 s');
+    await w.find(byTestId('filter-axis-duration-10')).setValue(true);
+    await settle();
+    expect(count(w)).toBe('3 of 9 videos');
+    // The other axis counts within it.
+    expect(w.find(byTestId('filter-axis-seed')).text()).toMatch(/seed 11\s*1/);
+    const seeds = w.findAll(byTestId('card-seed')).map((c) => c.text());
+    expect(seeds.sort()).toEqual(['seed 11 · 10 s · take 2', 'seed 12 · 10 s · take 4', 'seed 13 · 10 s · take 6']);
+    expect(w.find(byTestId('card-takes')).attributes('title')).toBe('row 4 · 6 takes of this prompt · 3 seeds × 2 durations');
+
+    await w.find(byTestId('filter-axis-duration-10')).setValue(false);
+    await w.find(byTestId('library-sort')).setValue('row');
+    await settle();
+    const order = w.findAll(byTestId('card-seed')).map((c) => c.text());
+    // The unswept row 2 first, then row 4's six takes in order.
+    expect(order.slice(3)).toEqual([
+      'seed 11 · 5 s · take 1',
+      'seed 11 · 10 s · take 2',
+      'seed 12 · 5 s · take 3',
+      'seed 12 · 10 s · take 4',
+      'seed 13 · 5 s · take 5',
+      'seed 13 · 10 s · take 6'
+    ]);
+  });
+
   it('filters by length, batch, date and favourites, and sorts', async () => {
     const s = await mixedLibrary();
     s.addVideos(2, (i) => ({

@@ -402,6 +402,10 @@ export interface VideoSpec {
   /** Made by the built-in simulator (the sidecar's `simulated`). */
   simulated?: boolean;
   probe?: Partial<Sidecar['probe']>;
+  /** The source row and take (default row 2, take 1), and the sweep axes that made the take. */
+  row?: number;
+  take?: number;
+  axes?: Record<string, string>;
 }
 
 function defaultVideo(n: number): VideoSpec & { createdAt: number } {
@@ -442,7 +446,7 @@ function makeSidecar(file: string, v: VideoSpec & { createdAt: number }, batch: 
     request: buildRequest(draft),
     taskId: `task-${file.slice(-12, -4)}`,
     batch,
-    sourceRow: { row: 2, take: 1, cells: {} },
+    sourceRow: { row: v.row ?? 2, take: v.take ?? 1, cells: {}, ...(v.axes ? { axes: v.axes } : {}) },
     estimateMicros: estimate,
     timings: { submittedAt: created, succeededAt: created, downloadedAt: created, generationMs: 64_000 },
     probe: { width: 1280, height: 720, durationSec: draft.duration, fps: 25, hasAudio: true, videoCodec: 'avc1', audioCodec: 'mp4a', ...v.probe },

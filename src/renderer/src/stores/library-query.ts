@@ -22,6 +22,8 @@ export interface LibraryFilters {
   favouritesOnly: boolean;
   /** Keep, reject, unreviewed: none ticked shows every video. */
   verdicts: VerdictFilter[];
+  /** Sweep axis → the values ticked (any of them); an axis with none ticked narrows nothing. */
+  axes: Record<string, string[]>;
   sort: LibrarySort;
 }
 
@@ -39,6 +41,7 @@ export function freshFilters(sort: LibrarySort = 'newest'): LibraryFilters {
     date: 'all',
     favouritesOnly: false,
     verdicts: [],
+    axes: {},
     sort
   };
 }
@@ -52,7 +55,8 @@ export function narrows(f: LibraryFilters): boolean {
     f.durationMax !== null ||
     Boolean(f.batchId) ||
     f.date !== 'all' ||
-    f.favouritesOnly
+    f.favouritesOnly ||
+    Object.values(f.axes).some((values) => values.length > 0)
   );
 }
 
@@ -83,6 +87,8 @@ export function toQuery(filters: LibraryFilters, now = Date.now()): LibraryQuery
   if (from !== undefined) query.from = from;
   if (filters.favouritesOnly) query.favourite = true;
   if (filters.verdicts.length > 0) query.verdicts = [...filters.verdicts];
+  const axes = Object.entries(filters.axes).filter(([, values]) => values.length > 0);
+  if (axes.length > 0) query.axes = Object.fromEntries(axes.map(([axis, values]) => [axis, [...values]]));
   return query;
 }
 
