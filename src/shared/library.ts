@@ -4,6 +4,7 @@
  */
 import type { AspectRatio, MODEL_ID, Mode, Resolution } from './model';
 import type { Micros } from './pricing';
+import type { VideoParent } from './batch';
 import type { GenerateRequest, LoraItem } from './request';
 
 export interface VideoProbe {
@@ -74,6 +75,8 @@ export interface Sidecar {
   verdict?: Verdict;
   /** ISO 8601. */
   createdAt: string;
+  /** The video this one continues from (its last frame, or another): absent for a first shot. */
+  parent?: VideoParent;
 }
 
 /** A video's review: kept, or rejected (on its way to the trash). Unreviewed videos have none. */
@@ -143,6 +146,8 @@ export interface LibraryEntry {
   costMicros?: Micros;
   /** Made by the built-in simulator (the sidecar's `simulated`): its cost is shown as simulated, never as spent. */
   simulated?: boolean;
+  /** The video this one continues from, as its sidecar names it (it may no longer be in the library). */
+  parent?: VideoParent;
 }
 
 export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';
@@ -205,9 +210,27 @@ export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {
   sourceImage?: string;
 }
 
+/** A video of a chain of continued shots, as the player links to it. */
+export interface LineageLink {
+  path: string;
+  /** Its name, else the start of its prompt, else its file name. */
+  title: string;
+}
+
+/** Where a video stands in its chain of continued shots. */
+export interface Lineage {
+  /** The video it continues from, at `frameSec`; `video` is absent when that video is no longer in the library. */
+  parent?: { frameSec: number; video?: LineageLink };
+  /** The videos that continue from it, oldest first. */
+  children: LineageLink[];
+  /** The chain through it, to play back to back: its root, …, itself, then its first child's first child and so on. */
+  chain: LineageLink[];
+}
+
 /** One video with everything known about it, for the detail panel. */
 export interface LibraryDetail extends LibraryItem {
   sidecar?: Sidecar;
+  lineage?: Lineage;
 }
 
 /** What the kept videos of a set cost: everything its videos cost, over the kept ones. */

@@ -35,7 +35,8 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     take: sidecar.sourceRow.take,
     costMicros: sidecar.costMicros ?? sidecar.estimateMicros,
     // Made by the simulator: its cost is what APIXO would have asked, never money spent (docs/architecture.md, "Money").
-    ...(sidecar.simulated === true ? { simulated: true } : {})
+    ...(sidecar.simulated === true ? { simulated: true } : {}),
+    ...(sidecar.parent ? { parent: sidecar.parent } : {})
   };
 }
 

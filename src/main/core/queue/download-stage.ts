@@ -529,6 +529,8 @@ function sidecarFor(
       generationMs: submittedAt === undefined ? undefined : succeededAt - submittedAt
     },
     probe: probe ?? { width: 0, height: 0, durationSec: 0, fps: 0, hasAudio: false },
-    createdAt: iso(downloadedAt)!
+    createdAt: iso(downloadedAt)!,
+    // The video it continues from (architecture.md, "Lineage").
+    ...(task.source.parent ? { parent: task.source.parent } : {})
   };
 }
