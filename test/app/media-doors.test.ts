@@ -755,6 +755,11 @@ describe('library:continue', () => {
     const parent = await app.call<LibraryDetail>('library:get', original.path);
     expect(parent.lineage?.children).toEqual([{ path: child.path, title: 'Mist drifts between the trees' }]);
     expect(parent.lineage?.parent).toBeUndefined();
+
+    // The first shot deleted: the next one still says where it came from, "no longer in the library".
+    await app.call('library:delete', [original.path]);
+    const orphan = await app.call<LibraryDetail>('library:get', child.path);
+    expect(orphan.lineage).toEqual({ parent: { frameSec: 5.988 }, children: [], chain: [{ path: child.path, title: 'Mist drifts between the trees' }] });
   });
 
   it('refuses bytes that are not a PNG picture, in words, and caches nothing', async () => {
