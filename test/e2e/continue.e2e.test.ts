@@ -1,8 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { Sidecar } from '@shared/library';
-import { describeE2e, e2eSession, openApp } from './browser';
+import { SCREENS_DIR, describeE2e, e2eSession, openApp } from './browser';
 import { mp4sUnder, queuePastedPrompts, snapshot, tasksOf, until } from './helpers';
 
 const PROMPT = 'a lighthouse beam sweeping through the storm';
@@ -58,6 +58,9 @@ describeE2e('continue a shot from its last frame, and its lineage in the library
       const pngs = readdirSync(sources).filter((f) => f.endsWith('.png'));
       expect(pngs).toHaveLength(1);
       expect(pngSize(readFileSync(join(sources, pngs[0])))).toEqual({ width: shown.width, height: shown.height });
+      // Kept beside the screenshots, to look at: the picture itself, not a blank canvas.
+      mkdirSync(SCREENS_DIR, { recursive: true });
+      copyFileSync(join(sources, pngs[0]), join(SCREENS_DIR, 'continue-captured-frame.png'));
       await app.screen('continue-composer');
 
       await expect.poll(() => page.getByTestId('composer-add').isEnabled()).toBe(true);
