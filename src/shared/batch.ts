@@ -9,12 +9,12 @@ import type { TaskState } from './task-state';
 export interface SourceRow {
   row: number;
   take: number;
+  /** The video this take continues from (a frame of it is the source image): architecture.md, "Lineage". */
+  parent?: VideoParent;
   name?: string;
   /** The name the person gave the video (a CSV's `name` column): its file name and library title. */
   videoName?: string;
   cells: Record<string, string>;
-  /** The video this take continues from (a frame of it is the source image): architecture.md, "Lineage". */
-  parent?: VideoParent;
 }
 
 /** The video a take continues from: its APIXO task id, its library path (`/`-separated) and the frame's time in seconds. */

@@ -55,6 +55,8 @@ export interface Sidecar {
   imageUrl?: string;
   /** File name of the copied source image, beside the video. */
   sourceImage?: string;
+  /** The video this one continues from (its last frame, or another): absent for a first shot. */
+  parent?: VideoParent;
   loras?: LoraItem[];
   /** The whole body as sent (it has no key in it). */
   request: GenerateRequest;
@@ -75,8 +77,6 @@ export interface Sidecar {
   verdict?: Verdict;
   /** ISO 8601. */
   createdAt: string;
-  /** The video this one continues from (its last frame, or another): absent for a first shot. */
-  parent?: VideoParent;
 }
 
 /** A video's review: kept, or rejected (on its way to the trash). Unreviewed videos have none. */
@@ -134,6 +134,8 @@ export interface LibraryEntry {
   durationSec?: number;
   batchId?: string;
   batchName?: string;
+  /** The video this one continues from, as its sidecar names it (it may no longer be in the library). */
+  parent?: VideoParent;
   /** Epoch ms: the sidecar's `createdAt`, else the file's modification time. */
   createdAt: number;
   favourite: boolean;
@@ -146,8 +148,6 @@ export interface LibraryEntry {
   costMicros?: Micros;
   /** Made by the built-in simulator (the sidecar's `simulated`): its cost is shown as simulated, never as spent. */
   simulated?: boolean;
-  /** The video this one continues from, as its sidecar names it (it may no longer be in the library). */
-  parent?: VideoParent;
 }
 
 export type LibrarySort = 'newest' | 'oldest' | 'duration' | 'cost';

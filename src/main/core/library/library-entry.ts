@@ -28,6 +28,7 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     durationSec: sidecar.duration,
     batchId: sidecar.batch.id,
     batchName: sidecar.batch.name,
+    ...(sidecar.parent ? { parent: sidecar.parent } : {}),
     createdAt: Number.isNaN(created) ? file.mtimeMs : created,
     favourite: sidecar.favourite === true,
     ...(sidecar.verdict === 'keep' || sidecar.verdict === 'reject' ? { verdict: sidecar.verdict } : {}),
@@ -35,8 +36,7 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     take: sidecar.sourceRow.take,
     costMicros: sidecar.costMicros ?? sidecar.estimateMicros,
     // Made by the simulator: its cost is what APIXO would have asked, never money spent (docs/architecture.md, "Money").
-    ...(sidecar.simulated === true ? { simulated: true } : {}),
-    ...(sidecar.parent ? { parent: sidecar.parent } : {})
+    ...(sidecar.simulated === true ? { simulated: true } : {})
   };
 }
 
