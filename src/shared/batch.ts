@@ -9,12 +9,21 @@ import type { TaskState } from './task-state';
 export interface SourceRow {
   row: number;
   take: number;
+  /** The video this take continues from (a frame of it is the source image): architecture.md, "Lineage". */
+  parent?: VideoParent;
   name?: string;
   /** The name the person gave the video (a CSV's `name` column): its file name and library title. */
   videoName?: string;
   cells: Record<string, string>;
   /** The sweep axes that made this take (axis → value as text): `{ seed: '42', duration: '10' }`. */
   axes?: Record<string, string>;
+}
+
+/** The video a take continues from: its APIXO task id, its library path (`/`-separated) and the frame's time in seconds. */
+export interface VideoParent {
+  taskId: string;
+  file: string;
+  frameSec: number;
 }
 
 /** Everything the app knows about one task; the frozen request never changes after creation. */

@@ -1,4 +1,5 @@
 /** Source images for image-to-video: what a drop holds, and what the composer sends. */
+import type { VideoParent } from './batch';
 import type { BatchDefaults } from './batch-defaults';
 import type { Micros } from './pricing';
 
@@ -10,6 +11,10 @@ export type ImageKind = 'jpeg' | 'png' | 'webp';
 
 /** APIXO takes source images of at most 10 MB. */
 export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+/** A captured frame crosses to main as `data:image/png;base64,…`. */
+export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
+/** The longest such URL taken: a PNG of `IMAGE_MAX_BYTES` in base64, plus its prefix. */
+export const FRAME_DATA_URL_MAX = PNG_DATA_URL_PREFIX.length + Math.ceil(IMAGE_MAX_BYTES / 3) * 4;
 
 /** Largest image sent inline as a data: URL: the URL is stored in the queue's journal with every task that uses it. */
 export const DATA_URL_MAX_BYTES = 1_500_000;
@@ -57,6 +62,8 @@ export interface DropInspection {
 export interface ComposerRow {
   imageId?: string;
   prompt: string;
+  /** The video whose frame is this row's image ("Continue from the last frame"). */
+  parent?: VideoParent;
 }
 
 /** A new batch from the composer: the mode of each row follows from its image and the LoRAs. */
@@ -71,7 +78,7 @@ export interface ComposerRequest {
 
 /** A composer prefilled from a library video ("use these settings"). */
 export interface ComposerDraft {
-  rows: { image?: SourceImage; prompt: string }[];
+  rows: { image?: SourceImage; prompt: string; parent?: VideoParent }[];
   defaults: BatchDefaults;
 }
 

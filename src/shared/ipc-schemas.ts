@@ -8,6 +8,7 @@ import { FIELDS } from './import-types';
 import { SETTINGS_LIMITS } from './settings';
 import type { InvokeArgs, InvokeChannel } from './ipc';
 import { FAILURE_GROUPS } from './triage';
+import { FRAME_DATA_URL_MAX, PNG_DATA_URL_PREFIX } from './images';
 
 const id = z.string().min(1).max(256);
 const micros = z.number().int().min(0).max(1e15);
@@ -37,6 +38,7 @@ const libraryPath = text(4096).min(1);
 const libraryPaths = z.array(libraryPath).min(1).max(100_000);
 const imageId = z.string().regex(/^[0-9a-f]{64}$/, 'an image id is 64 hex characters');
 const strings = z.array(text(64)).max(16);
+const videoParent = z.object({ taskId: id, file: libraryPath, frameSec: z.number().min(0).max(1e6) }).strict();
 
 const libraryQuery = z
   .object({
@@ -192,6 +194,11 @@ export const INVOKE_SCHEMAS = {
   ]),
   'library:rerun': z.tuple([z.object({ paths: libraryPaths, seeds: z.enum(['same', 'new']), takes: z.number().int().min(1).max(100) }).strict()]),
   'library:use': z.tuple([libraryPath]),
+  'library:continue': z.tuple([
+    libraryPath,
+    z.number().min(0).max(1e6),
+    z.string().max(FRAME_DATA_URL_MAX).startsWith(PNG_DATA_URL_PREFIX, 'the frame is not a PNG data URL (data:image/png;base64,…)')
+  ]),
   'dialog:choose-folder': z.tuple([z.enum(['export', 'library', 'data'])]),
   'dialog:choose-csv': none,
   'dialog:choose-images': none,
@@ -202,7 +209,7 @@ export const INVOKE_SCHEMAS = {
       .object({
         name: text(200).min(1),
         rows: z
-          .array(z.object({ imageId: imageId.optional(), prompt: text(100_000) }).strict())
+          .array(z.object({ imageId: imageId.optional(), prompt: text(100_000), parent: videoParent.optional() }).strict())
           .min(1)
           .max(100_000),
         defaults: batchDefaults,

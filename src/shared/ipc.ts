@@ -269,6 +269,12 @@ export interface InvokeMap {
   'library:rerun': { args: [request: RerunRequest]; result: BatchSummary };
   /** A composer prefilled with a video's prompt, settings, seed and source image. */
   'library:use': { args: [path: string]; result: ComposerDraft };
+  /**
+   * "Continue from this frame": a frame of a library video the window captured at the video's
+   * full size (a PNG `data:` URL), checked as a dropped image is and cached; answers a composer
+   * with one image-to-video row from it, the prompt and settings of the video, and its parent.
+   */
+  'library:continue': { args: [path: string, frameSec: number, pngDataUrl: string]; result: ComposerDraft };
   /** Asks for a folder in main's dialog; null when the person cancels. */
   'dialog:choose-folder': { args: [purpose: FolderPurpose]; result: ChosenFolder | null };
   /** Asks for a CSV file in main's dialog; null when the person cancels. */
@@ -372,6 +378,7 @@ export const INVOKE_CHANNELS = [
   'library:thumbnail',
   'library:rerun',
   'library:use',
+  'library:continue',
   'dialog:choose-folder',
   'dialog:choose-csv',
   'dialog:choose-images',

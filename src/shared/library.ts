@@ -4,6 +4,7 @@
  */
 import type { AspectRatio, MODEL_ID, Mode, Resolution } from './model';
 import type { Micros } from './pricing';
+import type { VideoParent } from './batch';
 import type { GenerateRequest, LoraItem } from './request';
 
 export interface VideoProbe {
@@ -54,6 +55,8 @@ export interface Sidecar {
   imageUrl?: string;
   /** File name of the copied source image, beside the video. */
   sourceImage?: string;
+  /** The video this one continues from (its last frame, or another): absent for a first shot. */
+  parent?: VideoParent;
   loras?: LoraItem[];
   /** The whole body as sent (it has no key in it). */
   request: GenerateRequest;
@@ -131,6 +134,8 @@ export interface LibraryEntry {
   durationSec?: number;
   batchId?: string;
   batchName?: string;
+  /** The video this one continues from, as its sidecar names it (it may no longer be in the library). */
+  parent?: VideoParent;
   /** Epoch ms: the sidecar's `createdAt`, else the file's modification time. */
   createdAt: number;
   favourite: boolean;
@@ -214,9 +219,27 @@ export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {
   sourceImage?: string;
 }
 
+/** A video of a chain of continued shots, as the player links to it. */
+export interface LineageLink {
+  path: string;
+  /** Its name, else the start of its prompt, else its file name. */
+  title: string;
+}
+
+/** Where a video stands in its chain of continued shots. */
+export interface Lineage {
+  /** The video it continues from, at `frameSec`; `video` is absent when that video is no longer in the library. */
+  parent?: { frameSec: number; video?: LineageLink };
+  /** The videos that continue from it, oldest first. */
+  children: LineageLink[];
+  /** The chain through it, to play back to back: its root, …, itself, then its first child's first child and so on. */
+  chain: LineageLink[];
+}
+
 /** One video with everything known about it, for the detail panel. */
 export interface LibraryDetail extends LibraryItem {
   sidecar?: Sidecar;
+  lineage?: Lineage;
 }
 
 /** What the kept videos of a set cost: everything its videos cost, over the kept ones. */

@@ -54,6 +54,20 @@ function request(rows: ComposerRequest['rows'], defaults: Partial<BatchDefaults>
 }
 
 describe('composerTasks', () => {
+  it('puts a continued row’s parent video on every take’s source, and none on the other rows', async () => {
+    const { find } = lookup();
+    const parent = { taskId: 'task-of-the-first-shot', file: 'batch-a/first.mp4', frameSec: 4.99 };
+    const tasks = await composerTasks(
+      request([{ imageId: lighthouse.id, prompt: 'the beam sweeps on', parent }, { prompt: 'a new shot' }], {}, 2),
+      find,
+      recordingHost().urls
+    );
+    expect(tasks.map((t) => t.source.parent)).toEqual([parent, parent, undefined, undefined]);
+    expect(tasks[0].draft.mode).toBe('image-to-video');
+    // Each take has its own copy: a change to one never reaches another.
+    expect(tasks[0].source.parent).not.toBe(tasks[1].source.parent);
+  });
+
   it('makes an image row image-to-video with its hosted URL and cached file, and a text row text-to-video in the chosen shape', async () => {
     const { find } = lookup();
     const { urls, calls } = recordingHost();

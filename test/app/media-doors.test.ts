@@ -4,7 +4,7 @@
  * APIXO when one is, with real files in temporary folders.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, posix, relative } from 'node:path';
@@ -703,5 +703,81 @@ describe('images:from-url refuses this computer and private networks', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('library:continue', () => {
+  /** A captured frame as the window sends it: the PNG's bytes in a `data:` URL. */
+  const pngUrl = (bytes: Uint8Array): string => `data:image/png;base64,${Buffer.from(bytes).toString('base64')}`;
+
+  it('caches the frame as a local image, prefills one image-to-video row, and the new video records its parent in its sidecar and the library', async () => {
+    const app = await startApp();
+    const original = await oneForestVideo(app, { kind: 'fixed', value: 4242 });
+    const frame = photo('lighthouse.png');
+    const draft = await app.call<ComposerDraft>('library:continue', original.path, 5.9876, pngUrl(frame));
+    expect(draft.rows).toHaveLength(1);
+    const [row] = draft.rows;
+    expect(row.prompt).toBe('Mist drifts between the trees');
+    expect(row.parent).toEqual({ taskId: original.sidecar!.taskId, file: original.path, frameSec: 5.988 });
+    expect(row.image).toMatchObject({ id: sha256(frame), kind: 'png', sizeBytes: frame.length });
+    expect(row.image!.origin).toEqual({ kind: 'file', path: join(app.settings().dataDir, 'cache', 'sources', `${sha256(frame)}.png`) });
+    expect(readFileSync(join(app.settings().dataDir, 'cache', 'sources', `${row.image!.id}.png`)).equals(frame)).toBe(true);
+    // A new shot: the video's length and size, a seed of its own.
+    expect(draft.defaults).toMatchObject({ resolution: '480p', duration: 6, seed: { kind: 'random' }, mode: 'image-to-video' });
+
+    const made = await app.call<BatchSummary>('composer:create', {
+      name: 'continued',
+      rows: [{ imageId: row.image!.id, prompt: row.prompt, parent: row.parent }],
+      defaults: draft.defaults,
+      takes: 1
+    });
+    const [task] = await batchDone(app, made.batch.id);
+    expect(task.source.parent).toEqual(row.parent);
+    expect(task.request.input).toMatchObject({ mode: 'image-to-video' });
+    expect(imageUrlOf(task)).toMatch(simUploadUrl(frame, 'png'));
+
+    const items = await libraryOf(app, 2);
+    const child = items.find((i) => i.path !== original.path)!;
+    const onDisk = JSON.parse(readFileSync(join(app.settings().libraryDir, ...child.path.split('/')).replace(/\.mp4$/, '.json'), 'utf8')) as {
+      parent?: unknown;
+    };
+    expect(onDisk.parent).toEqual(row.parent);
+    const detail = await app.call<LibraryDetail>('library:get', child.path);
+    expect(detail.parent).toEqual(row.parent);
+    expect(detail.lineage).toEqual({
+      parent: { frameSec: 5.988, video: { path: original.path, title: 'Mist drifts between the trees' } },
+      children: [],
+      chain: [
+        { path: original.path, title: 'Mist drifts between the trees' },
+        { path: child.path, title: 'Mist drifts between the trees' }
+      ]
+    });
+    const parent = await app.call<LibraryDetail>('library:get', original.path);
+    expect(parent.lineage?.children).toEqual([{ path: child.path, title: 'Mist drifts between the trees' }]);
+    expect(parent.lineage?.parent).toBeUndefined();
+
+    // The first shot deleted: the next one still says where it came from, "no longer in the library".
+    await app.call('library:delete', [original.path]);
+    const orphan = await app.call<LibraryDetail>('library:get', child.path);
+    expect(orphan.lineage).toEqual({ parent: { frameSec: 5.988 }, children: [], chain: [{ path: child.path, title: 'Mist drifts between the trees' }] });
+  });
+
+  it('refuses bytes that are not a PNG picture, in words, and caches nothing', async () => {
+    const app = await startApp();
+    const original = await oneForestVideo(app, { kind: 'random' });
+    const sources = join(app.settings().dataDir, 'cache', 'sources');
+    const before = existsSync(sources) ? readdirSync(sources).length : 0;
+    const jpeg = await app.refusal('library:continue', original.path, 1, pngUrl(photo('forest.jpg')));
+    expect(jpeg).toMatchObject({ code: 'not_allowed' });
+    expect(jpeg.message).toMatch(/is not a PNG picture, so nothing was added/);
+    const garbled = await app.refusal('library:continue', original.path, 1, 'data:image/png;base64,@@not base64@@');
+    expect(garbled.message).toMatch(/did not arrive as a PNG picture/);
+    // A PNG's signature on bytes that are no picture: the one image check says why.
+    const broken = await app.refusal('library:continue', original.path, 1, pngUrl(Buffer.concat([photo('lighthouse.png').subarray(0, 8), Buffer.alloc(64)])));
+    expect(broken.code).toBe('not_allowed');
+    expect(broken.message.length).toBeGreaterThan(20);
+    const wrongKind = await app.refusal('library:continue', original.path, 1, 'data:image/jpeg;base64,AAAA');
+    expect(wrongKind).toMatchObject({ code: 'invalid_argument' });
+    expect(existsSync(sources) ? readdirSync(sources).length : 0).toBe(before);
   });
 });

@@ -286,6 +286,7 @@ describe('library doors take only videos inside the library folder', () => {
         ['library:get', [path]],
         ['library:reveal', [path]],
         ['library:use', [path]],
+        ['library:continue', [path, 1, 'data:image/png;base64,iVBORw0KGgo=']],
         ['library:thumbnail', [path, 'data:image/jpeg;base64,/9j/4AAQ']],
         ['library:rerun', [{ paths: [path], seeds: 'new', takes: 1 }]]
       ] as const) {

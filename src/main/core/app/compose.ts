@@ -3,6 +3,7 @@
  * and the LoRAs, takes get their seeds from the batch's seed policy, and local images are hosted
  * only after every row has been checked, so a bad batch uploads nothing.
  */
+import type { VideoParent } from '@shared/batch';
 import type { BatchDefaults } from '@shared/batch-defaults';
 import type { ComposerRequest, SourceImage } from '@shared/images';
 import type { Sidecar } from '@shared/library';
@@ -54,7 +55,7 @@ export async function composerTasks(
   random: () => number = cryptoRandom
 ): Promise<NewTask[]> {
   const images = new Map<string, CachedImage>();
-  const planned: { row: number; prompt: string; image?: CachedImage; seeds: (number | string | undefined)[] }[] = [];
+  const planned: { row: number; prompt: string; image?: CachedImage; parent?: VideoParent; seeds: (number | string | undefined)[] }[] = [];
   let takeIndex = 0;
   for (const [i, row] of request.rows.entries()) {
     const where = `Row ${i + 1}`;
@@ -69,16 +70,18 @@ export async function composerTasks(
     const seeds = takeSeeds({ cell: undefined, count: request.takes, policy: request.defaults.seed, firstTakeIndex: takeIndex, random });
     takeIndex += request.takes;
     for (const seed of seeds) check(draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined), where);
-    planned.push({ row: i + 1, prompt, image, seeds });
+    planned.push({ row: i + 1, prompt, image, parent: row.parent, seeds });
   }
   const hosted = images.size > 0 ? await urls([...images.values()]) : new Map<string, string>();
-  return planned.flatMap(({ row, prompt, image, seeds }) =>
+  return planned.flatMap(({ row, prompt, image, parent, seeds }) =>
     seeds.map((seed, t) => {
       const draft = draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined);
       if (image) draft.imageUrl = hosted.get(image.image.id);
       const cells: Record<string, string> = { prompt };
       if (image) cells.image = image.image.origin.kind === 'url' ? image.image.origin.url : image.image.name;
-      return { source: { row, take: t + 1, name: image?.image.name, cells }, draft, imagePath: image?.path };
+      // A continued shot keeps its parent video on the task, for the sidecar (architecture.md, "Lineage").
+      const source = { row, take: t + 1, name: image?.image.name, cells, ...(parent ? { parent: { ...parent } } : {}) };
+      return { source, draft, imagePath: image?.path };
     })
   );
 }

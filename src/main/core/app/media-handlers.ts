@@ -3,7 +3,8 @@
  * those channels, over the library service and the batch use case (create-batch.ts).
  */
 import { join, posix } from 'node:path';
-import type { ComposerDraft, SourceImage } from '@shared/images';
+import { PNG_DATA_URL_PREFIX, type ComposerDraft, type SourceImage } from '@shared/images';
+import { modeFor } from '@shared/model';
 import type { InvokeHandlers } from '@shared/ipc';
 import type { LibraryDetail, RerunRequest, Sidecar } from '@shared/library';
 import type { BatchSummary } from '@shared/batch';
@@ -19,6 +20,21 @@ import { checkChosenFolder } from './folder-rules';
 import type { SeenImages } from './seen-images';
 import { cryptoRandom } from '../import/seeds';
 import { composerTasks, defaultsFromSidecar, draftFromSidecar, freshSeeds, type CachedImage } from './compose';
+
+/** The bytes of a captured frame's `data:image/png;base64,…` URL; refused in words when it is not one. */
+function pngBytes(dataUrl: string, video: string): Buffer {
+  const base64 = dataUrl.startsWith(PNG_DATA_URL_PREFIX) ? dataUrl.slice(PNG_DATA_URL_PREFIX.length) : '';
+  if (!base64 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) {
+    throw new TaskActionError(`The frame of “${video}” did not arrive as a PNG picture, so nothing was added. Pause the video and try again.`);
+  }
+  const bytes = Buffer.from(base64, 'base64');
+  if (!bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
+    throw new TaskActionError(`The frame of “${video}” is not a PNG picture, so nothing was added. Pause the video and try again.`);
+  }
+  return bytes;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** A drag of one file out of the window into another app: the file and the picture under the pointer (absolute paths). */
 export interface DragOut {
@@ -69,6 +85,7 @@ export type MediaChannel =
   | 'library:thumbnail'
   | 'library:rerun'
   | 'library:use'
+  | 'library:continue'
   | 'images:from-url'
   | 'composer:create';
 
@@ -160,6 +177,27 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     return { rows: [{ image, prompt: sidecar.prompt }], defaults: defaultsFromSidecar(sidecar, ctx.settings().defaults) };
   }
 
+  /**
+   * "Continue from this frame" (architecture.md, "Lineage"): the frame the window captured is
+   * checked as a dropped image is and cached as any local image (so it is hosted as one), and the
+   * composer gets one image-to-video row from it, with the video's prompt, settings and parent.
+   */
+  async function continueFrom(path: string, frameSec: number, pngDataUrl: string): Promise<ComposerDraft> {
+    const detail = await withSidecar(path);
+    const { sidecar } = detail;
+    const stem = detail.name.replace(/\.mp4$/i, '');
+    const name = `${stem} frame ${frameSec.toFixed(2)} s.png`;
+    const bytes = pngBytes(pngDataUrl, detail.name);
+    const cached = await cache.addBytes(bytes, name, { kind: 'file', path: '' });
+    const image = await remember({ ...cached, origin: { kind: 'file', path: cache.pathOf(cached.id, cached.kind) } });
+    const defaults = defaultsFromSidecar(sidecar, ctx.settings().defaults);
+    // A new shot: its own seed, and an image-to-video mode whatever the video was made with.
+    defaults.seed = { kind: 'random' };
+    defaults.mode = modeFor(true, (defaults.loras?.length ?? 0) > 0);
+    const parent = { taskId: sidecar.taskId, file: detail.path, frameSec: Math.round(frameSec * 1000) / 1000 };
+    return { rows: [{ image, prompt: sidecar.prompt, parent }], defaults };
+  }
+
   return {
     'library:query': (query) => ctx.library().query(query),
     'library:get': (path) => ctx.library().get(path),
@@ -184,6 +222,7 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
     'library:thumbnail': (path, dataUrl) => ctx.library().saveThumbnail(path, dataUrl),
     'library:rerun': (request) => rerun(request),
     'library:use': (path) => use(path),
+    'library:continue': (path, frameSec, pngDataUrl) => continueFrom(path, frameSec, pngDataUrl),
     'images:from-url': async (url) => remember(await fetchRemoteImage(url, cache, { policy: ctx.imagePolicy })),
     'composer:create': async (request) => {
       const tasks = await composerTasks(request, (id) => ctx.seen.find(id), urlsFor, ctx.random);

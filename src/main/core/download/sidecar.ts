@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { ASPECT_RATIOS, MODEL_ID, MODES, RESOLUTIONS, type AspectRatio, type Mode, type Resolution } from '@shared/model';
 import { writeFileAtomic } from '../store/fs-durable';
 import { unsignedRequest, unsignedUrl, withoutSignedQueries } from '@shared/image-link';
+import type { VideoParent } from '@shared/batch';
 import type { Sidecar, SidecarProblem } from '@shared/library';
 
 export const SIDECAR_SCHEMA = 1;
@@ -82,6 +83,21 @@ function checkFields(v: Obj): string | undefined {
   return undefined;
 }
 
+/** A usable `parent` (architecture.md, "Lineage"): its task id, its library path and a frame time. */
+function isParent(v: unknown): v is VideoParent {
+  return (
+    isObject(v) &&
+    isString(v.taskId) &&
+    v.taskId.length > 0 &&
+    v.taskId.length <= 256 &&
+    isString(v.file) &&
+    v.file.length > 0 &&
+    v.file.length <= 4096 &&
+    !v.file.includes('\0') &&
+    isNonNegative(v.frameSec)
+  );
+}
+
 /**
  * Checks parsed JSON: a `Sidecar`, or why not. Unknown extra fields are kept (a newer app may add some).
  * A zod schema giving the very same words (test/bench/sidecar-zod.ts) checks ~2.5–3.7× slower
@@ -106,6 +122,11 @@ export function validateSidecar(value: unknown): SidecarRead {
   // Sweep axes only add to what the sidecar says: ones that are not text by name are left out, never a reason to refuse it.
   const row = value.sourceRow as Record<string, unknown>;
   if (row.axes !== undefined && !(isObject(row.axes) && Object.values(row.axes).every(isString))) delete row.axes;
+  // Lineage is read leniently: a parent edited by hand into something unusable is left out, and the video keeps everything else.
+  if (value.parent !== undefined && !isParent(value.parent)) {
+    const { parent: _unusable, ...rest } = value;
+    return { sidecar: rest as unknown as Sidecar };
+  }
   return { sidecar: value as unknown as Sidecar };
 }
 

@@ -28,6 +28,7 @@ export function appEntry(file: FileFacts, sidecar: Sidecar): LibraryEntry {
     durationSec: sidecar.duration,
     batchId: sidecar.batch.id,
     batchName: sidecar.batch.name,
+    ...(sidecar.parent ? { parent: sidecar.parent } : {}),
     createdAt: Number.isNaN(created) ? file.mtimeMs : created,
     favourite: sidecar.favourite === true,
     ...(sidecar.verdict === 'keep' || sidecar.verdict === 'reject' ? { verdict: sidecar.verdict } : {}),

@@ -49,6 +49,19 @@ interface Loaded {
   image?: string;
 }
 
+function addTo(sets: Map<string, Set<string>>, key: string, path: string): void {
+  const set = sets.get(key) ?? new Set<string>();
+  set.add(path);
+  sets.set(key, set);
+}
+
+function removeFrom(sets: Map<string, Set<string>>, key: string, path: string): void {
+  const set = sets.get(key);
+  if (!set) return;
+  set.delete(path);
+  if (set.size === 0) sets.delete(key);
+}
+
 async function isFileAt(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
@@ -81,6 +94,10 @@ export class LibraryIndex {
   private keptList: { version: number; kept: { real: KeptCost; simulated: KeptCost } } | undefined;
   /** The videos of each batch and source row (see `takeKey`), kept as entries come and go. */
   private readonly takeSets = new Map<string, Set<string>>();
+  /** The videos of each APIXO task id (a copy of a video has the same one). */
+  private readonly byTaskId = new Map<string, Set<string>>();
+  /** The videos continuing from each task id (their sidecar's `parent.taskId`): architecture.md, "Lineage". */
+  private readonly childSets = new Map<string, Set<string>>();
   /** The library path of each video's source image, for videos whose image was found beside them. */
   private readonly images = new Map<string, string>();
   private readonly concurrency: number;
@@ -119,6 +136,8 @@ export class LibraryIndex {
   private reset(): void {
     this.byPath.clear();
     this.takeSets.clear();
+    this.byTaskId.clear();
+    this.childSets.clear();
     this.images.clear();
     this.version++;
   }
@@ -177,6 +196,35 @@ export class LibraryIndex {
     }
     const varied = [...values].filter(([, seen]) => seen.size > 1);
     return varied.length > 0 ? Object.fromEntries(varied.map(([axis, seen]) => [axis, seen.size])) : undefined;
+  }
+
+  /**
+   * The video `entry` continues from, when it is still in the library: found by its task id
+   * (it may have been moved or renamed since), else at the path the sidecar names.
+   */
+  parentOf(entry: LibraryEntry): LibraryEntry | undefined {
+    const parent = entry.parent;
+    if (!parent) return undefined;
+    const byTask = this.byTaskId.get(parent.taskId);
+    if (byTask) for (const path of byTask) if (path !== entry.path) return this.get(path);
+    let rel: string;
+    try {
+      rel = this.normalize(parent.file);
+    } catch {
+      return undefined; // a path out of the library, from a hand-edited sidecar
+    }
+    return rel === entry.path ? undefined : this.get(rel);
+  }
+
+  /** The videos that continue from `entry` (their parent is its task id), oldest first. */
+  childrenOf(entry: LibraryEntry): LibraryEntry[] {
+    const taskId = entry.sidecar?.taskId;
+    const set = taskId === undefined ? undefined : this.childSets.get(taskId);
+    if (!set) return [];
+    return [...set]
+      .filter((p) => p !== entry.path)
+      .map((p) => this.byPath.get(p)!.entry)
+      .sort((a, b) => a.createdAt - b.createdAt || a.path.localeCompare(b.path));
   }
 
   /** The library path of a video's source image, when it was found beside the video. */
@@ -295,20 +343,17 @@ export class LibraryIndex {
     if (image === undefined) this.images.delete(entry.path);
     else this.images.set(entry.path, image);
     const key = takeKey(entry);
-    if (key) {
-      const set = this.takeSets.get(key) ?? new Set<string>();
-      set.add(entry.path);
-      this.takeSets.set(key, set);
-    }
+    if (key) addTo(this.takeSets, key, entry.path);
+    if (entry.sidecar) addTo(this.byTaskId, entry.sidecar.taskId, entry.path);
+    if (entry.parent) addTo(this.childSets, entry.parent.taskId, entry.path);
     this.version++;
   }
 
   private untake(entry: LibraryEntry): void {
     const key = takeKey(entry);
-    const set = key === undefined ? undefined : this.takeSets.get(key);
-    if (!set) return;
-    set.delete(entry.path);
-    if (set.size === 0) this.takeSets.delete(key!);
+    if (key !== undefined) removeFrom(this.takeSets, key, entry.path);
+    if (entry.sidecar) removeFrom(this.byTaskId, entry.sidecar.taskId, entry.path);
+    if (entry.parent) removeFrom(this.childSets, entry.parent.taskId, entry.path);
   }
 
   /** Every entry in a sort's order, sorted once per change of the index rather than once per query. */

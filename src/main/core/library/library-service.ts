@@ -11,6 +11,8 @@ import {
   type LibraryPage,
   type LibraryQuery,
   type LibraryUndoResult,
+  type Lineage,
+  type LineageLink,
   type Verdict
 } from '@shared/library';
 import { ChangeBatcher } from './change-batcher';
@@ -53,6 +55,13 @@ const BUILD_CONCURRENCY = 32;
 const PROBE_ROUND = 32;
 /** Unused thumbnails are cleared this long after the library last changed. */
 const PRUNE_DELAY_MS = 5000;
+
+/** How the player names a video of a chain: its name, else the start of its prompt, else its file name. */
+function linkOf(entry: LibraryEntry): LineageLink {
+  const prompt = entry.prompt.trim();
+  const title = entry.title || (prompt ? (prompt.length > 60 ? `${prompt.slice(0, 57)}…` : prompt) : entry.name);
+  return { path: entry.path, title };
+}
 
 /** Why a video without a usable sidecar cannot be a favourite (or kept, or rejected), and what would make it one. */
 function cannotMark(entry: LibraryEntry, what: 'favourites' | 'verdicts'): string {
@@ -145,6 +154,8 @@ export class LibraryService {
     const entry = await this.probed(this.entryOf(rel));
     const detail: LibraryDetail = this.item(entry);
     if (entry.sidecar) detail.sidecar = entry.sidecar;
+    const lineage = this.lineageOf(entry);
+    if (lineage) detail.lineage = lineage;
     // Looked at again for the detail: the file may have gone since the video was read.
     delete detail.sourceImage;
     const image = entry.sidecar?.sourceImage;
@@ -394,6 +405,33 @@ export class LibraryService {
         .catch((error: unknown) => this.options.log?.warn(`clearing thumbnails: ${reason(error)}`));
     }, PRUNE_DELAY_MS);
     this.pruneTimer.unref?.();
+  }
+
+  /**
+   * Where a video stands in its chain of continued shots (architecture.md, "Lineage"): its
+   * parent, its children, and the chain through it; undefined for a video with neither.
+   */
+  private lineageOf(entry: LibraryEntry): Lineage | undefined {
+    const parent = this.index.parentOf(entry);
+    const children = this.index.childrenOf(entry);
+    if (!entry.parent && children.length === 0) return undefined;
+    // Up to the root, then down along each first child; a loop (hand-edited sidecars) stops at a video seen before.
+    const seen = new Set([entry.path]);
+    const up: LibraryEntry[] = [];
+    for (let at = parent; at && !seen.has(at.path); at = this.index.parentOf(at)) {
+      seen.add(at.path);
+      up.unshift(at);
+    }
+    const down: LibraryEntry[] = [];
+    for (let at = children[0]; at && !seen.has(at.path); at = this.index.childrenOf(at)[0]) {
+      seen.add(at.path);
+      down.push(at);
+    }
+    return {
+      ...(entry.parent ? { parent: { frameSec: entry.parent.frameSec, ...(parent ? { video: linkOf(parent) } : {}) } } : {}),
+      children: children.map(linkOf),
+      chain: [...up, entry, ...down].map(linkOf)
+    };
   }
 
   private item(entry: LibraryEntry): LibraryItem {

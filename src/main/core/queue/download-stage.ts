@@ -514,6 +514,8 @@ function sidecarFor(
     // Never a signed link (architecture.md, "Security"): a journal from before references may still hold one.
     imageUrl: 'image_urls' in input ? unsignedUrl(input.image_urls[0]) : undefined,
     sourceImage,
+    // The video it continues from (architecture.md, "Lineage").
+    ...(task.source.parent ? { parent: task.source.parent } : {}),
     loras: 'loras' in input ? input.loras : undefined,
     request: unsignedRequest(task.request),
     taskId: task.taskId!,

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import type { VideoParent } from '@shared/batch';
 import type { BatchDefaults } from '@shared/batch-defaults';
 import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import { LIMITS, modeFor } from '@shared/model';
@@ -16,6 +17,8 @@ export interface DraftRow {
   key: number;
   image?: SourceImage;
   prompt: string;
+  /** The video this row continues from: its image is a frame of it. */
+  parent?: VideoParent;
 }
 
 /** Rows in one composer: a dropped folder of this many photos is a batch, not a mistake. */
@@ -132,7 +135,7 @@ export const useComposerStore = defineStore('composer', () => {
   /** Replaces the composer's content with a prepared draft ("use these settings"). */
   function prefill(draft: ComposerDraft): void {
     clear();
-    rows.value = draft.rows.map((r) => ({ key: nextKey++, image: r.image, prompt: r.prompt }));
+    rows.value = draft.rows.map((r) => ({ key: nextKey++, image: r.image, prompt: r.prompt, ...(r.parent ? { parent: { ...r.parent } } : {}) }));
     defaults.value = JSON.parse(JSON.stringify(draft.defaults)) as BatchDefaults;
     name.value = defaultName();
     void refreshHosting();
@@ -155,7 +158,7 @@ export const useComposerStore = defineStore('composer', () => {
     if (blockReason.value) return false;
     const request = {
       name: name.value.trim() || defaultName(),
-      rows: rows.value.map((r) => ({ imageId: r.image?.id, prompt: promptOf(r) })),
+      rows: rows.value.map((r) => ({ imageId: r.image?.id, prompt: promptOf(r), ...(r.parent ? { parent: r.parent } : {}) })),
       defaults: currentDefaults.value,
       takes: takes.value,
       ...(capMicros.value != null ? { capMicros: capMicros.value } : {})

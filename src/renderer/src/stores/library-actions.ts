@@ -7,8 +7,9 @@ import type { ShallowReactive, ShallowRef, Ref } from 'vue';
 import type { LibraryBulkResult, LibraryDeleteResult, LibraryDetail, LibraryItem, Verdict } from '@shared/library';
 import { formatUsd, type Micros } from '@shared/pricing';
 import { plural } from '../lib/format';
+import { captureFrame, type CapturedFrame } from '../lib/frame';
 import { useComposerStore } from './composer';
-import type { createActions } from './ipc';
+import { mediaUrl, type createActions } from './ipc';
 import type { useTimedNotices } from './library-notices';
 import { useQueueStore } from './queue';
 
@@ -126,6 +127,30 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
     if (!path) return false;
     startAction(scope);
     const draft = await actions.run(scope, 'library:use', path);
+    if (!draft) return false;
+    useComposerStore().prefill(draft);
+    ctx.close();
+    return true;
+  }
+
+  /**
+   * "Continue from the last frame" / "from this frame": the frame of the video in the player,
+   * captured in the window at its full size, becomes the source image of one composer row with
+   * the video's prompt (architecture.md, "Lineage"); true when the composer is ready.
+   */
+  async function continueFrom(atSec: number | 'last'): Promise<boolean> {
+    const item = detail.value;
+    if (!item) return false;
+    startAction('player');
+    actions.clear('player');
+    let frame: CapturedFrame;
+    try {
+      frame = await captureFrame(mediaUrl(item.video), atSec);
+    } catch (error) {
+      actions.fail('player', `The frame could not be taken: ${(error as Error).message}`);
+      return false;
+    }
+    const draft = await actions.run('player', 'library:continue', item.path, frame.frameSec, frame.dataUrl);
     if (!draft) return false;
     useComposerStore().prefill(draft);
     ctx.close();
@@ -250,6 +275,7 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
     setVerdict,
     copyPrompts,
     useSettings,
+    continueFrom,
     rerun,
     reveal,
     remove,
