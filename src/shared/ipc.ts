@@ -115,6 +115,8 @@ export interface ImportEditState {
   original: boolean;
   /** The original file's name, for "Save" and its question. */
   originalName?: string;
+  /** The header's spreadsheet row, whose cells rename (and so remap) the columns; absent for pasted prompts. */
+  headerRow?: number;
 }
 
 /** A cell changed to `text` (trimmed, as the reader trims cells). */

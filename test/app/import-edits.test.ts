@@ -85,7 +85,7 @@ describe('import:edit', () => {
     const { preview } = await importFile('bad.csv', CSV);
     expect(preview.invalidRowCount).toBe(2);
     expect(preview.validCount).toBe(7);
-    expect(preview.edits).toEqual({ undo: 0, redo: 0, cells: [], original: true, originalName: 'bad.csv' });
+    expect(preview.edits).toEqual({ undo: 0, redo: 0, cells: [], original: true, originalName: 'bad.csv', headerRow: 1 });
 
     const fixed = await call<ImportEditResult>('import:edit', preview.token, { row: 3, column: 3, text: ' 8 ' });
     expect(fixed.cell).toEqual({ row: 3, column: 3 });

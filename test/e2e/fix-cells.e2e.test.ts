@@ -64,6 +64,7 @@ describeE2e('e2e: fixing cells in place', () => {
       await page.keyboard.press('F2');
       await editor.waitFor();
       await page.keyboard.type('8');
+      await app.screen('cell-editor');
       await page.keyboard.press('Tab');
       await expect.poll(() => previewRow(page, 3).getByTestId('row-problem').count()).toBe(0);
       await expect.poll(() => summary(page)).toContain('3 of them valid');
@@ -76,6 +77,10 @@ describeE2e('e2e: fixing cells in place', () => {
       // The focus went on to the cell after it, in the order shown (the aspect ratio, column E).
       expect(await page.evaluate(() => document.activeElement?.getAttribute('data-cell'))).toBe('3:1:5');
       await app.screen('edited-cell');
+      // At the window's smallest size, every action stays in reach.
+      await page.setViewportSize({ width: 960, height: 620 });
+      await app.screen('edited-cell-small');
+      await page.setViewportSize({ width: 1280, height: 800 });
 
       // Ctrl+Z (not typing in an editor) takes the fix back; Ctrl+Shift+Z puts it back again.
       await page.keyboard.press('Control+z');

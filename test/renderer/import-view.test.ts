@@ -221,6 +221,17 @@ describe('import view', () => {
     await wrapper.find(byTestId('edit-redo')).trigger('click');
     await settle();
     expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(1);
+    // Renaming a column maps it again: "duration" → "notes" is ignored, so no row's duration is wrong.
+    await wrapper.find(byTestId('header-3')).trigger('dblclick');
+    const header = wrapper.find(byTestId('cell-editor'));
+    expect((header.element as HTMLInputElement).value).toBe('duration');
+    await header.setValue('notes');
+    await header.trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(wrapper.find(byTestId('header-3')).text()).toContain('notes');
+    expect(wrapper.find(byTestId('mapping-3')).element).toHaveProperty('value', '');
+    expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(1);
+    expect(wrapper.find(byTestId('header-3')).find(byTestId('edited-mark')).exists()).toBe(true);
     // Dropped without a place on disk: it can be saved as, never "saved" over.
     expect(wrapper.find(byTestId('save-as-csv')).exists()).toBe(true);
     expect(wrapper.find(byTestId('save-original')).exists()).toBe(false);

@@ -148,6 +148,8 @@ export class EditedImport {
     }
     const state: ImportEditState = { undo: this.undone.length, redo: this.redone.length, cells, original: this.source.path !== undefined };
     if (originalName !== undefined && state.original) state.originalName = originalName;
+    const header = this.source.lines ? -1 : this.records.findIndex((r) => r.some((c) => c.trim() !== ''));
+    if (header >= 0) state.headerRow = header + 1;
     return state;
   }
 

@@ -270,9 +270,10 @@ export const useImportStore = defineStore('import', () => {
     saved.value = null;
     const cell = result.cell;
     if (!cell) return;
+    // A data row's takes are changed where they are; a header (or a changed count) reshapes the table.
     const sameShape =
       before &&
-      cell.row > 1 &&
+      result.takes.length > 0 &&
       before.rowCount === result.preview.rowCount &&
       before.columns.map((c) => c.field).join() === result.preview.columns.map((c) => c.field).join();
     if (sameShape) {
