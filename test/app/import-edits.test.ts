@@ -11,7 +11,7 @@ import type { ChosenFile, ImportEditResult, ImportPreview, ImportSaved, Page } f
 import type { ImportedRow } from '@shared/import-types';
 import { defaultSettings, type Settings } from '@shared/settings';
 import { AppService } from '../../src/main/core/app/app-service';
-import { UNDO_DEPTH } from '../../src/main/core/app/import-edits';
+import { EditedImport, saveEditedImport, UNDO_DEPTH } from '../../src/main/core/app/import-edits';
 import { formulaSafe, importCsvText, readCsvTable, tableToCsv } from '../../src/main/core/import';
 import { createLogger } from '../../src/main/core/log/logger';
 import { memorySecret, testDesktop, type TestDesktop } from '../support/app-options';
@@ -236,6 +236,17 @@ describe('import:save', () => {
 
     const pasted = await call<ImportPreview>('import:text', { text: 'A heron', lines: true });
     expect(await refusal('import:save', pasted.token, { format: 'csv', replace: true })).toContain('no file to replace');
+  });
+
+  it('never writes CSV over a file that is not CSV (a workbook read into a table)', async () => {
+    const workbook = join(dir, 'prompts.xlsx');
+    writeFileSync(workbook, 'PK not really a workbook');
+    const edits = new EditedImport({ table: { records: [['prompt'], ['A heron']], delimiter: ',', warnings: [] }, path: workbook }, {});
+    expect(edits.state('prompts.xlsx').original).toBe(false);
+    await expect(saveEditedImport(edits, { format: 'csv', replace: true }, 'prompts.xlsx', desktop)).rejects.toThrow(
+      'prompts.xlsx is not a CSV file, so it is not written over as one: use “Save as CSV…”.'
+    );
+    expect(readFileSync(workbook, 'utf8')).toBe('PK not really a workbook');
   });
 
   it('keeps a byte-order mark and a semicolon delimiter the file had', async () => {

@@ -17,6 +17,7 @@ import { importTable, tableToCsv, type ImportOptions, type ImportResult, type Im
 import { importPromptLines } from '../import/prompt-lines';
 import { TaskActionError } from '../queue/engine';
 import { exists, writeFileAtomic } from '../store/fs-durable';
+import type { CsvDelimiter } from '../import/delimiter';
 import type { FileChooser } from './chooser-handlers';
 
 /** Edits that can be undone. */
@@ -28,6 +29,13 @@ const LINE_BREAKS = /\r\n|\n|\r/g;
 export function linesTable(text: string): ImportTable {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   return { records: body.split(LINE_BREAKS).map((line) => [line.trim()]), delimiter: '\n', warnings: [] };
+}
+
+/** Files "Save" may write CSV over: never a workbook or anything else that is not CSV text. */
+const CSV_FILE = /\.(?:csv|tsv|txt)$/i;
+
+function replaceable(path: string | undefined): boolean {
+  return path !== undefined && CSV_FILE.test(path);
 }
 
 export interface EditableSource {
@@ -146,18 +154,24 @@ export class EditedImport {
       const [row, column] = key.split(':').map(Number);
       if (this.textAt({ row, column }) !== text) cells.push({ row, column });
     }
-    const state: ImportEditState = { undo: this.undone.length, redo: this.redone.length, cells, original: this.source.path !== undefined };
+    const state: ImportEditState = { undo: this.undone.length, redo: this.redone.length, cells, original: replaceable(this.source.path) };
     if (originalName !== undefined && state.original) state.originalName = originalName;
     const header = this.source.lines ? -1 : this.records.findIndex((r) => r.some((c) => c.trim() !== ''));
     if (header >= 0) state.headerRow = header + 1;
     return state;
   }
 
-  /** The edited table as CSV: pasted prompts under a "prompt" header, a file in its own delimiter. */
+  /** The edited table as it is written out: pasted prompts under a "prompt" header, a file in its own delimiter. */
+  tableToSave(): { records: string[][]; delimiter: CsvDelimiter } {
+    const { table, lines } = this.source;
+    if (lines) return { records: [['prompt'], ...this.records.filter((r) => (r[0] ?? '') !== '')], delimiter: ',' };
+    return { records: this.records, delimiter: table.delimiter === '\n' ? ',' : table.delimiter };
+  }
+
+  /** The edited table as CSV (with a byte-order mark when the file had one). */
   toCsv(): Buffer {
-    const { table, lines, bom } = this.source;
-    if (lines) return tableToCsv([['prompt'], ...this.records.filter((r) => (r[0] ?? '') !== '')], ',', { bom });
-    return tableToCsv(this.records, table.delimiter === '\n' ? ',' : table.delimiter, { bom });
+    const { records, delimiter } = this.tableToSave();
+    return tableToCsv(records, delimiter, { bom: this.source.bom });
   }
 }
 
@@ -197,6 +211,9 @@ export async function saveEditedImport(
   let path: string;
   if (request.replace) {
     if (!original) throw new TaskActionError('This import did not come from a file on disk, so there is no file to replace: use “Save as CSV…”.');
+    if (!replaceable(original)) {
+      throw new TaskActionError(`${basename(original)} is not a CSV file, so it is not written over as one: use “Save as CSV…”.`);
+    }
     path = original;
   } else {
     const chosen = await chooser.chooseSaveFile({
