@@ -48,9 +48,13 @@ describeE2e('e2e: fixing cells in place', () => {
       expect(await summary(page)).toContain('2 of them valid');
       expect(await previewRow(page, 3).getByTestId('row-problem').innerText()).toContain('from 5 to 20 (got 45)');
 
-      // Keyboard only: the duration cell (column D) of row 3 takes the focus, Enter opens its editor.
+      // Keyboard only: the prompt of row 2 takes the focus; the arrows go down a row and right to
+      // the duration (column D, shown second); Enter opens its editor.
       const duration = cell(page, 3, 4);
-      await duration.focus();
+      await cell(page, 2, 2).focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowRight');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-cell'))).toBe('3:1:4');
       await page.keyboard.press('Enter');
       const editor = page.getByTestId('cell-editor');
       await editor.waitFor();
