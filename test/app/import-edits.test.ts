@@ -162,6 +162,13 @@ describe('import:edit', () => {
     expect(renamed.takes).toEqual([]);
     expect(renamed.preview.columns[2]).toMatchObject({ header: 'duration', field: 'duration' });
     expect(renamed.preview.invalidRowCount).toBe(2);
+    // A file with no prompt column imports nothing, until a column is renamed to one.
+    const unnamed = await importFile('no-prompt.csv', CSV.replace('prompt', 'words'));
+    expect(unnamed.preview.fileProblems).toHaveLength(1);
+    expect(unnamed.preview.rowCount).toBe(0);
+    const named = await call<ImportEditResult>('import:edit', unnamed.preview.token, { row: 1, column: 2, text: 'prompt' });
+    expect(named.preview.fileProblems).toEqual([]);
+    expect(named.preview.rowCount).toBe(9);
     expect(await refusal('import:edit', preview.token, { row: 40, column: 1, text: 'x' })).toContain('not a cell of this import');
     expect(await refusal('import:edit', preview.token, { row: 2, column: 9, text: 'x' })).toContain('not a cell of this import');
   });
