@@ -58,6 +58,12 @@ function updateSource() {
   return electronUpdaterSource(autoUpdater, restartIntoUpdate);
 }
 
+/** Main's save dialog, over the window when there is one. */
+async function showSave(options: Electron.SaveDialogOptions): Promise<string | null> {
+  const chosen = win && !win.isDestroyed() ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  return chosen.canceled || !chosen.filePath ? null : chosen.filePath;
+}
+
 /** Main's open dialog, over the window when there is one. */
 async function showOpen(options: Electron.OpenDialogOptions): Promise<string[] | null> {
   const chosen = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
@@ -94,7 +100,9 @@ async function start(): Promise<void> {
       openFolder,
       // The only way, with a drop, that a path reaches main: the person picks it here.
       chooseFolder: async (title) => (await showOpen({ title, properties: ['openDirectory', 'createDirectory'] }))?.[0] ?? null,
-      chooseFiles: async ({ title, filters, multiple }) => showOpen({ title, filters, properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'] })
+      chooseFiles: async ({ title, filters, multiple }) => showOpen({ title, filters, properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'] }),
+      chooseSaveFile: async ({ title, defaultName, filters }) =>
+        showSave({ title, defaultPath: join(app.getPath('documents'), defaultName), filters, properties: ['createDirectory', 'showOverwriteConfirmation'] })
     },
     // A video dragged out of the window, with its poster under the pointer.
     // The app's icon, for a video with no poster yet: beside app.asar once packaged (electron-builder.yml).

@@ -149,6 +149,14 @@ export const INVOKE_SCHEMAS = {
   'import:example': none,
   'import:rows': z.tuple([id, page]),
   'import:columns': z.tuple([id]),
+  'import:edit': z.tuple([
+    id,
+    z.object({ row: z.number().int().min(1).max(10_000_000), column: z.number().int().min(1).max(100_000), text: text(1_000_000) }).strict()
+  ]),
+  'import:undo': z.tuple([id]),
+  'import:redo': z.tuple([id]),
+  'import:choices': z.tuple([id, z.object({ defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
+  'import:save': z.tuple([id, z.object({ format: z.enum(['csv']), replace: z.boolean() }).strict()]),
   'batches:create': z.tuple([z.object({ token: id, name: text(200).min(1), skipInvalid: z.boolean(), capMicros: micros.optional() }).strict()]),
   'batches:pause': oneId,
   'batches:resume': oneId,

@@ -95,6 +95,64 @@ export interface ImportPreview extends Omit<ImportResult, 'rows'> {
   /** Takes in all (rows × count). */
   rowCount: number;
   fileName?: string;
+  /** How the import was fixed in place; absent when its cells cannot be edited (a file that could not be read). */
+  edits?: ImportEditState;
+}
+
+/** A cell of an import: its spreadsheet row (the header is row 1) and its 1-based column. */
+export interface ImportCell {
+  row: number;
+  column: number;
+}
+
+export interface ImportEditState {
+  /** Edits that can be undone, and redone. */
+  undo: number;
+  redo: number;
+  /** Cells whose text differs from the file's. */
+  cells: ImportCell[];
+  /** It came from a file on disk, which "Save" may replace (after asking). */
+  original: boolean;
+  /** The original file's name, for "Save" and its question. */
+  originalName?: string;
+  /** The header's spreadsheet row, whose cells rename (and so remap) the columns; absent for pasted prompts. */
+  headerRow?: number;
+}
+
+/** A cell changed to `text` (trimmed, as the reader trims cells). */
+export interface ImportEdit extends ImportCell {
+  text: string;
+}
+
+/** What an edit, undo or redo answers: the import as it is now, and the takes of the row it changed. */
+export interface ImportEditResult {
+  preview: ImportPreview;
+  /** The cell changed; null when there was nothing to undo or redo. */
+  cell: ImportCell | null;
+  /** That row's takes now (none for the header, or a row left blank). */
+  takes: ImportedRow[];
+}
+
+/** The choices an edited import is imported again with. */
+export interface ImportChoices {
+  defaults?: Partial<BatchDefaults>;
+  mapping?: Record<string, Field | null>;
+}
+
+/** Save as: where the person chooses; replace: over the file it came from (the window asked first). */
+export interface ImportSaveRequest {
+  /** 'csv' for now. */
+  format: ImportSaveFormat;
+  replace: boolean;
+}
+
+export type ImportSaveFormat = 'csv';
+
+export interface ImportSaved {
+  /** The saved file's name. */
+  name: string;
+  /** Where the original was kept before it was replaced, by name. */
+  backupName?: string;
 }
 
 export interface ImportTextRequest {
@@ -210,6 +268,14 @@ export interface InvokeMap {
   'import:example': { args: []; result: ImportPreview };
   'import:rows': { args: [token: string, page: PageRequest]; result: Page<ImportedRow> };
   'import:columns': { args: [token: string]; result: ImportColumn[] };
+  /** Changes one cell of a kept import and checks the import again (the other rows keep their seeds). */
+  'import:edit': { args: [token: string, edit: ImportEdit]; result: ImportEditResult };
+  'import:undo': { args: [token: string]; result: ImportEditResult };
+  'import:redo': { args: [token: string]; result: ImportEditResult };
+  /** Imports a kept import again with other defaults or mapping, keeping its edits. */
+  'import:choices': { args: [token: string, choices: ImportChoices]; result: ImportPreview };
+  /** Writes the edited import: where the person chooses in main's save dialog, or over its file; null when cancelled. */
+  'import:save': { args: [token: string, request: ImportSaveRequest]; result: ImportSaved | null };
   'batches:create': { args: [request: CreateBatchRequest]; result: BatchSummary };
   'batches:pause': { args: [batchId: string]; result: BatchSummary };
   'batches:resume': { args: [batchId: string]; result: BatchSummary };
@@ -339,6 +405,11 @@ export const INVOKE_CHANNELS = [
   'import:example',
   'import:rows',
   'import:columns',
+  'import:edit',
+  'import:undo',
+  'import:redo',
+  'import:choices',
+  'import:save',
   'batches:create',
   'batches:pause',
   'batches:resume',

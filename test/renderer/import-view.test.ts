@@ -60,9 +60,7 @@ describe('import view', () => {
     const { wrapper, api } = await dropCsv(MIXED);
     const add = () => wrapper.find(byTestId('add-to-queue'));
     expect(add().attributes('disabled')).toBeDefined();
-    expect(wrapper.find(byTestId('add-blocked-reason')).text()).toBe(
-      '2 rows have problems: fix them in the file and import again, or tick “Leave out invalid rows”.'
-    );
+    expect(wrapper.find(byTestId('add-blocked-reason')).text()).toBe('2 rows have problems: fix them in the table, or tick “Leave out invalid rows”.');
     await add().trigger('click');
     expect(wrapper.find(byTestId('confirm-dialog')).exists()).toBe(false);
 
@@ -193,5 +191,49 @@ describe('import view', () => {
     await wrapper.find(byTestId('paste-import')).trigger('click');
     expect(wrapper.text()).toContain('Paste at least one prompt, one per line.');
     expect(api.callsOf('import:text')).toHaveLength(0);
+  });
+  it('fixes a bad cell in place: the row is checked at once, the cell is marked, Ctrl+Z takes it back, and a new default keeps the fix', async () => {
+    const { wrapper, api } = await dropCsv(MIXED);
+    const duration = () => wrapper.find('[data-cell="3:1:3"]');
+    await duration().trigger('dblclick');
+    const editor = wrapper.find(byTestId('cell-editor'));
+    expect((editor.element as HTMLInputElement).value).toBe('99');
+    await editor.setValue('9');
+    await editor.trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(api.callsOf('import:edit')[0].args[1]).toEqual({ row: 3, column: 3, text: '9' });
+    expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(1);
+    expect(wrapper.find(byTestId('import-summary')).text()).toContain('2 of them valid');
+    expect(duration().find(byTestId('edited-mark')).attributes('aria-label')).toBe('edited');
+
+    // A new default imports the edited table again (its edits kept), not the file.
+    await wrapper.find(byTestId('defaults-seed-fixed')).setValue(true);
+    await settle();
+    expect(api.callsOf('import:choices')).toHaveLength(1);
+    expect(api.callsOf('import:text')).toHaveLength(1);
+    expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(1);
+    expect(duration().text()).toBe('9');
+
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'z', ctrlKey: true }));
+    await settle();
+    expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(2);
+    expect(duration().find(byTestId('edited-mark')).exists()).toBe(false);
+    await wrapper.find(byTestId('edit-redo')).trigger('click');
+    await settle();
+    expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(1);
+    // Renaming a column maps it again: "duration" → "notes" is ignored, so no row's duration is wrong.
+    await wrapper.find(byTestId('header-3')).trigger('dblclick');
+    const header = wrapper.find(byTestId('cell-editor'));
+    expect((header.element as HTMLInputElement).value).toBe('duration');
+    await header.setValue('notes');
+    await header.trigger('keydown', { key: 'Enter' });
+    await settle();
+    expect(wrapper.find(byTestId('header-3')).text()).toContain('notes');
+    expect(wrapper.find(byTestId('mapping-3')).element).toHaveProperty('value', '');
+    expect(wrapper.findAll(byTestId('row-problem'))).toHaveLength(1);
+    expect(wrapper.find(byTestId('header-3')).find(byTestId('edited-mark')).exists()).toBe(true);
+    // Dropped without a place on disk: it can be saved as, never "saved" over.
+    expect(wrapper.find(byTestId('save-as-csv')).exists()).toBe(true);
+    expect(wrapper.find(byTestId('save-original')).exists()).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SecretStore } from '../../src/main/core/app/app-service';
 import type { DesktopAdapters } from '../../src/main/core/app/media-handlers';
-import type { FileDialog } from '../../src/main/core/app/chooser-handlers';
+import type { FileDialog, SaveDialog } from '../../src/main/core/app/chooser-handlers';
 
 export function memorySecret(initial?: string): SecretStore {
   let value = initial;
@@ -29,6 +29,10 @@ export interface TestDesktop extends DesktopAdapters {
   nextFolder: string | null;
   /** What the file dialog answers next (null = the person cancelled). */
   nextFiles: string[] | null;
+  /** What the save dialog answers next (null = the person cancelled). */
+  nextSave: string | null;
+  /** The save dialogs shown, in order. */
+  readonly saveDialogs: SaveDialog[];
   /** The dialogs shown, in order: their titles. */
   readonly dialogs: string[];
 }
@@ -43,6 +47,8 @@ export function testDesktop(dir: string): TestDesktop {
     opened: [],
     nextFolder: null,
     nextFiles: null,
+    nextSave: null,
+    saveDialogs: [],
     dialogs: [],
     trash: async (path) => {
       mkdirSync(trashDir, { recursive: true });
@@ -57,6 +63,11 @@ export function testDesktop(dir: string): TestDesktop {
     chooseFiles: async (dialog: FileDialog) => {
       desktop.dialogs.push(dialog.title);
       return desktop.nextFiles;
+    },
+    chooseSaveFile: async (dialog: SaveDialog) => {
+      desktop.dialogs.push(dialog.title);
+      desktop.saveDialogs.push(dialog);
+      return desktop.nextSave;
     }
   };
   return desktop;

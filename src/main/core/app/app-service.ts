@@ -156,7 +156,13 @@ export class AppService {
     service.handlers = {
       ...service.appHandlers(),
       ...keyHandlers({ connection: service.connection, secrets: options.secrets, hostingSecret: options.hostingSecret, engine }),
-      ...importHandlers({ settings: read, resourcesDir: options.resourcesDir, batches: service.batches, chosen: service.chosen }),
+      ...importHandlers({
+        settings: read,
+        resourcesDir: options.resourcesDir,
+        batches: service.batches,
+        chosen: service.chosen,
+        chooser: options.desktop
+      }),
       ...queueHandlers({ engine, updateSettings: (patch) => service.updateSettings(patch) }),
       ...mediaHandlers({
         library: () => library,

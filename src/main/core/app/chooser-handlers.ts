@@ -17,15 +17,25 @@ export interface FileDialog {
   multiple: boolean;
 }
 
+/** A save dialog as main shows it: main writes only to the path the person chooses in it. */
+export interface SaveDialog {
+  title: string;
+  /** The file name offered. */
+  defaultName: string;
+  filters: { name: string; extensions: string[] }[];
+}
+
 /**
- * Main's open dialogs, the one way (with a drop) that a path reaches main. Electron's
- * `dialog.showOpenDialog` in the app; a scripted chooser in tests and the e2e harness.
+ * Main's open and save dialogs, the one way (with a drop) that a path reaches main. Electron's
+ * `dialog.showOpenDialog` / `showSaveDialog` in the app; a scripted chooser in tests and the e2e harness.
  */
 export interface FileChooser {
   /** A folder, or null when the person cancels. */
   chooseFolder(title: string): Promise<string | null>;
   /** Files, or null when the person cancels. */
   chooseFiles(dialog: FileDialog): Promise<string[] | null>;
+  /** Where to save a file (the dialog itself asks before replacing one), or null when the person cancels. */
+  chooseSaveFile(dialog: SaveDialog): Promise<string | null>;
 }
 
 export interface ChooserContext {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
+import { readFormulaCell } from './csv-write';
 import { decodeText } from './decode';
 import { detectDelimiter, type CsvDelimiter } from './delimiter';
 import { failedImport } from './import-result';
@@ -12,7 +13,7 @@ const RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
 
 /** RFC 4180 with the leniency spreadsheets need: ragged rows are reported rather than fatal. */
 function parseRecords(text: string, delimiter: CsvDelimiter): string[][] {
-  return parse(text, {
+  const records = parse(text, {
     delimiter,
     record_delimiter: RECORD_DELIMITERS,
     trim: true,
@@ -20,6 +21,9 @@ function parseRecords(text: string, delimiter: CsvDelimiter): string[][] {
     relax_quotes: true,
     skip_empty_lines: false
   }) as string[][];
+  // A formula written as text ('=…, as our CSV writer and spreadsheets mark it) reads as the text itself.
+  for (const record of records) for (let i = 0; i < record.length; i++) if (record[i].startsWith("'")) record[i] = readFormulaCell(record[i]);
+  return records;
 }
 
 /** A csv-parse error, in the person's words, naming the spreadsheet row it stopped at. */
@@ -43,8 +47,13 @@ function parseErrorMessage(error: unknown): string {
   }
 }
 
-/** A CSV's bytes or text read into a table, or why it cannot be. */
-export type CsvTable = ({ ok: true } & ImportTable) | { ok: false; result: ImportResult };
+/** A CSV's bytes or text read into a table (`bom`: it began with a byte-order mark), or why it cannot be. */
+export type CsvTable = ({ ok: true; bom: boolean } & ImportTable) | { ok: false; result: ImportResult };
+
+function hasBom(text: string | Uint8Array): boolean {
+  if (typeof text === 'string') return text.charCodeAt(0) === 0xfeff;
+  return (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) || (text[0] === 0xff && text[1] === 0xfe) || (text[0] === 0xfe && text[1] === 0xff);
+}
 
 /** Decodes a CSV, detects its delimiter and parses its records, without mapping the header. */
 export function readCsvTable(text: string | Uint8Array, options: Pick<ImportOptions, 'maxBytes'> = {}): CsvTable {
@@ -56,7 +65,7 @@ export function readCsvTable(text: string | Uint8Array, options: Pick<ImportOpti
   const { delimiter, start } = detectDelimiter(decoded.text);
   try {
     const records = parseRecords(start > 0 ? decoded.text.slice(start) : decoded.text, delimiter);
-    return { ok: true, records, delimiter, warnings: decoded.warnings };
+    return { ok: true, bom: hasBom(text), records, delimiter, warnings: decoded.warnings };
   } catch (error) {
     return { ok: false, result: failedImport([parseErrorMessage(error)], { delimiter, warnings: decoded.warnings }) };
   }
@@ -72,20 +81,26 @@ export function importCsvText(text: string | Uint8Array, options: ImportOptions 
   return table.ok ? importTable(table, options) : table.result;
 }
 
-/** Imports a CSV file; relative image paths are read from the file's folder unless `baseDir` says otherwise. */
-export async function importCsvFile(path: string, options: ImportOptions = {}): Promise<ImportResult> {
+/** Reads a CSV file into a table, or says (as a failed import) why it cannot be read. */
+export async function readCsvFile(path: string, options: Pick<ImportOptions, 'maxBytes'> = {}): Promise<CsvTable> {
   const file = resolve(path);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   let bytes: Uint8Array;
   try {
     const info = await stat(file);
-    if (!info.isFile()) return failedImport([`${file} is a folder, not a CSV file. Choose a .csv file.`]);
-    if (info.size > maxBytes) return failedImport([tooLargeMessage(info.size, maxBytes)]);
+    if (!info.isFile()) return { ok: false, result: failedImport([`${file} is a folder, not a CSV file. Choose a .csv file.`]) };
+    if (info.size > maxBytes) return { ok: false, result: failedImport([tooLargeMessage(info.size, maxBytes)]) };
     bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return failedImport([`The file ${file} was not found. Check its name and folder.`]);
-    return failedImport([`The file ${file} could not be read (${code ?? (error as Error).message}). Check that you may open it.`]);
+    if (code === 'ENOENT') return { ok: false, result: failedImport([`The file ${file} was not found. Check its name and folder.`]) };
+    return { ok: false, result: failedImport([`The file ${file} could not be read (${code ?? (error as Error).message}). Check that you may open it.`]) };
   }
-  return importCsvText(bytes, { ...options, baseDir: options.baseDir ?? dirname(file) });
+  return readCsvTable(bytes, { maxBytes });
+}
+
+/** Imports a CSV file; relative image paths are read from the file's folder unless `baseDir` says otherwise. */
+export async function importCsvFile(path: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const table = await readCsvFile(path, options);
+  return table.ok ? importTable(table, { ...options, baseDir: options.baseDir ?? dirname(resolve(path)) }) : table.result;
 }

@@ -54,6 +54,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
   if (totalTakes > maxRows) return failedImport([tooManyTakesMessage(totalTakes, maxRows)], seen);
 
   const ctx = createRowContext(columns, resolveDefaults(options.defaults), options.baseDir ?? process.cwd(), options.random ?? cryptoRandom);
+  ctx.randomFor = options.randomFor;
   const width = columns.length;
   const unnamed = columns.filter((c) => c.header === '').map((c) => c.index - 1);
   const formulaAt = input.formulaWarnings ? columns.filter((c) => c.field === 'prompt' || c.field === 'name').map((c) => c.index - 1) : [];

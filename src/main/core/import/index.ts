@@ -1,6 +1,7 @@
 /** The CSV importer: spreadsheet rows (or pasted prompt lines) → validated, priced task drafts. */
 export { DEFAULT_BATCH_DEFAULTS, resolveDefaults, type BatchDefaults, type SeedPolicy } from '@shared/batch-defaults';
-export { importCsvFile, importCsvText, readCsvTable, type CsvTable } from './csv-import';
+export { importCsvFile, importCsvText, readCsvFile, readCsvTable, type CsvTable } from './csv-import';
+export { formulaSafe, tableToCsv } from './csv-write';
 export { importTable, type ImportTable } from './table-import';
 export { FIELDS, type Field } from '@shared/import-types';
 export { validDrafts, validRows } from './import-result';

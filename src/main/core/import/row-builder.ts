@@ -42,6 +42,8 @@ export interface RowContext {
   defaultMode: Mode;
   baseDir: string;
   random: () => number;
+  /** Each row's own source of random seeds, when the import has one (ImportOptions.randomFor). */
+  randomFor?: (row: number) => () => number;
   /** Local image checks by cell: a batch often reuses one image. */
   images: Map<string, LocalImage>;
 }
@@ -181,7 +183,7 @@ export function buildRowTakes(ctx: RowContext, input: RowInput): ImportedRow[] {
     count,
     policy: ctx.defaults.seed,
     firstTakeIndex: input.firstTakeIndex,
-    random: ctx.random
+    random: ctx.randomFor ? ctx.randomFor(row) : ctx.random
   });
 
   const takes: ImportedRow[] = new Array(count);

@@ -16,4 +16,9 @@ export interface ImportOptions {
   maxRows?: number;
   /** Source of the random seeds given to takes without a seed of their own (default: the system's cryptographic generator). */
   random?: () => number;
+  /**
+   * A source of random seeds for each spreadsheet row, instead of `random`: an import edited in
+   * place draws each row's seeds from its own source, so fixing one row leaves the others' seeds alone.
+   */
+  randomFor?: (row: number) => () => number;
 }

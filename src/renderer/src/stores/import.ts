@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
 import { resolveDefaults, type BatchDefaults } from '@shared/batch-defaults';
-import type { ChosenFile, ImportFileRequest, ImportPreview, ImportTextRequest } from '@shared/ipc';
+import type { ChosenFile, ImportEditResult, ImportFileRequest, ImportPreview, ImportSaved, ImportTextRequest } from '@shared/ipc';
 import type { Field, ImportedRow } from '@shared/import-types';
 import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
 import { promptsName } from '../lib/batch-name';
@@ -49,6 +49,8 @@ export const useImportStore = defineStore('import', () => {
   const name = ref('');
   const skipInvalid = ref(false);
   const capText = ref('');
+  /** What the last save wrote. */
+  const saved = ref<ImportSaved | null>(null);
   const actions = createActions();
   // Pasted or browser-read text, kept out of reactive state (it may be megabytes).
   let sourceText = '';
@@ -65,12 +67,14 @@ export const useImportStore = defineStore('import', () => {
     if (!p) return 'Import a CSV first.';
     if (p.fileProblems.length > 0) return p.fileProblems[0];
     if (p.validCount === 0) {
-      return p.invalidRowCount > 0 ? 'None of the rows can be used yet: fix the marked cells in the file and import it again.' : 'There are no rows to add.';
+      return p.invalidRowCount > 0
+        ? 'None of the rows can be used yet: fix the marked cells (double-click one, or press Enter on it).'
+        : 'There are no rows to add.';
     }
     if (p.invalidRowCount > 0 && !skipInvalid.value) {
       const them = p.invalidRowCount === 1 ? 'it' : 'them';
       const have = p.invalidRowCount === 1 ? 'has a problem' : 'have problems';
-      return `${plural(p.invalidRowCount, 'row')} ${have}: fix ${them} in the file and import again, or tick “Leave out invalid rows”.`;
+      return `${plural(p.invalidRowCount, 'row')} ${have}: fix ${them} in the table, or tick “Leave out invalid rows”.`;
     }
     return null;
   });
@@ -107,6 +111,9 @@ export const useImportStore = defineStore('import', () => {
     actions.clear('reimport');
     actions.clear('create');
     actions.clear('rows');
+    actions.clear('edit');
+    actions.clear('save');
+    saved.value = null;
   }
 
   function accept(next: ImportPreview, fresh: boolean): void {
@@ -233,8 +240,88 @@ export const useImportStore = defineStore('import', () => {
 
   async function reimport(): Promise<boolean> {
     if (!preview.value || !source.value) return false;
+    if (hasEdits.value) return rechoose();
     if (source.value.kind === 'example' && !(await materialiseExample())) return false;
     return runImport('reimport');
+  }
+
+  // Fixing cells in place (main keeps the table; each change is checked there at once).
+
+  /** Cells changed in the window, as "row:column". */
+  const editedCells = computed(() => new Set((preview.value?.edits?.cells ?? []).map((c) => `${c.row}:${c.column}`)));
+  const hasEdits = computed(() => {
+    const edits = preview.value?.edits;
+    return Boolean(edits && (edits.cells.length > 0 || edits.undo > 0 || edits.redo > 0));
+  });
+  const canEdit = computed(() => Boolean(preview.value?.edits));
+  /** An edited import, imported again with the new defaults or mapping: its edits stay. */
+  async function rechoose(): Promise<boolean> {
+    const p = preview.value!;
+    const value = await actions.run('reimport', 'import:choices', p.token, { defaults: { ...defaults.value }, mapping: { ...mapping.value } });
+    if (!value) return false;
+    accept(value, false);
+    return true;
+  }
+
+  /** The answer to an edit, undo or redo: the row's takes change in place, or the table is fetched again when its shape changed. */
+  async function applyEdit(result: ImportEditResult): Promise<void> {
+    const before = preview.value;
+    preview.value = result.preview;
+    saved.value = null;
+    const cell = result.cell;
+    if (!cell) return;
+    // A data row's takes are changed where they are; a header (or a changed count) reshapes the table.
+    const sameShape =
+      before &&
+      result.takes.length > 0 &&
+      before.rowCount === result.preview.rowCount &&
+      before.columns.map((c) => c.field).join() === result.preview.columns.map((c) => c.field).join();
+    if (sameShape) {
+      let patched = 0;
+      for (const [page, items] of pages) {
+        if (!items.some((r) => r.row === cell.row)) continue;
+        const next = items.map((r) => (r.row === cell.row ? (result.takes.find((t) => t.take === r.take) ?? r) : r));
+        patched += next.filter((r) => r.row === cell.row).length;
+        pages.set(page, next);
+      }
+      if (patched === result.takes.length || patched === 0) return;
+    }
+    pages.clear();
+    pagesLoading.clear();
+    await ensureRows(...shownRange);
+  }
+
+  async function step(channel: 'import:undo' | 'import:redo'): Promise<boolean> {
+    const p = preview.value;
+    if (!p?.edits) return false;
+    const result = await actions.run('edit', channel, p.token);
+    if (!result) return false;
+    await applyEdit(result);
+    return result.cell !== null;
+  }
+
+  /** Changes one cell; the row is checked again at once. */
+  async function editCell(row: number, column: number, text: string): Promise<boolean> {
+    const p = preview.value;
+    if (!p?.edits) return false;
+    const result = await actions.run('edit', 'import:edit', p.token, { row, column, text });
+    if (!result) return false;
+    await applyEdit(result);
+    return true;
+  }
+
+  const undo = (): Promise<boolean> => step('import:undo');
+  const redo = (): Promise<boolean> => step('import:redo');
+
+  /** "Save as CSV…" (main asks where), or "Save" over the file it came from (after the window asked). */
+  async function save(replace: boolean): Promise<boolean> {
+    const p = preview.value;
+    if (!p?.edits) return false;
+    saved.value = null;
+    const result = await actions.run('save', 'import:save', p.token, { format: 'csv', replace });
+    if (!result) return false;
+    saved.value = result;
+    return true;
   }
 
   async function setMapping(header: string, field: Field | null): Promise<boolean> {
@@ -321,6 +408,14 @@ export const useImportStore = defineStore('import', () => {
     setMapping,
     setDefaults,
     ensureRows,
-    create
+    create,
+    editedCells,
+    hasEdits,
+    canEdit,
+    saved,
+    editCell,
+    undo,
+    redo,
+    save
   };
 });
