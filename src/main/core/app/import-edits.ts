@@ -1,5 +1,5 @@
 /**
- * An import fixed in place (architecture.md, "Import"): the table read from the file is kept,
+ * An import fixed in place (architecture.md, "Doors and use cases"): the table read from the file is kept,
  * a person changes a cell, and the whole table is imported again with the same mapping and
  * defaults, so the row is checked at once and the counts and the estimate follow. Edits can be
  * undone and redone (the last UNDO_DEPTH of them), and the edited table is written out as CSV.
