@@ -253,6 +253,8 @@ export interface LibraryItem extends Omit<LibraryEntry, 'sidecar' | 'recipe'> {
 /** One video with everything known about it, for the detail panel. */
 export interface LibraryDetail extends LibraryItem {
   sidecar?: Sidecar;
+  /** The recipe read from inside the file, for a video without a sidecar (`origin: 'file'`). */
+  recipe?: VideoRecipe;
 }
 
 /** What the kept videos of a set cost: everything its videos cost, over the kept ones. */

@@ -60,6 +60,7 @@ export function cardLabel(item: LibraryItem, selected: boolean): string {
   parts.push(...modeBadges(item.mode).map((b) => (b === 't2v' ? 'text to video' : b === 'i2v' ? 'image to video' : b)));
   if (item.favourite) parts.push('favourite');
   if (item.origin === 'unknown') parts.push('unknown origin');
+  if (item.origin === 'file') parts.push('recipe from the file');
   if (item.simulated) parts.push('simulated, nothing charged');
   if (selected) parts.push('selected');
   return parts.join(', ');
