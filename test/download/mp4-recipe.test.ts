@@ -2,8 +2,8 @@ import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMp4 } from '../../src/main/core/download';
-import { APP_VERSION, RECIPE_MEAN, readRecipe, writeRecipe, type VideoRecipe } from '../../src/main/core/download/mp4-recipe';
-import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, topLevelBoxes } from '../library/helpers';
+import { APP_VERSION, RECIPE_MEAN, movieWithRecipe, readRecipe, writeRecipe, type VideoRecipe } from '../../src/main/core/download/mp4-recipe';
+import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, box, topLevelBoxes } from '../library/helpers';
 import { FFMPEG_SKIP_REASON, decodeErrors, ffprobeFormat, ffprobeStreams, hasFfmpeg, makeClip } from './ffmpeg';
 
 const temp = new TempDirs();
@@ -87,15 +87,20 @@ describe.skipIf(!hasFfmpeg)(`the recipe inside ffmpeg-made videos${hasFfmpeg ? '
       makeClip(path, { faststart });
       const before = streamFacts(path);
       expect(await writeRecipe(path, recipe)).toEqual({ written: true });
-      const once = await readFile(path);
       const second = { ...recipe, prompt: 'A second, longer prompt: the sea at dawn, seen from a lighthouse', seed: 7 };
       expect(await writeRecipe(path, second)).toEqual({ written: true });
       const twice = await readFile(path);
       expect(count(twice, RECIPE_MEAN)).toBe(1);
       expect(count(twice, 'LTX Batch Studio ')).toBe(1);
-      expect(once.length).toBeGreaterThan(0);
       expect((await readRecipe(path)).recipe).toEqual(second);
       expect(ffprobeFormat(path).format.tags?.comment).toBe(second.prompt);
+      expect(streamFacts(path)).toEqual(before);
+      expect(decodeErrors(path)).toBe('');
+      // A shorter recipe shrinks the movie box: the media moves back.
+      const third = { ...recipe, prompt: 'Short', loras: undefined, parent: undefined, axes: undefined };
+      expect(await writeRecipe(path, third)).toEqual({ written: true });
+      expect((await readFile(path)).length).toBeLessThan(twice.length);
+      expect((await readRecipe(path)).recipe?.prompt).toBe('Short');
       expect(streamFacts(path)).toEqual(before);
       expect(decodeErrors(path)).toBe('');
     });
@@ -185,5 +190,47 @@ describe('the recipe writer on files it must not change', () => {
     expect(result.reason).toMatch(/cut short/);
     expect((await readFile(cut)).length).toBe(whole.length - 1000);
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('chunk offsets of a fast-start file', () => {
+  /** A movie box with one track whose chunk table holds `offsets` (32-bit). */
+  function movie(offsets: number[]): Buffer {
+    const table = Buffer.alloc(8 + 4 * offsets.length);
+    table.writeUInt32BE(offsets.length, 4);
+    offsets.forEach((o, i) => table.writeUInt32BE(o, 8 + 4 * i));
+    return box('moov', box('trak', box('mdia', box('minf', box('stbl', box('stco', table))))));
+  }
+
+  /** The chunk table of a movie box built by `movie`, after the writer: its type and offsets. */
+  function tableOf(moov: Buffer): { type: string; offsets: number[] } {
+    const at = Math.max(moov.indexOf('stco'), moov.indexOf('co64'));
+    const type = moov.toString('latin1', at, at + 4);
+    const count = moov.readUInt32BE(at + 8);
+    const wide = type === 'co64';
+    const offsets = Array.from({ length: count }, (_, i) => (wide ? Number(moov.readBigUInt64BE(at + 12 + 8 * i)) : moov.readUInt32BE(at + 12 + 4 * i)));
+    return { type, offsets };
+  }
+
+  it('moves every offset past the movie box by what the box grew, and leaves those before it', () => {
+    const before = movie([10, 5_000, 6_000]);
+    const moovEnd = 4_000;
+    const after = movieWithRecipe(before, moovEnd, true, recipe);
+    const grew = after.length - before.length;
+    expect(grew).toBeGreaterThan(0);
+    expect(tableOf(after)).toEqual({ type: 'stco', offsets: [10, 5_000 + grew, 6_000 + grew] });
+    // Media before the movie box only: nothing moves.
+    expect(tableOf(movieWithRecipe(before, moovEnd, false, recipe))).toEqual({ type: 'stco', offsets: [10, 5_000, 6_000] });
+  });
+
+  it('turns a 32-bit table that would overflow into co64, counting the growth that itself adds', () => {
+    const near = 0xffffffff - 100;
+    const before = movie([5_000, near]);
+    const after = movieWithRecipe(before, 4_000, true, recipe);
+    const grew = after.length - before.length;
+    const { type, offsets } = tableOf(after);
+    expect(type).toBe('co64');
+    expect(offsets).toEqual([5_000 + grew, near + grew]);
+    expect(offsets[1]).toBeGreaterThan(0xffffffff);
   });
 });

@@ -364,6 +364,18 @@ async function readMovie(handle: FileHandle, size: number): Promise<{ boxes: Top
   return { boxes, moovBox, moov };
 }
 
+/**
+ * A whole movie box (its header included) with `recipe` written in: what `writeRecipe` puts in
+ * the file, given where the box ends there (`moovEnd`) and whether media follows it. Throws when
+ * the box is one the writer leaves alone. For the tests of the chunk offsets.
+ */
+export function movieWithRecipe(moovBytes: Buffer, moovEnd: number, mediaAfter: boolean, recipe: VideoRecipe): Buffer {
+  const header = moovBytes.readUInt32BE(0) === 1 ? 16 : 8;
+  const moov: Node = { type: 'moov', prefix: Buffer.alloc(0), children: parseChildren(moovBytes, header, moovBytes.length, { n: 0 }) };
+  withRecipe(moov, recipeItems(recipe, recipeJson(recipe)));
+  return buildMoov(moov, moovBytes.length, moovEnd, mediaAfter);
+}
+
 function words(error: unknown): string {
   if (error instanceof Refusal) return error.message;
   const code = (error as NodeJS.ErrnoException)?.code;
