@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
-import { DownloadStage, ROOM_CHECK_MS, shouldRetryOnStart } from '../../src/main/core/queue/download-stage';
+import { DownloadStage, ROOM_CHECK_MS, shouldRetryOnStart, sweepEmptyParts } from '../../src/main/core/queue/download-stage';
 import { newBatchRecords } from '../../src/main/core/queue/new-batch';
 import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
 import type { QueueEvent, QueueState, TaskPatch } from '../../src/main/core/queue/queue-state';
@@ -144,6 +144,23 @@ describe('the recipe inside each downloaded video', () => {
     await rig.until(() => rig!.task().state === 'done', 'done');
     expect((await readFile(join(dir, 'library', rig.task().file!))).equals(odd)).toBe(true);
     expect(rig.memory.lines.join('\n')).toMatch(/the recipe could not be written into the video \(.+\); it is kept as downloaded/);
+  });
+});
+
+describe('leftovers of an earlier run', () => {
+  it('removes the copy a recipe write was making when the run stopped, and leaves every other file', async () => {
+    const dir = await temp.make();
+    const names = [
+      'clip.mp4',
+      'clip.json',
+      '.clip.mp4.part.99999999.0a1b2c3d.tmp',
+      '.other.mp4.4242.deadbeef.tmp',
+      '.clip.json.4242.deadbeef.tmp',
+      'empty.mp4.part'
+    ];
+    for (const name of names) await writeFile(join(dir, name), name === 'empty.mp4.part' ? '' : 'bytes');
+    expect(await sweepEmptyParts([dir], new Set())).toBe(3);
+    expect((await readdir(dir)).sort()).toEqual(['.clip.json.4242.deadbeef.tmp', 'clip.json', 'clip.mp4']);
   });
 });
 

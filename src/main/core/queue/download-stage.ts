@@ -472,9 +472,13 @@ export class DownloadStage {
   }
 }
 
+/** The hidden temporary copy `writeRecipe` makes beside a video (`.clip.mp4.part.<pid>.<hex>.tmp`). */
+const RECIPE_TEMP = /^\..+\.mp4(?:\.part)?\.(\d+)\.[0-9a-f]{8}\.tmp$/i;
+
 /**
  * Removes empty `.part` files no task will resume: a crash between reserving a name and
- * journaling it leaves one behind. Files with bytes are left alone.
+ * journaling it leaves one behind. Files with bytes are left alone, but for the temporary copies
+ * of a recipe write an earlier run stopped in (the video beside them is whole).
  */
 export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: ReadonlySet<string>): Promise<number> {
   let removed = 0;
@@ -486,6 +490,13 @@ export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: Read
       continue;
     }
     for (const name of names) {
+      const stale = RECIPE_TEMP.exec(name);
+      if (stale && Number(stale[1]) !== process.pid) {
+        // A copy the recipe writer was making when an earlier run stopped: the video itself is whole.
+        await removeIfPresent(join(dir, name));
+        removed++;
+        continue;
+      }
       if (!name.endsWith(PART_SUFFIX) || inUse.has(join(dir, name.slice(0, -PART_SUFFIX.length)))) continue;
       const path = join(dir, name);
       const info = await stat(path).catch(() => undefined);
