@@ -119,6 +119,31 @@ describe.skipIf(!hasFfmpeg)(`the recipe inside ffmpeg-made videos${hasFfmpeg ? '
     expect(decodeErrors(tagged)).toBe('');
   });
 
+  it('writes into a file whose media box has a 64-bit size', async () => {
+    const plain = join(dir, 'to-widen.mp4');
+    makeClip(plain, { faststart: false });
+    // ffmpeg leaves an 8-byte free box before the media for this: the media box's header takes
+    // its place as a 64-bit one, and no chunk moves.
+    const boxes = topLevelBoxes(await readFile(plain));
+    expect(boxes.map((b) => b.type)).toEqual(['ftyp', 'free', 'mdat', 'moov']);
+    expect(boxes[1].bytes.length).toBe(8);
+    const mdat = boxes[2].bytes;
+    const wide = Buffer.alloc(16);
+    wide.writeUInt32BE(1, 0);
+    wide.write('mdat', 4, 'latin1');
+    wide.writeBigUInt64BE(BigInt(mdat.length + 8), 8);
+    const path = join(dir, 'wide-mdat.mp4');
+    await writeFile(path, Buffer.concat([boxes[0].bytes, wide, mdat.subarray(8), boxes[3].bytes]));
+    const before = { streams: streamFacts(path), probe: await probeMp4(path) };
+    expect(decodeErrors(path)).toBe('');
+
+    expect(await writeRecipe(path, recipe)).toEqual({ written: true });
+    expect(streamFacts(path)).toEqual(before.streams);
+    expect(await probeMp4(path)).toEqual(before.probe);
+    expect(decodeErrors(path)).toBe('');
+    expect(ffprobeFormat(path).format.tags?.comment).toBe(recipe.prompt);
+  });
+
   it('leaves a fragmented MP4 as it is, and says why', async () => {
     const plain = join(dir, 'to-fragment.mp4');
     makeClip(plain, { faststart: false });

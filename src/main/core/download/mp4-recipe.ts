@@ -33,9 +33,20 @@ const MAX_TOP_LEVEL_BOXES = 10_000;
 const MAX_INNER_BOXES = 200_000;
 const COPY_CHUNK = 1024 * 1024;
 const UINT32_MAX = 0xffffffff;
-/** The containers descended into on the way to the chunk offsets and the metadata. */
-const CONTAINERS = new Set(['trak', 'mdia', 'minf', 'stbl', 'udta', 'meta', 'ilst']);
-// ilst's own children (the items) are walked as containers too, when they parse as such.
+/**
+ * The containers descended into, by their parent: only the way to the chunk offsets
+ * (`trak/mdia/minf/stbl`) and to the movie's metadata (`udta/meta/ilst`). Every other box, a
+ * track's own `udta` included, is kept byte for byte. `ilst`'s items are walked too, when they
+ * parse as boxes.
+ */
+const DESCEND: Record<string, readonly string[]> = {
+  moov: ['trak', 'udta'],
+  trak: ['mdia'],
+  mdia: ['minf'],
+  minf: ['stbl'],
+  udta: ['meta'],
+  meta: ['ilst']
+};
 /** The `ilst` items this app writes; any of them already there is replaced. */
 const OWN_ITEMS = new Set(['©nam', '©cmt', 'desc', '©too']);
 
@@ -112,7 +123,7 @@ async function topBoxes(handle: FileHandle, fileSize: number): Promise<TopBox[]>
 }
 
 /** Walks the children of a container held in memory. */
-function parseChildren(buf: Buffer, start: number, end: number, count: { n: number }, parent = ''): Node[] {
+function parseChildren(buf: Buffer, start: number, end: number, count: { n: number }, parent: string): Node[] {
   const nodes: Node[] = [];
   let at = start;
   while (at < end) {
@@ -148,7 +159,7 @@ function parseChildren(buf: Buffer, start: number, end: number, count: { n: numb
         if (!(error instanceof Refusal)) throw error;
       }
       nodes.push(children ? { type, prefix: Buffer.alloc(0), children } : { type, prefix: Buffer.alloc(0), payload });
-    } else if (CONTAINERS.has(type)) {
+    } else if (DESCEND[parent]?.includes(type)) {
       // `meta` is a full box in ISO files (version and flags first), a plain one in QuickTime
       // (whose first word is then its first child's size, never 0).
       const prefixLength = type === 'meta' && bodyEnd - bodyStart >= 4 && buf.readUInt32BE(bodyStart) === 0 ? 4 : 0;
@@ -359,7 +370,7 @@ async function readMovie(handle: FileHandle, size: number): Promise<{ boxes: Top
   const moovBox = moovs[0];
   if (moovBox.size > MAX_MOOV_BYTES) throw new Refusal(`its movie box is larger than the ${MAX_MOOV_BYTES} bytes this app reads`);
   const bytes = await readAt(handle, moovBox.size, moovBox.at);
-  const moov: Node = { type: 'moov', prefix: Buffer.alloc(0), children: parseChildren(bytes, moovBox.header, moovBox.size, { n: 0 }) };
+  const moov: Node = { type: 'moov', prefix: Buffer.alloc(0), children: parseChildren(bytes, moovBox.header, moovBox.size, { n: 0 }, 'moov') };
   if (child(moov, 'mvex')) throw new Refusal('it is a fragmented MP4 (its movie box has an mvex box)');
   return { boxes, moovBox, moov };
 }
@@ -371,7 +382,7 @@ async function readMovie(handle: FileHandle, size: number): Promise<{ boxes: Top
  */
 export function movieWithRecipe(moovBytes: Buffer, moovEnd: number, mediaAfter: boolean, recipe: VideoRecipe): Buffer {
   const header = moovBytes.readUInt32BE(0) === 1 ? 16 : 8;
-  const moov: Node = { type: 'moov', prefix: Buffer.alloc(0), children: parseChildren(moovBytes, header, moovBytes.length, { n: 0 }) };
+  const moov: Node = { type: 'moov', prefix: Buffer.alloc(0), children: parseChildren(moovBytes, header, moovBytes.length, { n: 0 }, 'moov') };
   withRecipe(moov, recipeItems(recipe, recipeJson(recipe)));
   return buildMoov(moov, moovBytes.length, moovEnd, mediaAfter);
 }
