@@ -1,13 +1,13 @@
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tasksFromRows } from '../../src/main/core/app/create-batch';
 import { probeMp4 } from '../../src/main/core/download/mp4-probe';
-import { APP_VERSION, readRecipe } from '../../src/main/core/download/mp4-recipe';
+import { APP_VERSION, readRecipe, writeRecipe } from '../../src/main/core/download/mp4-recipe';
 import { readSidecar } from '../../src/main/core/download/sidecar';
 import { importCsvText, validRows } from '../../src/main/core/import';
 import { LibraryIndex } from '../../src/main/core/library';
-import { TempDirs } from '../library/helpers';
+import { SAMPLE_WIDE, TempDirs } from '../library/helpers';
 import { FFMPEG_SKIP_REASON, decodeErrors, ffprobeFormat, hasFfmpeg } from '../download/ffmpeg';
 import { filesIn, harness, settled, type Harness } from '../support/engine-harness';
 
@@ -87,6 +87,41 @@ describe('the recipe travels with the file', () => {
     const { sidecar, reason } = await readSidecar(join(elsewhere, 'copied.json'));
     expect(reason).toBeUndefined();
     expect(sidecar).toMatchObject({ file: 'copied.mp4', seed: 42, verdict: 'keep', batch: { name: 'recipes' } });
+  });
+
+  it('a sidecar written from a recipe keeps its sweep axes and the shot it continues', async () => {
+    const folder = await temp.make();
+    const video = join(folder, 'take.mp4');
+    await copyFile(SAMPLE_WIDE, video);
+    const written = await writeRecipe(video, {
+      schema: 1,
+      app: 'LTX Batch Studio',
+      version: APP_VERSION,
+      model: 'ltx-2-19b',
+      prompt: 'The heron lands',
+      mode: 'image-to-video',
+      resolution: '480p',
+      duration: 5,
+      seed: 3,
+      imageUrl: 'https://images.example.com/heron-frame.jpg',
+      taskId: 'task-child',
+      parent: { taskId: 'task-parent', file: 'batch/heron.mp4', frameSec: 4.96 },
+      axes: { seed: '3', duration: '5' }
+    });
+    expect(written).toEqual({ written: true });
+    const index = new LibraryIndex();
+    await index.build(folder);
+    expect(index.get('take.mp4')).toMatchObject({ origin: 'file', prompt: 'The heron lands', mode: 'image-to-video' });
+    await index.setFavourite('take.mp4', true);
+    const raw = JSON.parse(await readFile(join(folder, 'take.json'), 'utf8')) as Record<string, unknown>;
+    expect(raw).toMatchObject({
+      favourite: true,
+      taskId: 'task-child',
+      imageUrl: 'https://images.example.com/heron-frame.jpg',
+      sourceRow: { axes: { seed: '3', duration: '5' } },
+      parent: { taskId: 'task-parent', file: 'batch/heron.mp4', frameSec: 4.96 }
+    });
+    expect((await readSidecar(join(folder, 'take.json'))).sidecar).toBeDefined();
   });
 
   it.skipIf(hasFfmpeg)(`checks the tags with ffprobe only where ffmpeg is installed (${FFMPEG_SKIP_REASON})`, () => {

@@ -138,7 +138,9 @@ export function sidecarFromRecipe(file: FileFacts, recipe: VideoRecipe, probe: V
     request: recipe.request ?? ({ model: MODEL_ID, input } as unknown as Sidecar['request']),
     taskId: recipe.taskId,
     batch: recipe.batch ?? FROM_FILE_BATCH,
-    sourceRow: { row: recipe.row ?? 0, take: recipe.take ?? 1, cells: {} },
+    // A sweep's axes and a continued shot's parent go where a downloaded video's sidecar keeps them.
+    sourceRow: { row: recipe.row ?? 0, take: recipe.take ?? 1, cells: {}, ...(recipe.axes ? { axes: recipe.axes } : {}) },
+    ...(recipe.parent ? { parent: recipe.parent } : {}),
     estimateMicros: recipe.estimateMicros ?? 0,
     ...(recipe.simulated === true ? { simulated: true } : {}),
     timings: { submittedAt: when, succeededAt: when, downloadedAt: when },
