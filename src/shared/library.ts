@@ -101,8 +101,51 @@ export type SidecarProblem =
   /** This app's, but a field is missing or wrong. */
   | 'invalid';
 
-/** `app`: the video has a valid sidecar written by this app; `unknown`: only the file itself is known. */
-export type EntryOrigin = 'app' | 'unknown';
+/**
+ * The recipe written inside each video the app downloads (its MP4's `moov/udta/meta/ilst`, as a
+ * freeform `----` atom, architecture.md "Downloads"): what made it, so that a copy that left the
+ * library without its sidecar can still be recalled.
+ */
+export interface VideoRecipe {
+  schema: 1;
+  app: 'LTX Batch Studio';
+  /** The version of the app that wrote it. */
+  version: string;
+  model: typeof MODEL_ID;
+  /** The name the person gave the video, when they gave one. */
+  name?: string;
+  prompt: string;
+  mode: Mode;
+  resolution: Resolution;
+  duration: number;
+  aspectRatio?: AspectRatio;
+  seed?: number;
+  loras?: LoraItem[];
+  /** The source image's public link (never a signed one), for image modes. */
+  imageUrl?: string;
+  taskId: string;
+  /** The request body as sent (it has no key in it, nor a signed link). */
+  request?: GenerateRequest;
+  /** The batch it was made in. */
+  batch?: { id: string; name: string };
+  /** The source row (spreadsheet numbering) and take. */
+  row?: number;
+  take?: number;
+  estimateMicros?: Micros;
+  simulated?: boolean;
+  /** The video this one continues from. */
+  parent?: { taskId: string; file: string; frameSec: number };
+  /** The sweep axes that made this take (axis → value as text). */
+  axes?: Record<string, string>;
+  /** ISO 8601: when it was downloaded. */
+  createdAt?: string;
+}
+
+/**
+ * `app`: the video has a valid sidecar written by this app; `file`: no sidecar, but the recipe
+ * written inside the MP4 ("recipe from the file"); `unknown`: only the file itself is known.
+ */
+export type EntryOrigin = 'app' | 'file' | 'unknown';
 
 /** One video in the library, with what its sidecar (or the file itself) says, ready to query. */
 export interface LibraryEntry {
@@ -114,6 +157,8 @@ export interface LibraryEntry {
   mtimeMs: number;
   origin: EntryOrigin;
   sidecar?: Sidecar;
+  /** The recipe read from inside the MP4, for videos without a sidecar (`origin: 'file'`). */
+  recipe?: VideoRecipe;
   /** A sidecar that exists but was not used, and why (absent when there is simply none). */
   sidecarProblem?: { problem: SidecarProblem; reason: string };
   /** From the sidecar for app videos; read from the file for unknown ones (absent if that failed or was deferred). */
@@ -205,7 +250,7 @@ export interface LibraryQueryResult {
 }
 
 /** A video as the grid shows it: the entry without its sidecar, plus where its pictures are. */
-export interface LibraryItem extends Omit<LibraryEntry, 'sidecar'> {
+export interface LibraryItem extends Omit<LibraryEntry, 'sidecar' | 'recipe'> {
   /** Media reference of the video: `library/<path>` (see `mediaRef`). */
   video: string;
   /** Media reference of its cached poster frame, once one was made (`cache/thumbs/…`). */
@@ -240,6 +285,8 @@ export interface Lineage {
 export interface LibraryDetail extends LibraryItem {
   sidecar?: Sidecar;
   lineage?: Lineage;
+  /** The recipe read from inside the file, for a video without a sidecar (`origin: 'file'`). */
+  recipe?: VideoRecipe;
 }
 
 /** What the kept videos of a set cost: everything its videos cost, over the kept ones. */

@@ -41,6 +41,19 @@ export function topLevelBoxes(file: Buffer): { type: string; bytes: Buffer }[] {
   return boxes;
 }
 
+/**
+ * Whether a downloaded file is `sample` whole: byte for byte, or with only its movie box changed,
+ * by the recipe the download stage writes into it (mp4-recipe.ts; it is left out when the disk
+ * has no room for the rewrite).
+ */
+export function sameVideo(file: Buffer, sample: Buffer): boolean {
+  if (file.equals(sample)) return true;
+  const got = topLevelBoxes(file);
+  const want = topLevelBoxes(sample);
+  if (got.map((b) => b.type).join() !== want.map((b) => b.type).join()) return false;
+  return got.every((b, i) => (b.type === 'moov' ? b.bytes.includes('com.ltxbatch.studio') : b.bytes.equals(want[i].bytes)));
+}
+
 /** The same file with its movie box moved to the end (as a camera or a non-"faststart" encoder writes it). */
 export function moovAtEnd(file: Buffer): Buffer {
   const boxes = topLevelBoxes(file);

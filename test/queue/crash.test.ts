@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { BatchEngine } from '../../src/main/core/queue/engine';
 import { startSimulator, type Simulator } from '../../src/main/core/simulator';
 import { CLI, ROOT, requireBuiltCli } from '../support/cli';
 import { submissionsByPrompt } from '../support/engine-harness';
+import { sameVideo } from '../library/helpers';
 
 const ROWS = 150;
 const KILLS = 22;
@@ -122,7 +123,7 @@ describe('crash safety: SIGKILL at random moments, then resume', () => {
         succeededAtApixo++;
         expect(task.state).toBe('done');
         const video = readFileSync(join(dir, 'library', task.file!));
-        expect(video.equals(SAMPLE)).toBe(true);
+        expect(sameVideo(video, SAMPLE)).toBe(true);
         const sidecar = JSON.parse(readFileSync(join(dir, 'library', task.file!.replace(/\.mp4$/, '.json')), 'utf8'));
         expect(sidecar.taskId).toBe(task.taskId);
       }
@@ -144,7 +145,7 @@ describe('crash safety: SIGKILL at random moments, then resume', () => {
       const files = readdirSync(join(dir, 'library'));
       expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
       expect(files.filter((f) => f.endsWith('.mp4'))).toHaveLength(states.get('done') ?? 0);
-      for (const f of files.filter((f) => f.endsWith('.mp4'))) expect(statSync(join(dir, 'library', f)).size).toBe(SAMPLE.length);
+      for (const f of files.filter((f) => f.endsWith('.mp4'))) expect(sameVideo(readFileSync(join(dir, 'library', f)), SAMPLE)).toBe(true);
     } finally {
       await engine.close();
     }

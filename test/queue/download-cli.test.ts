@@ -10,6 +10,7 @@ import { DEFAULT_BATCH_DEFAULTS } from '@shared/batch-defaults';
 import { requireBuiltCli, runCli, startCli } from '../support/cli';
 import { submissionsByPrompt } from '../support/engine-harness';
 import { TMPFS_SKIP_REASON, Tmpfs, canMountTmpfs } from '../download/tmpfs';
+import { sameVideo } from '../library/helpers';
 
 // The built CLI on a library disk too full for the batch (architecture.md, "Downloads"): the run
 // says it waits for disk space on that folder and submits nothing; once room is made it goes on by
@@ -84,7 +85,7 @@ describe.skipIf(!canMountTmpfs)(`ltx-batch run on a library disk short of room (
     expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
     const videos = files.filter((f) => f.endsWith('.mp4'));
     expect(videos).toHaveLength(ROWS);
-    for (const video of videos) expect(readFileSync(join(disk.dir, video)).equals(SAMPLE)).toBe(true);
+    for (const video of videos) expect(sameVideo(readFileSync(join(disk.dir, video)), SAMPLE)).toBe(true);
     expect(paid()).toEqual(Array(ROWS).fill(1));
   }, 90_000);
 });

@@ -13,6 +13,7 @@ import { isSettled } from '@shared/batch-summary';
 import { filesIn, harness, rows, submissionsByPrompt, until as untilOnce, type Harness } from '../support/engine-harness';
 import { FAKED } from '../support/virtual-time';
 import { TMPFS_SKIP_REASON, Tmpfs, canMountTmpfs } from '../download/tmpfs';
+import { sameVideo } from '../library/helpers';
 
 // A library disk that runs short, over the simulator and a real tmpfs (architecture.md,
 // "Downloads"). Submits check the disk first, so a disk fills during downloads only when
@@ -118,7 +119,7 @@ async function stuck(engine: Harness['engine'], batchId: string): Promise<TaskRe
 /** Each video whole in the library, no `.part` left, each row paid for once. */
 function expectAllSaved(harness: Harness, tasks: TaskRecord[], libraryDir: string): void {
   expect(tasks.map((t) => t.state)).toEqual(Array(tasks.length).fill('done'));
-  for (const task of tasks) expect(readFileSync(join(libraryDir, task.file!)).equals(SAMPLE)).toBe(true);
+  for (const task of tasks) expect(sameVideo(readFileSync(join(libraryDir, task.file!)), SAMPLE)).toBe(true);
   const files = filesIn(libraryDir);
   expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
   expect(files.filter((f) => f.endsWith('.mp4'))).toHaveLength(tasks.length);
@@ -212,7 +213,7 @@ describe.skipIf(!canMountTmpfs)(`a library disk that fills during downloads (${T
     const tasks = await settled(h.engine, batchId, 120_000);
     const rest = tasks.filter((t) => t.id !== tooLarge.id);
     expect(rest.map((t) => t.state)).toEqual(Array(BATCH - 1).fill('done'));
-    for (const task of rest) expect(readFileSync(join(disk.dir, task.file!)).equals(SAMPLE)).toBe(true);
+    for (const task of rest) expect(sameVideo(readFileSync(join(disk.dir, task.file!)), SAMPLE)).toBe(true);
     expect(h.engine.task(tooLarge.id)!.state).toBe('download_failed');
     expect([...submissionsByPrompt(h.sim).values()]).toEqual(Array(BATCH).fill(1));
     expect(statSync(disk.dir).isDirectory()).toBe(true);

@@ -1,17 +1,19 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
-import { DownloadStage, ROOM_CHECK_MS, shouldRetryOnStart } from '../../src/main/core/queue/download-stage';
+import { DownloadStage, ROOM_CHECK_MS, shouldRetryOnStart, sweepEmptyParts } from '../../src/main/core/queue/download-stage';
 import { newBatchRecords } from '../../src/main/core/queue/new-batch';
 import { QUEUE_JOURNAL } from '../../src/main/core/queue/queue-journal';
 import type { QueueEvent, QueueState, TaskPatch } from '../../src/main/core/queue/queue-state';
 import { netPolicy } from '../../src/main/core/net';
 import { Journal, isJournalError } from '../../src/main/core/store/journal';
-import { FileServer, rangedFile, readSample, TempDirs } from '../library/helpers';
+import { FTYP, FileServer, SAMPLE_WIDE, rangedFile, readSample, TempDirs } from '../library/helpers';
+import { probeMp4 } from '../../src/main/core/download/mp4-probe';
+import { readRecipe } from '../../src/main/core/download/mp4-recipe';
 import { closedPort } from '../support/scripted-server';
 import { memoryLog } from '../support/memory-log';
 import { TestClock, settle } from '../support/test-clock';
@@ -106,6 +108,62 @@ afterEach(async () => {
   rig = undefined;
 });
 
+describe('the recipe inside each downloaded video', () => {
+  it('is written into the video before its task is done, with what made it', async () => {
+    const { url } = await serve(rangedFile(sample));
+    const dir = await temp.make();
+    rig = await new Rig().open(join(dir, 'data'), join(dir, 'library'), [url]);
+    rig.stage.enqueue(rig.ids[0]);
+    await rig.until(() => rig!.task().state === 'done', 'done');
+    const task = rig.task();
+    const video = join(dir, 'library', task.file!);
+    const { recipe } = await readRecipe(video);
+    expect(recipe).toMatchObject({
+      app: 'LTX Batch Studio',
+      prompt: task.request.input.prompt,
+      mode: task.request.input.mode,
+      resolution: task.request.input.resolution,
+      duration: task.request.input.duration,
+      taskId: 'task0',
+      batch: { id: task.batchId, name: 'b' },
+      row: task.source.row,
+      take: task.source.take
+    });
+    expect(await probeMp4(video)).toEqual(await probeMp4(SAMPLE_WIDE));
+    // Nothing left beside it but the video and its sidecar.
+    expect((await readdir(join(dir, 'library'))).sort()).toEqual([task.file!, task.file!.replace(/\.mp4$/, '.json')].sort());
+  });
+
+  it('a video the recipe cannot be written into is still downloaded whole, and the log says why', async () => {
+    // An MP4 header and then bytes no MP4 box reader can place: the writer leaves it as it is.
+    const odd = Buffer.concat([FTYP, Buffer.from([0, 0, 0, 12]), Buffer.from('moovjunk', 'latin1'), Buffer.alloc(64, 0xff)]);
+    const { url } = await serve(rangedFile(odd));
+    const dir = await temp.make();
+    rig = await new Rig().open(join(dir, 'data'), join(dir, 'library'), [url]);
+    rig.stage.enqueue(rig.ids[0]);
+    await rig.until(() => rig!.task().state === 'done', 'done');
+    expect((await readFile(join(dir, 'library', rig.task().file!))).equals(odd)).toBe(true);
+    expect(rig.memory.lines.join('\n')).toMatch(/the recipe could not be written into the video \(.+\); it is kept as downloaded/);
+  });
+});
+
+describe('leftovers of an earlier run', () => {
+  it('removes the copy a recipe write was making when the run stopped, and leaves every other file', async () => {
+    const dir = await temp.make();
+    const names = [
+      'clip.mp4',
+      'clip.json',
+      '.clip.mp4.part.99999999.0a1b2c3d.tmp',
+      '.other.mp4.4242.deadbeef.tmp',
+      '.clip.json.4242.deadbeef.tmp',
+      'empty.mp4.part'
+    ];
+    for (const name of names) await writeFile(join(dir, name), name === 'empty.mp4.part' ? '' : 'bytes');
+    expect(await sweepEmptyParts([dir], new Set())).toBe(3);
+    expect((await readdir(dir)).sort()).toEqual(['.clip.json.4242.deadbeef.tmp', 'clip.json', 'clip.mp4']);
+  });
+});
+
 describe('permanent and passing download failures', () => {
   it('a permanent error ends the download at once: no retry round, its cause in the note, never retried on start', async () => {
     const { url, server } = await serve((_req, res) => {
@@ -181,7 +239,10 @@ describe.skipIf(!canMountTmpfs)(`a full library disk (${TMPFS_SKIP_REASON})`, ()
     await rig.clock.advance(ROOM_CHECK_MS * TIME_SCALE);
     await rig.until(() => rig!.task().state === 'done', 'done');
     expect(server.seen.map((s) => s.range)).toEqual([undefined, `bytes=${kept}-`]);
-    expect((await readFile(join(library.dir, waiting.file!))).equals(sample)).toBe(true);
+    // The sample's media, with the recipe written into its movie box.
+    const landed = join(library.dir, waiting.file!);
+    expect(await probeMp4(landed)).toEqual(await probeMp4(SAMPLE_WIDE));
+    expect((await readRecipe(landed)).recipe?.taskId).toBe(waiting.taskId);
     expect(existsSync(part)).toBe(false);
     expect(rig.task().note).toBeUndefined();
     expect(rig.task().downloadFailure).toBeUndefined();

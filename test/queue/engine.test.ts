@@ -1,11 +1,11 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/main/core/queue/engine';
 import { firstPollDelayMs } from '../../src/main/core/queue/schedule-policy';
 import { harness, rows, settled, submissionsByPrompt, filesIn, until, TIME_SCALE, type Harness } from '../support/engine-harness';
+import { sameVideo } from '../library/helpers';
 
-const SAMPLE_16x9 = statSync('resources/sim/sample-16x9.mp4').size;
 const SAMPLE = readFileSync('resources/sim/sample-16x9.mp4');
 
 // The engine's end-to-end runs, in real time on purpose (architecture.md, "Testing"): whole
@@ -27,7 +27,7 @@ describe('batch engine against the simulator', () => {
     expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(10);
     expect(files.filter((f) => f.endsWith('.part'))).toHaveLength(0);
     for (const task of tasks) {
-      expect(statSync(join(h.libraryDir, task.file!)).size).toBe(SAMPLE_16x9);
+      expect(sameVideo(readFileSync(join(h.libraryDir, task.file!)), SAMPLE)).toBe(true);
       const sidecar = JSON.parse(readFileSync(join(h.libraryDir, task.file!.replace(/\.mp4$/, '.json')), 'utf8'));
       expect(sidecar).toMatchObject({ prompt: task.request.input.prompt, taskId: task.taskId, batch: { id: batch.id, name: 'first' } });
       expect(sidecar.probe).toMatchObject({ width: 640, height: 360, fps: 24, hasAudio: true });
@@ -176,7 +176,7 @@ describe('faults over real sockets, in real time', () => {
     expect(review).toHaveLength(ambiguous);
     expect(tasks.filter((t) => t.state === 'done')).toHaveLength(40 - ambiguous);
     expect([...submissionsByPrompt(h.sim).values()].every((n) => n === 1)).toBe(true);
-    for (const t of tasks.filter((t) => t.state === 'done')) expect(readFileSync(join(h.libraryDir, t.file!)).equals(SAMPLE)).toBe(true);
+    for (const t of tasks.filter((t) => t.state === 'done')) expect(sameVideo(readFileSync(join(h.libraryDir, t.file!)), SAMPLE)).toBe(true);
     expect(readdirSync(h.libraryDir).filter((f) => f.endsWith('.part'))).toEqual([]);
     const counts = h.sim.counts().faults;
     for (const kind of ['server_error', 'malformed_status', 'status_429', 'truncate_download', 'stall_download'] as const) {

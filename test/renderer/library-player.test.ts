@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LibraryDetail } from '@shared/library';
 import { useComposerStore } from '../../src/renderer/src/stores/composer';
 import { useLibraryStore } from '../../src/renderer/src/stores/library';
+import { APP_VERSION, writeRecipe } from '../../src/main/core/download/mp4-recipe';
 import { byTestId, mountApp, settle, studioFor, until, viewOf, type Mounted } from './setup';
 import type { Studio } from './studio';
 
@@ -243,6 +244,37 @@ describe('the player', () => {
     expect(meta.find(byTestId('meta-file')).text()).toBe('found-footage.mp4');
     expect(player().find(byTestId('action-use')).attributes('disabled')).toBeDefined();
     expect(player().find(byTestId('action-favourite')).attributes('disabled')).toBeDefined();
+  });
+
+  it('shows a video with no sidecar but a recipe inside its file as "recipe from the file", and starring it writes its sidecar', async () => {
+    const api = await studioFor({}, false);
+    const path = api.addUnknownVideo('copied.mp4');
+    const abs = join(api.libraryDir, path);
+    const written = await writeRecipe(abs, {
+      schema: 1,
+      app: 'LTX Batch Studio',
+      version: APP_VERSION,
+      model: 'ltx-2-19b',
+      prompt: 'A heron lifts off a misty lake',
+      mode: 'text-to-video',
+      resolution: '720p',
+      duration: 8,
+      seed: 99,
+      taskId: 'task-from-the-file'
+    });
+    expect(written).toEqual({ written: true });
+    const { player } = await openFirst(api);
+    const meta = player().find(byTestId('library-meta'));
+    expect(meta.find(byTestId('meta-origin')).text()).toBe('Recipe from the file');
+    expect(meta.find(byTestId('meta-prompt')).text()).toBe('A heron lifts off a misty lake');
+    expect(meta.find(byTestId('meta-seed')).text()).toBe('99');
+    expect(meta.find(byTestId('meta-task')).text()).toBe('task-from-the-file');
+    expect(meta.find(byTestId('meta-file-recipe')).text()).toContain('read from the recipe LTX Batch Studio wrote inside the file');
+    expect(meta.find(byTestId('meta-problem')).exists()).toBe(false);
+    expect(player().find(byTestId('verdict-keep')).attributes('disabled')).toBeUndefined();
+    await player().find(byTestId('action-favourite')).trigger('click');
+    await until(() => expect(existsSync(abs.replace(/\.mp4$/, '.json'))).toBe(true));
+    await until(() => expect(player().find(byTestId('meta-origin')).text()).toBe('Made by LTX Batch Studio'));
   });
 
   it('says when the file itself could not be read', async () => {

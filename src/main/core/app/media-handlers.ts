@@ -12,6 +12,7 @@ import type { Settings } from '@shared/settings';
 import { fetchRemoteImage } from '../images';
 import type { NetPolicy } from '../net';
 import type { LibraryService } from '../library/library-service';
+import { sidecarFromRecipe } from '../library/library-entry';
 import { TaskActionError, type NewTask } from '../queue/engine';
 import { createBatch, hostedUrls, type BatchContext } from './create-batch';
 import type { FileChooser } from './chooser-handlers';
@@ -110,6 +111,8 @@ export function mediaHandlers(ctx: MediaContext): Pick<InvokeHandlers, MediaChan
 
   async function withSidecar(path: string): Promise<LibraryDetail & { sidecar: Sidecar }> {
     const detail = await ctx.library().get(path);
+    // A video with no sidecar but the recipe inside its file is made again from that recipe.
+    if (!detail.sidecar && detail.recipe) return { ...detail, sidecar: sidecarFromRecipe(detail, detail.recipe, detail.probe) };
     if (!detail.sidecar) {
       throw new TaskActionError(`“${detail.name}” was not made by this app (it has no sidecar), so its prompt and settings are unknown.`);
     }

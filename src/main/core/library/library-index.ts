@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { KeptCost, Verdict } from '@shared/library';
-import { appEntry, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
+import { appEntry, fileEntry, sidecarFromRecipe, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
+import { readRecipe } from '../download/mp4-recipe';
 import {
   libraryKept,
   listBatches,
@@ -294,15 +295,8 @@ export class LibraryIndex {
   async probe(relPath: string): Promise<LibraryEntry | undefined> {
     const current = this.get(relPath);
     if (!current) return undefined;
-    if (current.probe || current.origin === 'app') return current;
-    let probe;
-    let problem: string | undefined;
-    try {
-      probe = await probeMp4(this.absolute(current.path));
-    } catch (error) {
-      problem = probeProblem(error);
-    }
-    const entry = unknownEntry(factsOf(current), probe, problem, current.sidecarProblem);
+    if (current.probe || current.origin !== 'unknown') return current;
+    const entry = await readFileOnly(this.absolute(current.path), factsOf(current), current.sidecarProblem);
     this.put(entry, this.images.get(current.path));
     return entry;
   }
@@ -325,8 +319,12 @@ export class LibraryIndex {
     if (!current) throw new Error(`${relPath} is not in the library.`);
     const sidecarPath = sidecarPathFor(this.absolute(current.path));
     const read = await readSidecar(sidecarPath);
-    if (!read.sidecar) throw new Error(`${current.name} cannot be marked: it has no usable sidecar (${read.reason})`);
-    const sidecar: Sidecar = { ...read.sidecar };
+    // A video known by the recipe inside it gets a sidecar of its own, made from that recipe,
+    // the first time something is marked on it (architecture.md, "The library folder is the source of truth").
+    const fromFile =
+      !read.sidecar && read.problem === 'missing' && current.recipe ? sidecarFromRecipe(factsOf(current), current.recipe, current.probe) : undefined;
+    if (!read.sidecar && !fromFile) throw new Error(`${current.name} cannot be marked: it has no usable sidecar (${read.reason})`);
+    const sidecar: Sidecar = { ...(read.sidecar ?? fromFile!) };
     if (mark.favourite !== undefined) sidecar.favourite = mark.favourite;
     if (mark.verdict === null) delete sidecar.verdict;
     else if (mark.verdict !== undefined) sidecar.verdict = mark.verdict;
@@ -423,10 +421,19 @@ export class LibraryIndex {
     }
     const sidecarProblem = read.problem === 'missing' ? undefined : { problem: read.problem, reason: read.reason };
     if (!probeUnknown) return { entry: unknownEntry(facts, undefined, undefined, sidecarProblem) };
-    try {
-      return { entry: unknownEntry(facts, await probeMp4(abs), undefined, sidecarProblem) };
-    } catch (error) {
-      return { entry: unknownEntry(facts, undefined, probeProblem(error), sidecarProblem) };
-    }
+    return { entry: await readFileOnly(abs, facts, sidecarProblem) };
   }
+}
+
+/** A video with no usable sidecar, read from the file alone: its boxes, and the recipe this app wrote inside it, if any. */
+async function readFileOnly(abs: string, facts: FileFacts, sidecarProblem: LibraryEntry['sidecarProblem']): Promise<LibraryEntry> {
+  let probe;
+  let problem: string | undefined;
+  try {
+    probe = await probeMp4(abs);
+  } catch (error) {
+    problem = probeProblem(error);
+  }
+  const { recipe } = await readRecipe(abs);
+  return recipe ? fileEntry(facts, recipe, probe, problem, sidecarProblem) : unknownEntry(facts, probe, problem, sidecarProblem);
 }

@@ -156,6 +156,7 @@ export class LibraryService {
     if (entry.sidecar) detail.sidecar = entry.sidecar;
     const lineage = this.lineageOf(entry);
     if (lineage) detail.lineage = lineage;
+    if (entry.recipe) detail.recipe = entry.recipe;
     // Looked at again for the detail: the file may have gone since the video was read.
     delete detail.sourceImage;
     const image = entry.sidecar?.sourceImage;
@@ -189,7 +190,8 @@ export class LibraryService {
       try {
         const rel = this.pathOf(path);
         const entry = this.entryOf(rel);
-        if (entry.origin !== 'app') throw new LibraryError('not_allowed', cannotMark(entry, what));
+        // A video known by the recipe inside it is marked too: the index writes it a sidecar from that recipe.
+        if (entry.origin === 'unknown') throw new LibraryError('not_allowed', cannotMark(entry, what));
         if (!already(entry)) {
           await this.index.mark(rel, mark);
           await this.watcher?.remember(rel);
@@ -435,13 +437,14 @@ export class LibraryService {
   }
 
   private item(entry: LibraryEntry): LibraryItem {
-    const { sidecar, ...rest } = entry;
+    const { sidecar, recipe, ...rest } = entry;
     const item: LibraryItem = { ...rest, video: mediaRef('library', entry.path), takes: this.index.takesOf(entry) };
     const rowAxes = this.index.rowAxesOf(entry);
     if (rowAxes) item.rowAxes = rowAxes;
     const thumb = this.thumbs.refFor(entry);
     if (thumb) item.thumb = thumb;
-    if (sidecar?.seed !== undefined) item.seed = sidecar.seed;
+    const seed = sidecar?.seed ?? recipe?.seed;
+    if (seed !== undefined) item.seed = seed;
     const image = this.index.sourceImageOf(entry.path);
     if (image) item.sourceImage = mediaRef('library', image);
     return item;

@@ -13,6 +13,7 @@ import { downloadVideo } from '../download/downloader';
 import { expectedVideoBytes, maxVideoBytes } from '../download/video-size';
 import { refusalIn, type NetPolicy } from '../net';
 import { probeMp4, type VideoProbe } from '../download/mp4-probe';
+import { APP_VERSION, readRecipe, writeRecipe, type VideoRecipe } from '../download/mp4-recipe';
 import { PART_SUFFIX, SOURCE_IMAGE_INFIX, partPathFor, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
 import { removeIfPresent } from '../store/fs-durable';
 import { isJournalError } from '../store/journal';
@@ -247,7 +248,8 @@ export class DownloadStage {
     track(task);
     const target = join(batch.libraryDir, file);
     const input = task.request.input;
-    await downloadVideo(resultUrl, target, {
+    const withRecipe = (path: string): Promise<void> => this.writeRecipe(task, batch, path);
+    const result = await downloadVideo(resultUrl, target, {
       signal: this.abort.signal,
       timeScale: this.options.timeScale,
       stallTimeoutMs: this.options.stallTimeoutMs,
@@ -255,8 +257,11 @@ export class DownloadStage {
       maxBytes: maxVideoBytes(input),
       videoLabel: `${input.duration} s ${input.resolution} video`,
       log: this.options.log.child('download', taskFields(task)),
-      policy: this.options.policy
+      policy: this.options.policy,
+      finishPart: withRecipe
     });
+    // Finished by an earlier run that stopped before recording it: the recipe may be missing.
+    if (result.alreadyPresent && !(await readRecipe(target)).recipe) await withRecipe(target);
     const landing = task;
     const probe = await probeMp4(target).catch((error: unknown) => {
       this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(landing), file });
@@ -269,6 +274,16 @@ export class DownloadStage {
     this.options.landed({ taskId: task.id, batchId: batch.id, path: target, sidecar, probe });
     this.change(task, 'done', undefined, { durable: true, unset: ['note', 'downloadFailure'] });
     this.rounds.delete(task.id);
+  }
+
+  /**
+   * Writes the recipe into the video (architecture.md, "Downloads"). Never fails the video: a
+   * file the writer leaves as it is, or a write that fails, is one line in the log.
+   */
+  private async writeRecipe(task: TaskRecord, batch: BatchRecord, path: string): Promise<void> {
+    const written = await writeRecipe(path, recipeFor(task, batch, this.options.clock.now()));
+    if (!written.written)
+      this.options.log.warn(`the recipe could not be written into the video (${written.reason}); it is kept as downloaded`, taskFields(task));
   }
 
   /** `change` threw: said once in the log; the task is left as the journal last had it. */
@@ -457,9 +472,13 @@ export class DownloadStage {
   }
 }
 
+/** The hidden temporary copy `writeRecipe` makes beside a video (`.clip.mp4.part.<pid>.<hex>.tmp`). */
+const RECIPE_TEMP = /^\..+\.mp4(?:\.part)?\.(\d+)\.[0-9a-f]{8}\.tmp$/i;
+
 /**
  * Removes empty `.part` files no task will resume: a crash between reserving a name and
- * journaling it leaves one behind. Files with bytes are left alone.
+ * journaling it leaves one behind. Files with bytes are left alone, but for the temporary copies
+ * of a recipe write an earlier run stopped in (the video beside them is whole).
  */
 export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: ReadonlySet<string>): Promise<number> {
   let removed = 0;
@@ -471,6 +490,13 @@ export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: Read
       continue;
     }
     for (const name of names) {
+      const stale = RECIPE_TEMP.exec(name);
+      if (stale && Number(stale[1]) !== process.pid) {
+        // A copy the recipe writer was making when an earlier run stopped: the video itself is whole.
+        await removeIfPresent(join(dir, name));
+        removed++;
+        continue;
+      }
       if (!name.endsWith(PART_SUFFIX) || inUse.has(join(dir, name.slice(0, -PART_SUFFIX.length)))) continue;
       const path = join(dir, name);
       const info = await stat(path).catch(() => undefined);
@@ -485,6 +511,40 @@ export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: Read
 
 function iso(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/** The recipe written inside the video: what made it, never the API key nor a signed link. */
+export function recipeFor(task: TaskRecord, batch: BatchRecord, createdAt: number): VideoRecipe {
+  const input = task.request.input;
+  const name = task.source.videoName?.trim();
+  const imageUrl = 'image_urls' in input ? unsignedUrl(input.image_urls[0]) : undefined;
+  // An image sent inline (a data: link) is megabytes: the recipe names the mode, not the image.
+  const inline = imageUrl?.startsWith('data:') === true;
+  return {
+    schema: 1,
+    app: SIDECAR_APP,
+    version: APP_VERSION,
+    model: MODEL_ID,
+    ...(name ? { name } : {}),
+    prompt: input.prompt,
+    mode: input.mode,
+    resolution: input.resolution,
+    duration: input.duration,
+    ...('aspect_ratio' in input && input.aspect_ratio ? { aspectRatio: input.aspect_ratio } : {}),
+    ...(input.seed === undefined ? {} : { seed: input.seed }),
+    ...('loras' in input ? { loras: input.loras } : {}),
+    ...(imageUrl && !inline ? { imageUrl } : {}),
+    taskId: task.taskId ?? task.id,
+    ...(inline ? {} : { request: unsignedRequest(task.request) }),
+    batch: { id: batch.id, name: batch.name },
+    row: task.source.row,
+    take: task.source.take,
+    estimateMicros: task.estimateMicros,
+    ...(task.ledger === 'simulated' ? { simulated: true } : {}),
+    ...(task.source.parent ? { parent: task.source.parent } : {}),
+    ...(task.source.axes ? { axes: task.source.axes } : {}),
+    createdAt: iso(createdAt)!
+  };
 }
 
 /** Everything needed to understand and reproduce the video; never the API key. */

@@ -20,9 +20,12 @@ export function verdictOfKey(event: { key: string; ctrlKey?: boolean; metaKey?: 
   }
 }
 
-/** Whether a video can be given a verdict: only this app's videos have a sidecar to keep it in. */
+/**
+ * Whether a video can be given a verdict: this app's videos keep it in their sidecar; one known
+ * by the recipe inside its file is given a sidecar made from that recipe when it is judged.
+ */
 export function reviewable(item: Pick<LibraryItem, 'origin'>): boolean {
-  return item.origin === 'app';
+  return item.origin !== 'unknown';
 }
 
 /**
