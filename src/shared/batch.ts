@@ -13,6 +13,8 @@ export interface SourceRow {
   /** The name the person gave the video (a CSV's `name` column): its file name and library title. */
   videoName?: string;
   cells: Record<string, string>;
+  /** The sweep axes that made this take (axis → value as text): `{ seed: '42', duration: '10' }`. */
+  axes?: Record<string, string>;
 }
 
 /** Everything the app knows about one task; the frozen request never changes after creation. */
