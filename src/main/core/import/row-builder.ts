@@ -208,7 +208,7 @@ export function buildRowTakes(ctx: RowContext, input: RowInput): RowTakes {
   const prompts = templatePrompts(ctx, cells, row, problems);
   const baseCount = count * prompts.length;
   const seeds = hasSeedAxis(input.sweep)
-    ? new Array<undefined>(baseCount)
+    ? new Array<undefined>(baseCount).fill(undefined)
     : takeSeeds({
         cell: parseSeed(cell('seed')),
         count: baseCount,
