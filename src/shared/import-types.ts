@@ -87,6 +87,8 @@ export interface ImportResult {
   estimate: BatchEstimate;
   /** With a sweep: the valid takes counted and priced before they expanded ("20 prompts × 3 seeds = 60 videos, $4.80"). */
   sweep?: SweepCount;
+  /** Why the sweep was refused before it expanded (too many videos); also the file problem. */
+  sweepRefusal?: string;
 }
 
 /** Everything a CSV column can fill. */

@@ -105,3 +105,38 @@ export function sweepRefusal(count: Pick<SweepCount, 'words' | 'videos'>, maxVid
 function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : `${word}s`}`;
 }
+
+/** Every video a sweep makes of these takes, as far as its price goes: what an estimate is made of (call within the cap). */
+export function* sweptPricing(bases: readonly SweepBase[], spec: SweepSpec | undefined): Generator<SweepBase> {
+  const grid = (spec?.durations?.length || 1) * (spec?.resolutions?.length || 1);
+  for (const base of bases) {
+    const repeat = takeSweepSize(spec, base.mode) / grid;
+    for (const resolution of spec?.resolutions?.length ? spec.resolutions : [base.resolution]) {
+      for (const duration of spec?.durations?.length ? spec.durations : [base.duration]) {
+        for (let i = 0; i < repeat; i++) yield { mode: base.mode, resolution, duration };
+      }
+    }
+  }
+}
+
+/**
+ * A list of numbers as a person types it ("5, 10" or "0.6 0.8"): the numbers, or a sentence
+ * saying which entry is wrong. `whole` refuses fractions; `min`/`max` bound every entry.
+ */
+export function readNumberList(
+  text: string,
+  what: { name: string; whole: boolean; min: number; max: number }
+): { ok: true; values: number[] } | { ok: false; message: string } {
+  const entries = text.split(/[\s,;]+/).filter((e) => e !== '');
+  const values: number[] = [];
+  for (const entry of entries) {
+    const n = Number(entry);
+    if (!Number.isFinite(n) || (what.whole && !Number.isInteger(n)) || n < what.min || n > what.max) {
+      const kind = what.whole ? 'whole numbers' : 'numbers';
+      return { ok: false, message: `“${entry}” is not a ${what.name}: write ${kind} from ${what.min} to ${what.max}, separated by commas.` };
+    }
+    if (!values.includes(n)) values.push(n);
+  }
+  if (values.length > SWEEP_AXIS_MAX) return { ok: false, message: `A sweep tries at most ${SWEEP_AXIS_MAX} values on one axis.` };
+  return { ok: true, values };
+}

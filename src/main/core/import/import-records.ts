@@ -104,7 +104,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
       planned.length
     );
     const refusal = sweepRefusal(all, options.maxSweepVideos ?? DEFAULT_MAX_SWEEP_VIDEOS);
-    if (refusal) return failedImport([refusal], seen);
+    if (refusal) return { ...failedImport([refusal], seen), sweepRefusal: refusal };
     if (all.videos > maxRows) return failedImport([tooManyTakesMessage(all.videos, maxRows)], seen);
   }
 
