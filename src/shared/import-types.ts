@@ -18,6 +18,8 @@ export interface ImportColumn {
   field: Field | null;
   /** True when matched by name; false when set by `ImportOptions.mapping`. */
   automatic: boolean;
+  /** True for a column no field takes that a prompt uses as a `{{variable}}`. */
+  variable?: boolean;
 }
 
 /** The importer's own reasons, besides the validator's. */

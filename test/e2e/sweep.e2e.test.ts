@@ -56,6 +56,7 @@ describeE2e('e2e: a sweep of a prompt template', () => {
       await expect.poll(() => page.getByTestId('import-summary').innerText()).toMatch(/^20 videos to make/);
       // `place` is a template variable, not an ignored column; the first prompt is filled and its filled part marked.
       expect((await page.locator('.warnings').allInnerTexts()).join('\n')).not.toContain('Ignored');
+      expect(await page.getByTestId('mapping-3').locator('option:checked').innerText()).toBe('Variable');
       const firstPrompt = page.getByTestId('filled-prompt').first();
       expect(await firstPrompt.innerText()).toBe('Slow drone shot over a harbour at dawn, golden light');
       expect(await firstPrompt.locator('mark[data-column="place"]').innerText()).toBe('a harbour at dawn');

@@ -116,6 +116,7 @@ export function mapColumns(headers: readonly string[], mapping?: Record<string, 
     columns.push(column);
     if (field === null) {
       if (column.automatic && header !== '') unknown.push(column);
+      if (column.automatic && variables?.has(normalizeHeader(header))) column.variable = true;
       return;
     }
     const first = byField.get(field);
