@@ -133,4 +133,52 @@ describeE2e('e2e: a sweep of a prompt template', () => {
       await app.close();
     }
   }, 300_000);
+  it('sweeps composer rows over the same axes: 2 prompts × 2 seeds × 2 aspect ratios = 8 videos', async () => {
+    const { browser, harness } = session;
+    const before = (await snapshot(harness)).batches.length;
+    const app = await openApp(browser, harness, 'compose-sweep');
+    const { page } = app;
+    try {
+      await page.getByTestId('nav-compose').click();
+      await page.getByTestId('composer-view').waitFor();
+      for (const _ of [1, 2]) await page.getByTestId('add-row').click();
+      await page.getByTestId('row-prompt').nth(0).fill('A paper boat on a rain gutter');
+      await page.getByTestId('row-prompt').nth(1).fill('A kite over a green hill');
+      await page.getByTestId('sweep-seed-kind').selectOption('list');
+      await page.getByTestId('sweep-seed-list').fill('42, 43');
+      await page.getByTestId('sweep-seed-list').press('Tab');
+      await page.getByTestId('sweep-aspect-16:9').check();
+      await page.getByTestId('sweep-aspect-9:16').check();
+      // The composer's defaults: 720p, 5 s ($0.016 a second).
+      const cost = formatUsd(8 * 5 * PRICE_PER_SECOND['720p'].base);
+      await expect.poll(() => page.getByTestId('sweep-count').innerText()).toBe(`2 prompts × 2 seeds × 2 aspect ratios = 8 videos, ${cost}`);
+      await expect.poll(() => page.getByTestId('composer-estimate').innerText()).toMatch(new RegExp(`^\\${cost}\\s*for 8 videos`));
+      await page.getByTestId('composer-summary').scrollIntoViewIfNeeded();
+      await app.screen('panel');
+      await page.getByTestId('composer-add').click();
+      await page.getByTestId('composer-confirm').click();
+      await page.getByTestId('batch-row').first().waitFor();
+
+      const { batches } = await snapshot(harness);
+      expect(batches).toHaveLength(before + 1);
+      const tasks = await tasksOf(harness, batches[batches.length - 1].batch.id);
+      const made = tasks.map(
+        (t) =>
+          `${t.source.row}/${t.source.axes?.seed}/${t.source.axes?.aspect_ratio}/${t.request.input.seed}/${'aspect_ratio' in t.request.input ? t.request.input.aspect_ratio : ''}`
+      );
+      expect(made.sort()).toEqual([
+        '1/42/16:9/42/16:9',
+        '1/42/9:16/42/9:16',
+        '1/43/16:9/43/16:9',
+        '1/43/9:16/43/9:16',
+        '2/42/16:9/42/16:9',
+        '2/42/9:16/42/9:16',
+        '2/43/16:9/43/16:9',
+        '2/43/9:16/43/9:16'
+      ]);
+      expect(app.errors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });
