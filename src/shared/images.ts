@@ -2,6 +2,7 @@
 import type { VideoParent } from './batch';
 import type { BatchDefaults } from './batch-defaults';
 import type { Micros } from './pricing';
+import type { SweepSpec } from './sweep';
 
 /** The three formats APIXO takes. */
 export type ImageKind = 'jpeg' | 'png' | 'webp';
@@ -74,6 +75,8 @@ export interface ComposerRequest {
   /** Videos per row, each with its own seed (from the seed policy). */
   takes: number;
   capMicros?: Micros;
+  /** Every take tried across these axes (sweep.ts), counted and refused over the cap before it expands. */
+  sweep?: SweepSpec;
 }
 
 /** A composer prefilled from a library video ("use these settings"). */

@@ -1,5 +1,6 @@
 /** What an import produces: shared by the importer, the app service and the window. */
 import type { BatchEstimate } from '@shared/pricing';
+import type { SweepCount } from '@shared/sweep';
 import type { TaskDraft } from '@shared/request';
 import type { ProblemCode } from '@shared/validation';
 
@@ -17,10 +18,13 @@ export interface ImportColumn {
   field: Field | null;
   /** True when matched by name; false when set by `ImportOptions.mapping`. */
   automatic: boolean;
+  /** True for a column no field takes that a prompt uses as a `{{variable}}`. */
+  variable?: boolean;
 }
 
 /** The importer's own reasons, besides the validator's. */
-export type ImportProblemCode = 'too_many_cells' | 'file_not_found' | 'not_a_file' | 'file_too_large' | 'not_an_image' | 'unreadable';
+export type ImportProblemCode =
+  'too_many_cells' | 'missing_variable' | 'unknown_field' | 'file_not_found' | 'not_a_file' | 'file_too_large' | 'not_an_image' | 'unreadable';
 
 export type RowProblemCode = ProblemCode | ImportProblemCode;
 
@@ -52,7 +56,18 @@ export interface ImportedRow {
   imagePath?: string;
   /** The row's raw cells by header (shared by the takes of one row). */
   source: Record<string, string>;
+  /** The sweep axes and prompt variants that made this take (axis → value as text): `{ seed: '42', duration: '10' }`. */
+  axes?: Record<string, string>;
+  /** Where the prompt template's filled parts are in `draft.prompt` (a prompt without braces has none). */
+  filled?: FilledPart[];
   problems: RowProblem[];
+}
+
+/** A part of a filled prompt: `[start, end)` came from `column` (a placeholder's column, or `variant`, `variant 2` …). */
+export interface FilledPart {
+  start: number;
+  end: number;
+  column: string;
 }
 
 export interface ImportResult {
@@ -72,6 +87,10 @@ export interface ImportResult {
   invalidRowCount: number;
   /** Cost of the valid takes only. */
   estimate: BatchEstimate;
+  /** With a sweep: the valid takes counted and priced before they expanded ("20 prompts × 3 seeds = 60 videos, $4.80"). */
+  sweep?: SweepCount;
+  /** Why the sweep was refused before it expanded (too many videos); also the file problem. */
+  sweepRefusal?: string;
 }
 
 /** Everything a CSV column can fill. */

@@ -9,6 +9,7 @@ import { SETTINGS_LIMITS } from './settings';
 import type { InvokeArgs, InvokeChannel } from './ipc';
 import { FAILURE_GROUPS } from './triage';
 import { FRAME_DATA_URL_MAX, PNG_DATA_URL_PREFIX } from './images';
+import { SWEEP_AXIS_MAX, type SweepSpec } from './sweep';
 
 const id = z.string().min(1).max(256);
 const micros = z.number().int().min(0).max(1e15);
@@ -31,6 +32,52 @@ const batchDefaults = z
     aspectRatio: z.enum(ASPECT_RATIOS),
     seed: seedPolicy,
     loras: z.array(lora).max(LIMITS.lorasMax).optional()
+  })
+  .strict();
+
+const axisValues = <T extends z.ZodType>(value: T, what: string) => z.array(value).max(SWEEP_AXIS_MAX, `a sweep tries at most ${SWEEP_AXIS_MAX} ${what}`);
+
+/** A sweep's axes (sweep.ts): every bad value refused in words. */
+const sweepSpec = z
+  .object({
+    seeds: z
+      .object({
+        count: z
+          .number()
+          .int('the number of new seeds is a whole number')
+          .min(1, 'ask for at least one new seed')
+          .max(SWEEP_AXIS_MAX, `a sweep draws at most ${SWEEP_AXIS_MAX} new seeds`)
+          .optional(),
+        list: axisValues(
+          z
+            .number()
+            .int('a seed is a whole number')
+            .min(LIMITS.seedMin, `a seed is ${LIMITS.seedMin} to ${LIMITS.seedMax}`)
+            .max(LIMITS.seedMax, `a seed is ${LIMITS.seedMin} to ${LIMITS.seedMax}`),
+          'seeds'
+        ).optional()
+      })
+      .strict()
+      .refine((s) => (s.count === undefined) !== (s.list === undefined), 'the seeds are either a number of new seeds or a list of seeds, not both')
+      .transform((s): SweepSpec['seeds'] => (s.list !== undefined ? { list: s.list } : { count: s.count! }))
+      .optional(),
+    durations: axisValues(
+      z
+        .number()
+        .int('a duration is a whole number of seconds')
+        .min(LIMITS.durationMin, `a duration is ${LIMITS.durationMin} to ${LIMITS.durationMax} seconds`)
+        .max(LIMITS.durationMax, `a duration is ${LIMITS.durationMin} to ${LIMITS.durationMax} seconds`),
+      'durations'
+    ).optional(),
+    resolutions: axisValues(z.enum(RESOLUTIONS, `a resolution is one of ${RESOLUTIONS.join(', ')}`), 'resolutions').optional(),
+    aspectRatios: axisValues(z.enum(ASPECT_RATIOS, `an aspect ratio is one of ${ASPECT_RATIOS.join(', ')}`), 'aspect ratios').optional(),
+    loraScales: axisValues(
+      z
+        .number()
+        .min(LIMITS.loraScaleMin, `a LoRA scale is ${LIMITS.loraScaleMin} to ${LIMITS.loraScaleMax}`)
+        .max(LIMITS.loraScaleMax, `a LoRA scale is ${LIMITS.loraScaleMin} to ${LIMITS.loraScaleMax}`),
+      'LoRA scales'
+    ).optional()
   })
   .strict();
 
@@ -141,11 +188,14 @@ export const INVOKE_SCHEMAS = {
         fileName: text(1024).optional(),
         lines: z.boolean().optional(),
         defaults: batchDefaults.partial().optional(),
-        mapping: mapping.optional()
+        mapping: mapping.optional(),
+        sweep: sweepSpec.optional()
       })
       .strict()
   ]),
-  'import:file': z.tuple([z.object({ file: token, defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
+  'import:file': z.tuple([
+    z.object({ file: token, defaults: batchDefaults.partial().optional(), mapping: mapping.optional(), sweep: sweepSpec.optional() }).strict()
+  ]),
   'import:example': none,
   'import:rows': z.tuple([id, page]),
   'import:columns': z.tuple([id]),
@@ -222,7 +272,8 @@ export const INVOKE_SCHEMAS = {
           .max(100_000),
         defaults: batchDefaults,
         takes: z.number().int().min(1).max(100),
-        capMicros: micros.optional()
+        capMicros: micros.optional(),
+        sweep: sweepSpec.optional()
       })
       .strict()
   ]),

@@ -22,6 +22,7 @@ import type {
   Verdict
 } from './library';
 import type { Micros } from './pricing';
+import type { SweepSpec } from './sweep';
 import type { Settings, SettingsPatch } from './settings';
 import type { FailureCounts, FailureGroup } from './triage';
 import type { UpdateStatus } from './update';
@@ -162,6 +163,8 @@ export interface ImportTextRequest {
   lines?: boolean;
   defaults?: Partial<BatchDefaults>;
   mapping?: Record<string, Field | null>;
+  /** Every take tried across these axes (sweep.ts). */
+  sweep?: SweepSpec;
 }
 
 /**
@@ -210,6 +213,8 @@ export interface ImportFileRequest {
   file: string;
   defaults?: Partial<BatchDefaults>;
   mapping?: Record<string, Field | null>;
+  /** Every take tried across these axes (sweep.ts). */
+  sweep?: SweepSpec;
 }
 
 export interface PageRequest {

@@ -383,3 +383,43 @@ describe('defaultsFromSidecar', () => {
     expect(defaultsFromSidecar(sidecar({ seed: LIMITS.randomSeed }), fallback).seed).toEqual({ kind: 'random' });
   });
 });
+
+describe('composerTasks with a sweep', () => {
+  it('tries every take across the same axes as an import, recording them on each task', async () => {
+    const { find } = lookup();
+    const { urls } = recordingHost();
+    const tasks = await composerTasks(
+      {
+        ...request([{ prompt: 'A fox' }, { imageId: forest.id, prompt: 'The forest breathes' }]),
+        sweep: { seeds: { count: 2 }, durations: [5, 10], aspectRatios: ['16:9', '9:16'] }
+      },
+      find,
+      urls,
+      mulberry32(3)
+    );
+    // The text row: 2 seeds × 2 durations × 2 aspect ratios; the image row sets its own aspect ratio.
+    expect(tasks.filter((t) => t.source.row === 1)).toHaveLength(8);
+    expect(tasks.filter((t) => t.source.row === 2)).toHaveLength(4);
+    const vertical = tasks.find((t) => t.source.row === 1 && t.source.axes?.aspect_ratio === '9:16' && t.source.axes.duration === '10')!;
+    expect(vertical.draft).toMatchObject({ aspectRatio: '9:16', duration: 10, seed: Number(vertical.source.axes!.seed) });
+    expect(new Set(tasks.filter((t) => t.source.row === 1).map((t) => t.draft.seed)).size).toBe(2);
+    expect(tasks.filter((t) => t.source.row === 2).every((t) => t.draft.imageUrl === `https://cdn.example.com/${forest.id}`)).toBe(true);
+  });
+
+  it('refuses a sweep over the cap before anything is hosted', async () => {
+    const { find } = lookup();
+    const { urls, calls } = recordingHost();
+    const error = await rejection(
+      composerTasks(
+        { ...request([{ imageId: forest.id, prompt: 'A' }], {}, 10), sweep: { seeds: { count: 50 }, durations: [5, 10] } },
+        find,
+        urls,
+        mulberry32(1),
+        500
+      ),
+      TaskActionError
+    );
+    expect(error.message).toMatch(/^1 prompt \(10 takes\) × 50 seeds × 2 durations = 1,000 videos, \$[\d.,]+: more than the 500 videos one sweep can make/);
+    expect(calls).toEqual([]);
+  });
+});

@@ -80,3 +80,21 @@ describe('cli validate', () => {
     }
   });
 });
+
+describe('cli validate with a sweep', () => {
+  it('counts and prices the sweep of a template before it expands', async () => {
+    const file = csv('prompt,place,resolution\n"A fox in {{place}}",a snowy pass,480p\n"A fox in {{place}}",a pine forest,480p\n');
+    const { code, stdout } = await runCli(['validate', file, '--seeds', '3', '--durations', '5,10']);
+    expect(code).toBe(0);
+    // 2 prompts × 3 seeds × (5 s + 10 s) at 480p ($0.012 a second).
+    expect(stdout).toContain('Sweep: 2 prompts × 3 seeds × 2 durations = 12 videos, $1.08');
+    expect(stdout).toContain('Estimate: 12 videos, 90 s of video, $1.08');
+  });
+
+  it('refuses a sweep flag it cannot read, naming the flag and the entry', async () => {
+    const file = csv('prompt\na fox\n');
+    const { code, stderr } = await runCli(['validate', file, '--durations', '5,99']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--durations: “99” is not a duration: write whole numbers from 5 to 20, separated by commas.');
+  });
+});

@@ -14,7 +14,7 @@ import { appHostingSettings, cliHosting, cliRequestSigner, HOSTING_SECRET_ENV } 
 import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
-import { DEFAULT_FLAGS, defaultsFromFlags, printEstimate } from './validate-command';
+import { DEFAULT_FLAGS, SWEEP_FLAGS, SWEEP_HELP, defaultsFromFlags, printEstimate, sweepFromFlags } from './validate-command';
 import { confirm } from './confirm';
 import { LEDGER_FLAGS, LEDGER_HELP, answerLedgerQuestion, connectSimulatedWork, ledgerChoiceOf } from './ledger-choice';
 import type { CliLog } from './cli-log';
@@ -51,6 +51,7 @@ Options:
 ${LEDGER_HELP}
   --json             print the final summary as JSON (and no progress)
   --resolution R, --duration S, --aspect A, --mode M   defaults for rows without them
+${SWEEP_HELP}
   -h, --help         show this help
 
 Exit status: 0 all done, 1 some failed or need review, 2 invalid input, 3 stopped by the
@@ -68,6 +69,7 @@ export const RUN_FLAGS = {
 export async function runCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...DEFAULT_FLAGS,
+    ...SWEEP_FLAGS,
     ...RUN_FLAGS,
     out: { type: 'string' },
     budget: { type: 'string' },
@@ -94,7 +96,8 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
   const log = logs.open(common.dataDir);
 
   const defaults = defaultsFromFlags(values);
-  const result = await importCsvFile(file, { defaults });
+  const sweep = sweepFromFlags(values);
+  const result = await importCsvFile(file, { defaults, sweep });
   log.info('CSV read', {
     file,
     videos: result.rows.length,
@@ -122,7 +125,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
 
   const sourceKey = createHash('sha256')
     .update(await readFile(file))
-    .update(JSON.stringify({ libraryDir, defaults, capMicros, skip: values['skip-invalid'] === true }))
+    .update(JSON.stringify({ libraryDir, defaults, capMicros, skip: values['skip-invalid'] === true, ...(sweep ? { sweep } : {}) }))
     .digest('hex');
 
   const tasks = tasksFromRows(rows);
@@ -156,6 +159,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
         return EXIT.invalidInput;
       }
       const simulated = api.simulator !== undefined;
+      if (!json && result.sweep) io.out(`Sweep: ${result.sweep.words}`);
       if (!json) printEstimate('Estimate', result.estimate, io, simulated ? 'simulated: the built-in simulator makes them, nothing is charged' : undefined);
       if (result.problems.length > 0) say(`Leaving out ${plural(result.invalidRowCount, 'invalid row')} (--skip-invalid).`);
       if (capMicros !== undefined) say(`Spending cap for this batch: ${formatUsd(capMicros)}.`);

@@ -1,10 +1,16 @@
 import { basename } from 'node:path';
 import { ASPECT_RATIOS, MODES, RESOLUTIONS, LIMITS } from '@shared/model';
 import { formatUsd, type BatchEstimate } from '@shared/pricing';
+import { SWEEP_AXIS_MAX, readNumberList, type SweepSpec } from '@shared/sweep';
 import { formatRowProblem, importCsvFile, type BatchDefaults, type ImportResult } from '../core/import';
 import { choiceFlag, numberFlag, parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
 import type { CliLog } from './cli-log';
+
+/** The sweep flags' help (shared by `validate` and `run`). */
+export const SWEEP_HELP = `  --seeds N|LIST   sweep: N new seeds for every take, or the seeds listed (42,43,44)
+  --durations LIST, --resolutions LIST, --aspects LIST, --lora-scales LIST
+                   sweep: every take tried at each value (5,10 · 480p,720p · 16:9,9:16 · 0.6,1)`;
 
 export const VALIDATE_HELP = `Usage: ltx-batch validate <file.csv> [options]
 
@@ -16,12 +22,57 @@ Options:
   --duration S     default duration in seconds (${LIMITS.durationMin}-${LIMITS.durationMax}; default 5)
   --aspect A       default aspect ratio for text modes (${ASPECT_RATIOS.join(', ')}; default 16:9)
   --mode M         default mode when a row has none and none can be inferred
+${SWEEP_HELP}
   --json           print the report as JSON
   -h, --help       show this help
 
 Exit status: 0 when every row is valid, 2 when any is not (or the file cannot be read).`;
 
 const SHOWN_PROBLEMS = 50;
+
+export const SWEEP_FLAGS = {
+  seeds: { type: 'string' },
+  durations: { type: 'string' },
+  resolutions: { type: 'string' },
+  aspects: { type: 'string' },
+  'lora-scales': { type: 'string' }
+} as const;
+
+/** A comma list of words, each one of `choices`. */
+function choiceList<T extends string>(value: string | boolean | undefined, flag: string, choices: readonly T[]): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = String(value)
+    .split(/[\s,]+/)
+    .filter((v) => v !== '');
+  return [...new Set(items.map((item) => choiceFlag(item, flag, choices)!))];
+}
+
+/** A comma list of numbers, or a usage error naming the flag and the bad entry. */
+function numberList(value: string | boolean | undefined, flag: string, what: Parameters<typeof readNumberList>[1]): number[] | undefined {
+  if (value === undefined) return undefined;
+  const read = readNumberList(String(value), what);
+  if (!read.ok) throw new UsageError(`--${flag}: ${read.message}`);
+  return read.values;
+}
+
+/** The sweep given on the command line (shared by `validate` and `run`); undefined without sweep flags. */
+export function sweepFromFlags(values: Record<string, string | boolean | undefined>): SweepSpec | undefined {
+  const spec: SweepSpec = {};
+  if (values.seeds !== undefined) {
+    const text = String(values.seeds).trim();
+    if (/^\d+$/.test(text)) spec.seeds = { count: numberFlag(text, 'seeds', 1, SWEEP_AXIS_MAX, true)! };
+    else spec.seeds = { list: numberList(text, 'seeds', { name: 'seed', whole: true, min: LIMITS.seedMin, max: LIMITS.seedMax })! };
+  }
+  const durations = numberList(values.durations, 'durations', { name: 'duration', whole: true, min: LIMITS.durationMin, max: LIMITS.durationMax });
+  if (durations?.length) spec.durations = durations;
+  const resolutions = choiceList(values.resolutions, 'resolutions', RESOLUTIONS);
+  if (resolutions?.length) spec.resolutions = resolutions;
+  const aspects = choiceList(values.aspects, 'aspects', ASPECT_RATIOS);
+  if (aspects?.length) spec.aspectRatios = aspects;
+  const scales = numberList(values['lora-scales'], 'lora-scales', { name: 'LoRA scale', whole: false, min: LIMITS.loraScaleMin, max: LIMITS.loraScaleMax });
+  if (scales?.length) spec.loraScales = scales;
+  return Object.keys(spec).length > 0 ? spec : undefined;
+}
 
 /** Batch defaults given on the command line (shared by `validate` and `run`). */
 export function defaultsFromFlags(values: Record<string, string | boolean | undefined>): Partial<BatchDefaults> {
@@ -45,14 +96,14 @@ export const DEFAULT_FLAGS = {
 } as const;
 
 export async function validateCommand(argv: string[], io: Output, _signal: AbortSignal, logs: CliLog): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...DEFAULT_FLAGS, json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(argv, { ...DEFAULT_FLAGS, ...SWEEP_FLAGS, json: { type: 'boolean' } });
   if (values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError('validate takes exactly one CSV file.');
   const [file] = positionals;
-  const result = await importCsvFile(file, { defaults: defaultsFromFlags(values) });
+  const result = await importCsvFile(file, { defaults: defaultsFromFlags(values), sweep: sweepFromFlags(values) });
   const valid = result.fileProblems.length === 0 && result.problems.length === 0;
   logs.open().info('CSV validated', {
     file,
@@ -79,6 +130,7 @@ function jsonReport(file: string, result: ImportResult, valid: boolean): unknown
     fileProblems: result.fileProblems,
     problems: result.problems,
     warnings: result.warnings,
+    ...(result.sweep ? { sweep: result.sweep } : {}),
     estimate: { ...result.estimate, usd: formatUsd(result.estimate.micros) }
   };
 }
@@ -92,6 +144,7 @@ function printReport(file: string, result: ImportResult, valid: boolean, io: Out
   }
   const rows = new Set(result.rows.map((r) => r.row)).size;
   io.out(`${name}: ${plural(rows, 'row')} → ${plural(result.rows.length, 'video')}`);
+  if (result.sweep) io.out(`Sweep: ${result.sweep.words}`);
   for (const w of result.warnings) io.out(`  note: ${w}`);
   if (valid) {
     io.out(`✓ every row is valid`);

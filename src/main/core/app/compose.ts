@@ -12,6 +12,8 @@ import type { TaskDraft } from '@shared/request';
 import { buildRequest } from '@shared/request-builder';
 import { validateRequest } from '@shared/validation';
 import { cryptoRandom, drawSeed, takeSeeds } from '../import/seeds';
+import { hasSeedAxis, hasSweep, sweepDrafts, sweepSeeds } from '../import/sweep';
+import { DEFAULT_MAX_SWEEP_VIDEOS, countSweep, sweepRefusal } from '@shared/sweep';
 import { TaskActionError, type NewTask } from '../queue/engine';
 
 /** A source image found in the cache, with where its bytes are. */
@@ -52,10 +54,12 @@ export async function composerTasks(
   request: ComposerRequest,
   find: (id: string) => Promise<CachedImage | undefined>,
   urls: ImageUrlFor,
-  random: () => number = cryptoRandom
+  random: () => number = cryptoRandom,
+  maxSweepVideos = DEFAULT_MAX_SWEEP_VIDEOS
 ): Promise<NewTask[]> {
   const images = new Map<string, CachedImage>();
-  const planned: { row: number; prompt: string; image?: CachedImage; parent?: VideoParent; seeds: (number | string | undefined)[] }[] = [];
+  const planned: { row: number; image?: CachedImage; parent?: VideoParent; bases: TaskDraft[] }[] = [];
+  const seedAxis = hasSeedAxis(request.sweep);
   let takeIndex = 0;
   for (const [i, row] of request.rows.entries()) {
     const where = `Row ${i + 1}`;
@@ -67,21 +71,51 @@ export async function composerTasks(
       if (!image) throw new TaskActionError(`${where}: its image is no longer in the app's cache. Drop the image again.`);
       images.set(row.imageId, image);
     }
-    const seeds = takeSeeds({ cell: undefined, count: request.takes, policy: request.defaults.seed, firstTakeIndex: takeIndex, random });
+    const seeds = seedAxis
+      ? new Array<undefined>(request.takes).fill(undefined)
+      : takeSeeds({ cell: undefined, count: request.takes, policy: request.defaults.seed, firstTakeIndex: takeIndex, random });
     takeIndex += request.takes;
-    for (const seed of seeds) check(draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined), where);
-    planned.push({ row: i + 1, prompt, image, parent: row.parent, seeds });
+    planned.push({
+      row: i + 1,
+      image,
+      parent: row.parent,
+      bases: seeds.map((seed) => draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined))
+    });
   }
+  // A sweep is counted before it expands, and refused over its cap (sweep.ts).
+  if (hasSweep(request.sweep)) {
+    const refusal = sweepRefusal(
+      countSweep(
+        planned.flatMap((p) => p.bases),
+        request.sweep,
+        planned.length
+      ),
+      maxSweepVideos
+    );
+    if (refusal) throw new TaskActionError(refusal);
+  }
+  const swept = planned.map((p) => {
+    const seeds = sweepSeeds(request.sweep, p.bases.length, random);
+    const drafts = p.bases.flatMap((base, b) => sweepDrafts(base, request.sweep, seeds?.[b]));
+    for (const { draft } of drafts) check(draft, `Row ${p.row}`);
+    return { ...p, drafts };
+  });
   const hosted = images.size > 0 ? await urls([...images.values()]) : new Map<string, string>();
-  return planned.flatMap(({ row, prompt, image, parent, seeds }) =>
-    seeds.map((seed, t) => {
-      const draft = draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined);
+  return swept.flatMap(({ row, image, parent, drafts }) =>
+    drafts.map(({ draft, axes }, t) => {
       if (image) draft.imageUrl = hosted.get(image.image.id);
-      const cells: Record<string, string> = { prompt };
+      const cells: Record<string, string> = { prompt: draft.prompt as string };
       if (image) cells.image = image.image.origin.kind === 'url' ? image.image.origin.url : image.image.name;
       // A continued shot keeps its parent video on the task, for the sidecar (architecture.md, "Lineage").
-      const source = { row, take: t + 1, name: image?.image.name, cells, ...(parent ? { parent: { ...parent } } : {}) };
-      return { source, draft, imagePath: image?.path };
+      const source = {
+        row,
+        take: t + 1,
+        name: image?.image.name,
+        cells,
+        ...(parent ? { parent: { ...parent } } : {}),
+        ...(Object.keys(axes).length > 0 ? { axes } : {})
+      };
+      return { source, draft: { ...draft }, imagePath: image?.path };
     })
   );
 }

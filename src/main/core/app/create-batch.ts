@@ -61,7 +61,7 @@ export async function createBatch(ctx: BatchContext, spec: BatchSpec): Promise<B
 /** Imported rows (takes) as tasks: each keeps its row, take, name (which also names its video) and cells. */
 export function tasksFromRows(rows: ImportedRow[]): NewTask[] {
   return rows.map((r) => ({
-    source: { row: r.row, take: r.take, name: r.name, ...(r.name ? { videoName: r.name } : {}), cells: r.source },
+    source: { row: r.row, take: r.take, name: r.name, ...(r.name ? { videoName: r.name } : {}), cells: r.source, ...(r.axes ? { axes: r.axes } : {}) },
     draft: r.draft,
     imagePath: r.imagePath
   }));

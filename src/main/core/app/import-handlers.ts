@@ -95,9 +95,9 @@ export function importHandlers(ctx: ImportContext): Pick<InvokeHandlers, ImportC
     return found;
   }
 
-  function importOptions(request: { defaults?: ImportOptions['defaults']; mapping?: ImportOptions['mapping'] }): ImportOptions {
+  function importOptions(request: { defaults?: ImportOptions['defaults']; mapping?: ImportOptions['mapping']; sweep?: ImportOptions['sweep'] }): ImportOptions {
     const settings = ctx.settings();
-    return { defaults: { ...settings.defaults, ...request.defaults }, mapping: request.mapping };
+    return { defaults: { ...settings.defaults, ...request.defaults }, mapping: request.mapping, ...(request.sweep ? { sweep: request.sweep } : {}) };
   }
 
   /** A batch from a kept import: its valid rows, local images hosted first. */

@@ -50,8 +50,20 @@ export function columnLetter(index: number): string {
   return letters;
 }
 
+/** A header that names a LoRA slot APIXO does not have (`lora4_path`, `lora0_scale` …). */
+const UNHONOURED_LORA = /^lora(\d+)(path|scale)$/;
+
+/** Why a column that looks like a field cannot be honoured, or undefined when it can (or looks like none). */
+export function unhonouredHeader(header: string): string | undefined {
+  const lora = UNHONOURED_LORA.exec(normalizeHeader(header));
+  if (!lora || (Number(lora[1]) >= 1 && Number(lora[1]) <= 3)) return undefined;
+  return `APIXO takes at most three LoRAs (lora1 to lora3), so the column ${showValue(header)} cannot be used. Move its LoRA into an empty lora1–lora3 column, or delete the column.`;
+}
+
 export interface ColumnMapping {
   columns: ImportColumn[];
+  /** Columns the importer does not know, by header as written: the prompt's `{{variables}}`. */
+  unknown: ImportColumn[];
   fileProblems: string[];
   warnings: string[];
 }
@@ -82,7 +94,7 @@ const MAX_LISTED = 20;
  * Matches each header to a field: the caller's mapping first, then the names and aliases.
  * Two columns filling one field, or no prompt column, make the file unusable.
  */
-export function mapColumns(headers: readonly string[], mapping?: Record<string, Field | null>): ColumnMapping {
+export function mapColumns(headers: readonly string[], mapping?: Record<string, Field | null>, variables?: ReadonlySet<string>): ColumnMapping {
   const lookup = overrideLookup(mapping);
   const columns: ImportColumn[] = [];
   const fileProblems: string[] = [];
@@ -104,6 +116,7 @@ export function mapColumns(headers: readonly string[], mapping?: Record<string, 
     columns.push(column);
     if (field === null) {
       if (column.automatic && header !== '') unknown.push(column);
+      if (column.automatic && variables?.has(normalizeHeader(header))) column.variable = true;
       return;
     }
     const first = byField.get(field);
@@ -127,15 +140,17 @@ export function mapColumns(headers: readonly string[], mapping?: Record<string, 
   }
 
   const warnings: string[] = [];
-  if (unknown.length > 0) {
+  // A column a prompt uses as a {{variable}} is not ignored; one that cannot be honoured is a row error instead.
+  const ignored = unknown.filter((c) => !variables?.has(normalizeHeader(c.header)) && unhonouredHeader(c.header) === undefined);
+  if (ignored.length > 0) {
     const names = listItems(
-      unknown.map((c) => `${showValue(c.header)} (${c.letter})`),
+      ignored.map((c) => `${showValue(c.header)} (${c.letter})`),
       MAX_LISTED
     );
     warnings.push(
-      `Ignored ${unknown.length === 1 ? 'a column' : 'columns'} the importer does not know: ${names}. ` +
+      `Ignored ${ignored.length === 1 ? 'a column' : 'columns'} the importer does not know: ${names}. ` +
         'To import what such a column holds, rename it to a field name (prompt, duration, seed …) or map it.'
     );
   }
-  return { columns, fileProblems, warnings };
+  return { columns, unknown, fileProblems, warnings };
 }

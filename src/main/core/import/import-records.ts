@@ -4,7 +4,10 @@ import { resolveDefaults } from '@shared/batch-defaults';
 import { looksLikeFormula, parseCount, type CountCell } from './cells';
 import { failedImport } from './import-result';
 import { DEFAULT_MAX_ROWS, tooManyTakesMessage } from './limits';
-import { buildRowTakes, createRowContext } from './row-builder';
+import { buildRowTakes, createRowContext, rowRandom, type RowTakes } from './row-builder';
+import { hasSweep, sweepSeeds } from './sweep';
+import { parseTemplate, variantCount } from './template';
+import { DEFAULT_MAX_SWEEP_VIDEOS, countSweep, sweepRefusal, type SweepCount } from '@shared/sweep';
 import { cryptoRandom } from './seeds';
 import type { Delimiter, ImportColumn, ImportedRow, ImportOptions, ImportResult, RowProblem } from './types';
 import { RowTally } from './wording';
@@ -41,13 +44,16 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
   const countAt = columns.find((c) => c.field === 'count')?.index ?? 0;
   const countOf = (cells: readonly string[]): CountCell => (countAt > 0 && countAt <= cells.length ? parseCount(cells[countAt - 1]) : { ok: true, count: 1 });
 
+  const promptAt = columns.find((c) => c.field === 'prompt')?.index ?? 0;
+  const variantsOf = (cells: readonly string[]): number => (promptAt > 0 && promptAt <= cells.length ? variantCount(parseTemplate(cells[promptAt - 1])) : 1);
+
   let dataRows = 0;
   let totalTakes = 0;
   for (let i = firstData; i < records.length; i++) {
     if (isBlankRecord(records[i])) continue;
     dataRows++;
     const count = countOf(records[i]);
-    totalTakes += count.ok ? count.count : 1;
+    totalTakes += (count.ok ? count.count : 1) * variantsOf(records[i]);
   }
   if (dataRows === 0) return failedImport([input.noRowsMessage], seen);
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
@@ -62,10 +68,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
   const formulas = new RowTally();
   const unnamedData = new RowTally();
 
-  const rows: ImportedRow[] = new Array(totalTakes);
-  const problems: RowProblem[] = [];
-  const valid: TaskDraft[] = [];
-  let invalidRowCount = 0;
+  const planned: { row: number; plan: RowTakes }[] = [];
   let taken = 0;
 
   for (let i = firstData; i < records.length; i++) {
@@ -88,11 +91,36 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
     if (unnamed.some((at) => at < cells.length && cells[at].trim() !== '')) unnamedData.add(row);
     if (formulaAt.some((at) => at < cells.length && looksLikeFormula(cells[at]))) formulas.add(row);
 
-    const takes = buildRowTakes(ctx, { cells, row, firstTakeIndex: taken, count: countOf(cells), problems: early });
+    const plan = buildRowTakes(ctx, { cells, row, firstTakeIndex: taken, count: countOf(cells), problems: early, sweep: options.sweep });
+    taken += plan.bases.length;
+    planned.push({ row, plan });
+  }
+
+  // The sweep is counted and priced before it expands, and refused over its cap (sweep.ts).
+  let sweep: SweepCount | undefined;
+  if (hasSweep(options.sweep)) {
+    const all = countSweep(
+      planned.flatMap((p) => p.plan.bases),
+      options.sweep,
+      planned.length
+    );
+    const refusal = sweepRefusal(all, options.maxSweepVideos ?? DEFAULT_MAX_SWEEP_VIDEOS);
+    if (refusal) return { ...failedImport([refusal], seen), sweepRefusal: refusal };
+    if (all.videos > maxRows) return failedImport([tooManyTakesMessage(all.videos, maxRows)], seen);
+  }
+
+  const rows: ImportedRow[] = [];
+  const problems: RowProblem[] = [];
+  const valid: TaskDraft[] = [];
+  const validBases: TaskDraft[] = [];
+  const validRows = new Set<number>();
+  let invalidRowCount = 0;
+  for (const { plan, row } of planned) {
+    const takes = plan.takes(options.sweep, sweepSeeds(options.sweep, plan.bases.length, rowRandom(ctx, row)));
     let rowHasProblems = false;
     const reported = takes.length > 1 ? new Set<string>() : undefined;
     for (const take of takes) {
-      rows[taken++] = take;
+      rows.push(take);
       if (take.problems.length === 0) {
         valid.push(take.draft);
         continue;
@@ -108,7 +136,12 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
       }
     }
     if (rowHasProblems) invalidRowCount++;
+    else {
+      validBases.push(...plan.bases);
+      validRows.add(row);
+    }
   }
+  if (hasSweep(options.sweep)) sweep = countSweep(validBases, options.sweep, validRows.size);
 
   const warnings = [...input.warnings];
   const has = (tally: RowTally): string => `${tally} ${tally.total === 1 ? 'has' : 'have'}`;
@@ -133,6 +166,7 @@ export function importRecords(input: RecordsInput, options: ImportOptions): Impo
     warnings,
     validCount: valid.length,
     invalidRowCount,
-    estimate: estimateBatch(valid)
+    estimate: estimateBatch(valid),
+    ...(sweep ? { sweep } : {})
   };
 }

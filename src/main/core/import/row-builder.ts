@@ -4,10 +4,14 @@ import type { Problem } from '@shared/validation';
 import type { BatchDefaults } from '@shared/batch-defaults';
 import { isRemoteReference, numberOrText, parseAspect, parseMode, parseResolution, parseSeed, type CountCell } from './cells';
 import { FIELDS, type Field } from '@shared/import-types';
-import { isField } from './headers';
+import { isField, normalizeHeader, unhonouredHeader } from './headers';
 import { checkLocalImage, type LocalImage } from './local-image';
 import { validateTake, type Strays } from './row-validation';
 import { takeSeeds } from './seeds';
+import { hasSeedAxis, sweepDrafts } from './sweep';
+import { fillTemplate, parseTemplate, type FilledPrompt } from './template';
+import { showValue } from '@shared/validation';
+import type { SweepSpec } from '@shared/sweep';
 import type { ImportColumn, ImportedRow, RowProblem } from './types';
 
 const LORA_SLOTS = [
@@ -46,6 +50,15 @@ export interface RowContext {
   randomFor?: (row: number) => () => number;
   /** Local image checks by cell: a batch often reuses one image. */
   images: Map<string, LocalImage>;
+  /** Columns that fill no field, by normalized header → 0-based column: the prompt's `{{variables}}`. */
+  variables: Map<string, number>;
+  /** Columns that look like a field APIXO cannot honour (`lora4_path`): a row with a value there is refused. */
+  unhonoured: { header: string; at: number; message: string }[];
+}
+
+/** Where a row's random seeds come from: its own source when the import has one per row (an import edited in place), else the import's. */
+export function rowRandom(ctx: Pick<RowContext, 'random' | 'randomFor'>, row: number): () => number {
+  return ctx.randomFor ? ctx.randomFor(row) : ctx.random;
 }
 
 export function createRowContext(columns: readonly ImportColumn[], defaults: BatchDefaults, baseDir: string, random: () => number): RowContext {
@@ -61,7 +74,15 @@ export function createRowContext(columns: readonly ImportColumn[], defaults: Bat
     headerOf[column.field] = column.header;
   }
   const defaultMode = defaults.mode ?? modeFor(false, (defaults.loras?.length ?? 0) > 0);
-  return { at, headerOf, headers: columns.map((c) => c.header), defaults, defaultMode, baseDir, random, images: new Map() };
+  const variables = new Map<string, number>();
+  const unhonoured: RowContext['unhonoured'] = [];
+  for (const column of columns) {
+    if (column.field !== null || column.header === '') continue;
+    const message = unhonouredHeader(column.header);
+    if (message !== undefined) unhonoured.push({ header: column.header, at: column.index - 1, message });
+    else if (!variables.has(normalizeHeader(column.header))) variables.set(normalizeHeader(column.header), column.index - 1);
+  }
+  return { at, headerOf, headers: columns.map((c) => c.header), defaults, defaultMode, baseDir, random, images: new Map(), variables, unhonoured };
 }
 
 /** The raw cells keyed by header; a header such as "__proto__" stays an ordinary key. */
@@ -92,6 +113,16 @@ export interface RowInput {
   count: CountCell;
   /** Problems found before the cells were read (a ragged row). */
   problems: RowProblem[];
+  /** The sweep the row's takes will go through: with a seed axis, the row's own seeds are not drawn. */
+  sweep?: SweepSpec;
+}
+
+/** A row read into its takes before the sweep (count × prompt variants), and the sweep's expansion of them. */
+export interface RowTakes {
+  /** The drafts before the sweep: counted and priced (`countSweep`) before anything expands. */
+  bases: TaskDraft[];
+  /** The takes, each base tried across the spec's axes (`seeds[b]`: the seed axis's seeds for base b) and validated. */
+  takes(spec: SweepSpec | undefined, seeds: number[][] | undefined): ImportedRow[];
 }
 
 /**
@@ -99,7 +130,7 @@ export interface RowInput {
  * the mode, checks a local image, gives each take its seed, and validates each take as the
  * request it would send. Problems carry the row number and the header the person wrote.
  */
-export function buildRowTakes(ctx: RowContext, input: RowInput): ImportedRow[] {
+export function buildRowTakes(ctx: RowContext, input: RowInput): RowTakes {
   const { cells, row } = input;
   const cell = (field: Field): string => {
     const i = ctx.at[field];
@@ -178,29 +209,95 @@ export function buildRowTakes(ctx: RowContext, input: RowInput): ImportedRow[] {
   const source = sourceOf(ctx.headers, cells);
   const count = input.count.ok ? input.count.count : 1;
   if (!input.count.ok) problem('count', input.count.code, input.count.message);
-  const seeds = takeSeeds({
-    cell: parseSeed(cell('seed')),
-    count,
-    policy: ctx.defaults.seed,
-    firstTakeIndex: input.firstTakeIndex,
-    random: ctx.randomFor ? ctx.randomFor(row) : ctx.random
-  });
-
-  const takes: ImportedRow[] = new Array(count);
-  for (let t = 0; t < count; t++) {
-    const take = count === 1 ? draft : { ...draft };
-    if (seeds[t] !== undefined) take.seed = seeds[t] as number;
-    const found = validateTake(take, strays, localImage);
-    const imported: ImportedRow = {
-      row,
-      take: t + 1,
-      draft: take,
-      source,
-      problems: found.length > 0 ? problems.concat(found.map(toRowProblem)) : count === 1 ? problems : problems.slice()
-    };
-    if (name !== '') imported.name = name;
-    if (imagePath !== undefined) imported.imagePath = imagePath;
-    takes[t] = imported;
+  for (const u of ctx.unhonoured) {
+    if (u.at < cells.length && cells[u.at].trim() !== '') problems.push({ row, column: u.header, field: '', code: 'unknown_field', message: u.message });
   }
-  return takes;
+  const prompts = templatePrompts(ctx, cells, row, problems);
+  const baseCount = count * prompts.length;
+  const seeds = hasSeedAxis(input.sweep)
+    ? new Array<undefined>(baseCount).fill(undefined)
+    : takeSeeds({
+        cell: parseSeed(cell('seed')),
+        count: baseCount,
+        policy: ctx.defaults.seed,
+        firstTakeIndex: input.firstTakeIndex,
+        random: rowRandom(ctx, row)
+      });
+
+  const bases: { draft: TaskDraft; prompt: FilledPrompt }[] = new Array(baseCount);
+  for (let t = 0; t < baseCount; t++) {
+    const prompt = prompts[t % prompts.length];
+    const base = baseCount === 1 && prompt.filled.length === 0 ? draft : { ...draft, prompt: prompt.prompt };
+    if (seeds[t] !== undefined) base.seed = seeds[t] as number;
+    bases[t] = { draft: base, prompt };
+  }
+
+  return {
+    bases: bases.map((b) => b.draft),
+    takes(spec, sweepSeeds) {
+      const takes: ImportedRow[] = [];
+      bases.forEach(({ draft: base, prompt }, b) => {
+        for (const swept of sweepDrafts(base, spec, sweepSeeds?.[b])) {
+          const take = swept.draft;
+          const found = validateTake(take, strays, localImage);
+          const imported: ImportedRow = {
+            row,
+            take: takes.length + 1,
+            draft: take,
+            source,
+            problems: found.length > 0 ? problems.concat(found.map(toRowProblem)) : problems.slice()
+          };
+          const axes = { ...prompt.axes, ...swept.axes };
+          if (Object.keys(axes).length > 0) imported.axes = axes;
+          if (prompt.filled.length > 0) imported.filled = prompt.filled;
+          if (name !== '') imported.name = name;
+          if (imagePath !== undefined) imported.imagePath = imagePath;
+          takes.push(imported);
+        }
+      });
+      return takes;
+    }
+  };
+}
+
+/**
+ * The prompts a row's template makes, filled from its cells: one per combination of `{a|b}`
+ * alternatives. A placeholder without a column, or with an empty cell, is a row problem naming the column.
+ */
+function templatePrompts(ctx: RowContext, cells: readonly string[], row: number, problems: RowProblem[]): FilledPrompt[] {
+  const i = ctx.at.prompt;
+  const raw = i >= 0 && i < cells.length ? cells[i] : '';
+  const template = parseTemplate(raw);
+  if (!template) return [{ prompt: raw, filled: [], axes: {} }];
+  let complete = true;
+  for (const name of template.variables) {
+    const at = ctx.variables.get(normalizeHeader(name));
+    if (at === undefined) {
+      complete = false;
+      problems.push({
+        row,
+        column: ctx.headerOf.prompt,
+        field: 'prompt',
+        code: 'missing_variable',
+        message:
+          ctx.unhonoured.find((u) => normalizeHeader(u.header) === normalizeHeader(name))?.message ??
+          `The prompt uses {{${name}}}, but the file has no column ${showValue(name)} to fill it from. ` +
+            `Add a column named ${showValue(name)}, or change the placeholder (write \\{ for a literal brace).`
+      });
+    } else if (at >= cells.length || cells[at].trim() === '') {
+      complete = false;
+      problems.push({
+        row,
+        column: ctx.headers[at],
+        field: 'prompt',
+        code: 'missing_variable',
+        message: `The prompt uses {{${name}}}, but this row's ${showValue(ctx.headers[at])} cell is empty. Fill it in, or write the prompt without it.`
+      });
+    }
+  }
+  return fillTemplate(template, (name) => {
+    const at = ctx.variables.get(normalizeHeader(name));
+    const value = at !== undefined && at < cells.length ? cells[at].trim() : '';
+    return complete || value !== '' ? value : `{{${name}}}`;
+  });
 }

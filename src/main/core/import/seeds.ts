@@ -49,7 +49,7 @@ function countOn(seeds: (number | string | undefined)[], first: number): (number
 }
 
 /** `count` different drawn seeds (a repeat moves on to the next free seed, so a poor `random` still ends). */
-function distinctSeeds(count: number, random: () => number): number[] {
+export function distinctSeeds(count: number, random: () => number): number[] {
   const drawn = new Set<number>();
   while (drawn.size < count) {
     let seed = drawSeed(random);

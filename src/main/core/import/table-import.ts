@@ -1,6 +1,7 @@
-import { mapColumns } from './headers';
+import { mapColumns, normalizeHeader } from './headers';
 import { importRecords, isBlankRecord } from './import-records';
 import { failedImport } from './import-result';
+import { parseTemplate } from './template';
 import type { Delimiter, ImportOptions, ImportResult } from './types';
 
 /**
@@ -28,7 +29,9 @@ export function importTable(table: ImportTable, options: ImportOptions = {}): Im
       warnings: table.warnings
     });
   }
-  const mapped = mapColumns(records[headerAt], options.mapping);
+  let mapped = mapColumns(records[headerAt], options.mapping);
+  const variables = templateVariables(records, headerAt + 1, mapped.columns.find((c) => c.field === 'prompt')?.index);
+  if (variables.size > 0) mapped = mapColumns(records[headerAt], options.mapping, variables);
   const warnings = [...table.warnings, ...mapped.warnings];
   if (mapped.fileProblems.length > 0) {
     return failedImport(mapped.fileProblems, { columns: mapped.columns, delimiter, warnings });
@@ -45,4 +48,16 @@ export function importTable(table: ImportTable, options: ImportOptions = {}): Im
     },
     options
   );
+}
+
+/** Every `{{name}}` the prompts use, by normalized name: those columns are variables, not ignored. */
+function templateVariables(records: readonly (readonly string[])[], firstData: number, promptColumn: number | undefined): Set<string> {
+  const names = new Set<string>();
+  if (promptColumn === undefined) return names;
+  for (let i = firstData; i < records.length; i++) {
+    const prompt = records[i][promptColumn - 1];
+    if (prompt === undefined || !prompt.includes('{{')) continue;
+    for (const name of parseTemplate(prompt)?.variables ?? []) names.add(normalizeHeader(name));
+  }
+  return names;
 }

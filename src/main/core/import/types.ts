@@ -1,7 +1,18 @@
 import type { BatchDefaults } from '@shared/batch-defaults';
 import type { Field } from '@shared/import-types';
+import type { SweepSpec } from '@shared/sweep';
 
-export type { Delimiter, Field, ImportColumn, ImportProblemCode, ImportResult, ImportedRow, RowProblem, RowProblemCode } from '@shared/import-types';
+export type {
+  Delimiter,
+  Field,
+  FilledPart,
+  ImportColumn,
+  ImportProblemCode,
+  ImportResult,
+  ImportedRow,
+  RowProblem,
+  RowProblemCode
+} from '@shared/import-types';
 
 export interface ImportOptions {
   /** What empty cells and missing columns mean; missing entries keep DEFAULT_BATCH_DEFAULTS. */
@@ -21,4 +32,8 @@ export interface ImportOptions {
    * place draws each row's seeds from its own source, so fixing one row leaves the others' seeds alone.
    */
   randomFor?: (row: number) => () => number;
+  /** Every take tried across these axes (sweep.ts); counted and priced, and refused over `maxSweepVideos`, before it expands. */
+  sweep?: SweepSpec;
+  /** More videos than this from one sweep are refused (default 10,000). */
+  maxSweepVideos?: number;
 }

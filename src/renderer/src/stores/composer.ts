@@ -5,6 +5,7 @@ import type { BatchDefaults } from '@shared/batch-defaults';
 import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import { LIMITS, modeFor } from '@shared/model';
 import { estimateBatch, parseUsd, type BatchEstimate } from '@shared/pricing';
+import { countSweep, sweepFactors, sweepRefusal, sweptPricing, type SweepCount, type SweepSpec } from '@shared/sweep';
 import { promptsName } from '../lib/batch-name';
 import { plural } from '../lib/format';
 import { useHostingStore } from './hosting';
@@ -35,6 +36,8 @@ export const useComposerStore = defineStore('composer', () => {
   const sharedPrompt = ref('');
   const useShared = ref(false);
   const takes = ref(1);
+  /** The sweep every take goes through (main expands it the same way, and refuses it over the same cap). */
+  const sweep = ref<SweepSpec>({});
   const name = ref('');
   const capText = ref('');
   // Whether local images can be hosted: the hosting store's, which Settings keeps fresh too.
@@ -57,14 +60,25 @@ export const useComposerStore = defineStore('composer', () => {
   const takesValid = computed(() => Number.isInteger(takes.value) && takes.value >= 1 && takes.value <= 10);
   const capMicros = computed<number | undefined | null>(() => (capText.value.trim() ? (parseUsd(capText.value) ?? null) : undefined));
 
-  const estimate = computed<BatchEstimate>(() => {
+  /** Every take before the sweep, as far as its price goes. */
+  const bases = computed(() => {
     const d = currentDefaults.value;
     const loras = (d.loras?.length ?? 0) > 0;
     const count = takesValid.value ? takes.value : 1;
-    const tasks = rows.value.flatMap((r) =>
+    return rows.value.flatMap((r) =>
       Array.from({ length: count }, () => ({ mode: modeFor(r.image !== undefined, loras), resolution: d.resolution, duration: d.duration }))
     );
-    return estimateBatch(tasks);
+  });
+
+  /** With a sweep: "3 prompts × 2 seeds = 6 videos, $0.96", counted before anything expands. */
+  const sweepCount = computed<SweepCount | undefined>(() =>
+    sweepFactors(sweep.value).length > 0 ? countSweep(bases.value, sweep.value, rows.value.length) : undefined
+  );
+  const sweepRefused = computed(() => (sweepCount.value ? (sweepRefusal(sweepCount.value) ?? '') : ''));
+
+  const estimate = computed<BatchEstimate>(() => {
+    if (!sweepCount.value || sweepRefused.value) return estimateBatch(bases.value);
+    return estimateBatch(sweptPricing(bases.value, sweep.value));
   });
 
   /** Why "Add to queue" is off, in words; '' when it is on. */
@@ -75,12 +89,13 @@ export const useComposerStore = defineStore('composer', () => {
     const long = rows.value.findIndex((r) => promptOf(r).length > LIMITS.promptMaxChars);
     if (long >= 0) return `Row ${long + 1}'s prompt is longer than ${LIMITS.promptMaxChars.toLocaleString('en-US')} characters.`;
     if (!takesValid.value) return 'Videos per row must be a whole number from 1 to 10.';
+    if (sweepRefused.value) return sweepRefused.value;
     if (capMicros.value === null) return 'Write the spending cap in dollars, like 25 or 12.50.';
     if (hasLocalImages.value && hosting.value && !hosting.value.ready) return hosting.value.message;
     return '';
   });
 
-  const videoCount = computed(() => rows.value.length * (takesValid.value ? takes.value : 1));
+  const videoCount = computed(() => (sweepCount.value ? sweepCount.value.videos : rows.value.length * (takesValid.value ? takes.value : 1)));
 
   /** The first prompt's first words and how many more; for images alone, the first image's name. */
   function defaultName(): string {
@@ -126,6 +141,7 @@ export const useComposerStore = defineStore('composer', () => {
     sharedPrompt.value = '';
     useShared.value = false;
     takes.value = 1;
+    sweep.value = {};
     name.value = '';
     capText.value = '';
     defaults.value = null;
@@ -161,6 +177,7 @@ export const useComposerStore = defineStore('composer', () => {
       rows: rows.value.map((r) => ({ imageId: r.image?.id, prompt: promptOf(r), ...(r.parent ? { parent: r.parent } : {}) })),
       defaults: currentDefaults.value,
       takes: takes.value,
+      ...(sweepCount.value ? { sweep: JSON.parse(JSON.stringify(sweep.value)) as SweepSpec } : {}),
       ...(capMicros.value != null ? { capMicros: capMicros.value } : {})
     };
     const sent = new Set(rows.value.map((r) => r.key));
@@ -180,6 +197,9 @@ export const useComposerStore = defineStore('composer', () => {
     sharedPrompt,
     useShared,
     takes,
+    sweep,
+    sweepCount,
+    sweepRefused,
     name,
     capText,
     capMicros,

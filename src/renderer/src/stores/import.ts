@@ -4,6 +4,7 @@ import { resolveDefaults, type BatchDefaults } from '@shared/batch-defaults';
 import type { ChosenFile, ImportEditResult, ImportFileRequest, ImportPreview, ImportSaved, ImportTextRequest } from '@shared/ipc';
 import type { Field, ImportedRow } from '@shared/import-types';
 import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
+import type { SweepSpec } from '@shared/sweep';
 import { promptsName } from '../lib/batch-name';
 import { toCsv } from '../lib/csv-text';
 import { dollarsText, plural } from '../lib/format';
@@ -46,6 +47,8 @@ export const useImportStore = defineStore('import', () => {
   const pages = shallowReactive(new Map<number, ImportedRow[]>());
   const defaults = ref<BatchDefaults>(resolveDefaults());
   const mapping = ref<Record<string, Field | null>>({});
+  /** The sweep every take goes through (each change imports again: main counts it, and refuses it over the cap). */
+  const sweep = ref<SweepSpec>({});
   const name = ref('');
   const skipInvalid = ref(false);
   const capText = ref('');
@@ -102,6 +105,7 @@ export const useImportStore = defineStore('import', () => {
     pagesLoading.clear();
     sourceText = '';
     mapping.value = {};
+    sweep.value = {};
     name.value = '';
     skipInvalid.value = false;
     const settings = useSettingsStore().settings;
@@ -126,7 +130,9 @@ export const useImportStore = defineStore('import', () => {
 
   function request(withChoices: boolean): { channel: 'import:file'; req: ImportFileRequest } | { channel: 'import:text'; req: ImportTextRequest } {
     const src = source.value!;
-    const choices = withChoices ? { defaults: { ...defaults.value }, mapping: { ...mapping.value } } : {};
+    const choices = withChoices
+      ? { defaults: { ...defaults.value }, mapping: { ...mapping.value }, sweep: JSON.parse(JSON.stringify(sweep.value)) as SweepSpec }
+      : {};
     if (src.kind === 'file') return { channel: 'import:file', req: { file: src.file.token, ...choices } };
     return {
       channel: 'import:text',
@@ -329,6 +335,11 @@ export const useImportStore = defineStore('import', () => {
     return reimport();
   }
 
+  async function setSweep(next: SweepSpec): Promise<boolean> {
+    sweep.value = next;
+    return reimport();
+  }
+
   async function setDefaults(next: BatchDefaults): Promise<boolean> {
     defaults.value = next;
     return reimport();
@@ -387,6 +398,7 @@ export const useImportStore = defineStore('import', () => {
     pages,
     defaults,
     mapping,
+    sweep,
     name,
     skipInvalid,
     capText,
@@ -407,6 +419,7 @@ export const useImportStore = defineStore('import', () => {
     importExample,
     setMapping,
     setDefaults,
+    setSweep,
     ensureRows,
     create,
     editedCells,
