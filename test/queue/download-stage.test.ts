@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -158,9 +158,15 @@ describe('leftovers of an earlier run', () => {
       '.clip.json.4242.deadbeef.tmp',
       'empty.mp4.part'
     ];
-    for (const name of names) await writeFile(join(dir, name), name === 'empty.mp4.part' ? '' : 'bytes');
+    const old = new Date(Date.now() - 60 * 60_000);
+    for (const name of names) {
+      await writeFile(join(dir, name), name === 'empty.mp4.part' ? '' : 'bytes');
+      await utimes(join(dir, name), old, old);
+    }
+    // Another process's copy in the making (written to a moment ago) is left alone.
+    await writeFile(join(dir, '.busy.mp4.4243.cafef00d.tmp'), 'bytes');
     expect(await sweepEmptyParts([dir], new Set())).toBe(3);
-    expect((await readdir(dir)).sort()).toEqual(['.clip.json.4242.deadbeef.tmp', 'clip.json', 'clip.mp4']);
+    expect((await readdir(dir)).sort()).toEqual(['.busy.mp4.4243.cafef00d.tmp', '.clip.json.4242.deadbeef.tmp', 'clip.json', 'clip.mp4']);
   });
 });
 

@@ -47,12 +47,6 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** The video in a few words for a `too_large` message, e.g. "5 s 480p video". */
   videoLabel?: string;
-  /**
-   * Called on the whole, checked `.part` just before it is renamed to the target: the download
-   * stage writes the recipe into it here, so no finished file lacks one. It must replace the
-   * `.part` atomically or leave it as it was; a throw is logged and the video still finishes.
-   */
-  finishPart?: (part: string) => Promise<void>;
 }
 
 export interface DownloadResult {
@@ -451,13 +445,6 @@ async function download(url: string, targetPath: string, options: DownloadOption
       const total = result.total ?? result.size;
       if (size !== total) throw new RetryableFailure(`the file has ${size} bytes, not the ${total} announced`, undefined, undefined, true);
       if (!isMp4Header(await onDisk(readHead(part)))) throw notVideoError('something else', attempt);
-      if (options.finishPart) {
-        await options.finishPart(part).catch((error: unknown) => {
-          log.warn(`the finished download could not be completed in place (${(error as Error)?.message ?? String(error)}); it is kept as downloaded`, {
-            file: targetPath
-          });
-        });
-      }
       await onDisk(rename(part, targetPath));
       await onDisk(fsyncDir(folder));
       log.info(`downloaded ${size} bytes in ${attempt} attempt(s)${resumed ? ', resumed' : ''}`, { file: targetPath });

@@ -248,7 +248,6 @@ export class DownloadStage {
     track(task);
     const target = join(batch.libraryDir, file);
     const input = task.request.input;
-    const withRecipe = (path: string): Promise<void> => this.writeRecipe(task, batch, path);
     const result = await downloadVideo(resultUrl, target, {
       signal: this.abort.signal,
       timeScale: this.options.timeScale,
@@ -257,11 +256,12 @@ export class DownloadStage {
       maxBytes: maxVideoBytes(input),
       videoLabel: `${input.duration} s ${input.resolution} video`,
       log: this.options.log.child('download', taskFields(task)),
-      policy: this.options.policy,
-      finishPart: withRecipe
+      policy: this.options.policy
     });
-    // Finished by an earlier run that stopped before recording it: the recipe may be missing.
-    if (result.alreadyPresent && !(await readRecipe(target)).recipe) await withRecipe(target);
+    // The recipe goes into the finished video, by its own atomic rewrite, never into the `.part`: a
+    // `.part` changed in place no longer matches the server's file, and a resume after a crash would
+    // start it again from nothing. A video an earlier run finished may still lack it.
+    if (!result.alreadyPresent || !(await readRecipe(target)).recipe) await this.recordRecipe(task, batch, target);
     const landing = task;
     const probe = await probeMp4(target).catch((error: unknown) => {
       this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(landing), file });
@@ -280,7 +280,7 @@ export class DownloadStage {
    * Writes the recipe into the video (architecture.md, "Downloads"). Never fails the video: a
    * file the writer leaves as it is, or a write that fails, is one line in the log.
    */
-  private async writeRecipe(task: TaskRecord, batch: BatchRecord, path: string): Promise<void> {
+  private async recordRecipe(task: TaskRecord, batch: BatchRecord, path: string): Promise<void> {
     const written = await writeRecipe(path, recipeFor(task, batch, this.options.clock.now()));
     if (!written.written)
       this.options.log.warn(`the recipe could not be written into the video (${written.reason}); it is kept as downloaded`, taskFields(task));
@@ -472,7 +472,10 @@ export class DownloadStage {
   }
 }
 
-/** The hidden temporary copy `writeRecipe` makes beside a video (`.clip.mp4.part.<pid>.<hex>.tmp`). */
+/** A recipe write left untouched this long is one an earlier run stopped in. */
+const STALE_RECIPE_TEMP_MS = 10 * 60_000;
+
+/** The hidden temporary copy `writeRecipe` makes beside a video (`.clip.mp4.<pid>.<hex>.tmp`). */
 const RECIPE_TEMP = /^\..+\.mp4(?:\.part)?\.(\d+)\.[0-9a-f]{8}\.tmp$/i;
 
 /**
@@ -491,10 +494,14 @@ export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: Read
     }
     for (const name of names) {
       const stale = RECIPE_TEMP.exec(name);
-      if (stale && Number(stale[1]) !== process.pid) {
-        // A copy the recipe writer was making when an earlier run stopped: the video itself is whole.
-        await removeIfPresent(join(dir, name));
-        removed++;
+      if (stale) {
+        // A copy the recipe writer was making when an earlier run stopped (another process's, or
+        // ours under a reused pid, is still being written: it is recent): the video itself is whole.
+        const info = await stat(join(dir, name)).catch(() => undefined);
+        if (Number(stale[1]) !== process.pid && info && Date.now() - info.mtimeMs > STALE_RECIPE_TEMP_MS) {
+          await removeIfPresent(join(dir, name));
+          removed++;
+        }
         continue;
       }
       if (!name.endsWith(PART_SUFFIX) || inUse.has(join(dir, name.slice(0, -PART_SUFFIX.length)))) continue;
