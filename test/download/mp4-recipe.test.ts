@@ -201,6 +201,25 @@ describe('the recipe writer on files it must not change', () => {
     }
   });
 
+  it('walks no deeper into a metadata item than its own boxes, however deep another program nested it', async () => {
+    // An item `udta` holding meta › ilst › udta … 10,000 levels deep: walked as boxes it would be
+    // copied once per level (gigabytes for this 280 KB box); as a leaf it is kept byte for byte.
+    let nested = box('data', Buffer.alloc(8));
+    for (let level = 0; level < 10_000; level++) nested = box('udta', box('meta', Buffer.alloc(4), box('ilst', nested)));
+    const hdlr = box('hdlr', Buffer.alloc(8), Buffer.from('mdir'), Buffer.alloc(13));
+    const foreign = box('udta', box('meta', Buffer.alloc(4), hdlr, box('ilst', nested)));
+    const boxes = topLevelBoxes(await readFile(SAMPLE_WIDE));
+    const path = join(dir, 'deep.mp4');
+    // The movie box last, so the chunk offsets before it stay right.
+    const moov = boxes.find((b) => b.type === 'moov')!.bytes;
+    const rest = boxes.filter((b) => b.type !== 'moov').map((b) => b.bytes);
+    await writeFile(path, Buffer.concat([...rest, box('moov', moov.subarray(8), foreign)]));
+    expect((await readRecipe(path)).recipe).toBeUndefined();
+    expect(await writeRecipe(path, recipe)).toEqual({ written: true });
+    expect((await readRecipe(path)).recipe).toEqual(recipe);
+    expect((await readFile(path)).includes(nested)).toBe(true);
+  });
+
   it('leaves a file that is not an MP4, or is cut short, as it is', async () => {
     const text = join(dir, 'notes.mp4');
     await writeFile(text, 'just some text, not a video');

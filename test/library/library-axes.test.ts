@@ -102,6 +102,21 @@ describe('sweep axes in the library', () => {
     expect(service.query({ axes: { duration: [] } }).total).toBe(13);
   });
 
+  it('counts axes named like object internals as any others, changing nothing else in the app', async () => {
+    const root = await temp.make('ltx-axes-proto-');
+    const text = formatSidecar(makeSidecar('odd.mp4', { sourceRow: { row: 2, take: 1, cells: {}, axes: { seed: '1' } } })).replace(
+      '"seed": "1"',
+      '"__proto__": "polluted", "constructor": "x", "toString": "y"'
+    );
+    await addVideo(root, 'odd.mp4', text);
+    const service = await open(root);
+    const { facets } = service.query({});
+    expect(Object.keys(facets.axes).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(facets.axes.toString).toEqual({ y: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(service.query({ axes: { constructor: ['x'] } }).total).toBe(1);
+  });
+
   it('sorts a batch’s takes by row and take, and says what varies among a row’s takes', async () => {
     const service = await open(await sweptLibrary());
     const page = service.query({ sort: 'row' });

@@ -47,6 +47,8 @@ const DESCEND: Record<string, readonly string[]> = {
   udta: ['meta'],
   meta: ['ilst']
 };
+/** The parent given to an `ilst` item's own boxes (`data`, `mean`, `name`): a name no box has, so nothing below is descended into. */
+const ITEM_CHILD = 'ilst item';
 /** The `ilst` items this app writes; any of them already there is replaced. */
 const OWN_ITEMS = new Set(['©nam', '©cmt', 'desc', '©too']);
 
@@ -151,14 +153,17 @@ function parseChildren(buf: Buffer, start: number, end: number, count: { n: numb
     if (parent === 'ilst') {
       // A metadata item holds `data` (and, freeform, `mean` and `name`) boxes; one that does not
       // parse as such is another program's business and is kept byte for byte.
-      const payload = Buffer.from(buf.subarray(bodyStart, bodyEnd));
+      // Its boxes are leaves (ITEM_CHILD descends into nothing), so a crafted item cannot nest the
+      // walk; its bytes are copied only when they are kept whole.
       let children: Node[] | undefined;
       try {
-        children = parseChildren(buf, bodyStart, bodyEnd, count, type);
+        children = parseChildren(buf, bodyStart, bodyEnd, count, ITEM_CHILD);
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
       }
-      nodes.push(children ? { type, prefix: Buffer.alloc(0), children } : { type, prefix: Buffer.alloc(0), payload });
+      nodes.push(
+        children ? { type, prefix: Buffer.alloc(0), children } : { type, prefix: Buffer.alloc(0), payload: Buffer.from(buf.subarray(bodyStart, bodyEnd)) }
+      );
     } else if (DESCEND[parent]?.includes(type)) {
       // `meta` is a full box in ISO files (version and flags first), a plain one in QuickTime
       // (whose first word is then its first child's size, never 0).

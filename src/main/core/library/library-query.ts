@@ -51,7 +51,8 @@ function bumpAxes(counts: Record<string, Record<string, number>>, axes: Record<s
   const failedKey = failed >= 0 ? filters[failed][0] : undefined;
   for (const key of Object.keys(axes)) {
     if (failedKey !== undefined && key !== failedKey) continue;
-    bump((counts[key] ??= {}), axes[key]);
+    // Axis names and values come from files anyone may edit: counted in objects with no prototype, `__proto__` is a key like any other.
+    bump(Object.hasOwn(counts, key) ? counts[key] : (counts[key] = Object.create(null) as Record<string, number>), axes[key]);
   }
 }
 
@@ -156,7 +157,13 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
   const words = foldText(query.text ?? '')
     .split(/\s+/)
     .filter((w) => w.length > 0);
-  const facets: LibraryFacets = { modes: {}, resolutions: {}, aspects: {}, verdicts: { keep: 0, reject: 0, unreviewed: 0 }, axes: {} };
+  const facets: LibraryFacets = {
+    modes: {},
+    resolutions: {},
+    aspects: {},
+    verdicts: { keep: 0, reject: 0, unreviewed: 0 },
+    axes: Object.create(null) as Record<string, Record<string, number>>
+  };
   const axes = axisFilters(query);
   const matches: LibraryEntry[] = [];
   let favourites = 0;
