@@ -72,6 +72,16 @@ export interface ImportResult {
   invalidRowCount: number;
   /** Cost of the valid takes only. */
   estimate: BatchEstimate;
+  /** For a workbook (XLSX, ODS): its sheets and the one read. */
+  workbook?: { sheets: WorkbookSheet[]; sheet: string };
+}
+
+/** One sheet of an imported workbook, as the sheet picker lists it. */
+export interface WorkbookSheet {
+  name: string;
+  /** Rows holding data (the header included, hidden rows not). */
+  rows: number;
+  hidden: boolean;
 }
 
 /** Everything a CSV column can fill. */
