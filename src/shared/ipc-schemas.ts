@@ -142,7 +142,9 @@ export const INVOKE_SCHEMAS = {
       })
       .strict()
   ]),
-  'import:file': z.tuple([z.object({ file: token, defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
+  'import:file': z.tuple([
+    z.object({ file: token, defaults: batchDefaults.partial().optional(), mapping: mapping.optional(), sheet: z.string().min(1).max(256).optional() }).strict()
+  ]),
   'import:example': none,
   'import:rows': z.tuple([id, page]),
   'import:columns': z.tuple([id]),

@@ -152,6 +152,8 @@ export interface ImportFileRequest {
   file: string;
   defaults?: Partial<BatchDefaults>;
   mapping?: Record<string, Field | null>;
+  /** For a workbook: the sheet to read, by name (the first visible sheet with data when absent). */
+  sheet?: string;
 }
 
 export interface PageRequest {

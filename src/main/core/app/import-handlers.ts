@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type { CreateBatchRequest, ImportPreview, InvokeHandlers } from '@shared/ipc';
 import type { ImportResult } from '@shared/import-types';
 import type { Settings } from '@shared/settings';
-import { importCsvFile, importCsvText, importPromptLines, type ImportOptions } from '../import';
+import { importCsvFile, importCsvText, importPromptLines, importWorkbookFile, isWorkbookPath, type ImportOptions } from '../import';
 import { TaskActionError } from '../queue/engine';
 import type { ChosenFiles } from './chosen-files';
 import { createBatch, importedTasks, type BatchContext } from './create-batch';
@@ -74,7 +74,11 @@ export function importHandlers(ctx: ImportContext): Pick<InvokeHandlers, ImportC
     },
     'import:file': async (request) => {
       const path = ctx.chosen.path(request.file, 'csv', 'import:file');
-      return keep(await importCsvFile(path, importOptions(request)), basename(path));
+      // A workbook (XLSX, ODS) is read one sheet at a time: the one asked for, else the first with data.
+      const result = isWorkbookPath(path)
+        ? await importWorkbookFile(path, { ...importOptions(request), sheet: request.sheet })
+        : await importCsvFile(path, importOptions(request));
+      return keep(result, basename(path));
     },
     'import:example': async () => {
       const path = join(ctx.resourcesDir, 'examples', 'example.csv');

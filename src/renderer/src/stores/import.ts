@@ -15,6 +15,8 @@ import { useSettingsStore } from './settings';
 export const ROW_PAGE = 200;
 /** The importer refuses larger files; say so before reading one into memory. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Workbooks main reads itself (XLSX, ODS); they have no text to read here. */
+const WORKBOOK_NAME = /\.(xlsx|xlsm|ods)$/i;
 
 /** Where the rows came from: a file main keeps for us (by token), text, or the example. */
 type Source = { kind: 'file'; file: ChosenFile } | { kind: 'text'; fileName?: string; lines: boolean } | { kind: 'example' };
@@ -46,6 +48,8 @@ export const useImportStore = defineStore('import', () => {
   const pages = shallowReactive(new Map<number, ImportedRow[]>());
   const defaults = ref<BatchDefaults>(resolveDefaults());
   const mapping = ref<Record<string, Field | null>>({});
+  /** For a workbook: the sheet asked for (undefined: the one main picks, the first with data). */
+  const sheet = ref<string | undefined>(undefined);
   const name = ref('');
   const skipInvalid = ref(false);
   const capText = ref('');
@@ -98,6 +102,7 @@ export const useImportStore = defineStore('import', () => {
     pagesLoading.clear();
     sourceText = '';
     mapping.value = {};
+    sheet.value = undefined;
     name.value = '';
     skipInvalid.value = false;
     const settings = useSettingsStore().settings;
@@ -120,7 +125,9 @@ export const useImportStore = defineStore('import', () => {
   function request(withChoices: boolean): { channel: 'import:file'; req: ImportFileRequest } | { channel: 'import:text'; req: ImportTextRequest } {
     const src = source.value!;
     const choices = withChoices ? { defaults: { ...defaults.value }, mapping: { ...mapping.value } } : {};
-    if (src.kind === 'file') return { channel: 'import:file', req: { file: src.file.token, ...choices } };
+    if (src.kind === 'file') {
+      return { channel: 'import:file', req: { file: src.file.token, ...choices, ...(sheet.value !== undefined ? { sheet: sheet.value } : {}) } };
+    }
     return {
       channel: 'import:text',
       req: { text: sourceText, fileName: src.kind === 'text' ? src.fileName : undefined, lines: src.kind === 'text' && src.lines, ...choices }
@@ -154,7 +161,11 @@ export const useImportStore = defineStore('import', () => {
       actions.fail('import', describeError(dropped));
       return false;
     }
-    if (dropped.value.pathless.length > 0) return importText(file);
+    if (dropped.value.pathless.length > 0) {
+      if (!WORKBOOK_NAME.test(file.name)) return importText(file);
+      actions.fail('import', `“${file.name}” could not be read from where it was dropped. Choose it with “Choose a file…” instead.`);
+      return false;
+    }
     const [csv] = dropped.value.csv;
     if (csv) return importChosen(csv);
     actions.fail('import', dropped.value.refused[0]?.reason ?? `“${file.name}” is not a CSV file.`);
@@ -182,7 +193,7 @@ export const useImportStore = defineStore('import', () => {
     return runImport('import');
   }
 
-  /** "Choose a CSV…": main's own dialog; false when cancelled or refused. */
+  /** "Choose a file…": main's own dialog; false when cancelled or refused. */
   async function chooseFile(): Promise<boolean> {
     actions.clear('import');
     const file = await actions.run('import', 'dialog:choose-csv');
@@ -239,6 +250,14 @@ export const useImportStore = defineStore('import', () => {
 
   async function setMapping(header: string, field: Field | null): Promise<boolean> {
     mapping.value = { ...mapping.value, [header]: field };
+    return reimport();
+  }
+
+  /** Another sheet of the workbook: its own columns, so the mapping starts afresh. */
+  async function setSheet(next: string): Promise<boolean> {
+    if (next === preview.value?.workbook?.sheet) return true;
+    sheet.value = next;
+    mapping.value = {};
     return reimport();
   }
 
@@ -300,6 +319,7 @@ export const useImportStore = defineStore('import', () => {
     pages,
     defaults,
     mapping,
+    sheet,
     name,
     skipInvalid,
     capText,
@@ -319,6 +339,7 @@ export const useImportStore = defineStore('import', () => {
     importPaste,
     importExample,
     setMapping,
+    setSheet,
     setDefaults,
     ensureRows,
     create
