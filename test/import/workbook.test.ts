@@ -111,7 +111,7 @@ describe('sheets, values and layout', () => {
         const table = readWorkbookTable(bytes(), { sheet: 'Shots' });
         if (!table.ok) throw new Error(table.result.fileProblems.join());
         expect(table.records).toEqual([
-          ['name', 'prompt', 'duration', 'seed', 'shot date', 'booked', 'approved', 'ratio'],
+          ['name', 'prompt', 'duration', 'seed', 'shot date', 'booked', 'approved', 'weight'],
           ['dawn', 'A misty valley at dawn', '10', '42', '2026-12-03', '2026-12-03T14:30:00', 'TRUE', '0.3'],
           [],
           ['dusk', 'A city skyline at dusk', '', '7', '', '', '', '']
