@@ -184,7 +184,7 @@ describe('library:export writes only into a folder chosen in the dialog', () => 
     expect(desktop.dialogs.at(-1)).toBe('Export videos to…');
     const result = await call<{ done: number; manifest: string }>('library:export', ['clip.mp4'], chosen.token);
     expect(result.done).toBe(1);
-    expect(readdirSync(target).sort()).toEqual(['clip.mp4', 'manifest.csv']);
+    expect(readdirSync(target).sort()).toEqual(['clip.mp4', 'manifest.csv', 'manifest.xlsx']);
   });
 });
 
