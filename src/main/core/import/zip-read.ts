@@ -9,9 +9,9 @@ import { Inflate } from 'fflate';
 
 /** The most one workbook may inflate to, in total and per compressed byte. */
 export const MAX_UNZIPPED_BYTES = 200 * 1024 * 1024;
-export const MAX_RATIO = 200;
+export const MAX_RATIO = 500;
 /** Below this much output the ratio is not judged (tiny files compress oddly). */
-const RATIO_FLOOR = 4 * 1024 * 1024;
+const RATIO_FLOOR = 16 * 1024 * 1024;
 const CHUNK = 16 * 1024;
 
 export class ZipProblem extends Error {
@@ -86,13 +86,16 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, budget: ZipBudg
   if (end > bytes.length) throw corrupt(`its part ${entry.name} is cut short`);
   const data = bytes.subarray(start, end);
   let consumed = 0;
+  let produced = 0;
   let sinkFailure: unknown;
   const take = (chunk: Uint8Array): void => {
     budget.inflated += chunk.length;
+    produced += chunk.length;
     if (budget.inflated > budget.maxBytes) {
       throw new ZipProblem('bomb', `it unpacks to more than ${Math.round(budget.maxBytes / 1024 / 1024)} MB`);
     }
-    if (budget.inflated > RATIO_FLOOR && budget.inflated / Math.max(consumed, 1) > budget.maxRatio) {
+    // The ratio is the entry's own: what it has produced so far over what it has consumed.
+    if (produced > RATIO_FLOOR && produced / Math.max(consumed, 1) > budget.maxRatio) {
       throw new ZipProblem('bomb', `it unpacks to more than ${budget.maxRatio} times its size`);
     }
     try {
