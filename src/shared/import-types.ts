@@ -91,6 +91,16 @@ export interface ImportResult {
   sweep?: SweepCount;
   /** Why the sweep was refused before it expanded (too many videos); also the file problem. */
   sweepRefusal?: string;
+  /** For a workbook (XLSX, ODS): its sheets and the one read. */
+  workbook?: { sheets: WorkbookSheet[]; sheet: string };
+}
+
+/** One sheet of an imported workbook, as the sheet picker lists it. */
+export interface WorkbookSheet {
+  name: string;
+  /** Rows holding data (the header included, hidden rows not). */
+  rows: number;
+  hidden: boolean;
 }
 
 /** Everything a CSV column can fill. */

@@ -194,7 +194,15 @@ export const INVOKE_SCHEMAS = {
       .strict()
   ]),
   'import:file': z.tuple([
-    z.object({ file: token, defaults: batchDefaults.partial().optional(), mapping: mapping.optional(), sweep: sweepSpec.optional() }).strict()
+    z
+      .object({
+        file: token,
+        defaults: batchDefaults.partial().optional(),
+        mapping: mapping.optional(),
+        sweep: sweepSpec.optional(),
+        sheet: z.string().min(1).max(256).optional()
+      })
+      .strict()
   ]),
   'import:example': none,
   'import:rows': z.tuple([id, page]),
@@ -205,7 +213,10 @@ export const INVOKE_SCHEMAS = {
   ]),
   'import:undo': z.tuple([id]),
   'import:redo': z.tuple([id]),
-  'import:choices': z.tuple([id, z.object({ defaults: batchDefaults.partial().optional(), mapping: mapping.optional() }).strict()]),
+  'import:choices': z.tuple([
+    id,
+    z.object({ defaults: batchDefaults.partial().optional(), mapping: mapping.optional(), sweep: sweepSpec.optional() }).strict()
+  ]),
   'import:save': z.tuple([id, z.object({ format: z.enum(['csv']), replace: z.boolean() }).strict()]),
   'batches:create': z.tuple([z.object({ token: id, name: text(200).min(1), skipInvalid: z.boolean(), capMicros: micros.optional() }).strict()]),
   'batches:pause': oneId,

@@ -138,6 +138,7 @@ export interface ImportEditResult {
 export interface ImportChoices {
   defaults?: Partial<BatchDefaults>;
   mapping?: Record<string, Field | null>;
+  sweep?: SweepSpec;
 }
 
 /** Save as: where the person chooses; replace: over the file it came from (the window asked first). */
@@ -215,6 +216,8 @@ export interface ImportFileRequest {
   mapping?: Record<string, Field | null>;
   /** Every take tried across these axes (sweep.ts). */
   sweep?: SweepSpec;
+  /** For a workbook: the sheet to read, by name (the first visible sheet with data when absent). */
+  sheet?: string;
 }
 
 export interface PageRequest {

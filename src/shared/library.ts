@@ -366,11 +366,13 @@ export interface LibraryUndoResult extends LibraryBulkResult {
   renamed: { path: string; restoredAs: string; message: string }[];
 }
 
-/** Videos copied out of the library, with their sidecars and source images, plus `manifest.csv`. */
+/** Videos copied out of the library, with their sidecars and source images, plus `manifest.csv` and `manifest.xlsx`. */
 export interface LibraryExportResult extends LibraryBulkResult {
   folder: string;
   /** Path of the manifest CSV written in `folder`. */
   manifest: string;
+  /** Path of the same manifest as an XLSX workbook, beside the CSV. */
+  manifestXlsx: string;
 }
 
 /** Generating again from library videos: the same seed (the same video again, e.g. after a model change) or new seeds. */

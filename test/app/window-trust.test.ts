@@ -108,7 +108,7 @@ describe('import:file reads only a file the person chose', () => {
     const made = await refused('import:file', { file: SHADOW });
     expect(made.code).toBe('not_allowed');
     expect(made.message).toBe(
-      'That file was not chosen in this window, or the app no longer remembers it. Choose the file again with “Choose a CSV…”, or drop it on the window.'
+      'That file was not chosen in this window, or the app no longer remembers it. Choose the file again with “Choose a file…”, or drop it on the window.'
     );
     expect(logSince(from)).toMatch(/\[warn\] \(ipc\) IPC call refused: import:file: "\/etc\/shadow" is not a token of anything the person chose/);
     expect(logSince(from)).toMatch(/\[warn\] \(ipc\) IPC call refused: import:file was called with a wrong argument/);
@@ -126,7 +126,7 @@ describe('import:file reads only a file the person chose', () => {
     expect(chosen.name).toBe('picked.csv');
     expect(chosen.token).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(JSON.stringify(chosen)).not.toContain(dir);
-    expect(desktop.dialogs).toEqual(['Choose a CSV file', 'Choose a CSV file']);
+    expect(desktop.dialogs).toEqual(['Choose a CSV file or a workbook', 'Choose a CSV file or a workbook']);
     const preview = await call<ImportPreview>('import:file', { file: chosen.token });
     expect(preview).toMatchObject({ fileName: 'picked.csv', rowCount: 1, validCount: 1 });
   });
@@ -144,7 +144,7 @@ describe('import:file reads only a file the person chose', () => {
     const folder = await chooseFolder('export', dir);
     const from = lines.length;
     const wrong = await refused('import:file', { file: folder.token });
-    expect(wrong.message).toBe('That file was chosen for something else. Choose the file again with “Choose a CSV…”, or drop it on the window.');
+    expect(wrong.message).toBe('That file was chosen for something else. Choose the file again with “Choose a file…”, or drop it on the window.');
     expect(logSince(from)).toContain('import:file: a token chosen as folder:export was sent for csv');
 
     const csv = join(dir, 'old.csv');
@@ -184,7 +184,7 @@ describe('library:export writes only into a folder chosen in the dialog', () => 
     expect(desktop.dialogs.at(-1)).toBe('Export videos to…');
     const result = await call<{ done: number; manifest: string }>('library:export', ['clip.mp4'], chosen.token);
     expect(result.done).toBe(1);
-    expect(readdirSync(target).sort()).toEqual(['clip.mp4', 'manifest.csv']);
+    expect(readdirSync(target).sort()).toEqual(['clip.mp4', 'manifest.csv', 'manifest.xlsx']);
   });
 });
 

@@ -70,6 +70,7 @@ describeE2e('the library: browse, search, filter, favourite, delete, and follow 
       const exported = readdirSync(join(harness.dir, 'export'));
       expect(exported.filter((n) => n.endsWith('.mp4'))).toHaveLength(1);
       expect(exported).toContain('manifest.csv');
+      expect(exported).toContain('manifest.xlsx');
       await page.getByTestId('select-none').click();
       await page.getByTestId('filter-favourites').uncheck();
 

@@ -115,7 +115,7 @@ describeE2e('the window is not trusted: folders and files come from main’s dia
       await page.getByTestId('open-file').click();
       await expect.poll(() => page.getByTestId('import-row').count()).toBe(2);
       expect(await page.getByTestId('import-title').innerText()).toBe('picked.csv');
-      expect(harness.desktop.dialogs.at(-1)).toBe('Choose a CSV file');
+      expect(harness.desktop.dialogs.at(-1)).toBe('Choose a CSV file or a workbook');
 
       // What a compromised page would try: a path of its own, a made-up token, the preload's channel.
       const secret = readFileSync('/etc/passwd', 'utf8').split('\n')[0];

@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inspectDrop } from '../../src/main/core/images/drop';
 import { ImageCache } from '../../src/main/core/images/image-cache';
@@ -80,6 +81,24 @@ describe('inspectDrop on a real folder tree', () => {
   it('counts a file dropped both alone and inside its folder once', async () => {
     const result = await inspectDrop([join(root, 'trip', 'img2.png'), join(root, 'trip')], cache);
     expect(result.images.map((i) => i.name)).toEqual(['IMG1.webp', 'img2.png', 'img10.jpg', 'deep.webp']);
+  });
+
+  it('keeps .xlsx and .ods workbooks to import, as CSV files are, and refuses an old .xls saying what to do', async () => {
+    const book = fileURLToPath(new URL('../fixtures/sheets/', import.meta.url));
+    copyFileSync(join(book, 'prompts.xlsx'), join(root, 'prompts.xlsx'));
+    copyFileSync(join(book, 'prompts.ods'), join(root, 'prompts.ods'));
+    writeFileSync(join(root, 'old.xls'), Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
+    const result = await inspectDrop(
+      ['prompts.xlsx', 'prompts.ods', 'old.xls'].map((p) => join(root, p)),
+      cache
+    );
+    expect(result.csv).toEqual([join(root, 'prompts.xlsx'), join(root, 'prompts.ods')]);
+    expect(result.refused).toEqual([
+      {
+        name: 'old.xls',
+        reason: '"old.xls" is a workbook the importer cannot read. Save it as .xlsx, or as "CSV UTF-8", from your spreadsheet app and drop that file.'
+      }
+    ]);
   });
 });
 

@@ -79,7 +79,7 @@ describe('exporting sidecars that hold a signed link', () => {
     expect(result.failed).toEqual([]);
 
     const names = (await readdir(out)).sort();
-    expect(names).toEqual(['bare.json', 'bare.mp4', 'broken.json', 'broken.mp4', 'manifest.csv', 'shot.json', 'shot.mp4', 'shot.source.jpg']);
+    expect(names).toEqual(['bare.json', 'bare.mp4', 'broken.json', 'broken.mp4', 'manifest.csv', 'manifest.xlsx', 'shot.json', 'shot.mp4', 'shot.source.jpg']);
     for (const name of names.filter((n) => n.endsWith('.json') || n.endsWith('.csv'))) {
       expect({ name, text: await readFile(join(out, name), 'utf8') }).toEqual({ name, text: expect.not.stringMatching(SIGNS) });
     }

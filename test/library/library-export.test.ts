@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { importCsvFile } from '../../src/main/core/import';
+import { importCsvFile, importWorkbookFile } from '../../src/main/core/import';
 import { LibraryService } from '../../src/main/core/library';
 import { formatSidecar, readSidecar, type Sidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
@@ -85,11 +85,12 @@ describe('LibraryService.exportTo', () => {
     const out = join(await temp.make('ltx-export-out-'), 'export');
 
     const result = await service.exportTo(ALL, out);
-    expect(result).toEqual({ done: 5, failed: [], folder: out, manifest: join(out, 'manifest.csv') });
+    expect(result).toEqual({ done: 5, failed: [], folder: out, manifest: join(out, 'manifest.csv'), manifestXlsx: join(out, 'manifest.xlsx') });
     expect((await readdir(out)).sort()).toEqual(
       [
         'found.mp4',
         'manifest.csv',
+        'manifest.xlsx',
         'nasty.json',
         'nasty.mp4',
         'robot-2.json',
@@ -117,6 +118,15 @@ describe('LibraryService.exportTo', () => {
 
     const imported = await importCsvFile(result.manifest);
     expect(imported.fileProblems).toEqual([]);
+    // The XLSX manifest makes the same videos as the CSV. Its cells are stored as text, so an
+    // informative cell needs no apostrophe guard there; the CSV's guard is taken off as it is read:
+    // both read back exactly as it was.
+    const fromXlsx = await importWorkbookFile(result.manifestXlsx, { random: () => 0.5 });
+    const fromCsv = await importCsvFile(result.manifest, { random: () => 0.5 });
+    expect(fromXlsx.rows.map((r) => r.draft)).toEqual(fromCsv.rows.map((r) => r.draft));
+    expect(fromXlsx.problems).toEqual(fromCsv.problems);
+    expect(fromXlsx.rows.map((r) => r.source.batch)).toContain('=cmd|"/c calc"!A1');
+    expect(fromCsv.rows.map((r) => r.source.batch)).toContain('=cmd|"/c calc"!A1');
     const byRow = imported.rows.map((r) => ({ prompt: r.draft.prompt, seed: r.draft.seed, mode: r.draft.mode, problems: r.problems.length }));
     expect(byRow.slice(0, 4)).toEqual([
       { prompt: 'A small robot, in the rain', seed: 42, mode: 'text-to-video', problems: 0 },
@@ -194,11 +204,13 @@ describe('LibraryService.exportTo', () => {
     await writeFile(join(out, 'shot-2.source.jpg'), 'somebody else’s file');
 
     const second = await service.exportTo(['b/shot.mp4'], out);
-    expect(second).toMatchObject({ done: 1, failed: [], manifest: join(out, 'manifest-2.csv') });
+    expect(second).toMatchObject({ done: 1, failed: [], manifest: join(out, 'manifest-2.csv'), manifestXlsx: join(out, 'manifest-2.xlsx') });
     expect((await readdir(out)).sort()).toEqual(
       [
         'manifest.csv',
+        'manifest.xlsx',
         'manifest-2.csv',
+        'manifest-2.xlsx',
         'shot.json',
         'shot.mp4',
         'shot.source.jpg',
@@ -227,7 +239,7 @@ describe('LibraryService.exportTo', () => {
       { path: 'nope.mp4', message: expect.stringMatching(/no longer in the library/) },
       { path: 'a/robot.mp4', message: 'robot.mp4 was not exported (a file is no longer there). Check the export folder and try again.' }
     ]);
-    expect((await readdir(out)).sort()).toEqual(['manifest.csv', 'robot.json', 'robot.mp4']);
+    expect((await readdir(out)).sort()).toEqual(['manifest.csv', 'manifest.xlsx', 'robot.json', 'robot.mp4']);
   });
 
   it('refuses a folder inside the library', async () => {

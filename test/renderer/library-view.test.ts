@@ -417,7 +417,9 @@ describe('selection and actions', () => {
     expect(api.callsOf('library:export')[0].args[1]).not.toContain(folder);
     expect(readdirSync(folder).filter((f) => f.endsWith('.mp4'))).toHaveLength(2);
     expect(existsSync(join(folder, 'manifest.csv'))).toBe(true);
-    expect(w.find(byTestId('notice-selection')).text()).toContain(`Copied 2 videos to ${folder}. The manifest is ${join(folder, 'manifest.csv')}.`);
+    expect(w.find(byTestId('notice-selection')).text()).toContain(
+      `Copied 2 videos to ${folder}. The manifest is ${join(folder, 'manifest.csv')} (and, for spreadsheets, ${join(folder, 'manifest.xlsx')}).`
+    );
   });
 
   it('stars a video from its card, and the favourites filter finds it', async () => {

@@ -55,8 +55,12 @@ const FOLDER_TITLES: Record<FolderPurpose, string> = {
 };
 
 export const CSV_DIALOG: FileDialog = {
-  title: 'Choose a CSV file',
-  filters: [{ name: 'CSV files', extensions: ['csv', 'tsv', 'txt'] }],
+  title: 'Choose a CSV file or a workbook',
+  filters: [
+    { name: 'CSV files and workbooks', extensions: ['csv', 'tsv', 'txt', 'xlsx', 'xlsm', 'ods'] },
+    { name: 'CSV files', extensions: ['csv', 'tsv', 'txt'] },
+    { name: 'Workbooks (Excel, LibreOffice)', extensions: ['xlsx', 'xlsm', 'ods'] }
+  ],
   multiple: false
 };
 

@@ -31,7 +31,7 @@ export class WindowRefusal extends TaskActionError {
 }
 
 const AGAIN: Record<ChoiceUse, string> = {
-  csv: 'Choose the file again with “Choose a CSV…”, or drop it on the window.',
+  csv: 'Choose the file again with “Choose a file…”, or drop it on the window.',
   'folder:export': 'Click Export again and choose the folder.',
   'folder:library': 'Click Browse… beside the library folder in Settings and choose it again.',
   'folder:data': 'Click Browse… beside the data folder in Settings and choose it again.'

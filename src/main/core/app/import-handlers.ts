@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type { CreateBatchRequest, ImportEditResult, ImportPreview, InvokeHandlers } from '@shared/ipc';
 import type { ImportResult } from '@shared/import-types';
 import type { Settings } from '@shared/settings';
-import { readCsvFile, readCsvTable, type CsvTable, type ImportOptions } from '../import';
+import { readCsvFile, readCsvTable, readWorkbookFile, isWorkbookPath, type CsvTable, type ImportOptions } from '../import';
 import { TaskActionError } from '../queue/engine';
 import type { FileChooser } from './chooser-handlers';
 import type { ChosenFiles } from './chosen-files';
@@ -48,21 +48,23 @@ interface Kept {
   fileName?: string;
   /** The table it was read from, to fix in place; absent when the file could not be read. */
   edits?: EditedImport;
+  /** For a workbook: its sheets and the one read (the same whatever the edits). */
+  workbook?: ImportResult['workbook'];
 }
 
 export function importHandlers(ctx: ImportContext): Pick<InvokeHandlers, ImportChannel> {
   const imports = new Map<string, Kept>();
 
-  function keep(result: ImportResult, fileName?: string, edits?: EditedImport): ImportPreview {
+  function keep(result: ImportResult, fileName?: string, edits?: EditedImport, workbook?: ImportResult['workbook']): ImportPreview {
     const token = randomBytes(12).toString('hex');
-    imports.set(token, { result, fileName, edits });
+    imports.set(token, { result, fileName, edits, workbook });
     while (imports.size > KEPT_IMPORTS) imports.delete(imports.keys().next().value!);
     return previewOf(token, imports.get(token)!);
   }
 
-  function previewOf(token: string, { result, fileName, edits }: Kept): ImportPreview {
+  function previewOf(token: string, { result, fileName, edits, workbook }: Kept): ImportPreview {
     const { rows, ...rest } = result;
-    const preview: ImportPreview = { ...rest, token, rowCount: rows.length, fileName };
+    const preview: ImportPreview = { ...rest, token, rowCount: rows.length, fileName, ...(workbook ? { workbook } : {}) };
     if (edits) preview.edits = edits.state(fileName);
     return preview;
   }
@@ -121,7 +123,14 @@ export function importHandlers(ctx: ImportContext): Pick<InvokeHandlers, ImportC
     },
     'import:file': async (request) => {
       const path = ctx.chosen.path(request.file, 'csv', 'import:file');
-      return keepTable(await readCsvFile(path), { ...importOptions(request), baseDir: dirname(path) }, basename(path), path);
+      const options = { ...importOptions(request), baseDir: dirname(path) };
+      if (!isWorkbookPath(path)) return keepTable(await readCsvFile(path), options, basename(path), path);
+      // A workbook (XLSX, ODS): the sheet asked for, else the first visible one with data; its table is kept to be fixed in place too.
+      const table = await readWorkbookFile(path, { sheet: request.sheet });
+      if (!table.ok) return keep(table.result, basename(path));
+      const workbook = { sheets: table.sheets, sheet: table.sheet };
+      const edits = new EditedImport({ table, path }, options);
+      return keep(edits.result, basename(path), edits, workbook);
     },
     'import:example': async () => {
       const path = join(ctx.resourcesDir, 'examples', 'example.csv');

@@ -27,7 +27,9 @@ export const DEFAULT_MAX_DROP_DEPTH = 8;
 const MAX_FOLDER_ENTRIES = 100_000;
 
 const TABLE_EXTENSIONS = new Set(['.csv', '.tsv', '.txt']);
-const WORKBOOK_EXTENSIONS = new Set(['.xlsx', '.xlsm', '.xls', '.ods', '.numbers']);
+/** Workbooks the importer reads itself (import/workbook.ts); the others are refused with what to do. */
+const READ_WORKBOOK_EXTENSIONS = new Set(['.xlsx', '.xlsm', '.ods']);
+const WORKBOOK_EXTENSIONS = new Set(['.xls', '.numbers']);
 const TEXT_SNIFF_BYTES = 8192;
 
 const SAVE_AS_CSV = 'Save it as "CSV UTF-8" from your spreadsheet app and drop that file.';
@@ -73,8 +75,16 @@ async function sortDropped(path: string, sorting: Sorting): Promise<void> {
       else if (!csv.includes(path)) csv.push(path);
       return;
     }
+    if (READ_WORKBOOK_EXTENSIONS.has(ext)) {
+      if (info.size === 0) refused.push({ name, reason: `${quoted(name)} is empty: there are no prompts in it.` });
+      else if (!csv.includes(path)) csv.push(path);
+      return;
+    }
     if (WORKBOOK_EXTENSIONS.has(ext)) {
-      refused.push({ name, reason: `${quoted(name)} is a spreadsheet workbook, not a CSV file. ${SAVE_AS_CSV}` });
+      refused.push({
+        name,
+        reason: `${quoted(name)} is a workbook the importer cannot read. Save it as .xlsx, or as "CSV UTF-8", from your spreadsheet app and drop that file.`
+      });
       return;
     }
     const what = info.size === 0 ? 'empty' : describeContent(await readFileStart(path, CONTENT_HEAD_BYTES));

@@ -9,3 +9,4 @@ export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS } from './limits';
 export { importPromptLines } from './prompt-lines';
 export { formatRowProblem } from './row-problem';
 export type { Delimiter, ImportColumn, ImportedRow, ImportOptions, ImportProblemCode, ImportResult, RowProblem, RowProblemCode } from './types';
+export { importWorkbook, importWorkbookFile, isWorkbookPath, readWorkbookFile, readWorkbookTable, tableToXlsx, type WorkbookTable } from './workbook';

@@ -3,7 +3,7 @@ import { copyFile, mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, isAbsolute, sep } from 'node:path';
 import { withoutSignedQueries } from '@shared/image-link';
 import type { LibraryEntry, LibraryExportResult } from '@shared/library';
-import { manifestCsv, type ManifestRow } from './manifest-csv';
+import { manifestCsv, manifestXlsx, type ManifestRow } from './manifest-csv';
 import { exists } from '../store/fs-durable';
 import { SOURCE_IMAGE_INFIX, sidecarPathFor } from '../download/naming';
 import { formatSidecar, readSidecar, unsignedSidecar } from '../download/sidecar';
@@ -63,7 +63,7 @@ async function copyNew(from: string, to: string): Promise<void> {
 }
 
 /** Writes a new file, failing rather than replacing anything already there. */
-async function writeNew(path: string, text: string): Promise<void> {
+async function writeNew(path: string, text: string | Uint8Array): Promise<void> {
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(text);
@@ -114,12 +114,12 @@ async function sourceImageOf(source: ExportSource): Promise<string | undefined> 
   return (await exists(path)) ? path : undefined;
 }
 
-/** `manifest.csv`, else `manifest-2.csv` …: the first name not in use. */
+/** `manifest`, else `manifest-2` …: the first name free as both `.csv` and `.xlsx`. */
 async function manifestName(folder: string): Promise<string> {
   const names = new Set((await readdir(folder)).map((n) => n.toLowerCase()));
   for (let n = 1; n <= MAX_SUFFIX; n++) {
-    const name = n === 1 ? 'manifest.csv' : `manifest-${n}.csv`;
-    if (!names.has(name)) return join(folder, name);
+    const name = n === 1 ? 'manifest' : `manifest-${n}`;
+    if (!names.has(`${name}.csv`) && !names.has(`${name}.xlsx`)) return join(folder, name);
   }
   throw new Error(`No free name for the manifest in ${folder}.`);
 }
@@ -160,7 +160,8 @@ export async function exportVideos(sources: readonly ExportSource[], folder: str
       failed.push({ path: source.entry.path, message: `${source.entry.name} was not exported (${why}). Check the export folder and try again.` });
     }
   }
-  const manifest = await manifestName(folder);
-  await writeNew(manifest, manifestCsv(rows));
-  return { done: rows.length, failed, folder, manifest };
+  const base = await manifestName(folder);
+  await writeNew(`${base}.csv`, manifestCsv(rows));
+  await writeNew(`${base}.xlsx`, manifestXlsx(rows));
+  return { done: rows.length, failed, folder, manifest: `${base}.csv`, manifestXlsx: `${base}.xlsx` };
 }

@@ -2,6 +2,7 @@ import { unsignedUrl } from '@shared/image-link';
 import type { LibraryEntry } from '@shared/library';
 import { MICROS_PER_USD } from '@shared/pricing';
 import { LIMITS } from '@shared/model';
+import { tableToXlsx } from '../import/workbook';
 
 /**
  * The manifest written beside exported videos: one row per video, readable by the CSV importer
@@ -113,6 +114,20 @@ export function manifestCells(row: ManifestRow): Record<string, string> {
     cells[`lora${i + 1}_scale`] = String(lora.scale);
   });
   return cells;
+}
+
+/**
+ * The same manifest as an XLSX workbook (one sheet, "Manifest"). Every cell is stored as text
+ * (tableToXlsx), so nothing in it is ever run as a formula and no apostrophe guard is needed:
+ * it reads back exactly what was sent, the prompt included.
+ */
+export function manifestXlsx(rows: readonly ManifestRow[]): Uint8Array {
+  const records = [[...MANIFEST_HEADERS]];
+  for (const row of rows) {
+    const cells = manifestCells(row);
+    records.push(MANIFEST_HEADERS.map((header) => cells[header] ?? ''));
+  }
+  return tableToXlsx(records, 'Manifest');
 }
 
 /** The manifest's text: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line ends. */

@@ -16,6 +16,8 @@ import { useSettingsStore } from './settings';
 export const ROW_PAGE = 200;
 /** The importer refuses larger files; say so before reading one into memory. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Workbooks main reads itself (XLSX, ODS); they have no text to read here. */
+const WORKBOOK_NAME = /\.(xlsx|xlsm|ods)$/i;
 
 /** Where the rows came from: a file main keeps for us (by token), text, or the example. */
 type Source = { kind: 'file'; file: ChosenFile } | { kind: 'text'; fileName?: string; lines: boolean } | { kind: 'example' };
@@ -49,6 +51,8 @@ export const useImportStore = defineStore('import', () => {
   const mapping = ref<Record<string, Field | null>>({});
   /** The sweep every take goes through (each change imports again: main counts it, and refuses it over the cap). */
   const sweep = ref<SweepSpec>({});
+  /** For a workbook: the sheet asked for (undefined: the one main picks, the first with data). */
+  const sheet = ref<string | undefined>(undefined);
   const name = ref('');
   const skipInvalid = ref(false);
   const capText = ref('');
@@ -106,6 +110,7 @@ export const useImportStore = defineStore('import', () => {
     sourceText = '';
     mapping.value = {};
     sweep.value = {};
+    sheet.value = undefined;
     name.value = '';
     skipInvalid.value = false;
     const settings = useSettingsStore().settings;
@@ -133,7 +138,9 @@ export const useImportStore = defineStore('import', () => {
     const choices = withChoices
       ? { defaults: { ...defaults.value }, mapping: { ...mapping.value }, sweep: JSON.parse(JSON.stringify(sweep.value)) as SweepSpec }
       : {};
-    if (src.kind === 'file') return { channel: 'import:file', req: { file: src.file.token, ...choices } };
+    if (src.kind === 'file') {
+      return { channel: 'import:file', req: { file: src.file.token, ...choices, ...(sheet.value !== undefined ? { sheet: sheet.value } : {}) } };
+    }
     return {
       channel: 'import:text',
       req: { text: sourceText, fileName: src.kind === 'text' ? src.fileName : undefined, lines: src.kind === 'text' && src.lines, ...choices }
@@ -167,7 +174,11 @@ export const useImportStore = defineStore('import', () => {
       actions.fail('import', describeError(dropped));
       return false;
     }
-    if (dropped.value.pathless.length > 0) return importText(file);
+    if (dropped.value.pathless.length > 0) {
+      if (!WORKBOOK_NAME.test(file.name)) return importText(file);
+      actions.fail('import', `“${file.name}” could not be read from where it was dropped. Choose it with “Choose a file…” instead.`);
+      return false;
+    }
     const [csv] = dropped.value.csv;
     if (csv) return importChosen(csv);
     actions.fail('import', dropped.value.refused[0]?.reason ?? `“${file.name}” is not a CSV file.`);
@@ -195,7 +206,7 @@ export const useImportStore = defineStore('import', () => {
     return runImport('import');
   }
 
-  /** "Choose a CSV…": main's own dialog; false when cancelled or refused. */
+  /** "Choose a file…": main's own dialog; false when cancelled or refused. */
   async function chooseFile(): Promise<boolean> {
     actions.clear('import');
     const file = await actions.run('import', 'dialog:choose-csv');
@@ -263,7 +274,11 @@ export const useImportStore = defineStore('import', () => {
   /** An edited import, imported again with the new defaults or mapping: its edits stay. */
   async function rechoose(): Promise<boolean> {
     const p = preview.value!;
-    const value = await actions.run('reimport', 'import:choices', p.token, { defaults: { ...defaults.value }, mapping: { ...mapping.value } });
+    const value = await actions.run('reimport', 'import:choices', p.token, {
+      defaults: { ...defaults.value },
+      mapping: { ...mapping.value },
+      sweep: JSON.parse(JSON.stringify(sweep.value)) as SweepSpec
+    });
     if (!value) return false;
     accept(value, false);
     return true;
@@ -340,6 +355,14 @@ export const useImportStore = defineStore('import', () => {
     return reimport();
   }
 
+  /** Another sheet of the workbook: its own table and columns, so the mapping starts afresh (and edits made to the sheet shown go with it). */
+  async function setSheet(next: string): Promise<boolean> {
+    if (next === preview.value?.workbook?.sheet) return true;
+    sheet.value = next;
+    mapping.value = {};
+    return runImport('reimport');
+  }
+
   async function setDefaults(next: BatchDefaults): Promise<boolean> {
     defaults.value = next;
     return reimport();
@@ -399,6 +422,7 @@ export const useImportStore = defineStore('import', () => {
     defaults,
     mapping,
     sweep,
+    sheet,
     name,
     skipInvalid,
     capText,
@@ -418,6 +442,7 @@ export const useImportStore = defineStore('import', () => {
     importPaste,
     importExample,
     setMapping,
+    setSheet,
     setDefaults,
     setSweep,
     ensureRows,

@@ -259,7 +259,10 @@ export function useLibraryActions(ctx: LibraryActionsContext) {
     if (!folder) return false;
     const result = await actions.run(scope, 'library:export', paths, folder.token);
     if (!result) return false;
-    say(scope, `Copied ${plural(result.done, 'video')} to ${result.folder}. The manifest is ${result.manifest}.`);
+    say(
+      scope,
+      `Copied ${plural(result.done, 'video')} to ${result.folder}. The manifest is ${result.manifest} (and, for spreadsheets, ${result.manifestXlsx}).`
+    );
     reportFailures(scope, 'copied', result);
     return result.failed.length === 0;
   }
