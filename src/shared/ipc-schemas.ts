@@ -217,7 +217,7 @@ export const INVOKE_SCHEMAS = {
     id,
     z.object({ defaults: batchDefaults.partial().optional(), mapping: mapping.optional(), sweep: sweepSpec.optional() }).strict()
   ]),
-  'import:save': z.tuple([id, z.object({ format: z.enum(['csv']), replace: z.boolean() }).strict()]),
+  'import:save': z.tuple([id, z.object({ format: z.enum(['csv', 'xlsx']), replace: z.boolean() }).strict()]),
   'batches:create': z.tuple([z.object({ token: id, name: text(200).min(1), skipInvalid: z.boolean(), capMicros: micros.optional() }).strict()]),
   'batches:pause': oneId,
   'batches:resume': oneId,

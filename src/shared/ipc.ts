@@ -143,12 +143,12 @@ export interface ImportChoices {
 
 /** Save as: where the person chooses; replace: over the file it came from (the window asked first). */
 export interface ImportSaveRequest {
-  /** 'csv' for now. */
+  /** A CSV (the one format written over in place), or a one-sheet XLSX workbook. */
   format: ImportSaveFormat;
   replace: boolean;
 }
 
-export type ImportSaveFormat = 'csv';
+export type ImportSaveFormat = 'csv' | 'xlsx';
 
 export interface ImportSaved {
   /** The saved file's name. */

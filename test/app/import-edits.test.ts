@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChosenFile, ImportEditResult, ImportPreview, ImportSaved, Page } from '@shared/ipc';
@@ -12,7 +13,7 @@ import type { ImportedRow } from '@shared/import-types';
 import { defaultSettings, type Settings } from '@shared/settings';
 import { AppService } from '../../src/main/core/app/app-service';
 import { EditedImport, saveEditedImport, UNDO_DEPTH } from '../../src/main/core/app/import-edits';
-import { formulaSafe, importCsvText, readCsvTable, tableToCsv } from '../../src/main/core/import';
+import { formulaSafe, importCsvText, importWorkbookFile, readCsvTable, tableToCsv } from '../../src/main/core/import';
 import { createLogger } from '../../src/main/core/log/logger';
 import { memorySecret, testDesktop, type TestDesktop } from '../support/app-options';
 
@@ -67,6 +68,8 @@ async function importFile(name: string, text: string | Buffer): Promise<{ path: 
 async function rows(token: string): Promise<ImportedRow[]> {
   return (await call<Page<ImportedRow>>('import:rows', token, { offset: 0, limit: 1000 })).items;
 }
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/sheets/', import.meta.url));
 
 const seedsOf = (all: ImportedRow[], row: number) => all.filter((r) => r.row === row).map((r) => r.draft.seed);
 
@@ -221,6 +224,37 @@ describe('import:save', () => {
     // Cancelled: nothing written.
     desktop.nextSave = null;
     expect(await call('import:save', preview.token, { format: 'csv', replace: false })).toBeNull();
+  });
+
+  it('saves as XLSX, a workbook import too, that reads back to the same rows; a workbook is never written over in place', async () => {
+    const { preview } = await importFile('bad.csv', CSV);
+    await call('import:edit', preview.token, { row: 3, column: 3, text: '8' });
+    await call('import:edit', preview.token, { row: 6, column: 2, text: '=HYPERLINK("http://example.com")' });
+    const target = join(dir, 'fixed.xlsx');
+    desktop.nextSave = target;
+    expect(await call<ImportSaved>('import:save', preview.token, { format: 'xlsx', replace: false })).toEqual({ name: 'fixed.xlsx' });
+    expect(desktop.saveDialogs.at(-1)).toMatchObject({ defaultName: 'bad (edited).xlsx', filters: [{ name: 'Excel workbooks', extensions: ['xlsx'] }] });
+    const edited = await rows(preview.token);
+    const reread = await importWorkbookFile(target);
+    expect(reread.rows.map((r) => r.source)).toEqual(edited.map((r) => r.source));
+    expect(reread.rows.find((r) => r.row === 6)!.draft.prompt).toBe('=HYPERLINK("http://example.com")');
+    expect(await refusal('import:save', preview.token, { format: 'xlsx', replace: true })).toMatch(/Only a CSV file is written over in place/);
+
+    // A workbook made by a spreadsheet program: its sheet is editable, and saved as a new workbook.
+    const book = join(dir, 'prompts.xlsx');
+    writeFileSync(book, readFileSync(join(FIXTURES, 'prompts.xlsx')));
+    desktop.nextFiles = [book];
+    const file = await call<ChosenFile>('dialog:choose-csv');
+    const sheetPreview = await call<ImportPreview>('import:file', { file: file.token });
+    expect(sheetPreview.workbook?.sheet).toBeTruthy();
+    expect(sheetPreview.edits?.original).toBe(false);
+    const changed = await call<ImportEditResult>('import:edit', sheetPreview.token, { row: 2, column: 2, text: 'A new first prompt' });
+    expect(changed.preview.workbook).toEqual(sheetPreview.workbook);
+    const out = join(dir, 'prompts-fixed.xlsx');
+    desktop.nextSave = out;
+    await call('import:save', sheetPreview.token, { format: 'xlsx', replace: false });
+    expect((await importWorkbookFile(out)).rows.map((r) => r.source)).toEqual((await rows(sheetPreview.token)).map((r) => r.source));
+    expect(readFileSync(book).equals(readFileSync(join(FIXTURES, 'prompts.xlsx')))).toBe(true);
   });
 
   it('replaces the original only when asked, keeping it as <name>.bak first', async () => {

@@ -13,7 +13,7 @@ import { constants } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { ImportCell, ImportEditState, ImportSaved, ImportSaveRequest } from '@shared/ipc';
-import { importTable, tableToCsv, type ImportOptions, type ImportResult, type ImportTable } from '../import';
+import { importTable, tableToCsv, tableToXlsx, type ImportOptions, type ImportResult, type ImportTable } from '../import';
 import { importPromptLines } from '../import/prompt-lines';
 import { TaskActionError } from '../queue/engine';
 import { exists, writeFileAtomic } from '../store/fs-durable';
@@ -183,10 +183,15 @@ async function freeBackup(path: string): Promise<string> {
   }
 }
 
-function savedName(fileName: string | undefined): string {
-  const base = (fileName ?? '').replace(/\.[^.]+$/, '').trim() || 'Import';
-  return `${base} (edited).csv`;
+function baseName(fileName: string | undefined): string {
+  return (fileName ?? '').replace(/\.[^.]+$/, '').trim() || 'Import';
 }
+
+/** What each format is called and written as. */
+const FORMATS = {
+  csv: { label: 'CSV', filter: { name: 'CSV files', extensions: ['csv'] } },
+  xlsx: { label: 'XLSX', filter: { name: 'Excel workbooks', extensions: ['xlsx'] } }
+} as const;
 
 function cannotSave(path: string, error: unknown): TaskActionError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -208,8 +213,11 @@ export async function saveEditedImport(
   chooser: Pick<FileChooser, 'chooseSaveFile'>
 ): Promise<ImportSaved | null> {
   const original = edits.source.path;
+  const format = FORMATS[request.format];
   let path: string;
   if (request.replace) {
+    // Written over in its own format only: a workbook holds more than the sheet shown (other sheets, formats), so it is never replaced by one sheet.
+    if (request.format !== 'csv') throw new TaskActionError('Only a CSV file is written over in place: use “Save as XLSX…” to write a new workbook.');
     if (!original) throw new TaskActionError('This import did not come from a file on disk, so there is no file to replace: use “Save as CSV…”.');
     if (!replaceable(original)) {
       throw new TaskActionError(`${basename(original)} is not a CSV file, so it is not written over as one: use “Save as CSV…”.`);
@@ -217,14 +225,14 @@ export async function saveEditedImport(
     path = original;
   } else {
     const chosen = await chooser.chooseSaveFile({
-      title: 'Save the edited rows as CSV',
-      defaultName: savedName(fileName),
-      filters: [{ name: 'CSV files', extensions: ['csv'] }]
+      title: `Save the edited rows as ${format.label}`,
+      defaultName: `${baseName(fileName)} (edited).${request.format}`,
+      filters: [{ name: format.filter.name, extensions: [...format.filter.extensions] }]
     });
     if (!chosen) return null;
     path = chosen;
   }
-  const bytes = edits.toCsv();
+  const bytes = request.format === 'xlsx' ? Buffer.from(tableToXlsx(edits.tableToSave().records, baseName(fileName))) : edits.toCsv();
   const replacing = original !== undefined && resolve(path) === resolve(original);
   let backupName: string | undefined;
   try {

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
 import { resolveDefaults, type BatchDefaults } from '@shared/batch-defaults';
-import type { ChosenFile, ImportEditResult, ImportFileRequest, ImportPreview, ImportSaved, ImportTextRequest } from '@shared/ipc';
+import type { ChosenFile, ImportEditResult, ImportFileRequest, ImportPreview, ImportSaved, ImportSaveFormat, ImportTextRequest } from '@shared/ipc';
 import type { Field, ImportedRow } from '@shared/import-types';
 import { formatUsd, parseUsd, type Micros } from '@shared/pricing';
 import type { SweepSpec } from '@shared/sweep';
@@ -334,12 +334,12 @@ export const useImportStore = defineStore('import', () => {
   const undo = (): Promise<boolean> => step('import:undo');
   const redo = (): Promise<boolean> => step('import:redo');
 
-  /** "Save as CSV…" (main asks where), or "Save" over the file it came from (after the window asked). */
-  async function save(replace: boolean): Promise<boolean> {
+  /** "Save as CSV…" or "Save as XLSX…" (main asks where), or "Save" over the CSV it came from (after the window asked). */
+  async function save(replace: boolean, format: ImportSaveFormat = 'csv'): Promise<boolean> {
     const p = preview.value;
     if (!p?.edits) return false;
     saved.value = null;
-    const result = await actions.run('save', 'import:save', p.token, { format: 'csv', replace });
+    const result = await actions.run('save', 'import:save', p.token, { format, replace });
     if (!result) return false;
     saved.value = result;
     return true;
