@@ -2,9 +2,10 @@
  * The issue's sweep: a CSV of 20 prompts with a `{{place}}` template and a `place` column,
  * swept over 3 new seeds and 2 durations. The sweep panel counts and prices it before anything
  * expands (and refuses a sweep over the cap), the preview marks the filled parts, and the 120
- * videos run on the simulator and land in the library, each task keeping its seed and duration.
+ * videos run on the simulator and land in the library, each take keeping its seed and duration:
+ * the library sorts them by row, filters them by an axis, and compare labels each pane with them.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { PRICE_PER_SECOND, formatUsd } from '@shared/pricing';
@@ -124,10 +125,48 @@ describeE2e('e2e: a sweep of a prompt template', () => {
         );
       }
 
-      // On disk: 120 videos, each with its sidecar.
+      // On disk: 120 videos, each with its sidecar, which keeps the take's axes.
       const videos = mp4sUnder(harness.libraryDir);
       expect(videos).toHaveLength(120);
-      for (const video of videos) expect(existsSync(video.replace(/\.mp4$/, '.json'))).toBe(true);
+      for (const video of videos) {
+        const sidecar = JSON.parse(readFileSync(video.replace(/\.mp4$/, '.json'), 'utf8')) as {
+          seed: number;
+          duration: number;
+          sourceRow: { axes?: Record<string, string> };
+        };
+        expect(sidecar.sourceRow.axes).toEqual({ seed: String(sidecar.seed), duration: String(sidecar.duration) });
+      }
+
+      // The library: by row, a row's six takes together, each card with its seed and length.
+      await page.getByTestId('nav-library').click();
+      await expect.poll(() => page.getByTestId('library-count').innerText()).toBe('120 videos');
+      await page.getByTestId('library-sort').selectOption('row');
+      await expect.poll(() => page.getByTestId('card-seed').first().innerText()).toMatch(/^seed \d+ · 5 s$/);
+      const firstRow = tasks.filter((t) => t.source.row === 2).sort((a, b) => a.source.take - b.source.take);
+      const lines = firstRow.map((t) => `seed ${t.request.input.seed} · ${t.request.input.duration} s`);
+      expect((await page.getByTestId('card-seed').allInnerTexts()).slice(0, 6)).toEqual(lines);
+      expect(await page.getByTestId('card-takes').first().getAttribute('title')).toBe('row 2 · 6 takes of this prompt · 3 seeds × 2 durations');
+      // A sweep filter per axis, with its counts: 10 s only.
+      await expect.poll(() => page.getByTestId('filter-axis-duration').innerText()).toMatch(/10 s\s*60/);
+      await page.getByTestId('filter-axis-duration-10').check();
+      await expect.poll(() => page.getByTestId('library-count').innerText()).toBe('60 of 120 videos');
+      await screenshot(page, 'library-axes', 'grouped');
+
+      // Compare two takes of row 2 at 10 s: each pane says its seed first, the one axis that differs.
+      for (let i = 0; i < 2; i++)
+        await page
+          .getByTestId('card-open')
+          .nth(i)
+          .click({ modifiers: ['Control'] });
+      await page.getByTestId('action-compare').click();
+      await expect.poll(() => page.getByTestId('compare-pane').count()).toBe(2);
+      const tens = firstRow.filter((t) => t.request.input.duration === 10);
+      expect(await page.getByTestId('compare-facts').allInnerTexts()).toEqual(
+        tens.slice(0, 2).map((t) => `seed ${t.request.input.seed} · 10 s · take ${t.source.take}`)
+      );
+      await expect.poll(() => page.$$eval('[data-testid="compare-video"]', (vs) => vs.every((v) => (v as HTMLVideoElement).readyState >= 2))).toBe(true);
+      await screenshot(page, 'library-axes', 'compare');
+      await page.keyboard.press('Escape');
       expect(app.errors).toEqual([]);
     } finally {
       await app.close();
