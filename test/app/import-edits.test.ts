@@ -314,7 +314,9 @@ describe('the CSV writer', () => {
       ['@SUM(A1)', '-1', '+5'],
       ["'=already text", '-3.5', '-cmd|calc'],
       ['tab\there', 'quote " inside', 'line\rbreak'],
-      ['ünïcödé ✓', '42', "it's"]
+      ['ünïcödé ✓', '42', "it's"],
+      ['  spaced  ', ' lead', 'trail '],
+      ['\tcmd', '\r=1', "'\tx"]
     ];
     const read = readCsvTable(tableToCsv(records, ','));
     expect(read.ok && read.records).toEqual(records);
@@ -322,5 +324,7 @@ describe('the CSV writer', () => {
     expect(formulaSafe('-cmd|calc')).toBe("'-cmd|calc");
     expect(formulaSafe("'=x")).toBe("''=x");
     expect(formulaSafe("it's")).toBe("it's");
+    // A leading tab or carriage return is a formula start to some spreadsheets too.
+    expect(formulaSafe('\tcmd')).toBe("'\tcmd");
   });
 });

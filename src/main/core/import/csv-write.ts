@@ -10,10 +10,10 @@
  */
 import type { CsvDelimiter } from './delimiter';
 
-/** What starts a formula. */
-const FORMULA_START = /^[=+\-@]/;
+/** What starts a formula (a leading tab or carriage return too, which some spreadsheets skip before one). */
+const FORMULA_START = /^[=+\-@\t\r]/;
 /** An escaped formula (or a cell that would read as one): apostrophes, then a formula start. */
-const ESCAPED = /^'+[=+\-@]/;
+const ESCAPED = /^'+[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /** The cell as written to the file: an apostrophe before anything a spreadsheet would run. */
@@ -28,8 +28,8 @@ export function readFormulaCell(cell: string): string {
   return ESCAPED.test(cell) ? cell.slice(1) : cell;
 }
 
-/** Cells holding any of these are quoted, whatever the file's delimiter, so any reader splits them right. */
-const NEEDS_QUOTES = /[",;\t\r\n]/;
+/** Cells holding any of these, or starting or ending with a space, are quoted, whatever the file's delimiter, so any reader splits (and keeps) them right. */
+const NEEDS_QUOTES = /[",;\t\r\n]|^\s|\s$/;
 
 function csvCell(cell: string): string {
   const safe = formulaSafe(cell);
