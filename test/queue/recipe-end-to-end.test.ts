@@ -109,9 +109,26 @@ describe('the recipe travels with the file', () => {
       axes: { seed: '3', duration: '5' }
     });
     expect(written).toEqual({ written: true });
+    // Its parent, here beside it with no sidecar either: the lineage holds by the task ids the recipes name.
+    await copyFile(SAMPLE_WIDE, join(folder, 'heron.mp4'));
+    await writeRecipe(join(folder, 'heron.mp4'), {
+      schema: 1,
+      app: 'LTX Batch Studio',
+      version: APP_VERSION,
+      model: 'ltx-2-19b',
+      prompt: 'A heron flies',
+      mode: 'text-to-video',
+      resolution: '480p',
+      duration: 5,
+      taskId: 'task-parent',
+      batch: { id: 'b-herons', name: 'Herons' }
+    });
     const index = new LibraryIndex();
     await index.build(folder);
-    expect(index.get('take.mp4')).toMatchObject({ origin: 'file', prompt: 'The heron lands', mode: 'image-to-video' });
+    expect(index.get('take.mp4')).toMatchObject({ origin: 'file', prompt: 'The heron lands', mode: 'image-to-video', axes: { seed: '3', duration: '5' } });
+    expect(index.get('heron.mp4')).toMatchObject({ origin: 'file', batchId: 'b-herons', batchName: 'Herons' });
+    expect(index.parentOf(index.get('take.mp4')!)?.path).toBe('heron.mp4');
+    expect(index.childrenOf(index.get('heron.mp4')!).map((e) => e.path)).toEqual(['take.mp4']);
     await index.setFavourite('take.mp4', true);
     const raw = JSON.parse(await readFile(join(folder, 'take.json'), 'utf8')) as Record<string, unknown>;
     expect(raw).toMatchObject({

@@ -93,6 +93,9 @@ export function fileEntry(
     ...(recipe.row === undefined ? {} : { row: recipe.row }),
     ...(recipe.take === undefined ? {} : { take: recipe.take }),
     ...(recipe.axes === undefined ? {} : { axes: recipe.axes }),
+    // Its batch and parent, as a sidecar would give them: its takes stack, and its lineage shows.
+    ...(recipe.batch ? { batchId: recipe.batch.id, batchName: recipe.batch.name } : {}),
+    ...(recipe.parent ? { parent: recipe.parent } : {}),
     ...(recipe.estimateMicros === undefined ? {} : { costMicros: recipe.estimateMicros }),
     ...(recipe.simulated === true ? { simulated: true } : {})
   };

@@ -39,6 +39,11 @@ export interface SidecarMark {
   verdict?: Verdict | null;
 }
 
+/** The APIXO task a video came from, as its sidecar or the recipe inside it says. */
+function taskIdOf(entry: LibraryEntry): string | undefined {
+  return entry.sidecar?.taskId ?? entry.recipe?.taskId;
+}
+
 /** The takes of one prompt: videos of one batch and one source row. */
 function takeKey(entry: LibraryEntry): string | undefined {
   return entry.batchId !== undefined && entry.row !== undefined ? `${entry.batchId}\n${entry.row}` : undefined;
@@ -219,7 +224,7 @@ export class LibraryIndex {
 
   /** The videos that continue from `entry` (their parent is its task id), oldest first. */
   childrenOf(entry: LibraryEntry): LibraryEntry[] {
-    const taskId = entry.sidecar?.taskId;
+    const taskId = taskIdOf(entry);
     const set = taskId === undefined ? undefined : this.childSets.get(taskId);
     if (!set) return [];
     return [...set]
@@ -342,7 +347,8 @@ export class LibraryIndex {
     else this.images.set(entry.path, image);
     const key = takeKey(entry);
     if (key) addTo(this.takeSets, key, entry.path);
-    if (entry.sidecar) addTo(this.byTaskId, entry.sidecar.taskId, entry.path);
+    const taskId = taskIdOf(entry);
+    if (taskId) addTo(this.byTaskId, taskId, entry.path);
     if (entry.parent) addTo(this.childSets, entry.parent.taskId, entry.path);
     this.version++;
   }
@@ -350,7 +356,8 @@ export class LibraryIndex {
   private untake(entry: LibraryEntry): void {
     const key = takeKey(entry);
     if (key !== undefined) removeFrom(this.takeSets, key, entry.path);
-    if (entry.sidecar) removeFrom(this.byTaskId, entry.sidecar.taskId, entry.path);
+    const taskId = taskIdOf(entry);
+    if (taskId) removeFrom(this.byTaskId, taskId, entry.path);
     if (entry.parent) removeFrom(this.childSets, entry.parent.taskId, entry.path);
   }
 
