@@ -220,6 +220,23 @@ describe('the recipe writer on files it must not change', () => {
     expect((await readFile(path)).includes(nested)).toBe(true);
   });
 
+  it('leaves a fast-start file alone when it holds offsets the writer does not move (saio, a top-level meta)', async () => {
+    const whole = await readFile(SAMPLE_WIDE);
+    const saio = box('saio', Buffer.alloc(4), Buffer.from([0, 0, 0, 1, 0, 0, 0, 0]));
+    const cases = [
+      { name: 'encrypted.mp4', bytes: insertInto(whole, ['moov', 'trak', 'mdia', 'minf', 'stbl'], saio), reason: /saio/ },
+      { name: 'items.mp4', bytes: insertInto(whole, [], box('meta', Buffer.alloc(4)), 1), reason: /top-level metadata box/ }
+    ];
+    for (const { name, bytes, reason } of cases) {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      const result = await writeRecipe(path, recipe);
+      expect(result.written).toBe(false);
+      expect(result.reason).toMatch(reason);
+      expect((await readFile(path)).equals(bytes)).toBe(true);
+    }
+  });
+
   it('leaves a file that is not an MP4, or is cut short, as it is', async () => {
     const text = join(dir, 'notes.mp4');
     await writeFile(text, 'just some text, not a video');
@@ -278,3 +295,31 @@ describe('chunk offsets of a fast-start file', () => {
     expect(offsets[1]).toBeGreaterThan(0xffffffff);
   });
 });
+
+/**
+ * `file` with `inserted` put as the first child of the box at `path` (by type, first match at
+ * each level), every box on the way grown to hold it; with an empty path, as top-level box
+ * number `at`.
+ */
+function insertInto(file: Buffer, path: readonly string[], inserted: Buffer, at = 0): Buffer {
+  if (path.length === 0) {
+    const boxes = topLevelBoxes(file).map((b) => b.bytes);
+    return Buffer.concat([...boxes.slice(0, at), inserted, ...boxes.slice(at)]);
+  }
+  const grow = (bytes: Buffer, rest: readonly string[]): Buffer => {
+    const body = bytes.subarray(8);
+    const children: Buffer[] = [];
+    for (let i = 0; i < body.length;) {
+      const size = body.readUInt32BE(i);
+      children.push(body.subarray(i, i + size));
+      i += size;
+    }
+    const index = children.findIndex((c) => c.toString('latin1', 4, 8) === rest[0]);
+    const inner = rest.length === 1 ? box(rest[0], inserted, children[index].subarray(8)) : grow(children[index], rest.slice(1));
+    return box(bytes.toString('latin1', 4, 8), ...children.slice(0, index), inner, ...children.slice(index + 1));
+  };
+  const boxes = topLevelBoxes(file);
+  return Buffer.concat(
+    boxes.map((b) => (b.type === path[0] ? (path.length === 1 ? box(path[0], inserted, b.bytes.subarray(8)) : grow(b.bytes, path.slice(1))) : b.bytes))
+  );
+}

@@ -366,6 +366,18 @@ async function copyRange(from: FileHandle, to: FileHandle, start: number, end: n
   return out;
 }
 
+/**
+ * Offsets this writer does not move: a growing movie box before the media would leave them
+ * pointing at the wrong bytes, so such a file is left as it is. Sample auxiliary offsets
+ * (`saio`, encrypted tracks) and a top-level `meta` (its `iloc` item locations).
+ */
+function refuseUnmovable(boxes: readonly TopBox[], moov: Node): void {
+  if (boxes.some((b) => b.type === 'meta')) throw new Refusal('it has a top-level metadata box whose item offsets this app does not move');
+  for (const { stbl } of chunkTables(moov)) {
+    if (stbl.children!.some((c) => c.type === 'saio')) throw new Refusal('a track has sample auxiliary offsets (saio) this app does not move');
+  }
+}
+
 /** The movie box's top-level record and its parsed tree. */
 async function readMovie(handle: FileHandle, size: number): Promise<{ boxes: TopBox[]; moovBox: TopBox; moov: Node }> {
   const boxes = await topBoxes(handle, size);
@@ -427,6 +439,7 @@ export async function writeRecipe(path: string, recipe: VideoRecipe): Promise<Re
     const { boxes, moovBox, moov } = await readMovie(handle, stats.size);
     const moovEnd = moovBox.at + moovBox.size;
     const mediaAfter = boxes.some((b) => b.at >= moovEnd && b.type === 'mdat');
+    if (mediaAfter) refuseUnmovable(boxes, moov);
     withRecipe(moov, recipeItems(recipe, json));
     const newMoov = buildMoov(moov, moovBox.size, moovEnd, mediaAfter);
 
