@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { Sidecar } from '@shared/library';
 import { SCREENS_DIR, describeE2e, e2eSession, openApp } from './browser';
+import { ffprobeFormat, hasFfmpeg } from '../download/ffmpeg';
 import { mp4sUnder, queuePastedPrompts, snapshot, tasksOf, until } from './helpers';
 
 const PROMPT = 'a lighthouse beam sweeping through the storm';
@@ -82,6 +83,12 @@ describeE2e('continue a shot from its last frame, and its lineage in the library
       expect(parent).toMatchObject({ taskId: first.taskId, file: firstVideo.slice(harness.libraryDir.length + 1) });
       expect(parent.frameSec).toBeGreaterThan(shown.duration - 0.1);
       expect(parent.frameSec).toBeLessThanOrEqual(shown.duration);
+      // And so does the recipe inside its MP4, as ffprobe reads it: the file carries its lineage anywhere.
+      if (hasFfmpeg) {
+        const tags = ffprobeFormat(nextVideo).format.tags ?? {};
+        expect(tags.comment).toBe(PROMPT);
+        expect(JSON.parse(tags.recipe!)).toMatchObject({ mode: 'image-to-video', parent });
+      }
 
       // Its player says where it came from, with a link that opens the parent.
       await page.getByTestId('nav-library').click();
