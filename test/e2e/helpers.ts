@@ -1,5 +1,5 @@
 /** Node-side checks for the e2e scenarios: the library folder, the queue as the service sees it. */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchSummary, TaskRecord } from '@shared/batch';
 import type { Page as ItemPage, QueueSnapshot } from '@shared/ipc';
@@ -69,6 +69,20 @@ export async function queuePastedPrompts(page: Page, prompts: string[]): Promise
   await page.getByTestId('add-to-queue').click();
   await page.getByTestId('confirm-add').click();
   await page.getByTestId('batch-row').waitFor();
+}
+
+/**
+ * Writes a CSV into the harness folder, drops it on the page, adds its one row to the queue and
+ * waits for its `videos` to be done: a finished video to look at.
+ */
+export async function makeFromCsv(page: Page, harness: Harness, name: string, text: string, videos = 1): Promise<void> {
+  const csv = join(harness.dir, name);
+  writeFileSync(csv, text);
+  await dropPaths(page, [csv]);
+  await expect.poll(() => page.getByTestId('import-row').count()).toBeGreaterThan(0);
+  await page.getByTestId('add-to-queue').click();
+  await page.getByTestId('confirm-add').click();
+  await until(`${videos} video(s) done`, async () => ((await snapshot(harness)).batches[0]?.counts.done === videos ? true : undefined), 45_000);
 }
 
 /**

@@ -1,24 +1,18 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeE2e, e2eSession, openApp } from './browser';
-import { dropPaths, mp4sUnder, snapshot, until } from './helpers';
+import { makeFromCsv, mp4sUnder } from './helpers';
 
 describeE2e('the recipe inside the file: a copy without its sidecar is recalled', () => {
   const session = e2eSession();
 
   it('lists a video copied without its sidecar as "recipe from the file", with its prompt, and judging it writes a sidecar', async () => {
     const { browser, harness } = session;
-    const csv = join(harness.dir, 'shots.csv');
-    writeFileSync(csv, 'prompt,seed,resolution\na lighthouse beam sweeping through the storm,184467,480p\n');
     const app = await openApp(browser, harness, 'library');
     const page = app.page;
     try {
-      await dropPaths(page, [csv]);
-      await expect.poll(() => page.getByTestId('import-row').count()).toBe(1);
-      await page.getByTestId('add-to-queue').click();
-      await page.getByTestId('confirm-add').click();
-      await until('the video done', async () => ((await snapshot(harness)).batches[0]?.counts.done === 1 ? true : undefined), 45_000);
+      await makeFromCsv(page, harness, 'shots.csv', 'prompt,seed,resolution\na lighthouse beam sweeping through the storm,184467,480p\n');
       const [made] = mp4sUnder(harness.libraryDir);
 
       // The video alone, as if copied from another machine or a download folder.

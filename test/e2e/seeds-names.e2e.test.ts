@@ -1,24 +1,18 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeE2e, e2eSession, openApp } from './browser';
-import { dropPaths, mp4sUnder, snapshot, until } from './helpers';
+import { makeFromCsv, mp4sUnder } from './helpers';
 
 describeE2e('a finished video with its seed and its name', () => {
   const session = e2eSession();
 
   it('names the file and the card after the CSV name, and shows the seed it was made with', async () => {
     const { browser, harness } = session;
-    const csv = join(harness.dir, 'named.csv');
-    writeFileSync(csv, 'name,prompt,resolution\nlighthouse-storm,a lighthouse beam sweeping through the storm,480p\n');
     const app = await openApp(browser, harness, 'seed-and-name');
     const page = app.page;
     try {
-      await dropPaths(page, [csv]);
-      await expect.poll(() => page.getByTestId('import-row').count()).toBe(1);
-      await page.getByTestId('add-to-queue').click();
-      await page.getByTestId('confirm-add').click();
-      await until('the video done', async () => ((await snapshot(harness)).batches[0]?.counts.done === 1 ? true : undefined), 45_000);
+      await makeFromCsv(page, harness, 'named.csv', 'name,prompt,resolution\nlighthouse-storm,a lighthouse beam sweeping through the storm,480p\n');
 
       const [file] = mp4sUnder(harness.libraryDir);
       const sidecar = JSON.parse(readFileSync(file.replace(/\.mp4$/, '.json'), 'utf8')) as { seed: number; name: string; prompt: string };
