@@ -91,6 +91,26 @@ describe('cli validate with a sweep', () => {
     expect(stdout).toContain('Estimate: 12 videos, 90 s of video, $1.08');
   });
 
+  it('reads a workbook made by a spreadsheet program as its CSV export, and a chosen sheet', async () => {
+    const fromCsv = await runCli(['validate', 'test/fixtures/sheets/prompts.csv', '--json']);
+    const fromXlsx = await runCli(['validate', 'test/fixtures/sheets/prompts.xlsx', '--json']);
+    const report = (out: string) => {
+      const { file: _file, delimiter: _delimiter, ...rest } = JSON.parse(out) as Record<string, unknown>;
+      return rest;
+    };
+    expect(fromXlsx.code).toBe(fromCsv.code);
+    expect(report(fromXlsx.stdout)).toEqual(report(fromCsv.stdout));
+    const shots = await runCli(['validate', 'test/fixtures/sheets/book.ods', '--sheet', 'Shots']);
+    expect(shots.code).toBe(0);
+    expect(shots.stdout).toContain('✓ every row is valid');
+    const none = await runCli(['validate', 'test/fixtures/sheets/book.ods', '--sheet', 'Nope']);
+    expect(none.code).toBe(2);
+    expect(none.stdout + none.stderr).toMatch(/Nope/);
+    const wrong = await runCli(['validate', 'resources/examples/example.csv', '--sheet', 'Shots']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('--sheet is for a workbook (.xlsx, .ods); a CSV has one table.');
+  });
+
   it('refuses a sweep flag it cannot read, naming the flag and the entry', async () => {
     const file = csv('prompt\na fox\n');
     const { code, stderr } = await runCli(['validate', file, '--durations', '5,99']);

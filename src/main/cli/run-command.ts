@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { formatUsd, parseUsd } from '@shared/pricing';
-import { formatRowProblem, importCsvFile, validRows } from '../core/import';
+import { formatRowProblem, validRows } from '../core/import';
 import { DEFAULT_HOSTING } from '@shared/settings';
 import { createBatch, hostingRefusal, localImageTasks, tasksFromRows } from '../core/app/create-batch';
 import { HostingError, type RequestSigner } from '../core/hosting';
@@ -14,15 +14,15 @@ import { appHostingSettings, cliHosting, cliRequestSigner, HOSTING_SECRET_ENV } 
 import { numberFlag, parseCommandArgs } from './args';
 import { driveBatches } from './batch-runner';
 import { EXIT, UsageError, plural, type Output } from './output';
-import { DEFAULT_FLAGS, SWEEP_FLAGS, SWEEP_HELP, defaultsFromFlags, printEstimate, sweepFromFlags } from './validate-command';
+import { DEFAULT_FLAGS, SWEEP_FLAGS, SWEEP_HELP, defaultsFromFlags, importRowsFile, printEstimate, sweepFromFlags } from './validate-command';
 import { confirm } from './confirm';
 import { LEDGER_FLAGS, LEDGER_HELP, answerLedgerQuestion, connectSimulatedWork, ledgerChoiceOf } from './ledger-choice';
 import type { CliLog } from './cli-log';
 import type { Logger } from '../core/log/logger';
 
-export const RUN_HELP = `Usage: ltx-batch run <file.csv> --out <library> [options]
+export const RUN_HELP = `Usage: ltx-batch run <file.csv|file.xlsx|file.ods> --out <library> [options]
 
-Validates the CSV, shows the estimate, asks to confirm, then submits every row, polls the
+Validates the CSV (or one sheet of a workbook: --sheet NAME), shows the estimate, asks to confirm, then submits every row, polls the
 tasks and downloads each finished video (with a sidecar JSON) into the library folder.
 Running the same command again resumes that batch and never submits a row twice.
 
@@ -39,6 +39,7 @@ tasks wait until you choose: run again without the key, or one of --keep-simulat
 
 Options:
   --out DIR          library folder for the videos (required)
+  --sheet NAME       the workbook's sheet to read (default: the first visible one with data)
   --data-dir DIR     where the queue keeps its journal (default: ${defaultDataDir()})
   --base-url URL     the APIXO API (default https://api.apixo.ai/api/v1); the key comes from APIXO_API_KEY.
                      With neither, the built-in simulator is used and nothing is charged.
@@ -82,7 +83,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
     io.out(RUN_HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError('run takes exactly one CSV file.');
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one CSV file (or workbook).');
   if (typeof values.out !== 'string' || values.out.trim() === '') throw new UsageError('run needs --out <library folder>.');
   const file = resolve(positionals[0]);
   const libraryDir = resolve(values.out);
@@ -97,7 +98,7 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
 
   const defaults = defaultsFromFlags(values);
   const sweep = sweepFromFlags(values);
-  const result = await importCsvFile(file, { defaults, sweep });
+  const result = await importRowsFile(file, { defaults, sweep }, values.sheet);
   log.info('CSV read', {
     file,
     videos: result.rows.length,
@@ -125,7 +126,16 @@ export async function runCommand(argv: string[], io: Output, signal: AbortSignal
 
   const sourceKey = createHash('sha256')
     .update(await readFile(file))
-    .update(JSON.stringify({ libraryDir, defaults, capMicros, skip: values['skip-invalid'] === true, ...(sweep ? { sweep } : {}) }))
+    .update(
+      JSON.stringify({
+        libraryDir,
+        defaults,
+        capMicros,
+        skip: values['skip-invalid'] === true,
+        ...(sweep ? { sweep } : {}),
+        ...(typeof values.sheet === 'string' ? { sheet: values.sheet } : {})
+      })
+    )
     .digest('hex');
 
   const tasks = tasksFromRows(rows);

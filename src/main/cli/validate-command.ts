@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { ASPECT_RATIOS, MODES, RESOLUTIONS, LIMITS } from '@shared/model';
 import { formatUsd, type BatchEstimate } from '@shared/pricing';
 import { SWEEP_AXIS_MAX, readNumberList, type SweepSpec } from '@shared/sweep';
-import { formatRowProblem, importCsvFile, type BatchDefaults, type ImportResult } from '../core/import';
+import { formatRowProblem, importCsvFile, importWorkbookFile, isWorkbookPath, type BatchDefaults, type ImportOptions, type ImportResult } from '../core/import';
 import { choiceFlag, numberFlag, parseCommandArgs } from './args';
 import { EXIT, UsageError, plural, type Output } from './output';
 import type { CliLog } from './cli-log';
@@ -12,12 +12,14 @@ export const SWEEP_HELP = `  --seeds N|LIST   sweep: N new seeds for every take,
   --durations LIST, --resolutions LIST, --aspects LIST, --lora-scales LIST
                    sweep: every take tried at each value (5,10 · 480p,720p · 16:9,9:16 · 0.6,1)`;
 
-export const VALIDATE_HELP = `Usage: ltx-batch validate <file.csv> [options]
+export const VALIDATE_HELP = `Usage: ltx-batch validate <file.csv|file.xlsx|file.ods> [options]
 
-Checks every row of a CSV against the LTX 2 19B rules and prints the problems and the cost
-estimate of the valid rows. Nothing is sent anywhere.
+Checks every row of a CSV (or of one sheet of an Excel or LibreOffice workbook) against the
+LTX 2 19B rules and prints the problems and the cost estimate of the valid rows. Nothing is
+sent anywhere.
 
 Options:
+  --sheet NAME     the workbook's sheet to read (default: the first visible one with data)
   --resolution R   default resolution for rows without one (${RESOLUTIONS.join(', ')}; default 720p)
   --duration S     default duration in seconds (${LIMITS.durationMin}-${LIMITS.durationMax}; default 5)
   --aspect A       default aspect ratio for text modes (${ASPECT_RATIOS.join(', ')}; default 16:9)
@@ -88,7 +90,21 @@ export function defaultsFromFlags(values: Record<string, string | boolean | unde
   return defaults;
 }
 
+/**
+ * The rows of a CSV or of a workbook's sheet (shared by `validate` and `run`): a workbook is read
+ * as the window reads it, the same mapping, checks and estimate.
+ */
+export function importRowsFile(file: string, options: ImportOptions, sheet: string | boolean | undefined): Promise<ImportResult> {
+  if (sheet !== undefined && (typeof sheet !== 'string' || sheet.trim() === '')) throw new UsageError('--sheet takes the name of a sheet.');
+  if (!isWorkbookPath(file)) {
+    if (sheet !== undefined) throw new UsageError('--sheet is for a workbook (.xlsx, .ods); a CSV has one table.');
+    return importCsvFile(file, options);
+  }
+  return importWorkbookFile(file, { ...options, ...(sheet === undefined ? {} : { sheet }) });
+}
+
 export const DEFAULT_FLAGS = {
+  sheet: { type: 'string' },
   resolution: { type: 'string' },
   duration: { type: 'string' },
   aspect: { type: 'string' },
@@ -101,9 +117,9 @@ export async function validateCommand(argv: string[], io: Output, _signal: Abort
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError('validate takes exactly one CSV file.');
+  if (positionals.length !== 1) throw new UsageError('validate takes exactly one CSV file (or workbook).');
   const [file] = positionals;
-  const result = await importCsvFile(file, { defaults: defaultsFromFlags(values), sweep: sweepFromFlags(values) });
+  const result = await importRowsFile(file, { defaults: defaultsFromFlags(values), sweep: sweepFromFlags(values) }, values.sheet);
   const valid = result.fileProblems.length === 0 && result.problems.length === 0;
   logs.open().info('CSV validated', {
     file,
