@@ -68,6 +68,32 @@ describe('composerTasks', () => {
     expect(tasks[0].source.parent).not.toBe(tasks[1].source.parent);
   });
 
+  it('makes one take per {a|b} alternative of a composed prompt, each with its variant, and refuses a {{column}} it cannot fill', async () => {
+    const { find } = lookup();
+    const tasks = await composerTasks(
+      request([{ prompt: 'a kite over {a beach|a lake} at {dawn|dusk}' }, { prompt: 'no braces here' }], {}, 2),
+      find,
+      recordingHost().urls
+    );
+    const variants = [
+      ['a kite over a beach at dawn', { variant: 'a beach', 'variant 2': 'dawn' }],
+      ['a kite over a beach at dusk', { variant: 'a beach', 'variant 2': 'dusk' }],
+      ['a kite over a lake at dawn', { variant: 'a lake', 'variant 2': 'dawn' }],
+      ['a kite over a lake at dusk', { variant: 'a lake', 'variant 2': 'dusk' }]
+    ];
+    // Two takes of each, as an imported row with a count of 2 makes them.
+    expect(tasks.filter((t) => t.source.row === 1).map((t) => [t.draft.prompt, t.source.axes])).toEqual([...variants, ...variants]);
+    // Every take has its own seed; the row without braces is as written.
+    expect(new Set(tasks.filter((t) => t.source.row === 1).map((t) => t.draft.seed)).size).toBe(8);
+    expect(tasks.filter((t) => t.source.row === 2).map((t) => [t.draft.prompt, t.source.axes])).toEqual([
+      ['no braces here', undefined],
+      ['no braces here', undefined]
+    ]);
+    await expect(composerTasks(request([{ prompt: 'a kite over {{place}}' }]), find, recordingHost().urls)).rejects.toThrow(
+      /Row 1 uses \{\{place\}\}, which is filled from a CSV column, and a composed row has none/
+    );
+  });
+
   it('makes an image row image-to-video with its hosted URL and cached file, and a text row text-to-video in the chosen shape', async () => {
     const { find } = lookup();
     const { urls, calls } = recordingHost();

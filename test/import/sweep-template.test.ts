@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateBatch, formatUsd, taskCost } from '../../src/shared/pricing';
 import { countSweep, sweepRefusal } from '../../src/shared/sweep';
 import { importCsvText, validDrafts } from '../../src/main/core/import';
-import { parseTemplate, fillTemplate } from '../../src/main/core/import/template';
+import { parseTemplate, fillTemplate } from '@shared/template';
 import { seeded } from './helpers';
 
 /** 20 prompts with a {{place}} template and a place column. */

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
+import { useComposerStore } from '../../src/renderer/src/stores/composer';
 import { useInfoStore } from '../../src/renderer/src/stores/info';
 import { useImportStore } from '../../src/renderer/src/stores/import';
 import { useKeyStore } from '../../src/renderer/src/stores/key';
@@ -91,6 +92,22 @@ describe('stores unwrap results and keep an error per action', () => {
     expect(await importer.importExample()).toBe(false);
     expect(importer.errors.import).toBe('The example file is missing: reinstall the app.');
     expect(importer.preview).toBeNull();
+    await settle();
+  });
+});
+
+describe('the composer counts what it will make', () => {
+  it('counts one take per {a|b} alternative, and prices them, before anything is sent', async () => {
+    await install();
+    await useSettingsStore().load();
+    const composer = useComposerStore();
+    composer.addRow();
+    composer.addRow();
+    composer.rows[0].prompt = 'a kite over {a beach|a lake|a field}';
+    composer.rows[1].prompt = 'a heron at dawn';
+    composer.takes = 2;
+    expect(composer.videoCount).toBe(8);
+    expect(composer.estimate.count).toBe(8);
     await settle();
   });
 });

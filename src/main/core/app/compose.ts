@@ -11,6 +11,7 @@ import { LIMITS, isImageMode, modeFor } from '@shared/model';
 import type { TaskDraft } from '@shared/request';
 import { buildRequest } from '@shared/request-builder';
 import { validateRequest } from '@shared/validation';
+import { fillTemplate, parseTemplate, type FilledPrompt } from '@shared/template';
 import { cryptoRandom, drawSeed, takeSeeds } from '../import/seeds';
 import { hasSeedAxis, hasSweep, sweepDrafts, sweepSeeds } from '../import/sweep';
 import { DEFAULT_MAX_SWEEP_VIDEOS, countSweep, sweepRefusal } from '@shared/sweep';
@@ -58,7 +59,7 @@ export async function composerTasks(
   maxSweepVideos = DEFAULT_MAX_SWEEP_VIDEOS
 ): Promise<NewTask[]> {
   const images = new Map<string, CachedImage>();
-  const planned: { row: number; image?: CachedImage; parent?: VideoParent; bases: TaskDraft[] }[] = [];
+  const planned: { row: number; image?: CachedImage; parent?: VideoParent; bases: TaskDraft[]; variants: Record<string, string>[] }[] = [];
   const seedAxis = hasSeedAxis(request.sweep);
   let takeIndex = 0;
   for (const [i, row] of request.rows.entries()) {
@@ -71,15 +72,19 @@ export async function composerTasks(
       if (!image) throw new TaskActionError(`${where}: its image is no longer in the app's cache. Drop the image again.`);
       images.set(row.imageId, image);
     }
+    // `{a|b}` alternatives make one take each, as in an imported row (the `variant` axes); `{{column}}` needs a CSV's columns.
+    const prompts = composedPrompts(prompt, where);
+    const count = request.takes * prompts.length;
     const seeds = seedAxis
-      ? new Array<undefined>(request.takes).fill(undefined)
-      : takeSeeds({ cell: undefined, count: request.takes, policy: request.defaults.seed, firstTakeIndex: takeIndex, random });
-    takeIndex += request.takes;
+      ? new Array<undefined>(count).fill(undefined)
+      : takeSeeds({ cell: undefined, count, policy: request.defaults.seed, firstTakeIndex: takeIndex, random });
+    takeIndex += count;
     planned.push({
       row: i + 1,
       image,
       parent: row.parent,
-      bases: seeds.map((seed) => draftFor(prompt, image !== undefined, request.defaults, seed as number | undefined))
+      bases: seeds.map((seed, t) => draftFor(prompts[t % prompts.length].prompt, image !== undefined, request.defaults, seed as number | undefined)),
+      variants: seeds.map((_, t) => prompts[t % prompts.length].axes)
     });
   }
   // A sweep is counted before it expands, and refused over its cap (sweep.ts).
@@ -96,7 +101,9 @@ export async function composerTasks(
   }
   const swept = planned.map((p) => {
     const seeds = sweepSeeds(request.sweep, p.bases.length, random);
-    const drafts = p.bases.flatMap((base, b) => sweepDrafts(base, request.sweep, seeds?.[b]));
+    const drafts = p.bases.flatMap((base, b) =>
+      sweepDrafts(base, request.sweep, seeds?.[b]).map((d) => ({ draft: d.draft, axes: { ...p.variants[b], ...d.axes } }))
+    );
     for (const { draft } of drafts) check(draft, `Row ${p.row}`);
     return { ...p, drafts };
   });
@@ -118,6 +125,19 @@ export async function composerTasks(
       return { source, draft: { ...draft }, imagePath: image?.path };
     })
   );
+}
+
+/** A composed row's prompts: one per combination of its `{a|b}` alternatives; a `{{column}}` placeholder is refused (a composed row has no columns). */
+function composedPrompts(prompt: string, where: string): FilledPrompt[] {
+  const template = parseTemplate(prompt);
+  if (!template) return [{ prompt, filled: [], axes: {} }];
+  if (template.variables.length > 0) {
+    const name = template.variables[0];
+    throw new TaskActionError(
+      `${where} uses {{${name}}}, which is filled from a CSV column, and a composed row has none: write the words themselves, or import a CSV with a "${name}" column (write \\{ for a literal brace).`
+    );
+  }
+  return fillTemplate(template, () => '');
 }
 
 /** The draft a library video was made from, with its seed replaced when asked. */

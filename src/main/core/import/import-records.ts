@@ -6,7 +6,7 @@ import { failedImport } from './import-result';
 import { DEFAULT_MAX_ROWS, tooManyTakesMessage } from './limits';
 import { buildRowTakes, createRowContext, rowRandom, type RowTakes } from './row-builder';
 import { hasSweep, sweepSeeds } from './sweep';
-import { parseTemplate, variantCount } from './template';
+import { parseTemplate, variantCount } from '@shared/template';
 import { DEFAULT_MAX_SWEEP_VIDEOS, countSweep, sweepRefusal, type SweepCount } from '@shared/sweep';
 import { cryptoRandom } from './seeds';
 import type { Delimiter, ImportColumn, ImportedRow, ImportOptions, ImportResult, RowProblem } from './types';

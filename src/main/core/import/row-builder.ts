@@ -9,7 +9,7 @@ import { checkLocalImage, type LocalImage } from './local-image';
 import { validateTake, type Strays } from './row-validation';
 import { takeSeeds } from './seeds';
 import { hasSeedAxis, sweepDrafts } from './sweep';
-import { fillTemplate, parseTemplate, type FilledPrompt } from './template';
+import { fillTemplate, parseTemplate, type FilledPrompt } from '@shared/template';
 import { showValue } from '@shared/validation';
 import type { SweepSpec } from '@shared/sweep';
 import type { ImportColumn, ImportedRow, RowProblem } from './types';

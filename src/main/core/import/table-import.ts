@@ -1,7 +1,7 @@
 import { mapColumns, normalizeHeader } from './headers';
 import { importRecords, isBlankRecord } from './import-records';
 import { failedImport } from './import-result';
-import { parseTemplate } from './template';
+import { parseTemplate } from '@shared/template';
 import type { Delimiter, ImportOptions, ImportResult } from './types';
 
 /**

@@ -14,7 +14,7 @@ import { readXlsxSheets } from './xlsx-read';
 import { MAX_RATIO, MAX_UNZIPPED_BYTES, ZipProblem, newBudget, zipEntries } from './zip-read';
 
 /**
- * The spreadsheet door of the importer (docs/architecture.md, "Spreadsheets"): an XLSX or ODS
+ * The spreadsheet door of the importer (docs/architecture.md, "Doors and use cases"): an XLSX or ODS
  * workbook read into an `ImportTable`, one sheet of it, then mapped, checked and priced by
  * `importTable` exactly as a CSV is. A thin reader of our own over fflate (zip, under caps) and
  * saxes (streamed XML).

@@ -2,7 +2,7 @@ import { Inflate } from 'fflate';
 
 /**
  * A small, capped reader of the zip container that XLSX and ODS files are (docs/architecture.md,
- * "Spreadsheets"). It reads the central directory itself and inflates one entry at a time through
+ * "Doors and use cases"). It reads the central directory itself and inflates one entry at a time through
  * fflate's streaming `Inflate`, counting what comes out: the caps hold WHILE inflating, whatever
  * sizes the file declares, so a zip bomb stops after at most one chunk past the cap.
  */

@@ -6,6 +6,7 @@ import type { ComposerDraft, HostingStatus, SourceImage } from '@shared/images';
 import { LIMITS, modeFor } from '@shared/model';
 import { estimateBatch, parseUsd, type BatchEstimate } from '@shared/pricing';
 import { countSweep, sweepFactors, sweepRefusal, sweptPricing, type SweepCount, type SweepSpec } from '@shared/sweep';
+import { parseTemplate, variantCount } from '@shared/template';
 import { promptsName } from '../lib/batch-name';
 import { plural } from '../lib/format';
 import { useHostingStore } from './hosting';
@@ -60,13 +61,17 @@ export const useComposerStore = defineStore('composer', () => {
   const takesValid = computed(() => Number.isInteger(takes.value) && takes.value >= 1 && takes.value <= 10);
   const capMicros = computed<number | undefined | null>(() => (capText.value.trim() ? (parseUsd(capText.value) ?? null) : undefined));
 
-  /** Every take before the sweep, as far as its price goes. */
+  /** Every take before the sweep, as far as its price goes: a prompt's `{a|b}` alternatives make one take each. */
   const bases = computed(() => {
     const d = currentDefaults.value;
     const loras = (d.loras?.length ?? 0) > 0;
     const count = takesValid.value ? takes.value : 1;
     return rows.value.flatMap((r) =>
-      Array.from({ length: count }, () => ({ mode: modeFor(r.image !== undefined, loras), resolution: d.resolution, duration: d.duration }))
+      Array.from({ length: count * variantCount(parseTemplate(promptOf(r))) }, () => ({
+        mode: modeFor(r.image !== undefined, loras),
+        resolution: d.resolution,
+        duration: d.duration
+      }))
     );
   });
 
@@ -95,7 +100,7 @@ export const useComposerStore = defineStore('composer', () => {
     return '';
   });
 
-  const videoCount = computed(() => (sweepCount.value ? sweepCount.value.videos : rows.value.length * (takesValid.value ? takes.value : 1)));
+  const videoCount = computed(() => (sweepCount.value ? sweepCount.value.videos : bases.value.length));
 
   /** The first prompt's first words and how many more; for images alone, the first image's name. */
   function defaultName(): string {

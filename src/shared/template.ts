@@ -4,7 +4,7 @@
  * untouched. In a prompt with braces, `\{` and `\}` are literal braces, and braces around text
  * without a `|` (such as `{dusk}`) stay as written.
  */
-import type { FilledPart } from '@shared/import-types';
+import type { FilledPart } from './import-types';
 
 type Segment = { kind: 'text'; text: string } | { kind: 'var'; name: string } | { kind: 'alts'; options: string[] };
 
