@@ -13,7 +13,7 @@ export interface VideoProbe {
   height: number;
   /** Presentation length in seconds, rounded to 3 decimals. */
   durationSec: number;
-  /** Frames per second of the first video track, rounded to 3 decimals; 0 when the file does not say (fragmented MP4). */
+  /** Frames per second of the first video track, rounded to 3 decimals (a fragmented file's from its fragments); 0 when the file does not say. */
   fps: number;
   hasAudio: boolean;
   /** The sample entry's fourcc: `avc1`, `hvc1`, `av01` … */

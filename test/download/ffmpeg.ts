@@ -4,8 +4,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export const hasFfmpeg = ['ffmpeg', 'ffprobe'].every((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0);
 export const FFMPEG_SKIP_REASON = 'needs ffmpeg and ffprobe on the PATH (apt-get install ffmpeg) to make and check real videos';
 
-/** A real one-second H.264 + AAC clip made by ffmpeg; `faststart` puts its movie box before the media. */
-export function makeClip(path: string, options: { faststart: boolean; seconds?: number }): void {
+/**
+ * A real one-second H.264 + AAC clip made by ffmpeg; `faststart` puts its movie box before the
+ * media, `fragmented` writes it as movie fragments with these extra muxer arguments.
+ */
+export function makeClip(path: string, options: { faststart: boolean; seconds?: number; fragmented?: string[] }): void {
   const seconds = String(options.seconds ?? 1);
   execFileSync('ffmpeg', [
     ...['-v', 'error', '-y'],
@@ -13,6 +16,7 @@ export function makeClip(path: string, options: { faststart: boolean; seconds?: 
     ...['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`],
     ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
     ...(options.faststart ? ['-movflags', '+faststart'] : []),
+    ...(options.fragmented ?? []),
     path
   ]);
 }

@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mp4ProbeError, isMp4Header, probeMp4, type Mp4ProbeProblem } from '../../src/main/core/download';
 import { FTYP, SAMPLE_TALL, SAMPLE_WIDE, TempDirs, box, moovAtEnd, readSample, topLevelBoxes } from '../library/helpers';
+import { FFMPEG_SKIP_REASON, ffprobeFormat, ffprobeStreams, hasFfmpeg, makeClip } from './ffmpeg';
 
 const temp = new TempDirs();
 let dir: string;
@@ -173,5 +174,42 @@ describe('probeMp4 leniency', () => {
   it('ignores zero padding after a complete movie', async () => {
     const padded = Buffer.concat([moovAtEnd(wide), Buffer.alloc(64)]);
     expect((await probeMp4(await fileWith('padded.mp4', padded))).width).toBe(640);
+  });
+});
+
+describe.skipIf(!hasFfmpeg)(`probeMp4 on fragmented files made by ffmpeg${hasFfmpeg ? '' : ` (skipped: ${FFMPEG_SKIP_REASON})`}`, () => {
+  // Each as ffmpeg writes fragments: an empty movie box and one fragment per keyframe, the same
+  // with default-base-is-moof, fragments of half a second, and one fragment per track.
+  const kinds: [string, string[]][] = [
+    ['frag_keyframe+empty_moov', ['-movflags', 'frag_keyframe+empty_moov']],
+    ['with default_base_moof', ['-movflags', 'frag_keyframe+empty_moov+default_base_moof']],
+    ['half-second fragments', ['-frag_duration', '500000', '-movflags', 'empty_moov']],
+    ['a fragment per track', ['-frag_duration', '500000', '-movflags', 'empty_moov+separate_moof']],
+    ['the first fragment in the movie box', ['-movflags', 'frag_keyframe', '-g', '24']]
+  ];
+
+  it.each(kinds)('reads the length and frame rate of %s as ffprobe does, without reading the media', async (name, args) => {
+    const path = join(dir, `fragmented-${name.replace(/\W+/g, '-')}.mp4`);
+    makeClip(path, { faststart: false, seconds: 3, fragmented: args });
+    expect(topLevelBoxes(await readFile(path)).some((b) => b.type === 'moof')).toBe(true);
+    const probe = await probeMp4(path);
+    const format = ffprobeFormat(path);
+    const video = ffprobeStreams(path).streams.find((s) => s.codec_type === 'video')!;
+    expect(probe.width).toBe(video.width);
+    expect(probe.height).toBe(video.height);
+    expect(probe.hasAudio).toBe(true);
+    // Within a frame of what ffprobe says (it reads the same sample tables).
+    expect(Math.abs(probe.durationSec - Number(format.format.duration))).toBeLessThanOrEqual(1 / 24);
+    expect(probe.fps).toBeCloseTo(24, 1);
+    // The frames the fragments list are the frames ffprobe decodes: 3 s at 24 fps.
+    expect(Math.round(probe.fps * probe.durationSec)).toBeGreaterThanOrEqual(Number(video.nb_read_frames) - 1);
+  });
+
+  it('says a fragmented file cut inside its last fragment is cut short', async () => {
+    const path = join(dir, 'fragmented-cut.mp4');
+    makeClip(path, { faststart: false, seconds: 2, fragmented: ['-movflags', 'frag_keyframe+empty_moov'] });
+    const whole = await readFile(path);
+    const cut = await fileWith('fragmented-cut-short.mp4', whole.subarray(0, whole.length - 100));
+    expect((await problemOf(cut)).problem).toBe('truncated');
   });
 });

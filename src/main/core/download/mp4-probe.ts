@@ -111,6 +111,8 @@ function malformed(why: string): Mp4ProbeError {
 }
 
 interface Track {
+  /** The track's ID (`tkhd`), which a fragment's `tfhd` names. */
+  id: number;
   handler: string;
   width: number;
   height: number;
@@ -145,6 +147,7 @@ function readTrack(r: BoxReader, buf: Buffer, trak: Box): Track | undefined {
   if (!hdlr || !mdhd) return undefined;
   r.need(hdlr, 12, 'hdlr');
   const track: Track = {
+    id: 0,
     handler: fourcc(buf, hdlr.start + 8),
     width: 0,
     height: 0,
@@ -162,6 +165,8 @@ function readTrack(r: BoxReader, buf: Buffer, trak: Box): Track | undefined {
   const tkhd = r.first(trak, 'tkhd');
   if (tkhd) {
     const v1 = buf[tkhd.start] === 1;
+    r.need(tkhd, v1 ? 24 : 16, 'tkhd');
+    track.id = buf.readUInt32BE(tkhd.start + (v1 ? 20 : 12));
     const matrixAt = tkhd.start + (v1 ? 52 : 40);
     const sizeAt = tkhd.start + (v1 ? 88 : 76);
     r.need(tkhd, sizeAt + 8 - tkhd.start, 'tkhd');
@@ -219,10 +224,21 @@ async function readAt(handle: FileHandle, length: number, position: number): Pro
   return buf;
 }
 
-/** Finds the movie box by walking the top-level boxes with small positional reads. */
-async function readMoov(handle: FileHandle, fileSize: number): Promise<Buffer> {
+/** The fragment boxes of a fragmented MP4 read in all, at most (each is a few KB: sample tables, never media). */
+const MAX_FRAGMENT_BYTES = 64 * 1024 * 1024;
+
+/** A file's metadata: its movie box, and the movie fragment boxes (`moof`) of a fragmented file. */
+interface Metadata {
+  moov: Buffer;
+  moofs: Buffer[];
+}
+
+/** Finds the movie box (and any movie fragments) by walking the top-level boxes with small positional reads. */
+async function readMoov(handle: FileHandle, fileSize: number): Promise<Metadata> {
   let at = 0;
   let moov: Buffer | undefined;
+  const moofs: Buffer[] = [];
+  let fragmentBytes = 0;
   for (let n = 0; at < fileSize; n++) {
     if (n >= MAX_TOP_LEVEL_BOXES) throw malformed('it has too many top-level boxes');
     if (fileSize - at < 8) {
@@ -259,16 +275,82 @@ async function readMoov(handle: FileHandle, fileSize: number): Promise<Buffer> {
       if (size > MAX_MOOV_BYTES) throw new Mp4ProbeError('too_large', `The file's movie box is ${size} bytes, more than the ${MAX_MOOV_BYTES} this app reads.`);
       const whole = await readAt(handle, size, at);
       moov = whole.subarray(header);
+    } else if (fourcc(head, 4) === 'moof') {
+      // A fragment's sample tables: their durations give a fragmented file's length (the media itself is never read).
+      fragmentBytes += size;
+      if (fragmentBytes > MAX_FRAGMENT_BYTES)
+        throw new Mp4ProbeError('too_large', `The file's movie fragments hold more than the ${MAX_FRAGMENT_BYTES} bytes of tables this app reads.`);
+      moofs.push((await readAt(handle, size, at)).subarray(header));
     }
     at += size;
   }
   if (!moov) throw new Mp4ProbeError('no_moov', 'The file has no movie (moov) box: it is incomplete or not a finished MP4.');
-  return moov;
+  return { moov, moofs };
 }
 
-/** Reads the movie box of a buffer's worth of MP4 metadata. */
-function parseMoov(buf: Buffer): VideoProbe {
+/** A track's defaults for its fragments (`mvex/trex`). */
+interface TrackDefaults {
+  duration: number;
+}
+
+/** The `trex` defaults of each track, by track ID. */
+function readTrex(r: BoxReader, buf: Buffer, mvex: Box): Map<number, TrackDefaults> {
+  const defaults = new Map<number, TrackDefaults>();
+  for (const trex of r.children(mvex.start, mvex.end)) {
+    if (trex.type !== 'trex') continue;
+    r.need(trex, 24, 'trex');
+    defaults.set(buf.readUInt32BE(trex.start + 4), { duration: buf.readUInt32BE(trex.start + 12) });
+  }
+  return defaults;
+}
+
+/**
+ * Adds each fragment's samples and their durations to its track (`moof/traf`: `tfhd` names the
+ * track and may set a default duration; each `trun` lists its samples, with their own durations
+ * when its flags say so; else the `trex` default applies).
+ */
+function addFragments(moofs: readonly Buffer[], tracks: readonly Track[], trex: Map<number, TrackDefaults>): void {
+  const byId = new Map(tracks.map((t) => [t.id, t]));
+  for (const moof of moofs) {
+    const r = new BoxReader(moof);
+    for (const traf of r.children(0, moof.length)) {
+      if (traf.type !== 'traf') continue;
+      const tfhd = r.first(traf, 'tfhd');
+      if (!tfhd) continue;
+      r.need(tfhd, 8, 'tfhd');
+      const tfhdFlags = moof.readUInt32BE(tfhd.start) & 0xffffff;
+      const track = byId.get(moof.readUInt32BE(tfhd.start + 4));
+      if (!track) continue;
+      let defaultDuration = trex.get(track.id)?.duration ?? 0;
+      if (tfhdFlags & 0x08) {
+        // After the base data offset (8 bytes) and the sample description index (4), when present.
+        const at = tfhd.start + 8 + (tfhdFlags & 0x01 ? 8 : 0) + (tfhdFlags & 0x02 ? 4 : 0);
+        r.need(tfhd, at + 4 - tfhd.start, 'tfhd');
+        defaultDuration = moof.readUInt32BE(at);
+      }
+      for (const trun of r.children(traf.start, traf.end)) {
+        if (trun.type !== 'trun') continue;
+        r.need(trun, 8, 'trun');
+        const flags = moof.readUInt32BE(trun.start) & 0xffffff;
+        const count = moof.readUInt32BE(trun.start + 4);
+        const perSample = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
+        let at = trun.start + 8 + (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
+        if (count > 0 && perSample > 0 && count > (trun.end - at) / perSample) throw malformed('its trun box lists more samples than it holds');
+        track.sampleCount += count;
+        if (!(flags & 0x100)) {
+          track.sampleTime += count * defaultDuration;
+          continue;
+        }
+        for (let i = 0; i < count; i++, at += perSample) track.sampleTime += moof.readUInt32BE(at);
+      }
+    }
+  }
+}
+
+/** Reads the movie box of a buffer's worth of MP4 metadata, and the fragments of a fragmented file. */
+function parseMoov({ moov: buf, moofs }: Metadata): VideoProbe {
   const r = new BoxReader(buf);
+  let trex = new Map<number, TrackDefaults>();
   const root: Box = { type: 'moov', at: 0, start: 0, end: buf.length };
   const tracks: Track[] = [];
   let movieDuration = 0;
@@ -284,6 +366,7 @@ function parseMoov(buf: Buffer): VideoProbe {
       const track = readTrack(r, buf, box);
       if (track) tracks.push(track);
     } else if (box.type === 'mvex') {
+      trex = readTrex(r, buf, box);
       const mehd = r.first(box, 'mehd');
       if (mehd && movieTimescale > 0) {
         r.need(mehd, 8, 'mehd');
@@ -296,8 +379,13 @@ function parseMoov(buf: Buffer): VideoProbe {
   const video = tracks.find((t) => t.handler === 'vide');
   if (!video) throw new Mp4ProbeError('no_video', 'The file has no video track.');
   const audio = tracks.find((t) => t.handler === 'soun');
+  if (moofs.length > 0) addFragments(moofs, tracks, trex);
   const trackDuration = Math.max(0, ...tracks.map((t) => (t.timescale > 0 ? t.mediaDuration / t.timescale : 0)));
-  const durationSec = movieDuration || fragmentDuration || trackDuration;
+  // A fragmented file's movie and tracks say 0, or only what precedes its fragments: unless `mehd`
+  // gives the whole length, its samples (in the movie box and every fragment) say how long it is.
+  const sampledDuration = Math.max(0, ...tracks.map((t) => (t.timescale > 0 ? t.sampleTime / t.timescale : 0)));
+  const durationSec =
+    moofs.length > 0 ? fragmentDuration || Math.max(movieDuration, trackDuration, sampledDuration) : movieDuration || fragmentDuration || trackDuration;
   const sampleSeconds = video.timescale > 0 ? video.sampleTime / video.timescale : 0;
   const fps = sampleSeconds > 0 && video.sampleCount > 0 ? video.sampleCount / sampleSeconds : 0;
   const width = video.width || video.entryWidth;
