@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ASPECT_RATIOS, MODEL_ID, MODES, RESOLUTIONS, type AspectRatio, type Mode, type Resolution } from '@shared/model';
-import type { VideoRecipe } from '@shared/library';
+import type { Sidecar, VideoRecipe } from '@shared/library';
 import { version as packageVersion } from '../../../../package.json';
 import { fsyncDir, removeIfPresent } from '../store/fs-durable';
 import { MAX_MOOV_BYTES } from './mp4-probe';
@@ -18,6 +18,41 @@ import { MAX_MOOV_BYTES } from './mp4-probe';
 export type { VideoRecipe } from '@shared/library';
 
 export const APP_VERSION: string = packageVersion;
+
+/**
+ * The recipe of a video, from its sidecar: what made it, in the file. An image sent inline (a
+ * `data:` link) is megabytes, so that recipe names the mode, not the image (nor the request
+ * that carries it).
+ */
+export function recipeOf(sidecar: Sidecar): VideoRecipe {
+  const inline = sidecar.imageUrl?.startsWith('data:') === true;
+  const row = sidecar.sourceRow;
+  return {
+    schema: 1,
+    app: sidecar.app,
+    version: APP_VERSION,
+    model: sidecar.model,
+    ...(sidecar.name ? { name: sidecar.name } : {}),
+    prompt: sidecar.prompt,
+    mode: sidecar.mode,
+    resolution: sidecar.resolution,
+    duration: sidecar.duration,
+    ...(sidecar.aspectRatio ? { aspectRatio: sidecar.aspectRatio } : {}),
+    ...(sidecar.seed === undefined ? {} : { seed: sidecar.seed }),
+    ...(sidecar.loras ? { loras: sidecar.loras } : {}),
+    ...(sidecar.imageUrl && !inline ? { imageUrl: sidecar.imageUrl } : {}),
+    taskId: sidecar.taskId,
+    ...(inline ? {} : { request: sidecar.request }),
+    batch: { id: sidecar.batch.id, name: sidecar.batch.name },
+    row: row.row,
+    take: row.take,
+    estimateMicros: sidecar.estimateMicros,
+    ...(sidecar.simulated === true ? { simulated: true } : {}),
+    ...(sidecar.parent ? { parent: sidecar.parent } : {}),
+    ...(row.axes ? { axes: row.axes } : {}),
+    createdAt: sidecar.createdAt
+  };
+}
 export const RECIPE_MEAN = 'com.ltxbatch.studio';
 export const RECIPE_NAME = 'recipe';
 export const RECIPE_SCHEMA = 1;

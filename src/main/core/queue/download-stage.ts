@@ -13,7 +13,7 @@ import { downloadVideo } from '../download/downloader';
 import { expectedVideoBytes, maxVideoBytes } from '../download/video-size';
 import { refusalIn, type NetPolicy } from '../net';
 import { probeMp4, type VideoProbe } from '../download/mp4-probe';
-import { APP_VERSION, readRecipe, writeRecipe, type VideoRecipe } from '../download/mp4-recipe';
+import { readRecipe, recipeOf, writeRecipe, type VideoRecipe } from '../download/mp4-recipe';
 import { PART_SUFFIX, SOURCE_IMAGE_INFIX, partPathFor, reserveUniquePath, sidecarPathFor, videoBaseName } from '../download/naming';
 import { removeIfPresent } from '../store/fs-durable';
 import { isJournalError } from '../store/journal';
@@ -258,10 +258,6 @@ export class DownloadStage {
       log: this.options.log.child('download', taskFields(task)),
       policy: this.options.policy
     });
-    // The recipe goes into the finished video, by its own atomic rewrite, never into the `.part`: a
-    // `.part` changed in place no longer matches the server's file, and a resume after a crash would
-    // start it again from nothing. A video an earlier run finished may still lack it.
-    if (!result.alreadyPresent || !(await readRecipe(target)).recipe) await this.recordRecipe(task, batch, target);
     const landing = task;
     const probe = await probeMp4(target).catch((error: unknown) => {
       this.options.log.warn(`the downloaded video could not be probed: ${(error as Error).message}`, { ...taskFields(landing), file });
@@ -270,6 +266,11 @@ export class DownloadStage {
     const sourceImage = await this.copySourceImage(task, target);
     const downloadedAt = this.options.clock.now();
     const sidecar = sidecarFor(task, batch, file, probe, downloadedAt, sourceImage);
+    // The recipe (the sidecar's, in the file) goes into the finished video by its own atomic
+    // rewrite, never into the `.part`: a `.part` changed in place no longer matches the server's
+    // file, and a resume after a crash would start it again from nothing. It leaves the probed
+    // facts as they were. A video an earlier run finished may still lack it.
+    if (!result.alreadyPresent || !(await readRecipe(target)).recipe) await this.recordRecipe(task, target, recipeOf(sidecar));
     await writeSidecar(sidecarPathFor(target), sidecar);
     this.options.landed({ taskId: task.id, batchId: batch.id, path: target, sidecar, probe });
     this.change(task, 'done', undefined, { durable: true, unset: ['note', 'downloadFailure'] });
@@ -280,8 +281,8 @@ export class DownloadStage {
    * Writes the recipe into the video (architecture.md, "Downloads"). Never fails the video: a
    * file the writer leaves as it is, or a write that fails, is one line in the log.
    */
-  private async recordRecipe(task: TaskRecord, batch: BatchRecord, path: string): Promise<void> {
-    const written = await writeRecipe(path, recipeFor(task, batch, this.options.clock.now()));
+  private async recordRecipe(task: TaskRecord, path: string, recipe: VideoRecipe): Promise<void> {
+    const written = await writeRecipe(path, recipe);
     if (!written.written)
       this.options.log.warn(`the recipe could not be written into the video (${written.reason}); it is kept as downloaded`, taskFields(task));
   }
@@ -518,40 +519,6 @@ export async function sweepEmptyParts(libraryDirs: Iterable<string>, inUse: Read
 
 function iso(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
-}
-
-/** The recipe written inside the video: what made it, never the API key nor a signed link. */
-export function recipeFor(task: TaskRecord, batch: BatchRecord, createdAt: number): VideoRecipe {
-  const input = task.request.input;
-  const name = task.source.videoName?.trim();
-  const imageUrl = 'image_urls' in input ? unsignedUrl(input.image_urls[0]) : undefined;
-  // An image sent inline (a data: link) is megabytes: the recipe names the mode, not the image.
-  const inline = imageUrl?.startsWith('data:') === true;
-  return {
-    schema: 1,
-    app: SIDECAR_APP,
-    version: APP_VERSION,
-    model: MODEL_ID,
-    ...(name ? { name } : {}),
-    prompt: input.prompt,
-    mode: input.mode,
-    resolution: input.resolution,
-    duration: input.duration,
-    ...('aspect_ratio' in input && input.aspect_ratio ? { aspectRatio: input.aspect_ratio } : {}),
-    ...(input.seed === undefined ? {} : { seed: input.seed }),
-    ...('loras' in input ? { loras: input.loras } : {}),
-    ...(imageUrl && !inline ? { imageUrl } : {}),
-    taskId: task.taskId ?? task.id,
-    ...(inline ? {} : { request: unsignedRequest(task.request) }),
-    batch: { id: batch.id, name: batch.name },
-    row: task.source.row,
-    take: task.source.take,
-    estimateMicros: task.estimateMicros,
-    ...(task.ledger === 'simulated' ? { simulated: true } : {}),
-    ...(task.source.parent ? { parent: task.source.parent } : {}),
-    ...(task.source.axes ? { axes: task.source.axes } : {}),
-    createdAt: iso(createdAt)!
-  };
 }
 
 /** Everything needed to understand and reproduce the video; never the API key. */
