@@ -106,39 +106,25 @@ export type SidecarProblem =
  * freeform `----` atom, architecture.md "Downloads"): what made it, so that a copy that left the
  * library without its sidecar can still be recalled.
  */
-export interface VideoRecipe {
+export interface VideoRecipe
+  extends
+    Pick<
+      Sidecar,
+      'app' | 'model' | 'name' | 'prompt' | 'mode' | 'resolution' | 'duration' | 'aspectRatio' | 'seed' | 'loras' | 'taskId' | 'simulated' | 'parent'
+    >,
+    Partial<Pick<Sidecar, 'request' | 'estimateMicros' | 'createdAt'>> {
   schema: 1;
-  app: 'LTX Batch Studio';
   /** The version of the app that wrote it. */
   version: string;
-  model: typeof MODEL_ID;
-  /** The name the person gave the video, when they gave one. */
-  name?: string;
-  prompt: string;
-  mode: Mode;
-  resolution: Resolution;
-  duration: number;
-  aspectRatio?: AspectRatio;
-  seed?: number;
-  loras?: LoraItem[];
-  /** The source image's public link (never a signed one), for image modes. */
+  /** The source image's public link (never a signed one, nor an inline image), for image modes. */
   imageUrl?: string;
-  taskId: string;
-  /** The request body as sent (it has no key in it, nor a signed link). */
-  request?: GenerateRequest;
   /** The batch it was made in. */
   batch?: { id: string; name: string };
   /** The source row (spreadsheet numbering) and take. */
   row?: number;
   take?: number;
-  estimateMicros?: Micros;
-  simulated?: boolean;
-  /** The video this one continues from. */
-  parent?: { taskId: string; file: string; frameSec: number };
   /** The sweep axes that made this take (axis → value as text). */
   axes?: Record<string, string>;
-  /** ISO 8601: when it was downloaded. */
-  createdAt?: string;
 }
 
 /**
