@@ -147,14 +147,7 @@ describe('sheets, values and layout', () => {
       '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>prompt</t></si>' +
         '<si><r><rPr><b/></rPr><t xml:space="preserve">A bold </t></r><r><t>fox</t></r><rPh><t>ignored</t></rPh></si></sst>'
     );
-    files['xl/_rels/workbook.xml.rels'] = strToU8(
-      new TextDecoder()
-        .decode(files['xl/_rels/workbook.xml.rels'])
-        .replace(
-          '</Relationships>',
-          '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-        )
-    );
+    linkSharedStrings(files);
     files['xl/styles.xml'] = strToU8(
       '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="170" formatCode="dd/mm/yyyy\\ hh:mm"/></numFmts>' +
         '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="170"/></cellXfs></styleSheet>'
@@ -258,14 +251,7 @@ describe('bad workbooks are clear file problems, never a crash', () => {
     const strings: string[] = [];
     for (let i = 0; i < 500_000; i++) strings.push(`<si><t>${(i * 7919).toString(36)} a prompt about row ${i}</t></si>`);
     files['xl/sharedStrings.xml'] = strToU8(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${strings.join('')}</sst>`);
-    files['xl/_rels/workbook.xml.rels'] = strToU8(
-      new TextDecoder()
-        .decode(files['xl/_rels/workbook.xml.rels'])
-        .replace(
-          '</Relationships>',
-          '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
-        )
-    );
+    linkSharedStrings(files);
     files['xl/worksheets/sheet1.xml'] = strToU8(
       `${SHEET_HEAD}<row r="1"><c r="A1" t="inlineStr"><is><t>prompt</t></is></c></row><row r="2"><c r="A2" t="s"><v>5</v></c></row>${SHEET_TAIL}`
     );
@@ -311,3 +297,15 @@ describe('tableToXlsx', () => {
     130_000
   );
 });
+
+/** Adds the relationship that points a workbook at its `xl/sharedStrings.xml` (tableToXlsx writes inline strings and has none). */
+function linkSharedStrings(files: Record<string, Uint8Array>): void {
+  files['xl/_rels/workbook.xml.rels'] = strToU8(
+    new TextDecoder()
+      .decode(files['xl/_rels/workbook.xml.rels'])
+      .replace(
+        '</Relationships>',
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+      )
+  );
+}
