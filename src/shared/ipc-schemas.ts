@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ASPECT_RATIOS, LIMITS, MODES, RESOLUTIONS } from './model';
 import { FIELDS } from './import-types';
 import { SETTINGS_LIMITS } from './settings';
-import type { InvokeArgs, InvokeChannel } from './ipc';
+import { WATCH_MAX, type InvokeArgs, type InvokeChannel } from './ipc';
 import { FAILURE_GROUPS } from './triage';
 import { FRAME_DATA_URL_MAX, PNG_DATA_URL_PREFIX } from './images';
 import { SWEEP_AXIS_MAX, type SweepSpec } from './sweep';
@@ -229,6 +229,10 @@ export const INVOKE_SCHEMAS = {
   'batches:retry-group': z.tuple([id.nullable(), failureGroup]),
   'batches:abandon-group': z.tuple([id.nullable(), failureGroup]),
   'tasks:page': z.tuple([id, page]),
+  'tasks:states': oneId,
+  'queue:watch': z.tuple([
+    z.object({ ids: z.array(id).max(WATCH_MAX), have: z.record(id, z.number().int().min(0)).refine((h) => Object.keys(h).length <= WATCH_MAX) }).strict()
+  ]),
   'tasks:resubmit': oneId,
   'tasks:abandon': oneId,
   'tasks:retry': oneId,

@@ -251,10 +251,44 @@ export interface QueueSnapshot {
   failures: FailureCounts;
 }
 
-/** A coalesced change, a few per second at most. */
+/** The fields of one task that changed since the window last had it: set these, remove `unset`. */
+export interface TaskDelta {
+  id: string;
+  set: Partial<TaskRecord>;
+  unset?: (keyof TaskRecord)[];
+}
+
+/**
+ * A coalesced change, a few per second at most (architecture.md, "IPC"). Its size does not grow
+ * with the tasks that changed: the totals and the changed batches' summaries always, task deltas
+ * only for the tasks the window watches (`queue:watch`).
+ */
 export interface QueueDelta extends QueueSnapshot {
-  /** Tasks that changed since the last delta (their whole current record). */
+  /** Counts the changes sent to the window: 1, 2, 3 … from the app's start. */
+  version: number;
+  /** The watched tasks that changed since the last delta: only their changed fields. */
+  tasks: TaskDelta[];
+}
+
+/** The most tasks one window watches: a few screens of rows and the lists open beside them. */
+export const WATCH_MAX = 1_000;
+
+/** Tasks the window watches; the window holds each at the version (`QueueDelta.version`) given in `have`, or not at all. */
+export interface QueueWatch {
+  ids: string[];
+  have: Record<string, number>;
+}
+
+/** What `queue:watch` answers: the watched tasks the window lacked or held older, whole, as of `version`. */
+export interface QueueWatchAnswer {
+  version: number;
   tasks: TaskRecord[];
+}
+
+/** Every task's state in one batch, one letter each in queue order (`TASK_STATES[code - 65]`), as of `version`. */
+export interface TaskStates {
+  version: number;
+  states: string;
 }
 
 export interface InvokeMap {
@@ -299,6 +333,10 @@ export interface InvokeMap {
   /** Gives up on the tasks of one failure group, in one batch or (null) every batch; answers how many. */
   'batches:abandon-group': { args: [batchId: string | null, group: FailureGroup]; result: number };
   'tasks:page': { args: [batchId: string, page: PageRequest]; result: Page<TaskRecord> };
+  /** Every task's state in a batch, compact: what the task table's filters need, fetched when the batch changed. */
+  'tasks:states': { args: [batchId: string]; result: TaskStates };
+  /** The tasks the window shows (the task table's rows on screen, the one selected, open lists): deltas come for these only. */
+  'queue:watch': { args: [watch: QueueWatch]; result: QueueWatchAnswer };
   'tasks:resubmit': { args: [taskId: string]; result: TaskRecord };
   'tasks:abandon': { args: [taskId: string]; result: TaskRecord };
   'tasks:retry': { args: [taskId: string]; result: TaskRecord };
@@ -429,6 +467,8 @@ export const INVOKE_CHANNELS = [
   'batches:retry-group',
   'batches:abandon-group',
   'tasks:page',
+  'tasks:states',
+  'queue:watch',
   'tasks:resubmit',
   'tasks:abandon',
   'tasks:retry',

@@ -103,7 +103,8 @@ describe('queue store: snapshot, then deltas merged by id', () => {
       { offset: 0, limit: TASK_PAGE },
       { offset: Math.floor(5_000 / TASK_PAGE) * TASK_PAGE, limit: TASK_PAGE }
     ]);
-    expect(queue.tasks.size).toBe(2 * TASK_PAGE);
+    // The two pages, and the rows just above the screen, watched so that a short scroll finds them fresh.
+    expect(queue.tasks.size).toBe(2 * TASK_PAGE + 20);
   });
 
   it('a delta that arrives before the snapshot answers is not overwritten by it', async () => {
@@ -164,7 +165,7 @@ describe('queue store: snapshot, then deltas merged by id', () => {
     expect(queue.notices[id]).toBe('Canceled 4 videos not yet submitted: nothing was charged for them.');
   });
 
-  it('a filter loads the whole batch once, and narrows the ids', async () => {
+  it('a filter reads every state in one letter, never every task, and follows the batch as it changes', async () => {
     const studio = await studioFor({ apiKey: GOOD_KEY, faults: { resetAfterAcceptRate: 1 }, settings: { concurrency: 1 } });
     // One video is submitted (and needs review); the rest of the 1,200 wait behind the cap.
     const lines = Array.from({ length: 1_200 }, (_, i) => `Prompt number ${i + 1}`);
@@ -174,11 +175,18 @@ describe('queue store: snapshot, then deltas merged by id', () => {
     const { api, queue } = await started(studio);
     await queue.setFilter('attention');
     expect(queue.visibleIds).toEqual([taskIdFor(id, 0)]);
-    expect(api.callsOf('tasks:page')).toHaveLength(Math.ceil(1_200 / TASK_PAGE));
-    // Room for one more: it is submitted and needs review too, and the filter takes it in from the delta.
+    expect(api.callsOf('tasks:states')).toHaveLength(1);
+    // The table shows the filtered rows: they are watched, and come whole (no page of 500 behind them).
+    await queue.ensureTasks(id, 0, 30);
+    expect(api.callsOf('tasks:page')).toHaveLength(0);
+    expect(queue.tasks.get(taskIdFor(id, 0))?.state).toBe('needs_review');
+    expect(queue.tasks.size).toBe(1);
+    // Room for one more: it is submitted and needs review too; the batch changed, so its states are read again.
     await studio.release(id, 160_000);
     await until(() => expect(queue.visibleIds).toEqual([taskIdFor(id, 0), taskIdFor(id, 1)]));
-    expect(api.callsOf('tasks:page')).toHaveLength(Math.ceil(1_200 / TASK_PAGE));
+    await until(() => expect(queue.tasks.get(taskIdFor(id, 1))?.state).toBe('needs_review'));
+    expect(api.callsOf('tasks:page')).toHaveLength(0);
+    expect(queue.tasks.size).toBe(2);
   });
 
   it('refuses a concurrency out of range before calling, and applies one in range', async () => {

@@ -23,7 +23,8 @@ import { importHandlers } from './import-handlers';
 import { keyHandlers } from './key-handlers';
 import { mediaHandlers, type DesktopAdapters, type StartDrag } from './media-handlers';
 import { remoteImagePolicy } from '../images/remote-image';
-import { queueHandlers, queueSnapshot, toDelta } from './queue-handlers';
+import { QueueFeed } from './queue-feed';
+import { queueHandlers, queueSnapshot } from './queue-handlers';
 import { SeenImages } from './seen-images';
 
 export type { SecretStore } from './connection';
@@ -92,6 +93,8 @@ export class AppService {
   private images!: ImageCache;
   private updates: UpdateCoordinator | undefined;
   private batches!: BatchContext;
+  /** What the window hears of the queue: deltas for the tasks it watches (queue-feed.ts). */
+  private readonly feed = new QueueFeed(() => this.engine);
   /** Files and folders the person chose, by token: the only paths the window's calls reach. */
   private readonly chosen = new ChosenFiles();
   /** Every channel's handler; built once the services behind them are open. */
@@ -113,7 +116,7 @@ export class AppService {
       signRequest: requestSigner({ host: () => service.connection.imageHost(), notReady: () => service.connection.hostingStatus().message })
     });
     service.unsubscribeEngine = service.engine.onChange((change: EngineChange) => {
-      service.emit('queue:changed', toDelta(change));
+      service.emit('queue:changed', service.feed.delta(change));
       service.fileFinished(change);
       service.updates?.queueChanged();
     });
@@ -163,7 +166,7 @@ export class AppService {
         chosen: service.chosen,
         chooser: options.desktop
       }),
-      ...queueHandlers({ engine, updateSettings: (patch) => service.updateSettings(patch) }),
+      ...queueHandlers({ engine, updateSettings: (patch) => service.updateSettings(patch), feed: service.feed }),
       ...mediaHandlers({
         library: () => library,
         batches: service.batches,

@@ -5,14 +5,17 @@
  */
 import { fileSize } from '@shared/file-size';
 import type { TaskRecord } from '@shared/batch';
-import type { EventMap, InvokeHandlers, QueueSnapshot } from '@shared/ipc';
+import type { InvokeHandlers, QueueSnapshot } from '@shared/ipc';
 import type { SettingsPatch } from '@shared/settings';
-import { TaskActionError, type BatchEngine, type EngineChange } from '../queue/engine';
+import { TaskActionError, type BatchEngine } from '../queue/engine';
+import type { QueueFeed } from './queue-feed';
 
 export interface QueueContext {
   engine: () => BatchEngine;
   /** Changes settings as `settings:update` does (the concurrency is one). */
   updateSettings: (patch: SettingsPatch) => unknown;
+  /** What the window hears of the queue: its deltas, and the tasks it watches. */
+  feed: QueueFeed;
 }
 
 export type QueueChannel =
@@ -22,6 +25,8 @@ export type QueueChannel =
   | 'batches:retry-failed'
   | 'batches:set-cap'
   | 'tasks:page'
+  | 'tasks:states'
+  | 'queue:watch'
   | 'tasks:resubmit'
   | 'tasks:abandon'
   | 'tasks:retry'
@@ -48,11 +53,13 @@ export function queueSnapshot(engine: BatchEngine): QueueSnapshot {
   return { status: engine.status(), costs: engine.costs(), batches, archived: engine.archived(), failures: engine.failures() };
 }
 
-export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<InvokeHandlers, QueueChannel> {
+export function queueHandlers({ engine, updateSettings, feed }: QueueContext): Pick<InvokeHandlers, QueueChannel> {
   const task = (id: string) => {
     const found = engine().task(id);
     if (!found) throw new TaskActionError(`There is no task ${id}.`);
-    return forWindow(found);
+    const shown = forWindow(found);
+    feed.sent(shown);
+    return shown;
   };
   const summary = (batchId: string) => {
     const found = engine().summary(batchId);
@@ -78,6 +85,8 @@ export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<In
       const tasks = engine().tasksOf(summary(batchId).batch.id);
       return { total: tasks.length, items: tasks.slice(page.offset, page.offset + page.limit).map(forWindow) };
     },
+    'tasks:states': (batchId) => feed.states(summary(batchId).batch.id),
+    'queue:watch': (watch) => feed.watch(watch),
     'tasks:resubmit': (id) => {
       engine().resubmit(id);
       return task(id);
@@ -142,23 +151,11 @@ export function queueHandlers({ engine, updateSettings }: QueueContext): Pick<In
   };
 }
 
-/** A change from the engine as the window gets it. */
-export function toDelta(change: EngineChange): EventMap['queue:changed'] {
-  return {
-    tasks: change.tasks.map(forWindow),
-    batches: change.batches,
-    status: change.status,
-    costs: change.costs,
-    archived: change.archived,
-    failures: change.failures
-  };
-}
-
 /**
  * A task as the window gets it: an inline `data:` image (up to 2 MB of text) is shortened to
  * what it is, so a batch of them does not travel to the window with every change.
  */
-function forWindow(task: TaskRecord): TaskRecord {
+export function forWindow(task: TaskRecord): TaskRecord {
   const input = task.request.input;
   const url = 'image_urls' in input ? input.image_urls[0] : undefined;
   if (!url?.startsWith('data:')) return task;

@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, shallowReactive, watchEffect } from 'vue';
+import { computed, reactive, ref, shallowReactive, watch, watchEffect } from 'vue';
 import { taskIdFor, type BatchMove, type BatchSummary, type CostTotals, type QueueStatus, type TaskEdit, type TaskRecord } from '@shared/batch';
-import type { Page, PageRequest, QueueDelta, QueueSnapshot } from '@shared/ipc';
+import { WATCH_MAX, type Page, type PageRequest, type QueueDelta, type QueueSnapshot } from '@shared/ipc';
 import { FAILURE_GROUPS, FAILURE_GROUP_WORDS, type FailureCounts, type FailureGroup } from '@shared/triage';
 import { SETTINGS_LIMITS } from '@shared/settings';
-import type { TaskState } from '@shared/task-state';
+import { TASK_STATES, type TaskState } from '@shared/task-state';
 import { plural } from '../lib/format';
 import { queueTitle } from '../lib/queue-progress';
 import { COUNT_GROUPS, isFinished } from '../lib/task-view';
@@ -27,6 +27,12 @@ function groupStates(key: string): TaskState[] {
   return COUNT_GROUPS.find((g) => g.key === key)?.states ?? [];
 }
 
+/** A state's letter in a `tasks:states` answer. */
+const stateCode = (state: TaskState): string => String.fromCharCode(65 + TASK_STATES.indexOf(state));
+
+/** Rows either side of the screen the window also watches, so a short scroll finds them fresh. */
+const WATCH_MARGIN = 20;
+
 /** A batch's task ids in submission order. */
 function idsOf(summary: BatchSummary): readonly string[] {
   return Array.from({ length: summary.total }, (_, i) => taskIdFor(summary.batch.id, i));
@@ -38,10 +44,12 @@ type TaskActionKind = 'resubmit' | 'abandon' | 'retry' | 'cancel';
 export type FailureScope = string | null;
 
 /**
- * The queue as the window knows it. A snapshot on start, then coalesced deltas: each delta's
- * tasks are merged into one map by id and its batches into another; nothing is fetched again
- * per event. Task pages are fetched only for rows a person scrolls to (or all of a batch, once,
- * when a filter needs them).
+ * The queue as the window knows it (architecture.md, "IPC"). A snapshot on start, then coalesced
+ * deltas: each carries the totals, the changed batches' summaries, and the changed fields of the
+ * tasks the window watches (`queue:watch`: the rows on screen, the task open, the lists shown),
+ * merged into one map by id. Task pages are fetched only for rows a person scrolls to; a task
+ * held from before comes back only if it changed since the version it is held at. A filter reads
+ * every task's state in one letter (`tasks:states`), fetched again when its batch changes.
  */
 export const useQueueStore = defineStore('queue', () => {
   const status = ref<QueueStatus | null>(null);
@@ -76,6 +84,14 @@ export const useQueueStore = defineStore('queue', () => {
   const batchTouched = new Map<string, number>();
   const pagesLoaded = new Map<string, Set<number>>();
   const pagesLoading = new Map<string, Set<number>>();
+  /** The last delta's version, and the version each held task is known to be current at. */
+  let version = 0;
+  const heldAt = new Map<string, number>();
+  /** The task table's rows on screen; other tasks shown, by who shows them (the failures panel, a dialog). */
+  const screen = ref<{ batchId: string; start: number; end: number } | null>(null);
+  const followed = shallowReactive(new Map<string, readonly string[]>());
+  /** Every task's state of a batch, one letter each (what a filter reads). */
+  const states = shallowReactive(new Map<string, string>());
 
   const batchList = computed(() => {
     const known = new Set(order.value);
@@ -108,11 +124,35 @@ export const useQueueStore = defineStore('queue', () => {
     if (!summary) return null;
     const ids = idsOf(summary);
     if (filter.value === 'all') return ids;
-    const states = FILTER_STATES[filter.value];
+    const wanted = FILTER_STATES[filter.value];
+    const codes = states.get(summary.batch.id);
+    if (codes !== undefined) {
+      const letters = new Set([...wanted].map(stateCode));
+      return ids.filter((_, i) => letters.has(codes[i]));
+    }
     return ids.filter((id) => {
       const task = tasks.get(id);
-      return task !== undefined && states.has(task.state);
+      return task !== undefined && wanted.has(task.state);
     });
+  });
+
+  /** The tasks the window shows: rows on screen (and a margin), the selected task, the lists followed. */
+  const watchedIds = computed<string[]>(() => {
+    const out = new Set<string>();
+    const rows = screen.value;
+    const summary = rows ? batches.get(rows.batchId) : undefined;
+    if (rows && summary) {
+      const from = Math.max(0, rows.start - WATCH_MARGIN);
+      if (filter.value === 'all' || rows.batchId !== selectedBatchId.value) {
+        for (let i = from; i < Math.min(summary.total, rows.end + WATCH_MARGIN); i++) out.add(taskIdFor(rows.batchId, i));
+      } else {
+        const ids = visibleIds.value ?? [];
+        for (let i = from; i < Math.min(ids.length, rows.end + WATCH_MARGIN); i++) out.add(ids[i]);
+      }
+    }
+    if (selectedTaskId.value) out.add(selectedTaskId.value);
+    for (const ids of followed.values()) for (const id of ids) out.add(id);
+    return [...out].slice(0, WATCH_MAX);
   });
 
   function putBatch(summary: BatchSummary): void {
@@ -137,9 +177,91 @@ export const useQueueStore = defineStore('queue', () => {
     archived.value = [...(snap.archived ?? [])];
   }
 
-  function putTask(task: TaskRecord): void {
+  function putTask(task: TaskRecord, at = version): void {
     tasks.set(task.id, task);
+    heldAt.set(task.id, at);
     taskTouched.set(task.id, ++taskSeq);
+    const codes = states.get(task.batchId);
+    if (codes !== undefined && task.position < codes.length && codes[task.position] !== stateCode(task.state)) {
+      states.set(task.batchId, codes.slice(0, task.position) + stateCode(task.state) + codes.slice(task.position + 1));
+    }
+  }
+
+  // ── What the window watches ─────────────────────────────────────────────────────────────
+
+  let watching: Promise<void> | undefined;
+  let watchAgain = false;
+  /** Tasks to ask for whole at the next watch: a delta came for one not held, or an answer was older than a delta. */
+  const refetch = new Set<string>();
+
+  /** Tells main which tasks the window shows, and takes those it lacks; one call at a time, the last word wins. */
+  function syncWatch(): Promise<void> {
+    watchAgain = true;
+    watching ??= (async () => {
+      try {
+        while (watchAgain) {
+          watchAgain = false;
+          const ids = watchedIds.value;
+          const have: Record<string, number> = {};
+          for (const id of ids) {
+            const at = heldAt.get(id);
+            if (at !== undefined && tasks.has(id) && !refetch.has(id)) have[id] = at;
+          }
+          refetch.clear();
+          const answer = await actions.run('watch', 'queue:watch', { ids, have });
+          if (!answer) return;
+          for (const task of answer.tasks) putTask(task, answer.version);
+          // Deltas newer than the answer came first: what they changed is asked for again.
+          if (answer.version < version && answer.tasks.length > 0) {
+            for (const task of answer.tasks) refetch.add(task.id);
+            watchAgain = true;
+          }
+          if (refetch.size > 0) watchAgain = true;
+        }
+      } finally {
+        watching = undefined;
+      }
+    })();
+    return watching;
+  }
+
+  watch(
+    () => watchedIds.value.join(','),
+    () => void syncWatch()
+  );
+
+  /** Tasks shown outside the table (the failures panel's lists, a dialog), by who shows them; none stops it. */
+  function follow(key: string, ids: readonly string[]): void {
+    if (ids.length === 0) followed.delete(key);
+    else followed.set(key, [...ids]);
+  }
+
+  /** Every task's state of a batch, fetched again while a newer fetch is wanted. */
+  const statesLoading = new Map<string, Promise<void>>();
+  const statesAgain = new Set<string>();
+  function loadStates(batchId: string): Promise<void> {
+    statesAgain.add(batchId);
+    let loading = statesLoading.get(batchId);
+    if (!loading) {
+      loading = (async () => {
+        try {
+          while (statesAgain.delete(batchId)) {
+            const answer = await actions.run(`states:${batchId}`, 'tasks:states', batchId);
+            if (!answer) return;
+            states.set(batchId, answer.states);
+            // Watched tasks held newer than the answer keep their letters.
+            for (const id of watchedIds.value) {
+              const task = tasks.get(id);
+              if (task?.batchId === batchId && (heldAt.get(id) ?? 0) > answer.version) putTask(task, heldAt.get(id));
+            }
+          }
+        } finally {
+          statesLoading.delete(batchId);
+        }
+      })();
+      statesLoading.set(batchId, loading);
+    }
+    return loading;
   }
 
   /** Keeps a batch selected: the newest that still has work, else the newest. */
@@ -154,11 +276,27 @@ export const useQueueStore = defineStore('queue', () => {
   function applyDelta(delta: QueueDelta): void {
     deltaCount.value++;
     statusSeq++;
+    version = delta.version;
     status.value = delta.status;
     costs.value = delta.costs;
     for (const summary of delta.batches) putBatch(summary);
     for (const summary of delta.archived ?? []) putArchived(summary);
-    for (const task of delta.tasks) putTask(task);
+    for (const change of delta.tasks) {
+      const held = tasks.get(change.id);
+      if (!held) {
+        refetch.add(change.id);
+        continue;
+      }
+      // Held from an answer newer than this delta.
+      if ((heldAt.get(change.id) ?? -1) >= delta.version) continue;
+      const next = { ...held, ...change.set } as TaskRecord;
+      for (const key of change.unset ?? []) delete next[key];
+      putTask(next, delta.version);
+    }
+    if (refetch.size > 0) void syncWatch();
+    // A filter's rows follow the states of its batch.
+    const shown = selectedBatchId.value;
+    if (shown && filter.value !== 'all' && delta.batches.some((b) => b.batch.id === shown)) void loadStates(shown);
     selectNewestIfNone();
   }
 
@@ -220,30 +358,30 @@ export const useQueueStore = defineStore('queue', () => {
     }
     loading.add(page);
     const since = taskSeq;
+    const at = version;
     const result = await actions.run(`page:${batchId}`, 'tasks:page', batchId, { offset: page * TASK_PAGE, limit: TASK_PAGE });
     loading.delete(page);
     if (!result) return;
     loaded.add(page);
     for (const task of result.items) {
-      // A delta that came while the page was on its way is newer than the page.
-      if ((taskTouched.get(task.id) ?? 0) <= since) tasks.set(task.id, task);
+      // A delta or a watch answer that came while the page was on its way is newer than the page.
+      if ((taskTouched.get(task.id) ?? 0) <= since) putTask(task, at);
     }
   }
 
-  /** Fetches the pages holding rows [start, end) of a batch that are not here yet. */
+  /**
+   * The task table's rows [start, end) are on screen (rows of the filtered list while a filter is
+   * on): they are watched from now on, and, unfiltered, the pages holding them fetched if not here.
+   */
   async function ensureTasks(batchId: string, start: number, end: number): Promise<void> {
+    screen.value = { batchId, start, end };
+    const pages: Promise<void>[] = [];
     const total = batches.get(batchId)?.total ?? 0;
     const last = Math.min(end, total) - 1;
-    if (last < start) return;
-    const pages: Promise<void>[] = [];
-    for (let p = Math.floor(start / TASK_PAGE); p <= Math.floor(last / TASK_PAGE); p++) pages.push(loadPage(batchId, p));
-    await Promise.all(pages);
-  }
-
-  /** Fetches every task of a batch once (a filter needs them); deltas keep them fresh after. */
-  async function ensureAllTasks(batchId: string): Promise<void> {
-    const total = batches.get(batchId)?.total ?? 0;
-    for (let p = 0; p * TASK_PAGE < total; p++) await loadPage(batchId, p);
+    if (filter.value === 'all' || batchId !== selectedBatchId.value) {
+      for (let p = Math.floor(start / TASK_PAGE); p <= Math.floor(last / TASK_PAGE) && last >= start; p++) pages.push(loadPage(batchId, p));
+    }
+    await Promise.all([...pages, syncWatch()]);
   }
 
   function selectBatch(batchId: string): void {
@@ -273,7 +411,7 @@ export const useQueueStore = defineStore('queue', () => {
 
   async function setFilter(next: TaskFilter): Promise<void> {
     filter.value = next;
-    if (next !== 'all' && selectedBatchId.value) await ensureAllTasks(selectedBatchId.value);
+    if (next !== 'all' && selectedBatchId.value) await loadStates(selectedBatchId.value);
   }
 
   /** A batch just created (from any door: import, compose, the library): shown and selected at once, before its first delta. */
@@ -321,9 +459,10 @@ export const useQueueStore = defineStore('queue', () => {
   /** One page of a failure group's tasks; they join the task map, so deltas keep them fresh. */
   async function failurePage(scope: FailureScope, group: FailureGroup, page: PageRequest): Promise<Page<TaskRecord> | undefined> {
     const since = taskSeq;
+    const at = version;
     const value = await actions.run(`${scopeKey(scope, group)}:page`, 'tasks:failures', scope, group, page);
     if (!value) return undefined;
-    for (const task of value.items) if ((taskTouched.get(task.id) ?? 0) <= since) tasks.set(task.id, task);
+    for (const task of value.items) if ((taskTouched.get(task.id) ?? 0) <= since) putTask(task, at);
     return value;
   }
 
@@ -504,12 +643,13 @@ export const useQueueStore = defineStore('queue', () => {
     selectedBatch,
     selectedTask,
     visibleIds,
+    watchedIds,
     applyDelta,
     applySnapshot,
     listen,
     load,
     ensureTasks,
-    ensureAllTasks,
+    follow,
     selectBatch,
     selectTask,
     setFilter,
