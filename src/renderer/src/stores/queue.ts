@@ -530,7 +530,11 @@ export const useQueueStore = defineStore('queue', () => {
 
   /** Moves the ticked tasks that still wait to the front of their batch, in table order. */
   async function toFront(): Promise<number | undefined> {
-    const ids = (visibleIds.value ?? []).filter((id) => checked.value.has(id) && tasks.get(id)?.state === 'queued');
+    // Under a filter, by the batch's state letters (ticked rows need not be held, nor on screen), else by the records.
+    const codes = filter.value !== 'all' && selectedBatchId.value ? states.get(selectedBatchId.value) : undefined;
+    const queued = (id: string): boolean =>
+      codes === undefined ? tasks.get(id)?.state === 'queued' : codes[Number(id.slice(id.lastIndexOf('-') + 1))] === stateCode('queued');
+    const ids = (visibleIds.value ?? []).filter((id) => checked.value.has(id) && queued(id));
     const key = `front:${selectedBatchId.value ?? ''}`;
     if (ids.length === 0) {
       actions.fail(key, 'Tick videos that still wait (queued) to move them to the front.');
