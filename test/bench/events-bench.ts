@@ -32,6 +32,8 @@ export interface EventsBenchResult {
   events: number;
   seconds: number;
   perSecond: { median: number; max: number };
+  /** The shortest time between two events (ms): the coalescer's pace. */
+  minGapMs: number;
   bytes: { median: number; max: number; total: number };
   done: number;
   /** The batch's tasks by state at the end. */
@@ -104,6 +106,7 @@ function report(times: number[], sizes: number[], counts: BatchSummary['counts']
     events: times.length,
     seconds: (last - first) / 1000,
     perSecond: { median: median(windows), max: Math.max(...windows) },
+    minGapMs: Math.min(...times.slice(1).map((t, i) => t - times[i])),
     bytes: { median: median(sizes), max: Math.max(0, ...sizes), total: sizes.reduce((a, b) => a + b, 0) },
     done: counts.done ?? 0,
     counts
@@ -116,9 +119,14 @@ export function eventsTable(r: EventsBenchResult): string {
     `Window events: ${r.tasks.toLocaleString('en-US')} tasks at concurrency ${r.concurrency.toLocaleString('en-US')}, simulator at timeScale ${r.timeScale} (${r.done.toLocaleString('en-US')} done)`,
     `  tasks at the end  ${JSON.stringify(r.counts)}`,
     `  events            ${r.events} over ${r.seconds.toFixed(1)} s`,
-    `  events / second   median ${r.perSecond.median}, max ${r.perSecond.max} (1-second windows)`,
+    `  events / second   median ${r.perSecond.median}, max ${r.perSecond.max} (1-second windows; shortest gap ${r.minGapMs.toFixed(0)} ms)`,
     `  bytes / event     median ${kb(r.bytes.median)}, max ${kb(r.bytes.max)} (${(r.bytes.total / 1024 / 1024).toFixed(1)} MB in all)`
   ].join('\n');
+}
+
+/** The bench run and its table, for `npm run bench` (run.ts). */
+export async function eventsBenchTable(): Promise<string> {
+  return eventsTable(await eventsBench());
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) console.log(eventsTable(await eventsBench()));

@@ -9,6 +9,7 @@ import { libraryBench, libraryTable } from './library-bench';
 import { libraryGridBench, libraryGridTable } from './library-grid-bench';
 import { rendererBench, rendererTable } from './renderer-bench';
 import type * as EngineBench from './engine-bench';
+import type * as EventsBench from './events-bench';
 
 const started = performance.now();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,6 +24,7 @@ const { engineBench, engineTables } = (await engineLoader.import('./engine-bench
 
 // The engine first, so that its peak RSS is not the CSV generator's.
 console.log(engineTables(await engineBench()));
+console.log(`\n${await ((await engineLoader.import('./events-bench.ts', import.meta.url)) as typeof EventsBench).eventsBenchTable()}`);
 console.log('');
 console.log(csvTable(await csvBench({ root })));
 await engineLoader.unregister();
