@@ -107,6 +107,30 @@ describe('queue store: snapshot, then deltas merged by id', () => {
     expect(queue.tasks.size).toBe(2 * TASK_PAGE + 20);
   });
 
+  it('watches the rows on screen: a row scrolled back to comes again only if it changed while away', async () => {
+    const studio = await studioFor();
+    const held = await studio.heldBatch([SLOW, ...Array.from({ length: 999 }, (_, i) => `Fog in a forest, take ${i}`)], 'b');
+    const id = held.batch.id;
+    const { api, queue } = await started(studio);
+    await queue.ensureTasks(id, 0, 30);
+    expect(api.callsOf('queue:watch').at(-1)?.args[0]).toMatchObject({ ids: expect.arrayContaining([taskIdFor(id, 0), taskIdFor(id, 49)]) });
+    const first = queue.tasks.get(taskIdFor(id, 0));
+    const second = queue.tasks.get(taskIdFor(id, 1));
+    // Scrolled away; meanwhile the first video is submitted and moves on, unseen.
+    await queue.ensureTasks(id, 600, 630);
+    expect(api.callsOf('queue:watch').at(-1)?.args[0]).toMatchObject({ ids: expect.not.arrayContaining([taskIdFor(id, 0)]) });
+    const moved = studio.next('queue:changed');
+    await studio.release(id, 80_000);
+    await moved;
+    expect(queue.tasks.get(taskIdFor(id, 0))).toBe(first);
+    // Back: the changed row comes whole and fresh; the unchanged one is the very record held before.
+    await queue.ensureTasks(id, 0, 30);
+    expect(queue.tasks.get(taskIdFor(id, 0))?.state).not.toBe('queued');
+    expect(queue.tasks.get(taskIdFor(id, 0))).toEqual((await studio.tasksOf(id))[0]);
+    expect(queue.tasks.get(taskIdFor(id, 1))).toBe(second);
+    expect(api.callsOf('tasks:page')).toHaveLength(2);
+  });
+
   it('a delta that arrives before the snapshot answers is not overwritten by it', async () => {
     const studio = await studioFor();
     const held = await studio.heldBatch([SLOW, SLOW], 'b');

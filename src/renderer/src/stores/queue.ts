@@ -373,15 +373,20 @@ export const useQueueStore = defineStore('queue', () => {
    * The task table's rows [start, end) are on screen (rows of the filtered list while a filter is
    * on): they are watched from now on, and, unfiltered, the pages holding them fetched if not here.
    */
+  let screenSeq = 0;
   async function ensureTasks(batchId: string, start: number, end: number): Promise<void> {
-    screen.value = { batchId, start, end };
+    const seq = ++screenSeq;
     const pages: Promise<void>[] = [];
     const total = batches.get(batchId)?.total ?? 0;
     const last = Math.min(end, total) - 1;
     if (filter.value === 'all' || batchId !== selectedBatchId.value) {
       for (let p = Math.floor(start / TASK_PAGE); p <= Math.floor(last / TASK_PAGE) && last >= start; p++) pages.push(loadPage(batchId, p));
     }
-    await Promise.all([...pages, syncWatch()]);
+    // The pages first: the watch then asks only for what changed since they were read. A later screen wins.
+    await Promise.all(pages);
+    if (seq !== screenSeq) return;
+    screen.value = { batchId, start, end };
+    await syncWatch();
   }
 
   function selectBatch(batchId: string): void {
