@@ -36,6 +36,13 @@ export class QueueFeed {
       if (delta) tasks.push(delta);
     }
     const { batches, status, costs, archived, failures } = change;
+    // An archived batch's tasks are compacted away: nothing of them is kept here either.
+    for (const summary of archived) {
+      for (let i = 0; i < summary.total; i++) {
+        this.changedAt.delete(taskIdFor(summary.batch.id, i));
+        this.watched.delete(taskIdFor(summary.batch.id, i));
+      }
+    }
     return { version, tasks, batches, status, costs, archived, failures };
   }
 
