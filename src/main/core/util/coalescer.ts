@@ -55,6 +55,9 @@ export class Coalescer<P> {
     const pending = this.pending;
     this.pending = this.options.empty();
     this.options.send(pending);
+    // Paced from the end of the send: a send that takes long (a big queue's totals) does not
+    // bring the next one closer to it.
+    this.lastSend = this.clock.now();
   }
 
   /** Drops what was gathered and stops. */
