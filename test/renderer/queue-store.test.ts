@@ -131,6 +131,26 @@ describe('queue store: snapshot, then deltas merged by id', () => {
     expect(api.callsOf('tasks:page')).toHaveLength(2);
   });
 
+  it('a delta that overtakes the watch answer is applied on top of it, with no call again', async () => {
+    const studio = await studioFor();
+    const held = await studio.heldBatch([SLOW, SLOW], 'b');
+    const id = held.batch.id;
+    const { api, queue } = await started(studio);
+    // The task opened is watched: main answers it whole (queued), but the answer is slow to arrive…
+    api.hold('answer');
+    queue.selectTask(taskIdFor(id, 0));
+    await until(() => expect(api.callsOf('queue:watch')).toHaveLength(1));
+    await until(() => expect(api.inFlight.size).toBe(0));
+    // …and the delta saying it was submitted comes first.
+    const moved = studio.next('queue:changed');
+    await studio.release(id, 80_000);
+    await moved;
+    api.release();
+    await until(() => expect(queue.tasks.get(taskIdFor(id, 0))?.state).not.toBe('queued'));
+    expect(queue.tasks.get(taskIdFor(id, 0))).toEqual((await studio.tasksOf(id))[0]);
+    expect(api.callsOf('queue:watch')).toHaveLength(1);
+  });
+
   it('a delta that arrives before the snapshot answers is not overwritten by it', async () => {
     const studio = await studioFor();
     const held = await studio.heldBatch([SLOW, SLOW], 'b');

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive, watch, watchEffect } from 'vue';
 import { taskIdFor, type BatchMove, type BatchSummary, type CostTotals, type QueueStatus, type TaskEdit, type TaskRecord } from '@shared/batch';
-import { WATCH_MAX, type Page, type PageRequest, type QueueDelta, type QueueSnapshot } from '@shared/ipc';
+import { WATCH_MAX, type Page, type PageRequest, type QueueDelta, type QueueSnapshot, type TaskDelta } from '@shared/ipc';
 import { FAILURE_GROUPS, FAILURE_GROUP_WORDS, type FailureCounts, type FailureGroup } from '@shared/triage';
 import { SETTINGS_LIMITS } from '@shared/settings';
 import { TASK_STATES, type TaskState } from '@shared/task-state';
@@ -191,8 +191,14 @@ export const useQueueStore = defineStore('queue', () => {
 
   let watching: Promise<void> | undefined;
   let watchAgain = false;
-  /** Tasks to ask for whole at the next watch: a delta came for one not held, or an answer was older than a delta. */
+  /** Tasks to ask for whole at the next watch: a delta came for one not held (main watched it for an earlier page). */
   const refetch = new Set<string>();
+  /**
+   * While a watch call is on its way, the deltas for the tasks it names: main takes the deltas
+   * after it against what it answers, so those newer than the answer are applied to it again
+   * (events and answers need not arrive in the order main sent them).
+   */
+  let inFlight: { ids: ReadonlySet<string>; deltas: { version: number; change: TaskDelta }[] } | undefined;
 
   /** Tells main which tasks the window shows, and takes those it lacks; one call at a time, the last word wins. */
   function syncWatch(): Promise<void> {
@@ -208,14 +214,17 @@ export const useQueueStore = defineStore('queue', () => {
             if (at !== undefined && tasks.has(id) && !refetch.has(id)) have[id] = at;
           }
           refetch.clear();
+          const call = { ids: new Set(ids), deltas: [] as { version: number; change: TaskDelta }[] };
+          inFlight = call;
           const answer = await actions.run('watch', 'queue:watch', { ids, have });
+          inFlight = undefined;
           if (!answer) return;
-          for (const task of answer.tasks) putTask(task, answer.version);
-          // Deltas newer than the answer came first: what they changed is asked for again.
-          if (answer.version < version && answer.tasks.length > 0) {
-            for (const task of answer.tasks) refetch.add(task.id);
-            watchAgain = true;
+          const whole = new Set<string>();
+          for (const task of answer.tasks) {
+            putTask(task, answer.version);
+            whole.add(task.id);
           }
+          for (const { version: at, change } of call.deltas) if (at > answer.version && whole.has(change.id)) applyChange(change, at);
           if (refetch.size > 0) watchAgain = true;
         }
       } finally {
@@ -273,6 +282,21 @@ export const useQueueStore = defineStore('queue', () => {
     checked.value = new Set();
   }
 
+  /** One task's changed fields, as of `at`, onto the record held. */
+  function applyChange(change: TaskDelta, at: number): void {
+    const held = tasks.get(change.id);
+    if (!held) {
+      // On its way whole in a watch answer, or else asked for at the next.
+      if (!inFlight?.ids.has(change.id)) refetch.add(change.id);
+      return;
+    }
+    // Held from an answer newer than this delta.
+    if ((heldAt.get(change.id) ?? -1) >= at) return;
+    const next = { ...held, ...change.set } as TaskRecord;
+    for (const key of change.unset ?? []) delete next[key];
+    putTask(next, at);
+  }
+
   function applyDelta(delta: QueueDelta): void {
     deltaCount.value++;
     statusSeq++;
@@ -282,16 +306,8 @@ export const useQueueStore = defineStore('queue', () => {
     for (const summary of delta.batches) putBatch(summary);
     for (const summary of delta.archived ?? []) putArchived(summary);
     for (const change of delta.tasks) {
-      const held = tasks.get(change.id);
-      if (!held) {
-        refetch.add(change.id);
-        continue;
-      }
-      // Held from an answer newer than this delta.
-      if ((heldAt.get(change.id) ?? -1) >= delta.version) continue;
-      const next = { ...held, ...change.set } as TaskRecord;
-      for (const key of change.unset ?? []) delete next[key];
-      putTask(next, delta.version);
+      if (inFlight?.ids.has(change.id)) inFlight.deltas.push({ version: delta.version, change });
+      applyChange(change, delta.version);
     }
     if (refetch.size > 0) void syncWatch();
     // A filter's rows follow the states of its batch.
