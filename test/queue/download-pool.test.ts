@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskRecord } from '@shared/batch';
+import type { BatchRecord, TaskRecord } from '@shared/batch';
 import type { TaskState } from '@shared/task-state';
 import { probeMp4 } from '../../src/main/core/download/mp4-probe';
 import { RESULT_RETENTION_MS } from '../../src/main/core/download/link-expiry';
@@ -54,6 +54,11 @@ function stageFor(
       { ...t, state: 'succeeded' as const, taskId: `task${i}`, resultUrl: urls[i], times: { ...t.times, succeeded: options.succeededAt?.(i) ?? now } }
     ])
   );
+  return { ...stageOver(sim, store, batch, options), store, ids: tasks.map((t) => t.id) };
+}
+
+/** A stage over tasks already held (a second run over the same journal, as after a restart). */
+function stageOver(sim: Simulator, store: Map<string, TaskRecord>, batch: BatchRecord, options: { concurrency?: number; timeScale?: number } = {}) {
   const memory = memoryLog();
   const stage = new DownloadStage({
     concurrency: options.concurrency,
@@ -73,7 +78,7 @@ function stageFor(
     },
     landed: () => undefined
   });
-  return { stage, store, ids: tasks.map((t) => t.id), memory };
+  return { stage, memory, batch };
 }
 
 /** Runs until every task is done (or `check` says stop), sampling the pool size at each turn. */
@@ -166,5 +171,44 @@ describe('download order', () => {
     const order = fast.requests.filter((r) => r.endpoint === 'file').map((r) => r.taskId);
     const simIds = urls.map((u) => /files\/([0-9a-f]+)\.mp4/.exec(u)![1]);
     expect(order).toEqual([simIds[0], simIds[3], simIds[2], simIds[1]]);
+  });
+});
+
+describe('a download stopped halfway', () => {
+  it('resumes from its .part in the next run and ends with the server’s whole file', async () => {
+    const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 14, fileSizes: 'real', link: { perConnectionBytesPerSecond: 2e6 } });
+    sims.push(sim);
+    const urls = await results(sim, 1, 10);
+    const first = stageFor(sim, urls, join(dir, 'resume'), { concurrency: 1, duration: 10 });
+    first.stage.enqueue(first.ids[0]);
+    // Stopped (the app quits) once a third of the 3.75 MB is on disk.
+    const part = (): string => join(dir, 'resume', `${first.store.get(first.ids[0])!.file}.part`);
+    for (let i = 0; i < 1000; i++) {
+      const file = first.store.get(first.ids[0])!.file;
+      const size = file
+        ? await stat(part()).then(
+            (s) => s.size,
+            () => 0
+          )
+        : 0;
+      if (size > 1_250_000) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await first.stage.stop();
+    const kept = (await stat(part())).size;
+    expect(kept).toBeGreaterThan(1_250_000);
+    expect(first.store.get(first.ids[0])!.state).toBe('downloading');
+
+    const second = stageOver(sim, first.store, first.batch, { concurrency: 1 });
+    second.stage.enqueue(first.ids[0]);
+    await watch(second.stage, first.store, () => undefined);
+    await second.stage.stop();
+    expect(second.memory.lines.some((l) => /downloaded \d+ bytes in 1 attempt\(s\), resumed/.test(l))).toBe(true);
+    const video = join(dir, 'resume', first.store.get(first.ids[0])!.file!);
+    const whole = Buffer.from(await (await fetch(urls[0])).arrayBuffer());
+    // The recipe was written into the landed file: its media, after the movie box, is the server's.
+    expect((await probeMp4(video)).durationSec).toBe(10);
+    expect((await readFile(video)).subarray(-1_000_000).equals(whole.subarray(-1_000_000))).toBe(true);
+    expect(sim.counts().downloads.get(/files\/([0-9a-f]+)\.mp4/.exec(urls[0])![1])).toBe(3);
   });
 });
