@@ -1,6 +1,7 @@
 // The download benchmark: a batch of 1080p × 20 s videos at concurrency 1,000 against the
 // simulator serving files of real sizes (30 MB each, made on the fly) over loopback, through a
-// real BatchEngine with its self-sizing download pool (architecture.md, "Downloads"). It
+// real BatchEngine with its self-sizing download pool (architecture.md, "Downloads"); the
+// simulator runs in a child process (download-sim.ts), as storage is no part of the app. It
 // measures the results finished but not yet downloaded over time, the throughput, the pool's
 // size and the main process's RSS. A script, never a timed test.
 //
@@ -8,10 +9,14 @@
 //
 // Knobs (env): LTX_BENCH_DL_TASKS (default 1000), LTX_BENCH_DL_TIME_SCALE (default 0.1),
 // LTX_BENCH_DL_LINK_MBPS (a per-connection speed limit in Mbit/s; default none: loopback).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskRecord } from '@shared/batch';
 import { isSettled } from '@shared/batch-summary';
@@ -19,7 +24,7 @@ import { LATENCY } from '@shared/model';
 import { ApixoClient } from '../../src/main/core/apixo';
 import { DEFAULT_POOL_LIMITS } from '../../src/main/core/download/pool-controller';
 import { BatchEngine, type NewTask } from '../../src/main/core/queue/engine';
-import { startSimulator } from '../../src/main/core/simulator';
+import type { SimulatorOptions } from '../../src/main/core/simulator';
 import { REAL_BYTES_PER_SECOND } from '../../src/main/core/simulator/sized-clip';
 import { benchPrompt } from './csv-bench';
 import { mb, median, seededRandom } from './stats';
@@ -56,6 +61,40 @@ export interface DownloadBenchResult {
   meanDownloadMs: number;
 }
 
+/** The simulator in a child process (download-sim.ts), so that the RSS and CPU measured are the app's alone. */
+async function simulatorProcess(options: SimulatorOptions): Promise<{ baseUrl: string; apiKey: string; close: () => Promise<void> }> {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'node_modules/tsx/dist/cli.mjs'),
+      '--tsconfig',
+      join(root, 'tsconfig.node.json'),
+      join(root, 'test/bench/download-sim.ts'),
+      JSON.stringify(options)
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit']
+    }
+  );
+  const [line] = (await Promise.race([
+    once(createInterface({ input: child.stdout! }), 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`the bench's simulator stopped (exit ${code})`);
+    })
+  ])) as [string];
+  const { baseUrl, apiKey } = JSON.parse(line) as { baseUrl: string; apiKey: string };
+  return {
+    baseUrl,
+    apiKey,
+    close: async () => {
+      const exited = once(child, 'exit');
+      child.stdin!.end();
+      await exited;
+    }
+  };
+}
+
 function rowsFor(n: number): NewTask[] {
   return Array.from({ length: n }, (_, i) => ({
     source: { row: i + 2, take: 1, cells: { name: `clip-${i}`, prompt: benchPrompt(i) } },
@@ -73,7 +112,7 @@ export async function downloadBench(spec: Partial<DownloadBenchSpec> = {}): Prom
   };
   const ts = full.timeScale;
   const random = seededRandom(full.seed);
-  const sim = await startSimulator({
+  const sim = await simulatorProcess({
     timeScale: ts,
     seed: full.seed,
     concurrencyLimit: CONCURRENCY,
@@ -170,7 +209,7 @@ export function downloadTable(r: DownloadBenchResult): string {
     `  finished, not yet downloaded: median ${r.backlog.median}, max ${r.backlog.max} (sampled every ${SAMPLE_MS} ms)`,
     `  per result: ${(r.meanWaitMs / 1000).toFixed(2)} s waiting for a slot, ${(r.meanDownloadMs / 1000).toFixed(2)} s downloading and landing`,
     `  pool size: median ${r.pool.median}, max ${r.pool.max} (bound ${DEFAULT_POOL_LIMITS.max}); every 5 s, size/waiting: ${r.pool.timeline}`,
-    `  main-process RSS max  ${mb(r.maxRssBytes)} (the simulator runs in the same process)`,
+    `  main-process RSS max  ${mb(r.maxRssBytes)} (the engine's process; the simulator runs in its own)`,
     `  bound: in steady state the backlog is arrivals × time in the stage (Little's law), bounded while landing ≥ arriving;`,
     `         landing runs at this machine's speed, whatever the timeScale: ${r.landedPerSec.toFixed(1)} /s here against ${(asked * ts).toFixed(1)} /s asked at real speed (${(r.landedPerSec / (asked * ts)).toFixed(2)}×)`
   ].join('\n');

@@ -28,8 +28,8 @@ export interface PoolLimits {
 }
 
 /**
- * 32 at most: each running download buffers at most 4 MB between the socket and the disk
- * (chunk-queue.ts), so 32 hold at most 128 MB of the main process; and 32 streams at 10 MB/s
+ * 32 at most: each running download buffers about 1 MB between the socket and the disk
+ * (chunk-queue.ts), so 32 hold about 32 MB of the main process; and 32 streams at 10 MB/s
  * each carry 320 MB/s, more than 1,000 tasks at once finishing 1080p × 20 s videos (about 10 a
  * second of 30 MB: 300 MB/s) ask of it.
  */
