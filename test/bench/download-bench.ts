@@ -23,6 +23,7 @@ import { isSettled } from '@shared/batch-summary';
 import { LATENCY } from '@shared/model';
 import { ApixoClient } from '../../src/main/core/apixo';
 import { DEFAULT_POOL_LIMITS } from '../../src/main/core/download/pool-controller';
+import { createLogger } from '../../src/main/core/log/logger';
 import { BatchEngine, type NewTask } from '../../src/main/core/queue/engine';
 import type { SimulatorOptions } from '../../src/main/core/simulator';
 import { REAL_BYTES_PER_SECOND } from '../../src/main/core/simulator/sized-clip';
@@ -123,7 +124,13 @@ export async function downloadBench(spec: Partial<DownloadBenchSpec> = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'ltx-bench-downloads-'));
   const libraryDir = join(dir, 'library');
   const client = new ApixoClient({ apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeScale: ts, timeoutMs: 30_000, random });
-  const engine = await BatchEngine.open({ dataDir: join(dir, 'data'), client, timeScale: ts, concurrency: CONCURRENCY, random });
+  // LTX_BENCH_DL_VERBOSE=1: the pool's decisions on stderr.
+  const log = process.env.LTX_BENCH_DL_VERBOSE
+    ? createLogger((_level, line) => {
+        if (line.includes('downloads at once')) console.error(line);
+      })
+    : undefined;
+  const engine = await BatchEngine.open({ dataDir: join(dir, 'data'), client, timeScale: ts, concurrency: CONCURRENCY, random, log });
   const backlog: number[] = [];
   const pool: number[] = [];
   const timeline: string[] = [];

@@ -142,7 +142,7 @@ describe('the self-sizing download pool over loopback', () => {
       link: { perConnectionBytesPerSecond: 3e6, totalBytesPerSecond: 3e6 }
     });
     sims.push(sim);
-    const urls = await results(sim, 10);
+    const urls = await results(sim, 16);
     const { stage, store, ids, memory } = stageFor(sim, urls, join(dir, 'flat'));
     for (const id of ids) stage.enqueue(id);
     const sizes: number[] = [];

@@ -82,7 +82,7 @@ const ROUND_BACKOFF = { attempts: DOWNLOAD_ROUNDS, baseDelayMs: 30_000, maxDelay
 export const ROOM_CHECK_MS = 30_000;
 /** A window of the self-sizing pool (× timeScale), and the shortest one in real ms (shorter ones are mostly noise). */
 export const POOL_WINDOW_MS = 2_000;
-const MIN_POOL_WINDOW_MS = 500;
+const MIN_POOL_WINDOW_MS = 1_000;
 /** Growth of free space since the last failure that lets the oldest waiting download try alone. */
 const PROBE_GROWTH_BYTES = 256 * 1024;
 
