@@ -10,6 +10,7 @@ import { libraryGridBench, libraryGridTable } from './library-grid-bench';
 import { rendererBench, rendererTable } from './renderer-bench';
 import type * as EngineBench from './engine-bench';
 import type * as EventsBench from './events-bench';
+import type * as DownloadBench from './download-bench';
 
 const started = performance.now();
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,6 +26,10 @@ const { engineBench, engineTables } = (await engineLoader.import('./engine-bench
 // The engine first, so that its peak RSS is not the CSV generator's.
 console.log(engineTables(await engineBench()));
 console.log(`\n${await ((await engineLoader.import('./events-bench.ts', import.meta.url)) as typeof EventsBench).eventsBenchTable()}`);
+console.log('');
+// Downloads of real 1080p sizes at concurrency 1,000 (architecture.md, "Downloads").
+const downloads = (await engineLoader.import('./download-bench.ts', import.meta.url)) as typeof DownloadBench;
+console.log(downloads.downloadTable(await downloads.downloadBench()));
 console.log('');
 console.log(csvTable(await csvBench({ root })));
 await engineLoader.unregister();

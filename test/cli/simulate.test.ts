@@ -64,4 +64,34 @@ describe('cli simulate', () => {
       expect(await closed).toBe(0);
     }
   });
+
+  it('--real-sizes serves a 1080p × 20 s result as large as a real one (30 MB), and --link-mbps says its limit', async () => {
+    const { child, match } = await startCli(
+      ['simulate', '--real-sizes', '--link-mbps', '800', '--time-scale', '0.001'],
+      /listening at (http:\/\/127\.0\.0\.1:\d+\/api\/v1)[\s\S]*as large as real ones[\s\S]*limited to 800 Mbit\/s/
+    );
+    const baseUrl = match[1];
+    const headers = { authorization: 'Bearer sim-key', 'content-type': 'application/json' };
+    try {
+      const submit = await fetch(`${baseUrl}/generateTask/ltx-2-19b`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ request_type: 'async', input: { mode: 'text-to-video', prompt: 'a lighthouse', resolution: '1080p', duration: 20 } })
+      });
+      const { data } = (await submit.json()) as { data: { taskId: string } };
+      let url: string | undefined;
+      while (!url) {
+        const status = await fetch(`${baseUrl}/statusTask/ltx-2-19b?taskId=${data.taskId}`, { headers });
+        const answer = (await status.json()) as { data: { state: string; resultJson?: string } };
+        url = answer.data.state === 'success' ? (JSON.parse(answer.data.resultJson!) as { resultUrls: string[] }).resultUrls[0] : undefined;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const head = await fetch(url, { method: 'HEAD' });
+      expect(Math.abs(Number(head.headers.get('content-length')) - 30_000_000)).toBeLessThan(64 * 1024);
+    } finally {
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      expect(await closed).toBe(0);
+    }
+  });
 });

@@ -21,6 +21,11 @@ Options:
                    on the same port when it is free (default: nothing is kept)
   --bill-failures  a failed task keeps its cost instead of being refunded, as an API that
                    bills failures would (not kept in --state-dir: give it again each start)
+  --real-sizes     serve result videos as large as real ones for their resolution and
+                   duration (1080p × 20 s is 30 MB), made on the fly from the sample clip
+                   (also LTX_SIM_REAL_SIZES=1)
+  --link-mbps N    limit each result download to N megabits per second, as a slow link
+                   would (also LTX_SIM_LINK_MBPS; default: no limit)
   -h, --help       show this help`;
 
 export async function simulateCommand(argv: string[], io: Output, signal: AbortSignal, logs: CliLog): Promise<number> {
@@ -30,7 +35,9 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     key: { type: 'string' },
     balance: { type: 'string' },
     'state-dir': { type: 'string' },
-    'bill-failures': { type: 'boolean' }
+    'bill-failures': { type: 'boolean' },
+    'real-sizes': { type: 'boolean' },
+    'link-mbps': { type: 'string' }
   });
   if (values.help) {
     io.out(SIMULATE_HELP);
@@ -42,6 +49,8 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
   }
   const stateDir = values['state-dir'];
   if (stateDir !== undefined && (typeof stateDir !== 'string' || stateDir.trim() === '')) throw new UsageError('--state-dir must name a folder.');
+  const realSizes = values['real-sizes'] === true || process.env.LTX_SIM_REAL_SIZES === '1';
+  const linkMbps = numberFlag(values['link-mbps'] ?? process.env.LTX_SIM_LINK_MBPS, 'link-mbps', 0.01, 100_000);
   const started = startSimulator({
     port: numberFlag(values.port, 'port', 0, 65535, true),
     timeScale: numberFlag(values['time-scale'], 'time-scale', 0.0001, 100),
@@ -49,6 +58,8 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
     balanceUsd: numberFlag(values.balance, 'balance', 0, 1_000_000),
     stateDir: stateDir === undefined ? undefined : resolvePath(stateDir),
     billFailures: values['bill-failures'] === true,
+    fileSizes: realSizes ? 'real' : 'sample',
+    link: linkMbps === undefined ? undefined : { perConnectionBytesPerSecond: (linkMbps * 1e6) / 8 },
     onWarning: (message) => io.err(`⚠ ${message}`)
   });
   const sim = await started.catch((error: unknown) => {
@@ -61,6 +72,8 @@ export async function simulateCommand(argv: string[], io: Output, signal: AbortS
   log.info('simulator started', { baseUrl: sim.baseUrl });
   io.out(`APIXO simulator listening at ${sim.baseUrl}`);
   io.out(`API key: ${values.key ?? 'sim-key'} · balance $${sim.balanceUsd().toFixed(2)} · time scale ${values['time-scale'] ?? 1}`);
+  if (realSizes) io.out('Result videos are as large as real ones (--real-sizes).');
+  if (linkMbps !== undefined) io.out(`Each download is limited to ${linkMbps} Mbit/s.`);
   io.out(values['bill-failures'] ? 'Failed tasks are billed (--bill-failures): their cost is not refunded.' : 'Failed tasks are refunded.');
   if (stateDir !== undefined) io.out(`Remembering its tasks in ${resolvePath(stateDir)} (${plural(sim.counts().tasks, 'task')} there now).`);
   io.out('Press Ctrl-C to stop.');

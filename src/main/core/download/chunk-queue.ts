@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream';
 
 /** Bytes held before the source is paused, and the level at which it resumes. */
-const HIGH_WATER = 4 * 1024 * 1024;
-const LOW_WATER = 1024 * 1024;
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
 
 /**
  * Collects a readable's chunks from the moment it is attached, so that bytes that arrived before
  * an error (a reset right after a burst) are still handed out, and only then the error. The
- * source is paused while more than a few MB wait to be taken.
+ * source is paused while more than 1 MB waits to be taken (so that 32 downloads at once hold
+ * about 32 MB: pool-controller.ts).
  */
 export class ChunkQueue {
   private readonly chunks: Buffer[] = [];

@@ -31,6 +31,13 @@ export interface DownloadOptions {
   random?: () => number;
   /** Bytes in the file so far (resumed bytes included), and the whole size when the server said it. */
   onProgress?: (received: number, total: number | undefined) => void;
+  /**
+   * Told of each attempt that failed in a way worth retrying, before the wait: what kind of
+   * trouble it was (`timeout`: no data for the stall timeout; `server`: 5xx, 429 or 408;
+   * `reset`: the connection broke or the body ended short; `other`). The download pool sizes
+   * itself from these (pool-controller.ts).
+   */
+  onRetry?: (trouble: AttemptTrouble) => void;
   /** One line per download and retry, for the log. */
   log?: Logger;
   /**
@@ -48,6 +55,8 @@ export interface DownloadOptions {
   /** The video in a few words for a `too_large` message, e.g. "5 s 480p video". */
   videoLabel?: string;
 }
+
+export type AttemptTrouble = 'timeout' | 'server' | 'reset' | 'other';
 
 export interface DownloadResult {
   /** Size of the finished file. */
@@ -82,10 +91,21 @@ class RetryableFailure extends Error {
     readonly status?: number,
     readonly retryAfterMs?: number,
     /** The next attempt must start from byte 0. */
-    readonly restart = false
+    readonly restart = false,
+    readonly trouble: AttemptTrouble = status !== undefined && (status >= 500 || status === 429 || status === 408 || status === 425)
+      ? 'server'
+      : restart
+        ? 'other'
+        : 'reset'
   ) {
     super(message);
   }
+}
+
+/** What kind of trouble a failed attempt was (DownloadOptions.onRetry). */
+function troubleOf(error: unknown): AttemptTrouble {
+  if (error instanceof RetryableFailure) return error.trouble;
+  return networkProblem(error).fault === 'timeout' ? 'timeout' : 'reset';
 }
 
 function header(res: PlainResponse, name: string): string | undefined {
@@ -342,7 +362,7 @@ async function attemptOnce(ctx: AttemptContext): Promise<AttemptResult> {
     }
     return { size: position, total, continued: start > 0 };
   } catch (error) {
-    if (stalled) throw new RetryableFailure(`no data arrived for ${ctx.stallTimeoutMs} ms`);
+    if (stalled) throw new RetryableFailure(`no data arrived for ${ctx.stallTimeoutMs} ms`, undefined, undefined, false, 'timeout');
     throw error;
   } finally {
     clearTimeout(watchdog);
@@ -470,6 +490,7 @@ async function download(url: string, targetPath: string, options: DownloadOption
       const retryAfterMs = error instanceof RetryableFailure ? error.retryAfterMs : undefined;
       lastStatus = error instanceof RetryableFailure ? error.status : undefined;
       lastProblem = describe(error);
+      options.onRetry?.(troubleOf(error));
       offset = restart ? 0 : ((await sizeOf(part).catch(() => undefined)) ?? 0);
       if (restart) {
         known.total = undefined;

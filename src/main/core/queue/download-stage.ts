@@ -9,7 +9,7 @@ import type { TaskState } from '@shared/task-state';
 import { backoffDelay } from '../util/retry';
 import { diskProblem, diskProblemWords, freeBytes, type DiskProblem } from '../util/disk-space';
 import { DOWNLOAD_GUIDANCE, DownloadError, PERMANENT_DOWNLOAD_KINDS, type DownloadErrorKind } from '../download/download-error';
-import { downloadVideo } from '../download/downloader';
+import { downloadVideo, type AttemptTrouble } from '../download/downloader';
 import { expectedVideoBytes, maxVideoBytes } from '../download/video-size';
 import { refusalIn, type NetPolicy } from '../net';
 import { probeMp4, type VideoProbe } from '../download/mp4-probe';
@@ -20,9 +20,14 @@ import { isJournalError } from '../store/journal';
 import { SIDECAR_APP, SIDECAR_SCHEMA, writeSidecar, type Sidecar } from '../download/sidecar';
 import type { Clock, Timer } from '../util/clock';
 import type { TaskPatch } from './queue-state';
+import { linkExpiresAt } from '../download/link-expiry';
+import { PoolController, type PoolDecision, type PoolLimits } from '../download/pool-controller';
 
 export interface DownloadStageOptions {
-  concurrency: number;
+  /** A fixed pool of this many downloads at once; without it the pool sizes itself (pool-controller.ts). */
+  concurrency?: number;
+  /** The self-sizing pool's limits (default DEFAULT_POOL_LIMITS: from 3, up to 32). */
+  pool?: Partial<PoolLimits>;
   stallTimeoutMs?: number;
   timeScale: number;
   random: () => number;
@@ -75,6 +80,9 @@ const DOWNLOAD_ROUNDS = 3;
 const ROUND_BACKOFF = { attempts: DOWNLOAD_ROUNDS, baseDelayMs: 30_000, maxDelayMs: 300_000 };
 /** How often a folder whose disk was full is checked for room (× timeScale). */
 export const ROOM_CHECK_MS = 30_000;
+/** A window of the self-sizing pool (× timeScale), and the shortest one in real ms (shorter ones are mostly noise). */
+export const POOL_WINDOW_MS = 2_000;
+const MIN_POOL_WINDOW_MS = 1_000;
 /** Growth of free space since the last failure that lets the oldest waiting download try alone. */
 const PROBE_GROWTH_BYTES = 256 * 1024;
 
@@ -109,8 +117,14 @@ interface RoomWait {
  * A full library disk is not a failure: the task waits for room (architecture.md, "Downloads").
  */
 export class DownloadStage {
+  /** Downloads waiting for a slot, the link expiring soonest first (then in the order they came). */
   private readonly waiting: string[] = [];
-  private readonly waitingSet = new Set<string>();
+  private readonly waitingKeys = new Map<string, { expires: number; seq: number }>();
+  private seq = 0;
+  private readonly pool?: PoolController;
+  /** The current pool window: bytes received, failed attempts, whether a download waited for a slot. */
+  private window = { started: 0, bytes: 0, errors: 0, saturated: false };
+  private windowTimer?: Timer;
   private readonly running = new Map<string, Promise<void>>();
   private readonly rounds = new Map<string, number>();
   /** Tasks whose link was asked for again in this session: once each. */
@@ -129,7 +143,14 @@ export class DownloadStage {
   private readonly abort = new AbortController();
   private stopped = false;
 
-  constructor(private readonly options: DownloadStageOptions) {}
+  constructor(private readonly options: DownloadStageOptions) {
+    if (options.concurrency === undefined) this.pool = new PoolController(options.pool);
+  }
+
+  /** Downloads allowed at once now. */
+  get poolSize(): number {
+    return this.pool?.size ?? this.options.concurrency!;
+  }
 
   get active(): number {
     return this.running.size;
@@ -145,7 +166,7 @@ export class DownloadStage {
   }
 
   enqueue(id: string): void {
-    if (this.stopped || this.waitingSet.has(id) || this.running.has(id)) return;
+    if (this.stopped || this.waitingKeys.has(id) || this.running.has(id)) return;
     const task = this.options.task(id);
     if (task && shouldRetryOnStart(task)) {
       // At once, not when its turn comes: a batch holding it must not look settled meanwhile.
@@ -156,14 +177,34 @@ export class DownloadStage {
         return;
       }
     }
-    this.waiting.push(id);
-    this.waitingSet.add(id);
+    this.wait(id, task);
     this.next();
+  }
+
+  /** Puts the task in line by when its link expires (link-expiry.ts): the soonest goes first. */
+  private wait(id: string, task: TaskRecord | undefined): void {
+    const now = this.options.clock.now();
+    const key = { expires: task?.resultUrl ? linkExpiresAt(task.resultUrl, task.times.succeeded ?? now, this.options.timeScale) : now, seq: this.seq++ };
+    const before = (other: string): boolean => {
+      const k = this.waitingKeys.get(other)!;
+      return k.expires < key.expires || (k.expires === key.expires && k.seq < key.seq);
+    };
+    let lo = 0;
+    let hi = this.waiting.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(this.waiting[mid])) lo = mid + 1;
+      else hi = mid;
+    }
+    this.waiting.splice(lo, 0, id);
+    this.waitingKeys.set(id, key);
   }
 
   /** Stops: running downloads end and keep their `.part` files, to resume on the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.options.clock.clearInterval(this.windowTimer);
+    this.windowTimer = undefined;
     for (const timer of this.retryTimers) this.options.clock.clearTimeout(timer);
     this.options.clock.clearTimeout(this.roomTimer);
     this.roomTimer = undefined;
@@ -172,9 +213,9 @@ export class DownloadStage {
   }
 
   private next(): void {
-    while (!this.stopped && this.running.size < this.options.concurrency && this.waiting.length > 0) {
+    while (!this.stopped && this.running.size < this.poolSize && this.waiting.length > 0) {
       const id = this.waiting.shift()!;
-      this.waitingSet.delete(id);
+      this.waitingKeys.delete(id);
       const run = this.download(id).finally(() => {
         this.running.delete(id);
         if (this.again.delete(id)) this.enqueue(id);
@@ -183,7 +224,49 @@ export class DownloadStage {
         this.next();
       });
       this.running.set(id, run);
+      this.armWindow();
     }
+    if (this.waiting.length > 0 && this.running.size >= this.poolSize) this.window.saturated = true;
+  }
+
+  // ── The self-sizing pool ────────────────────────────────────────────────────────────────
+
+  /** Starts cutting windows when a download starts; they stop once nothing runs or waits. */
+  private armWindow(): void {
+    if (!this.pool || this.windowTimer || this.stopped) return;
+    this.window = { started: this.options.clock.now(), bytes: 0, errors: 0, saturated: this.waiting.length > 0 };
+    this.windowTimer = this.options.clock.setInterval(() => this.endWindow(), Math.max(MIN_POOL_WINDOW_MS, POOL_WINDOW_MS * this.options.timeScale));
+    this.windowTimer.unref?.();
+  }
+
+  private endWindow(): void {
+    const pool = this.pool!;
+    const now = this.options.clock.now();
+    const { started, bytes, errors, saturated } = this.window;
+    const decision: PoolDecision = pool.observe({ bytes, ms: now - started, errors, saturated });
+    const mbps = now > started ? (bytes / (now - started) / 1000).toFixed(1) : '0';
+    if (decision.change !== 'hold') this.options.log.info(`downloads at once: ${decision.size} (${decision.change}: ${decision.reason}; ${mbps} MB/s)`);
+    this.window = { started: now, bytes: 0, errors: 0, saturated: this.waiting.length > 0 && this.running.size >= pool.size };
+    if (this.running.size === 0 && this.waiting.length === 0) {
+      this.options.clock.clearInterval(this.windowTimer);
+      this.windowTimer = undefined;
+    }
+    this.next();
+  }
+
+  /** Counts a download's bytes into the window (from its progress: the first figure of an attempt is where it starts). */
+  private meter(): { onProgress: (received: number) => void; onRetry: (trouble: AttemptTrouble) => void } {
+    let seen: number | undefined;
+    return {
+      onProgress: (received) => {
+        if (seen !== undefined && received > seen) this.window.bytes += received - seen;
+        seen = received;
+      },
+      onRetry: (trouble) => {
+        seen = undefined;
+        if (trouble !== 'other') this.window.errors++;
+      }
+    };
   }
 
   /** `change`, with a throw turned into ChangeFailed (see DownloadStageOptions.change). */
@@ -256,7 +339,8 @@ export class DownloadStage {
       maxBytes: maxVideoBytes(input),
       videoLabel: `${input.duration} s ${input.resolution} video`,
       log: this.options.log.child('download', taskFields(task)),
-      policy: this.options.policy
+      policy: this.options.policy,
+      ...this.meter()
     });
     const landing = task;
     const probe = await probeMp4(target).catch((error: unknown) => {

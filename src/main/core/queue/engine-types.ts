@@ -10,6 +10,7 @@ import type { JournalRecovery } from '../store/journal';
 import type { Clock } from '../util/clock';
 import type { LandedVideo } from './download-stage';
 import type { TaskPatch } from './queue-state';
+import type { PoolLimits } from '../download/pool-controller';
 
 export interface EngineOptions {
   dataDir: string;
@@ -23,8 +24,10 @@ export interface EngineOptions {
   timeScale?: number;
   /** Tasks in flight at once (default 4). */
   concurrency?: number;
-  /** Downloads at once (default 3). */
+  /** A fixed number of downloads at once; without it the pool sizes itself from 3 (download/pool-controller.ts). */
   downloadConcurrency?: number;
+  /** The self-sizing download pool's limits (default from 3, up to 32). */
+  downloadPool?: Partial<PoolLimits>;
   /** Status requests per minute for all polling together (default 70 % of APIXO's 10,000). */
   requestBudgetPerMinute?: number;
   /**

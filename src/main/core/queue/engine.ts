@@ -251,7 +251,8 @@ export class BatchEngine {
       autoRetryLimit: options.autoRetryLimit ?? DEFAULT_AUTO_RETRY_LIMIT
     });
     this.downloads = new DownloadStage({
-      concurrency: options.downloadConcurrency ?? 3,
+      concurrency: options.downloadConcurrency,
+      pool: options.downloadPool,
       stallTimeoutMs: options.downloadStallTimeoutMs,
       timeScale: this.ts,
       random: this.random,
@@ -363,6 +364,11 @@ export class BatchEngine {
   /** Reads the balance now and answers the engine's one reading (undefined while there is no APIXO key). */
   async readBalance(): Promise<BalanceReading | undefined> {
     return (await this.balance.read()) ?? this.balance.reading;
+  }
+
+  /** The download pool now: its size, downloads running and waiting for a slot. */
+  downloadPool(): { size: number; active: number; pending: number } {
+    return { size: this.downloads.poolSize, active: this.downloads.active, pending: this.downloads.pending };
   }
 
   status(): QueueStatus {

@@ -23,6 +23,8 @@ export interface Faults {
   truncateDownloadRate: number;
   /** A file download sends about half the bytes, stalls for `stallMs`, then destroys the socket. */
   stallDownloadRate: number;
+  /** A file download answers 503 (as object storage under load), sending no byte. */
+  downloadServerErrorRate: number;
   /** A status poll answers 429 with `Retry-After: 1`. */
   status429Rate: number;
   /** How long a stalled download hangs before its socket is destroyed (ms, × timeScale). Default 30 s. */
@@ -38,13 +40,21 @@ export const NO_FAULTS: Readonly<Faults> = {
   malformedStatusRate: 0,
   truncateDownloadRate: 0,
   stallDownloadRate: 0,
+  downloadServerErrorRate: 0,
   status429Rate: 0,
   stallMs: 30_000
 };
 
 /** What a recorded request says about an injected fault. */
 export type FaultKind =
-  'server_error' | 'error_after_accept' | 'reset_after_accept' | 'malformed_status' | 'status_429' | 'truncate_download' | 'stall_download';
+  | 'server_error'
+  | 'error_after_accept'
+  | 'reset_after_accept'
+  | 'malformed_status'
+  | 'status_429'
+  | 'truncate_download'
+  | 'stall_download'
+  | 'download_server_error';
 
 function clampRate(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;

@@ -16,7 +16,9 @@ import * as A from './answers';
 import { positiveOr } from './answers';
 import { CallbackDispatcher } from './callbacks';
 import { FaultInjector, type Faults } from './faults';
-import { loadSampleClips, serveClip, type DownloadFault, type SampleClips, type StallTimers } from './files';
+import { loadSampleClips, serveClip, type ClipBody, type DownloadFault, type SampleClips, type StallTimers } from './files';
+import { Link } from './link';
+import { REAL_BYTES_PER_SECOND, sizeClip } from './sized-clip';
 import { envelope, readBody, sendEnvelope, sendJsonText, sendText, splitTarget, type Envelope } from './http-io';
 import { Ledger } from './ledger';
 import { REJECT_MESSAGE, parseMarkers } from './markers';
@@ -87,6 +89,10 @@ class SimulatorServer implements Simulator {
   private readonly faultCounts: SimulatorCounts['faults'] = {};
   private readonly statusPolls = new Map<string, number>();
   private readonly downloads = new Map<string, number>();
+  /** With `fileSizes: 'real'`: the made files' layouts, by clip, resolution and duration. */
+  private readonly sized = new Map<string, ClipBody>();
+  private readonly realSizes: boolean;
+  private readonly link: Link;
 
   constructor(
     options: SimulatorOptions,
@@ -98,6 +104,8 @@ class SimulatorServer implements Simulator {
     this.seed = options.seed !== undefined ? options.seed >>> 0 : randomInt(2 ** 31);
     this.resultTtlMs = positiveOr(options.resultTtlMs, A.DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
     this.billFailures = options.billFailures === true;
+    this.realSizes = options.fileSizes === 'real';
+    this.link = new Link(options.link);
     this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale, this.resultTtlMs);
     this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
     this.ledger = new Ledger(positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd'));
@@ -432,6 +440,10 @@ class SimulatorServer implements Simulator {
     if (!this.signer.verify(task.taskId, expires, query.get('sig'))) return this.replyText(res, p, 403, 'Forbidden');
     if (now > Number(expires)) return this.replyText(res, p, 410, 'Gone');
 
+    if (p.method === 'GET' && this.faults.hits('downloadServerErrorRate')) {
+      p.fault = 'download_server_error';
+      return this.replyText(res, p, 503, 'Service Unavailable');
+    }
     let fault: DownloadFault | undefined;
     if (p.method === 'GET') {
       if (this.faults.hits('truncateDownloadRate')) {
@@ -442,7 +454,21 @@ class SimulatorServer implements Simulator {
         p.fault = 'stall_download';
       }
     }
-    this.record(p, serveClip(req, res, this.clips[task.clip], fault, this.stalls));
+    const pacer = this.link.throttled ? this.link.connection() : undefined;
+    this.record(p, serveClip(req, res, this.bodyOf(task), fault, this.stalls, pacer));
+  }
+
+  /** The sample clip itself, or (`fileSizes: 'real'`) a file of a real one's size made from it (sized-clip.ts). */
+  private bodyOf(task: SimTask): Buffer | ClipBody {
+    if (!this.realSizes) return this.clips[task.clip];
+    const { resolution, duration } = task.body.input;
+    const key = `${task.clip} ${resolution} ${duration}`;
+    let body = this.sized.get(key);
+    if (!body) {
+      body = sizeClip(this.clips[task.clip], duration, REAL_BYTES_PER_SECOND[resolution] * duration);
+      this.sized.set(key, body);
+    }
+    return body;
   }
 
   /**

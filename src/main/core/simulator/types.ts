@@ -1,6 +1,7 @@
 import type { Micros } from '@shared/pricing';
 import type { GenerateRequest } from '@shared/request';
 import type { FaultKind, Faults } from './faults';
+import type { LinkOptions } from './link';
 
 export interface SimulatorOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -33,6 +34,15 @@ export interface SimulatorOptions {
    * that settles a failure decides, so give it again when starting on the same folder. Default false.
    */
   billFailures?: boolean;
+  /**
+   * What result files weigh. `'sample'` (the default): the sample clip itself, 4 s and a few
+   * hundred KB, whatever was asked for. `'real'`: a file as large as a real one for the task's
+   * resolution and duration (sized-clip.ts: 1080p × 20 s is 30 MB), made on the fly from the
+   * sample clip, a valid MP4 of the task's duration, streamed, never stored.
+   */
+  fileSizes?: 'sample' | 'real';
+  /** Speed limits for result downloads, per connection and in all (link.ts; real bytes/s). Default: none. */
+  link?: LinkOptions;
   /** Folder holding sample-16x9.mp4 and sample-9x16.mp4. Default: `resources/sim` found by walking up. */
   resourcesDir?: string;
   /** Waits before callback retries 1, 2, 3 (ms, × timeScale). Default [30 s, 2 min, 10 min]. */
