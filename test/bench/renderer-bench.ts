@@ -42,7 +42,7 @@ const INSTRUMENT = pageInstrument({
   events: ['queue:changed', 'settings:changed'],
   phases: ['steady', 'scroll'],
   extra: `
-  const table = () => document.querySelector('[aria-label="Tasks of the batch"]');
+  const table = () => document.querySelector('[aria-label="Videos of the batch"]');
   const lastRowShown = (viewport) => {
     let last = -1;
     for (const row of viewport.querySelectorAll('[data-testid="task-row"]')) {
