@@ -30,6 +30,7 @@ import {
   type PageCounts,
   type ScrollPass
 } from './browser-bench';
+import { breakdown, breakdownLines, startProfile, startTrace, type TraceBreakdown } from './chromium-trace';
 import { writeLibrary } from './library-fixture';
 import { median } from './stats';
 
@@ -229,6 +230,8 @@ export interface VisitResult {
   longTasks: { count: number; totalMs: number; maxMs: number };
   /** Main-thread ms per s of the scroll (CDP TaskDuration). */
   busyMsPerS: number;
+  /** With `trace`: where the scroll's time went (a Chromium trace of it). */
+  trace?: TraceBreakdown;
 }
 
 export interface SearchTiming {
@@ -341,6 +344,7 @@ async function visit(
   phase: 'first' | 'cached',
   errors: string[],
   log: (line: string) => void,
+  options: VisitOptions,
   between?: (page: Page) => Promise<void>
 ): Promise<{ result: VisitResult; aborted: number; paintedAt: number }> {
   let at = performance.now();
@@ -378,8 +382,13 @@ async function visit(
     const harnessBefore = harness.invokeCount;
     const mediaBefore = { ...media };
     const pageNowBefore = (await page.evaluate('performance.now()')) as number;
-    const scroll = (await page.evaluate(`window.__bench.scrollGrid(${SCROLL_MS}, '${phase}')`)) as GridScroll;
+    const tracing = options.trace ? await startTrace(cdp) : undefined;
+    const profiling = options.profile ? await startProfile(cdp) : undefined;
+    const scroll = (await page.evaluate(`window.__bench.scrollGrid(${options.scrollMs}, '${phase}')`)) as GridScroll;
     if (scroll.error) throw new Error(`scroll: ${scroll.error}`);
+    const traceEvents = tracing ? await tracing.stop() : undefined;
+    if (profiling)
+      log(`library grid bench (${phase}): JS self time in the scroll:\n${(await profiling.stop()).map((f) => `  ${f.ms.toFixed(0)} ms ${f.fn}`).join('\n')}`);
     const pageNowAfter = (await page.evaluate('performance.now()')) as number;
     const afterScroll = await heapOf(cdp);
     const countsAfter = await pageCounts(page);
@@ -458,7 +467,8 @@ async function visit(
         totalMs: longTasks.reduce((s, [, d]) => s + d, 0),
         maxMs: longTasks.length ? Math.max(...longTasks.map(([, d]) => d)) : 0
       },
-      busyMsPerS: ((afterScroll.taskS - start.taskS) * 1000) / (scroll.ms / 1000)
+      busyMsPerS: ((afterScroll.taskS - start.taskS) * 1000) / (scroll.ms / 1000),
+      trace: traceEvents ? breakdown(traceEvents, frames.length) : undefined
     };
     errors.push(...app.errors.filter((e) => !/request failed: .*\/__media\/.*ERR_ABORTED/.test(e)));
     return { result, aborted: media.aborted, paintedAt };
@@ -468,9 +478,9 @@ async function visit(
 }
 
 /** Types "fox" into the search box and clears it again (Escape), SEARCH_ROUNDS times: the count line's latency. */
-async function searchRounds(page: Page, harness: Harness): Promise<SearchResult> {
+async function searchRounds(page: Page, harness: Harness, videos: number): Promise<SearchResult> {
   const matches = (await harness.invoke<LibraryPage>('library:query', { text: SEARCH_TEXT, limit: 1 })).total;
-  const all = `${VIDEOS.toLocaleString('en-US')} videos`;
+  const all = `${videos.toLocaleString('en-US')} videos`;
   const found = `${matches.toLocaleString('en-US')} of ${all}`;
   const box = page.getByTestId('library-search');
   await box.click();
@@ -547,7 +557,31 @@ async function fillPosters(harness: Harness, paths: readonly string[], page: Pag
 
 // ── The run ──────────────────────────────────────────────────────────────────────────────
 
-export async function libraryGridBench({ log = (line: string): void => void process.stderr.write(`${line}\n`) } = {}): Promise<LibraryGridBenchResult> {
+export interface LibraryGridBenchOptions {
+  log?: (line: string) => void;
+  /** Videos in the library folder (VIDEOS unless told). */
+  videos?: number;
+  /** Record a Chromium trace of each visit's scroll and say where its time went (tracing costs frame time of its own). */
+  trace?: boolean;
+  /** One scroll from the first row to the last takes this long (SCROLL_MS unless told). */
+  scrollMs?: number;
+  /** Log the page's JS functions with the most self time during each scroll (V8's sampling profiler). */
+  profile?: boolean;
+}
+
+interface VisitOptions {
+  trace: boolean;
+  profile: boolean;
+  scrollMs: number;
+}
+
+export async function libraryGridBench({
+  log = (line: string): void => void process.stderr.write(`${line}\n`),
+  videos = VIDEOS,
+  trace = false,
+  scrollMs = SCROLL_MS,
+  profile = false
+}: LibraryGridBenchOptions = {}): Promise<LibraryGridBenchResult> {
   if (!existsSync(CHROMIUM_PATH)) return { skipped: `${CHROMIUM_PATH} is missing (install Debian's chromium: apt-get install -y chromium)` };
   const started = performance.now();
   const { module, browsing, unregister } = await loadHarness('library-grid-bench');
@@ -556,10 +590,10 @@ export async function libraryGridBench({ log = (line: string): void => void proc
   let browser: Browser | undefined;
   const harnessLog: string[] = [];
   try {
-    log(`library grid bench: ${VIDEOS.toLocaleString('en-US')} videos with sidecars…`);
+    log(`library grid bench: ${videos.toLocaleString('en-US')} videos with sidecars…`);
     const libraryDir = join(dir, 'library');
     const at = performance.now();
-    const paths = writeLibrary(libraryDir, VIDEOS);
+    const paths = writeLibrary(libraryDir, videos);
     const fixtureMs = performance.now() - at;
 
     // The browser first, so that its start is not counted in the time to the first grid.
@@ -574,7 +608,7 @@ export async function libraryGridBench({ log = (line: string): void => void proc
     });
     const harnessStartMs = performance.now() - harnessStartedAt;
     const librarySize = (await harness.invoke<LibraryPage>('library:query', { limit: 1 })).librarySize;
-    if (librarySize !== VIDEOS) throw new Error(`the app listed ${librarySize} of ${VIDEOS} videos`);
+    if (librarySize !== videos) throw new Error(`the app listed ${librarySize} of ${videos} videos`);
 
     const errors: string[] = [];
     let aborted = 0;
@@ -582,21 +616,22 @@ export async function libraryGridBench({ log = (line: string): void => void proc
     let fill: LibraryGridBenchResult['fill'];
     const h = harness;
     log('library grid bench: first visit (posters captured as the grid shows them)…');
-    const first = await visit(browsing, browser, h, 'first', errors, log, async (page) => {
+    const visitOptions: VisitOptions = { trace, profile, scrollMs };
+    const first = await visit(browsing, browser, h, 'first', errors, log, visitOptions, async (page) => {
       log('library grid bench: search…');
-      search = await searchRounds(page, h);
+      search = await searchRounds(page, h, videos);
       log('library grid bench: a poster cached for every video…');
       fill = await fillPosters(h, paths, page);
     });
     const startToPaintMs = first.paintedAt - harnessStartedAt;
     aborted += first.aborted;
     log('library grid bench: second visit (every poster cached)…');
-    const cached = await visit(browsing, browser, h, 'cached', errors, log);
+    const cached = await visit(browsing, browser, h, 'cached', errors, log, visitOptions);
     aborted += cached.aborted;
 
     return {
       chromium: browser.version(),
-      videos: VIDEOS,
+      videos,
       fixtureMs,
       harnessStartMs,
       startToPaintMs,
@@ -709,10 +744,22 @@ export function libraryGridTable(r: LibraryGridBenchResult): string {
     `| poster cache filled between the visits (library:thumbnail from Node, ${FILL_CONCURRENCY} at once, one ${fill.from} ${n0(fill.jpegBytes / 1024)} KB JPEG) | ${n0(fill.posters)} in ${(fill.ms / 1000).toFixed(1)} s | |`,
     `| page errors (aborted media requests of finished captures not counted: ${r.abortedMedia}) | ${(r.pageErrors ?? []).length === 0 ? 'none' : (r.pageErrors ?? []).slice(0, 3).join('; ')} | |`
   ];
-  return lines.join('\n') + `\nLibrary grid section: ${((r.totalMs ?? 0) / 1000).toFixed(0)} s in all.`;
+  const traces = [a, b].flatMap((v, i) =>
+    v.trace ? breakdownLines(i === 0 ? "Trace of the first visit's scroll" : "Trace of the second visit's scroll", v.trace) : []
+  );
+  return lines.join('\n') + (traces.length ? `\n\n${traces.join('\n')}` : '') + `\nLibrary grid section: ${((r.totalMs ?? 0) / 1000).toFixed(0)} s in all.`;
 }
 
-// `npx tsx test/bench/library-grid-bench.ts`
+// `npx tsx test/bench/library-grid-bench.ts [--videos 100000] [--trace] [--profile] [--scroll-ms 15000]`
+// (or LIBRARY_GRID_VIDEOS=100000 in the environment).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  console.log(libraryGridTable(await libraryGridBench()));
+  const arg = (name: string): string | undefined => {
+    const at = process.argv.indexOf(name);
+    return at > 0 ? process.argv[at + 1] : undefined;
+  };
+  const videos = Number(arg('--videos') ?? process.env.LIBRARY_GRID_VIDEOS ?? VIDEOS);
+  const scrollMs = Number(arg('--scroll-ms') ?? SCROLL_MS);
+  console.log(
+    libraryGridTable(await libraryGridBench({ videos, scrollMs, trace: process.argv.includes('--trace'), profile: process.argv.includes('--profile') }))
+  );
 }

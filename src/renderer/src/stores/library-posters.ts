@@ -1,6 +1,8 @@
 /**
  * Poster frames for the library grid, made on demand: only for the cards on screen, at most two
- * at once, each video tried once; each frame is saved through main (`library:thumbnail`).
+ * at once, each video tried once, none while the grid is flung (a capture loads and decodes a
+ * video: on a small machine that is the scroll's frame time); each frame is saved through main
+ * (`library:thumbnail`).
  */
 import { shallowReactive, type Ref } from 'vue';
 import type { LibraryItem } from '@shared/library';
@@ -23,6 +25,7 @@ export function usePosterFrames(source: PosterSource) {
   const tried = new Set<string>();
   let queue: LibraryItem[] = [];
   let capturing = 0;
+  let held = false;
 
   function thumbOf(item: LibraryItem): string | undefined {
     return thumbs.get(item.path) ?? item.thumb;
@@ -42,7 +45,7 @@ export function usePosterFrames(source: PosterSource) {
   }
 
   function pump(): void {
-    while (capturing < MAX_CAPTURES && queue.length > 0) {
+    while (!held && capturing < MAX_CAPTURES && queue.length > 0) {
       const item = queue.shift()!;
       if (tried.has(item.path)) continue;
       tried.add(item.path);
@@ -65,11 +68,21 @@ export function usePosterFrames(source: PosterSource) {
     if (result.ok) thumbs.set(item.path, result.value);
   }
 
+  /**
+   * While the grid is flung no capture starts (those on their way finish); when it stops, the
+   * cards then on screen get theirs.
+   */
+  function hold(on: boolean): void {
+    if (held === on) return;
+    held = on;
+    if (!held) requestThumbs();
+  }
+
   /** The video is gone or changed: its frame is dropped, and it may be made again. */
   function forgetThumb(path: string): void {
     thumbs.delete(path);
     tried.delete(path);
   }
 
-  return { thumbs, thumbOf, requestThumbs, forgetThumb };
+  return { thumbs, thumbOf, requestThumbs, forgetThumb, hold };
 }

@@ -335,6 +335,7 @@ export const useLibraryStore = defineStore('library', () => {
     countText,
     itemAt,
     thumbOf: posters.thumbOf,
+    holdPosters: posters.hold,
     mediaUrl,
     reload,
     ensureRange,
