@@ -127,10 +127,17 @@ export class AppService {
       trash: options.desktop.trash,
       reveal: options.desktop.reveal,
       watch: options.watchLibrary,
+      // The grid comes from the index's database at once; a folder read whole (no database yet) runs behind the window.
+      background: true,
       log: options.log?.child('library')
     });
     service.library = library;
-    service.unsubscribeLibrary = library.onChange((change) => service.emit('library:changed', change));
+    const unsubscribeChange = library.onChange((change) => service.emit('library:changed', change));
+    const unsubscribeStatus = library.onStatus((status) => service.emit('library:status', status));
+    service.unsubscribeLibrary = () => {
+      unsubscribeChange();
+      unsubscribeStatus();
+    };
     const seen = new SeenImages(service.images);
     service.batches = {
       engine: () => service.engine,

@@ -110,9 +110,11 @@ export function ownVersionFile(file: string): string {
 }
 
 /** Opens a database with the settings the library index uses (WAL, NORMAL sync, a busy timeout). */
-export function connect(file: string, options: { building?: boolean } = {}): DatabaseSync {
+export function connect(file: string, options: { building?: boolean; readOnlyFirst?: boolean } = {}): DatabaseSync {
   const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
   try {
+    // A database from a newer version is looked at before anything is written to it (the journal mode is a write).
+    if (options.readOnlyFirst && versionOf(db) > SCHEMA_VERSION) return db;
     if (options.building) {
       // A file being built is thrown away unless it is finished: no journal is needed to protect it.
       db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
@@ -199,7 +201,7 @@ export function openIndexDatabase(file: string, root: string): OpenedIndex {
   for (let attempt = 0; attempt < 3; attempt++) {
     let db: DatabaseSync | undefined;
     try {
-      db = connect(target);
+      db = connect(target, { readOnlyFirst: true });
       const version = versionOf(db);
       if (version > SCHEMA_VERSION) {
         db.close();

@@ -221,7 +221,8 @@ export class LibraryIndex {
   private rootDir = '';
   private db: DatabaseSync | undefined;
   private sql: Statements | undefined;
-  private readonly file: string;
+  /** The database file (the one opened: another than asked for beside a newer version's). */
+  private file: string;
   /** Bumped on every change: what is derived from all entries is kept until it moves. */
   private version = 0;
   private batchList: { version: number; batches: LibraryBatch[] } | undefined;
@@ -256,6 +257,7 @@ export class LibraryIndex {
   open(dir: string): { fresh: boolean; notice?: string } {
     const root = resolve(dir);
     const opened = openIndexDatabase(this.file, root);
+    this.file = opened.file;
     this.attach(opened.db);
     this.rootDir = root;
     return { fresh: opened.fresh, ...(opened.notice ? { notice: opened.notice } : {}) };

@@ -53,7 +53,7 @@ export interface LibraryServiceOptions {
   watch?: boolean;
   log?: Logger;
   /** Tuning of the folder watch (tests make it quicker); see LibraryWatcherOptions. */
-  follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive'>;
+  follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive' | 'scan'>;
   /** How long changes are gathered before they are pushed to listeners. Default 250 ms. */
   changeDelayMs?: number;
   /** How long a delete can be undone before its files go to the OS trash. Default 20 s. */
@@ -165,6 +165,20 @@ export class LibraryService {
   async checked(): Promise<void> {
     await this.switching;
     await this.firstPass;
+  }
+
+  /**
+   * Reads the whole folder into a new index, the one in use answering meanwhile; it takes the
+   * old one's place only once complete (a full disk leaves the old one, with a notice).
+   */
+  async rebuild(): Promise<void> {
+    await this.switching;
+    await this.building;
+    const index = this.index;
+    this.setStatus({ work: 'building', done: 0, total: 0 }, true);
+    await this.build(index, index.root);
+    if (this.index === index) this.setStatus({ ...this.current, work: 'idle' }, true);
+    if (!this.options.background) this.emit([], []);
   }
 
   /** The library folder now followed (absolute). */

@@ -27,6 +27,8 @@ export interface LibraryWatcherOptions {
    * called now and then, and once with `last` when it is done (whether it succeeded or not).
    */
   onCheck?: (done: number, total: number, last: boolean) => void;
+  /** How the folder is walked and stat-ed (library-scan.ts `scanTree`); tests slow it down as a network share would be. */
+  scan?: typeof scanTree;
   /** The periodic full look at the folder that heals missed events. Default 30 s; 0 turns it off. */
   reconcileMs?: number;
   /** How often to look for the library folder while it does not exist. Default 1000 ms. */
@@ -238,17 +240,24 @@ export class LibraryWatcher {
   }
 
   private async check(onProgress: (done: number, total: number) => void): Promise<void> {
-    const scan = await scanTree(this.root, '', onProgress);
+    const scan = await (this.options.scan ?? scanTree)(this.root, '', onProgress);
     await this.folder?.check([...scan.folders, ...scan.unreadable]);
     const changed: string[] = [];
     const removed: string[] = [];
     const due: string[] = [];
     // The index (read at an earlier start, maybe) still describes a video when its file and its
     // sidecar have the size and time they had when it was read: a sidecar changed meanwhile wins.
+    const now = this.clock.now();
     for (const [video, stats] of scan.videos) {
       const sig = signature(stats);
-      if (this.index.signatureOf(video) === sig) this.known.set(video, sig);
-      else due.push(video);
+      if (this.index.signatureOf(video) === sig) {
+        this.known.set(video, sig);
+        continue;
+      }
+      due.push(video);
+      // Last written before the settle time (while the app was closed, say): read in this look, not the next.
+      const written = Math.max(stats.mtimeMs, stats.sidecar?.mtimeMs ?? -Infinity);
+      if (written + this.settleMs <= now) this.settling.set(video, { sig, changedAt: written, due: written + this.settleMs });
     }
     this.removeMissing('', scan.videos, scan.unreadable, removed);
     await this.follow(
@@ -280,7 +289,7 @@ export class LibraryWatcher {
         else this.drop(scope.video, removed);
         continue;
       }
-      const scan = await scanTree(this.root, scope.tree);
+      const scan = await (this.options.scan ?? scanTree)(this.root, scope.tree);
       if (scope.tree === '') await this.folder?.check([...scan.folders, ...scan.unreadable]);
       this.removeMissing(scope.tree, scan.videos, scan.unreadable, removed);
       seen.push(...scan.videos);
