@@ -17,6 +17,20 @@ export const SCHEMA_VERSION = 1;
 /** How long a database another program holds locked is waited for before it is set aside. */
 export const BUSY_TIMEOUT_MS = 3000;
 
+/** What keeps the search table in step with the videos; left out while a build fills a new file (the search table is built once, at its end). */
+export const TRIGGERS = `
+  CREATE TRIGGER IF NOT EXISTS videos_ai AFTER INSERT ON videos BEGIN
+    INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
+  END;
+  CREATE TRIGGER IF NOT EXISTS videos_ad AFTER DELETE ON videos BEGIN
+    INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
+    DELETE FROM entries WHERE id = old.id;
+  END;
+  CREATE TRIGGER IF NOT EXISTS videos_au AFTER UPDATE OF haystack ON videos BEGIN
+    INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
+    INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
+  END;`;
+
 /** Forward migrations: `MIGRATIONS[v]` takes a database at version v to v + 1. */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -48,25 +62,18 @@ const MIGRATIONS: readonly string[] = [
      parent_task TEXT,
      source_image TEXT,
      image TEXT,
-     haystack TEXT NOT NULL,
-     entry TEXT NOT NULL
-   ) STRICT;
+     haystack TEXT NOT NULL
+   );
+   -- The whole entry, kept apart so that the rows scanned and counted stay narrow.
+   CREATE TABLE entries (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+   CREATE INDEX videos_facets ON videos (mode, resolution, aspect, verdict, favourite, axes);
    CREATE INDEX videos_newest ON videos (created_at DESC, path);
    CREATE INDEX videos_batch ON videos (batch_id);
    CREATE INDEX videos_take ON videos (take_key);
    CREATE INDEX videos_task ON videos (task_id);
    CREATE INDEX videos_parent ON videos (parent_task);
    CREATE VIRTUAL TABLE videos_text USING fts5 (haystack, content = 'videos', content_rowid = 'id', tokenize = 'trigram');
-   CREATE TRIGGER videos_ai AFTER INSERT ON videos BEGIN
-     INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
-   END;
-   CREATE TRIGGER videos_ad AFTER DELETE ON videos BEGIN
-     INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
-   END;
-   CREATE TRIGGER videos_au AFTER UPDATE OF haystack ON videos BEGIN
-     INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
-     INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
-   END;`
+   ${TRIGGERS}`
 ];
 
 /** SQLite's primary result codes that mean the file cannot be used as it is. */

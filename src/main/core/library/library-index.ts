@@ -17,7 +17,7 @@ import {
   type LibraryQueryResult,
   type LibrarySearchResult
 } from './library-query';
-import { connect, migrate, openIndexDatabase, removeDatabase, writeMeta } from './library-db';
+import { connect, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
 import { isVideoName, listTree, signature, type VideoStat } from './library-scan';
 import { mapLimit } from '../util/map-limit';
 import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
@@ -90,8 +90,14 @@ function probeProblem(error: unknown): string {
   return error instanceof Mp4ProbeError ? error.message : `The file could not be read (${String(error)}).`;
 }
 
+/** A search matching this many videos or more is answered by walking the indexes rather than looking each match up. */
+const MANY_HITS = 2000;
+
+/** Queries whose counts are kept (see `groupsOf`). */
+const GROUPS_KEPT = 8;
+
 /** Videos written to the database in one transaction while building. */
-const BUILD_CHUNK = 2000;
+const BUILD_CHUNK = 1000;
 
 const COLUMNS = [
   'path',
@@ -120,8 +126,7 @@ const COLUMNS = [
   'parent_task',
   'source_image',
   'image',
-  'haystack',
-  'entry'
+  'haystack'
 ] as const;
 
 const UPSERT = `INSERT INTO videos (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
@@ -161,9 +166,16 @@ function rowOf(entry: LibraryEntry, image: string | undefined, sig: string): Sql
     entry.parent?.taskId ?? null,
     entry.sidecar?.sourceImage ?? null,
     image ?? null,
-    searchableText(entry),
-    JSON.stringify(entry)
+    searchableText(entry)
   ];
+}
+
+const PUT_ENTRY = 'INSERT INTO entries (id, entry) SELECT id, ? FROM videos WHERE path = ? ON CONFLICT (id) DO UPDATE SET entry = excluded.entry';
+
+/** Writes one video's row and its entry. */
+function putRow(upsert: StatementSync, putEntry: StatementSync, entry: LibraryEntry, image: string | undefined, sig: string): void {
+  upsert.run(...rowOf(entry, image, sig));
+  putEntry.run(JSON.stringify(entry), entry.path);
 }
 
 /** A query's words as FTS5 trigram strings (each matched as a substring), and those too short for trigrams. */
@@ -179,6 +191,8 @@ function textTerms(text: string | undefined): { match?: string; short: string[] 
 /** The statements the index runs, prepared once per database. */
 class Statements {
   readonly upsert: StatementSync;
+  readonly putEntry: StatementSync;
+  readonly entryById: StatementSync;
   readonly byPath: StatementSync;
   readonly remove: StatementSync;
   readonly count: StatementSync;
@@ -191,21 +205,25 @@ class Statements {
   readonly setSig: StatementSync;
   readonly paths: StatementSync;
   readonly entries: StatementSync;
+  readonly ftsHits: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.upsert = db.prepare(UPSERT);
-    this.byPath = db.prepare('SELECT entry FROM videos WHERE path = ?');
+    this.putEntry = db.prepare(PUT_ENTRY);
+    this.entryById = db.prepare('SELECT entry FROM entries WHERE id = ?');
+    this.byPath = db.prepare('SELECT e.entry FROM videos v JOIN entries e ON e.id = v.id WHERE v.path = ?');
     this.remove = db.prepare('DELETE FROM videos WHERE path = ?');
     this.count = db.prepare('SELECT count(*) AS n FROM videos');
     this.takes = db.prepare('SELECT count(*) AS n FROM videos WHERE take_key = ?');
     this.takeAxes = db.prepare('SELECT axes FROM videos WHERE take_key = ?');
     this.byTask = db.prepare('SELECT path FROM videos WHERE task_id = ? AND path <> ? ORDER BY id LIMIT 1');
-    this.children = db.prepare('SELECT entry FROM videos WHERE parent_task = ? AND path <> ?');
+    this.children = db.prepare('SELECT e.entry FROM videos v JOIN entries e ON e.id = v.id WHERE v.parent_task = ? AND v.path <> ?');
     this.image = db.prepare('SELECT image FROM videos WHERE path = ?');
     this.sig = db.prepare('SELECT sig FROM videos WHERE path = ?');
     this.setSig = db.prepare('UPDATE videos SET sig = ? WHERE path = ?');
     this.paths = db.prepare('SELECT path FROM videos');
-    this.entries = db.prepare('SELECT entry FROM videos');
+    this.entries = db.prepare('SELECT entry FROM entries');
+    this.ftsHits = db.prepare('SELECT count(*) AS n FROM (SELECT rowid FROM videos_text WHERE videos_text MATCH ? LIMIT ?)');
   }
 }
 
@@ -228,6 +246,7 @@ export class LibraryIndex {
   private batchList: { version: number; batches: LibraryBatch[] } | undefined;
   private keptList: { version: number; kept: { real: KeptCost; simulated: KeptCost } } | undefined;
   private sizeCache: { version: number; size: number } | undefined;
+  private readonly groupCache = new Map<string, { version: number; groups: LibraryGroup[] }>();
   private readonly concurrency: number;
   private readonly probeUnknown: boolean;
   private closed = false;
@@ -276,17 +295,21 @@ export class LibraryIndex {
     const db = connect(target, { building: true });
     try {
       migrate(db);
+      // The search table is built once at the end, faster than row by row.
+      db.exec('DROP TRIGGER videos_ai; DROP TRIGGER videos_ad; DROP TRIGGER videos_au; PRAGMA cache_size = -65536;');
       const upsert = db.prepare(UPSERT);
+      const putEntry = db.prepare(PUT_ENTRY);
       onProgress?.(0, paths.length);
       for (let at = 0; at < paths.length; at += BUILD_CHUNK) {
         const chunk = paths.slice(at, at + BUILD_CHUNK);
         const loaded = await mapLimit(chunk, this.concurrency, (rel) => this.load(root, rel));
         if (this.closed) throw new Error('The library index was closed while it was being built.');
         db.exec('BEGIN');
-        for (const one of loaded) if (one) upsert.run(...rowOf(one.entry, one.image, one.sig));
+        for (const one of loaded) if (one) putRow(upsert, putEntry, one.entry, one.image, one.sig);
         db.exec('COMMIT');
         onProgress?.(Math.min(paths.length, at + chunk.length), paths.length);
       }
+      db.exec(`INSERT INTO videos_text (videos_text) VALUES ('rebuild'); ${TRIGGERS}`);
       writeMeta(db, 'root', root);
       writeMeta(db, 'built', '1');
       if (this.closed) throw new Error('The library index was closed while it was being built.');
@@ -428,16 +451,14 @@ export class LibraryIndex {
     if (query.durationMin !== undefined) add('duration >= ?', query.durationMin);
     if (query.durationMax !== undefined) add('duration <= ?', query.durationMax);
     const text = textTerms(query.text);
-    if (text.match !== undefined) add('id IN (SELECT rowid FROM videos_text WHERE videos_text MATCH ?)', text.match);
+    if (text.match !== undefined) {
+      // Words found in few videos: those videos are looked up by id. Found in many: the indexes are
+      // walked in order (the facets' for counting, the sort's for the page), the matches a filter.
+      const many = Number((this.statements().ftsHits.get(text.match, MANY_HITS) as { n: number }).n) >= MANY_HITS;
+      add(`${many ? '+id' : 'id'} IN (SELECT rowid FROM videos_text WHERE videos_text MATCH ?)`, text.match);
+    }
     for (const word of text.short) add('instr(haystack, ?) > 0', word);
-    const base = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const groups = (
-      db
-        .prepare(
-          `SELECT mode, resolution, aspect, verdict, favourite, axes, count(*) AS n FROM videos ${base} GROUP BY mode, resolution, aspect, verdict, favourite, axes`
-        )
-        .all(...params) as (Omit<LibraryGroup, 'favourite'> & { favourite: number })[]
-    ).map((g) => ({ ...g, favourite: g.favourite === 1, n: Number(g.n) }));
+    const groups = this.groupsOf(where, params);
     const tally = tallyGroups(groups, query);
     const offset = Math.max(0, Math.floor(query.offset ?? 0));
     const limit = query.limit === undefined ? -1 : Math.max(0, Math.floor(query.limit));
@@ -459,14 +480,34 @@ export class LibraryIndex {
         match.push('favourite = ?');
         more.push(query.favourite ? 1 : 0);
       }
-      const rows = db
+      const ids = db
         .prepare(
-          `SELECT entry FROM videos ${match.length > 0 ? `WHERE ${match.join(' AND ')}` : ''} ORDER BY ${SORT_SQL[query.sort ?? 'newest'] ?? SORT_SQL.newest} LIMIT ? OFFSET ?`
+          `SELECT id FROM videos ${match.length > 0 ? `WHERE ${match.join(' AND ')}` : ''} ORDER BY ${SORT_SQL[query.sort ?? 'newest'] ?? SORT_SQL.newest} LIMIT ? OFFSET ?`
         )
-        .all(...more, limit, offset) as { entry: string }[];
-      items = rows.map((r) => JSON.parse(r.entry) as LibraryEntry);
+        .all(...more, limit, offset) as { id: number }[];
+      const entryById = this.statements().entryById;
+      items = ids.map((r) => JSON.parse((entryById.get(r.id) as { entry: string }).entry) as LibraryEntry);
     }
     return { total: tally.total, items, facets: tally.facets, favourites: tally.favourites };
+  }
+
+  /**
+   * The videos matching a query's batch, dates, lengths and words, counted by what the rest of
+   * it filters on; kept until the index changes, so that ticking a filter or paging does not count again.
+   */
+  private groupsOf(where: string[], params: SqlValue[]): LibraryGroup[] {
+    const key = JSON.stringify([where, params]);
+    const cached = this.groupCache.get(key);
+    if (cached?.version === this.version) return cached.groups;
+    const base = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const groups = (
+      this.db!.prepare(
+        `SELECT mode, resolution, aspect, verdict, favourite, axes, count(*) AS n FROM videos ${base} GROUP BY mode, resolution, aspect, verdict, favourite, axes`
+      ).all(...params) as (Omit<LibraryGroup, 'favourite'> & { favourite: number })[]
+    ).map((g) => ({ ...g, favourite: g.favourite === 1, n: Number(g.n) }));
+    if (this.groupCache.size >= GROUPS_KEPT) this.groupCache.delete(this.groupCache.keys().next().value!);
+    this.groupCache.set(key, { version: this.version, groups });
+    return groups;
   }
 
   /** The batches the library holds videos of, newest first (by their newest video), named and coloured as their newest video says. */
@@ -677,7 +718,16 @@ export class LibraryIndex {
   }
 
   private put(entry: LibraryEntry, image: string | undefined, sig: string): void {
-    this.statements().upsert.run(...rowOf(entry, image, sig));
+    const sql = this.statements();
+    const db = this.db!;
+    db.exec('BEGIN');
+    try {
+      putRow(sql.upsert, sql.putEntry, entry, image, sig);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
     this.version++;
   }
 
