@@ -295,8 +295,10 @@ export class LibraryIndex {
     const db = connect(target, { building: true });
     try {
       migrate(db);
-      // The search table is built once at the end, faster than row by row.
+      // The search table is filled a round at a time, faster than row by row and without one long stall at the end.
       db.exec('DROP TRIGGER videos_ai; DROP TRIGGER videos_ad; DROP TRIGGER videos_au; PRAGMA cache_size = -65536;');
+      const fillText = db.prepare('INSERT INTO videos_text (rowid, haystack) SELECT id, haystack FROM videos WHERE id > ?');
+      let filled = 0;
       const upsert = db.prepare(UPSERT);
       const putEntry = db.prepare(PUT_ENTRY);
       onProgress?.(0, paths.length);
@@ -306,10 +308,12 @@ export class LibraryIndex {
         if (this.closed) throw new Error('The library index was closed while it was being built.');
         db.exec('BEGIN');
         for (const one of loaded) if (one) putRow(upsert, putEntry, one.entry, one.image, one.sig);
+        fillText.run(filled);
+        filled = Number((db.prepare('SELECT coalesce(max(id), 0) AS n FROM videos').get() as { n: number }).n);
         db.exec('COMMIT');
         onProgress?.(Math.min(paths.length, at + chunk.length), paths.length);
       }
-      db.exec(`INSERT INTO videos_text (videos_text) VALUES ('rebuild'); ${TRIGGERS}`);
+      db.exec(TRIGGERS);
       writeMeta(db, 'root', root);
       writeMeta(db, 'built', '1');
       if (this.closed) throw new Error('The library index was closed while it was being built.');

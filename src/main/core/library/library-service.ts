@@ -440,7 +440,8 @@ export class LibraryService {
         if (this.index === index) this.setStatus({ ...this.current, work: 'building', done, total });
       });
     } catch (error) {
-      if (this.index !== index) return;
+      // Closed, or another folder followed meanwhile: the unfinished build is simply dropped.
+      if (this.closed || this.index !== index) return;
       if (isDiskFull(error)) {
         this.setStatus(
           {
