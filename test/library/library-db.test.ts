@@ -177,7 +177,9 @@ describe('the library index database', () => {
     await rm(`${file}-shm`, { force: true });
     const service = await openService(root, data);
     expect(prompts(service)).toEqual(['clip number 0', 'clip number 1']);
-    expect(service.status().notice).toMatch(/could not be read \(the file is damaged\).*set aside as library-[0-9a-f]+\.sqlite\.damaged-.*rebuilt/);
+    expect(service.status().notice).toMatch(
+      /could not be read \(the file is damaged\).*set aside as library-[0-9a-f]+\.sqlite\.damaged-.*made again from the videos/
+    );
     expect((await indexFiles(data)).some((f) => f.includes('.damaged-'))).toBe(true);
   });
 

@@ -229,9 +229,9 @@ export function openIndexDatabase(file: string, root: string): OpenedIndex {
       moveDatabase(target, aside);
       notice = isBusy(error)
         ? `The library index was held by another program for more than ${BUSY_TIMEOUT_MS / 1000} s, so it was set aside as ${basename(aside)} ` +
-          'and is being rebuilt from the videos and their sidecars. Nothing in the library is lost; if another copy of the app is open, close it.'
-        : `The library index could not be read (the file is damaged), so it was set aside as ${basename(aside)} and is being rebuilt ` +
-          'from the videos and their sidecars. Nothing in the library is lost; you may delete the file set aside.';
+          'and the index is made again from the videos and their sidecars. Nothing in the library is lost; if another copy of the app is open, close it.'
+        : `The library index could not be read (the file is damaged), so it was set aside as ${basename(aside)} and the index is made ` +
+          'again from the videos and their sidecars. Nothing in the library is lost; you may delete the file set aside.';
     }
   }
   throw new Error(`The library index in ${dirname(file)} could not be opened.`);
