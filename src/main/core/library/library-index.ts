@@ -425,6 +425,12 @@ export class LibraryIndex {
     return (this.sql?.sig.get(relPath) as { sig: string } | undefined)?.sig;
   }
 
+  /** The signature of every listed video, by library path, in one read (the watcher's first look compares them all). */
+  signatures(): Map<string, string> {
+    if (!this.db) return new Map();
+    return new Map((this.db.prepare('SELECT path, sig FROM videos').all() as { path: string; sig: string }[]).map((r) => [r.path, r.sig]));
+  }
+
   /** Notes the signature of a video and its sidecar as the app itself has just written them. */
   setSignature(relPath: string, stats: VideoStat): void {
     this.sql?.setSig.run(signature(stats), relPath);

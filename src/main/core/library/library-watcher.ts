@@ -248,9 +248,10 @@ export class LibraryWatcher {
     // The index (read at an earlier start, maybe) still describes a video when its file and its
     // sidecar have the size and time they had when it was read: a sidecar changed meanwhile wins.
     const now = this.clock.now();
+    const stored = this.index.signatures();
     for (const [video, stats] of scan.videos) {
       const sig = signature(stats);
-      if (this.index.signatureOf(video) === sig) {
+      if (stored.get(video) === sig) {
         this.known.set(video, sig);
         continue;
       }
