@@ -67,7 +67,8 @@ const MIGRATIONS: readonly string[] = [
    -- The whole entry, kept apart so that the rows scanned and counted stay narrow.
    CREATE TABLE entries (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);
    CREATE INDEX videos_facets ON videos (mode, resolution, aspect, verdict, favourite, axes);
-   CREATE INDEX videos_newest ON videos (created_at DESC, path);
+   -- Covering what the filters look at, so that a page walked in date order reads no row it does not return.
+   CREATE INDEX videos_newest ON videos (created_at DESC, path, mode, resolution, aspect, verdict, favourite, axes);
    CREATE INDEX videos_batch ON videos (batch_id);
    CREATE INDEX videos_take ON videos (take_key);
    CREATE INDEX videos_task ON videos (task_id);
