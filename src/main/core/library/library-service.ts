@@ -447,8 +447,10 @@ export class LibraryService {
           {
             ...this.current,
             notice:
-              'The disk holding the data folder is full, so the library index could not be rebuilt; the index from before is still used and ' +
-              'may miss recent changes. Free some space on that disk (or choose another data folder in Settings), then restart the app.'
+              (index.size > 0
+                ? 'The disk holding the data folder is full, so the library index could not be rebuilt; the index from before is still used and may miss recent changes. '
+                : 'The disk holding the data folder is full, so the library index could not be made; the library fills in slowly as the folder is checked. ') +
+              'Free some space on that disk (or choose another data folder in Settings), then restart the app.'
           },
           true
         );
