@@ -449,7 +449,7 @@ export class LibraryService {
             notice:
               (index.size > 0
                 ? 'The disk holding the data folder is full, so the library index could not be rebuilt; the index from before is still used and may miss recent changes. '
-                : 'The disk holding the data folder is full, so the library index could not be made; the library fills in slowly as the folder is checked. ') +
+                : 'The disk holding the data folder is full, so the library index could not be made and the library may show only part of the folder. ') +
               'Free some space on that disk (or choose another data folder in Settings), then restart the app.'
           },
           true
