@@ -109,6 +109,8 @@ async function start(): Promise<void> {
     startDrag: dragPort(contents, app.isPackaged ? join(process.resourcesPath, 'drag-icon.png') : join(resourcesDir, 'icons', 'png', '64x64.png')),
     version: app.getVersion(),
     resourcesDir,
+    // The library's index is read from its database at once; a folder with none yet is read behind the window.
+    libraryInBackground: true,
     log,
     updates: updateSource(),
     logs: { dir: logsDir, path: fileLog.path, tail: fileLog.tail, problem: fileLog.problem },

@@ -12,6 +12,7 @@ import type { ComposerDraft, ComposerRequest, DropInspection, HostingStatus, Hos
 import type {
   LibraryBulkResult,
   LibraryChange,
+  LibraryStatus,
   LibraryDeleteResult,
   LibraryDetail,
   LibraryExportResult,
@@ -420,6 +421,8 @@ export interface EventMap {
   'queue:changed': QueueDelta;
   'settings:changed': Settings;
   'library:changed': LibraryChange;
+  /** The library's background work (reading or checking the folder) and its notices, a few times a second at most. */
+  'library:status': LibraryStatus;
   'update:changed': UpdateStatus;
   'app:changed': AppChange;
 }
@@ -518,6 +521,7 @@ export const EVENT_CHANNELS = [
   'queue:changed',
   'settings:changed',
   'library:changed',
+  'library:status',
   'update:changed',
   'app:changed'
 ] as const satisfies readonly EventChannel[];

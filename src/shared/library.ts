@@ -297,6 +297,19 @@ export interface LibraryBatch {
   kept: KeptCost;
 }
 
+/**
+ * What the library does behind the grid (architecture.md, "The library index"): reading the
+ * folder whole into a new index (`building`), checking each video against the index
+ * (`checking`), or nothing; and a notice about the index, in words, when something happened to it.
+ */
+export interface LibraryStatus {
+  work: 'idle' | 'building' | 'checking';
+  /** Videos read or checked, of `total` (0 while the folder is still being listed). */
+  done: number;
+  total: number;
+  notice?: string;
+}
+
 /** `library:query`'s answer: one page, the counts for the filters, and the whole library's size. */
 export interface LibraryPage extends Omit<LibraryQueryResult, 'items'> {
   items: LibraryItem[];
@@ -307,6 +320,7 @@ export interface LibraryPage extends Omit<LibraryQueryResult, 'items'> {
   batches: LibraryBatch[];
   /** What a kept video cost over the whole library: the real videos, and the simulator's apart. */
   kept: { real: KeptCost; simulated: KeptCost };
+  status: LibraryStatus;
 }
 
 /** Pushed (coalesced) when videos appear, change or disappear: the window re-asks for its page. */

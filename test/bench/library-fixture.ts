@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sidecar } from '@shared/library';
 import { benchPrompt } from './csv-bench';
+import { makeClip } from '../download/ffmpeg';
 
 /** Batch folders the videos are spread over. */
 export const FOLDERS = 20;
@@ -74,6 +75,60 @@ export function writeLibrary(dir: string, count: number, from = 0, folder = (i: 
     placeVideo(join(sub, file));
     writeFileSync(join(sub, file.replace(/\.mp4$/, '.json')), `${JSON.stringify(sidecarFor(i, file), null, 2)}\n`);
     paths.push(`${folder(i)}/${file}`);
+  }
+  return paths;
+}
+
+/** Videos that are not what the library usually finds, for the library benchmark's odd cases. */
+export interface OddVideos {
+  /** Files named `.mp4` that are not MP4s (no sidecar): unknown origin, with the probe's reason. */
+  notMp4?: number;
+  /** Good MP4s whose sidecar is cut short: listed with the reason their sidecar cannot be used. */
+  brokenSidecars?: number;
+  /** Fragmented MP4s (`-movflags frag_keyframe+empty_moov`, no sidecar): unknown origin, their length read from the fragments. */
+  fragmented?: number;
+}
+
+/** Where each kind of odd video was written (library paths), in `odd/<kind>/`. */
+export interface OddPaths {
+  notMp4: string[];
+  brokenSidecars: string[];
+  fragmented: string[];
+}
+
+/**
+ * Writes odd videos into `odd/<kind>/` below `dir`: one fragmented MP4 is made with ffmpeg and
+ * hard-linked (or copied) as every fragmented one.
+ */
+export function writeOddVideos(dir: string, odd: OddVideos): OddPaths {
+  const paths: OddPaths = { notMp4: [], brokenSidecars: [], fragmented: [] };
+  const place = (kind: keyof OddPaths, count: number, write: (path: string, file: string, i: number) => void): void => {
+    if (count <= 0) return;
+    const sub = join(dir, 'odd', kind);
+    mkdirSync(sub, { recursive: true });
+    for (let i = 0; i < count; i++) {
+      const file = `${kind}-${String(i).padStart(5, '0')}.mp4`;
+      write(join(sub, file), file, i);
+      paths[kind].push(`odd/${kind}/${file}`);
+    }
+  };
+  place('notMp4', odd.notMp4 ?? 0, (path, _file, i) => writeFileSync(path, `not a video, only text named like one (${i})\n`));
+  place('brokenSidecars', odd.brokenSidecars ?? 0, (path, file, i) => {
+    placeVideo(path);
+    const whole = JSON.stringify(sidecarFor(1_000_000 + i, file), null, 2);
+    writeFileSync(path.replace(/\.mp4$/, '.json'), whole.slice(0, Math.floor(whole.length / 2)));
+  });
+  if ((odd.fragmented ?? 0) > 0) {
+    const made = join(dir, 'odd', '.fragmented-source.mp4');
+    mkdirSync(join(dir, 'odd'), { recursive: true });
+    makeClip(made, { faststart: false, seconds: 2, fragmented: ['-movflags', 'frag_keyframe+empty_moov'] });
+    place('fragmented', odd.fragmented ?? 0, (path) => {
+      try {
+        linkSync(made, path);
+      } catch {
+        copyFileSync(made, path);
+      }
+    });
   }
   return paths;
 }

@@ -61,6 +61,11 @@ export interface AppServiceOptions {
   startDrag?: StartDrag;
   /** Follow the library folder for changes made outside the app (default true). */
   watchLibrary?: boolean;
+  /**
+   * Start before a library folder with no index yet is read whole: the window shows its progress
+   * and the grid fills once it is read (the desktop app). Default false: the start waits for it.
+   */
+  libraryInBackground?: boolean;
   log?: Logger;
   logs?: AppLogs;
   /** Electron's versions in the app; Node's alone elsewhere. */
@@ -130,10 +135,17 @@ export class AppService {
       trash: options.desktop.trash,
       reveal: options.desktop.reveal,
       watch: options.watchLibrary,
+      // The grid comes from the index's database at once; in the app a folder read whole (no database yet) runs behind the window.
+      background: options.libraryInBackground ?? false,
       log: options.log?.child('library')
     });
     service.library = library;
-    service.unsubscribeLibrary = library.onChange((change) => service.emit('library:changed', change));
+    const unsubscribeChange = library.onChange((change) => service.emit('library:changed', change));
+    const unsubscribeStatus = library.onStatus((status) => service.emit('library:status', status));
+    service.unsubscribeLibrary = () => {
+      unsubscribeChange();
+      unsubscribeStatus();
+    };
     const seen = new SeenImages(service.images);
     service.batches = {
       engine: () => service.engine,

@@ -1,23 +1,24 @@
-import { stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { KeptCost, Verdict } from '@shared/library';
 import { appEntry, fileEntry, sidecarFromRecipe, unknownEntry, type FileFacts, type LibraryEntry } from './library-entry';
 import { readRecipe } from '../download/mp4-recipe';
 import {
-  libraryKept,
-  listBatches,
-  runQuery,
-  runSearch,
-  searchable,
-  sortItems,
+  foldText,
+  KeptTally,
+  searchableText,
+  SORT_SQL,
+  tallyGroups,
+  verdictOf,
   type LibraryBatch,
-  type LibrarySort,
+  type LibraryGroup,
   type LibraryQuery,
   type LibraryQueryResult,
-  type LibrarySearchResult,
-  type Searchable
+  type LibrarySearchResult
 } from './library-query';
-import { isVideoName, listTree } from './library-scan';
+import { connect, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
+import { isVideoName, listTree, signature, type VideoStat } from './library-scan';
 import { mapLimit } from '../util/map-limit';
 import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
 import { sidecarPathFor } from '../download/naming';
@@ -31,6 +32,11 @@ export interface LibraryIndexOptions {
    * listed from the file system alone; `probe(relPath)` fills one in when it is wanted.
    */
   probeUnknown?: boolean;
+  /**
+   * The database file the index is kept in (library-db.ts); `:memory:` (the default) for one
+   * that lasts as long as the index.
+   */
+  file?: string;
 }
 
 /** What a sidecar may be changed to by the person: a favourite, a verdict (`null`: unreviewed again). */
@@ -38,6 +44,9 @@ export interface SidecarMark {
   favourite?: boolean;
   verdict?: Verdict | null;
 }
+
+/** How far a build has got: videos read of those found. */
+export type BuildProgress = (done: number, total: number) => void;
 
 /** The APIXO task a video came from, as its sidecar or the recipe inside it says. */
 function taskIdOf(entry: LibraryEntry): string | undefined {
@@ -49,23 +58,11 @@ function takeKey(entry: LibraryEntry): string | undefined {
   return entry.batchId !== undefined && entry.row !== undefined ? `${entry.batchId}\n${entry.row}` : undefined;
 }
 
-/** What loading a video found: its entry, and its source image's library path when that file is there. */
+/** What loading a video found: its entry, its source image's library path when that file is there, and the files' signature. */
 interface Loaded {
   entry: LibraryEntry;
   image?: string;
-}
-
-function addTo(sets: Map<string, Set<string>>, key: string, path: string): void {
-  const set = sets.get(key) ?? new Set<string>();
-  set.add(path);
-  sets.set(key, set);
-}
-
-function removeFrom(sets: Map<string, Set<string>>, key: string, path: string): void {
-  const set = sets.get(key);
-  if (!set) return;
-  set.delete(path);
-  if (set.size === 0) sets.delete(key);
+  sig: string;
 }
 
 async function isFileAt(path: string): Promise<boolean> {
@@ -73,6 +70,15 @@ async function isFileAt(path: string): Promise<boolean> {
     return (await stat(path)).isFile();
   } catch {
     return false;
+  }
+}
+
+async function fileStat(path: string): Promise<{ sizeBytes: number; mtimeMs: number } | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? { sizeBytes: s.size, mtimeMs: s.mtimeMs } : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -84,34 +90,171 @@ function probeProblem(error: unknown): string {
   return error instanceof Mp4ProbeError ? error.message : `The file could not be read (${String(error)}).`;
 }
 
+/** A search matching this many videos or more is answered by walking the indexes rather than looking each match up. */
+const MANY_HITS = 2000;
+
+/** Queries whose counts are kept (see `groupsOf`). */
+const GROUPS_KEPT = 8;
+
+/** Videos written to the database in one transaction while building. */
+const BUILD_CHUNK = 1000;
+
+const COLUMNS = [
+  'path',
+  'sig',
+  'size',
+  'mtime',
+  'origin',
+  'unprobed',
+  'mode',
+  'resolution',
+  'aspect',
+  'duration',
+  'cost',
+  'batch_id',
+  'batch_name',
+  'batch_colour',
+  'row',
+  'take',
+  'created_at',
+  'favourite',
+  'verdict',
+  'simulated',
+  'axes',
+  'take_key',
+  'task_id',
+  'parent_task',
+  'source_image',
+  'image',
+  'haystack'
+] as const;
+
+const UPSERT = `INSERT INTO videos (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})
+  ON CONFLICT (path) DO UPDATE SET ${COLUMNS.filter((c) => c !== 'path')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+
+type SqlValue = string | number | null;
+
+/** A row of the videos table for an entry. */
+function rowOf(entry: LibraryEntry, image: string | undefined, sig: string): SqlValue[] {
+  const key = takeKey(entry);
+  return [
+    entry.path,
+    sig,
+    entry.sizeBytes,
+    entry.mtimeMs,
+    entry.origin,
+    entry.origin === 'unknown' && !entry.probe && !entry.probeError ? 1 : 0,
+    entry.mode ?? null,
+    entry.resolution ?? null,
+    entry.aspect ?? null,
+    entry.durationSec ?? null,
+    entry.costMicros ?? null,
+    entry.batchId ?? null,
+    entry.batchName ?? null,
+    entry.sidecar?.batch.colour ?? null,
+    entry.row ?? null,
+    entry.take ?? null,
+    entry.createdAt,
+    entry.favourite ? 1 : 0,
+    verdictOf(entry),
+    entry.simulated === true ? 1 : 0,
+    entry.axes ? JSON.stringify(entry.axes) : null,
+    key ?? null,
+    taskIdOf(entry) ?? null,
+    entry.parent?.taskId ?? null,
+    entry.sidecar?.sourceImage ?? null,
+    image ?? null,
+    searchableText(entry)
+  ];
+}
+
+const PUT_ENTRY = 'INSERT INTO entries (id, entry) SELECT id, ? FROM videos WHERE path = ? ON CONFLICT (id) DO UPDATE SET entry = excluded.entry';
+
+/** Writes one video's row and its entry. */
+function putRow(upsert: StatementSync, putEntry: StatementSync, entry: LibraryEntry, image: string | undefined, sig: string): void {
+  upsert.run(...rowOf(entry, image, sig));
+  putEntry.run(JSON.stringify(entry), entry.path);
+}
+
+/** A query's words as FTS5 trigram strings (each matched as a substring), and those too short for trigrams. */
+function textTerms(text: string | undefined): { match?: string; short: string[] } {
+  const words = foldText(text ?? '')
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  const long = words.filter((w) => [...w].length >= 3);
+  const short = words.filter((w) => [...w].length < 3);
+  return { ...(long.length > 0 ? { match: long.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ') } : {}), short };
+}
+
+/** The statements the index runs, prepared once per database. */
+class Statements {
+  readonly upsert: StatementSync;
+  readonly putEntry: StatementSync;
+  readonly entryById: StatementSync;
+  readonly byPath: StatementSync;
+  readonly remove: StatementSync;
+  readonly count: StatementSync;
+  readonly takes: StatementSync;
+  readonly takeAxes: StatementSync;
+  readonly byTask: StatementSync;
+  readonly children: StatementSync;
+  readonly image: StatementSync;
+  readonly sig: StatementSync;
+  readonly setSig: StatementSync;
+  readonly paths: StatementSync;
+  readonly entries: StatementSync;
+  readonly ftsHits: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.upsert = db.prepare(UPSERT);
+    this.putEntry = db.prepare(PUT_ENTRY);
+    this.entryById = db.prepare('SELECT entry FROM entries WHERE id = ?');
+    this.byPath = db.prepare('SELECT e.entry FROM videos v JOIN entries e ON e.id = v.id WHERE v.path = ?');
+    this.remove = db.prepare('DELETE FROM videos WHERE path = ?');
+    this.count = db.prepare('SELECT count(*) AS n FROM videos');
+    this.takes = db.prepare('SELECT count(*) AS n FROM videos WHERE take_key = ?');
+    this.takeAxes = db.prepare('SELECT axes FROM videos WHERE take_key = ?');
+    this.byTask = db.prepare('SELECT path FROM videos WHERE task_id = ? AND path <> ? ORDER BY id LIMIT 1');
+    this.children = db.prepare('SELECT e.entry FROM videos v JOIN entries e ON e.id = v.id WHERE v.parent_task = ? AND v.path <> ?');
+    this.image = db.prepare('SELECT image FROM videos WHERE path = ?');
+    this.sig = db.prepare('SELECT sig FROM videos WHERE path = ?');
+    this.setSig = db.prepare('UPDATE videos SET sig = ? WHERE path = ?');
+    this.paths = db.prepare('SELECT path FROM videos');
+    this.entries = db.prepare('SELECT entry FROM entries');
+    this.ftsHits = db.prepare('SELECT count(*) AS n FROM (SELECT rowid FROM videos_text WHERE videos_text MATCH ? LIMIT ?)');
+  }
+}
+
 /**
  * The in-app view of a library folder (architecture.md, "The library folder is the source of
- * truth"): every `*.mp4` below it (hidden folders and `.part` downloads skipped), with its
- * sidecar when there is a valid one, and queries over them. It holds nothing the folder does
- * not: `build` re-reads it, `update` / `remove` follow single changes.
+ * truth", "The library index"): every `*.mp4` below it (hidden folders and `.part` downloads
+ * skipped), with its sidecar when there is a valid one, and queries over them — kept in an
+ * SQLite database (library-db.ts) that outlives the app, so that the next start shows the
+ * library before the folder is read again. It holds nothing the folder does not: `build`
+ * re-reads it, `update` / `remove` follow single changes.
  */
 export class LibraryIndex {
   private rootDir = '';
-  private readonly byPath = new Map<string, Searchable>();
+  private db: DatabaseSync | undefined;
+  private sql: Statements | undefined;
+  /** The database file (the one opened: another than asked for beside a newer version's). */
+  private file: string;
   /** Bumped on every change: what is derived from all entries is kept until it moves. */
   private version = 0;
-  private readonly orders = new Map<LibrarySort, { version: number; items: Searchable[] }>();
   private batchList: { version: number; batches: LibraryBatch[] } | undefined;
   private keptList: { version: number; kept: { real: KeptCost; simulated: KeptCost } } | undefined;
-  /** The videos of each batch and source row (see `takeKey`), kept as entries come and go. */
-  private readonly takeSets = new Map<string, Set<string>>();
-  /** The videos of each APIXO task id (a copy of a video has the same one). */
-  private readonly byTaskId = new Map<string, Set<string>>();
-  /** The videos continuing from each task id (their sidecar's `parent.taskId`): architecture.md, "Lineage". */
-  private readonly childSets = new Map<string, Set<string>>();
-  /** The library path of each video's source image, for videos whose image was found beside them. */
-  private readonly images = new Map<string, string>();
+  private sizeCache: { version: number; size: number } | undefined;
+  private readonly groupCache = new Map<string, { version: number; groups: LibraryGroup[] }>();
   private readonly concurrency: number;
   private readonly probeUnknown: boolean;
+  private closed = false;
 
   constructor(options: LibraryIndexOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? 16);
     this.probeUnknown = options.probeUnknown ?? true;
+    this.file = options.file ?? ':memory:';
   }
 
   /** The library folder (absolute), once built. */
@@ -120,81 +263,328 @@ export class LibraryIndex {
   }
 
   get size(): number {
-    return this.byPath.size;
+    if (!this.sql) return 0;
+    if (this.sizeCache?.version !== this.version) this.sizeCache = { version: this.version, size: Number((this.sql.count.get() as { n: number }).n) };
+    return this.sizeCache.size;
   }
 
-  /** Reads the whole folder, replacing what the index held. A folder that does not exist is an empty library. */
-  async build(dir: string): Promise<void> {
+  /**
+   * Opens the database kept for `dir`, without reading the folder: answers whether it holds a
+   * finished index of it (`fresh` when not: `build` must read the folder), and what happened to
+   * a database that could not be used as it was.
+   */
+  open(dir: string): { fresh: boolean; notice?: string } {
+    const root = resolve(dir);
+    const opened = openIndexDatabase(this.file, root);
+    this.file = opened.file;
+    this.attach(opened.db);
+    this.rootDir = root;
+    return { fresh: opened.fresh, ...(opened.notice ? { notice: opened.notice } : {}) };
+  }
+
+  /**
+   * Reads the whole folder, replacing what the index held. A folder that does not exist is an
+   * empty library. The new index is written beside the one in use and takes its place only once
+   * it is whole, so that a build that fails (a full disk) leaves the one before as it was.
+   */
+  async build(dir: string, onProgress?: BuildProgress): Promise<void> {
     const root = resolve(dir);
     const paths = await this.listVideos(root);
-    const entries = await mapLimit(paths, this.concurrency, (rel) => this.load(root, rel));
+    const target = this.file === ':memory:' ? ':memory:' : `${this.file}.building`;
+    if (target !== ':memory:') removeDatabase(target);
+    const db = connect(target, { building: true });
+    try {
+      migrate(db);
+      // The search table is filled a round at a time, faster than row by row and without one long stall at the end.
+      db.exec('DROP TRIGGER videos_ai; DROP TRIGGER videos_ad; DROP TRIGGER videos_au; PRAGMA cache_size = -65536;');
+      const fillText = db.prepare('INSERT INTO videos_text (rowid, haystack) SELECT id, haystack FROM videos WHERE id > ?');
+      let filled = 0;
+      const upsert = db.prepare(UPSERT);
+      const putEntry = db.prepare(PUT_ENTRY);
+      onProgress?.(0, paths.length);
+      for (let at = 0; at < paths.length; at += BUILD_CHUNK) {
+        const chunk = paths.slice(at, at + BUILD_CHUNK);
+        const loaded = await mapLimit(chunk, this.concurrency, (rel) => this.load(root, rel));
+        if (this.closed) throw new Error('The library index was closed while it was being built.');
+        db.exec('BEGIN');
+        for (const one of loaded) if (one) putRow(upsert, putEntry, one.entry, one.image, one.sig);
+        fillText.run(filled);
+        filled = Number((db.prepare('SELECT coalesce(max(id), 0) AS n FROM videos').get() as { n: number }).n);
+        db.exec('COMMIT');
+        onProgress?.(Math.min(paths.length, at + chunk.length), paths.length);
+      }
+      db.exec(TRIGGERS);
+      writeMeta(db, 'root', root);
+      writeMeta(db, 'built', '1');
+      if (this.closed) throw new Error('The library index was closed while it was being built.');
+    } catch (error) {
+      db.close();
+      if (target !== ':memory:') removeDatabase(target);
+      throw error;
+    }
+    if (target === ':memory:') {
+      this.db?.close();
+      this.attach(db);
+    } else {
+      db.close();
+      this.db?.close();
+      this.db = undefined;
+      removeDatabase(this.file);
+      await rename(target, this.file);
+      this.attach(connect(this.file));
+    }
     this.rootDir = root;
-    this.reset();
-    for (const loaded of entries) if (loaded) this.put(loaded.entry, loaded.image);
+    this.version++;
   }
 
   /** Starts over, empty, on `dir`: for a library folder that cannot be read now (the watch may find it later). */
   clear(dir: string): void {
-    this.rootDir = resolve(dir);
-    this.reset();
+    const root = resolve(dir);
+    if (!this.db) this.open(root);
+    const db = this.db!;
+    db.exec('BEGIN');
+    db.exec('DELETE FROM videos');
+    writeMeta(db, 'root', root);
+    // Not a finished index: the next start reads the folder whole.
+    writeMeta(db, 'built', '0');
+    db.exec('COMMIT');
+    this.rootDir = root;
+    this.version++;
   }
 
-  private reset(): void {
-    this.byPath.clear();
-    this.takeSets.clear();
-    this.byTaskId.clear();
-    this.childSets.clear();
-    this.images.clear();
+  /** Closes the database (the index answers nothing after; a build running stops at its next round). */
+  close(): void {
+    this.closed = true;
+    this.db?.close();
+    this.db = undefined;
+    this.sql = undefined;
+  }
+
+  private attach(db: DatabaseSync): void {
+    this.db = db;
+    this.sql = new Statements(db);
     this.version++;
+  }
+
+  private statements(): Statements {
+    if (!this.sql) throw new Error('The library index has not been built yet.');
+    return this.sql;
   }
 
   /** Every entry, in no particular order. */
   entries(): LibraryEntry[] {
-    return [...this.byPath.values()].map((i) => i.entry);
+    if (!this.sql) return [];
+    return (this.sql.entries.all() as { entry: string }[]).map((r) => JSON.parse(r.entry) as LibraryEntry);
+  }
+
+  /** Every listed video's library path. */
+  paths(): string[] {
+    if (!this.sql) return [];
+    return (this.sql.paths.all() as { path: string }[]).map((r) => r.path);
+  }
+
+  /** The file facts of every listed video (what its thumbnail is keyed by). */
+  facts(): FileFacts[] {
+    if (!this.db) return [];
+    return (this.db.prepare('SELECT path, size, mtime FROM videos').all() as { path: string; size: number; mtime: number }[]).map((r) => ({
+      path: r.path,
+      name: r.path.split('/').pop() ?? r.path,
+      sizeBytes: r.size,
+      mtimeMs: r.mtime
+    }));
+  }
+
+  /** The videos listed without reading them (no sidecar, not probed yet). */
+  unprobed(): string[] {
+    if (!this.db) return [];
+    return (this.db.prepare('SELECT path FROM videos WHERE unprobed = 1 ORDER BY path').all() as { path: string }[]).map((r) => r.path);
+  }
+
+  /** The rejected videos of one batch. */
+  rejectedOf(batchId: string): string[] {
+    if (!this.db) return [];
+    return (this.db.prepare("SELECT path FROM videos WHERE batch_id = ? AND verdict = 'reject' ORDER BY path").all(batchId) as { path: string }[]).map(
+      (r) => r.path
+    );
+  }
+
+  /** The source image each video's sidecar names (relative to the video's folder), for the videos whose sidecar names one. */
+  sourceImages(): { path: string; image: string }[] {
+    if (!this.db) return [];
+    return this.db.prepare('SELECT path, source_image AS image FROM videos WHERE source_image IS NOT NULL').all() as { path: string; image: string }[];
   }
 
   get(relPath: string): LibraryEntry | undefined {
-    return this.byPath.get(this.normalize(relPath))?.entry;
+    if (!this.sql) return undefined;
+    const row = this.sql.byPath.get(this.normalize(relPath)) as { entry: string } | undefined;
+    return row ? (JSON.parse(row.entry) as LibraryEntry) : undefined;
+  }
+
+  /** The signature (library-scan.ts) of a video and its sidecar when the index last read them. */
+  signatureOf(relPath: string): string | undefined {
+    return (this.sql?.sig.get(relPath) as { sig: string } | undefined)?.sig;
+  }
+
+  /** The signature of every listed video, by library path, in one read (the watcher's first look compares them all). */
+  signatures(): Map<string, string> {
+    if (!this.db) return new Map();
+    return new Map((this.db.prepare('SELECT path, sig FROM videos').all() as { path: string; sig: string }[]).map((r) => [r.path, r.sig]));
+  }
+
+  /** Notes the signature of a video and its sidecar as the app itself has just written them. */
+  setSignature(relPath: string, stats: VideoStat): void {
+    this.sql?.setSig.run(signature(stats), relPath);
   }
 
   query(query: LibraryQuery = {}): LibraryQueryResult {
-    return runQuery(this.ordered(query.sort), query, true);
+    const { favourites: _favourites, ...result } = this.search(query);
+    return result;
   }
 
-  /** `query`, plus the favourites count the window's favourite filter shows. */
+  /**
+   * `query`, plus the favourites count the window's favourite filter shows: the videos matching
+   * the query's batch, dates, lengths and words are counted in groups by the database, the
+   * facets are added up from the groups, and one page of the matches is read in the query's order.
+   */
   search(query: LibraryQuery = {}): LibrarySearchResult {
-    return runSearch(this.ordered(query.sort), query, true);
+    const db = this.db;
+    if (!db) return { total: 0, items: [], facets: tallyGroups([], query).facets, favourites: 0 };
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (clause: string, value: SqlValue): void => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (query.batchId !== undefined) add('batch_id = ?', query.batchId);
+    if (query.from !== undefined) add('created_at >= ?', query.from);
+    if (query.to !== undefined) add('created_at <= ?', query.to);
+    if (query.durationMin !== undefined) add('duration >= ?', query.durationMin);
+    if (query.durationMax !== undefined) add('duration <= ?', query.durationMax);
+    const text = textTerms(query.text);
+    if (text.match !== undefined) {
+      // Words found in few videos: those videos are looked up by id. Found in many: the indexes are
+      // walked in order (the facets' for counting, the sort's for the page), the matches a filter.
+      const many = Number((this.statements().ftsHits.get(text.match, MANY_HITS) as { n: number }).n) >= MANY_HITS;
+      add(`${many ? '+id' : 'id'} IN (SELECT rowid FROM videos_text WHERE videos_text MATCH ?)`, text.match);
+    }
+    for (const word of text.short) add('instr(haystack, ?) > 0', word);
+    const groups = this.groupsOf(where, params);
+    const tally = tallyGroups(groups, query);
+    const offset = Math.max(0, Math.floor(query.offset ?? 0));
+    const limit = query.limit === undefined ? -1 : Math.max(0, Math.floor(query.limit));
+    let items: LibraryEntry[] = [];
+    if (tally.total > 0 && limit !== 0 && offset < tally.total) {
+      const match = [...where];
+      const more = [...params];
+      const inList = (column: string, list: readonly string[] | undefined): void => {
+        if (list === undefined || list.length === 0) return;
+        match.push(`${column} IN (SELECT value FROM json_each(?))`);
+        more.push(JSON.stringify(list));
+      };
+      inList('mode', query.modes);
+      inList('resolution', query.resolutions);
+      inList('aspect', query.aspects);
+      inList('verdict', query.verdicts);
+      inList('axes', tally.passingAxes);
+      if (query.favourite !== undefined) {
+        match.push('favourite = ?');
+        more.push(query.favourite ? 1 : 0);
+      }
+      const ids = db
+        .prepare(
+          `SELECT id FROM videos ${match.length > 0 ? `WHERE ${match.join(' AND ')}` : ''} ORDER BY ${SORT_SQL[query.sort ?? 'newest'] ?? SORT_SQL.newest} LIMIT ? OFFSET ?`
+        )
+        .all(...more, limit, offset) as { id: number }[];
+      const entryById = this.statements().entryById;
+      items = ids.map((r) => JSON.parse((entryById.get(r.id) as { entry: string }).entry) as LibraryEntry);
+    }
+    return { total: tally.total, items, facets: tally.facets, favourites: tally.favourites };
   }
 
-  /** The batches the library holds videos of, newest first. */
+  /**
+   * The videos matching a query's batch, dates, lengths and words, counted by what the rest of
+   * it filters on; kept until the index changes, so that ticking a filter or paging does not count again.
+   */
+  private groupsOf(where: string[], params: SqlValue[]): LibraryGroup[] {
+    const key = JSON.stringify([where, params]);
+    const cached = this.groupCache.get(key);
+    if (cached?.version === this.version) return cached.groups;
+    const base = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const groups = (
+      this.db!.prepare(
+        `SELECT mode, resolution, aspect, verdict, favourite, axes, count(*) AS n FROM videos ${base} GROUP BY mode, resolution, aspect, verdict, favourite, axes`
+      ).all(...params) as (Omit<LibraryGroup, 'favourite'> & { favourite: number })[]
+    ).map((g) => ({ ...g, favourite: g.favourite === 1, n: Number(g.n) }));
+    if (this.groupCache.size >= GROUPS_KEPT) this.groupCache.delete(this.groupCache.keys().next().value!);
+    this.groupCache.set(key, { version: this.version, groups });
+    return groups;
+  }
+
+  /** The batches the library holds videos of, newest first (by their newest video), named and coloured as their newest video says. */
   batches(): LibraryBatch[] {
-    if (this.batchList?.version !== this.version) this.batchList = { version: this.version, batches: listBatches(this.entries()) };
-    return this.batchList.batches.map((b) => ({ ...b }));
+    if (this.batchList?.version !== this.version) this.batchList = { version: this.version, batches: this.readBatches() };
+    return this.batchList.batches.map((b) => ({ ...b, kept: { ...b.kept } }));
   }
 
-  /** What a kept video cost over the whole library, the real videos and the simulator's apart. */
+  private readBatches(): LibraryBatch[] {
+    if (!this.db) return [];
+    // The bare columns come from the row of max(created_at): the batch's newest video.
+    const rows = this.db
+      .prepare(
+        `SELECT batch_id AS id, batch_name AS name, batch_colour AS colour, max(created_at) AS newest, count(*) AS n,
+           sum(verdict = 'keep') AS kept, sum(verdict = 'reject') AS rejected, sum(coalesce(cost, 0)) AS cost, sum(simulated) AS simulated
+         FROM videos WHERE batch_id IS NOT NULL GROUP BY batch_id ORDER BY newest DESC, batch_id ASC`
+      )
+      .all() as { id: string; name: string | null; colour: number | null; n: number; kept: number; rejected: number; cost: number; simulated: number }[];
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name ?? '',
+      count: Number(r.n),
+      ...(r.colour === null ? {} : { colour: Number(r.colour) }),
+      kept: tallied(Number(r.n), Number(r.kept), Number(r.rejected), Number(r.cost), Number(r.simulated), false)
+    }));
+  }
+
+  /** What a kept video cost over the whole library, the real videos and the simulator's apart (videos without a sidecar cost nothing and are never kept). */
   kept(): { real: KeptCost; simulated: KeptCost } {
-    if (this.keptList?.version !== this.version) this.keptList = { version: this.version, kept: libraryKept(this.entries()) };
+    if (this.keptList?.version !== this.version) this.keptList = { version: this.version, kept: this.readKept() };
     const { real, simulated } = this.keptList.kept;
     return { real: { ...real }, simulated: { ...simulated } };
+  }
+
+  private readKept(): { real: KeptCost; simulated: KeptCost } {
+    const rows = (this.db
+      ?.prepare(
+        `SELECT simulated, count(*) AS n, sum(verdict = 'keep') AS kept, sum(verdict = 'reject') AS rejected, sum(coalesce(cost, 0)) AS cost
+       FROM videos WHERE origin = 'app' GROUP BY simulated`
+      )
+      .all() ?? []) as { simulated: number; n: number; kept: number; rejected: number; cost: number }[];
+    const of = (simulated: number): KeptCost => {
+      const r = rows.find((row) => Number(row.simulated) === simulated);
+      return r
+        ? tallied(Number(r.n), Number(r.kept), Number(r.rejected), Number(r.cost), simulated === 1 ? Number(r.n) : 0, simulated === 1)
+        : new KeptTally(simulated === 1).result();
+    };
+    return { real: of(0), simulated: of(1) };
   }
 
   /** The videos listed from the same batch and source row as this one (the takes of one prompt), itself included. */
   takesOf(entry: LibraryEntry): number {
     const key = takeKey(entry);
-    return (key && this.takeSets.get(key)?.size) || 1;
+    if (!key || !this.sql) return 1;
+    return Number((this.sql.takes.get(key) as { n: number }).n) || 1;
   }
 
   /** The sweep axes that vary among a video's takes (see `takesOf`), with how many values each has; undefined when none varies. */
   rowAxesOf(entry: LibraryEntry): Record<string, number> | undefined {
     const key = takeKey(entry);
-    const paths = key ? this.takeSets.get(key) : undefined;
-    if (!paths || paths.size < 2 || !entry.axes) return undefined;
+    if (!key || !entry.axes || !this.sql) return undefined;
+    const rows = this.sql.takeAxes.all(key) as { axes: string | null }[];
+    if (rows.length < 2) return undefined;
     const values = new Map<string, Set<string>>();
-    for (const path of paths) {
-      const axes = this.byPath.get(path)?.entry.axes;
-      if (!axes) continue;
-      for (const [axis, value] of Object.entries(axes)) {
+    for (const row of rows) {
+      if (row.axes === null) continue;
+      for (const [axis, value] of Object.entries(JSON.parse(row.axes) as Record<string, string>)) {
         let seen = values.get(axis);
         if (!seen) values.set(axis, (seen = new Set()));
         seen.add(value);
@@ -210,9 +600,9 @@ export class LibraryIndex {
    */
   parentOf(entry: LibraryEntry): LibraryEntry | undefined {
     const parent = entry.parent;
-    if (!parent) return undefined;
-    const byTask = this.byTaskId.get(parent.taskId);
-    if (byTask) for (const path of byTask) if (path !== entry.path) return this.get(path);
+    if (!parent || !this.sql) return undefined;
+    const byTask = this.sql.byTask.get(parent.taskId, entry.path) as { path: string } | undefined;
+    if (byTask) return this.get(byTask.path);
     let rel: string;
     try {
       rel = this.normalize(parent.file);
@@ -225,17 +615,15 @@ export class LibraryIndex {
   /** The videos that continue from `entry` (their parent is its task id), oldest first. */
   childrenOf(entry: LibraryEntry): LibraryEntry[] {
     const taskId = taskIdOf(entry);
-    const set = taskId === undefined ? undefined : this.childSets.get(taskId);
-    if (!set) return [];
-    return [...set]
-      .filter((p) => p !== entry.path)
-      .map((p) => this.byPath.get(p)!.entry)
+    if (taskId === undefined || !this.sql) return [];
+    return (this.sql.children.all(taskId, entry.path) as { entry: string }[])
+      .map((r) => JSON.parse(r.entry) as LibraryEntry)
       .sort((a, b) => a.createdAt - b.createdAt || a.path.localeCompare(b.path));
   }
 
   /** The library path of a video's source image, when it was found beside the video. */
   sourceImageOf(relPath: string): string | undefined {
-    return this.images.get(relPath);
+    return (this.sql?.image.get(relPath) as { image: string | null } | undefined)?.image ?? undefined;
   }
 
   /** A library path in index form (`/` separators); throws if it climbs out of the library. */
@@ -264,7 +652,7 @@ export class LibraryIndex {
       this.remove(rel);
       return undefined;
     }
-    this.put(loaded.entry, loaded.image);
+    this.put(loaded.entry, loaded.image, loaded.sig);
     return loaded.entry;
   }
 
@@ -273,27 +661,24 @@ export class LibraryIndex {
    * file's size and time as the caller saw them: nothing is read back from disk. Undefined when
    * the path is not one the library lists (hidden, not an MP4).
    */
-  landed(relPath: string, file: { sizeBytes: number; mtimeMs: number }, sidecar: Sidecar): LibraryEntry | undefined {
+  landed(relPath: string, file: VideoStat, sidecar: Sidecar): LibraryEntry | undefined {
     this.requireBuilt();
     const rel = this.normalize(relPath);
     const name = rel.split('/').pop() ?? rel;
     if (!isVideoName(name) || rel.split('/').some((part) => part.startsWith('.'))) return undefined;
     const entry = appEntry({ path: rel, name, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs }, sidecar);
     // The download stage names the source image only once it copied it beside the video.
-    this.put(entry, sidecar.sourceImage === undefined ? undefined : posix.join(posix.dirname(rel), sidecar.sourceImage));
+    this.put(entry, sidecar.sourceImage === undefined ? undefined : posix.join(posix.dirname(rel), sidecar.sourceImage), signature(file));
     return entry;
   }
 
   /** Forgets a video (after it was deleted or moved away). Returns whether it was listed. */
   remove(relPath: string): boolean {
+    if (!this.sql) return false;
     const rel = this.normalize(relPath);
-    const current = this.byPath.get(rel);
-    if (!current) return false;
-    this.byPath.delete(rel);
-    this.images.delete(rel);
-    this.untake(current.entry);
-    this.version++;
-    return true;
+    const removed = Number(this.sql.remove.run(rel).changes) > 0;
+    if (removed) this.version++;
+    return removed;
   }
 
   /** Probes a video listed without a probe (built with `probeUnknown: false`). */
@@ -302,7 +687,7 @@ export class LibraryIndex {
     if (!current) return undefined;
     if (current.probe || current.origin !== 'unknown') return current;
     const entry = await readFileOnly(this.absolute(current.path), factsOf(current), current.sidecarProblem);
-    this.put(entry, this.images.get(current.path));
+    this.put(entry, this.sourceImageOf(current.path), this.signatureOf(current.path) ?? '');
     return entry;
   }
 
@@ -317,12 +702,13 @@ export class LibraryIndex {
   /**
    * Writes what the person marked on a video into its sidecar: a favourite, a verdict (`null`
    * clears it). The sidecar is read again and rewritten atomically, every other field kept as it
-   * is on disk. Videos without a valid sidecar cannot be marked.
+   * is on disk, and only then is the database changed: the sidecar is the truth.
    */
   async mark(relPath: string, mark: SidecarMark): Promise<LibraryEntry> {
     const current = this.get(relPath);
     if (!current) throw new Error(`${relPath} is not in the library.`);
-    const sidecarPath = sidecarPathFor(this.absolute(current.path));
+    const video = this.absolute(current.path);
+    const sidecarPath = sidecarPathFor(video);
     const read = await readSidecar(sidecarPath);
     // A video known by the recipe inside it gets a sidecar of its own, made from that recipe,
     // the first time something is marked on it (architecture.md, "The library folder is the source of truth").
@@ -335,43 +721,28 @@ export class LibraryIndex {
     else if (mark.verdict !== undefined) sidecar.verdict = mark.verdict;
     await writeSidecar(sidecarPath, sidecar);
     const entry = appEntry(factsOf(current), sidecar);
-    this.put(entry, this.images.get(current.path));
+    const side = await fileStat(sidecarPath);
+    const sig = signature({ sizeBytes: current.sizeBytes, mtimeMs: current.mtimeMs, ...(side ? { sidecar: side } : {}) });
+    this.put(entry, this.sourceImageOf(current.path), sig);
     return entry;
   }
 
-  private put(entry: LibraryEntry, image?: string): void {
-    const before = this.byPath.get(entry.path);
-    if (before) this.untake(before.entry);
-    this.byPath.set(entry.path, searchable(entry));
-    if (image === undefined) this.images.delete(entry.path);
-    else this.images.set(entry.path, image);
-    const key = takeKey(entry);
-    if (key) addTo(this.takeSets, key, entry.path);
-    const taskId = taskIdOf(entry);
-    if (taskId) addTo(this.byTaskId, taskId, entry.path);
-    if (entry.parent) addTo(this.childSets, entry.parent.taskId, entry.path);
+  private put(entry: LibraryEntry, image: string | undefined, sig: string): void {
+    const sql = this.statements();
+    const db = this.db!;
+    db.exec('BEGIN');
+    try {
+      putRow(sql.upsert, sql.putEntry, entry, image, sig);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
     this.version++;
   }
 
-  private untake(entry: LibraryEntry): void {
-    const key = takeKey(entry);
-    if (key !== undefined) removeFrom(this.takeSets, key, entry.path);
-    const taskId = taskIdOf(entry);
-    if (taskId) removeFrom(this.byTaskId, taskId, entry.path);
-    if (entry.parent) removeFrom(this.childSets, entry.parent.taskId, entry.path);
-  }
-
-  /** Every entry in a sort's order, sorted once per change of the index rather than once per query. */
-  private ordered(sort: LibrarySort = 'newest'): Searchable[] {
-    const cached = this.orders.get(sort);
-    if (cached?.version === this.version) return cached.items;
-    const items = sortItems(this.byPath.values(), sort);
-    this.orders.set(sort, { version: this.version, items });
-    return items;
-  }
-
   private requireBuilt(): void {
-    if (!this.rootDir) throw new Error('The library index has not been built yet.');
+    if (!this.rootDir || !this.sql) throw new Error('The library index has not been built yet.');
   }
 
   /** A relative path in index form (`/` separators), refused if it climbs out of the library. */
@@ -391,7 +762,7 @@ export class LibraryIndex {
   private async videoForSidecar(rel: string): Promise<string | undefined> {
     const stem = rel.replace(/\.json$/i, '');
     for (const candidate of [`${stem}.mp4`, `${stem}.MP4`]) {
-      if (this.byPath.has(candidate)) return candidate;
+      if (this.sql?.sig.get(candidate)) return candidate;
       try {
         if ((await stat(this.absolute(candidate))).isFile()) return candidate;
       } catch {
@@ -420,15 +791,18 @@ export class LibraryIndex {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    // Its signature is taken before the sidecar is read: a sidecar written meanwhile is read again at the next look.
+    const side = await fileStat(sidecarPathFor(abs));
+    const sig = signature({ sizeBytes: facts.sizeBytes, mtimeMs: facts.mtimeMs, ...(side ? { sidecar: side } : {}) });
     const read = await readSidecar(sidecarPathFor(abs));
     if (read.sidecar) {
       const image = read.sidecar.sourceImage === undefined ? undefined : posix.join(posix.dirname(rel), read.sidecar.sourceImage);
       const found = image !== undefined && (await isFileAt(join(root, ...image.split('/'))));
-      return { entry: appEntry(facts, read.sidecar), image: found ? image : undefined };
+      return { entry: appEntry(facts, read.sidecar), image: found ? image : undefined, sig };
     }
     const sidecarProblem = read.problem === 'missing' ? undefined : { problem: read.problem, reason: read.reason };
-    if (!probeUnknown) return { entry: unknownEntry(facts, undefined, undefined, sidecarProblem) };
-    return { entry: await readFileOnly(abs, facts, sidecarProblem) };
+    if (!probeUnknown) return { entry: unknownEntry(facts, undefined, undefined, sidecarProblem), sig };
+    return { entry: await readFileOnly(abs, facts, sidecarProblem), sig };
   }
 }
 
@@ -443,4 +817,12 @@ async function readFileOnly(abs: string, facts: FileFacts, sidecarProblem: Libra
   }
   const { recipe } = await readRecipe(abs);
   return recipe ? fileEntry(facts, recipe, probe, problem, sidecarProblem) : unknownEntry(facts, probe, problem, sidecarProblem);
+}
+
+/** A KeptCost from a set's counts (see `KeptTally`). */
+function tallied(videos: number, kept: number, rejected: number, cost: number, simulatedVideos: number, simulatedWhenEmpty: boolean): KeptCost {
+  const simulated = videos === 0 ? simulatedWhenEmpty : simulatedVideos === videos;
+  const result: KeptCost = { kept, rejected, costMicros: cost, simulated };
+  if (kept > 0) result.perKeptMicros = Math.round(cost / kept);
+  return result;
 }

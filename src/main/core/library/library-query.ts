@@ -20,12 +20,8 @@ export function searchableText(entry: LibraryEntry): string {
   return foldText(`${entry.title ?? ''}\n${entry.prompt}\n${entry.name}`);
 }
 
-function inList(list: readonly string[] | undefined, value: string | undefined): boolean {
-  return list === undefined || list.length === 0 || (value !== undefined && list.includes(value));
-}
-
-function bump(counts: Record<string, number>, key: string | undefined): void {
-  if (key !== undefined) counts[key] = (counts[key] ?? 0) + 1;
+function bump(counts: Record<string, number>, key: string | null | undefined, n = 1): void {
+  if (key !== undefined && key !== null) counts[key] = (counts[key] ?? 0) + n;
 }
 
 /** The axes a query filters on, those with at least one value ticked. */
@@ -47,69 +43,19 @@ function failedAxis(filters: [string, readonly string[]][], axes: Record<string,
 }
 
 /** Counts a video's axis values, each within the filters of the other axes (`failed` from `failedAxis`). */
-function bumpAxes(counts: Record<string, Record<string, number>>, axes: Record<string, string>, filters: [string, readonly string[]][], failed: number): void {
+function bumpAxes(
+  counts: Record<string, Record<string, number>>,
+  axes: Record<string, string>,
+  filters: [string, readonly string[]][],
+  failed: number,
+  n: number
+): void {
   const failedKey = failed >= 0 ? filters[failed][0] : undefined;
   for (const key of Object.keys(axes)) {
     if (failedKey !== undefined && key !== failedKey) continue;
     // Axis names and values come from files anyone may edit: counted in objects with no prototype, `__proto__` is a key like any other.
-    bump(Object.hasOwn(counts, key) ? counts[key] : (counts[key] = Object.create(null) as Record<string, number>), axes[key]);
+    bump(Object.hasOwn(counts, key) ? counts[key] : (counts[key] = Object.create(null) as Record<string, number>), axes[key], n);
   }
-}
-
-/** What sorting looks at: an entry, or its `Searchable` (faster, all of one shape). */
-type Sortable = Pick<LibraryEntry, 'path' | 'createdAt' | 'durationSec' | 'costMicros' | 'batchId' | 'row' | 'take'>;
-
-function compareBy(sort: LibrarySort): (a: Sortable, b: Sortable) => number {
-  const newest = (a: Sortable, b: Sortable): number => b.createdAt - a.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  const largestFirst =
-    (pick: (e: Sortable) => number | undefined) =>
-    (a: Sortable, b: Sortable): number => {
-      const x = pick(a);
-      const y = pick(b);
-      if (x === undefined || y === undefined) return x === y ? newest(a, b) : x === undefined ? 1 : -1;
-      return y - x || newest(a, b);
-    };
-  switch (sort) {
-    case 'row':
-      // Batches newest first (by their id, which starts with the time it was made), then rows and takes in order.
-      return (a, b) =>
-        (a.batchId === b.batchId ? 0 : a.batchId === undefined ? 1 : b.batchId === undefined ? -1 : a.batchId < b.batchId ? 1 : -1) ||
-        (a.row ?? Infinity) - (b.row ?? Infinity) ||
-        (a.take ?? 0) - (b.take ?? 0) ||
-        newest(a, b);
-    case 'oldest':
-      return (a, b) => -newest(a, b);
-    case 'duration':
-      return largestFirst((e) => e.durationSec);
-    case 'cost':
-      return largestFirst((e) => e.costMicros);
-    default:
-      return newest;
-  }
-}
-
-/**
- * An entry with its folded search text (`searchableText`), computed once when it is indexed,
- * and copies of the fields queries filter on. Every one is made by `searchable`, so all share
- * one shape: a pass over 10,000 of them stays fast where entries (whose optional fields vary)
- * would not.
- */
-export interface Searchable {
-  entry: LibraryEntry;
-  haystack: string;
-  path: string;
-  mode: string | undefined;
-  resolution: string | undefined;
-  aspect: string | undefined;
-  durationSec: number | undefined;
-  costMicros: number | undefined;
-  batchId: string | undefined;
-  row: number | undefined;
-  take: number | undefined;
-  createdAt: number;
-  favourite: boolean;
-  verdict: VerdictFilter;
-  axes: Record<string, string> | undefined;
 }
 
 /** What a video's review is, for filtering and counting: its verdict, or `unreviewed`. */
@@ -117,46 +63,40 @@ export function verdictOf(entry: Pick<LibraryEntry, 'verdict'>): VerdictFilter {
   return entry.verdict ?? 'unreviewed';
 }
 
-export function searchable(entry: LibraryEntry): Searchable {
-  return {
-    entry,
-    haystack: searchableText(entry),
-    path: entry.path,
-    mode: entry.mode,
-    resolution: entry.resolution,
-    aspect: entry.aspect,
-    durationSec: entry.durationSec,
-    costMicros: entry.costMicros,
-    batchId: entry.batchId,
-    row: entry.row,
-    take: entry.take,
-    createdAt: entry.createdAt,
-    favourite: entry.favourite,
-    verdict: verdictOf(entry),
-    axes: entry.axes
-  };
+/**
+ * The videos matching a query's batch, dates, lengths and text, counted by everything else the
+ * query filters on (the database's `GROUP BY`): every facet is counted from these groups.
+ */
+export interface LibraryGroup {
+  mode: string | null;
+  resolution: string | null;
+  aspect: string | null;
+  verdict: VerdictFilter;
+  favourite: boolean;
+  /** The video's sweep axes as JSON, null when it has none. */
+  axes: string | null;
+  /** How many videos are in the group. */
+  n: number;
 }
 
-/** Entries in the order a sort asks for (a new array). */
-export function sortItems(items: Iterable<Searchable>, sort: LibrarySort = 'newest'): Searchable[] {
-  return [...items].sort(compareBy(sort));
+/** What the groups of a query add up to: the facets, the favourites, how many match, and the axes JSON that pass its axis filters. */
+export interface LibraryTally {
+  facets: LibraryFacets;
+  favourites: number;
+  total: number;
+  /** The axes (as stored) of the videos that pass every axis filter; undefined when the query has none. */
+  passingAxes?: string[];
 }
 
-/** Filters, counts, sorts and pages entries. */
-export function runQuery(items: Iterable<Searchable>, query: LibraryQuery = {}, sorted = false): LibraryQueryResult {
-  const { favourites: _favourites, ...result } = runSearch(items, query, sorted);
-  return result;
+function inList(list: readonly string[] | undefined, value: string | null): boolean {
+  return list === undefined || list.length === 0 || (value !== null && list.includes(value));
 }
 
 /**
- * `runQuery`, also counting favourites over the query without its favourite filter (in the same
- * pass). `sorted`: the items already come in the query's order (see `sortItems`), so the
- * matches need no sorting.
+ * Counts the facets from a query's groups: each facet within every other filter but its own,
+ * the axis filters counting as one more; the favourites over the query without its favourite filter.
  */
-export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {}, sorted = false): LibrarySearchResult {
-  const words = foldText(query.text ?? '')
-    .split(/\s+/)
-    .filter((w) => w.length > 0);
+export function tallyGroups(groups: Iterable<LibraryGroup>, query: LibraryQuery = {}): LibraryTally {
   const facets: LibraryFacets = {
     modes: {},
     resolutions: {},
@@ -165,44 +105,47 @@ export function runSearch(items: Iterable<Searchable>, query: LibraryQuery = {},
     axes: Object.create(null) as Record<string, Record<string, number>>
   };
   const axes = axisFilters(query);
-  const matches: LibraryEntry[] = [];
+  const passing = new Set<string>();
   let favourites = 0;
-  for (const item of items) {
-    if (query.batchId !== undefined && item.batchId !== query.batchId) continue;
-    if (query.from !== undefined && item.createdAt < query.from) continue;
-    if (query.to !== undefined && item.createdAt > query.to) continue;
-    if (query.durationMin !== undefined && !(item.durationSec !== undefined && item.durationSec >= query.durationMin)) continue;
-    if (query.durationMax !== undefined && !(item.durationSec !== undefined && item.durationSec <= query.durationMax)) continue;
-    if (words.length > 0) {
-      const haystack = item.haystack;
-      if (!words.every((w) => haystack.includes(w))) continue;
-    }
+  let total = 0;
+  for (const group of groups) {
+    const n = group.n;
+    const groupAxes = group.axes === null ? undefined : (JSON.parse(group.axes) as Record<string, string>);
     // Axis filters count as one more dimension for the other facets: a video failing any axis is in none of them.
-    const failed = axes.length === 0 ? -1 : failedAxis(axes, item.axes);
+    const failed = axes.length === 0 ? -1 : failedAxis(axes, groupAxes);
     if (failed === -2) continue;
     const axesOk = failed === -1;
-    const modeOk = inList(query.modes, item.mode);
-    const resolutionOk = inList(query.resolutions, item.resolution);
-    const aspectOk = inList(query.aspects, item.aspect);
-    const verdictOk = inList(query.verdicts, item.verdict);
-    if (axesOk && modeOk && resolutionOk && aspectOk && verdictOk && item.favourite) favourites++;
+    if (axesOk && group.axes !== null && axes.length > 0) passing.add(group.axes);
+    const modeOk = inList(query.modes, group.mode);
+    const resolutionOk = inList(query.resolutions, group.resolution);
+    const aspectOk = inList(query.aspects, group.aspect);
+    const verdictOk = inList(query.verdicts, group.verdict);
+    if (axesOk && modeOk && resolutionOk && aspectOk && verdictOk && group.favourite) favourites += n;
     // Last: the favourites count above ignores this filter, the facets and matches do not.
-    if (query.favourite !== undefined && item.favourite !== query.favourite) continue;
-    if (item.axes && modeOk && resolutionOk && aspectOk && verdictOk) bumpAxes(facets.axes, item.axes, axes, failed);
+    if (query.favourite !== undefined && group.favourite !== query.favourite) continue;
+    if (groupAxes && modeOk && resolutionOk && aspectOk && verdictOk) bumpAxes(facets.axes, groupAxes, axes, failed, n);
     if (!axesOk) continue;
-    if (resolutionOk && aspectOk && verdictOk) bump(facets.modes, item.mode);
-    if (modeOk && aspectOk && verdictOk) bump(facets.resolutions, item.resolution);
-    if (modeOk && resolutionOk && verdictOk) bump(facets.aspects, item.aspect);
+    if (resolutionOk && aspectOk && verdictOk) bump(facets.modes, group.mode, n);
+    if (modeOk && aspectOk && verdictOk) bump(facets.resolutions, group.resolution, n);
+    if (modeOk && resolutionOk && verdictOk) bump(facets.aspects, group.aspect, n);
     if (modeOk && resolutionOk && aspectOk) {
-      bump(facets.verdicts, item.verdict);
-      if (verdictOk) matches.push(item.entry);
+      bump(facets.verdicts, group.verdict, n);
+      if (verdictOk) total += n;
     }
   }
-  if (!sorted) matches.sort(compareBy(query.sort ?? 'newest'));
-  const offset = Math.max(0, Math.floor(query.offset ?? 0));
-  const limit = query.limit === undefined ? matches.length : Math.max(0, Math.floor(query.limit));
-  return { total: matches.length, items: matches.slice(offset, offset + limit), facets, favourites };
+  return { facets, favourites, total, ...(axes.length > 0 ? { passingAxes: [...passing] } : {}) };
 }
+
+/** The `ORDER BY` of each sort, ties broken newest first, then by path. */
+export const SORT_SQL: Record<LibrarySort, string> = {
+  newest: 'created_at DESC, path ASC',
+  oldest: 'created_at ASC, path DESC',
+  // Videos without a length (or a cost) last.
+  duration: 'duration IS NULL, duration DESC, created_at DESC, path ASC',
+  cost: 'cost IS NULL, cost DESC, created_at DESC, path ASC',
+  // Batches newest first (by their id, which starts with the time it was made), then rows and takes in order.
+  row: 'batch_id IS NULL, batch_id DESC, row IS NULL, row ASC, COALESCE(take, 0) ASC, created_at DESC, path ASC'
+};
 
 /** What the kept videos of a set cost, counted as entries are added (see `keptCost`). */
 export class KeptTally {

@@ -40,6 +40,7 @@ export interface TreeScan {
 }
 
 const STATS_AT_ONCE = 32;
+const PROGRESS_EVERY = 1000;
 
 function childPath(rel: string, name: string): string {
   return rel === '' ? name : `${rel}/${name}`;
@@ -105,11 +106,17 @@ export async function listTree(root: string, rel = ''): Promise<TreeListing> {
   return listing;
 }
 
-/** Lists and stats every video (and its sidecar) below `rel`: what the watcher compares to see changes. */
-export async function scanTree(root: string, rel = ''): Promise<TreeScan> {
+/**
+ * Lists and stats every video (and its sidecar) below `rel`: what the watcher compares to see
+ * changes. `onProgress` hears how many of the videos found are stat-ed, every thousand or so.
+ */
+export async function scanTree(root: string, rel = '', onProgress?: (done: number, total: number) => void): Promise<TreeScan> {
   const { found, ...rest } = await listTree(root, rel);
   const scan: TreeScan = { videos: new Map(), ...rest };
+  let done = 0;
+  onProgress?.(0, found.length);
   await mapLimit(found, STATS_AT_ONCE, async ({ rel: video, sidecar }) => {
+    if (++done % PROGRESS_EVERY === 0) onProgress?.(done, found.length);
     const abs = join(root, ...video.split('/'));
     const stats = await statOrUndefined(abs);
     if (!stats) return;

@@ -1,4 +1,4 @@
-import { posix, relative, resolve, sep, isAbsolute } from 'node:path';
+import { dirname, posix, relative, resolve, sep, isAbsolute } from 'node:path';
 import {
   mediaRef,
   type LibraryBulkResult,
@@ -10,6 +10,7 @@ import {
   type LibraryItem,
   type LibraryPage,
   type LibraryQuery,
+  type LibraryStatus,
   type LibraryUndoResult,
   type Lineage,
   type LineageLink,
@@ -18,6 +19,7 @@ import {
 import { ChangeBatcher } from './change-batcher';
 import { LibraryError } from './library-error';
 import { checkExportFolder, exportVideos } from './library-export';
+import { databaseFileFor, isDiskFull } from './library-db';
 import { LibraryIndex, type SidecarMark } from './library-index';
 import { DELETE_GRACE_MS, DeleteHolds, isFile, reason } from './library-trash';
 import { isIgnoredPath } from './library-scan';
@@ -37,11 +39,21 @@ export interface LibraryServiceOptions {
   trash: (absPath: string) => Promise<void>;
   /** Shows one file in the file manager (Electron's `shell.showItemInFolder`). */
   reveal: (absPath: string) => void;
+  /**
+   * The folder the library index's database is kept in (library-db.ts), one file per library
+   * folder. Default: the data folder, the parent of `cacheDir`. `:memory:` keeps it in memory.
+   */
+  indexDir?: string;
+  /**
+   * Open at once even when the index must be read from the folder whole (no database yet, or one
+   * set aside): the build runs behind, its progress in `status()`. Default false: `open` waits for it.
+   */
+  background?: boolean;
   /** Follow the folder for changes made outside the app (default true). */
   watch?: boolean;
   log?: Logger;
   /** Tuning of the folder watch (tests make it quicker); see LibraryWatcherOptions. */
-  follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive'>;
+  follow?: Pick<LibraryWatcherOptions, 'settleMs' | 'incompleteGraceMs' | 'reconcileMs' | 'rootPollMs' | 'recursive' | 'scan'>;
   /** How long changes are gathered before they are pushed to listeners. Default 250 ms. */
   changeDelayMs?: number;
   /** How long a delete can be undone before its files go to the OS trash. Default 20 s. */
@@ -53,6 +65,8 @@ export interface LibraryServiceOptions {
 const BUILD_CONCURRENCY = 32;
 /** Videos without a sidecar probed per round of the watcher's queue, after opening. */
 const PROBE_ROUND = 32;
+/** The background work's progress is sent to the window this often at most. */
+const STATUS_EVERY_MS = 200;
 /** Unused thumbnails are cleared this long after the library last changed. */
 const PRUNE_DELAY_MS = 5000;
 
@@ -84,6 +98,13 @@ export class LibraryService {
   private index = new LibraryIndex();
   private watcher: LibraryWatcher | undefined;
   private readonly listeners = new Set<(change: LibraryChange) => void>();
+  private readonly statusListeners = new Set<(status: LibraryStatus) => void>();
+  private current: LibraryStatus = { work: 'idle', done: 0, total: 0 };
+  private statusSentAt = -Infinity;
+  /** The first build or check of the folder followed now, done (see `checked`). */
+  private firstPass: Promise<void> = Promise.resolve();
+  /** The build of the folder followed now, when one was needed, and the start of its watch. */
+  private building: Promise<void> = Promise.resolve();
   private readonly changes: ChangeBatcher;
   private switching: Promise<void> = Promise.resolve();
   private pruneTimer: Timer | undefined;
@@ -129,6 +150,37 @@ export class LibraryService {
     return () => this.listeners.delete(listener);
   }
 
+  /** Listens to the background work's progress and the index's notices (a few per second at most); returns the unsubscribe. */
+  onStatus(listener: (status: LibraryStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** What the library is doing behind the grid: reading the folder whole, checking it against the index, or nothing. */
+  status(): LibraryStatus {
+    return { ...this.current };
+  }
+
+  /** Resolves when the folder followed now has been read (a build) or checked against the index once. */
+  async checked(): Promise<void> {
+    await this.switching;
+    await this.firstPass;
+  }
+
+  /**
+   * Reads the whole folder into a new index, the one in use answering meanwhile; it takes the
+   * old one's place only once complete (a full disk leaves the old one, with a notice).
+   */
+  async rebuild(): Promise<void> {
+    await this.switching;
+    await this.building;
+    const index = this.index;
+    this.setStatus({ work: 'building', done: 0, total: 0 }, true);
+    await this.build(index, index.root);
+    if (this.index === index) this.setStatus({ ...this.current, work: 'idle' }, true);
+    if (!this.options.background) this.emit([], []);
+  }
+
   /** The library folder now followed (absolute). */
   get libraryDir(): string {
     return this.index.root;
@@ -144,7 +196,8 @@ export class LibraryService {
       librarySize: this.index.size,
       favourites: result.favourites,
       batches: this.index.batches(),
-      kept: this.index.kept()
+      kept: this.index.kept(),
+      status: this.status()
     };
   }
 
@@ -217,12 +270,7 @@ export class LibraryService {
 
   /** Deletes every rejected video of one batch, as one delete with one undo. */
   trashRejected(batchId: string): Promise<LibraryDeleteResult> {
-    const rejected = this.index
-      .entries()
-      .filter((e) => e.batchId === batchId && e.verdict === 'reject')
-      .map((e) => e.path)
-      .sort();
-    return this.holds.delete(rejected);
+    return this.holds.delete(this.index.rejectedOf(batchId));
   }
 
   /** Puts back what a delete took, while its grace lasts; refused in words once its files are in the trash. */
@@ -304,9 +352,9 @@ export class LibraryService {
       if (this.closed || resolve(dir) === this.index.root) return;
       // The old folder's deletes cannot be undone from the new one: they go to the trash now.
       await this.holds.flush();
-      const before = this.index.entries().map((e) => e.path);
+      const before = this.index.paths();
       await this.follow(dir);
-      const now = new Set(this.index.entries().map((e) => e.path));
+      const now = new Set(this.index.paths());
       this.changes.add(
         now,
         before.filter((path) => !now.has(path))
@@ -332,26 +380,107 @@ export class LibraryService {
     await this.holds.flush();
     this.changes.close();
     await this.watcher?.close();
+    // A build still running stops at its next round, its unfinished file removed.
+    this.index.close();
+    await this.building;
     this.listeners.clear();
+    this.statusListeners.clear();
   }
 
-  /** Builds the index of `dir` and follows it, replacing the folder followed before. */
+  /** Where the index database of the library folders lives. */
+  private indexFile(root: string): string {
+    const dir = this.options.indexDir ?? dirname(resolve(this.options.cacheDir));
+    return dir === ':memory:' ? dir : databaseFileFor(dir, root);
+  }
+
+  /**
+   * Opens the index of `dir` from its database and follows the folder, replacing the folder
+   * followed before (architecture.md, "The library index"): the grid is served from the
+   * database at once, and the folder is checked against it behind. With no usable database the
+   * folder is read whole first — behind too, with `background`.
+   */
   private async follow(dir: string): Promise<void> {
-    const index = new LibraryIndex({ probeUnknown: false, concurrency: BUILD_CONCURRENCY });
+    const root = resolve(dir);
+    let index = new LibraryIndex({ probeUnknown: false, concurrency: BUILD_CONCURRENCY, file: this.indexFile(root) });
+    let opened: { fresh: boolean; notice?: string };
     try {
-      await index.build(dir);
+      opened = index.open(root);
     } catch (error) {
-      index.clear(dir);
+      // The data folder cannot hold the database (read-only, full): the library still works, from memory.
+      index = new LibraryIndex({ probeUnknown: false, concurrency: BUILD_CONCURRENCY });
+      opened = {
+        ...index.open(root),
+        notice:
+          `The library index could not be kept in the data folder (${reason(error)}), so it is read from the videos at every start. ` +
+          'Check that the data folder (Settings) is on a disk with room that you may write to.'
+      };
+    }
+    await this.watcher?.close();
+    this.watcher = undefined;
+    const old = this.index;
+    this.index = index;
+    old.close();
+    this.setStatus({ work: opened.fresh ? 'building' : 'checking', done: 0, total: 0, ...(opened.notice ? { notice: opened.notice } : {}) }, true);
+    if (opened.notice) this.options.log?.warn(opened.notice);
+    const started = (async () => {
+      if (opened.fresh) await this.build(index, root);
+      if (this.closed || this.index !== index) return undefined;
+      return this.startWatching(index);
+    })();
+    const failed = (error: unknown): void => this.options.log?.warn(`reading the library folder failed: ${reason(error)}`);
+    this.building = started.then(() => undefined, failed);
+    this.firstPass = started.then((watching) => watching?.checked).catch(failed);
+    if (!this.options.background) await this.building;
+  }
+
+  /** Reads the whole folder into the index (behind the window when `background`); a full disk keeps the index from before. */
+  private async build(index: LibraryIndex, root: string): Promise<void> {
+    try {
+      await index.build(root, (done, total) => {
+        if (this.index === index) this.setStatus({ ...this.current, work: 'building', done, total });
+      });
+    } catch (error) {
+      // Closed, or another folder followed meanwhile: the unfinished build is simply dropped.
+      if (this.closed || this.index !== index) return;
+      if (isDiskFull(error)) {
+        this.setStatus(
+          {
+            ...this.current,
+            notice:
+              (index.size > 0
+                ? 'The disk holding the data folder is full, so the library index could not be rebuilt; the index from before is still used and may miss recent changes. '
+                : 'The disk holding the data folder is full, so the library index could not be made and the library may show only part of the folder. ') +
+              'Free some space on that disk (or choose another data folder in Settings), then restart the app.'
+          },
+          true
+        );
+        this.options.log?.warn(`rebuilding the library index: ${reason(error)}`);
+        return;
+      }
+      index.clear(root);
       this.options.log?.warn(
-        `the folder ${resolve(dir)} could not be read (${reason(error)}); the library shows empty until it can be. ` +
+        `the folder ${root} could not be read (${reason(error)}); the library shows empty until it can be. ` +
           'Check that the folder exists and that you may open it, or choose another one in Settings.'
       );
     }
-    await this.watcher?.close();
-    this.index = index;
+    // Built behind the window: the whole page changed, the window asks for it again.
+    if (this.options.background && this.index === index) this.emit([], []);
+  }
+
+  /**
+   * Follows the folder: the watcher's first look checks every video against the index (its
+   * progress is the status). Answers the end of that first look.
+   */
+  private async startWatching(index: LibraryIndex): Promise<{ checked: Promise<void> }> {
+    let finished!: () => void;
+    const firstCheck = new Promise<void>((resolve) => (finished = resolve));
     this.watcher = new LibraryWatcher({
       index,
       onChange: (changed, removed) => this.changed(changed, removed),
+      onCheck: (done, total, last) => {
+        if (this.index === index) this.setStatus({ ...this.current, work: last ? 'idle' : 'checking', done, total }, last);
+        if (last) finished();
+      },
       watch: this.options.watch ?? true,
       // Not following the folder means no periodic look either, unless one is asked for.
       ...(this.options.watch === false ? { reconcileMs: 0 } : {}),
@@ -365,15 +494,31 @@ export class LibraryService {
       .catch((error: unknown) => this.options.log?.warn(`the deletes left from the last run could not be sent to the trash: ${reason(error)}`));
     void this.probeUnprobed(index, this.watcher);
     this.schedulePrune();
+    return { checked: firstCheck };
+  }
+
+  /** Changes the status; sent to listeners at most every 200 ms, unless `now`. */
+  private setStatus(status: LibraryStatus, now = false): void {
+    this.current = status;
+    const at = this.clock.now();
+    if (!now && at - this.statusSentAt < STATUS_EVERY_MS) return;
+    this.statusSentAt = at;
+    for (const listener of this.statusListeners) {
+      try {
+        listener({ ...status });
+      } catch (error) {
+        this.options.log?.warn(`a status listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Videos listed without reading them (no sidecar): read in the background, a round at a time. */
   private async probeUnprobed(index: LibraryIndex, watcher: LibraryWatcher): Promise<void> {
-    const todo = index.entries().filter((e) => e.origin === 'unknown' && !e.probe && !e.probeError);
+    const todo = index.unprobed();
     for (let at = 0; at < todo.length && !this.closed && this.index === index; at += PROBE_ROUND) {
       const round = todo.slice(at, at + PROBE_ROUND);
       await watcher.run(async () => {
-        const done = await mapLimit(round, 4, async (e) => ((await index.probe(e.path)) ? e.path : undefined));
+        const done = await mapLimit(round, 4, async (path) => ((await index.probe(path)) ? path : undefined));
         this.changes.add(done.filter((p): p is string => p !== undefined));
       });
     }
@@ -403,7 +548,7 @@ export class LibraryService {
       // An empty library may be a drive not plugged in: its thumbnails are kept for its return.
       if (this.index.size === 0) return;
       void this.thumbs
-        .prune([...this.index.entries(), ...this.holds.heldFacts()])
+        .prune([...this.index.facts(), ...this.holds.heldFacts()])
         .catch((error: unknown) => this.options.log?.warn(`clearing thumbnails: ${reason(error)}`));
     }, PRUNE_DELAY_MS);
     this.pruneTimer.unref?.();

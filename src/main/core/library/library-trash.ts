@@ -145,10 +145,8 @@ async function filesBelow(dir: string): Promise<string[]> {
 /** How many listed videos name each source image (absolute path): one shared by two is not taken with either. */
 function sourceImageUsers(index: LibraryIndex): Map<string, number> {
   const users = new Map<string, number>();
-  for (const entry of index.entries()) {
-    const image = entry.sidecar?.sourceImage;
-    if (!image) continue;
-    const abs = join(dirname(index.resolve(entry.path)), image);
+  for (const { path, image } of index.sourceImages()) {
+    const abs = join(dirname(index.resolve(path)), image);
     users.set(abs, (users.get(abs) ?? 0) + 1);
   }
   return users;

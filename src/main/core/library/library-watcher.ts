@@ -1,6 +1,5 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LibraryEntry } from '@shared/library';
 import { FolderWatch } from './folder-watch';
 import type { LibraryIndex } from './library-index';
 import { isIgnoredPath, isVideoName, scanTree, signature, statVideo, type VideoStat } from './library-scan';
@@ -23,6 +22,13 @@ export interface LibraryWatcherOptions {
    * copied until it has not changed for this long; then it is listed, as broken. Default 5 s.
    */
   incompleteGraceMs?: number;
+  /**
+   * The first look at the folder (every video checked against the index): how far it has got,
+   * called now and then, and once with `last` when it is done (whether it succeeded or not).
+   */
+  onCheck?: (done: number, total: number, last: boolean) => void;
+  /** How the folder is walked and stat-ed (library-scan.ts `scanTree`); tests slow it down as a network share would be. */
+  scan?: typeof scanTree;
   /** The periodic full look at the folder that heals missed events. Default 30 s; 0 turns it off. */
   reconcileMs?: number;
   /** How often to look for the library folder while it does not exist. Default 1000 ms. */
@@ -46,12 +52,6 @@ interface Settling {
 }
 
 const LOADS_AT_ONCE = 8;
-
-/** Whether what the index holds for a video still describes the file and sidecar on disk. */
-function matchesEntry(entry: LibraryEntry, stats: VideoStat): boolean {
-  const hasSidecar = entry.sidecar !== undefined || entry.sidecarProblem !== undefined;
-  return entry.sizeBytes === stats.sizeBytes && entry.mtimeMs === stats.mtimeMs && hasSidecar === (stats.sidecar !== undefined);
-}
 
 /**
  * Keeps a LibraryIndex in step with its folder while other programs add, copy, move and delete
@@ -77,6 +77,7 @@ export class LibraryWatcher {
   private reconcileTimer: Timer | undefined;
   private readonly clock: Clock;
   private closed = false;
+  private checkedOnce = false;
 
   constructor(private readonly options: LibraryWatcherOptions) {
     this.index = options.index;
@@ -142,6 +143,7 @@ export class LibraryWatcher {
     const stats = await statVideo(this.root, relPath);
     if (!stats || !this.index.get(relPath)) return;
     this.known.set(relPath, signature(stats));
+    this.index.setSignature(relPath, stats);
     this.settling.delete(relPath);
   }
 
@@ -157,6 +159,8 @@ export class LibraryWatcher {
   }
 
   async close(): Promise<void> {
+    // A first look not made (closed before it ran) is over too.
+    if (this.closed === false && !this.checkedOnce) this.options.onCheck?.(0, 0, true);
     this.closed = true;
     this.folder?.close();
     for (const timer of [this.gatherTimer, this.settleTimer]) if (timer) this.clock.clearTimeout(timer);
@@ -223,15 +227,38 @@ export class LibraryWatcher {
 
   /** The first scan after a build: takes what the index read as known, and follows up on the rest. */
   private async baseline(): Promise<void> {
-    const scan = await scanTree(this.root);
+    let progress = { done: 0, total: 0 };
+    try {
+      await this.check((done, total) => {
+        progress = { done, total };
+        this.options.onCheck?.(done, total, false);
+      });
+    } finally {
+      this.checkedOnce = true;
+      this.options.onCheck?.(progress.total, progress.total, true);
+    }
+  }
+
+  private async check(onProgress: (done: number, total: number) => void): Promise<void> {
+    const scan = await (this.options.scan ?? scanTree)(this.root, '', onProgress);
     await this.folder?.check([...scan.folders, ...scan.unreadable]);
     const changed: string[] = [];
     const removed: string[] = [];
     const due: string[] = [];
+    // The index (read at an earlier start, maybe) still describes a video when its file and its
+    // sidecar have the size and time they had when it was read: a sidecar changed meanwhile wins.
+    const now = this.clock.now();
+    const stored = this.index.signatures();
     for (const [video, stats] of scan.videos) {
-      const entry = this.index.get(video);
-      if (entry && matchesEntry(entry, stats)) this.known.set(video, signature(stats));
-      else due.push(video);
+      const sig = signature(stats);
+      if (stored.get(video) === sig) {
+        this.known.set(video, sig);
+        continue;
+      }
+      due.push(video);
+      // Last written before the settle time (while the app was closed, say): read in this look, not the next.
+      const written = Math.max(stats.mtimeMs, stats.sidecar?.mtimeMs ?? -Infinity);
+      if (written + this.settleMs <= now) this.settling.set(video, { sig, changedAt: written, due: written + this.settleMs });
     }
     this.removeMissing('', scan.videos, scan.unreadable, removed);
     await this.follow(
@@ -263,7 +290,7 @@ export class LibraryWatcher {
         else this.drop(scope.video, removed);
         continue;
       }
-      const scan = await scanTree(this.root, scope.tree);
+      const scan = await (this.options.scan ?? scanTree)(this.root, scope.tree);
       if (scope.tree === '') await this.folder?.check([...scan.folders, ...scan.unreadable]);
       this.removeMissing(scope.tree, scan.videos, scan.unreadable, removed);
       seen.push(...scan.videos);
@@ -275,10 +302,10 @@ export class LibraryWatcher {
   /** Forgets listed videos below `prefix` that the scan did not find (except under folders it could not read). */
   private removeMissing(prefix: string, found: Map<string, VideoStat>, unreadable: string[], removed: string[]): void {
     const inside = (path: string, dir: string): boolean => dir === '' || path.startsWith(`${dir}/`);
-    for (const entry of this.index.entries()) {
-      if (!inside(entry.path, prefix) || found.has(entry.path)) continue;
-      if (unreadable.some((dir) => inside(entry.path, dir))) continue;
-      this.drop(entry.path, removed);
+    for (const path of this.index.paths()) {
+      if (!inside(path, prefix) || found.has(path)) continue;
+      if (unreadable.some((dir) => inside(path, dir))) continue;
+      this.drop(path, removed);
     }
   }
 

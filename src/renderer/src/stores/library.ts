@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive, shallowRef, watch } from 'vue';
-import type { LibraryChange, LibraryDetail, LibraryItem, LibraryQuery, Verdict } from '@shared/library';
+import type { LibraryChange, LibraryDetail, LibraryItem, LibraryQuery, LibraryStatus, Verdict } from '@shared/library';
 import { formatCount, plural } from '../lib/format';
 import { createActions, mediaUrl, subscribe } from './ipc';
 import { useLibraryActions, type ActionScope } from './library-actions';
@@ -22,6 +22,10 @@ export type { ActionScope } from './library-actions';
 export const useLibraryStore = defineStore('library', () => {
   const filters = reactive<LibraryFilters>(freshFilters());
   const meta = shallowRef<LibraryMeta | null>(null);
+  /** What the library does behind the grid (reading or checking the folder), and a notice about its index. */
+  const status = shallowRef<LibraryStatus | null>(null);
+  /** The notice the person closed: it shows again only when another comes. */
+  const noticeSeen = ref<string | null>(null);
   // Shallow: pages are replaced whole.
   const pages = shallowReactive(new Map<number, LibraryItem[]>());
   const openIndex = ref<number | null>(null);
@@ -90,6 +94,7 @@ export const useLibraryStore = defineStore('library', () => {
     pages.clear();
     results.forEach((r, i) => pages.set(wanted[i], r!.items));
     meta.value = metaOf(results[0]!);
+    if (results[0]!.status) status.value = results[0]!.status;
     metaFiltered.value = filtered;
     stale = false;
     afterReload();
@@ -196,8 +201,27 @@ export const useLibraryStore = defineStore('library', () => {
     void reload();
   }
 
+  /** "Checking 100,000 videos… 40 %" while the folder is read or checked behind the grid; empty when nothing runs. */
+  const workText = computed(() => {
+    const s = status.value;
+    if (!s || s.work === 'idle') return '';
+    const verb = s.work === 'building' ? 'Reading' : 'Checking';
+    if (s.total === 0) return `${verb} the library folder…`;
+    return `${verb} ${plural(s.total, 'video')}… ${Math.floor((100 * s.done) / s.total)} %`;
+  });
+  const indexNotice = computed(() => (status.value?.notice && status.value.notice !== noticeSeen.value ? status.value.notice : ''));
+
+  function dismissIndexNotice(): void {
+    noticeSeen.value = status.value?.notice ?? null;
+  }
+
   function listen(): () => void {
-    return subscribe('library:changed', applyChange);
+    const offChange = subscribe('library:changed', applyChange);
+    const offStatus = subscribe('library:status', (s) => (status.value = s));
+    return () => {
+      offChange();
+      offStatus();
+    };
   }
 
   // ── The player ──────────────────────────────────────────────────────────────────────────
@@ -333,6 +357,10 @@ export const useLibraryStore = defineStore('library', () => {
     librarySize,
     filtersActive,
     countText,
+    status,
+    workText,
+    indexNotice,
+    dismissIndexNotice,
     itemAt,
     thumbOf: posters.thumbOf,
     holdPosters: posters.hold,
