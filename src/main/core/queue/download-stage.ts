@@ -41,6 +41,8 @@ export interface DownloadStageOptions {
   change: (task: TaskRecord, state?: TaskState, patch?: TaskPatch, options?: { durable?: boolean; unset?: (keyof TaskPatch)[] }) => TaskRecord;
   /** Told of each video written whole, before its task is done. */
   landed: (video: LandedVideo) => void;
+  /** A download ended (landed, failed or stopped): a slot is free and one fewer result waits. */
+  freed?: () => void;
   /**
    * Told each time a download finds the disk of a library folder full (or read-only, or gone):
    * the engine holds submits, since every new video would wait for room too.
@@ -222,6 +224,7 @@ export class DownloadStage {
         // A video fitted: whoever waits for room on a disk may fit too.
         if (this.roomWaits.size > 0 && this.options.task(id)?.state === 'done') void this.checkRoom();
         this.next();
+        this.options.freed?.();
       });
       this.running.set(id, run);
       this.armWindow();

@@ -28,6 +28,11 @@ export interface EngineOptions {
   downloadConcurrency?: number;
   /** The self-sizing download pool's limits (default from 3, up to 32). */
   downloadPool?: Partial<PoolLimits>;
+  /**
+   * Finished videos waiting for a download slot at which new submits wait (default 200): no more
+   * videos are bought while the machine cannot take delivery of those already made.
+   */
+  downloadBacklogLimit?: number;
   /** Status requests per minute for all polling together (default 70 % of APIXO's 10,000). */
   requestBudgetPerMinute?: number;
   /**
@@ -118,6 +123,8 @@ export type ChangeTask = (task: TaskRecord, state?: TaskState, patch?: TaskPatch
 export type AccountHold = NonNullable<QueueStatus['account']>;
 
 export const DEFAULT_CONCURRENCY = 4;
+/** Finished videos waiting for a download at which submits wait (EngineOptions.downloadBacklogLimit). */
+export const DEFAULT_DOWNLOAD_BACKLOG_LIMIT = 200;
 export const DEFAULT_REQUEST_BUDGET_PER_MINUTE = 7_000;
 export const DEFAULT_AUTO_RETRY_LIMIT = 2;
 

@@ -28,6 +28,7 @@ import { DownloadStage, type LandedVideo } from './download-stage';
 import {
   DEFAULT_AUTO_RETRY_LIMIT,
   DEFAULT_CONCURRENCY,
+  DEFAULT_DOWNLOAD_BACKLOG_LIMIT,
   DEFAULT_REQUEST_BUDGET_PER_MINUTE,
   ONE_ATTEMPT,
   TaskActionError,
@@ -79,6 +80,7 @@ export class BatchEngine {
   private current: Ledger;
   private readonly clock: Clock;
   private readonly ts: number;
+  private readonly downloadBacklogLimit: number;
   private readonly random: () => number;
   private readonly log: Logger;
   private budgetPerMinute: number;
@@ -151,6 +153,7 @@ export class BatchEngine {
     if (options.simulatorClient) this.clients.simulated = options.simulatorClient;
     this.clock = options.clock ?? systemClock;
     this.ts = options.timeScale ?? 1;
+    this.downloadBacklogLimit = options.downloadBacklogLimit ?? DEFAULT_DOWNLOAD_BACKLOG_LIMIT;
     this.random = options.random ?? Math.random;
     this.log = options.log ?? silentLog;
     this.budgetPerMinute = options.requestBudgetPerMinute ?? DEFAULT_REQUEST_BUDGET_PER_MINUTE;
@@ -227,6 +230,7 @@ export class BatchEngine {
       record: (event) => this.record(event),
       storageHeld: () => this.hold.held !== undefined,
       roomFor: (task) => this.disk.allows(task),
+      downloadsBehind: () => this.downloads.pending >= this.downloadBacklogLimit,
       rescue: (task, outcome, taskId) => this.hold.keep(task, outcome, taskId),
       fault: (error) => this.log.error('a submit ended with an unexpected error', { error }),
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
@@ -261,6 +265,9 @@ export class BatchEngine {
       batch: (id) => this.journal.state.batches.get(id),
       change,
       landed: (video) => this.changes.land(video),
+      freed: () => {
+        if (this.downloads.pending < this.downloadBacklogLimit) this.lane.pump();
+      },
       onDiskFull: (folder) => this.diskFull(folder),
       freshLink: async (task) => {
         const client = this.clients[this.ledgerOf(task)];

@@ -24,6 +24,8 @@ export interface SubmitLaneDeps {
   storageHeld: () => boolean;
   /** Whether the library's disk has room for this task's video on top of those in flight. */
   roomFor: (task: TaskRecord) => boolean;
+  /** Whether so many finished videos wait for a download that no more should be bought yet (the download stage calls `pump` as they land). */
+  downloadsBehind: () => boolean;
   /**
    * APIXO answered (with a task ID, or saying no task was made) but the journal could not record
    * it: the engine keeps the answer, shows it and writes it down elsewhere.
@@ -175,7 +177,7 @@ export class SubmitLane {
 
   /** Starts as many submits as the limits allow. */
   pump(): void {
-    if (!this.isRunning || this.d.account() || this.d.ledger.overallCapReached || this.d.storageHeld()) return;
+    if (!this.isRunning || this.d.account() || this.d.ledger.overallCapReached || this.d.storageHeld() || this.d.downloadsBehind()) return;
     const now = this.d.clock.now();
     if (now < this.pauseUntilMs) {
       this.armPump(this.pauseUntilMs - now);
@@ -183,7 +185,7 @@ export class SubmitLane {
     }
     while (this.inFlightIds.size < this.d.limiter.slots) {
       // A journal write that failed (here or anywhere) stops submits at once.
-      if (this.d.storageHeld()) return;
+      if (this.d.storageHeld() || this.d.downloadsBehind()) return;
       const task = this.nextQueued();
       if (!task) return;
       if (!this.withinCaps(task)) {
