@@ -100,8 +100,12 @@ export class TaskActionError extends Error {
 }
 
 export interface ChangeOptions {
-  /** Written to disk before going on: a paid step depends on it. */
-  durable?: boolean;
+  /**
+   * On disk before a paid step depends on it. `true`: by group commit (one fdatasync shared by
+   * the lines of a busy moment; a step that depends on the line awaits `synced()` first).
+   * `'now'`: synced before `change()` returns (used where a file is removed right after).
+   */
+  durable?: boolean | 'now';
   unset?: (keyof TaskPatch)[];
 }
 

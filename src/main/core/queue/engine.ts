@@ -227,6 +227,7 @@ export class BatchEngine {
       record: (event) => this.record(event),
       storageHeld: () => this.hold.held !== undefined,
       roomFor: (task) => this.disk.allows(task),
+      synced: () => this.synced(),
       rescue: (task, outcome, taskId) => this.hold.keep(task, outcome, taskId),
       fault: (error) => this.log.error('a submit ended with an unexpected error', { error }),
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
@@ -867,7 +868,12 @@ export class BatchEngine {
   private change(task: TaskRecord, state?: TaskState, patch?: TaskPatch, options: ChangeOptions = {}): TaskRecord {
     const before = this.task(task.id) ?? task;
     try {
-      this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset }, { durable: options.durable });
+      const event: QueueEvent = { type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset };
+      // Group commit (architecture.md, "Persistence and recovery"): a burst of durable changes
+      // shares one fdatasync; the submit lane awaits `synced()` before the POST and before
+      // acting on a task ID. A failed sync holds submits as a failed write does.
+      const seq = this.journal.append(event, { durable: options.durable === 'now' ? true : options.durable ? 'group' : false });
+      if (options.durable === true) this.journal.synced(seq).catch((error: unknown) => this.syncFailed(error));
     } catch (error) {
       // Durable or not at all: the task stays as the journal has it, and the caller reads that.
       if (!isJournalError(error)) throw error;
@@ -905,6 +911,26 @@ export class BatchEngine {
     if (this.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'breaker', message } } })) {
       this.log.warn(`batch paused by the breaker: ${message}`, { batch: batch.id, group: run.group, count: run.count });
       this.changes.mark(undefined, batch.id);
+    }
+  }
+
+  /** A group commit failed: submits hold as for a failed write (the lines stay written; the next sync tries them again). */
+  private syncFailed(error: unknown): void {
+    if (isJournalError(error)) this.hold.failed(error);
+    else this.log.error('a journal sync ended with an unexpected error', { error });
+  }
+
+  /**
+   * Resolves true once every change so far is on disk (sharing one group commit with the changes
+   * of the same moment); false, with submits held, when the sync failed.
+   */
+  private async synced(): Promise<boolean> {
+    try {
+      await this.journal.flush();
+      return true;
+    } catch (error) {
+      this.syncFailed(error);
+      return false;
     }
   }
 

@@ -3,7 +3,8 @@
  * onto the last snapshot, and compacted into a new snapshot when it grows.
  *
  * A paid task must never be lost or bought twice, so: `append` returns only once the line is in
- * the OS, `durable: true` also syncs it to disk, a torn last line (crash mid-write) is dropped,
+ * the OS, `durable: true` also syncs it to disk, `durable: 'group'` lets many lines share one
+ * sync (group commit) and `synced(seq)` says when a line is on disk, a torn last line (crash mid-write) is dropped,
  * a damaged line elsewhere is skipped and counted, and a crash at any step of compaction leaves
  * files that replay to the same state.
  *
@@ -11,7 +12,7 @@
  * errors' wording are in journal-format.ts, reading them back on open in journal-replay.ts.
  */
 import * as fs from 'node:fs';
-import { closeSync, fdatasync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -62,6 +63,7 @@ export class Journal<Ev, State> {
   private readonly warn: (message: string) => void;
   private readonly compactAfterBytes: number;
   private readonly flushIntervalMs: number;
+  private readonly groupCommitMs: number;
   private readonly currentState: State;
 
   private fd: number;
@@ -75,6 +77,10 @@ export class Journal<Ev, State> {
   private journalBytes: number;
   private nextAutoCompactAt: number;
   private syncing: Promise<JournalError | undefined> | null = null;
+  /** The group commit that starts next (after the running sync, if any): it covers every line written until it starts. */
+  private nextCommit: Promise<JournalError | undefined> | null = null;
+  /** fdatasync calls on the journal file since it was opened (appends, group commits, background flushes, close). */
+  private syncCount = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private compacting: Promise<void> | null = null;
   /** Lines appended while a compaction runs; they are copied into the fresh journal. */
@@ -98,6 +104,7 @@ export class Journal<Ev, State> {
     this.warn = options.onWarning ?? ((message) => console.warn(`[journal] ${message}`));
     this.compactAfterBytes = options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.groupCommitMs = options.groupCommitMs ?? 0;
     this.currentState = replayed.state;
     this.fd = replayed.fd;
     this.recovery = replayed.recovery;
@@ -107,7 +114,7 @@ export class Journal<Ev, State> {
     this.durableSeq = this.lastSeq;
     this.journalBytes = replayed.bytes;
     this.nextAutoCompactAt = this.compactAfterBytes;
-    this.ops = { writeSync: fs.writeSync, fdatasyncSync: fs.fdatasyncSync, ftruncateSync: fs.ftruncateSync, ...options.fileOps };
+    this.ops = { writeSync: fs.writeSync, fdatasyncSync: fs.fdatasyncSync, fdatasync: fs.fdatasync, ftruncateSync: fs.ftruncateSync, ...options.fileOps };
   }
 
   /** Opens (creating if needed) the journal in `dir` and replays it onto the last snapshot. */
@@ -157,10 +164,22 @@ export class Journal<Ev, State> {
     return this.journalBytes;
   }
 
+  /** fdatasync calls made on the journal file so far: what group commit saves is counted here. */
+  get fdatasyncs(): number {
+    return this.syncCount;
+  }
+
+  /** Sequence number of the last line known to be on disk. */
+  get syncedSeq(): number {
+    return this.durableSeq;
+  }
+
   /**
    * Writes `event` as one line, then applies it to the state; returns its sequence number.
-   * When this returns, the line is in the OS (it survives the app crashing); with `durable`
-   * it and every line before it are on disk (they survive the machine crashing).
+   * When this returns, the line is in the OS (it survives the app crashing); with `durable: true`
+   * it and every line before it are on disk (they survive the machine crashing). With
+   * `durable: 'group'` the next group commit is started for it: `synced(seq)` resolves once it
+   * is on disk, and a burst of such appends shares one fdatasync.
    *
    * Durable or not there (architecture.md, "Persistence and recovery"): when the write or the
    * sync fails, nothing is applied, the part of the line that reached the file is cut off, and a
@@ -178,7 +197,10 @@ export class Journal<Ev, State> {
     const goodLength = this.journalBytes;
     try {
       this.writeAll(line);
-      if (options?.durable) this.ops.fdatasyncSync(this.fd);
+      if (options?.durable === true) {
+        this.syncCount++;
+        this.ops.fdatasyncSync(this.fd);
+      }
     } catch (error) {
       this.cutBackTo(goodLength);
       throw writeFailure(this.path, this.dir, error);
@@ -193,9 +215,11 @@ export class Journal<Ev, State> {
     this.writtenSeq = seq;
     this.journalBytes += line.length;
     this.carried?.push(line);
-    if (options?.durable) {
+    if (options?.durable === true) {
       this.durableSeq = seq;
       this.syncError = null;
+    } else if (options?.durable === 'group') {
+      void this.groupCommit();
     } else {
       this.scheduleFlush();
     }
@@ -204,12 +228,21 @@ export class Journal<Ev, State> {
   }
 
   /** Resolves once everything appended before the call is on disk. */
-  async flush(): Promise<void> {
-    const target = this.writtenSeq;
-    while (this.durableSeq < target) {
+  flush(): Promise<void> {
+    return this.synced(this.writtenSeq);
+  }
+
+  /**
+   * Resolves once the line `seq` (and every line before it) is on disk, by group commit: it
+   * waits for the running fdatasync, if any, and shares the next one with every line written
+   * meanwhile. Rejects with the JournalError (kind `failed`) when that sync fails; the line stays
+   * written and applied (it is in the OS), and the next sync tries it again.
+   */
+  async synced(seq: number): Promise<void> {
+    while (this.durableSeq < seq) {
       if (this.failure) throw this.failure;
-      const error = await (this.syncing ?? this.startSync());
-      if (error && this.durableSeq < target) throw error;
+      const error = await this.groupCommit();
+      if (error && this.durableSeq < seq) throw error;
     }
     if (this.failure) throw this.failure;
   }
@@ -239,7 +272,10 @@ export class Journal<Ev, State> {
     try {
       await this.compacting?.catch(() => undefined);
       if (this.tornAt !== null) this.cutBackTo(this.tornAt);
-      if (!this.failure && this.durableSeq < this.writtenSeq) fdatasyncSync(this.fd);
+      if (!this.failure && this.durableSeq < this.writtenSeq) {
+        this.syncCount++;
+        this.ops.fdatasyncSync(this.fd);
+      }
       this.durableSeq = this.writtenSeq;
       await this.syncing;
     } finally {
@@ -304,6 +340,28 @@ export class Journal<Ev, State> {
   }
 
   /**
+   * The next group commit: one fdatasync, started at the end of this turn of the event loop (or
+   * `groupCommitMs` later), or right after the running one ends, covering every line written by
+   * then. Every caller until it starts shares it. Never rejects (see `startSync`).
+   */
+  private groupCommit(): Promise<JournalError | undefined> {
+    if (this.nextCommit) return this.nextCommit;
+    const running = this.syncing;
+    const commit = new Promise<JournalError | undefined>((resolve) => {
+      const go = (): void => {
+        if (this.nextCommit === commit) this.nextCommit = null;
+        if (this.durableSeq >= this.writtenSeq || this.failure) return resolve(undefined);
+        resolve(this.syncing ?? this.startSync());
+      };
+      if (running) void running.then(go);
+      else if (this.groupCommitMs > 0) setTimeout(go, this.groupCommitMs);
+      else setImmediate(go);
+    });
+    this.nextCommit = commit;
+    return commit;
+  }
+
+  /**
    * One fdatasync off the main thread; never rejects: resolves with the failure, if it failed
    * (the lines stay written and in memory; the next flush or durable append syncs them again).
    */
@@ -312,7 +370,8 @@ export class Journal<Ev, State> {
     const generation = this.fdGeneration;
     const upTo = this.writtenSeq;
     const run = new Promise<JournalError | undefined>((resolve) => {
-      fdatasync(fd, (error) => {
+      this.syncCount++;
+      this.ops.fdatasync(fd, (error) => {
         if (this.syncing === run) this.syncing = null;
         // After a compaction swapped files, the new file was synced whole; the old fd is gone.
         if (generation !== this.fdGeneration) return resolve(undefined);
@@ -378,6 +437,7 @@ export class Journal<Ev, State> {
     const fd = openSync(tmp, 'ax');
     try {
       writeAllSync(fd, content);
+      this.syncCount++;
       fdatasyncSync(fd);
       step('journal-written');
     } catch (error) {
