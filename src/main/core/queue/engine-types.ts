@@ -6,7 +6,7 @@ import type { TaskDraft } from '@shared/request';
 import type { TaskState } from '@shared/task-state';
 import type { ApixoClient, RetryPolicy } from '../apixo';
 import type { Logger } from '../log/logger';
-import type { JournalRecovery } from '../store/journal';
+import type { JournalFileOps, JournalRecovery } from '../store/journal';
 import type { Clock } from '../util/clock';
 import type { LandedVideo } from './download-stage';
 import type { TaskPatch } from './queue-state';
@@ -50,6 +50,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Signs a task's image link afresh before each POST (the journal keeps only its reference); the request is sent as kept without it. */
   signRequest?: (task: TaskRecord) => Promise<SignedRequest>;
+  /** The calls the queue journal makes on its file (default: node:fs); tests watch its syncs through them. */
+  journalFileOps?: Partial<JournalFileOps>;
 }
 
 /** One row to turn into a task. */

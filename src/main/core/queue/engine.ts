@@ -112,12 +112,18 @@ export class BatchEngine {
   private readonly balance: BalanceWatch;
   readonly recovery: RecoveryReport;
 
+  /** fdatasync calls the queue journal has made since it was opened (group commit shares one among many changes). */
+  get journalSyncs(): number {
+    return this.journal.fdatasyncs;
+  }
+
   static async open(options: EngineOptions): Promise<BatchEngine> {
     const lock = await BatchEngine.lockDataDir(options.dataDir);
     let journal: Journal<QueueEvent, QueueState> | undefined;
     try {
       journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
         ...QUEUE_JOURNAL,
+        fileOps: options.journalFileOps,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
       });
       await sweepLeftovers(journal.state, options.log);
@@ -873,7 +879,7 @@ export class BatchEngine {
       // shares one fdatasync; the submit lane awaits `synced()` before the POST and before
       // acting on a task ID. A failed sync holds submits as a failed write does.
       const seq = this.journal.append(event, { durable: options.durable === 'now' ? true : options.durable ? 'group' : false });
-      if (options.durable === true) this.journal.synced(seq).catch((error: unknown) => this.syncFailed(error));
+      if (options.durable === true) this.journal.synced(seq, false).catch((error: unknown) => this.syncFailed(error));
     } catch (error) {
       // Durable or not at all: the task stays as the journal has it, and the caller reads that.
       if (!isJournalError(error)) throw error;

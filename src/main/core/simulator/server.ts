@@ -76,6 +76,7 @@ class SimulatorServer implements Simulator {
   private readonly stalls: StallTimers = new Set();
   private readonly resultTtlMs: number;
   private readonly billFailures: boolean;
+  private readonly onSubmit: ((request: GenerateRequest) => void) | undefined;
   private concurrencyLimit: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepAt = Infinity;
@@ -98,6 +99,7 @@ class SimulatorServer implements Simulator {
     this.seed = options.seed !== undefined ? options.seed >>> 0 : randomInt(2 ** 31);
     this.resultTtlMs = positiveOr(options.resultTtlMs, A.DEFAULT_RESULT_TTL_MS, 'resultTtlMs') * this.timeScale;
     this.billFailures = options.billFailures === true;
+    this.onSubmit = options.onSubmit;
     this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale, this.resultTtlMs);
     this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
     this.ledger = new Ledger(positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd'));
@@ -342,6 +344,7 @@ class SimulatorServer implements Simulator {
     }
     p.body = body;
     const problems = validateRequest(body);
+    if (problems.length === 0) this.onSubmit?.(body as GenerateRequest);
     // Like the real server, name the first problem only.
     if (problems.length > 0) return this.reply(res, p, A.invalid(serverStyleError(problems[0], body)));
     const request = body as GenerateRequest;

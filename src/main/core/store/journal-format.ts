@@ -49,11 +49,13 @@ export interface JournalOptions<Ev, State> {
   /** Non-durable appends are synced in the background this long after the first one (default 200 ms). */
   flushIntervalMs?: number;
   /**
-   * A group commit waits this long after the first line that asks for it before its fdatasync,
-   * so that the lines of a busy moment share it (default 0: the end of the current turn of the
-   * event loop). Every waiter is still answered only once its own line is on disk.
+   * A group commit someone awaits (`synced`, `flush`) starts at most this long after the first
+   * call that asks for it, so that the lines of a busy moment share one fdatasync (default 4 ms).
+   * Every waiter is still answered only once its own line is on disk.
    */
   groupCommitMs?: number;
+  /** A `durable: 'group'` line nobody awaits is synced within this long (default 50 ms). */
+  durableWithinMs?: number;
   /** Told about anything skipped or repaired, and about failed background work (default: console.warn). */
   onWarning?: (message: string) => void;
   /** Clock for each line's `at` (default Date.now). */
@@ -77,8 +79,9 @@ export interface AppendOptions {
   /**
    * `true`: sync the line to disk before returning (one fdatasync of its own), and every line
    * before it. `'group'`: the line is written and applied now, and the next group commit (one
-   * fdatasync shared by every line written meanwhile) starts at once; `synced(seq)` resolves
-   * when it is on disk. A caller whose next step depends on the line awaits that.
+   * fdatasync shared by every line written meanwhile) starts within `durableWithinMs`;
+   * `synced(seq)` resolves when it is on disk, bringing the commit forward to `groupCommitMs`.
+   * A caller whose next step depends on the line awaits that.
    */
   durable?: boolean | 'group';
 }

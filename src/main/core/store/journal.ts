@@ -49,6 +49,8 @@ export { readJournalState } from './journal-replay';
 
 const DEFAULT_COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 const DEFAULT_FLUSH_INTERVAL_MS = 200;
+const DEFAULT_GROUP_COMMIT_MS = 4;
+const DEFAULT_DURABLE_WITHIN_MS = 50;
 
 /** Journal files open in this process: two writers on one file would interleave lines. */
 const openJournals = new Set<string>();
@@ -64,6 +66,7 @@ export class Journal<Ev, State> {
   private readonly compactAfterBytes: number;
   private readonly flushIntervalMs: number;
   private readonly groupCommitMs: number;
+  private readonly durableWithinMs: number;
   private readonly currentState: State;
 
   private fd: number;
@@ -79,6 +82,10 @@ export class Journal<Ev, State> {
   private syncing: Promise<JournalError | undefined> | null = null;
   /** The group commit that starts next (after the running sync, if any): it covers every line written until it starts. */
   private nextCommit: Promise<JournalError | undefined> | null = null;
+  private commitResolve: ((outcome: JournalError | undefined | Promise<JournalError | undefined>) => void) | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  /** When the next group commit is due (performance.now()); -Infinity once it is. */
+  private commitAt = Infinity;
   /** fdatasync calls on the journal file since it was opened (appends, group commits, background flushes, close). */
   private syncCount = 0;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -104,7 +111,8 @@ export class Journal<Ev, State> {
     this.warn = options.onWarning ?? ((message) => console.warn(`[journal] ${message}`));
     this.compactAfterBytes = options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
-    this.groupCommitMs = options.groupCommitMs ?? 0;
+    this.groupCommitMs = options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS;
+    this.durableWithinMs = options.durableWithinMs ?? DEFAULT_DURABLE_WITHIN_MS;
     this.currentState = replayed.state;
     this.fd = replayed.fd;
     this.recovery = replayed.recovery;
@@ -219,7 +227,7 @@ export class Journal<Ev, State> {
       this.durableSeq = seq;
       this.syncError = null;
     } else if (options?.durable === 'group') {
-      void this.groupCommit();
+      void this.groupCommit(this.durableWithinMs);
     } else {
       this.scheduleFlush();
     }
@@ -233,15 +241,16 @@ export class Journal<Ev, State> {
   }
 
   /**
-   * Resolves once the line `seq` (and every line before it) is on disk, by group commit: it
-   * waits for the running fdatasync, if any, and shares the next one with every line written
-   * meanwhile. Rejects with the JournalError (kind `failed`) when that sync fails; the line stays
-   * written and applied (it is in the OS), and the next sync tries it again.
+   * Resolves once the line `seq` (and every line before it) is on disk, by group commit: the
+   * next fdatasync starts within `groupCommitMs` (or, with `hurry` false, `durableWithinMs`),
+   * shared with every line written until then. Rejects with the JournalError (kind `failed`)
+   * when that sync fails; the line stays written and applied (it is in the OS), and the next
+   * sync tries it again.
    */
-  async synced(seq: number): Promise<void> {
+  async synced(seq: number, hurry = true): Promise<void> {
     while (this.durableSeq < seq) {
       if (this.failure) throw this.failure;
-      const error = await this.groupCommit();
+      const error = await this.groupCommit(hurry ? this.groupCommitMs : this.durableWithinMs);
       if (error && this.durableSeq < seq) throw error;
     }
     if (this.failure) throw this.failure;
@@ -268,6 +277,10 @@ export class Journal<Ev, State> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer);
+      this.commitDue(); // its waiters are answered by the sync below
+    }
     let closeError: unknown;
     try {
       await this.compacting?.catch(() => undefined);
@@ -340,25 +353,40 @@ export class Journal<Ev, State> {
   }
 
   /**
-   * The next group commit: one fdatasync, started at the end of this turn of the event loop (or
-   * `groupCommitMs` later), or right after the running one ends, covering every line written by
-   * then. Every caller until it starts shares it. Never rejects (see `startSync`).
+   * Asks for the next group commit within `withinMs`: one fdatasync covering every line written
+   * by the time it starts, shared by every caller until then. A caller in more of a hurry brings
+   * it forward; when it falls due while a sync runs, it starts right after that one. Never
+   * rejects (see `startSync`).
    */
-  private groupCommit(): Promise<JournalError | undefined> {
-    if (this.nextCommit) return this.nextCommit;
-    const running = this.syncing;
-    const commit = new Promise<JournalError | undefined>((resolve) => {
-      const go = (): void => {
-        if (this.nextCommit === commit) this.nextCommit = null;
-        if (this.durableSeq >= this.writtenSeq || this.failure) return resolve(undefined);
-        resolve(this.syncing ?? this.startSync());
-      };
-      if (running) void running.then(go);
-      else if (this.groupCommitMs > 0) setTimeout(go, this.groupCommitMs);
-      else setImmediate(go);
-    });
-    this.nextCommit = commit;
+  private groupCommit(withinMs: number): Promise<JournalError | undefined> {
+    const at = performance.now() + withinMs;
+    let commit = this.nextCommit;
+    if (!commit) {
+      commit = new Promise<JournalError | undefined>((resolve) => (this.commitResolve = resolve));
+      this.nextCommit = commit;
+      this.commitAt = Infinity;
+    }
+    if (at < this.commitAt) {
+      this.commitAt = at;
+      if (this.commitTimer) clearTimeout(this.commitTimer);
+      this.commitTimer = setTimeout(() => this.commitDue(), withinMs);
+    }
     return commit;
+  }
+
+  private commitDue(): void {
+    this.commitTimer = null;
+    this.commitAt = -Infinity; // due: later callers join it without re-arming
+    const resolve = this.commitResolve;
+    if (!resolve) return;
+    const go = (): void => {
+      this.nextCommit = null;
+      this.commitResolve = null;
+      if (this.durableSeq >= this.writtenSeq || this.failure) return resolve(undefined);
+      resolve(this.syncing ?? this.startSync());
+    };
+    if (this.syncing) void this.syncing.then(go);
+    else go();
   }
 
   /**
