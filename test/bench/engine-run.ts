@@ -28,6 +28,12 @@ export interface BatchRunSpec {
   faults?: Partial<Faults>;
   /** Take the heap figure before closing this run. */
   measureHeap?: boolean;
+  /** The simulator's limit on requests per (simulated) minute, as APIXO's 10,000 (default: none). */
+  simRateLimitPerMinute?: number;
+  /** Downloads at once (EngineOptions.downloadConcurrency; default the engine's). */
+  downloadConcurrency?: number;
+  /** How often the run's progress, the engine's limit and RSS are sampled (real ms; default 20). */
+  sampleEveryMs?: number;
   /** Give up after this long (real ms). */
   timeoutMs?: number;
 }
@@ -78,6 +84,23 @@ export interface BatchRunResult {
   simCounts: SimulatorCounts;
   heapUsedBytes?: number;
   wallRealMs: number;
+  /** Greedy list schedule of every accepted task's true generation time, in submission order, on `slots`: nothing else. */
+  greedyIdealMs: number;
+  /** fdatasync calls of the queue journal over the run, and tasks the simulator accepted. */
+  journalSyncs: number;
+  /** Mean time one of those fdatasyncs took (real ms; the ones off the main thread). */
+  meanSyncRealMs: number;
+  submitted: number;
+  /** Status requests per accepted task. */
+  pollsPerTask: number;
+  /** process.memoryUsage().rss sampled every 20 ms real (the engine, client and simulator share the process). */
+  rssBytes: { start: number; peak: number; end: number };
+  /** 429s the simulator answered (any endpoint). */
+  answered429: number;
+  /** Start of the batch to the last task's `succeeded`: the submit-and-poll part, before downloads. */
+  lastSuccessMs: number;
+  /** Most tasks succeeded but not yet downloaded at one sample. */
+  backlogPeak: number;
 }
 
 function rowsFor(n: number): NewTask[] {
@@ -104,30 +127,49 @@ export async function runBatch(spec: BatchRunSpec): Promise<BatchRunResult> {
     seed: spec.seed,
     concurrencyLimit: spec.simConcurrencyLimit,
     balanceUsd: 100_000,
-    faults: spec.faults
+    faults: spec.faults,
+    ...(spec.simRateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: spec.simRateLimitPerMinute })
   });
   const dir = mkdtempSync(join(tmpdir(), 'ltx-bench-engine-'));
   const client = new ApixoClient({ apiKey: sim.apiKey, baseUrl: sim.baseUrl, timeScale: ts, timeoutMs: 10_000, random });
-  const engine = await BatchEngine.open({ dataDir: join(dir, 'data'), client, timeScale: ts, concurrency: spec.concurrency, random });
+  const engine = await BatchEngine.open({
+    dataDir: join(dir, 'data'),
+    client,
+    timeScale: ts,
+    concurrency: spec.concurrency,
+    random,
+    ...(spec.downloadConcurrency === undefined ? {} : { downloadConcurrency: spec.downloadConcurrency })
+  });
   const LOOP_RESOLUTION_MS = 5;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   try {
     loop.enable();
+    const rssStart = process.memoryUsage.rss();
+    let rssPeak = rssStart;
+    const syncsBefore = engine.journalSyncs;
+    const syncMsBefore = engine.journalSyncMs;
     const started = Date.now();
     engine.start();
     const batch = engine.addBatch({ name: spec.label, libraryDir: join(dir, 'library'), tasks: rowsFor(spec.tasks) });
     const limits: number[] = [];
     const timeoutMs = spec.timeoutMs ?? 120_000;
-    while (!isSettled(engine.summary(batch.id)!)) {
+    const sampleMs = spec.sampleEveryMs ?? 20;
+    let backlogPeak = 0;
+    for (let summary = engine.summary(batch.id)!; !isSettled(summary); summary = engine.summary(batch.id)!) {
+      backlogPeak = Math.max(backlogPeak, (summary.counts.succeeded ?? 0) + (summary.counts.downloading ?? 0));
       if (Date.now() - started > timeoutMs) {
         throw new Error(
           `${spec.label}: not settled in ${timeoutMs} ms real: ${JSON.stringify(engine.summary(batch.id)!.counts)} — ${engine.status().activity}`
         );
       }
       limits.push(engine.status().effectiveLimit);
-      await sleep(20);
+      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+      await sleep(sampleMs);
     }
     const wallRealMs = Date.now() - started;
+    const journalSyncs = engine.journalSyncs - syncsBefore;
+    const syncRealMs = engine.journalSyncMs - syncMsBefore;
+    const rssEnd = process.memoryUsage.rss();
     loop.disable();
 
     const tasks = engine.tasksOf(batch.id);
@@ -203,7 +245,21 @@ export async function runBatch(spec: BatchRunSpec): Promise<BatchRunResult> {
         max: loop.max / 1e6 - LOOP_RESOLUTION_MS
       },
       simCounts,
-      wallRealMs
+      wallRealMs,
+      greedyIdealMs: product(
+        listScheduleMakespan(
+          sim.submissions.map((s) => simOf({ taskId: s.taskId } as TaskRecord).completeTime - simOf({ taskId: s.taskId } as TaskRecord).createTime),
+          slots
+        )
+      ),
+      journalSyncs,
+      meanSyncRealMs: syncRealMs / Math.max(1, journalSyncs),
+      submitted: sim.submissions.length,
+      pollsPerTask: simCounts.byEndpoint.status / Math.max(1, sim.submissions.length),
+      rssBytes: { start: rssStart, peak: rssPeak, end: rssEnd },
+      answered429: simCounts.byStatus[429] ?? 0,
+      lastSuccessMs: product(Math.max(...done.map((t) => t.times.succeeded!)) - started),
+      backlogPeak
     };
     if (spec.measureHeap) result.heapUsedBytes = heapUsedAfterGc();
     return result;

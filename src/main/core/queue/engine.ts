@@ -117,6 +117,11 @@ export class BatchEngine {
     return this.journal.fdatasyncs;
   }
 
+  /** Milliseconds the queue journal's group commits spent in fdatasync, summed. */
+  get journalSyncMs(): number {
+    return this.journal.fdatasyncMs;
+  }
+
   static async open(options: EngineOptions): Promise<BatchEngine> {
     const lock = await BatchEngine.lockDataDir(options.dataDir);
     let journal: Journal<QueueEvent, QueueState> | undefined;
@@ -216,7 +221,14 @@ export class BatchEngine {
       changed: () => this.changes.mark(),
       closing: () => this.closing
     });
-    this.polls = new PollScheduler({ budgetPerMinute: this.budgetPerMinute, timeScale: this.ts, clock: this.clock, poll: (id) => this.pollHandler.poll(id) });
+    this.polls = new PollScheduler({
+      budgetPerMinute: this.budgetPerMinute,
+      timeScale: this.ts,
+      clock: this.clock,
+      // Polls in flight grow with the tasks in flight (16 for up to 256, 63 at 1,000): the budget still bounds their rate.
+      maxConcurrent: Math.max(16, Math.ceil(this.limiter.limit / 16)),
+      poll: (id) => this.pollHandler.poll(id)
+    });
     const shared = {
       clock: this.clock,
       timeScale: this.ts,

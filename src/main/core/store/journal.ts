@@ -88,6 +88,8 @@ export class Journal<Ev, State> {
   private commitAt = Infinity;
   /** fdatasync calls on the journal file since it was opened (appends, group commits, background flushes, close). */
   private syncCount = 0;
+  /** Time the background and group-commit fdatasyncs took, summed (ms). */
+  private syncWaitMs = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private compacting: Promise<void> | null = null;
   /** Lines appended while a compaction runs; they are copied into the fresh journal. */
@@ -175,6 +177,11 @@ export class Journal<Ev, State> {
   /** fdatasync calls made on the journal file so far: what group commit saves is counted here. */
   get fdatasyncs(): number {
     return this.syncCount;
+  }
+
+  /** Milliseconds the background and group-commit fdatasyncs took, summed: their mean is what a waiter pays for the disk. */
+  get fdatasyncMs(): number {
+    return this.syncWaitMs;
   }
 
   /** Sequence number of the last line known to be on disk. */
@@ -399,7 +406,9 @@ export class Journal<Ev, State> {
     const upTo = this.writtenSeq;
     const run = new Promise<JournalError | undefined>((resolve) => {
       this.syncCount++;
+      const started = performance.now();
       this.ops.fdatasync(fd, (error) => {
+        this.syncWaitMs += performance.now() - started;
         if (this.syncing === run) this.syncing = null;
         // After a compaction swapped files, the new file was synced whole; the old fd is gone.
         if (generation !== this.fdGeneration) return resolve(undefined);
