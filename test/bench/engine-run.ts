@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchSummary, TaskRecord } from '@shared/batch';
-import { LATENCY, POLL_INTERVAL_MS } from '@shared/model';
+import { POLL_INTERVAL_MS } from '@shared/model';
 import { ApixoClient } from '../../src/main/core/apixo';
 import { isSettled } from '@shared/batch-summary';
 import { BatchEngine, type NewTask } from '../../src/main/core/queue/engine';
+import { firstPollDelayMs } from '../../src/main/core/queue/schedule-policy';
 import { startSimulator, type Faults, type SimulatorCounts } from '../../src/main/core/simulator';
 import { benchPrompt } from './csv-bench';
 import { heapUsedAfterGc } from './heap';
@@ -212,7 +213,7 @@ export async function runBatch(spec: BatchRunSpec): Promise<BatchRunResult> {
       return sum + (view.completeTime - view.createTime);
     }, 0);
 
-    const firstPollProduct = LATENCY['480p'].firstPollMs;
+    const firstPollProduct = firstPollDelayMs(tasks[0].request);
     const result: BatchRunResult = {
       spec,
       counts: engine.summary(batch.id)!.counts,
