@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '@shared/batch';
 import type { JournalFileOps } from '../../src/main/core/store/journal';
-import { harness, rows, settled, submissionsByPrompt, type Harness } from '../support/engine-harness';
+import { harness, rows, settled, submissionsByPrompt, until, type Harness } from '../support/engine-harness';
 
 /**
  * The real node:fs sync calls, watched: `onDisk` is how many bytes of the journal file the
@@ -85,21 +85,25 @@ describe('group commit: a burst of submits at high concurrency', () => {
     expect([...submissionsByPrompt(h.sim).values()].every((n) => n === 1)).toBe(true);
   });
 
-  it('1,000 tasks at concurrency 1,000 cost at most one fdatasync per two submitted tasks', async () => {
+  it('1,000 tasks submitted at concurrency 1,000 cost at most one fdatasync per two', async () => {
     const TASKS = 1_000;
     h = await harness({ concurrencyLimit: TASKS }, { concurrency: TASKS, downloadConcurrency: 32 });
-    const batch = h.engine.addBatch({ name: 'thousand', libraryDir: h.libraryDir, tasks: rows(TASKS) });
-    const before = h.engine.journalSyncs;
-    h.engine.start();
-    const tasks = await settled(h.engine, batch.id, 120_000);
-
+    const engine = h.engine;
+    const batch = engine.addBatch({ name: 'thousand', libraryDir: h.libraryDir, tasks: rows(TASKS) });
+    const before = engine.journalSyncs;
+    engine.start();
+    // The burst: every task's intent and task ID on disk.
+    await until(() => engine.tasksOf(batch.id).every((t) => t.taskId !== undefined) && engine.journalSyncedAll(), 60_000, 'every task ID on disk');
     const submitted = h.sim.submissions.length;
-    const syncs = h.engine.journalSyncs - before;
+    const burst = engine.journalSyncs - before;
+    const tasks = await settled(engine, batch.id, 120_000);
+    const run = engine.journalSyncs - before;
     console.log(
-      `group commit: ${syncs} fdatasyncs for ${submitted} submitted tasks (${(syncs / submitted).toFixed(3)} each), every change from intent to done`
+      `group commit: ${burst} fdatasyncs for ${submitted} submits and their task IDs (${(burst / submitted).toFixed(3)} a task); ` +
+        `${run} (${(run / submitted).toFixed(3)} a task) for every change from intent to done`
     );
-    expect(tasks.filter((t) => t.state === 'done')).toHaveLength(TASKS);
     expect(submitted).toBe(TASKS);
-    expect(syncs / submitted).toBeLessThanOrEqual(0.5);
+    expect(burst / submitted).toBeLessThanOrEqual(0.5);
+    expect(tasks.filter((t) => t.state === 'done')).toHaveLength(TASKS);
   });
 });

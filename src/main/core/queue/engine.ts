@@ -117,6 +117,11 @@ export class BatchEngine {
     return this.journal.fdatasyncs;
   }
 
+  /** Whether every change so far is on disk. */
+  journalSyncedAll(): boolean {
+    return this.journal.syncedSeq >= this.journal.seq;
+  }
+
   /** Milliseconds the queue journal's group commits spent in fdatasync, summed. */
   get journalSyncMs(): number {
     return this.journal.fdatasyncMs;

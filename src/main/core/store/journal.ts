@@ -4,8 +4,8 @@
  *
  * A paid task must never be lost or bought twice, so: `append` returns only once the line is in
  * the OS, `durable: true` also syncs it to disk, `durable: 'group'` lets many lines share one
- * sync (group commit) and `synced(seq)` says when a line is on disk, a torn last line (crash mid-write) is dropped,
- * a damaged line elsewhere is skipped and counted, and a crash at any step of compaction leaves
+ * sync (group commit) and `synced(seq)` says when a line is on disk, a torn last line (crash
+ * mid-write) is dropped, a damaged line elsewhere is skipped and counted, and a crash at any step of compaction leaves
  * files that replay to the same state.
  *
  * This file is the writer: appends, background syncs and compaction. The files' format and the
@@ -196,9 +196,9 @@ export class Journal<Ev, State> {
    * `durable: 'group'` the next group commit is started for it: `synced(seq)` resolves once it
    * is on disk, and a burst of such appends shares one fdatasync.
    *
-   * Durable or not there (architecture.md, "Persistence and recovery"): when the write or the
-   * sync fails, nothing is applied, the part of the line that reached the file is cut off, and a
-   * JournalError (kind `failed`, with the disk's `problem`) is thrown. The journal stays usable:
+   * Durable or not there (architecture.md, "Persistence and recovery"): when the write (or, with
+   * `durable: true`, the sync) fails, nothing is applied, the part of the line that reached the
+   * file is cut off, and a JournalError (kind `failed`, with the disk's `problem`) is thrown. The journal stays usable:
    * the next append tries again, so an event refused while the disk was full is written once
    * there is room. If `apply` throws, the line is cut off again and the error is rethrown.
    */
