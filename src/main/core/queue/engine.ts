@@ -117,6 +117,11 @@ export class BatchEngine {
     return this.journal.fdatasyncs;
   }
 
+  /** Whether a journal fdatasync is running now (real work a test on fake time waits for). */
+  get journalSyncing(): boolean {
+    return this.journal.syncInFlight;
+  }
+
   /** Whether every change so far is on disk. */
   journalSyncedAll(): boolean {
     return this.journal.syncedSeq >= this.journal.seq;

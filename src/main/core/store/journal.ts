@@ -16,6 +16,8 @@ import { closeSync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node
 import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+// The group-commit window is the disk's time, never a test's fake clock: these are node:timers' own.
+import { clearTimeout as clearDiskTimer, setTimeout as diskTimer } from 'node:timers';
 import { fsyncDir, fsyncDirSync, removeIfPresent, writeAllSync, writeFileDurable } from './fs-durable';
 import {
   DEFAULT_FILE_NAME,
@@ -86,6 +88,8 @@ export class Journal<Ev, State> {
   private commitTimer: NodeJS.Timeout | null = null;
   /** When the next group commit is due (performance.now()); -Infinity once it is. */
   private commitAt = Infinity;
+  /** Someone awaits the next group commit (`synced`). */
+  private awaitedCommit = false;
   /** fdatasync calls on the journal file since it was opened (appends, group commits, background flushes, close). */
   private syncCount = 0;
   /** Time the background and group-commit fdatasyncs took, summed (ms). */
@@ -184,6 +188,11 @@ export class Journal<Ev, State> {
     return this.syncWaitMs;
   }
 
+  /** Whether an fdatasync off the main thread is running now, or one someone awaits is about to start. */
+  get syncInFlight(): boolean {
+    return this.syncing !== null || this.awaitedCommit;
+  }
+
   /** Sequence number of the last line known to be on disk. */
   get syncedSeq(): number {
     return this.durableSeq;
@@ -257,6 +266,7 @@ export class Journal<Ev, State> {
   async synced(seq: number, hurry = true): Promise<void> {
     while (this.durableSeq < seq) {
       if (this.failure) throw this.failure;
+      if (hurry) this.awaitedCommit = true;
       const error = await this.groupCommit(hurry ? this.groupCommitMs : this.durableWithinMs);
       if (error && this.durableSeq < seq) throw error;
     }
@@ -285,7 +295,7 @@ export class Journal<Ev, State> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.commitTimer) {
-      clearTimeout(this.commitTimer);
+      clearDiskTimer(this.commitTimer);
       this.commitDue(); // its waiters are answered by the sync below
     }
     let closeError: unknown;
@@ -375,8 +385,8 @@ export class Journal<Ev, State> {
     }
     if (at < this.commitAt) {
       this.commitAt = at;
-      if (this.commitTimer) clearTimeout(this.commitTimer);
-      this.commitTimer = setTimeout(() => this.commitDue(), withinMs);
+      if (this.commitTimer) clearDiskTimer(this.commitTimer);
+      this.commitTimer = diskTimer(() => this.commitDue(), withinMs);
     }
     return commit;
   }
@@ -389,6 +399,7 @@ export class Journal<Ev, State> {
     const go = (): void => {
       this.nextCommit = null;
       this.commitResolve = null;
+      this.awaitedCommit = false;
       if (this.durableSeq >= this.writtenSeq || this.failure) return resolve(undefined);
       resolve(this.syncing ?? this.startSync());
     };
