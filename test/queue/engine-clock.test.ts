@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LATENCY } from '@shared/model';
+import { firstPollDelayMs } from '../../src/main/core/queue/schedule-policy';
 import { harness, rows, until, type Harness } from '../support/engine-harness';
 import { TestClock } from '../support/test-clock';
 
@@ -27,7 +27,7 @@ describe('the engine on its own clock', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(h.engine.tasksOf(batch.id)[0]?.state).toBe('submitted');
-    const firstPoll = LATENCY['480p'].firstPollMs;
+    const firstPoll = firstPollDelayMs(h.engine.tasksOf(batch.id)[0]!.request);
 
     await new Promise((resolve) => setTimeout(resolve, 300)); // wall time passes; the engine's clock does not
     await clock.advance(firstPoll - 1_000);

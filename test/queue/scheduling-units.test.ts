@@ -47,11 +47,11 @@ describe('schedule policy', () => {
       loras: lora ? [{ path: 'https://x/l.safetensors', scale: 1 }] : undefined
     });
 
-  it('first polls at the documented time for the resolution, +10 s for LoRA', () => {
-    expect(firstPollDelayMs(request('480p'))).toBe(40_000);
-    expect(firstPollDelayMs(request('720p'))).toBe(60_000);
-    expect(firstPollDelayMs(request('1080p'))).toBe(90_000);
-    expect(firstPollDelayMs(request('720p', true))).toBe(70_000);
+  it('first polls one interval into the typical generation time for the resolution, +10 s for LoRA', () => {
+    expect(firstPollDelayMs(request('480p'))).toBe(45_000);
+    expect(firstPollDelayMs(request('720p'))).toBe(65_000);
+    expect(firstPollDelayMs(request('1080p'))).toBe(95_000);
+    expect(firstPollDelayMs(request('720p', true))).toBe(75_000);
   });
 
   it('polls every 5 s ± 10 %, half as often while pending', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fstatSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transpileCoreModules } from '../support/child-modules';
 import { tempDirs } from '../support/temp-dirs';
@@ -211,6 +211,68 @@ for (let i = 1; ; i++) {
     expect(seq).toBeGreaterThanOrEqual(acked);
     expect(journal.recovery).toMatchObject({ tornTail: false, skippedCorrupt: 0, lines: seq });
     expect(journal.state).toEqual(reference(events(1, seq)));
+  });
+});
+
+describe('journal: group commit', () => {
+  it('a burst of group appends shares one fdatasync, and each waiter is answered only once its line is on disk', async () => {
+    let onDisk = 0;
+    const dir = tempDir();
+    const journal = await openJournal(dir, {
+      fileOps: {
+        fdatasync: (fd, callback) => {
+          const size = fstatSync(fd).size; // what this sync covers, at least
+          fdatasync(fd, (error) => {
+            if (!error) onDisk = Math.max(onDisk, size);
+            callback(error);
+          });
+        }
+      }
+    });
+    const before = journal.fdatasyncs;
+    const answered: Promise<void>[] = [];
+    for (const ev of events(1, 3_000)) {
+      const seq = journal.append(ev, { durable: 'group' });
+      answered.push(
+        journal.synced(seq).then(() => {
+          // On disk by now: the file's first `onDisk` bytes hold this line.
+          const text = readFileSync(journal.path).subarray(0, onDisk).toString('utf8');
+          if (!text.includes(`{"seq":${seq},`)) throw new Error(`line ${seq} answered before it was on disk`);
+        })
+      );
+    }
+    await Promise.all(answered);
+    expect(journal.fdatasyncs - before).toBe(1);
+    expect(journal.syncedSeq).toBe(3_000);
+    const again = await reopen(journal);
+    expect(again.state).toEqual(reference(events(1, 3_000)));
+  });
+
+  it('a group line nobody awaits is synced by itself soon after', async () => {
+    const journal = await openJournal(tempDir(), { durableWithinMs: 5 });
+    const seq = journal.append(events(1, 1)[0], { durable: 'group' });
+    expect(journal.syncedSeq).toBeLessThan(seq);
+    while (journal.syncedSeq < seq) await new Promise((r) => setTimeout(r, 5));
+    expect(journal.fdatasyncs).toBe(1);
+  });
+
+  it('a failed group commit rejects its waiters, keeps the lines, and the next one makes them durable', async () => {
+    let fail = true;
+    const journal = await openJournal(tempDir(), {
+      fileOps: {
+        fdatasync: (fd, callback) => {
+          if (fail) return void setImmediate(() => callback(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })));
+          fdatasync(fd, callback);
+        }
+      }
+    });
+    const seq = journal.append(events(1, 1)[0], { durable: 'group' });
+    const error: unknown = await journal.synced(seq).catch((e: unknown) => e);
+    expect(isJournalError(error, 'failed')).toBe(true);
+    expect(journal.state).toEqual(reference(events(1, 1)));
+    fail = false;
+    await journal.synced(seq);
+    expect(journal.syncedSeq).toBe(seq);
   });
 });
 

@@ -6,7 +6,7 @@ import type { TaskDraft } from '@shared/request';
 import type { TaskState } from '@shared/task-state';
 import type { ApixoClient, RetryPolicy } from '../apixo';
 import type { Logger } from '../log/logger';
-import type { JournalRecovery } from '../store/journal';
+import type { JournalFileOps, JournalRecovery } from '../store/journal';
 import type { Clock } from '../util/clock';
 import type { LandedVideo } from './download-stage';
 import type { TaskPatch } from './queue-state';
@@ -58,6 +58,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Signs a task's image link afresh before each POST (the journal keeps only its reference); the request is sent as kept without it. */
   signRequest?: (task: TaskRecord) => Promise<SignedRequest>;
+  /** The calls the queue journal makes on its file (default: node:fs); tests watch its syncs through them. */
+  journalFileOps?: Partial<JournalFileOps>;
 }
 
 /** One row to turn into a task. */
@@ -108,8 +110,12 @@ export class TaskActionError extends Error {
 }
 
 export interface ChangeOptions {
-  /** Written to disk before going on: a paid step depends on it. */
-  durable?: boolean;
+  /**
+   * On disk before a paid step depends on it. `true`: by group commit (one fdatasync shared by
+   * the lines of a busy moment; a step that depends on the line awaits `synced()` first).
+   * `'now'`: synced before `change()` returns (used where a file is removed right after).
+   */
+  durable?: boolean | 'now';
   unset?: (keyof TaskPatch)[];
 }
 

@@ -114,12 +114,33 @@ export class BatchEngine {
   private readonly balance: BalanceWatch;
   readonly recovery: RecoveryReport;
 
+  /** fdatasync calls the queue journal has made since it was opened (group commit shares one among many changes). */
+  get journalSyncs(): number {
+    return this.journal.fdatasyncs;
+  }
+
+  /** Whether a journal fdatasync is running now (real work a test on fake time waits for). */
+  get journalSyncing(): boolean {
+    return this.journal.syncInFlight;
+  }
+
+  /** Whether every change so far is on disk. */
+  journalSyncedAll(): boolean {
+    return this.journal.syncedSeq >= this.journal.seq;
+  }
+
+  /** Milliseconds the queue journal's group commits spent in fdatasync, summed. */
+  get journalSyncMs(): number {
+    return this.journal.fdatasyncMs;
+  }
+
   static async open(options: EngineOptions): Promise<BatchEngine> {
     const lock = await BatchEngine.lockDataDir(options.dataDir);
     let journal: Journal<QueueEvent, QueueState> | undefined;
     try {
       journal = await Journal.open<QueueEvent, QueueState>(options.dataDir, {
         ...QUEUE_JOURNAL,
+        fileOps: options.journalFileOps,
         onWarning: (message) => options.log?.warn(`journal: ${message}`, { dataDir: options.dataDir })
       });
       await sweepLeftovers(journal.state, options.log);
@@ -213,7 +234,14 @@ export class BatchEngine {
       changed: () => this.changes.mark(),
       closing: () => this.closing
     });
-    this.polls = new PollScheduler({ budgetPerMinute: this.budgetPerMinute, timeScale: this.ts, clock: this.clock, poll: (id) => this.pollHandler.poll(id) });
+    this.polls = new PollScheduler({
+      budgetPerMinute: this.budgetPerMinute,
+      timeScale: this.ts,
+      clock: this.clock,
+      // Polls in flight grow with the tasks in flight (16 for up to 256, 63 at 1,000): the budget still bounds their rate.
+      maxConcurrent: Math.max(16, Math.ceil(this.limiter.limit / 16)),
+      poll: (id) => this.pollHandler.poll(id)
+    });
     const shared = {
       clock: this.clock,
       timeScale: this.ts,
@@ -231,6 +259,7 @@ export class BatchEngine {
       storageHeld: () => this.hold.held !== undefined,
       roomFor: (task) => this.disk.allows(task),
       downloadsBehind: () => this.downloads.pending >= this.downloadBacklogLimit,
+      synced: () => this.synced(),
       rescue: (task, outcome, taskId) => this.hold.keep(task, outcome, taskId),
       fault: (error) => this.log.error('a submit ended with an unexpected error', { error }),
       mark: (taskId, batchId) => this.changes.mark(taskId, batchId),
@@ -880,7 +909,12 @@ export class BatchEngine {
   private change(task: TaskRecord, state?: TaskState, patch?: TaskPatch, options: ChangeOptions = {}): TaskRecord {
     const before = this.task(task.id) ?? task;
     try {
-      this.journal.append({ type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset }, { durable: options.durable });
+      const event: QueueEvent = { type: 'task_changed', id: task.id, at: this.clock.now(), state, patch, unset: options.unset };
+      // Group commit (architecture.md, "Persistence and recovery"): a burst of durable changes
+      // shares one fdatasync; the submit lane awaits `synced()` before the POST and before
+      // acting on a task ID. A failed sync holds submits as a failed write does.
+      const seq = this.journal.append(event, { durable: options.durable === 'now' ? true : options.durable ? 'group' : false });
+      if (options.durable === true) this.journal.synced(seq, false).catch((error: unknown) => this.syncFailed(error));
     } catch (error) {
       // Durable or not at all: the task stays as the journal has it, and the caller reads that.
       if (!isJournalError(error)) throw error;
@@ -918,6 +952,26 @@ export class BatchEngine {
     if (this.record({ type: 'batch_changed', id: batch.id, patch: { paused: { reason: 'breaker', message } } })) {
       this.log.warn(`batch paused by the breaker: ${message}`, { batch: batch.id, group: run.group, count: run.count });
       this.changes.mark(undefined, batch.id);
+    }
+  }
+
+  /** A group commit failed: submits hold as for a failed write (the lines stay written; the next sync tries them again). */
+  private syncFailed(error: unknown): void {
+    if (isJournalError(error)) this.hold.failed(error);
+    else this.log.error('a journal sync ended with an unexpected error', { error });
+  }
+
+  /**
+   * Resolves true once every change so far is on disk (sharing one group commit with the changes
+   * of the same moment); false, with submits held, when the sync failed.
+   */
+  private async synced(): Promise<boolean> {
+    try {
+      await this.journal.flush();
+      return true;
+    } catch (error) {
+      this.syncFailed(error);
+      return false;
     }
   }
 

@@ -107,13 +107,14 @@ export function resumeQueue(journal: Journal<QueueEvent, QueueState>, to: Resume
   for (const task of plan.interrupted) {
     const entry = to.rescued(task);
     if (entry?.outcome === 'accepted' && entry.taskId) {
-      const after = to.change(task, 'submitted', { taskId: entry.taskId, note: RESCUED_ATTACHED }, { durable: true });
+      // Synced before returning: the rescue file that kept the ID is removed once this is journaled.
+      const after = to.change(task, 'submitted', { taskId: entry.taskId, note: RESCUED_ATTACHED }, { durable: 'now' });
       if (after.state === 'submitted') {
         plan.toPoll.push(after);
         attached++;
       } else to.keep(entry);
     } else if (entry?.outcome === 'not_created') {
-      const after = to.change(task, 'queued', { attempts: task.attempts - 1, note: RESCUED_NOT_CREATED }, { durable: true });
+      const after = to.change(task, 'queued', { attempts: task.attempts - 1, note: RESCUED_NOT_CREATED }, { durable: 'now' });
       if (after.state === 'queued') plan.toQueue.push(after);
       else to.keep(entry);
     } else if (to.change(task, 'needs_review', { note: INTERRUPTED_SUBMIT }, { durable: true }).state === 'needs_review') {

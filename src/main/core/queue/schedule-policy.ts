@@ -12,10 +12,16 @@ function modeAndResolution(request: GenerateRequest): { mode: Mode; resolution: 
   return { mode: request.input.mode, resolution: request.input.resolution };
 }
 
-/** The documented "recommended first poll" for the task's resolution, +10 s for LoRA modes (unscaled ms). */
+/**
+ * The first poll (unscaled ms after the submit), placed from the model's known generation times
+ * rather than at a fixed delay: one poll interval into the typical band (480p: 40–60 s, so at
+ * 45 s; LoRA modes start 10 s later), since a task is not expected to finish before the band
+ * starts. Then every 5 s until it ends: about 2.5 polls a task at 480p, 3.5 at 720p and 1080p,
+ * and half an interval of lag on average (architecture.md, "Scheduling").
+ */
 export function firstPollDelayMs(request: GenerateRequest): number {
   const { mode, resolution } = modeAndResolution(request);
-  return LATENCY[resolution].firstPollMs + (isLoraMode(mode) ? LORA_LATENCY.firstPollExtraMs : 0);
+  return LATENCY[resolution].minMs + (isLoraMode(mode) ? LORA_LATENCY.extraMinMs : 0) + POLL_INTERVAL_MS;
 }
 
 /** The next poll interval (unscaled ms): 5 s with jitter, slower while pending. */

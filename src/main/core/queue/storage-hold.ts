@@ -130,12 +130,20 @@ export class StorageHold {
     const { rescue } = this.d;
     for (const entry of rescue.list()) {
       const task = this.d.task(entry.id);
+      if (entry.outcome === 'accepted' && task?.state === 'submitted' && task.taskId === entry.taskId && task.attempts === entry.attempts) {
+        // The ID's line was written but its group commit failed: synced now, before the rescue goes.
+        const after = this.d.change(task, undefined, { note: RESCUED_NOTE }, { durable: 'now' });
+        if (after.note !== RESCUED_NOTE) return;
+        this.d.poll(after.id, this.d.firstPollAt(after));
+        rescue.done(entry.id);
+        continue;
+      }
       if (!task || task.state !== 'submitting' || task.attempts !== entry.attempts) {
         rescue.done(entry.id);
         continue;
       }
       if (entry.outcome === 'accepted') {
-        const after = this.d.change(task, 'submitted', { taskId: entry.taskId, note: RESCUED_NOTE }, { durable: true });
+        const after = this.d.change(task, 'submitted', { taskId: entry.taskId, note: RESCUED_NOTE }, { durable: 'now' });
         if (after.state !== 'submitted') return;
         this.d.poll(after.id, this.d.firstPollAt(after));
       } else if (this.d.requeue(task, { attempts: task.attempts - 1 }).state === 'submitting') {

@@ -14,6 +14,7 @@ import type { QueueEvent, QueueState, TaskPatch } from './queue-state';
 import { firstPollDelayMs } from './schedule-policy';
 import type { SpendLedger } from './spend-ledger';
 
+const SYNC_FAILED_NOTE = 'Not submitted: the queue journal could not be saved to disk. Nothing was sent or charged.';
 const SUBMIT_BACKOFF: RetryPolicy = { attempts: Infinity, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 
 export interface SubmitLaneDeps {
@@ -26,6 +27,8 @@ export interface SubmitLaneDeps {
   roomFor: (task: TaskRecord) => boolean;
   /** Whether so many finished videos wait for a download that no more should be bought yet (the download stage calls `pump` as they land). */
   downloadsBehind: () => boolean;
+  /** True once every change so far is on disk (one group commit shared by a burst); false, submits held, when the sync failed. */
+  synced: () => Promise<boolean>;
   /**
    * APIXO answered (with a task ID, or saying no task was made) but the journal could not record
    * it: the engine keeps the answer, shows it and writes it down elsewhere.
@@ -320,6 +323,13 @@ export class SubmitLane {
         this.enqueue(task);
         return;
       }
+      // Group commit: the intents of a burst of submits share one fdatasync, and none is sent
+      // before its own is on disk. A sync that failed sends nothing: the row waits again, its
+      // attempt uncounted (should the machine crash first, the intent replays as needs review).
+      if (!(await this.d.synced())) {
+        if (this.requeue(task, { attempts: task.attempts - 1, note: SYNC_FAILED_NOTE }).state === 'submitting') this.d.rescue(task, 'not_created');
+        return;
+      }
       const request = await this.signed(task);
       if (!request) return;
       let taskId: string;
@@ -333,6 +343,11 @@ export class SubmitLane {
       }
       // Paid for from here on: an ID the journal cannot take is rescued, never dropped.
       if (this.d.change(task, 'submitted', { taskId }, { durable: true }).state !== 'submitted') {
+        this.d.rescue(task, 'accepted', taskId);
+        return;
+      }
+      // Nothing acts on the ID (no poll) before it is on disk; if its sync failed, it is rescued too.
+      if (!(await this.d.synced())) {
         this.d.rescue(task, 'accepted', taskId);
         return;
       }

@@ -78,6 +78,7 @@ class SimulatorServer implements Simulator {
   private readonly stalls: StallTimers = new Set();
   private readonly resultTtlMs: number;
   private readonly billFailures: boolean;
+  private readonly onSubmit: ((request: GenerateRequest) => void) | undefined;
   private concurrencyLimit: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepAt = Infinity;
@@ -106,6 +107,7 @@ class SimulatorServer implements Simulator {
     this.billFailures = options.billFailures === true;
     this.realSizes = options.fileSizes === 'real';
     this.link = new Link(options.link);
+    this.onSubmit = options.onSubmit;
     this.store = new TaskStore(substream(this.seed, 0x7a5c), this.timeScale, this.resultTtlMs);
     this.faults = new FaultInjector(substream(this.seed, 0xfa17), options.faults);
     this.ledger = new Ledger(positiveOr(options.balanceUsd, A.DEFAULT_BALANCE_USD, 'balanceUsd'));
@@ -350,6 +352,7 @@ class SimulatorServer implements Simulator {
     }
     p.body = body;
     const problems = validateRequest(body);
+    if (problems.length === 0) this.onSubmit?.(body as GenerateRequest);
     // Like the real server, name the first problem only.
     if (problems.length > 0) return this.reply(res, p, A.invalid(serverStyleError(problems[0], body)));
     const request = body as GenerateRequest;

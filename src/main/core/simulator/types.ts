@@ -61,6 +61,11 @@ export interface SimulatorOptions {
   stateDir?: string;
   /** Told when the state folder cannot be read or written (the simulator carries on). Default: console.warn. */
   onWarning?: (message: string) => void;
+  /**
+   * Told of each well-formed POST to the generate endpoint the moment its body has arrived, before
+   * it is checked or answered: tests look at what the client had recorded by then.
+   */
+  onSubmit?: (request: GenerateRequest) => void;
 }
 
 /** Which endpoint a request was for. */

@@ -48,6 +48,14 @@ export interface JournalOptions<Ev, State> {
   snapshotFileName?: string;
   /** Non-durable appends are synced in the background this long after the first one (default 200 ms). */
   flushIntervalMs?: number;
+  /**
+   * A group commit someone awaits (`synced`, `flush`) starts at most this long after the first
+   * call that asks for it, so that the lines of a busy moment share one fdatasync (default 4 ms).
+   * Every waiter is still answered only once its own line is on disk.
+   */
+  groupCommitMs?: number;
+  /** A `durable: 'group'` line nobody awaits is synced within this long (default 50 ms). */
+  durableWithinMs?: number;
   /** Told about anything skipped or repaired, and about failed background work (default: console.warn). */
   onWarning?: (message: string) => void;
   /** Clock for each line's `at` (default Date.now). */
@@ -58,16 +66,24 @@ export interface JournalOptions<Ev, State> {
   fileOps?: Partial<JournalFileOps>;
 }
 
-/** The three calls an append makes on the journal's file. */
+/** The calls appends and syncs make on the journal's file. */
 export interface JournalFileOps {
   writeSync: (fd: number, data: Buffer, offset: number, length: number) => number;
   fdatasyncSync: (fd: number) => void;
+  /** The background and group-commit sync, off the main thread. */
+  fdatasync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
   ftruncateSync: (fd: number, length: number) => void;
 }
 
 export interface AppendOptions {
-  /** Sync the line to disk before returning (one fdatasync), and every line before it. */
-  durable?: boolean;
+  /**
+   * `true`: sync the line to disk before returning (one fdatasync of its own), and every line
+   * before it. `'group'`: the line is written and applied now, and the next group commit (one
+   * fdatasync shared by every line written meanwhile) starts within `durableWithinMs`;
+   * `synced(seq)` resolves when it is on disk, bringing the commit forward to `groupCommitMs`.
+   * A caller whose next step depends on the line awaits that.
+   */
+  durable?: boolean | 'group';
 }
 
 /** What replay found when the journal was opened. */

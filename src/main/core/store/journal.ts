@@ -3,18 +3,21 @@
  * onto the last snapshot, and compacted into a new snapshot when it grows.
  *
  * A paid task must never be lost or bought twice, so: `append` returns only once the line is in
- * the OS, `durable: true` also syncs it to disk, a torn last line (crash mid-write) is dropped,
- * a damaged line elsewhere is skipped and counted, and a crash at any step of compaction leaves
+ * the OS, `durable: true` also syncs it to disk, `durable: 'group'` lets many lines share one
+ * sync (group commit) and `synced(seq)` says when a line is on disk, a torn last line (crash
+ * mid-write) is dropped, a damaged line elsewhere is skipped and counted, and a crash at any step of compaction leaves
  * files that replay to the same state.
  *
  * This file is the writer: appends, background syncs and compaction. The files' format and the
  * errors' wording are in journal-format.ts, reading them back on open in journal-replay.ts.
  */
 import * as fs from 'node:fs';
-import { closeSync, fdatasync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+// The group-commit window is the disk's time, never a test's fake clock: these are node:timers' own.
+import { clearTimeout as clearDiskTimer, setTimeout as diskTimer } from 'node:timers';
 import { fsyncDir, fsyncDirSync, removeIfPresent, writeAllSync, writeFileDurable } from './fs-durable';
 import {
   DEFAULT_FILE_NAME,
@@ -48,6 +51,8 @@ export { readJournalState } from './journal-replay';
 
 const DEFAULT_COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 const DEFAULT_FLUSH_INTERVAL_MS = 200;
+const DEFAULT_GROUP_COMMIT_MS = 4;
+const DEFAULT_DURABLE_WITHIN_MS = 50;
 
 /** Journal files open in this process: two writers on one file would interleave lines. */
 const openJournals = new Set<string>();
@@ -62,6 +67,8 @@ export class Journal<Ev, State> {
   private readonly warn: (message: string) => void;
   private readonly compactAfterBytes: number;
   private readonly flushIntervalMs: number;
+  private readonly groupCommitMs: number;
+  private readonly durableWithinMs: number;
   private readonly currentState: State;
 
   private fd: number;
@@ -75,6 +82,18 @@ export class Journal<Ev, State> {
   private journalBytes: number;
   private nextAutoCompactAt: number;
   private syncing: Promise<JournalError | undefined> | null = null;
+  /** The group commit that starts next (after the running sync, if any): it covers every line written until it starts. */
+  private nextCommit: Promise<JournalError | undefined> | null = null;
+  private commitResolve: ((outcome: JournalError | undefined | Promise<JournalError | undefined>) => void) | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  /** When the next group commit is due (performance.now()); -Infinity once it is. */
+  private commitAt = Infinity;
+  /** Someone awaits the next group commit (`synced`). */
+  private awaitedCommit = false;
+  /** fdatasync calls on the journal file since it was opened (appends, group commits, background flushes, close). */
+  private syncCount = 0;
+  /** Time the background and group-commit fdatasyncs took, summed (ms). */
+  private syncWaitMs = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private compacting: Promise<void> | null = null;
   /** Lines appended while a compaction runs; they are copied into the fresh journal. */
@@ -98,6 +117,8 @@ export class Journal<Ev, State> {
     this.warn = options.onWarning ?? ((message) => console.warn(`[journal] ${message}`));
     this.compactAfterBytes = options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.groupCommitMs = options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS;
+    this.durableWithinMs = options.durableWithinMs ?? DEFAULT_DURABLE_WITHIN_MS;
     this.currentState = replayed.state;
     this.fd = replayed.fd;
     this.recovery = replayed.recovery;
@@ -107,7 +128,7 @@ export class Journal<Ev, State> {
     this.durableSeq = this.lastSeq;
     this.journalBytes = replayed.bytes;
     this.nextAutoCompactAt = this.compactAfterBytes;
-    this.ops = { writeSync: fs.writeSync, fdatasyncSync: fs.fdatasyncSync, ftruncateSync: fs.ftruncateSync, ...options.fileOps };
+    this.ops = { writeSync: fs.writeSync, fdatasyncSync: fs.fdatasyncSync, fdatasync: fs.fdatasync, ftruncateSync: fs.ftruncateSync, ...options.fileOps };
   }
 
   /** Opens (creating if needed) the journal in `dir` and replays it onto the last snapshot. */
@@ -157,14 +178,36 @@ export class Journal<Ev, State> {
     return this.journalBytes;
   }
 
+  /** fdatasync calls made on the journal file so far: what group commit saves is counted here. */
+  get fdatasyncs(): number {
+    return this.syncCount;
+  }
+
+  /** Milliseconds the background and group-commit fdatasyncs took, summed: their mean is what a waiter pays for the disk. */
+  get fdatasyncMs(): number {
+    return this.syncWaitMs;
+  }
+
+  /** Whether an fdatasync off the main thread is running now, or one someone awaits is about to start. */
+  get syncInFlight(): boolean {
+    return this.syncing !== null || this.awaitedCommit;
+  }
+
+  /** Sequence number of the last line known to be on disk. */
+  get syncedSeq(): number {
+    return this.durableSeq;
+  }
+
   /**
    * Writes `event` as one line, then applies it to the state; returns its sequence number.
-   * When this returns, the line is in the OS (it survives the app crashing); with `durable`
-   * it and every line before it are on disk (they survive the machine crashing).
+   * When this returns, the line is in the OS (it survives the app crashing); with `durable: true`
+   * it and every line before it are on disk (they survive the machine crashing). With
+   * `durable: 'group'` the next group commit is started for it: `synced(seq)` resolves once it
+   * is on disk, and a burst of such appends shares one fdatasync.
    *
-   * Durable or not there (architecture.md, "Persistence and recovery"): when the write or the
-   * sync fails, nothing is applied, the part of the line that reached the file is cut off, and a
-   * JournalError (kind `failed`, with the disk's `problem`) is thrown. The journal stays usable:
+   * Durable or not there (architecture.md, "Persistence and recovery"): when the write (or, with
+   * `durable: true`, the sync) fails, nothing is applied, the part of the line that reached the
+   * file is cut off, and a JournalError (kind `failed`, with the disk's `problem`) is thrown. The journal stays usable:
    * the next append tries again, so an event refused while the disk was full is written once
    * there is room. If `apply` throws, the line is cut off again and the error is rethrown.
    */
@@ -178,7 +221,10 @@ export class Journal<Ev, State> {
     const goodLength = this.journalBytes;
     try {
       this.writeAll(line);
-      if (options?.durable) this.ops.fdatasyncSync(this.fd);
+      if (options?.durable === true) {
+        this.syncCount++;
+        this.ops.fdatasyncSync(this.fd);
+      }
     } catch (error) {
       this.cutBackTo(goodLength);
       throw writeFailure(this.path, this.dir, error);
@@ -193,9 +239,11 @@ export class Journal<Ev, State> {
     this.writtenSeq = seq;
     this.journalBytes += line.length;
     this.carried?.push(line);
-    if (options?.durable) {
+    if (options?.durable === true) {
       this.durableSeq = seq;
       this.syncError = null;
+    } else if (options?.durable === 'group') {
+      void this.groupCommit(this.durableWithinMs);
     } else {
       this.scheduleFlush();
     }
@@ -204,12 +252,23 @@ export class Journal<Ev, State> {
   }
 
   /** Resolves once everything appended before the call is on disk. */
-  async flush(): Promise<void> {
-    const target = this.writtenSeq;
-    while (this.durableSeq < target) {
+  flush(): Promise<void> {
+    return this.synced(this.writtenSeq);
+  }
+
+  /**
+   * Resolves once the line `seq` (and every line before it) is on disk, by group commit: the
+   * next fdatasync starts within `groupCommitMs` (or, with `hurry` false, `durableWithinMs`),
+   * shared with every line written until then. Rejects with the JournalError (kind `failed`)
+   * when that sync fails; the line stays written and applied (it is in the OS), and the next
+   * sync tries it again.
+   */
+  async synced(seq: number, hurry = true): Promise<void> {
+    while (this.durableSeq < seq) {
       if (this.failure) throw this.failure;
-      const error = await (this.syncing ?? this.startSync());
-      if (error && this.durableSeq < target) throw error;
+      if (hurry) this.awaitedCommit = true;
+      const error = await this.groupCommit(hurry ? this.groupCommitMs : this.durableWithinMs);
+      if (error && this.durableSeq < seq) throw error;
     }
     if (this.failure) throw this.failure;
   }
@@ -235,11 +294,18 @@ export class Journal<Ev, State> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    if (this.commitTimer) {
+      clearDiskTimer(this.commitTimer);
+      this.commitDue(); // its waiters are answered by the sync below
+    }
     let closeError: unknown;
     try {
       await this.compacting?.catch(() => undefined);
       if (this.tornAt !== null) this.cutBackTo(this.tornAt);
-      if (!this.failure && this.durableSeq < this.writtenSeq) fdatasyncSync(this.fd);
+      if (!this.failure && this.durableSeq < this.writtenSeq) {
+        this.syncCount++;
+        this.ops.fdatasyncSync(this.fd);
+      }
       this.durableSeq = this.writtenSeq;
       await this.syncing;
     } finally {
@@ -304,6 +370,44 @@ export class Journal<Ev, State> {
   }
 
   /**
+   * Asks for the next group commit within `withinMs`: one fdatasync covering every line written
+   * by the time it starts, shared by every caller until then. A caller in more of a hurry brings
+   * it forward; when it falls due while a sync runs, it starts right after that one. Never
+   * rejects (see `startSync`).
+   */
+  private groupCommit(withinMs: number): Promise<JournalError | undefined> {
+    const at = performance.now() + withinMs;
+    let commit = this.nextCommit;
+    if (!commit) {
+      commit = new Promise<JournalError | undefined>((resolve) => (this.commitResolve = resolve));
+      this.nextCommit = commit;
+      this.commitAt = Infinity;
+    }
+    if (at < this.commitAt) {
+      this.commitAt = at;
+      if (this.commitTimer) clearDiskTimer(this.commitTimer);
+      this.commitTimer = diskTimer(() => this.commitDue(), withinMs);
+    }
+    return commit;
+  }
+
+  private commitDue(): void {
+    this.commitTimer = null;
+    this.commitAt = -Infinity; // due: later callers join it without re-arming
+    const resolve = this.commitResolve;
+    if (!resolve) return;
+    const go = (): void => {
+      this.nextCommit = null;
+      this.commitResolve = null;
+      this.awaitedCommit = false;
+      if (this.durableSeq >= this.writtenSeq || this.failure) return resolve(undefined);
+      resolve(this.syncing ?? this.startSync());
+    };
+    if (this.syncing) void this.syncing.then(go);
+    else go();
+  }
+
+  /**
    * One fdatasync off the main thread; never rejects: resolves with the failure, if it failed
    * (the lines stay written and in memory; the next flush or durable append syncs them again).
    */
@@ -312,7 +416,10 @@ export class Journal<Ev, State> {
     const generation = this.fdGeneration;
     const upTo = this.writtenSeq;
     const run = new Promise<JournalError | undefined>((resolve) => {
-      fdatasync(fd, (error) => {
+      this.syncCount++;
+      const started = performance.now();
+      this.ops.fdatasync(fd, (error) => {
+        this.syncWaitMs += performance.now() - started;
         if (this.syncing === run) this.syncing = null;
         // After a compaction swapped files, the new file was synced whole; the old fd is gone.
         if (generation !== this.fdGeneration) return resolve(undefined);
@@ -378,6 +485,7 @@ export class Journal<Ev, State> {
     const fd = openSync(tmp, 'ax');
     try {
       writeAllSync(fd, content);
+      this.syncCount++;
       fdatasyncSync(fd);
       step('journal-written');
     } catch (error) {
