@@ -38,6 +38,8 @@ export interface BatchRunSpec {
   simRateLimitPerMinute?: number;
   /** Downloads at once (EngineOptions.downloadConcurrency; default the engine's). */
   downloadConcurrency?: number;
+  /** Finished videos waiting for a download at which submits wait (EngineOptions.downloadBacklogLimit; default the engine's). */
+  downloadBacklogLimit?: number;
   /** How often the run's progress, the engine's limit and RSS are sampled (real ms; default 20). */
   sampleEveryMs?: number;
   /** Give up after this long (real ms). */
@@ -203,7 +205,8 @@ export async function runBatch(spec: BatchRunSpec): Promise<BatchRunResult> {
     timeScale: ts,
     concurrency: spec.concurrency,
     random,
-    ...(spec.downloadConcurrency === undefined ? {} : { downloadConcurrency: spec.downloadConcurrency })
+    ...(spec.downloadConcurrency === undefined ? {} : { downloadConcurrency: spec.downloadConcurrency }),
+    ...(spec.downloadBacklogLimit === undefined ? {} : { downloadBacklogLimit: spec.downloadBacklogLimit })
   });
   const LOOP_RESOLUTION_MS = 5;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });

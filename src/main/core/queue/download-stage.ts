@@ -43,6 +43,8 @@ export interface DownloadStageOptions {
   landed: (video: LandedVideo) => void;
   /** A download ended (landed, failed or stopped): a slot is free and one fewer result waits. */
   freed?: () => void;
+  /** Resolves true once every change so far is on disk (group commit); false when the sync failed (the engine holds and says why). */
+  synced?: () => Promise<boolean>;
   /**
    * Told each time a download finds the disk of a library folder full (or read-only, or gone):
    * the engine holds submits, since every new video would wait for room too.
@@ -328,6 +330,8 @@ export class DownloadStage {
       // The journal could not take the name (the engine holds submits and says why): no byte goes
       // under a name a restart would not know; the download is tried again once it can be written.
       if (task.file !== file) return;
+      // Group commit: the name is on disk (sharing one sync with the changes of the moment) before a byte is written.
+      if (this.options.synced && !(await this.options.synced())) return;
     } else if (task.state !== 'downloading') {
       task = this.change(task, 'downloading');
     }

@@ -294,6 +294,7 @@ export class BatchEngine {
       batch: (id) => this.journal.state.batches.get(id),
       change,
       landed: (video) => this.changes.land(video),
+      synced: () => this.synced(),
       freed: () => {
         if (this.downloads.pending < this.downloadBacklogLimit) this.lane.pump();
       },
