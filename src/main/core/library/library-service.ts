@@ -22,7 +22,7 @@ import { checkExportFolder, exportVideos } from './library-export';
 import { databaseFileFor, isDiskFull } from './library-db';
 import { LibraryIndex, type SidecarMark } from './library-index';
 import { DELETE_GRACE_MS, DeleteHolds, isFile, reason } from './library-trash';
-import { isIgnoredPath } from './library-scan';
+import { isIgnoredPath, signature, statVideo } from './library-scan';
 import { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
 import { mapLimit } from '../util/map-limit';
 import { ThumbnailStore } from './thumbnails';
@@ -204,7 +204,7 @@ export class LibraryService {
   /** One video with everything known about it; a video without a sidecar is probed now if it was not yet. */
   async get(path: string): Promise<LibraryDetail> {
     const rel = this.pathOf(path);
-    const entry = await this.probed(this.entryOf(rel));
+    const entry = await this.probed(await this.onDisk(rel));
     const detail: LibraryDetail = this.item(entry);
     if (entry.sidecar) detail.sidecar = entry.sidecar;
     const lineage = this.lineageOf(entry);
@@ -610,6 +610,17 @@ export class LibraryService {
     } catch {
       throw new LibraryError('invalid_argument', `${path} is not a video inside the library folder.`);
     }
+  }
+
+  /**
+   * One video as it is on disk now: read again when it or its sidecar changed since the index
+   * read them (a sidecar edited while the app was closed wins before the background check gets to it).
+   */
+  private async onDisk(rel: string): Promise<LibraryEntry> {
+    const known = this.entryOf(rel);
+    const now = await statVideo(this.index.root, known.path);
+    if (now && signature(now) !== this.index.signatureOf(known.path)) return (await this.index.update(known.path)) ?? this.entryOf(rel);
+    return known;
   }
 
   private entryOf(rel: string): LibraryEntry {
