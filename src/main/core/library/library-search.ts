@@ -36,6 +36,7 @@ export class SearchMirror {
     const mirror = new SearchMirror();
     const rows = db.prepare(`SELECT ${MIRROR_COLUMNS} FROM videos`).all() as unknown as MirrorRow[];
     for (const row of rows) mirror.set(row);
+    mirror.join();
     return mirror;
   }
 
@@ -83,7 +84,7 @@ export class SearchMirror {
   }
 
   /** Every slot's text in one string, each followed by a separator, and where each starts: a word is looked for in it at once. */
-  private join(): void {
+  join(): void {
     const starts = new Int32Array(this.hay.length + 1);
     let at = 0;
     for (let slot = 0; slot < this.hay.length; slot++) {

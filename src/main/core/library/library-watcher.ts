@@ -29,7 +29,11 @@ export interface LibraryWatcherOptions {
   onCheck?: (done: number, total: number, last: boolean) => void;
   /** How the folder is walked and stat-ed (library-scan.ts `scanTree`); tests slow it down as a network share would be. */
   scan?: typeof scanTree;
-  /** The periodic full look at the folder that heals missed events. Default 30 s; 0 turns it off. */
+  /**
+   * The periodic full look at the folder that heals missed events: at most this often (default
+   * 30 s; 0 turns it off), and never more than `LOOK_SHARE` of the time (a look that took 3 s
+   * waits 150 s for the next), so that a large library's looks cost the same small share of a core.
+   */
   reconcileMs?: number;
   /** How often to look for the library folder while it does not exist. Default 1000 ms. */
   rootPollMs?: number;
@@ -53,6 +57,9 @@ interface Settling {
 
 const LOADS_AT_ONCE = 8;
 
+/** The share of the time the periodic look at the folder may take (see `reconcileMs`): 2 %. */
+export const LOOK_SHARE = 0.02;
+
 /**
  * Keeps a LibraryIndex in step with its folder while other programs add, copy, move and delete
  * videos in it: folder events (FolderWatch) name what to look at; a video is read only once it
@@ -75,6 +82,7 @@ export class LibraryWatcher {
   private settleTimer: Timer | undefined;
   private settleAt = Infinity;
   private reconcileTimer: Timer | undefined;
+  private lastLookMs = 0;
   private readonly clock: Clock;
   private closed = false;
   private checkedOnce = false;
@@ -102,10 +110,30 @@ export class LibraryWatcher {
     }
     void this.enqueue(() => this.baseline());
     const every = this.options.reconcileMs ?? 30_000;
-    if (every > 0) {
-      this.reconcileTimer = this.clock.setInterval(() => void this.reconcile(), every);
-      this.reconcileTimer.unref?.();
-    }
+    if (every > 0) this.scheduleLook(every, every);
+  }
+
+  /** The next periodic look, `delay` from now; each one sets the next from how long it took. */
+  private scheduleLook(delay: number, every: number): void {
+    if (this.closed) return;
+    this.reconcileTimer = this.clock.setTimeout(() => {
+      this.reconcileTimer = undefined;
+      void this.enqueue(async () => {
+        const started = this.clock.now();
+        try {
+          await this.diff([{ tree: '' }]);
+        } finally {
+          this.lastLookMs = this.clock.now() - started;
+          this.scheduleLook(Math.max(every, this.lastLookMs / LOOK_SHARE), every);
+        }
+      });
+    }, delay);
+    this.reconcileTimer.unref?.();
+  }
+
+  /** How long the last periodic look took (0 before the first). */
+  get lookMs(): number {
+    return this.lastLookMs;
   }
 
   /** Looks at the whole folder now (stat only) and follows up on every difference. */
@@ -164,7 +192,7 @@ export class LibraryWatcher {
     this.closed = true;
     this.folder?.close();
     for (const timer of [this.gatherTimer, this.settleTimer]) if (timer) this.clock.clearTimeout(timer);
-    if (this.reconcileTimer) this.clock.clearInterval(this.reconcileTimer);
+    if (this.reconcileTimer) this.clock.clearTimeout(this.reconcileTimer);
     await this.work;
   }
 
