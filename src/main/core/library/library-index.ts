@@ -19,7 +19,7 @@ import {
 } from './library-query';
 import { connect, DROP_TRIGGERS_AND_INDEXES, INDEXES, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
 import { isVideoName, listTree, signature, type VideoStat } from './library-scan';
-import { MIRROR_COLUMNS, SearchMirror, type MirrorRow } from './library-search';
+import { MIRROR_COLUMNS, SearchMirror, sliceStatement, type MirrorRow } from './library-search';
 import { mapLimit } from '../util/map-limit';
 import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
 import { sidecarPathFor } from '../download/naming';
@@ -90,9 +90,6 @@ function factsOf(entry: LibraryEntry): FileFacts {
 function probeProblem(error: unknown): string {
   return error instanceof Mp4ProbeError ? error.message : `The file could not be read (${String(error)}).`;
 }
-
-/** Videos read into the search mirror at a time while it is loaded behind the grid. */
-const WARM_SLICE = 5000;
 
 /** Queries whose counts are kept (see `groupsOf`). */
 const GROUPS_KEPT = 8;
@@ -197,6 +194,7 @@ class Statements {
   readonly paths: StatementSync;
   readonly entries: StatementSync;
   readonly mirrorRow: StatementSync;
+  readonly entriesOf: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.upsert = db.prepare(UPSERT);
@@ -215,6 +213,7 @@ class Statements {
     this.paths = db.prepare('SELECT path FROM videos');
     this.entries = db.prepare('SELECT entry FROM entries');
     this.mirrorRow = db.prepare(`SELECT ${MIRROR_COLUMNS} FROM videos WHERE path = ?`);
+    this.entriesOf = db.prepare('SELECT id, entry FROM entries WHERE id IN (SELECT value FROM json_each(?))');
   }
 }
 
@@ -302,7 +301,8 @@ export class LibraryIndex {
         db.exec('COMMIT');
         onProgress?.(Math.min(paths.length, at + chunk.length), paths.length);
       }
-      db.exec(INDEXES + TRIGGERS);
+      // Sorted for the indexes in a small cache: what does not fit goes to a temporary file, not to the process's memory.
+      db.exec(`PRAGMA cache_size = -8192; ${INDEXES} ${TRIGGERS}`);
       writeMeta(db, 'root', root);
       writeMeta(db, 'built', '1');
       if (this.closed) throw new Error('The library index was closed while it was being built.');
@@ -528,8 +528,11 @@ export class LibraryIndex {
           : (db
               .prepare(`SELECT id FROM videos WHERE id IN (SELECT value FROM json_each(?)) ORDER BY ${SORT_SQL[sort] ?? SORT_SQL.newest} LIMIT ? OFFSET ?`)
               .all(JSON.stringify(slots.map((slot) => mirror.idAt(slot))), limit, offset) as { id: number }[]);
-      const entryById = this.statements().entryById;
-      items = page.map((r) => JSON.parse((entryById.get(r.id) as { entry: string }).entry) as LibraryEntry);
+      // The page's entries in one read, put back in the page's order.
+      const entries = new Map(
+        (this.statements().entriesOf.all(JSON.stringify(page.map((r) => r.id))) as { id: number; entry: string }[]).map((r) => [Number(r.id), r.entry])
+      );
+      items = page.map((r) => JSON.parse(entries.get(Number(r.id))!) as LibraryEntry);
     }
     return { total: tally.total, items, facets: tally.facets, favourites: tally.favourites };
   }
@@ -550,13 +553,9 @@ export class LibraryIndex {
     if (!db || this.mirror) return;
     const version = this.version;
     const mirror = new SearchMirror();
-    const slice = db.prepare(`SELECT ${MIRROR_COLUMNS} FROM videos WHERE id > ? ORDER BY id LIMIT ${WARM_SLICE}`);
+    const slice = sliceStatement(db);
     const current = (): boolean => this.db === db && this.version === version && !this.mirror;
-    for (let last = 0; ;) {
-      const rows = slice.all(last) as unknown as MirrorRow[];
-      for (const row of rows) mirror.set(row);
-      if (rows.length < WARM_SLICE) break;
-      last = Number(rows[rows.length - 1].id);
+    for (let last = mirror.addSlice(slice, 0); last >= 0; last = mirror.addSlice(slice, last)) {
       await new Promise((resolve) => setImmediate(resolve));
       if (!current()) return;
     }

@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { LibraryQuery } from '@shared/library';
 import { foldText, type LibraryGroup } from './library-query';
 
@@ -32,12 +32,20 @@ export class SearchMirror {
   private joinedSlots = 0;
   private readonly since = new Set<number>();
 
+  /** Loads the mirror from the database, a slice at a time (so that 100,000 rows are never all in memory at once as objects). */
   static load(db: DatabaseSync): SearchMirror {
     const mirror = new SearchMirror();
-    const rows = db.prepare(`SELECT ${MIRROR_COLUMNS} FROM videos`).all() as unknown as MirrorRow[];
-    for (const row of rows) mirror.set(row);
+    const slice = sliceStatement(db);
+    for (let last = 0; last >= 0;) last = mirror.addSlice(slice, last);
     mirror.join();
     return mirror;
+  }
+
+  /** Adds the next `LOAD_SLICE` videos after id `last`; answers the last id read, or -1 once the table is read to its end. */
+  addSlice(slice: StatementSync, last: number): number {
+    const rows = slice.all(last, LOAD_SLICE) as unknown as MirrorRow[];
+    for (const row of rows) this.set(row);
+    return rows.length < LOAD_SLICE ? -1 : Number(rows[rows.length - 1].id);
   }
 
   /** Notes a video written (new or changed). */
@@ -56,8 +64,8 @@ export class SearchMirror {
       this.duration.push(row.duration ?? NaN);
       return;
     }
-    this.changed(slot);
     this.hay[slot] = row.haystack;
+    this.changed(slot);
     this.path[slot] = row.path;
     this.group[slot] = group;
     this.batch[slot] = row.batch_id;
@@ -80,22 +88,31 @@ export class SearchMirror {
   private changed(slot: number): void {
     if (this.joined === undefined || slot >= this.joinedSlots) return;
     this.since.add(slot);
-    if (this.since.size > JOIN_AGAIN) this.joined = undefined;
+    if (this.since.size > JOIN_AGAIN) this.join();
   }
 
   /** Every slot's text in one string, each followed by a separator, and where each starts: a word is looked for in it at once. */
   join(): void {
-    const starts = new Int32Array(this.hay.length + 1);
+    const texts = this.hay.map((_, slot) => this.textAt(slot));
+    const starts = new Int32Array(texts.length + 1);
     let at = 0;
-    for (let slot = 0; slot < this.hay.length; slot++) {
+    for (let slot = 0; slot < texts.length; slot++) {
       starts[slot] = at;
-      at += this.hay[slot].length + 1;
+      at += texts[slot].length + 1;
     }
-    starts[this.hay.length] = at;
-    this.joined = this.hay.join(SEPARATOR) + SEPARATOR;
+    starts[texts.length] = at;
+    this.joined = texts.join(SEPARATOR) + SEPARATOR;
     this.starts = starts;
-    this.joinedSlots = this.hay.length;
+    this.joinedSlots = texts.length;
     this.since.clear();
+    // From now on each text is read from the joined one: the library's search text is held once.
+    this.hay.fill('');
+  }
+
+  /** A slot's search text: its own when it changed since the texts were joined (or came after), else read from the joined text. */
+  private textAt(slot: number): string {
+    if (this.joined === undefined || slot >= this.joinedSlots || this.since.has(slot)) return this.hay[slot];
+    return this.joined.slice(this.starts[slot], this.starts[slot + 1] - 1);
   }
 
   /** Whether so many videos were forgotten that loading again is worth it. */
@@ -116,13 +133,15 @@ export class SearchMirror {
     const hitGroups: number[] = [];
     const { batchId, from, to, durationMin, durationMax } = query;
     const byLength = durationMin !== undefined || durationMax !== undefined;
-    const { ids, hay, group, batch, created, duration } = this;
+    const { ids, group, batch, created, duration } = this;
     /** Whether a slot matches the words after the first `skip`, and the other filters; counted if so. */
     const consider = (slot: number, skip: number): void => {
       const id = ids[slot];
       if (id < 0) return;
-      const text = hay[slot];
-      for (let w = skip; w < words.length; w++) if (!text.includes(words[w])) return;
+      if (skip < words.length) {
+        const text = this.textAt(slot);
+        for (let w = skip; w < words.length; w++) if (!text.includes(words[w])) return;
+      }
       if (batchId !== undefined && batch[slot] !== batchId) return;
       if (from !== undefined && !(created[slot] >= from)) return;
       if (to !== undefined && !(created[slot] <= to)) return;
@@ -209,6 +228,14 @@ function occurrences(text: string, word: string): number {
   let n = 0;
   for (let at = text.indexOf(word); at >= 0 && n < 1000; at = text.indexOf(word, at + word.length)) n++;
   return n;
+}
+
+/** Videos read into the mirror at a time. */
+export const LOAD_SLICE = 5000;
+
+/** The statement `addSlice` reads with: the videos after an id, in id order. */
+export function sliceStatement(db: DatabaseSync): StatementSync {
+  return db.prepare(`SELECT ${MIRROR_COLUMNS} FROM videos WHERE id > ? ORDER BY id LIMIT ?`);
 }
 
 /** Slots changed since the texts were joined, past which they are joined again at the next search. */
