@@ -60,6 +60,13 @@ const LOADS_AT_ONCE = 8;
 /** The share of the time the periodic look at the folder may take (see `reconcileMs`): 2 %. */
 export const LOOK_SHARE = 0.02;
 
+/** Videos a look at the folder compares between two turns of the event loop, so that the window's queries are answered meanwhile. */
+const YIELD_EVERY = 10_000;
+
+function yieldToQueries(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Keeps a LibraryIndex in step with its folder while other programs add, copy, move and delete
  * videos in it: folder events (FolderWatch) name what to look at; a video is read only once it
@@ -320,7 +327,7 @@ export class LibraryWatcher {
       }
       const scan = await (this.options.scan ?? scanTree)(this.root, scope.tree);
       if (scope.tree === '') await this.folder?.check([...scan.folders, ...scan.unreadable]);
-      this.removeMissing(scope.tree, scan.videos, scan.unreadable, removed);
+      await this.removeMissing(scope.tree, scan.videos, scan.unreadable, removed);
       seen.push(...scan.videos);
     }
     await this.follow(seen, changed, removed);
@@ -328,9 +335,11 @@ export class LibraryWatcher {
   }
 
   /** Forgets listed videos below `prefix` that the scan did not find (except under folders it could not read). */
-  private removeMissing(prefix: string, found: Map<string, VideoStat>, unreadable: string[], removed: string[]): void {
+  private async removeMissing(prefix: string, found: Map<string, VideoStat>, unreadable: string[], removed: string[]): Promise<void> {
     const inside = (path: string, dir: string): boolean => dir === '' || path.startsWith(`${dir}/`);
+    let n = 0;
     for (const path of this.index.paths()) {
+      if (++n % YIELD_EVERY === 0) await yieldToQueries();
       if (!inside(path, prefix) || found.has(path)) continue;
       if (unreadable.some((dir) => inside(path, dir))) continue;
       this.drop(path, removed);
@@ -347,7 +356,9 @@ export class LibraryWatcher {
   private async follow(seen: [string, VideoStat][], changed: string[], removed: string[]): Promise<void> {
     const now = this.clock.now();
     const ready: [string, string][] = [];
+    let n = 0;
     for (const [video, stats] of seen) {
+      if (++n % YIELD_EVERY === 0) await yieldToQueries();
       const sig = signature(stats);
       if (this.known.get(video) === sig) {
         this.settling.delete(video);
