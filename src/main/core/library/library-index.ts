@@ -301,8 +301,13 @@ export class LibraryIndex {
         db.exec('COMMIT');
         onProgress?.(Math.min(paths.length, at + chunk.length), paths.length);
       }
-      // Sorted for the indexes in a small cache: what does not fit goes to a temporary file, not to the process's memory.
-      db.exec(`PRAGMA cache_size = -8192; ${INDEXES} ${TRIGGERS}`);
+      // One index at a time, the window's queries answered between them.
+      for (const index of INDEXES.split(';').filter((sql) => sql.trim() !== '')) {
+        db.exec(index);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) throw new Error('The library index was closed while it was being built.');
+      }
+      db.exec(TRIGGERS);
       writeMeta(db, 'root', root);
       writeMeta(db, 'built', '1');
       if (this.closed) throw new Error('The library index was closed while it was being built.');
