@@ -127,6 +127,40 @@ describe('the library index database', () => {
     expect(again.query({ favourite: true }).items.map((i) => i.path)).toEqual(['batch/clip-0.mp4']);
   });
 
+  it('brings a database of the version before forward (its search table dropped), with no folder read whole', async () => {
+    const root = await makeLibrary(3);
+    const data = await temp.make('ltx-db-data-');
+    await close(await openService(root, data));
+    // The version before kept a trigram search table, filled by triggers.
+    const old = new DatabaseSync(await theDatabase(data));
+    old.exec(`DROP TRIGGER videos_ad;
+      CREATE VIRTUAL TABLE videos_text USING fts5 (haystack, content = 'videos', content_rowid = 'id', tokenize = 'trigram');
+      INSERT INTO videos_text (rowid, haystack) SELECT id, haystack FROM videos;
+      CREATE TRIGGER videos_ai AFTER INSERT ON videos BEGIN INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack); END;
+      CREATE TRIGGER videos_ad AFTER DELETE ON videos BEGIN
+        INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack); DELETE FROM entries WHERE id = old.id; END;
+      CREATE TRIGGER videos_au AFTER UPDATE OF haystack ON videos BEGIN
+        INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
+        INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack); END;
+      PRAGMA user_version = 1;`);
+    old.close();
+    const statuses: LibraryStatus[] = [];
+    const again = await openService(root, data, { background: true });
+    again.onStatus((s) => statuses.push(s));
+    expect(again.query({ text: 'number 2' }).items.map((i) => i.path)).toEqual(['batch/clip-2.mp4']);
+    await again.checked();
+    expect(statuses.some((s) => s.work === 'building')).toBe(false);
+    await rm(join(root, 'batch/clip-2.mp4'));
+    await again.reconcile();
+    expect(prompts(again)).toEqual(['clip number 0', 'clip number 1']);
+    await close(again);
+    const migrated = new DatabaseSync(await theDatabase(data));
+    expect(migrated.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'videos_text%'").all()).toEqual([]);
+    expect(migrated.prepare('SELECT count(*) AS n FROM entries').get()).toEqual({ n: 2 });
+    expect(migrated.prepare('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+    migrated.close();
+  });
+
   it('is built again from the sidecars when it is deleted', async () => {
     const root = await makeLibrary(3);
     const data = await temp.make('ltx-db-data-');

@@ -258,6 +258,29 @@ describe('LibraryIndex changes', () => {
     expect(index.size).toBe(7);
   });
 
+  it('finds what changed after a search was made: a new video, an edited prompt, a favourite, a video gone', async () => {
+    expect(index.query({ text: 'robot' }).total).toBe(3);
+    await addApp(root, 'c/new.mp4', makeSidecar('new.mp4', { createdAt: '2026-01-01T00:00:00.000Z' }, { prompt: 'a robot comet' }));
+    await index.update('c/new.mp4');
+    expect(names(index.query({ text: 'robot comet' }).items)).toEqual(['new']);
+    expect(names(index.query({ text: 'robot' }).items)[0]).toBe('new');
+
+    const sidecar = (await readSidecar(join(root, 'c/new.json'))).sidecar!;
+    await writeFile(join(root, 'c/new.json'), formatSidecar({ ...sidecar, prompt: 'an old asteroid' }));
+    await index.update('c/new.json');
+    expect(index.query({ text: 'comet' }).total).toBe(0);
+    expect(index.query({ text: 'as' }).total).toBe(1);
+
+    await index.setFavourite('c/new.mp4', true);
+    expect(index.search({ text: 'asteroid' }).favourites).toBe(1);
+    expect(index.query({ text: 'asteroid', favourite: true }).total).toBe(1);
+
+    await rm(join(root, 'c/new.mp4'));
+    await index.update('c/new.mp4');
+    expect(index.query({ text: 'asteroid' }).total).toBe(0);
+    expect(index.query({ text: 'robot' }).total).toBe(3);
+  });
+
   it('turns a video into an unknown one when its sidecar goes, and forgets it when it goes', async () => {
     await rm(join(root, 'a/cafe.json'));
     expect((await index.update('a/cafe.json'))?.origin).toBe('unknown');

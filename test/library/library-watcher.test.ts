@@ -2,7 +2,7 @@ import { copyFile, mkdir, open as openFile, readFile, rename, rm, writeFile } fr
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LibraryChange } from '@shared/library';
-import { LibraryService, type LibraryServiceOptions } from '../../src/main/core/library';
+import { LibraryService, scanTree, type LibraryServiceOptions } from '../../src/main/core/library';
 import { formatSidecar } from '../../src/main/core/download';
 import { SAMPLE_TALL, SAMPLE_WIDE, TempDirs, makeSidecar } from './helpers';
 import { TestClock } from '../support/test-clock';
@@ -229,6 +229,38 @@ describe('the periodic look at the folder', () => {
     expect(listed()).toHaveLength(0);
     await clock.advance(50);
     expect(changes.some((c) => c.removed.includes('quiet/unannounced.mp4'))).toBe(true);
+  });
+});
+
+describe('the periodic look at a large library', () => {
+  it('waits fifty times as long as a look took before the next, so that looking costs 2 % of the time', async () => {
+    const root = await temp.make('ltx-watch-');
+    await copyFile(SAMPLE_TALL, join(root, 'one.mp4'));
+    const clock = new TestClock();
+    // A clock on which every look at the whole folder takes 10 s, as at a few hundred thousand videos.
+    let slow = 0;
+    const slowClock = Object.assign(Object.create(clock) as TestClock, { now: () => clock.now() + slow });
+    let looks = 0;
+    const scan: typeof scanTree = async (dir, rel, onProgress) => {
+      if (rel === '') {
+        looks++;
+        slow += 10_000;
+      }
+      return scanTree(dir, rel, onProgress);
+    };
+    const { service } = await follow(root, { watch: false, follow: { reconcileMs: 200, scan }, clock: slowClock });
+    await service.checked();
+    const first = looks;
+    await clock.advance(200);
+    await service.idle();
+    expect(looks).toBe(first + 1);
+    // 10 s of looking: the next look is 500 s later, not 200 ms.
+    await clock.advance(499_000);
+    await service.idle();
+    expect(looks).toBe(first + 1);
+    await clock.advance(2_000);
+    await service.idle();
+    expect(looks).toBe(first + 2);
   });
 });
 

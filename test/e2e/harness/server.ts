@@ -29,7 +29,7 @@ import { defaultSettings, type Settings, type SettingsPatch } from '@shared/sett
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MEDIA_SCHEME } from '@shared/library';
-import { AppService, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
+import { AppService, type AppServiceOptions, type SecretStore, type SettingsStore } from '../../../src/main/core/app/app-service';
 import type { DragOut } from '../../../src/main/core/app/media-handlers';
 import { openFileLog } from '../../../src/main/core/log/file-log';
 import { electronUpdaterSource } from '../../../src/main/core/update/electron-updater-source';
@@ -76,6 +76,8 @@ export interface HarnessOptions {
   updates?: { feed: Feed; version: string };
   /** The API address the app talks to once a key is set (a door in front of `simulator`). Default: `simulator.baseUrl`. */
   apiBaseUrl?: string;
+  /** How the library folder is followed (a folder walk the test holds back). */
+  libraryFollow?: AppServiceOptions['libraryFollow'];
 }
 
 export interface Harness {
@@ -211,6 +213,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       version: readVersion(),
       resourcesDir: RESOURCES_DIR,
       apiBaseUrl: options.apiBaseUrl ?? simulator.baseUrl,
+      ...(options.libraryFollow ? { libraryFollow: options.libraryFollow } : {}),
       timeScale,
       log: fileLog.logger,
       updates: updater && electronUpdaterSource(updater.updater, async () => void restarts++),

@@ -8,7 +8,7 @@ import { isApixoError } from '../apixo';
 import { HostingError, requestSigner } from '../hosting';
 import { ImageCache, isImageRefusal } from '../images';
 import { LibraryError } from '../library/library-error';
-import { LibraryService } from '../library/library-service';
+import { LibraryService, type LibraryServiceOptions } from '../library/library-service';
 import { silentLog, type Logger } from '../log/logger';
 import { Redactor } from '../log/redact';
 import { BatchEngine, TaskActionError, type EngineChange } from '../queue/engine';
@@ -66,6 +66,8 @@ export interface AppServiceOptions {
    * and the grid fills once it is read (the desktop app). Default false: the start waits for it.
    */
   libraryInBackground?: boolean;
+  /** How the library folder is followed (a test's folder walk that waits, as on a slow network share). Default: the library's own. */
+  libraryFollow?: LibraryServiceOptions['follow'];
   log?: Logger;
   logs?: AppLogs;
   /** Electron's versions in the app; Node's alone elsewhere. */
@@ -137,6 +139,7 @@ export class AppService {
       watch: options.watchLibrary,
       // The grid comes from the index's database at once; in the app a folder read whole (no database yet) runs behind the window.
       background: options.libraryInBackground ?? false,
+      ...(options.libraryFollow ? { follow: options.libraryFollow } : {}),
       log: options.log?.child('library')
     });
     service.library = library;

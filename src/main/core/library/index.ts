@@ -15,7 +15,7 @@ export {
 } from './library-query';
 export { LibraryService, type LibraryServiceOptions } from './library-service';
 export { LibraryError, isLibraryError, type LibraryErrorCode } from './library-error';
-export { LibraryWatcher, type LibraryWatcherOptions } from './library-watcher';
+export { LibraryWatcher, LOOK_SHARE, type LibraryWatcherOptions } from './library-watcher';
 export { FolderWatch, type FolderWatchOptions } from './folder-watch';
 export { scanTree, statVideo, isVideoName, isIgnoredPath, type TreeScan, type VideoStat } from './library-scan';
 export { ThumbnailStore, thumbnailKey, decodeJpegDataUrl, MAX_THUMBNAIL_BYTES, THUMBS_FOLDER } from './thumbnails';

@@ -12,24 +12,31 @@ import { DatabaseSync } from 'node:sqlite';
  */
 
 /** The schema this version of the app writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** How long a database another program holds locked is waited for before it is set aside. */
 export const BUSY_TIMEOUT_MS = 3000;
 
-/** What keeps the search table in step with the videos; left out while a build fills a new file (the search table is built once, at its end). */
+/** What keeps the entries in step with the videos; left out while a build fills a new file. */
 export const TRIGGERS = `
-  CREATE TRIGGER IF NOT EXISTS videos_ai AFTER INSERT ON videos BEGIN
-    INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
-  END;
   CREATE TRIGGER IF NOT EXISTS videos_ad AFTER DELETE ON videos BEGIN
-    INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
     DELETE FROM entries WHERE id = old.id;
-  END;
-  CREATE TRIGGER IF NOT EXISTS videos_au AFTER UPDATE OF haystack ON videos BEGIN
-    INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
-    INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
   END;`;
+
+/** The indexes of the videos table besides its path's: left out while a build fills a new file, and made at its end (faster than row by row). */
+export const INDEXES = `
+  CREATE INDEX IF NOT EXISTS videos_facets ON videos (mode, resolution, aspect, verdict, favourite, axes);
+  CREATE INDEX IF NOT EXISTS videos_newest ON videos (created_at DESC, path, mode, resolution, aspect, verdict, favourite, axes);
+  CREATE INDEX IF NOT EXISTS videos_batch ON videos (batch_id);
+  CREATE INDEX IF NOT EXISTS videos_take ON videos (take_key);
+  CREATE INDEX IF NOT EXISTS videos_task ON videos (task_id);
+  CREATE INDEX IF NOT EXISTS videos_parent ON videos (parent_task);`;
+
+/** Drops what `TRIGGERS` and `INDEXES` make. */
+export const DROP_TRIGGERS_AND_INDEXES = `
+  DROP TRIGGER IF EXISTS videos_ad;
+  DROP INDEX IF EXISTS videos_facets; DROP INDEX IF EXISTS videos_newest; DROP INDEX IF EXISTS videos_batch;
+  DROP INDEX IF EXISTS videos_take; DROP INDEX IF EXISTS videos_task; DROP INDEX IF EXISTS videos_parent;`;
 
 /** Forward migrations: `MIGRATIONS[v]` takes a database at version v to v + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -74,6 +81,19 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX videos_task ON videos (task_id);
    CREATE INDEX videos_parent ON videos (parent_task);
    CREATE VIRTUAL TABLE videos_text USING fts5 (haystack, content = 'videos', content_rowid = 'id', tokenize = 'trigram');
+   CREATE TRIGGER videos_ai AFTER INSERT ON videos BEGIN
+     INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
+   END;
+   CREATE TRIGGER videos_ad AFTER DELETE ON videos BEGIN
+     INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
+     DELETE FROM entries WHERE id = old.id;
+   END;
+   CREATE TRIGGER videos_au AFTER UPDATE OF haystack ON videos BEGIN
+     INSERT INTO videos_text (videos_text, rowid, haystack) VALUES ('delete', old.id, old.haystack);
+     INSERT INTO videos_text (rowid, haystack) VALUES (new.id, new.haystack);
+   END;`,
+  // 2: text searches read the search text from memory (library-search.ts): the trigram table goes.
+  `DROP TRIGGER videos_ai; DROP TRIGGER videos_ad; DROP TRIGGER videos_au; DROP TABLE videos_text;
    ${TRIGGERS}`
 ];
 

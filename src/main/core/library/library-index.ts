@@ -17,8 +17,9 @@ import {
   type LibraryQueryResult,
   type LibrarySearchResult
 } from './library-query';
-import { connect, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
+import { connect, DROP_TRIGGERS_AND_INDEXES, INDEXES, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
 import { isVideoName, listTree, signature, type VideoStat } from './library-scan';
+import { MIRROR_COLUMNS, SearchMirror, sliceStatement, type MirrorRow } from './library-search';
 import { mapLimit } from '../util/map-limit';
 import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
 import { sidecarPathFor } from '../download/naming';
@@ -89,9 +90,6 @@ function factsOf(entry: LibraryEntry): FileFacts {
 function probeProblem(error: unknown): string {
   return error instanceof Mp4ProbeError ? error.message : `The file could not be read (${String(error)}).`;
 }
-
-/** A search matching this many videos or more is answered by walking the indexes rather than looking each match up. */
-const MANY_HITS = 2000;
 
 /** Queries whose counts are kept (see `groupsOf`). */
 const GROUPS_KEPT = 8;
@@ -178,16 +176,6 @@ function putRow(upsert: StatementSync, putEntry: StatementSync, entry: LibraryEn
   putEntry.run(JSON.stringify(entry), entry.path);
 }
 
-/** A query's words as FTS5 trigram strings (each matched as a substring), and those too short for trigrams. */
-function textTerms(text: string | undefined): { match?: string; short: string[] } {
-  const words = foldText(text ?? '')
-    .split(/\s+/)
-    .filter((w) => w.length > 0);
-  const long = words.filter((w) => [...w].length >= 3);
-  const short = words.filter((w) => [...w].length < 3);
-  return { ...(long.length > 0 ? { match: long.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ') } : {}), short };
-}
-
 /** The statements the index runs, prepared once per database. */
 class Statements {
   readonly upsert: StatementSync;
@@ -205,14 +193,15 @@ class Statements {
   readonly setSig: StatementSync;
   readonly paths: StatementSync;
   readonly entries: StatementSync;
-  readonly ftsHits: StatementSync;
+  readonly mirrorRow: StatementSync;
+  readonly entriesOf: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.upsert = db.prepare(UPSERT);
     this.putEntry = db.prepare(PUT_ENTRY);
     this.entryById = db.prepare('SELECT entry FROM entries WHERE id = ?');
     this.byPath = db.prepare('SELECT e.entry FROM videos v JOIN entries e ON e.id = v.id WHERE v.path = ?');
-    this.remove = db.prepare('DELETE FROM videos WHERE path = ?');
+    this.remove = db.prepare('DELETE FROM videos WHERE path = ? RETURNING id');
     this.count = db.prepare('SELECT count(*) AS n FROM videos');
     this.takes = db.prepare('SELECT count(*) AS n FROM videos WHERE take_key = ?');
     this.takeAxes = db.prepare('SELECT axes FROM videos WHERE take_key = ?');
@@ -223,7 +212,8 @@ class Statements {
     this.setSig = db.prepare('UPDATE videos SET sig = ? WHERE path = ?');
     this.paths = db.prepare('SELECT path FROM videos');
     this.entries = db.prepare('SELECT entry FROM entries');
-    this.ftsHits = db.prepare('SELECT count(*) AS n FROM (SELECT rowid FROM videos_text WHERE videos_text MATCH ? LIMIT ?)');
+    this.mirrorRow = db.prepare(`SELECT ${MIRROR_COLUMNS} FROM videos WHERE path = ?`);
+    this.entriesOf = db.prepare('SELECT id, entry FROM entries WHERE id IN (SELECT value FROM json_each(?))');
   }
 }
 
@@ -247,6 +237,8 @@ export class LibraryIndex {
   private keptList: { version: number; kept: { real: KeptCost; simulated: KeptCost } } | undefined;
   private sizeCache: { version: number; size: number } | undefined;
   private readonly groupCache = new Map<string, { version: number; groups: LibraryGroup[] }>();
+  /** What text searches read (library-search.ts): loaded at the first search, then kept in step with every write. */
+  private mirror: SearchMirror | undefined;
   private readonly concurrency: number;
   private readonly probeUnknown: boolean;
   private closed = false;
@@ -295,10 +287,8 @@ export class LibraryIndex {
     const db = connect(target, { building: true });
     try {
       migrate(db);
-      // The search table is filled a round at a time, faster than row by row and without one long stall at the end.
-      db.exec('DROP TRIGGER videos_ai; DROP TRIGGER videos_ad; DROP TRIGGER videos_au; PRAGMA cache_size = -65536;');
-      const fillText = db.prepare('INSERT INTO videos_text (rowid, haystack) SELECT id, haystack FROM videos WHERE id > ?');
-      let filled = 0;
+      // The indexes are made once at the end, faster than row by row.
+      db.exec(`${DROP_TRIGGERS_AND_INDEXES} PRAGMA cache_size = -65536;`);
       const upsert = db.prepare(UPSERT);
       const putEntry = db.prepare(PUT_ENTRY);
       onProgress?.(0, paths.length);
@@ -308,10 +298,14 @@ export class LibraryIndex {
         if (this.closed) throw new Error('The library index was closed while it was being built.');
         db.exec('BEGIN');
         for (const one of loaded) if (one) putRow(upsert, putEntry, one.entry, one.image, one.sig);
-        fillText.run(filled);
-        filled = Number((db.prepare('SELECT coalesce(max(id), 0) AS n FROM videos').get() as { n: number }).n);
         db.exec('COMMIT');
         onProgress?.(Math.min(paths.length, at + chunk.length), paths.length);
+      }
+      // One index at a time, the window's queries answered between them.
+      for (const index of INDEXES.split(';').filter((sql) => sql.trim() !== '')) {
+        db.exec(index);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) throw new Error('The library index was closed while it was being built.');
       }
       db.exec(TRIGGERS);
       writeMeta(db, 'root', root);
@@ -348,6 +342,7 @@ export class LibraryIndex {
     // Not a finished index: the next start reads the folder whole.
     writeMeta(db, 'built', '0');
     db.exec('COMMIT');
+    this.mirror = undefined;
     this.rootDir = root;
     this.version++;
   }
@@ -358,11 +353,13 @@ export class LibraryIndex {
     this.db?.close();
     this.db = undefined;
     this.sql = undefined;
+    this.mirror = undefined;
   }
 
   private attach(db: DatabaseSync): void {
     this.db = db;
     this.sql = new Statements(db);
+    this.mirror = undefined;
     this.version++;
   }
 
@@ -442,13 +439,15 @@ export class LibraryIndex {
   }
 
   /**
-   * `query`, plus the favourites count the window's favourite filter shows: the videos matching
-   * the query's batch, dates, lengths and words are counted in groups by the database, the
-   * facets are added up from the groups, and one page of the matches is read in the query's order.
+   * `query`, plus the favourites count the window's favourite filter shows. With words, see
+   * `searchText`; without, the videos matching the query's batch, dates and lengths are counted
+   * in groups by the database, the facets are added up from the groups, and one page of the
+   * matches is read in the query's order.
    */
   search(query: LibraryQuery = {}): LibrarySearchResult {
     const db = this.db;
     if (!db) return { total: 0, items: [], facets: tallyGroups([], query).facets, favourites: 0 };
+    if (foldText(query.text ?? '').trim() !== '') return this.searchText(db, query);
     const where: string[] = [];
     const params: SqlValue[] = [];
     const add = (clause: string, value: SqlValue): void => {
@@ -460,14 +459,6 @@ export class LibraryIndex {
     if (query.to !== undefined) add('created_at <= ?', query.to);
     if (query.durationMin !== undefined) add('duration >= ?', query.durationMin);
     if (query.durationMax !== undefined) add('duration <= ?', query.durationMax);
-    const text = textTerms(query.text);
-    if (text.match !== undefined) {
-      // Words found in few videos: those videos are looked up by id. Found in many: the indexes are
-      // walked in order (the facets' for counting, the sort's for the page), the matches a filter.
-      const many = Number((this.statements().ftsHits.get(text.match, MANY_HITS) as { n: number }).n) >= MANY_HITS;
-      add(`${many ? '+id' : 'id'} IN (SELECT rowid FROM videos_text WHERE videos_text MATCH ?)`, text.match);
-    }
-    for (const word of text.short) add('instr(haystack, ?) > 0', word);
     const groups = this.groupsOf(where, params);
     const tally = tallyGroups(groups, query);
     const offset = Math.max(0, Math.floor(query.offset ?? 0));
@@ -499,6 +490,82 @@ export class LibraryIndex {
       items = ids.map((r) => JSON.parse((entryById.get(r.id) as { entry: string }).entry) as LibraryEntry);
     }
     return { total: tally.total, items, facets: tally.facets, favourites: tally.favourites };
+  }
+
+  /**
+   * A search with words: the words, batch, dates and lengths are matched and the facets counted
+   * in one pass over the search mirror (library-search.ts), and only the page is read from the
+   * database, in the query's order, from the ids that pass every filter.
+   */
+  private searchText(db: DatabaseSync, query: LibraryQuery): LibrarySearchResult {
+    const mirror = this.searchMirror(db);
+    const { groups, hits, hitGroups } = mirror.match(query);
+    const tally = tallyGroups(groups, query);
+    const offset = Math.max(0, Math.floor(query.offset ?? 0));
+    const limit = query.limit === undefined ? -1 : Math.max(0, Math.floor(query.limit));
+    let items: LibraryEntry[] = [];
+    if (tally.total > 0 && limit !== 0 && offset < tally.total) {
+      // Which facet groups pass the query's filters: the same tests the page's WHERE makes below.
+      const passing = tally.passingAxes === undefined ? undefined : new Set(tally.passingAxes);
+      const passes = new Map<number, boolean>();
+      const pass = (g: number): boolean => {
+        let ok = passes.get(g);
+        if (ok === undefined) {
+          const group = mirror.groupAt(g);
+          ok =
+            inFilter(query.modes, group.mode) &&
+            inFilter(query.resolutions, group.resolution) &&
+            inFilter(query.aspects, group.aspect) &&
+            inFilter(query.verdicts, group.verdict) &&
+            (passing === undefined || (group.axes !== null && passing.has(group.axes))) &&
+            (query.favourite === undefined || group.favourite === query.favourite);
+          passes.set(g, ok);
+        }
+        return ok;
+      };
+      const slots: number[] = [];
+      for (let i = 0; i < hits.length; i++) if (pass(hitGroups[i])) slots.push(hits[i]);
+      const sort = query.sort ?? 'newest';
+      // Newest or oldest first (what the grid shows unless told otherwise) is sorted from the mirror; other orders by the database.
+      const page =
+        sort === 'newest' || sort === 'oldest'
+          ? mirror.page(slots, sort, offset, limit).map((id) => ({ id }))
+          : (db
+              .prepare(`SELECT id FROM videos WHERE id IN (SELECT value FROM json_each(?)) ORDER BY ${SORT_SQL[sort] ?? SORT_SQL.newest} LIMIT ? OFFSET ?`)
+              .all(JSON.stringify(slots.map((slot) => mirror.idAt(slot))), limit, offset) as { id: number }[]);
+      // The page's entries in one read, put back in the page's order.
+      const entries = new Map(
+        (this.statements().entriesOf.all(JSON.stringify(page.map((r) => r.id))) as { id: number; entry: string }[]).map((r) => [Number(r.id), r.entry])
+      );
+      items = page.map((r) => JSON.parse(entries.get(Number(r.id))!) as LibraryEntry);
+    }
+    return { total: tally.total, items, facets: tally.facets, favourites: tally.favourites };
+  }
+
+  /** The search mirror, loaded from the database when it is not yet (or too much of it is of videos since forgotten). */
+  private searchMirror(db: DatabaseSync): SearchMirror {
+    if (!this.mirror || this.mirror.stale) this.mirror = SearchMirror.load(db);
+    return this.mirror;
+  }
+
+  /**
+   * Loads what text searches read ahead of the first (half a second at 100,000 videos), a slice
+   * at a time so that queries are answered between; given up if the index changes meanwhile
+   * (the first search then loads it).
+   */
+  async warmSearch(): Promise<void> {
+    const db = this.db;
+    if (!db || this.mirror) return;
+    const version = this.version;
+    const mirror = new SearchMirror();
+    const slice = sliceStatement(db);
+    const current = (): boolean => this.db === db && this.version === version && !this.mirror;
+    for (let last = mirror.addSlice(slice, 0); last >= 0; last = mirror.addSlice(slice, last)) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!current()) return;
+    }
+    mirror.join();
+    if (current()) this.mirror = mirror;
   }
 
   /**
@@ -676,7 +743,9 @@ export class LibraryIndex {
   remove(relPath: string): boolean {
     if (!this.sql) return false;
     const rel = this.normalize(relPath);
-    const removed = Number(this.sql.remove.run(rel).changes) > 0;
+    const gone = this.sql.remove.all(rel) as { id: number }[];
+    for (const { id } of gone) this.mirror?.delete(Number(id));
+    const removed = gone.length > 0;
     if (removed) this.version++;
     return removed;
   }
@@ -737,6 +806,10 @@ export class LibraryIndex {
     } catch (error) {
       db.exec('ROLLBACK');
       throw error;
+    }
+    if (this.mirror) {
+      const row = sql.mirrorRow.get(entry.path) as MirrorRow | undefined;
+      if (row) this.mirror.set(row);
     }
     this.version++;
   }
@@ -817,6 +890,11 @@ async function readFileOnly(abs: string, facts: FileFacts, sidecarProblem: Libra
   }
   const { recipe } = await readRecipe(abs);
   return recipe ? fileEntry(facts, recipe, probe, problem, sidecarProblem) : unknownEntry(facts, probe, problem, sidecarProblem);
+}
+
+/** Whether a value passes a filter's list (none ticked: every value does). */
+function inFilter(list: readonly string[] | undefined, value: string | null): boolean {
+  return list === undefined || list.length === 0 || (value !== null && list.includes(value));
 }
 
 /** A KeptCost from a set's counts (see `KeptTally`). */

@@ -430,6 +430,8 @@ export class LibraryService {
     const failed = (error: unknown): void => this.options.log?.warn(`reading the library folder failed: ${reason(error)}`);
     this.building = started.then(() => undefined, failed);
     this.firstPass = started.then((watching) => watching?.checked).catch(failed);
+    // Once the folder is checked, what text searches read is loaded behind the grid, a slice at a time.
+    void this.firstPass.then(() => (this.closed || this.index !== index ? undefined : index.warmSearch())).catch(failed);
     if (!this.options.background) await this.building;
   }
 

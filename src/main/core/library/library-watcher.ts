@@ -29,7 +29,11 @@ export interface LibraryWatcherOptions {
   onCheck?: (done: number, total: number, last: boolean) => void;
   /** How the folder is walked and stat-ed (library-scan.ts `scanTree`); tests slow it down as a network share would be. */
   scan?: typeof scanTree;
-  /** The periodic full look at the folder that heals missed events. Default 30 s; 0 turns it off. */
+  /**
+   * The periodic full look at the folder that heals missed events: at most this often (default
+   * 30 s; 0 turns it off), and never more than `LOOK_SHARE` of the time (a look that took 3 s
+   * waits 150 s for the next), so that a large library's looks cost the same small share of a core.
+   */
   reconcileMs?: number;
   /** How often to look for the library folder while it does not exist. Default 1000 ms. */
   rootPollMs?: number;
@@ -53,6 +57,16 @@ interface Settling {
 
 const LOADS_AT_ONCE = 8;
 
+/** The share of the time the periodic look at the folder may take (see `reconcileMs`): 2 %. */
+export const LOOK_SHARE = 0.02;
+
+/** Videos a look at the folder compares between two turns of the event loop, so that the window's queries are answered meanwhile. */
+const YIELD_EVERY = 10_000;
+
+function yieldToQueries(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Keeps a LibraryIndex in step with its folder while other programs add, copy, move and delete
  * videos in it: folder events (FolderWatch) name what to look at; a video is read only once it
@@ -75,6 +89,7 @@ export class LibraryWatcher {
   private settleTimer: Timer | undefined;
   private settleAt = Infinity;
   private reconcileTimer: Timer | undefined;
+  private lastLookMs = 0;
   private readonly clock: Clock;
   private closed = false;
   private checkedOnce = false;
@@ -102,10 +117,30 @@ export class LibraryWatcher {
     }
     void this.enqueue(() => this.baseline());
     const every = this.options.reconcileMs ?? 30_000;
-    if (every > 0) {
-      this.reconcileTimer = this.clock.setInterval(() => void this.reconcile(), every);
-      this.reconcileTimer.unref?.();
-    }
+    if (every > 0) this.scheduleLook(every, every);
+  }
+
+  /** The next periodic look, `delay` from now; each one sets the next from how long it took. */
+  private scheduleLook(delay: number, every: number): void {
+    if (this.closed) return;
+    this.reconcileTimer = this.clock.setTimeout(() => {
+      this.reconcileTimer = undefined;
+      void this.enqueue(async () => {
+        const started = this.clock.now();
+        try {
+          await this.diff([{ tree: '' }]);
+        } finally {
+          this.lastLookMs = this.clock.now() - started;
+          this.scheduleLook(Math.max(every, this.lastLookMs / LOOK_SHARE), every);
+        }
+      });
+    }, delay);
+    this.reconcileTimer.unref?.();
+  }
+
+  /** How long the last periodic look took (0 before the first). */
+  get lookMs(): number {
+    return this.lastLookMs;
   }
 
   /** Looks at the whole folder now (stat only) and follows up on every difference. */
@@ -164,7 +199,7 @@ export class LibraryWatcher {
     this.closed = true;
     this.folder?.close();
     for (const timer of [this.gatherTimer, this.settleTimer]) if (timer) this.clock.clearTimeout(timer);
-    if (this.reconcileTimer) this.clock.clearInterval(this.reconcileTimer);
+    if (this.reconcileTimer) this.clock.clearTimeout(this.reconcileTimer);
     await this.work;
   }
 
@@ -292,7 +327,7 @@ export class LibraryWatcher {
       }
       const scan = await (this.options.scan ?? scanTree)(this.root, scope.tree);
       if (scope.tree === '') await this.folder?.check([...scan.folders, ...scan.unreadable]);
-      this.removeMissing(scope.tree, scan.videos, scan.unreadable, removed);
+      await this.removeMissing(scope.tree, scan.videos, scan.unreadable, removed);
       seen.push(...scan.videos);
     }
     await this.follow(seen, changed, removed);
@@ -300,9 +335,11 @@ export class LibraryWatcher {
   }
 
   /** Forgets listed videos below `prefix` that the scan did not find (except under folders it could not read). */
-  private removeMissing(prefix: string, found: Map<string, VideoStat>, unreadable: string[], removed: string[]): void {
+  private async removeMissing(prefix: string, found: Map<string, VideoStat>, unreadable: string[], removed: string[]): Promise<void> {
     const inside = (path: string, dir: string): boolean => dir === '' || path.startsWith(`${dir}/`);
+    let n = 0;
     for (const path of this.index.paths()) {
+      if (++n % YIELD_EVERY === 0) await yieldToQueries();
       if (!inside(path, prefix) || found.has(path)) continue;
       if (unreadable.some((dir) => inside(path, dir))) continue;
       this.drop(path, removed);
@@ -319,7 +356,9 @@ export class LibraryWatcher {
   private async follow(seen: [string, VideoStat][], changed: string[], removed: string[]): Promise<void> {
     const now = this.clock.now();
     const ready: [string, string][] = [];
+    let n = 0;
     for (const [video, stats] of seen) {
+      if (++n % YIELD_EVERY === 0) await yieldToQueries();
       const sig = signature(stats);
       if (this.known.get(video) === sig) {
         this.settling.delete(video);
