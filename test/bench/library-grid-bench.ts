@@ -60,14 +60,17 @@ const INSTRUMENT = pageInstrument({
   const grid = () => document.querySelector('[data-testid="library-grid"] .vl-viewport');
   /** What a frame shows of the grid at scrollTop \`top\`: cards, those with a loaded poster, skeletons, and px no row covers. */
   const onScreen = (viewport, top, height) => {
-    let cards = 0, posters = 0, skeletons = 0, from = Infinity, to = -Infinity;
+    let cards = 0, posters = 0, skeletons = 0;
+    const spans = [];
     for (const row of viewport.querySelectorAll('.vl-row')) {
-      const m = /translateY\\((-?[\\d.]+)px\\)/.exec(row.style.transform);
-      const y = m ? Number(m[1]) : 0;
       const h = parseFloat(row.style.height) || 0;
-      if (y < from) from = y;
-      if (y + h > to) to = y + h;
+      // The row's place from its index: style.transform reads back a large offset rounded to six
+      // digits, in exponent form (translateY(1.23457e+06px)), past 1,000,000 px.
+      const at = row.querySelector('[aria-rowindex]');
+      const m = /translateY\\((-?[\\d.e+]+)px\\)/.exec(row.style.transform);
+      const y = at ? (Number(at.getAttribute('aria-rowindex')) - 1) * h : m ? Number(m[1]) : 0;
       if (y >= top + height || y + h <= top) continue;
+      spans.push([Math.max(y, top), Math.min(y + h, top + height)]);
       for (const card of row.querySelectorAll('[data-testid="library-card"]')) {
         cards++;
         const img = card.querySelector('img.poster');
@@ -75,7 +78,12 @@ const INSTRUMENT = pageInstrument({
       }
       skeletons += row.querySelectorAll('.skeleton').length;
     }
-    const covered = Math.max(0, Math.min(to, top + height) - Math.max(from, top));
+    // The px the rows on screen cover (the rows rendered need not be one run: the list also renders where a fling goes next).
+    let covered = 0, end = -Infinity;
+    for (const [a, b] of spans.sort((p, q) => p[0] - q[0])) {
+      if (b > end) covered += b - Math.max(a, end);
+      end = Math.max(end, b);
+    }
     return { cards, posters, skeletons, blankPx: Math.round(height - covered) };
   };
   const lastCard = (viewport) => {

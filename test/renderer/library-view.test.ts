@@ -127,12 +127,12 @@ describe('library grid', () => {
   it('plays a muted preview while a card is hovered, and stops when the mouse leaves', async () => {
     const w = await openLibrary(mixedLibrary());
     const c = card(w, 0);
-    await c.trigger('mouseenter');
+    await c.trigger('mouseover');
     await vi.waitFor(() => expect(card(w, 0).find(byTestId('card-preview')).exists()).toBe(true));
     const preview = card(w, 0).find(byTestId('card-preview')).element as HTMLVideoElement;
     expect(preview.muted).toBe(true);
     expect(w.findAll(byTestId('card-preview'))).toHaveLength(1);
-    await card(w, 0).trigger('mouseleave');
+    await card(w, 0).trigger('mouseout');
     expect(card(w, 0).find(byTestId('card-preview')).exists()).toBe(false);
   });
 
