@@ -18,7 +18,7 @@ import {
   type LibrarySearchResult
 } from './library-query';
 import { connect, DROP_TRIGGERS_AND_INDEXES, INDEXES, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
-import { isVideoName, listTree, signature, type VideoStat } from './library-scan';
+import { isVideoName, listTree, signature, statOrUndefined, type VideoStat } from './library-scan';
 import { MIRROR_COLUMNS, SearchMirror, sliceStatement, type MirrorRow } from './library-search';
 import { mapLimit } from '../util/map-limit';
 import { Mp4ProbeError, probeMp4 } from '../download/mp4-probe';
@@ -74,14 +74,6 @@ async function isFileAt(path: string): Promise<boolean> {
   }
 }
 
-async function fileStat(path: string): Promise<{ sizeBytes: number; mtimeMs: number } | undefined> {
-  try {
-    const s = await stat(path);
-    return s.isFile() ? { sizeBytes: s.size, mtimeMs: s.mtimeMs } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function factsOf(entry: LibraryEntry): FileFacts {
   return { path: entry.path, name: entry.name, sizeBytes: entry.sizeBytes, mtimeMs: entry.mtimeMs };
@@ -790,7 +782,7 @@ export class LibraryIndex {
     else if (mark.verdict !== undefined) sidecar.verdict = mark.verdict;
     await writeSidecar(sidecarPath, sidecar);
     const entry = appEntry(factsOf(current), sidecar);
-    const side = await fileStat(sidecarPath);
+    const side = await statOrUndefined(sidecarPath);
     const sig = signature({ sizeBytes: current.sizeBytes, mtimeMs: current.mtimeMs, ...(side ? { sidecar: side } : {}) });
     this.put(entry, this.sourceImageOf(current.path), sig);
     return entry;
@@ -865,7 +857,7 @@ export class LibraryIndex {
       throw error;
     }
     // Its signature is taken before the sidecar is read: a sidecar written meanwhile is read again at the next look.
-    const side = await fileStat(sidecarPathFor(abs));
+    const side = await statOrUndefined(sidecarPathFor(abs));
     const sig = signature({ sizeBytes: facts.sizeBytes, mtimeMs: facts.mtimeMs, ...(side ? { sidecar: side } : {}) });
     const read = await readSidecar(sidecarPathFor(abs));
     if (read.sidecar) {

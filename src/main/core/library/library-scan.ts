@@ -46,7 +46,8 @@ function childPath(rel: string, name: string): string {
   return rel === '' ? name : `${rel}/${name}`;
 }
 
-async function statOrUndefined(path: string): Promise<{ sizeBytes: number; mtimeMs: number } | undefined> {
+/** Size and modification time of a file; undefined when it is not there or is not a file. */
+export async function statOrUndefined(path: string): Promise<{ sizeBytes: number; mtimeMs: number } | undefined> {
   try {
     const s = await stat(path);
     return s.isFile() ? { sizeBytes: s.size, mtimeMs: s.mtimeMs } : undefined;
