@@ -2,7 +2,7 @@
 // served from it, the sidecars winning over it, and every way the file can go wrong.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -231,6 +231,26 @@ describe('the library index database', () => {
     } finally {
       holder.close();
     }
+  });
+
+  it('keeps its write-ahead log to a few hundred KB while videos land, leaving the data disk to the queue journal', async () => {
+    const root = await makeLibrary(1);
+    const data = await temp.make('ltx-db-data-');
+    const service = await openService(root, data);
+    await service.checked();
+    const wal = `${await theDatabase(data)}-wal`;
+    let largest = 0;
+    // Each landed video writes its row, its entry and six indexes: some 30 KB of log each.
+    for (let i = 0; i < 80; i++) {
+      const name = `landed-${i}.mp4`;
+      const sidecar = makeSidecar(name, {}, { prompt: `a landed video, number ${i}` });
+      await addVideo(root, `batch/${name}`, sidecar);
+      await service.landed({ path: join(root, 'batch', name), sidecar });
+      largest = Math.max(largest, existsSync(wal) ? statSync(wal).size : 0);
+    }
+    expect(service.query({}).total).toBe(81);
+    // Its limit (256 KB) and the one transaction that crossed it, never SQLite's default 4 MB (over 3 MB here before).
+    expect(largest).toBeLessThan(400 * 1024);
   });
 });
 

@@ -106,4 +106,32 @@ describe('group commit: a burst of submits at high concurrency', () => {
     expect(burst / submitted).toBeLessThanOrEqual(0.5);
     expect(tasks.filter((t) => t.state === 'done')).toHaveLength(TASKS);
   });
+
+  it('runs again, once the person resumes, a download whose file name the disk refused to sync, never leaving it downloading', async () => {
+    // The sync that would put the first download's name on disk fails (the data disk filled just then).
+    let journalPath = '';
+    let refused = 0;
+    const ops: Partial<JournalFileOps> = {
+      fdatasync: (fd, callback) => {
+        const named = refused === 0 && fs.readFileSync(journalPath, 'utf8').includes('"file":');
+        if (!named) return fs.fdatasync(fd, callback);
+        refused++;
+        setImmediate(() => callback(Object.assign(new Error('ENOSPC: no space left on device, fdatasync'), { code: 'ENOSPC' })));
+      }
+    };
+    h = await harness({}, { concurrency: 2, journalFileOps: ops });
+    journalPath = join(h.dataDir, 'journal.jsonl');
+    const engine = h.engine;
+    const batch = engine.addBatch({ name: 'named', libraryDir: h.libraryDir, tasks: rows(2) });
+    engine.start();
+    await until(() => engine.status().storage !== undefined, 20_000, 'the storage hold');
+    expect(refused).toBe(1);
+    // Both stop before their first byte (their names were not on disk), named and `downloading`.
+    await until(() => engine.status().downloading === 0 && engine.tasksOf(batch.id).every((t) => t.state === 'downloading'), 20_000, 'the downloads stopped');
+    expect(fs.readdirSync(h.libraryDir).filter((f) => f.endsWith('.mp4'))).toHaveLength(0);
+    engine.resumeAccount();
+    const tasks = await settled(engine, batch.id, 20_000);
+    expect(tasks.map((t) => t.state)).toEqual(['done', 'done']);
+    expect(fs.readdirSync(h.libraryDir).filter((f) => f.endsWith('.mp4'))).toHaveLength(2);
+  });
 });

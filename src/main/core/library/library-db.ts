@@ -17,6 +17,16 @@ export const SCHEMA_VERSION = 2;
 /** How long a database another program holds locked is waited for before it is set aside. */
 export const BUSY_TIMEOUT_MS = 3000;
 
+/**
+ * The most the database's write-ahead log holds before it is copied into the database (pages of
+ * 4 KiB), and the size it is cut back to after. The log sits on the data folder's disk beside the
+ * queue journal: left at SQLite's default (1,000 pages, never cut back) it grows by some 30 KB a
+ * landed video until 4 MB, and on a nearly full disk it takes the room the journal needs to record
+ * what was paid for. Kept to a few hundred KB, a full disk costs the index a write, never the queue.
+ */
+export const WAL_CHECKPOINT_PAGES = 64;
+export const WAL_SIZE_LIMIT_BYTES = 256 * 1024;
+
 /** What keeps the entries in step with the videos; left out while a build fills a new file. */
 export const TRIGGERS = `
   CREATE TRIGGER IF NOT EXISTS videos_ad AFTER DELETE ON videos BEGIN
@@ -147,7 +157,9 @@ export function connect(file: string, options: { building?: boolean; readOnlyFir
       // A file being built is thrown away unless it is finished: no journal is needed to protect it.
       db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
     } else if (file !== ':memory:') {
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      db.exec(
+        `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}; PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES};`
+      );
     }
     return db;
   } catch (error) {
@@ -170,10 +182,15 @@ export function migrate(db: DatabaseSync): void {
       db.exec(`PRAGMA user_version = ${version + 1}`);
       db.exec('COMMIT');
     } catch (error) {
-      db.exec('ROLLBACK');
+      rollback(db);
       throw error;
     }
   }
+}
+
+/** Ends a failed transaction; one SQLite already rolled back (a full disk does) is left as it is, so the first error is the one reported. */
+export function rollback(db: DatabaseSync): void {
+  if (db.isTransaction) db.exec('ROLLBACK');
 }
 
 export function readMeta(db: DatabaseSync, key: string): string | undefined {

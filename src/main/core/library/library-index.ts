@@ -17,7 +17,7 @@ import {
   type LibraryQueryResult,
   type LibrarySearchResult
 } from './library-query';
-import { connect, DROP_TRIGGERS_AND_INDEXES, INDEXES, migrate, openIndexDatabase, removeDatabase, TRIGGERS, writeMeta } from './library-db';
+import { connect, DROP_TRIGGERS_AND_INDEXES, INDEXES, migrate, openIndexDatabase, removeDatabase, rollback, TRIGGERS, writeMeta } from './library-db';
 import { isVideoName, listTree, signature, statOrUndefined, type VideoStat } from './library-scan';
 import { MIRROR_COLUMNS, SearchMirror, sliceStatement, type MirrorRow } from './library-search';
 import { mapLimit } from '../util/map-limit';
@@ -796,7 +796,7 @@ export class LibraryIndex {
       putRow(sql.upsert, sql.putEntry, entry, image, sig);
       db.exec('COMMIT');
     } catch (error) {
-      db.exec('ROLLBACK');
+      rollback(db);
       throw error;
     }
     if (this.mirror) {

@@ -45,6 +45,8 @@ export interface DownloadStageOptions {
   freed?: () => void;
   /** Resolves true once every change so far is on disk (group commit); false when the sync failed (the engine holds and says why). */
   synced?: () => Promise<boolean>;
+  /** A download stopped before its first byte because that sync failed: the engine runs it again once the journal writes. */
+  unsynced?: (id: string) => void;
   /**
    * Told each time a download finds the disk of a library folder full (or read-only, or gone):
    * the engine holds submits, since every new video would wait for room too.
@@ -330,10 +332,15 @@ export class DownloadStage {
       // The journal could not take the name (the engine holds submits and says why): no byte goes
       // under a name a restart would not know; the download is tried again once it can be written.
       if (task.file !== file) return;
-      // Group commit: the name is on disk (sharing one sync with the changes of the moment) before a byte is written.
-      if (this.options.synced && !(await this.options.synced())) return;
     } else if (task.state !== 'downloading') {
       task = this.change(task, 'downloading');
+    }
+    // Group commit: the name is on disk (sharing one sync with the changes of the moment) before a
+    // byte is written; at once when it already is. A name whose sync failed (a full data disk) is
+    // in memory only: the download runs again once the journal writes, never left `downloading`.
+    if (this.options.synced && !(await this.options.synced())) {
+      this.options.unsynced?.(task.id);
+      return;
     }
     track(task);
     const target = join(batch.libraryDir, file);

@@ -295,6 +295,7 @@ export class BatchEngine {
       change,
       landed: (video) => this.changes.land(video),
       synced: () => this.synced(),
+      unsynced: (id) => this.hold.stalled(id),
       freed: () => {
         if (this.downloads.pending < this.downloadBacklogLimit) this.lane.pump();
       },

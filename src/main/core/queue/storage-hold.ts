@@ -95,6 +95,12 @@ export class StorageHold {
     if (task.state === 'succeeded' || task.state === 'downloading') this.stalledDownloads.add(task.id);
   }
 
+  /** A download that stopped because the journal could not sync its file name: run again with the others once the journal writes. */
+  stalled(id: string): void {
+    this.stalledDownloads.add(id);
+    this.arm();
+  }
+
   /** An answer of APIXO the journal could not record: kept, written to a rescue file, shown. */
   keep(task: TaskRecord, outcome: RescueEntry['outcome'], taskId?: string): void {
     if (outcome === 'accepted')
