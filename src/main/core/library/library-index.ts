@@ -74,7 +74,6 @@ async function isFileAt(path: string): Promise<boolean> {
   }
 }
 
-
 function factsOf(entry: LibraryEntry): FileFacts {
   return { path: entry.path, name: entry.name, sizeBytes: entry.sizeBytes, mtimeMs: entry.mtimeMs };
 }
