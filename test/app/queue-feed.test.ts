@@ -153,6 +153,29 @@ describe('queue events to the window', () => {
     expect(states.states).toBe(String.fromCharCode(65 + TASK_STATES.indexOf('done')).repeat(TASKS));
   });
 
+  it('a row that changed just before the window starts watching it still gets that change', async () => {
+    await call('queue:set-concurrency', 1);
+    const window = new Mirror();
+    service.on('queue:changed', (d) => window.apply(d));
+    const batch = await bulkBatch();
+    const id = batch.batch.id;
+    // The last rows wait their turn; the window holds them from a page.
+    const ids = screen(id, TASKS - ROWS);
+    const page = await call<Page<TaskRecord>>('tasks:page', id, { offset: TASKS - ROWS, limit: ROWS });
+    window.take(page.items, window.version);
+    expect(page.items.every((t) => t.state === 'queued')).toBe(true);
+    // The batch is canceled and, before that change goes out as an event, the window scrolls there.
+    const [canceled, answer] = await Promise.all([call<number>('batches:cancel', id), call<QueueWatchAnswer>('queue:watch', { ids, have: window.have(ids) })]);
+    expect(canceled).toBeGreaterThan(ROWS);
+    window.take(answer.tasks, answer.version);
+    // The event that carries the cancel comes (the card counts it).
+    while ((window.last?.batches.find((b) => b.batch.id === id)?.counts.canceled ?? 0) < canceled) await new Promise((ok) => setTimeout(ok, 20));
+    // Every row on screen is exactly main's record: canceled, as the batch card counts them.
+    const now = await call<Page<TaskRecord>>('tasks:page', id, { offset: TASKS - ROWS, limit: ROWS });
+    expect(now.items.every((t) => t.state === 'canceled')).toBe(true);
+    for (const task of now.items) expect(window.tasks.get(task.id)).toEqual(task);
+  });
+
   it('a window opened late gets the snapshot, then the rows it shows whole, then deltas that keep them exact', async () => {
     const deltas: QueueDelta[] = [];
     service.on('queue:changed', (d) => deltas.push(d));

@@ -315,6 +315,16 @@ describe.skipIf(!ROOT || !HAS_CHROMIUM)('e2e: full disks (tmpfs; needs root)', {
           .poll(() => page.getByTestId('batch-progress').innerText(), { timeout: 10_000 })
           .toContain(`${PROMPTS.length} of ${PROMPTS.length} finished`);
         expect(await page.getByTestId('rescued-ids').count()).toBe(0);
+        // Every row on screen says what main has: done, and the file it was saved as.
+        const final = await tasksOf(harness, batch.id);
+        const rows = page.getByTestId('task-row');
+        await rows.first().waitFor();
+        for (const row of await rows.all()) {
+          const id = await row.getAttribute('data-task-id');
+          const task = final.find((t) => t.id === id)!;
+          expect(await row.getAttribute('data-state')).toBe('done');
+          expect(await row.getByTestId('task-explanation').innerText()).toBe(`Saved as ${task.file}`);
+        }
         await app.screen('3-resumed-done');
 
         // Every paid video saved once; nothing paid twice.

@@ -48,6 +48,10 @@ export class QueueFeed {
 
   /** The window watches these tasks from now on (and no others): those it lacks or holds older come back whole. */
   watch({ ids, have }: QueueWatch): QueueWatchAnswer {
+    // Changes not yet sent go out first: a task changed since its last event would otherwise be
+    // taken as current at the version the window holds, and its next delta be taken against a
+    // record the window never got (the row would keep its old state).
+    this.engine().flushChanges();
     const next = new Map<string, TaskRecord>();
     const tasks: TaskRecord[] = [];
     for (const id of ids) {
