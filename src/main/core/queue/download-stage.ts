@@ -43,10 +43,11 @@ export interface DownloadStageOptions {
   landed: (video: LandedVideo) => void;
   /** A download ended (landed, failed or stopped): a slot is free and one fewer result waits. */
   freed?: () => void;
-  /** Resolves true once every change so far is on disk (group commit); false when the sync failed (the engine holds and says why). */
-  synced?: () => Promise<boolean>;
-  /** A download stopped before its first byte because that sync failed: the engine runs it again once the journal writes. */
-  unsynced?: (id: string) => void;
+  /**
+   * Resolves true once every change so far is on disk (group commit); false when the sync failed:
+   * the engine holds, says why, and runs this task's download again once the journal writes.
+   */
+  synced?: (id: string) => Promise<boolean>;
   /**
    * Told each time a download finds the disk of a library folder full (or read-only, or gone):
    * the engine holds submits, since every new video would wait for room too.
@@ -338,10 +339,7 @@ export class DownloadStage {
     // Group commit: the name is on disk (sharing one sync with the changes of the moment) before a
     // byte is written; at once when it already is. A name whose sync failed (a full data disk) is
     // in memory only: the download runs again once the journal writes, never left `downloading`.
-    if (this.options.synced && !(await this.options.synced())) {
-      this.options.unsynced?.(task.id);
-      return;
-    }
+    if (this.options.synced && !(await this.options.synced(task.id))) return;
     track(task);
     const target = join(batch.libraryDir, file);
     const input = task.request.input;

@@ -294,8 +294,11 @@ export class BatchEngine {
       batch: (id) => this.journal.state.batches.get(id),
       change,
       landed: (video) => this.changes.land(video),
-      synced: () => this.synced(),
-      unsynced: (id) => this.hold.stalled(id),
+      synced: async (id) => {
+        if (await this.synced()) return true;
+        this.hold.stalled(id);
+        return false;
+      },
       freed: () => {
         if (this.downloads.pending < this.downloadBacklogLimit) this.lane.pump();
       },
